@@ -1,0 +1,54 @@
+/*
+ * identity.h - who a client certificate says the employee is. Pure: the TLS
+ * layer fills a struct cert_info from the peer certificate; this module picks
+ * the identity from it by the configured source and validates it. Identities
+ * are compared byte for byte (case-sensitive); see docs/admin-guide.md.
+ */
+#ifndef MTLSVPN_IDENTITY_H
+#define MTLSVPN_IDENTITY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define IDENTITY_MAX 255
+#define CERT_MAX_NAMES 16
+
+struct cert_info {
+	char subject_cn[IDENTITY_MAX + 1];     /* "" if absent */
+	char subject_ou[CERT_MAX_NAMES][IDENTITY_MAX + 1];
+	unsigned n_ou;
+	char san_email[CERT_MAX_NAMES][IDENTITY_MAX + 1];
+	unsigned n_email;
+	char san_dns[CERT_MAX_NAMES][IDENTITY_MAX + 1];
+	unsigned n_dns;
+	char san_uri[CERT_MAX_NAMES][IDENTITY_MAX + 1];
+	unsigned n_uri;
+	char serial_hex[41];      /* lowercase, no separators */
+	char fingerprint[17];     /* first 8 bytes of SHA-256 of the DER, hex */
+	int64_t not_before, not_after; /* unix time */
+	bool truncated;           /* a field did not fit: the cert is refused */
+};
+
+enum identity_source {
+	IDENTITY_CN,
+	IDENTITY_SAN_EMAIL,
+	IDENTITY_SAN_URI,
+	IDENTITY_SAN_DNS,
+};
+
+/* Parse "cn", "san-email", "san-uri", "san-dns"; false if unknown. */
+bool identity_source_parse(const char *s, enum identity_source *out);
+const char *identity_source_name(enum identity_source s);
+
+/* Pick the identity; false with *why set if the field is missing, appears
+ * more than once (ambiguous), is empty, too long, or holds bytes that are
+ * not printable UTF-8 (control characters, NUL). Never falls back to
+ * another field. */
+bool identity_from_cert(const struct cert_info *ci, enum identity_source src,
+			char out[static IDENTITY_MAX + 1], const char **why);
+
+/* True if s is an acceptable identity string (same rules as above). */
+bool identity_valid(const char *s, size_t len, const char **why);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * proto.h - wire constants of the mtlsvpn protocol, version 1.
+ * Only numbers live here; encoders and decoders are in frame.c and msg.c.
+ * docs/protocol.md is the normative description of every value below.
+ */
+#ifndef MTLSVPN_PROTO_H
+#define MTLSVPN_PROTO_H
+
+#define PROTO_ALPN "mtlsvpn/1"
+#define PROTO_VERSION 1
+
+/* Frame header: version (1), type (1), payload length (2, big endian). */
+#define FRAME_HDR_LEN 4
+#define FRAME_MAX_PAYLOAD 65535
+
+enum frame_type {
+	FRAME_DATA = 0x01,      /* one IP packet */
+	FRAME_CONFIG = 0x02,    /* gateway -> client: TLV attributes */
+	FRAME_KEEPALIVE = 0x03, /* empty payload */
+	FRAME_BYE = 0x04,       /* reason code + optional text */
+};
+
+/* CONFIG attributes: type (1), length (2, big endian), value.
+ * Types with the high bit set are optional: an unknown one is skipped;
+ * an unknown type below 0x80 makes the CONFIG malformed. */
+enum cfg_attr {
+	CFG_ATTR_IPV4 = 0x01,       /* 4 bytes address + 1 byte prefix */
+	CFG_ATTR_IPV6 = 0x02,       /* 16 bytes address + 1 byte prefix */
+	CFG_ATTR_MTU = 0x03,        /* 2 bytes */
+	CFG_ATTR_ROUTE4 = 0x04,     /* 4 + 1 */
+	CFG_ATTR_ROUTE6 = 0x05,     /* 16 + 1 */
+	CFG_ATTR_DNS4 = 0x06,       /* 4 */
+	CFG_ATTR_DNS6 = 0x07,       /* 16 */
+	CFG_ATTR_DNS_SEARCH = 0x08, /* 1..253 bytes, a domain name */
+	CFG_ATTR_KEEPALIVE = 0x09,  /* 2 bytes, seconds */
+	CFG_ATTR_GATEWAY4 = 0x0a,   /* 4: the gateway's tunnel address */
+	CFG_ATTR_GATEWAY6 = 0x0b,   /* 16 */
+	CFG_ATTR_SESSION_ID = 0x81, /* 8 bytes, for logs on both sides */
+	CFG_ATTR_CERT_NOT_AFTER = 0x82, /* 8 bytes, unix time */
+	CFG_ATTR_CERT_WARN_DAYS = 0x83, /* 2 bytes */
+};
+
+enum bye_reason {
+	BYE_NORMAL = 0,          /* the peer chose to disconnect */
+	BYE_SHUTDOWN = 1,        /* gateway shutting down */
+	BYE_REVOKED = 2,         /* certificate revoked */
+	BYE_EXPIRED = 3,         /* certificate expired */
+	BYE_REPLACED = 4,        /* replaced by a newer session */
+	BYE_POOL_EXHAUSTED = 5,  /* address pool exhausted */
+	BYE_PROTOCOL_ERROR = 6,  /* malformed or unexpected frame */
+	BYE_TIMEOUT = 7,         /* peer silent past the dead-peer timeout */
+	BYE_ADMIN = 8,           /* disconnected by an administrator */
+	BYE_NOT_AUTHORIZED = 9,  /* identity refused by policy */
+	BYE_LIFETIME = 10,       /* maximum session lifetime reached */
+	BYE_REASON_MAX = 10,
+};
+
+#define BYE_MAX_TEXT 255
+#define CFG_MAX_ROUTES 64
+#define CFG_MAX_DNS 8
+#define CFG_MAX_SEARCH 8
+
+#endif

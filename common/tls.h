@@ -1,0 +1,100 @@
+/*
+ * tls.h - the TLS 1.3 wrapper; tls.c is the only file that includes
+ * <wolfssl/ssl.h>. It owns the non-blocking rules: wolfSSL talks to our own
+ * I/O callbacks, which read from an input buffer filled by one recv() and
+ * write into an output queue flushed by one send(), so a burst of records
+ * costs one syscall per side. One function maps wolfSSL's errors to
+ * enum tls_result.
+ */
+#ifndef MTLSVPN_TLS_H
+#define MTLSVPN_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "identity.h"
+
+struct tls_ctx;
+struct tls_conn;
+
+struct tls_ctx_params {
+	bool server;
+	const char *ca_file;      /* PEM bundle: trust anchors (+ intermediates) */
+	const char *cert_file;    /* PEM: own certificate, then its chain */
+	const char *key_file;     /* PEM private key */
+	const char *server_name;  /* client only: must match a SAN DNS name (or IP) */
+};
+
+enum tls_result {
+	TLS_OK,
+	TLS_WANT_READ,   /* needs more bytes from the socket (call tls_fill) */
+	TLS_WANT_WRITE,  /* the output queue is full: flush first */
+	TLS_CLOSED,      /* close_notify received or clean EOF */
+	TLS_ERROR,       /* see tls_failure() and tls_error_str() */
+};
+
+/* Why a handshake failed; the client maps the permanent ones to a sentence
+ * and a non-zero exit status. */
+enum tls_failure {
+	TLS_FAIL_NONE,
+	TLS_FAIL_IO,              /* connection reset, EOF mid-handshake: transient */
+	TLS_FAIL_PEER_UNTRUSTED,  /* peer chain does not verify (unknown CA, expired, bad sig) */
+	TLS_FAIL_PEER_EKU,        /* peer certificate lacks the required EKU */
+	TLS_FAIL_NAME_MISMATCH,   /* gateway certificate does not name server_name */
+	TLS_FAIL_NO_PEER_CERT,    /* server: client sent no certificate */
+	TLS_FAIL_REJECTED,        /* we got a fatal alert about our certificate */
+	TLS_FAIL_ALPN,            /* peer does not speak mtlsvpn/1 */
+	TLS_FAIL_PROTOCOL,        /* anything else TLS-level */
+};
+
+int tls_global_init(void);
+void tls_global_deinit(void);
+
+/* NULL on failure with err filled ("cannot load key server.key: ..."). */
+struct tls_ctx *tls_ctx_new(const struct tls_ctx_params *p, char *err, size_t errlen);
+void tls_ctx_free(struct tls_ctx *ctx);
+
+/* fd: a connected, non-blocking TCP socket; the conn does not own it. */
+struct tls_conn *tls_conn_new(struct tls_ctx *ctx, int fd);
+void tls_conn_free(struct tls_conn *c); /* wipes buffers and key material */
+
+/* recv() once into the input buffer. Returns bytes read (>0), 0 on EOF,
+ * -1 with errno (EAGAIN when nothing is there). */
+ssize_t tls_fill(struct tls_conn *c);
+
+enum tls_result tls_handshake(struct tls_conn *c);
+/* Decrypted bytes into buf; TLS_OK with *got > 0, or WANT_READ when the
+ * buffered ciphertext is used up. */
+enum tls_result tls_read(struct tls_conn *c, void *buf, size_t cap, size_t *got);
+/* Encrypts all len bytes into the output queue (all or nothing);
+ * TLS_WANT_WRITE if the queue is above its hard limit. */
+enum tls_result tls_write(struct tls_conn *c, const void *buf, size_t len);
+/* Queue a close_notify (best effort). */
+void tls_shutdown(struct tls_conn *c);
+
+/* send() the output queue. 0: all sent; 1: some left (wait for EPOLLOUT);
+ * -1: error (errno). */
+int tls_flush(struct tls_conn *c);
+size_t tls_outq_len(const struct tls_conn *c);
+/* Decrypted or buffered bytes wolfSSL holds that epoll cannot see. */
+bool tls_has_pending(const struct tls_conn *c);
+
+enum tls_failure tls_failure(const struct tls_conn *c);
+const char *tls_failure_str(enum tls_failure f);
+/* Last error in words, including wolfSSL's reason. */
+const char *tls_error_str(const struct tls_conn *c);
+
+/* After a successful handshake. False if the peer sent no certificate or a
+ * field did not fit. */
+bool tls_peer_info(const struct tls_conn *c, struct cert_info *out);
+const char *tls_cipher_name(const struct tls_conn *c);
+
+/* Library facts for --version: wolfSSL version string, and whether AES-NI /
+ * assembly crypto is compiled in and usable on this CPU. */
+const char *tls_library_version(void);
+bool tls_accel_compiled(void);
+bool tls_accel_active(void);
+
+#endif
