@@ -1,0 +1,719 @@
+/*
+ * client.c - the connection state machine: resolve, connect, handshake,
+ * wait for CONFIG, run the tunnel, back off and reconnect. Every state
+ * change goes through client_set_state(), which refuses transitions the
+ * protocol does not have; each state has one handler and a list of the
+ * frames it accepts. The tunnel's network settings outlive a reconnect, so
+ * traffic does not leak around a full tunnel while it is re-established.
+ */
+#include "client.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "frame.h"
+#include "log.h"
+#include "tls.h"
+#include "tun.h"
+
+#define CLOSING_FLUSH_MS 2000
+#define DEAD_PEER_FACTOR 3
+#define BIT(x) (1u << (x))
+
+static const char *const state_names[CLIENT_STATE_COUNT] = {
+    [CLIENT_RESOLVING] = "RESOLVING",
+    [CLIENT_CONNECTING] = "CONNECTING",
+    [CLIENT_HANDSHAKE] = "HANDSHAKE",
+    [CLIENT_WAIT_CONFIG] = "WAIT_CONFIG",
+    [CLIENT_UP] = "UP",
+    [CLIENT_BACKOFF] = "BACKOFF",
+    [CLIENT_CLOSING] = "CLOSING",
+};
+
+/* The transitions the protocol has; CLOSING is the end. */
+static const unsigned allowed_next[CLIENT_STATE_COUNT] = {
+    [CLIENT_RESOLVING] = BIT(CLIENT_CONNECTING) | BIT(CLIENT_BACKOFF) | BIT(CLIENT_CLOSING),
+    [CLIENT_CONNECTING] =
+	BIT(CLIENT_CONNECTING) | BIT(CLIENT_HANDSHAKE) | BIT(CLIENT_BACKOFF) | BIT(CLIENT_CLOSING),
+    [CLIENT_HANDSHAKE] = BIT(CLIENT_WAIT_CONFIG) | BIT(CLIENT_BACKOFF) | BIT(CLIENT_CLOSING),
+    [CLIENT_WAIT_CONFIG] = BIT(CLIENT_UP) | BIT(CLIENT_BACKOFF) | BIT(CLIENT_CLOSING),
+    [CLIENT_UP] = BIT(CLIENT_BACKOFF) | BIT(CLIENT_CLOSING),
+    [CLIENT_BACKOFF] = BIT(CLIENT_RESOLVING) | BIT(CLIENT_CLOSING),
+    [CLIENT_CLOSING] = 0,
+};
+
+/* The frames each connected state accepts; anything else ends the session. */
+static const unsigned accepted_frames[CLIENT_STATE_COUNT] = {
+    [CLIENT_WAIT_CONFIG] = BIT(FRAME_CONFIG) | BIT(FRAME_KEEPALIVE) | BIT(FRAME_BYE),
+    [CLIENT_UP] = BIT(FRAME_DATA) | BIT(FRAME_KEEPALIVE) | BIT(FRAME_BYE),
+    /* While closing, the gateway's last words are read but not acted on. */
+    [CLIENT_CLOSING] = BIT(FRAME_DATA) | BIT(FRAME_KEEPALIVE) | BIT(FRAME_BYE),
+};
+
+static void handle_resolving(struct client *c);
+static void handle_connecting(struct client *c);
+static void handle_handshake(struct client *c, uint32_t revents);
+static size_t handle_connected(struct client *c, uint32_t revents);
+static void handle_closing(struct client *c, uint32_t revents);
+static void connect_next(struct client *c);
+static void client_on_socket(struct ev_loop *loop, struct ev_io *w, uint32_t revents);
+
+const char *client_state_name(enum client_state s)
+{
+	return (unsigned)s < CLIENT_STATE_COUNT ? state_names[s] : "?";
+}
+
+void client_set_state(struct client *c, enum client_state next, const char *why)
+{
+	if ((unsigned)next >= CLIENT_STATE_COUNT || !(allowed_next[c->state] & BIT(next)))
+		fatalx("client state %s -> %s is not a transition the protocol has (%s)",
+		       client_state_name(c->state), client_state_name(next), why);
+	log_debug("state %s -> %s: %s", client_state_name(c->state), client_state_name(next), why);
+	c->state = next;
+}
+
+/* ---- tearing down ---- */
+
+/* Drops the connection (socket, TLS, timers, TUN reading); the TUN and its
+ * network settings stay. */
+static void close_conn(struct client *c)
+{
+	ev_io_stop(c->loop, &c->sock_io);
+	ev_timer_stop(c->loop, &c->state_timer);
+	ev_timer_stop(c->loop, &c->keepalive_timer);
+	ev_timer_stop(c->loop, &c->dead_peer_timer);
+	tunnel_stop_reading(c);
+	if (c->tls != NULL) {
+		tls_conn_free(c->tls);
+		c->tls = NULL;
+	}
+	if (c->sock >= 0) {
+		close(c->sock);
+		c->sock = -1;
+	}
+	c->sock_eof = false;
+	chan_reset(&c->rx);
+	buf_reset(&c->tx, 0);
+}
+
+void client_disconnect(struct client *c, const char *fmt, ...)
+{
+	char why[512];
+	uint64_t delay;
+	va_list ap;
+
+	if (c->state == CLIENT_BACKOFF)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	log_warnx("%s", why);
+	if (c->state == CLIENT_CLOSING) {
+		/* Leaving anyway: the goodbye just ends sooner. */
+		close_conn(c);
+		ev_loop_break(c->loop);
+		return;
+	}
+	notice_session_end(c);
+	close_conn(c);
+	delay = connect_backoff_next(&c->backoff);
+	log_info("reconnecting in %.1f s", (double)delay / 1000.0);
+	client_set_state(c, CLIENT_BACKOFF, why);
+	ev_timer_arm(c->loop, &c->state_timer, delay);
+}
+
+void client_fail(struct client *c, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	log_warnx("%s", why);
+	notice_session_end(c);
+	close_conn(c);
+	/* Already leaving because we were asked to: that stays a clean exit. */
+	if (c->state != CLIENT_CLOSING) {
+		c->exit_code = 1;
+		client_set_state(c, CLIENT_CLOSING, why);
+	}
+	ev_loop_break(c->loop);
+}
+
+/* Certificates do not fix themselves: those failures end the program. */
+static void tls_failed(struct client *c, const char *when)
+{
+	char sentence[512];
+
+	if (notice_tls_failure(c, when, sentence, sizeof(sentence)))
+		client_fail(c, "%s", sentence);
+	else
+		client_disconnect(c, "%s", sentence);
+}
+
+/* ---- timers, named after what happened ---- */
+
+static void client_on_state_deadline(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct client *c = t->data;
+	const struct config_client *cfg = c->cfg;
+
+	(void)loop;
+	switch (c->state) {
+	case CLIENT_RESOLVING:
+		handle_resolving(c);
+		break;
+	case CLIENT_CONNECTING:
+		log_warnx("connecting to %s timed out after %u s", c->gateway_str,
+			  cfg->connect_timeout);
+		close_conn(c);
+		c->addr_idx++;
+		connect_next(c);
+		break;
+	case CLIENT_HANDSHAKE:
+		client_disconnect(c, "the TLS handshake with %s did not finish within %u s",
+				  c->gateway_str, cfg->connect_timeout);
+		break;
+	case CLIENT_WAIT_CONFIG:
+		client_disconnect(c, "the gateway %s sent no configuration within %u s",
+				  c->gateway_str, cfg->connect_timeout);
+		break;
+	case CLIENT_BACKOFF:
+		client_set_state(c, CLIENT_RESOLVING, "backoff over");
+		handle_resolving(c);
+		break;
+	case CLIENT_CLOSING:
+		log_debug("the goodbye could not be flushed in time");
+		close_conn(c);
+		ev_loop_break(c->loop);
+		break;
+	default:
+		break;
+	}
+}
+
+static void client_on_keepalive_due(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct client *c = t->data;
+	uint64_t idle = ev_now_ms(loop) - c->last_tx_ms;
+	uint64_t every = (uint64_t)c->keepalive_s * 1000u;
+
+	if (c->state != CLIENT_UP)
+		return;
+	if (idle >= every) {
+		if (tunnel_send_frame(c, FRAME_KEEPALIVE, NULL, 0) < 0)
+			return;
+		idle = 0;
+	}
+	ev_timer_arm(loop, &c->keepalive_timer, every - idle);
+}
+
+static void client_on_peer_silence(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct client *c = t->data;
+	uint64_t silent = ev_now_ms(loop) - c->last_rx_ms;
+	uint64_t limit = (uint64_t)c->dead_peer_s * 1000u;
+
+	if (c->state != CLIENT_UP)
+		return;
+	if (silent >= limit) {
+		client_disconnect(c, "nothing heard from the gateway for %u s", c->dead_peer_s);
+		return;
+	}
+	ev_timer_arm(loop, &c->dead_peer_timer, limit - silent);
+}
+
+/* ---- RESOLVING and CONNECTING ---- */
+
+static void handle_resolving(struct client *c)
+{
+	char err[512];
+
+	if (connect_resolve(c->cfg->gateway_host, c->cfg->gateway_port, &c->addrs, err,
+			    sizeof(err)) < 0) {
+		/* From RESOLVING straight to BACKOFF: no connection to drop. */
+		client_disconnect(c, "%s", err);
+		return;
+	}
+	c->addr_idx = 0;
+	connect_next(c);
+}
+
+static void sockaddr_ip(const struct sockaddr_storage *ss, struct ipaddr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (ss->ss_family == AF_INET) {
+		struct sockaddr_in sin;
+		uint8_t b[4];
+		memcpy(&sin, ss, sizeof(sin));
+		memcpy(b, &sin.sin_addr, 4);
+		addr_from_v4(out, b);
+	} else if (ss->ss_family == AF_INET6) {
+		struct sockaddr_in6 sin6;
+		uint8_t b[16];
+		memcpy(&sin6, ss, sizeof(sin6));
+		memcpy(b, &sin6.sin6_addr, 16);
+		addr_from_v6(out, b);
+	}
+}
+
+/* Tries the resolved addresses in order from addr_idx. */
+static void connect_next(struct client *c)
+{
+	for (; c->addr_idx < c->addrs.n; c->addr_idx++) {
+		const struct sockaddr_storage *ss = &c->addrs.ss[c->addr_idx];
+		int fd;
+
+		sockaddr_ip(ss, &c->gateway_ip);
+		addr_fmt_sockaddr((const struct sockaddr *)ss, c->gateway_str);
+		/* With a full tunnel still in place from the last session, the
+		 * gateway must be reached around it. */
+		if (netcfg_pin_gateway(&c->net, &c->gateway_ip) < 0)
+			continue;
+		fd = connect_start((const struct sockaddr *)ss, c->addrs.len[c->addr_idx]);
+		if (fd < 0) {
+			log_warn("cannot connect to %s", c->gateway_str);
+			continue;
+		}
+		c->sock = fd;
+		ev_io_init(&c->sock_io, fd, client_on_socket, c);
+		if (ev_io_start(c->loop, &c->sock_io, EPOLLOUT) < 0) {
+			log_warn("epoll");
+			close_conn(c);
+			continue;
+		}
+		client_set_state(c, CLIENT_CONNECTING, c->gateway_str);
+		ev_timer_arm(c->loop, &c->state_timer, (uint64_t)c->cfg->connect_timeout * 1000u);
+		return;
+	}
+	client_disconnect(c, "could not connect to %s:%u", c->cfg->gateway_host,
+			  c->cfg->gateway_port);
+}
+
+static void handle_connecting(struct client *c)
+{
+	if (connect_finish(c->sock) < 0) {
+		log_warn("cannot connect to %s", c->gateway_str);
+		close_conn(c);
+		c->addr_idx++;
+		connect_next(c);
+		return;
+	}
+	c->tls = tls_conn_new(c->tls_ctx, c->sock);
+	if (c->tls == NULL) {
+		client_disconnect(c, "cannot start TLS with %s: out of memory", c->gateway_str);
+		return;
+	}
+	log_debug("TCP connected to %s", c->gateway_str);
+	client_set_state(c, CLIENT_HANDSHAKE, c->gateway_str);
+	/* connect_timeout covers the handshake too: the deadline runs on. */
+	handle_handshake(c, 0);
+}
+
+/* ---- HANDSHAKE ---- */
+
+static void want_events(struct client *c, uint32_t extra)
+{
+	uint32_t ev = EPOLLIN | extra;
+
+	if (c->tls != NULL && tls_outq_len(c->tls) > 0)
+		ev |= EPOLLOUT;
+	if (ev_io_modify(c->loop, &c->sock_io, ev) < 0)
+		log_warn("epoll");
+}
+
+/* recv() once if the socket said so. false if the connection is unusable
+ * (already handled). */
+static bool fill(struct client *c, uint32_t revents)
+{
+	ssize_t n;
+
+	if (!(revents & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+		return true;
+	n = tls_fill(c->tls);
+	if (n == 0) {
+		c->sock_eof = true;
+	} else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+		client_disconnect(c, "lost the connection to %s: %s", c->gateway_str,
+				  strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+static void on_handshake_done(struct client *c)
+{
+	struct cert_info peer;
+
+	if (tls_peer_info(c->tls, &peer))
+		log_debug("gateway certificate: cn=\"%s\" serial=%s fp=%s", peer.subject_cn,
+			  peer.serial_hex, peer.fingerprint);
+	client_set_state(c, CLIENT_WAIT_CONFIG, tls_cipher_name(c->tls));
+	c->last_rx_ms = c->last_tx_ms = ev_now_ms(c->loop);
+	ev_timer_arm(c->loop, &c->state_timer, (uint64_t)c->cfg->connect_timeout * 1000u);
+	/* The CONFIG may have come in the same flight as the handshake. */
+	handle_connected(c, 0);
+}
+
+static void handle_handshake(struct client *c, uint32_t revents)
+{
+	enum tls_result r;
+
+	if (!fill(c, revents))
+		return;
+	r = tls_handshake(c->tls);
+	if (tls_flush(c->tls) < 0 && r != TLS_ERROR) {
+		client_disconnect(c, "lost the connection to %s during the handshake: %s",
+				  c->gateway_str, strerror(errno));
+		return;
+	}
+	switch (r) {
+	case TLS_OK:
+		want_events(c, 0);
+		on_handshake_done(c);
+		return;
+	case TLS_WANT_READ:
+	case TLS_WANT_WRITE:
+		if (c->sock_eof) {
+			client_disconnect(c, "%s closed the connection during the TLS handshake",
+					  c->gateway_str);
+			return;
+		}
+		want_events(c, r == TLS_WANT_WRITE ? EPOLLOUT : 0);
+		return;
+	case TLS_CLOSED:
+		client_disconnect(c, "%s closed the connection during the TLS handshake",
+				  c->gateway_str);
+		return;
+	case TLS_ERROR:
+		tls_failed(c, "handshake");
+		return;
+	}
+}
+
+/* ---- WAIT_CONFIG and UP ---- */
+
+static void on_config(struct client *c, const struct msg_config *cfg)
+{
+	if (netcfg_apply(&c->net, cfg, &c->gateway_ip) < 0) {
+		client_fail(c,
+			    "could not configure the tunnel interface %s (see above); "
+			    "is this program running as root?",
+			    c->tun_name);
+		return;
+	}
+	c->config = *cfg;
+	chan_set_max_data(&c->rx, cfg->mtu);
+	c->keepalive_s = cfg->keepalive;
+	c->dead_peer_s = cfg->keepalive * DEAD_PEER_FACTOR;
+	ev_timer_stop(c->loop, &c->state_timer);
+	client_set_state(c, CLIENT_UP, "CONFIG applied");
+	c->up_since_ms = ev_now_ms(c->loop);
+	memset(&c->stats, 0, sizeof(c->stats));
+	connect_backoff_reset(&c->backoff);
+	ev_timer_arm(c->loop, &c->keepalive_timer, (uint64_t)c->keepalive_s * 1000u);
+	ev_timer_arm(c->loop, &c->dead_peer_timer, (uint64_t)c->dead_peer_s * 1000u);
+	notice_connected(c);
+	notice_cert_expiry(c);
+	tunnel_update_backpressure(c);
+}
+
+static void on_bye(struct client *c, const struct msg_bye *bye)
+{
+	char sentence[512];
+
+	if (c->state == CLIENT_CLOSING)
+		return;
+	notice_bye(bye, sentence, sizeof(sentence));
+	if (msg_bye_is_permanent(bye->reason))
+		client_fail(c, "%s", sentence);
+	else
+		client_disconnect(c, "%s", sentence);
+}
+
+static void protocol_error(struct client *c, const char *what)
+{
+	struct msg_bye bye = {.reason = BYE_PROTOCOL_ERROR};
+	uint8_t payload[2 + BYE_MAX_TEXT];
+	size_t n;
+
+	snprintf(bye.text, sizeof(bye.text), "%s", what);
+	n = msg_bye_encode(&bye, payload, sizeof(payload));
+	if (n > 0)
+		(void)tunnel_send_frame(c, FRAME_BYE, payload, n);
+	if (c->state != CLIENT_BACKOFF)
+		client_disconnect(c, "protocol error from %s: %s", c->gateway_str, what);
+}
+
+/* Acts on every complete frame buffered. false once the connection is gone
+ * or the state left the connected ones. */
+static bool process_frames(struct client *c)
+{
+	struct chan_event *ev = &c->ev;
+	enum client_state st = c->state;
+	const char *why = NULL;
+	enum chan_result r;
+
+	while ((r = chan_next(&c->rx, ev, &why)) == CHAN_OK) {
+		if (!(accepted_frames[c->state] & BIT(ev->type))) {
+			char what[96];
+			snprintf(what, sizeof(what), "unexpected %s frame in state %s",
+				 frame_type_name(ev->type), client_state_name(c->state));
+			protocol_error(c, what);
+			return false;
+		}
+		if (c->state == CLIENT_CLOSING && ev->type != FRAME_BYE)
+			continue;
+		switch (ev->type) {
+		case FRAME_DATA:
+			tunnel_deliver(c, ev);
+			break;
+		case FRAME_KEEPALIVE:
+			log_debug("keepalive from the gateway");
+			break;
+		case FRAME_CONFIG:
+			on_config(c, &ev->config);
+			break;
+		case FRAME_BYE:
+			on_bye(c, &ev->bye);
+			break;
+		default:
+			break;
+		}
+		if (c->state != st && !(st == CLIENT_WAIT_CONFIG && c->state == CLIENT_UP))
+			return false;
+		st = c->state;
+	}
+	if (r == CHAN_MALFORMED) {
+		protocol_error(c, why ? why : "malformed frame");
+		return false;
+	}
+	return true;
+}
+
+/* Returns how many decrypted bytes were read (for the pending-data hook). */
+static size_t handle_connected(struct client *c, uint32_t revents)
+{
+	size_t total = 0;
+
+	if ((revents & EPOLLOUT) && tls_flush(c->tls) < 0) {
+		client_disconnect(c, "lost the connection to %s: %s", c->gateway_str,
+				  strerror(errno));
+		return 0;
+	}
+	if (!fill(c, revents))
+		return 0;
+	for (;;) {
+		size_t room, got = 0;
+		uint8_t *space = chan_space(&c->rx, &room);
+		enum tls_result r = tls_read(c->tls, space, room, &got);
+
+		if (r == TLS_OK) {
+			chan_commit(&c->rx, got);
+			total += got;
+			if (!process_frames(c))
+				return total;
+			continue;
+		}
+		if (r == TLS_WANT_READ || r == TLS_WANT_WRITE)
+			break;
+		if (r == TLS_CLOSED) {
+			if (c->state == CLIENT_CLOSING) {
+				close_conn(c);
+				ev_loop_break(c->loop);
+			} else {
+				client_disconnect(c, "the gateway %s closed the connection",
+						  c->gateway_str);
+			}
+			return total;
+		}
+		tls_failed(c, "session");
+		return total;
+	}
+	if (total > 0)
+		c->last_rx_ms = ev_now_ms(c->loop);
+	if (c->sock_eof) {
+		if (c->state == CLIENT_CLOSING) {
+			close_conn(c);
+			ev_loop_break(c->loop);
+		} else {
+			client_disconnect(c,
+					  "the gateway %s closed the connection without a goodbye",
+					  c->gateway_str);
+		}
+		return total;
+	}
+	if (c->state == CLIENT_UP)
+		tunnel_update_backpressure(c);
+	else
+		want_events(c, 0);
+	return total;
+}
+
+/* ---- CLOSING ---- */
+
+static void handle_closing(struct client *c, uint32_t revents)
+{
+	int f;
+
+	if (revents & EPOLLIN) {
+		(void)handle_connected(c, revents & ~(uint32_t)EPOLLOUT);
+		if (c->tls == NULL)
+			return;
+	}
+	f = tls_flush(c->tls);
+	if (f <= 0) {
+		/* All said (or the socket is gone): nothing more to wait for. */
+		close_conn(c);
+		ev_loop_break(c->loop);
+		return;
+	}
+	want_events(c, 0);
+}
+
+void client_stop(struct client *c)
+{
+	struct msg_bye bye = {.reason = BYE_NORMAL};
+	uint8_t payload[2 + BYE_MAX_TEXT];
+	size_t n;
+
+	if (c->state == CLIENT_CLOSING) {
+		/* Asked twice: stop waiting for the goodbye to drain. */
+		close_conn(c);
+		ev_loop_break(c->loop);
+		return;
+	}
+	notice_session_end(c);
+	if (c->tls == NULL || (c->state != CLIENT_UP && c->state != CLIENT_WAIT_CONFIG)) {
+		close_conn(c);
+		client_set_state(c, CLIENT_CLOSING, "stop requested");
+		ev_loop_break(c->loop);
+		return;
+	}
+	tunnel_stop_reading(c);
+	ev_timer_stop(c->loop, &c->keepalive_timer);
+	ev_timer_stop(c->loop, &c->dead_peer_timer);
+	snprintf(bye.text, sizeof(bye.text), "client disconnected");
+	n = msg_bye_encode(&bye, payload, sizeof(payload));
+	client_set_state(c, CLIENT_CLOSING, "stop requested");
+	if (n > 0)
+		(void)tunnel_send_frame(c, FRAME_BYE, payload, n);
+	if (c->tls == NULL) {
+		ev_loop_break(c->loop);
+		return;
+	}
+	tls_shutdown(c->tls);
+	ev_timer_arm(c->loop, &c->state_timer, CLOSING_FLUSH_MS);
+	handle_closing(c, 0);
+}
+
+/* ---- dispatch ---- */
+
+static void client_on_socket(struct ev_loop *loop, struct ev_io *w, uint32_t revents)
+{
+	struct client *c = w->data;
+
+	(void)loop;
+	switch (c->state) {
+	case CLIENT_CONNECTING:
+		handle_connecting(c);
+		break;
+	case CLIENT_HANDSHAKE:
+		handle_handshake(c, revents);
+		break;
+	case CLIENT_WAIT_CONFIG:
+	case CLIENT_UP:
+		(void)handle_connected(c, revents);
+		break;
+	case CLIENT_CLOSING:
+		handle_closing(c, revents);
+		break;
+	default:
+		ev_io_stop(c->loop, w);
+		break;
+	}
+}
+
+static void client_on_tun(struct ev_loop *loop, struct ev_io *w, uint32_t revents)
+{
+	struct client *c = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (c->state == CLIENT_UP)
+		tunnel_on_tun_readable(c);
+	else
+		tunnel_stop_reading(c);
+}
+
+/* Records wolfSSL decrypted but epoll cannot see: read them before
+ * sleeping, and do not sleep while that still makes progress. */
+static void client_before_sleep(struct ev_loop *loop, void *data)
+{
+	struct client *c = data;
+
+	if (c->tls == NULL || (c->state != CLIENT_UP && c->state != CLIENT_WAIT_CONFIG))
+		return;
+	if (tls_has_pending(c->tls) && handle_connected(c, 0) > 0 && c->tls != NULL &&
+	    tls_has_pending(c->tls))
+		ev_loop_no_sleep(loop);
+}
+
+int client_init(struct client *c, const struct config_client *cfg, struct ev_loop *loop)
+{
+	struct tls_ctx *ctx = c->tls_ctx;
+
+	memset(c, 0, sizeof(*c));
+	c->tls_ctx = ctx;
+	c->cfg = cfg;
+	c->loop = loop;
+	c->sock = -1;
+	c->state = CLIENT_RESOLVING;
+	c->exit_code = 0;
+	connect_backoff_init(&c->backoff, cfg->reconnect_min, cfg->reconnect_max);
+	ev_timer_init(&c->state_timer, client_on_state_deadline, c);
+	ev_timer_init(&c->keepalive_timer, client_on_keepalive_due, c);
+	ev_timer_init(&c->dead_peer_timer, client_on_peer_silence, c);
+	ev_io_init(&c->sock_io, -1, client_on_socket, c);
+	if (chan_init(&c->rx, CHAN_CLIENT, CHAN_DEFAULT_CAP) < 0 ||
+	    buf_init(&c->tx, TUNNEL_TX_CAP) < 0) {
+		log_warn("cannot allocate buffers");
+		return -1;
+	}
+	c->tun_fd = tun_open(cfg->tun, false, c->tun_name);
+	if (c->tun_fd < 0) {
+		log_warn("cannot create the TUN device %s", cfg->tun);
+		return -1;
+	}
+	ev_io_init(&c->tun_io, c->tun_fd, client_on_tun, c);
+	netcfg_init(&c->net, c->tun_name, cfg->full_tunnel, cfg->dns, cfg->path);
+	if (ev_hook_add(loop, client_before_sleep, c) < 0) {
+		log_warn("cannot add the loop hook");
+		return -1;
+	}
+	return 0;
+}
+
+void client_start(struct client *c)
+{
+	/* Resolve from inside the loop so signals are already handled. */
+	ev_timer_arm(c->loop, &c->state_timer, 0);
+}
+
+void client_deinit(struct client *c)
+{
+	close_conn(c);
+	netcfg_undo(&c->net);
+	if (c->tun_fd >= 0)
+		close(c->tun_fd);
+	c->tun_fd = -1;
+	chan_deinit(&c->rx);
+	buf_deinit(&c->tx);
+	explicit_bzero(&c->config, sizeof(c->config));
+}

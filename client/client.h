@@ -1,0 +1,234 @@
+/*
+ * client.h - the client's parts and what they share: the connection state
+ * machine (client.c) and its messages to the person (notice.c); resolving,
+ * connecting and backing off (connect.c); the TUN <-> TLS data path
+ * (tunnel.c); the network changes made for the tunnel, recorded so exactly
+ * they are undone (netcfg.c, dns.c).
+ */
+#ifndef MTLSVPN_CLIENT_H
+#define MTLSVPN_CLIENT_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "buf.h"
+#include "chan.h"
+#include "config.h"
+#include "ev.h"
+#include "msg.h"
+
+/* ---- connect.c ---- */
+
+#define CONNECT_MAX_ADDRS 8
+
+struct connect_addrs {
+	struct sockaddr_storage ss[CONNECT_MAX_ADDRS];
+	socklen_t len[CONNECT_MAX_ADDRS];
+	unsigned n;
+};
+
+/* Exponential backoff with full jitter: each delay is drawn uniformly from
+ * [min, min(max, min * 2^attempt)]. */
+struct connect_backoff {
+	uint64_t min_ms, max_ms;
+	unsigned attempt;
+};
+
+/* getaddrinfo(host, port) for TCP. 0, or -1 with err filled. */
+int connect_resolve(const char *host, unsigned port, struct connect_addrs *out, char *err,
+		    size_t errlen);
+/* A non-blocking, close-on-exec socket with connect() in flight (or done).
+ * Returns the fd, or -1 with errno. */
+int connect_start(const struct sockaddr *sa, socklen_t len);
+/* After EPOLLOUT: 0 if connected, or -1 with errno = the connect error. */
+int connect_finish(int fd);
+void connect_backoff_init(struct connect_backoff *b, unsigned min_s, unsigned max_s);
+uint64_t connect_backoff_next(struct connect_backoff *b);
+void connect_backoff_reset(struct connect_backoff *b);
+
+/* ---- dns.c ---- */
+
+/* DNS servers and search domains for the tunnel, set through
+ * systemd-resolved (per link) or by rewriting /etc/resolv.conf, and put back
+ * exactly as they were. */
+struct dns_state {
+	bool active;
+	bool via_resolvectl;
+	char ifname[IFNAMSIZ];
+	char *saved;                 /* resolv.conf before we wrote it */
+	size_t saved_len;
+	bool saved_missing;          /* there was no resolv.conf at all */
+	char saved_link[4096];       /* non-empty if it was a symlink to this */
+	char *written;               /* what we wrote, to notice other writers */
+	size_t written_len;
+};
+
+/* 0 if set (or nothing to set), -1 (logged) if it could not be done. */
+int dns_apply(struct dns_state *d, const char *ifname, enum config_dns_mode mode,
+	      bool full_tunnel, const struct msg_config *cfg);
+/* Where DNS went, for the connect message: "resolvectl", "/etc/resolv.conf". */
+const char *dns_how(const struct dns_state *d);
+void dns_undo(struct dns_state *d);
+
+/* ---- netcfg.c ---- */
+
+enum netcfg_change_kind { NETCFG_ADDR, NETCFG_ROUTE };
+
+struct netcfg_change {
+	enum netcfg_change_kind kind;
+	struct prefix prefix;        /* ADDR, ROUTE */
+	struct ipaddr via;           /* ROUTE: family 0 if on-link */
+	char ifname[IFNAMSIZ];       /* ADDR, ROUTE (may be another link) */
+};
+
+/* The route the gateway was reachable by before the tunnel took over,
+ * per family, so a reconnect to a new gateway address can be pinned too. */
+struct netcfg_underlay {
+	bool known;
+	struct ipaddr via;
+	char ifname[IFNAMSIZ];
+};
+
+struct netcfg {
+	char ifname[IFNAMSIZ];
+	bool full_tunnel;
+	enum config_dns_mode dns;
+	const char *config_path;     /* for messages */
+	bool applied;
+	struct msg_config cfg;       /* what is applied */
+	struct netcfg_change *changes; /* in the order made; undone in reverse */
+	size_t n_changes, cap_changes;
+	struct netcfg_underlay underlay4, underlay6;
+	struct dns_state dns_state;
+};
+
+void netcfg_init(struct netcfg *n, const char *ifname, bool full_tunnel,
+		 enum config_dns_mode dns, const char *config_path);
+/* Link up with the MTU, addresses, routes, DNS. gateway: the address we are
+ * connected to (for the full-tunnel host route). On failure everything
+ * this call added is removed again and -1 is returned (already logged). */
+int netcfg_apply(struct netcfg *n, const struct msg_config *cfg, const struct ipaddr *gateway);
+/* True if cfg would configure exactly what is applied now. */
+bool netcfg_same(const struct netcfg *n, const struct msg_config *cfg);
+/* Full tunnel only: make sure the gateway at addr is reached outside the
+ * tunnel before connecting to it. 0, or -1 (logged). */
+int netcfg_pin_gateway(struct netcfg *n, const struct ipaddr *gateway);
+/* Remove every change, newest first. Safe to call twice. */
+void netcfg_undo(struct netcfg *n);
+
+/* ---- client.c ---- */
+
+/* The connection's life. Every change goes through client_set_state(). */
+enum client_state {
+	CLIENT_RESOLVING,   /* looking up the gateway's addresses */
+	CLIENT_CONNECTING,  /* TCP connect in flight to one of them */
+	CLIENT_HANDSHAKE,   /* TLS 1.3 handshake with both certificates */
+	CLIENT_WAIT_CONFIG, /* authenticated; waiting for the gateway's CONFIG */
+	CLIENT_UP,          /* tunnel configured; packets flow */
+	CLIENT_BACKOFF,     /* disconnected; waiting before the next attempt */
+	CLIENT_CLOSING,     /* leaving: BYE sent, flushing, then the loop ends */
+	CLIENT_STATE_COUNT,
+};
+
+struct client_stats {
+	uint64_t tx_packets, tx_bytes;  /* TUN -> gateway */
+	uint64_t rx_packets, rx_bytes;  /* gateway -> TUN */
+	uint64_t drop_tun_read;         /* read from the TUN but not sent */
+	uint64_t drop_tun_write;        /* from the gateway but the TUN refused */
+	uint64_t drop_invalid;          /* not a sound IP packet */
+	uint64_t drop_source;           /* from the TUN with a source not ours */
+};
+
+struct client {
+	const struct config_client *cfg;
+	struct ev_loop *loop;
+	enum client_state state;
+	int exit_code;                 /* main() returns it when the loop ends */
+
+	struct tls_ctx *tls_ctx;
+	struct tls_conn *tls;
+	int sock;
+	struct ev_io sock_io;
+	bool sock_eof;
+
+	struct connect_addrs addrs;
+	unsigned addr_idx;
+	struct ipaddr gateway_ip;      /* the address connected to */
+	char gateway_str[ADDR_STRLEN];
+	struct connect_backoff backoff;
+
+	/* One timer per state with a deadline (connect, handshake, CONFIG,
+	 * backoff, closing); keepalive and dead-peer run while connected. */
+	struct ev_timer state_timer;
+	struct ev_timer keepalive_timer;
+	struct ev_timer dead_peer_timer;
+	uint64_t last_tx_ms, last_rx_ms;
+	unsigned keepalive_s, dead_peer_s;
+
+	int tun_fd;
+	char tun_name[IFNAMSIZ];
+	struct ev_io tun_io;
+	bool tun_reading;
+
+	struct chan rx;
+	struct chan_event ev;          /* big (holds a CONFIG): not on the stack */
+	struct buf tx;                 /* one batch of DATA frames */
+	struct msg_config config;      /* the last CONFIG received */
+	struct netcfg net;
+	struct client_stats stats;
+	uint64_t up_since_ms;
+};
+
+/* Opens the TUN, sets up TLS and the loop's watchers. 0, or -1 (logged). */
+int client_init(struct client *c, const struct config_client *cfg, struct ev_loop *loop);
+/* Starts connecting; ev_run() does the rest. */
+void client_start(struct client *c);
+/* SIGTERM/SIGINT: say BYE if connected, then end the loop. */
+void client_stop(struct client *c);
+/* Undo the network changes, close everything. */
+void client_deinit(struct client *c);
+
+void client_set_state(struct client *c, enum client_state next, const char *why);
+const char *client_state_name(enum client_state s);
+/* The connection is gone (reason logged): reconnect after a backoff. */
+void client_disconnect(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A failure no retry can fix: one sentence, exit status 1. */
+void client_fail(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- notice.c: what the person is told ---- */
+
+/* The sentence for a failed TLS handshake or session; true if it is
+ * permanent (a certificate problem no retry can fix). */
+bool notice_tls_failure(const struct client *c, const char *when, char *out, size_t cap);
+/* "gateway closed the session: <reason>[ (<text>)]", made printable. */
+void notice_bye(const struct msg_bye *bye, char *out, size_t cap);
+void notice_connected(const struct client *c);   /* from c->config */
+void notice_cert_expiry(const struct client *c); /* warns if close */
+void notice_session_end(struct client *c);       /* counters; once */
+
+/* ---- tunnel.c: the data path while UP ---- */
+
+/* One TUN read batch: at most this many packets, into one TLS write. */
+#define TUNNEL_BATCH 64
+#define TUNNEL_TX_CAP (TUNNEL_BATCH * (FRAME_HDR_LEN + MSG_MTU_MAX))
+/* Stop reading the TUN above this much queued ciphertext; resume below
+ * the low mark. */
+#define TUNNEL_OUTQ_HIGH (512 * 1024)
+#define TUNNEL_OUTQ_LOW (128 * 1024)
+
+/* Reads the TUN in a bounded batch into one TLS write. */
+void tunnel_on_tun_readable(struct client *c);
+/* Writes one DATA packet from the gateway to the TUN. */
+void tunnel_deliver(struct client *c, const struct chan_event *ev);
+/* Encrypts and queues len bytes of frames; flushes; records the send time. */
+int tunnel_send(struct client *c, const void *p, size_t len);
+/* Sends one control frame (KEEPALIVE, BYE). */
+int tunnel_send_frame(struct client *c, uint8_t type, const void *payload, size_t len);
+/* Starts or stops reading the TUN according to the TLS output backlog. */
+void tunnel_update_backpressure(struct client *c);
+void tunnel_stop_reading(struct client *c);
+
+#endif

@@ -1,0 +1,173 @@
+/*
+ * main.c - mtlsvpn-client: the command line (one table parses it and
+ * prints --help), configuration, signals, and the exit status contract:
+ * 0 after SIGTERM/SIGINT with every network change undone, 1 on a failure
+ * no retry can fix, 2 on a configuration error.
+ */
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "client.h"
+#include "config.h"
+#include "ev.h"
+#include "log.h"
+#include "tls.h"
+#include "version.h"
+
+#define PROGNAME "mtlsvpn-client"
+#define DEFAULT_CONFIG "/etc/mtlsvpn/client.ini"
+
+enum { EXIT_PERMANENT = 1, EXIT_CONFIG = 2 };
+
+struct opts {
+	const char *config;
+	bool check_config;
+	int verbose;
+	bool version;
+	bool help;
+};
+
+static bool opt_config(const char *v, void *ctx)
+{
+	((struct opts *)ctx)->config = v;
+	return true;
+}
+
+static bool opt_check(const char *v, void *ctx)
+{
+	(void)v;
+	((struct opts *)ctx)->check_config = true;
+	return true;
+}
+
+static bool opt_verbose(const char *v, void *ctx)
+{
+	(void)v;
+	((struct opts *)ctx)->verbose = 1;
+	return true;
+}
+
+static bool opt_version(const char *v, void *ctx)
+{
+	(void)v;
+	((struct opts *)ctx)->version = true;
+	return true;
+}
+
+static bool opt_help(const char *v, void *ctx)
+{
+	(void)v;
+	((struct opts *)ctx)->help = true;
+	return true;
+}
+
+static const struct cli_opt options[] = {
+    {"config", 'c', "FILE", "configuration file (default " DEFAULT_CONFIG ")", opt_config},
+    {"check-config", 0, NULL, "check the configuration and the certificates, then exit", opt_check},
+    {"verbose", 'v', NULL, "log debug messages", opt_verbose},
+    {"version", 0, NULL, "print the version and the crypto library in use", opt_version},
+    {"help", 'h', NULL, "show this help", opt_help},
+    {NULL, 0, NULL, NULL, NULL},
+};
+
+static void on_stop_signal(struct ev_loop *loop, int signo, void *data)
+{
+	struct client *c = data;
+
+	(void)loop;
+	log_info("received %s; disconnecting",
+		 sigabbrev_np(signo) ? sigabbrev_np(signo) : "signal");
+	client_stop(c);
+}
+
+static struct tls_ctx *make_tls(const struct config_client *cfg)
+{
+	struct tls_ctx_params p = {
+	    .server = false,
+	    .ca_file = cfg->ca,
+	    .cert_file = cfg->cert,
+	    .key_file = cfg->key,
+	    .server_name = cfg->server_name,
+	};
+	char err[512] = "";
+	struct tls_ctx *ctx = tls_ctx_new(&p, err, sizeof(err));
+
+	if (ctx == NULL)
+		fprintf(stderr, "%s: %s: %s\n", PROGNAME, cfg->path, err);
+	return ctx;
+}
+
+int main(int argc, char **argv)
+{
+	static struct config_client cfg;
+	static struct client client;
+	struct opts o = {.config = DEFAULT_CONFIG};
+	char err[CONFIG_ERR_MAX];
+	struct ev_loop *loop;
+	int idx;
+
+	log_init(PROGNAME, 0, false);
+	idx = cli_parse(options, argc, argv, 1, &o, PROGNAME);
+	if (idx < 0)
+		return EXIT_CONFIG;
+	if (idx < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'; see --help\n", PROGNAME, argv[idx]);
+		return EXIT_CONFIG;
+	}
+	if (o.help) {
+		cli_usage(stdout, PROGNAME, "[options]", options);
+		return 0;
+	}
+	if (o.version) {
+		version_print(stdout, PROGNAME);
+		return 0;
+	}
+	if (config_client_load(o.config, &cfg, err) < 0) {
+		fprintf(stderr, "%s: %s\n", PROGNAME, err);
+		return EXIT_CONFIG;
+	}
+	log_init(PROGNAME, o.verbose || cfg.log_level > 0, false);
+	if (tls_global_init() < 0) {
+		fprintf(stderr, "%s: cannot initialise the TLS library\n", PROGNAME);
+		return EXIT_PERMANENT;
+	}
+	client.tls_ctx = make_tls(&cfg);
+	if (client.tls_ctx == NULL) {
+		tls_global_deinit();
+		return EXIT_CONFIG;
+	}
+	if (o.check_config) {
+		printf("%s: configuration OK\n", cfg.path);
+		tls_ctx_free(client.tls_ctx);
+		tls_global_deinit();
+		return 0;
+	}
+
+	/* A peer closing mid-send must be an error code, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
+	loop = ev_loop_new();
+	if (loop == NULL)
+		fatal("cannot create the event loop");
+	if (client_init(&client, &cfg, loop) < 0) {
+		client_deinit(&client);
+		tls_ctx_free(client.tls_ctx);
+		ev_loop_free(loop);
+		return EXIT_PERMANENT;
+	}
+	if (ev_signal_add(loop, SIGTERM, on_stop_signal, &client) < 0 ||
+	    ev_signal_add(loop, SIGINT, on_stop_signal, &client) < 0 ||
+	    ev_signal_add(loop, SIGHUP, on_stop_signal, &client) < 0)
+		fatal("cannot set up signal handling");
+	client_start(&client);
+	if (ev_run(loop) < 0)
+		log_warn("event loop");
+	client_deinit(&client);
+	tls_ctx_free(client.tls_ctx);
+	ev_loop_free(loop);
+	tls_global_deinit();
+	return client.exit_code;
+}

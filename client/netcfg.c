@@ -1,0 +1,288 @@
+/*
+ * netcfg.c - apply the gateway's CONFIG to the TUN: link up with the MTU,
+ * addresses, routes, and in full-tunnel mode a host route keeping the
+ * gateway outside the tunnel plus the two half-default routes into it.
+ * Every change is recorded when the kernel accepts it, and undo removes
+ * exactly those, newest first: never a route someone else owns.
+ */
+#include "client.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "rtnl.h"
+
+void netcfg_init(struct netcfg *n, const char *ifname, bool full_tunnel, enum config_dns_mode dns,
+		 const char *config_path)
+{
+	memset(n, 0, sizeof(*n));
+	snprintf(n->ifname, sizeof(n->ifname), "%s", ifname);
+	n->full_tunnel = full_tunnel;
+	n->dns = dns;
+	n->config_path = config_path;
+}
+
+static int record(struct netcfg *n, enum netcfg_change_kind kind, const struct prefix *p,
+		  const struct ipaddr *via, const char *ifname)
+{
+	struct netcfg_change *ch;
+
+	if (n->n_changes == n->cap_changes) {
+		size_t cap = n->cap_changes ? n->cap_changes * 2 : 16;
+		ch = realloc(n->changes, cap * sizeof(*ch));
+		if (ch == NULL)
+			return -1;
+		n->changes = ch;
+		n->cap_changes = cap;
+	}
+	ch = &n->changes[n->n_changes++];
+	memset(ch, 0, sizeof(*ch));
+	ch->kind = kind;
+	ch->prefix = *p;
+	if (via != NULL)
+		ch->via = *via;
+	snprintf(ch->ifname, sizeof(ch->ifname), "%s", ifname);
+	return 0;
+}
+
+static int add_addr(struct netcfg *n, const struct prefix *p)
+{
+	char s[ADDR_STRLEN];
+
+	if (rtnl_addr_add(n->ifname, p) < 0) {
+		log_warn("cannot add address %s to %s", addr_fmt_prefix(p, s), n->ifname);
+		return -1;
+	}
+	log_debug("added address %s to %s", addr_fmt_prefix(p, s), n->ifname);
+	return record(n, NETCFG_ADDR, p, NULL, n->ifname);
+}
+
+/* A route the kernel already has (the connected route of our own address,
+ * or one an administrator made) is not ours: use it, never remove it. */
+static int add_route(struct netcfg *n, const struct prefix *p, const struct ipaddr *via,
+		     const char *ifname)
+{
+	char s[ADDR_STRLEN], v[ADDR_STRLEN];
+
+	if (rtnl_route_add(p, via, ifname, 0) < 0) {
+		if (errno == EEXIST) {
+			log_debug("route %s already exists; leaving it alone",
+				  addr_fmt_prefix(p, s));
+			return 0;
+		}
+		log_warn("cannot add route %s%s%s dev %s", addr_fmt_prefix(p, s),
+			 via && via->family ? " via " : "",
+			 via && via->family ? addr_fmt(via, v) : "", ifname);
+		return -1;
+	}
+	log_debug("added route %s%s%s dev %s", addr_fmt_prefix(p, s),
+		  via && via->family ? " via " : "", via && via->family ? addr_fmt(via, v) : "",
+		  ifname);
+	return record(n, NETCFG_ROUTE, p, via, ifname);
+}
+
+static void undo_one(const struct netcfg_change *ch)
+{
+	char s[ADDR_STRLEN];
+	int r;
+
+	if (ch->kind == NETCFG_ADDR)
+		r = rtnl_addr_del(ch->ifname, &ch->prefix);
+	else
+		r = rtnl_route_del(&ch->prefix, ch->via.family ? &ch->via : NULL, ch->ifname, 0);
+	/* Gone already (the link went away with it) is as good as removed. */
+	if (r < 0 && errno != ENODEV && errno != ESRCH && errno != EADDRNOTAVAIL)
+		log_warn("cannot remove %s %s from %s",
+			 ch->kind == NETCFG_ADDR ? "address" : "route",
+			 addr_fmt_prefix(&ch->prefix, s), ch->ifname);
+	else
+		log_debug("removed %s %s (%s)", ch->kind == NETCFG_ADDR ? "address" : "route",
+			  addr_fmt_prefix(&ch->prefix, s), ch->ifname);
+}
+
+void netcfg_undo(struct netcfg *n)
+{
+	dns_undo(&n->dns_state);
+	while (n->n_changes > 0)
+		undo_one(&n->changes[--n->n_changes]);
+	free(n->changes);
+	n->changes = NULL;
+	n->cap_changes = 0;
+	n->applied = false;
+}
+
+static struct netcfg_underlay *underlay_of(struct netcfg *n, int family)
+{
+	return family == AF_INET ? &n->underlay4 : &n->underlay6;
+}
+
+static void host_prefix(const struct ipaddr *a, struct prefix *p)
+{
+	p->addr = *a;
+	p->len = (uint8_t)(addr_len(a) * 8);
+}
+
+static bool pinned(const struct netcfg *n, const struct ipaddr *gateway)
+{
+	for (size_t i = 0; i < n->n_changes; i++) {
+		const struct netcfg_change *ch = &n->changes[i];
+		if (ch->kind == NETCFG_ROUTE && ch->prefix.len == addr_len(gateway) * 8 &&
+		    addr_eq(&ch->prefix.addr, gateway))
+			return true;
+	}
+	return false;
+}
+
+/* A host route to the gateway through the way it was reached before the
+ * tunnel existed, so the tunnel's own routes can never swallow it. */
+static int pin(struct netcfg *n, const struct ipaddr *gateway)
+{
+	struct netcfg_underlay *u = underlay_of(n, gateway->family);
+	struct prefix host;
+	char s[ADDR_STRLEN];
+
+	if (pinned(n, gateway))
+		return 0;
+	if (!u->known) {
+		if (rtnl_route_get(gateway, &u->via, u->ifname) < 0) {
+			log_warn("cannot find the route to the gateway %s", addr_fmt(gateway, s));
+			return -1;
+		}
+		if (strcmp(u->ifname, n->ifname) == 0) {
+			log_warnx("the gateway %s is only reachable through the tunnel itself",
+				  addr_fmt(gateway, s));
+			return -1;
+		}
+		u->known = true;
+	}
+	host_prefix(gateway, &host);
+	return add_route(n, &host, u->via.family ? &u->via : NULL, u->ifname);
+}
+
+int netcfg_pin_gateway(struct netcfg *n, const struct ipaddr *gateway)
+{
+	if (!n->applied || gateway->family == 0)
+		return 0;
+	/* Only needed once our routes could carry the gateway's address. */
+	if (!n->full_tunnel) {
+		bool covered = false;
+		for (unsigned i = 0; i < n->cfg.n_routes; i++)
+			covered |= addr_in_prefix(gateway, &n->cfg.routes[i]);
+		if (!covered)
+			return 0;
+	}
+	return pin(n, gateway);
+}
+
+static int apply_routes(struct netcfg *n, const struct msg_config *cfg)
+{
+	static const uint8_t half4[4] = {128, 0, 0, 0};
+	static const uint8_t half6[16] = {0x80};
+	struct prefix p;
+
+	for (unsigned i = 0; i < cfg->n_routes; i++) {
+		const struct prefix *r = &cfg->routes[i];
+		const struct prefix *own = r->addr.family == AF_INET ? &cfg->addr4 : &cfg->addr6;
+		char s[ADDR_STRLEN];
+
+		if (own->addr.family == 0) {
+			log_info("skipping route %s: the tunnel has no %s address",
+				 addr_fmt_prefix(r, s),
+				 r->addr.family == AF_INET ? "IPv4" : "IPv6");
+			continue;
+		}
+		if (add_route(n, r, NULL, n->ifname) < 0)
+			return -1;
+	}
+	if (!n->full_tunnel)
+		return 0;
+	/* Two halves instead of a default route: more specific than any
+	 * default, so nothing needs to be deleted or replaced. */
+	if (cfg->addr4.addr.family == AF_INET) {
+		memset(&p, 0, sizeof(p));
+		p.addr.family = AF_INET;
+		p.len = 1;
+		if (add_route(n, &p, NULL, n->ifname) < 0)
+			return -1;
+		addr_from_v4(&p.addr, half4);
+		if (add_route(n, &p, NULL, n->ifname) < 0)
+			return -1;
+	}
+	if (cfg->addr6.addr.family == AF_INET6) {
+		memset(&p, 0, sizeof(p));
+		p.addr.family = AF_INET6;
+		p.len = 1;
+		if (add_route(n, &p, NULL, n->ifname) < 0)
+			return -1;
+		addr_from_v6(&p.addr, half6);
+		if (add_route(n, &p, NULL, n->ifname) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int netcfg_apply(struct netcfg *n, const struct msg_config *cfg, const struct ipaddr *gateway)
+{
+	if (n->applied) {
+		if (netcfg_same(n, cfg))
+			return 0;
+		log_info("the gateway sent a different configuration; replacing the old one");
+		netcfg_undo(n);
+	}
+	n->cfg = *cfg;
+	/* Before any route of ours exists, so the lookup sees the real way. */
+	memset(&n->underlay4, 0, sizeof(n->underlay4));
+	memset(&n->underlay6, 0, sizeof(n->underlay6));
+	n->applied = true;
+	if (rtnl_link_up(n->ifname, cfg->mtu) < 0) {
+		log_warn("cannot bring %s up with MTU %u", n->ifname, cfg->mtu);
+		goto fail;
+	}
+	if (gateway != NULL && netcfg_pin_gateway(n, gateway) < 0)
+		goto fail;
+	if (cfg->addr4.addr.family == AF_INET && add_addr(n, &cfg->addr4) < 0)
+		goto fail;
+	if (cfg->addr6.addr.family == AF_INET6 && add_addr(n, &cfg->addr6) < 0)
+		goto fail;
+	if (apply_routes(n, cfg) < 0)
+		goto fail;
+	/* DNS is a convenience: the tunnel works without it, so a failure is
+	 * reported (by dns.c) but does not tear the session down. */
+	(void)dns_apply(&n->dns_state, n->ifname, n->dns, n->full_tunnel, cfg);
+	return 0;
+fail:
+	netcfg_undo(n);
+	return -1;
+}
+
+static bool prefix_eq(const struct prefix *a, const struct prefix *b)
+{
+	if (a->addr.family != b->addr.family)
+		return false;
+	if (a->addr.family == 0)
+		return true;
+	return a->len == b->len && addr_eq(&a->addr, &b->addr);
+}
+
+bool netcfg_same(const struct netcfg *n, const struct msg_config *cfg)
+{
+	const struct msg_config *o = &n->cfg;
+
+	if (!n->applied || !prefix_eq(&o->addr4, &cfg->addr4) ||
+	    !prefix_eq(&o->addr6, &cfg->addr6) || o->mtu != cfg->mtu ||
+	    o->n_routes != cfg->n_routes || o->n_dns != cfg->n_dns || o->n_search != cfg->n_search)
+		return false;
+	for (unsigned i = 0; i < o->n_routes; i++)
+		if (!prefix_eq(&o->routes[i], &cfg->routes[i]))
+			return false;
+	for (unsigned i = 0; i < o->n_dns; i++)
+		if (!addr_eq(&o->dns[i], &cfg->dns[i]))
+			return false;
+	for (unsigned i = 0; i < o->n_search; i++)
+		if (strcmp(o->search[i], cfg->search[i]) != 0)
+			return false;
+	return true;
+}

@@ -1,0 +1,134 @@
+/*
+ * notice.c - what the client tells the person running it: the sentence for
+ * each way a certificate or the gateway can refuse us, the line announcing
+ * the tunnel, a warning before our certificate expires, and a summary when
+ * a session ends. Wording lives here so the state machine stays readable.
+ */
+#include "client.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "tls.h"
+
+bool notice_tls_failure(const struct client *c, const char *when, char *out, size_t cap)
+{
+	const struct config_client *cfg = c->cfg;
+	enum tls_failure f = tls_failure(c->tls);
+	const char *detail = tls_error_str(c->tls);
+
+	switch (f) {
+	case TLS_FAIL_PEER_UNTRUSTED:
+		snprintf(out, cap, "the gateway's certificate is not trusted by %s (ca in %s): %s",
+			 cfg->ca, cfg->path, detail);
+		return true;
+	case TLS_FAIL_NAME_MISMATCH:
+		snprintf(out, cap, "the gateway's certificate does not name %s (server_name in %s)",
+			 cfg->server_name, cfg->path);
+		return true;
+	case TLS_FAIL_PEER_EKU:
+		snprintf(out, cap,
+			 "the gateway's certificate is not meant for a server (it lacks "
+			 "the serverAuth extended key usage)");
+		return true;
+	case TLS_FAIL_REJECTED:
+		snprintf(out, cap,
+			 "the gateway rejected our certificate %s (%s): it may be expired, "
+			 "revoked, or not issued by the CA the gateway trusts",
+			 cfg->cert, detail);
+		return true;
+	case TLS_FAIL_ALPN:
+		snprintf(out, cap, "%s:%u does not speak the mtlsvpn/1 protocol", cfg->gateway_host,
+			 cfg->gateway_port);
+		return true;
+	default:
+		snprintf(out, cap, "TLS %s with %s failed: %s (%s)", when, c->gateway_str,
+			 tls_failure_str(f), detail);
+		return false;
+	}
+}
+
+void notice_bye(const struct msg_bye *bye, char *out, size_t cap)
+{
+	char text[BYE_MAX_TEXT + 1];
+
+	/* The gateway's words go to a terminal: no control characters. */
+	snprintf(text, sizeof(text), "%s", bye->text);
+	for (char *p = text; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	snprintf(out, cap, "gateway closed the session: %s%s%s%s", msg_bye_reason_str(bye->reason),
+		 text[0] ? " (" : "", text, text[0] ? ")" : "");
+}
+
+/* "10.8.0.2/24, fd00:8::2/64" and similar lists. */
+static void list_add(char *out, size_t cap, const char *item)
+{
+	size_t l = strlen(out);
+
+	snprintf(out + l, cap - l, "%s%s", l ? ", " : "", item);
+}
+
+void notice_connected(const struct client *c)
+{
+	const struct msg_config *cfg = &c->config;
+	char s[ADDR_STRLEN], addrs[160] = "", routes[512] = "", dns[256] = "";
+	const char *how = dns_how(&c->net.dns_state);
+
+	if (cfg->addr4.addr.family)
+		list_add(addrs, sizeof(addrs), addr_fmt_prefix(&cfg->addr4, s));
+	if (cfg->addr6.addr.family)
+		list_add(addrs, sizeof(addrs), addr_fmt_prefix(&cfg->addr6, s));
+	if (c->cfg->full_tunnel)
+		list_add(routes, sizeof(routes), "everything (full tunnel)");
+	for (unsigned i = 0; i < cfg->n_routes; i++)
+		list_add(routes, sizeof(routes), addr_fmt_prefix(&cfg->routes[i], s));
+	if (routes[0] == '\0')
+		snprintf(routes, sizeof(routes), "none");
+	for (unsigned i = 0; i < cfg->n_dns; i++)
+		list_add(dns, sizeof(dns), addr_fmt(&cfg->dns[i], s));
+	log_info(
+	    "connected to %s:%u (%s, %s): tunnel %s, address %s, mtu %u, routes %s, dns %s%s%s",
+	    c->cfg->gateway_host, c->cfg->gateway_port, c->gateway_str, tls_cipher_name(c->tls),
+	    c->tun_name, addrs, cfg->mtu, routes, dns[0] ? dns : "unchanged", how ? " via " : "",
+	    how ? how : "");
+}
+
+void notice_cert_expiry(const struct client *c)
+{
+	const struct msg_config *cfg = &c->config;
+	int64_t left;
+	time_t na;
+	struct tm tm;
+	char when[32];
+
+	if (cfg->cert_not_after == 0 || cfg->cert_warn_days == 0)
+		return;
+	left = cfg->cert_not_after - (int64_t)time(NULL);
+	if (left >= (int64_t)cfg->cert_warn_days * 86400)
+		return;
+	na = (time_t)cfg->cert_not_after;
+	gmtime_r(&na, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+	log_warnx("our certificate %s expires in %lld day(s), on %s: ask for a new one",
+		  c->cfg->cert, (long long)(left / 86400), when);
+}
+
+void notice_session_end(struct client *c)
+{
+	const struct client_stats *st = &c->stats;
+
+	if (c->up_since_ms == 0)
+		return;
+	log_info("session ended after %.1f s: sent %llu packets (%llu bytes), received %llu "
+		 "packets (%llu bytes); dropped %llu read from the TUN, %llu for the TUN, %llu "
+		 "invalid, %llu with a foreign source",
+		 (double)(ev_now_ms(c->loop) - c->up_since_ms) / 1000.0,
+		 (unsigned long long)st->tx_packets, (unsigned long long)st->tx_bytes,
+		 (unsigned long long)st->rx_packets, (unsigned long long)st->rx_bytes,
+		 (unsigned long long)st->drop_tun_read, (unsigned long long)st->drop_tun_write,
+		 (unsigned long long)st->drop_invalid, (unsigned long long)st->drop_source);
+	c->up_since_ms = 0;
+}

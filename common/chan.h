@@ -1,0 +1,70 @@
+/*
+ * chan.h - the receive side of a tunnel channel, sans-I/O: decrypted bytes
+ * go in, checked events come out (a DATA packet with its parsed IP header, a
+ * decoded CONFIG or BYE, a KEEPALIVE). A frame may span reads and one read
+ * may hold many frames. Shared by the client and the gateway; pure, never
+ * logs. Which state accepts which event is the caller's state machine's job.
+ */
+#ifndef MTLSVPN_CHAN_H
+#define MTLSVPN_CHAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "ippkt.h"
+#include "msg.h"
+#include "proto.h"
+
+/* Which end we are: only a client accepts CONFIG. */
+enum chan_role { CHAN_CLIENT, CHAN_GATEWAY };
+
+/* Enough for the largest frame plus a burst of small ones. */
+#define CHAN_DEFAULT_CAP (256 * 1024)
+
+struct chan {
+	struct buf in;
+	enum chan_role role;
+	size_t max_data;   /* largest DATA payload accepted (the MTU) */
+};
+
+enum chan_result { CHAN_OK, CHAN_NEED_MORE, CHAN_MALFORMED };
+
+struct chan_event {
+	uint8_t type;                /* enum frame_type */
+	/* DATA: the packet, pointing into the channel's buffer; valid until
+	 * the next chan_space() or chan_feed(). */
+	const uint8_t *data;
+	size_t len;
+	/* DATA: IPPKT_OK and ip filled, or why the packet is not a sound IP
+	 * packet (the caller drops and counts it; the channel stays usable). */
+	enum ippkt_result ip_result;
+	struct ippkt_info ip;
+	struct msg_config config;    /* CONFIG */
+	struct msg_bye bye;          /* BYE */
+};
+
+/* cap must exceed FRAME_HDR_LEN + FRAME_MAX_PAYLOAD. 0 / -1 ENOMEM, EINVAL. */
+int chan_init(struct chan *c, enum chan_role role, size_t cap);
+void chan_deinit(struct chan *c);            /* wipes and frees */
+void chan_reset(struct chan *c);             /* forget buffered bytes */
+/* DATA frames with a longer payload are malformed; clamped to
+ * 1..FRAME_MAX_PAYLOAD. */
+void chan_set_max_data(struct chan *c, size_t max_data);
+
+/* Where the next decrypted bytes can be written directly, and how many fit
+ * (never less than one whole frame after the buffered partial one). */
+uint8_t *chan_space(struct chan *c, size_t *room);
+void chan_commit(struct chan *c, size_t n);
+/* Copy bytes in; false if they do not fit (read events out first). */
+bool chan_feed(struct chan *c, const void *p, size_t n);
+
+/* The next event. NEED_MORE: wait for more bytes. MALFORMED: *why names the
+ * problem (static string); the stream is unusable from here on. */
+enum chan_result chan_next(struct chan *c, struct chan_event *ev, const char **why);
+
+/* Bytes buffered but not yet returned as events. */
+static inline size_t chan_pending(const struct chan *c) { return buf_len(&c->in); }
+
+#endif

@@ -1,0 +1,235 @@
+/*
+ * config_client.c - client.ini: the [client] keys, their defaults, and the
+ * checks that span keys (server_name defaults to the gateway host,
+ * reconnect_max is not below reconnect_min). The gateway may be a name: it
+ * is resolved when connecting, never here.
+ */
+#include <ctype.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_key.h"
+
+#define CLI(field) offsetof(struct config_client, field)
+#define DEFAULT_PORT 8443
+
+static bool parse_port(const char *s, unsigned *port)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	if (i == 0 || i > 5)
+		return false;
+	*port = (unsigned)strtoul(s, NULL, 10);
+	return *port >= 1 && *port <= 65535;
+}
+
+/* "host", "host:port", "[v6]", "[v6]:port", or a bare IPv6 address (more
+ * than one ':' and no brackets, so no port). */
+static bool split_gateway(const char *value, char host[static 256], unsigned *port)
+{
+	const char *colon, *hs = value, *ps = NULL;
+	size_t hlen;
+	struct ipaddr a;
+
+	*port = DEFAULT_PORT;
+	if (value[0] == '[') {
+		const char *close = strchr(value, ']');
+
+		if (close == NULL || (close[1] != '\0' && close[1] != ':'))
+			return false;
+		hs = value + 1;
+		hlen = (size_t)(close - hs);
+		if (close[1] == ':')
+			ps = close + 2;
+	} else {
+		colon = strchr(value, ':');
+		if (colon != NULL && strchr(colon + 1, ':') == NULL) {
+			hlen = (size_t)(colon - value);
+			ps = colon + 1;
+		} else {
+			hlen = strlen(value);
+		}
+	}
+	if (hlen == 0 || hlen >= 256)
+		return false;
+	memcpy(host, hs, hlen);
+	host[hlen] = '\0';
+	if (ps != NULL && !parse_port(ps, port))
+		return false;
+	if (value[0] == '[' || strchr(host, ':') != NULL)
+		return addr_parse(host, &a) && a.family == AF_INET6;
+	return addr_parse(host, &a) || config_key_is_hostname(host);
+}
+
+static bool parse_gateway(const struct config_file *f, const struct config_key *k,
+			  const char *value, void *field, char why[static CONFIG_ERR_MAX])
+{
+	struct config_client *c = field;
+	char q[CONFIG_QUOTE_MAX];
+	char host[256];
+	unsigned port;
+
+	(void)f;
+	(void)k;
+	if (!split_gateway(value, host, &port)) {
+		config_key_why(
+		    why,
+		    "%s is not a host and port; use a name or address with an optional "
+		    "port from 1 to 65535, e.g. vpn.example.com:8443 or [2001:db8::1]:8443",
+		    config_file_quote(value, q));
+		return false;
+	}
+	snprintf(c->gateway_host, sizeof(c->gateway_host), "%s", host);
+	c->gateway_port = port;
+	return true;
+}
+
+static bool parse_dns_mode(const struct config_file *f, const struct config_key *k,
+			   const char *value, void *field, char why[static CONFIG_ERR_MAX])
+{
+	static const struct {
+		const char *name;
+		enum config_dns_mode mode;
+	} modes[] = {
+	    {"auto", CONFIG_DNS_AUTO},
+	    {"none", CONFIG_DNS_NONE},
+	    {"resolvectl", CONFIG_DNS_RESOLVECTL},
+	    {"resolvconf", CONFIG_DNS_RESOLVCONF},
+	};
+	char q[CONFIG_QUOTE_MAX];
+
+	(void)f;
+	(void)k;
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (strcmp(value, modes[i].name) == 0) {
+			*(enum config_dns_mode *)field = modes[i].mode;
+			return true;
+		}
+	}
+	config_key_why(why, "%s is not a DNS mode; use auto, none, resolvectl or resolvconf",
+		       config_file_quote(value, q));
+	return false;
+}
+
+enum {
+	K_GATEWAY,
+	K_SERVER_NAME,
+	K_CA,
+	K_CERT,
+	K_KEY,
+	K_TUN,
+	K_FULL_TUNNEL,
+	K_DNS,
+	K_RECONNECT_MIN,
+	K_RECONNECT_MAX,
+	K_CONNECT_TIMEOUT,
+	K_LOG_LEVEL,
+	K_COUNT
+};
+
+/* clang-format off */
+static const struct config_key client_keys[K_COUNT] = {
+	[K_GATEWAY] = {.section = "client", .name = "gateway", .parse = parse_gateway,
+		.required = true, .example = "vpn.example.com:8443"},
+	[K_SERVER_NAME] = {.section = "client", .name = "server_name",
+		.parse = config_key_hostname, .offset = CLI(server_name),
+		.size = sizeof(((struct config_client *)0)->server_name),
+		.example = "vpn.example.com"},
+	[K_CA] = {.section = "client", .name = "ca", .parse = config_key_file, .offset = CLI(ca),
+		.size = PATH_MAX, .required = true, .example = "ca.crt",
+		.what = "the CA bundle the gateway certificate must chain to"},
+	[K_CERT] = {.section = "client", .name = "cert", .parse = config_key_file,
+		.offset = CLI(cert), .size = PATH_MAX, .required = true, .example = "alice.crt",
+		.what = "this client's certificate with its chain"},
+	[K_KEY] = {.section = "client", .name = "key", .parse = config_key_private_file,
+		.offset = CLI(key), .size = PATH_MAX, .required = true, .example = "alice.key",
+		.what = "this client certificate's private key"},
+	[K_TUN] = {.section = "client", .name = "tun", .parse = config_key_tun, .offset = CLI(tun),
+		.size = IFNAMSIZ, .example = "mtlsvpn0"},
+	[K_FULL_TUNNEL] = {.section = "client", .name = "full_tunnel", .parse = config_key_bool,
+		.offset = CLI(full_tunnel), .example = "no"},
+	[K_DNS] = {.section = "client", .name = "dns", .parse = parse_dns_mode, .offset = CLI(dns),
+		.example = "auto"},
+	[K_RECONNECT_MIN] = {.section = "client", .name = "reconnect_min",
+		.parse = config_key_uint, .offset = CLI(reconnect_min), .min = 1, .max = 3600,
+		.example = "1"},
+	[K_RECONNECT_MAX] = {.section = "client", .name = "reconnect_max",
+		.parse = config_key_uint, .offset = CLI(reconnect_max), .min = 1, .max = 86400,
+		.example = "60"},
+	[K_CONNECT_TIMEOUT] = {.section = "client", .name = "connect_timeout",
+		.parse = config_key_uint, .offset = CLI(connect_timeout), .min = 1, .max = 300,
+		.example = "10"},
+	[K_LOG_LEVEL] = {.section = "client", .name = "log_level", .parse = config_key_log_level,
+		.offset = CLI(log_level), .example = "info"},
+};
+/* clang-format on */
+
+static const char *const client_sections[] = {"client", NULL};
+
+static void set_defaults(struct config_client *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->gateway_port = DEFAULT_PORT;
+	snprintf(c->tun, sizeof(c->tun), "mtlsvpn0");
+	c->full_tunnel = false;
+	c->dns = CONFIG_DNS_AUTO;
+	c->reconnect_min = 1;
+	c->reconnect_max = 60;
+	c->connect_timeout = 10;
+	c->log_level = 0;
+}
+
+static int check_across(const struct config_file *f, struct config_client *c, const unsigned *lines,
+			char *err)
+{
+	if (lines[K_SERVER_NAME] == 0)
+		snprintf(c->server_name, sizeof(c->server_name), "%s", c->gateway_host);
+	if (c->reconnect_max >= c->reconnect_min)
+		return 0;
+	if (lines[K_RECONNECT_MAX] != 0) {
+		char where[32];
+
+		if (lines[K_RECONNECT_MIN] != 0)
+			snprintf(where, sizeof(where), "line %u", lines[K_RECONNECT_MIN]);
+		else
+			snprintf(where, sizeof(where), "the default");
+		return config_file_errf(f, lines[K_RECONNECT_MAX], "client", "reconnect_max", err,
+					"%u is below reconnect_min (%u, %s); use at least %u",
+					c->reconnect_max, c->reconnect_min, where,
+					c->reconnect_min);
+	}
+	return config_file_errf(f, lines[K_RECONNECT_MIN], "client", "reconnect_min", err,
+				"%u is above reconnect_max (%u, the default); lower it, or raise "
+				"reconnect_max to at least %u",
+				c->reconnect_min, c->reconnect_max, c->reconnect_min);
+}
+
+int config_client_load(const char *path, struct config_client *out, char err[static CONFIG_ERR_MAX])
+{
+	unsigned lines[K_COUNT];
+	struct config_file f;
+	int rc;
+
+	set_defaults(out);
+	if (config_file_load(&f, path, "client", err) < 0)
+		return -1;
+	if (snprintf(out->path, sizeof(out->path), "%s", path) >= (int)sizeof(out->path))
+		rc = config_file_errf(&f, 0, NULL, NULL, err,
+				      "the path is too long; use a shorter one");
+	else if (f.n_items == 0)
+		rc = config_file_errf(&f, 0, NULL, NULL, err,
+				      "the file has no settings; a client needs [client] with "
+				      "gateway, ca, cert and key (see client.ini.example)");
+	else
+		rc = config_key_apply(&f, client_sections, client_keys, K_COUNT, out, lines, err);
+	if (rc == 0)
+		rc = check_across(&f, out, lines, err);
+	config_file_free(&f);
+	return rc;
+}

@@ -1,0 +1,329 @@
+/*
+ * config_server.c - server.ini: the [gateway] and [pool] keys, their
+ * defaults, and the checks that span keys (a pool of at least one family,
+ * dead_peer_timeout above keepalive). The result is complete or the load
+ * fails with one message naming the line to change.
+ */
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config_key.h"
+
+#define SRV(field) offsetof(struct config_server, field)
+#define DEFAULT_PORT 8443
+
+static bool parse_listen(const struct config_file *f, const struct config_key *k, const char *value,
+			 void *field, char why[static CONFIG_ERR_MAX])
+{
+	struct config_server *s = field;
+	struct sockaddr_storage ss;
+	char q[CONFIG_QUOTE_MAX];
+	socklen_t len;
+	uint16_t port = 0;
+
+	(void)f;
+	(void)k;
+	if (!addr_parse_sockaddr(value, DEFAULT_PORT, &ss, &len)) {
+		config_key_why(why,
+			       "%s is not a numeric address and port; use e.g. 0.0.0.0:8443 or "
+			       "[::]:8443 (names are not looked up here)",
+			       config_file_quote(value, q));
+		return false;
+	}
+	if (ss.ss_family == AF_INET)
+		port = ntohs(((const struct sockaddr_in *)&ss)->sin_port);
+	else if (ss.ss_family == AF_INET6)
+		port = ntohs(((const struct sockaddr_in6 *)&ss)->sin6_port);
+	if (port == 0) {
+		config_key_why(why, "%s has no usable port; use a port from 1 to 65535",
+			       config_file_quote(value, q));
+		return false;
+	}
+	s->listen = ss;
+	s->listen_len = len;
+	return true;
+}
+
+static bool parse_identity(const struct config_file *f, const struct config_key *k,
+			   const char *value, void *field, char why[static CONFIG_ERR_MAX])
+{
+	char q[CONFIG_QUOTE_MAX];
+
+	(void)f;
+	(void)k;
+	if (!identity_source_parse(value, field)) {
+		config_key_why(
+		    why, "%s is not an identity source; use cn, san-email, san-uri or san-dns",
+		    config_file_quote(value, q));
+		return false;
+	}
+	return true;
+}
+
+/* A network: a prefix whose host bits are all zero. */
+static bool parse_network(const char *s, struct prefix *out, char why[static CONFIG_ERR_MAX])
+{
+	char q[CONFIG_QUOTE_MAX], net_s[ADDR_STRLEN];
+	struct prefix p, net;
+
+	if (!addr_parse_prefix(s, false, &p)) {
+		config_key_why(
+		    why,
+		    "%s is not a prefix; write a network as address/length, e.g. 10.8.0.0/24 "
+		    "or fd00:8::/64",
+		    config_file_quote(s, q));
+		return false;
+	}
+	addr_prefix_network(&p, &net);
+	if (!addr_eq(&p.addr, &net.addr)) {
+		config_key_why(why, "%s has host bits set; use %s", config_file_quote(s, q),
+			       addr_fmt_prefix(&net, net_s));
+		return false;
+	}
+	*out = p;
+	return true;
+}
+
+/* The gateway takes the first host and clients the rest, so a pool needs
+ * room for both; k->min and k->max bound the prefix length. */
+static bool parse_pool(const struct config_file *f, const struct config_key *k, const char *value,
+		       void *field, char why[static CONFIG_ERR_MAX])
+{
+	int family = strcmp(k->name, "ipv4") == 0 ? AF_INET : AF_INET6;
+	const char *fam = family == AF_INET ? "IPv4" : "IPv6";
+	char q[CONFIG_QUOTE_MAX];
+	struct prefix p;
+
+	(void)f;
+	if (!parse_network(value, &p, why))
+		return false;
+	if (p.addr.family != family) {
+		config_key_why(why, "%s is not an %s prefix; use e.g. %s",
+			       config_file_quote(value, q), fam, k->example);
+		return false;
+	}
+	if (p.len < k->min || p.len > k->max) {
+		config_key_why(why,
+			       "the prefix length /%u is out of range; use a length from %u to %u "
+			       "(the gateway takes the first address, clients the others)",
+			       p.len, k->min, k->max);
+		return false;
+	}
+	*(struct prefix *)field = p;
+	return true;
+}
+
+static bool parse_routes(const struct config_file *f, const struct config_key *k, const char *value,
+			 void *field, char why[static CONFIG_ERR_MAX])
+{
+	char items[CFG_MAX_ROUTES][CONFIG_LIST_ITEM_MAX];
+	struct config_net *net = field;
+	unsigned n;
+
+	(void)f;
+	(void)k;
+	if (!config_key_split(value, items, CFG_MAX_ROUTES, &n, why))
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		if (!parse_network(items[i], &net->routes[i], why))
+			return false;
+	net->n_routes = n;
+	return true;
+}
+
+static bool parse_dns(const struct config_file *f, const struct config_key *k, const char *value,
+		      void *field, char why[static CONFIG_ERR_MAX])
+{
+	char items[CFG_MAX_DNS][CONFIG_LIST_ITEM_MAX];
+	struct config_net *net = field;
+	char q[CONFIG_QUOTE_MAX];
+	unsigned n;
+
+	(void)f;
+	(void)k;
+	if (!config_key_split(value, items, CFG_MAX_DNS, &n, why))
+		return false;
+	for (unsigned i = 0; i < n; i++) {
+		if (!addr_parse(items[i], &net->dns[i])) {
+			config_key_why(why,
+				       "%s is not an IP address; list DNS servers by address, e.g. "
+				       "10.20.0.53, fd00:20::53",
+				       config_file_quote(items[i], q));
+			return false;
+		}
+	}
+	net->n_dns = n;
+	return true;
+}
+
+static bool parse_search(const struct config_file *f, const struct config_key *k, const char *value,
+			 void *field, char why[static CONFIG_ERR_MAX])
+{
+	char items[CFG_MAX_SEARCH][CONFIG_LIST_ITEM_MAX];
+	struct config_net *net = field;
+	char q[CONFIG_QUOTE_MAX];
+	unsigned n;
+
+	(void)f;
+	(void)k;
+	if (!config_key_split(value, items, CFG_MAX_SEARCH, &n, why))
+		return false;
+	for (unsigned i = 0; i < n; i++) {
+		if (!config_key_is_hostname(items[i]) || strlen(items[i]) > MSG_DOMAIN_MAX) {
+			config_key_why(why,
+				       "%s is not a domain name; list domains such as corp.example",
+				       config_file_quote(items[i], q));
+			return false;
+		}
+		/* Kept as written: case is the administrator's choice. */
+		snprintf(net->search[i], sizeof(net->search[i]), "%s", items[i]);
+	}
+	net->n_search = n;
+	return true;
+}
+
+enum {
+	K_LISTEN,
+	K_CA,
+	K_CERT,
+	K_KEY,
+	K_TUN,
+	K_MTU,
+	K_KEEPALIVE,
+	K_DEAD_PEER,
+	K_HANDSHAKE,
+	K_MAX_CLIENTS,
+	K_IDENTITY,
+	K_LOG_LEVEL,
+	K_IPV4,
+	K_IPV6,
+	K_ROUTES,
+	K_DNS,
+	K_SEARCH,
+	K_COUNT
+};
+
+/* Sections and keys are matched in lowercase (iniparser folds them);
+ * values are never folded. */
+/* clang-format off */
+static const struct config_key server_keys[K_COUNT] = {
+	[K_LISTEN] = {.section = "gateway", .name = "listen", .parse = parse_listen,
+		.example = "0.0.0.0:8443"},
+	[K_CA] = {.section = "gateway", .name = "ca", .parse = config_key_file, .offset = SRV(ca),
+		.size = PATH_MAX, .required = true, .example = "ca.crt",
+		.what = "the CA bundle client certificates must chain to"},
+	[K_CERT] = {.section = "gateway", .name = "cert", .parse = config_key_file,
+		.offset = SRV(cert), .size = PATH_MAX, .required = true, .example = "server.crt",
+		.what = "the gateway certificate with its chain"},
+	[K_KEY] = {.section = "gateway", .name = "key", .parse = config_key_private_file,
+		.offset = SRV(key), .size = PATH_MAX, .required = true, .example = "server.key",
+		.what = "the gateway certificate's private key"},
+	[K_TUN] = {.section = "gateway", .name = "tun", .parse = config_key_tun,
+		.offset = SRV(tun), .size = IFNAMSIZ, .example = "mtlsvpn0"},
+	[K_MTU] = {.section = "gateway", .name = "mtu", .parse = config_key_uint,
+		.offset = SRV(mtu), .min = MSG_MTU_MIN, .max = MSG_MTU_MAX, .example = "1400"},
+	[K_KEEPALIVE] = {.section = "gateway", .name = "keepalive", .parse = config_key_uint,
+		.offset = SRV(keepalive), .min = MSG_KEEPALIVE_MIN, .max = MSG_KEEPALIVE_MAX,
+		.example = "10"},
+	[K_DEAD_PEER] = {.section = "gateway", .name = "dead_peer_timeout",
+		.parse = config_key_uint, .offset = SRV(dead_peer_timeout), .min = 2, .max = 86400,
+		.example = "30"},
+	[K_HANDSHAKE] = {.section = "gateway", .name = "handshake_timeout",
+		.parse = config_key_uint, .offset = SRV(handshake_timeout), .min = 1, .max = 120,
+		.example = "10"},
+	[K_MAX_CLIENTS] = {.section = "gateway", .name = "max_clients", .parse = config_key_uint,
+		.offset = SRV(max_clients), .min = 1, .max = 65536, .example = "1024"},
+	[K_IDENTITY] = {.section = "gateway", .name = "identity", .parse = parse_identity,
+		.offset = SRV(identity), .example = "cn"},
+	[K_LOG_LEVEL] = {.section = "gateway", .name = "log_level", .parse = config_key_log_level,
+		.offset = SRV(log_level), .example = "info"},
+	[K_IPV4] = {.section = "pool", .name = "ipv4", .parse = parse_pool,
+		.offset = SRV(net.pool4), .min = 8, .max = 30, .example = "10.8.0.0/24"},
+	[K_IPV6] = {.section = "pool", .name = "ipv6", .parse = parse_pool,
+		.offset = SRV(net.pool6), .min = 16, .max = 126, .example = "fd00:8::/64"},
+	[K_ROUTES] = {.section = "pool", .name = "routes", .parse = parse_routes,
+		.offset = SRV(net), .example = "10.20.0.0/24"},
+	[K_DNS] = {.section = "pool", .name = "dns", .parse = parse_dns, .offset = SRV(net),
+		.example = "10.20.0.53"},
+	[K_SEARCH] = {.section = "pool", .name = "search", .parse = parse_search,
+		.offset = SRV(net), .example = "corp.example"},
+};
+/* clang-format on */
+
+static const char *const server_sections[] = {"gateway", "pool", NULL};
+
+static void set_defaults(struct config_server *s)
+{
+	memset(s, 0, sizeof(*s));
+	/* Cannot fail: a constant the parser accepts. */
+	addr_parse_sockaddr("0.0.0.0:8443", DEFAULT_PORT, &s->listen, &s->listen_len);
+	snprintf(s->tun, sizeof(s->tun), "mtlsvpn0");
+	s->mtu = 1400;
+	s->keepalive = 10;
+	s->handshake_timeout = 10;
+	s->max_clients = 1024;
+	s->identity = IDENTITY_CN;
+	s->log_level = 0;
+	snprintf(s->net.name, sizeof(s->net.name), "default");
+}
+
+static int check_across(const struct config_file *f, struct config_server *s, const unsigned *lines,
+			char *err)
+{
+	const struct config_item *pool;
+
+	if (s->net.pool4.addr.family == 0 && s->net.pool6.addr.family == 0) {
+		pool = config_file_find(f, "pool", NULL);
+		if (pool != NULL)
+			return config_file_errf(f, pool->line, "pool", NULL, err,
+						"neither ipv4 nor ipv6 is set; add ipv4 = "
+						"10.8.0.0/24, ipv6 = fd00:8::/64 or both");
+		return config_file_errf(f, 0, "pool", NULL, err,
+					"the section is missing; add [pool] with ipv4 = "
+					"10.8.0.0/24, ipv6 = fd00:8::/64 or both");
+	}
+	if (lines[K_DEAD_PEER] == 0) {
+		s->dead_peer_timeout = 3 * s->keepalive;
+	} else if (s->dead_peer_timeout <= s->keepalive) {
+		char where[32];
+
+		if (lines[K_KEEPALIVE] != 0)
+			snprintf(where, sizeof(where), "line %u", lines[K_KEEPALIVE]);
+		else
+			snprintf(where, sizeof(where), "the default");
+		return config_file_errf(f, lines[K_DEAD_PEER], "gateway", "dead_peer_timeout", err,
+					"%u is not greater than keepalive (%u, %s); use more "
+					"than %u, e.g. %u",
+					s->dead_peer_timeout, s->keepalive, where, s->keepalive,
+					3 * s->keepalive);
+	}
+	return 0;
+}
+
+int config_server_load(const char *path, struct config_server *out, char err[static CONFIG_ERR_MAX])
+{
+	unsigned lines[K_COUNT];
+	struct config_file f;
+	int rc;
+
+	set_defaults(out);
+	if (config_file_load(&f, path, "gateway", err) < 0)
+		return -1;
+	if (snprintf(out->path, sizeof(out->path), "%s", path) >= (int)sizeof(out->path))
+		rc = config_file_errf(&f, 0, NULL, NULL, err,
+				      "the path is too long; use a shorter one");
+	else if (f.n_items == 0)
+		rc =
+		    config_file_errf(&f, 0, NULL, NULL, err,
+				     "the file has no settings; a gateway needs [gateway] with ca, "
+				     "cert and key, and [pool] with ipv4 or ipv6 (see "
+				     "server.ini.example)");
+	else
+		rc = config_key_apply(&f, server_sections, server_keys, K_COUNT, out, lines, err);
+	if (rc == 0)
+		rc = check_across(&f, out, lines, err);
+	config_file_free(&f);
+	return rc;
+}

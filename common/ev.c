@@ -1,0 +1,419 @@
+/*
+ * ev.c - the event loop: level-triggered epoll, a binary min-heap of timers
+ * whose nodes live inside their owners, signals read from one signalfd, and
+ * before-sleep hooks. Invariant: a watcher pointer taken from epoll is only
+ * dereferenced if no callback has stopped it since epoll_wait returned
+ * (ev_io_stop clears it from the batch being dispatched).
+ */
+#include "ev.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define EV_BATCH 64
+#define EV_NSIG 65
+
+struct ev_sig {
+	ev_signal_cb *cb;
+	void *data;
+};
+
+struct ev_hook {
+	ev_hook_cb *cb;
+	void *data;
+};
+
+struct ev_loop {
+	int epfd;
+	uint64_t now_ms;
+	bool stop;
+	bool no_sleep;
+
+	/* The batch being dispatched, so ev_io_stop can forget a watcher. */
+	struct epoll_event events[EV_BATCH];
+	int nevents;
+
+	struct ev_timer **heap;
+	size_t nheap;
+	size_t heap_cap;
+
+	int sigfd;
+	sigset_t sigmask;
+	struct ev_io sig_io;
+	struct ev_sig sigs[EV_NSIG];
+
+	struct ev_hook *hooks;
+	size_t nhooks;
+};
+
+uint64_t ev_time_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t ev_now_ms(const struct ev_loop *loop)
+{
+	return loop->now_ms;
+}
+
+struct ev_loop *ev_loop_new(void)
+{
+	struct ev_loop *loop = calloc(1, sizeof(*loop));
+
+	if (loop == NULL)
+		return NULL;
+	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (loop->epfd < 0) {
+		int e = errno;
+		free(loop);
+		errno = e;
+		return NULL;
+	}
+	loop->sigfd = -1;
+	sigemptyset(&loop->sigmask);
+	loop->now_ms = ev_time_ms();
+	return loop;
+}
+
+/*
+ * Signals stay blocked after the loop is freed: a second SIGTERM arriving
+ * while the program undoes its network changes must not kill it halfway.
+ */
+void ev_loop_free(struct ev_loop *loop)
+{
+	if (loop == NULL)
+		return;
+	if (loop->sigfd >= 0)
+		close(loop->sigfd);
+	close(loop->epfd);
+	for (size_t i = 0; i < loop->nheap; i++)
+		loop->heap[i]->heap_idx = SIZE_MAX;
+	free(loop->heap);
+	free(loop->hooks);
+	free(loop);
+}
+
+/* ---- io watchers ---- */
+
+void ev_io_init(struct ev_io *w, int fd, ev_io_cb *cb, void *data)
+{
+	w->fd = fd;
+	w->events = 0;
+	w->cb = cb;
+	w->data = data;
+	w->active = false;
+}
+
+int ev_io_start(struct ev_loop *loop, struct ev_io *w, uint32_t events)
+{
+	struct epoll_event ev;
+
+	if (w->active)
+		return ev_io_modify(loop, w, events);
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data.ptr = w;
+	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, w->fd, &ev) < 0)
+		return -1;
+	w->events = events;
+	w->active = true;
+	return 0;
+}
+
+int ev_io_modify(struct ev_loop *loop, struct ev_io *w, uint32_t events)
+{
+	struct epoll_event ev;
+
+	if (!w->active)
+		return ev_io_start(loop, w, events);
+	if (events == w->events)
+		return 0;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data.ptr = w;
+	if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, w->fd, &ev) < 0)
+		return -1;
+	w->events = events;
+	return 0;
+}
+
+void ev_io_stop(struct ev_loop *loop, struct ev_io *w)
+{
+	if (!w->active)
+		return;
+	/* The fd may already be closed (then epoll has dropped it): ignore. */
+	(void)epoll_ctl(loop->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+	w->active = false;
+	w->events = 0;
+	/* The owner may free w right after this call: forget it in the batch. */
+	for (int i = 0; i < loop->nevents; i++)
+		if (loop->events[i].data.ptr == w)
+			loop->events[i].data.ptr = NULL;
+}
+
+/* ---- timers: binary min-heap on when_ms ---- */
+
+static void heap_set(struct ev_loop *loop, size_t i, struct ev_timer *t)
+{
+	loop->heap[i] = t;
+	t->heap_idx = i;
+}
+
+static void heap_up(struct ev_loop *loop, size_t i)
+{
+	struct ev_timer *t = loop->heap[i];
+
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+		if (loop->heap[parent]->when_ms <= t->when_ms)
+			break;
+		heap_set(loop, i, loop->heap[parent]);
+		i = parent;
+	}
+	heap_set(loop, i, t);
+}
+
+static void heap_down(struct ev_loop *loop, size_t i)
+{
+	struct ev_timer *t = loop->heap[i];
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= loop->nheap)
+			break;
+		if (c + 1 < loop->nheap && loop->heap[c + 1]->when_ms < loop->heap[c]->when_ms)
+			c++;
+		if (t->when_ms <= loop->heap[c]->when_ms)
+			break;
+		heap_set(loop, i, loop->heap[c]);
+		i = c;
+	}
+	heap_set(loop, i, t);
+}
+
+static void heap_remove(struct ev_loop *loop, struct ev_timer *t)
+{
+	size_t i = t->heap_idx;
+	struct ev_timer *last = loop->heap[--loop->nheap];
+
+	t->heap_idx = SIZE_MAX;
+	if (last == t)
+		return;
+	heap_set(loop, i, last);
+	if (i > 0 && loop->heap[(i - 1) / 2]->when_ms > last->when_ms)
+		heap_up(loop, i);
+	else
+		heap_down(loop, i);
+}
+
+void ev_timer_init(struct ev_timer *t, ev_timer_cb *cb, void *data)
+{
+	t->when_ms = 0;
+	t->cb = cb;
+	t->data = data;
+	t->heap_idx = SIZE_MAX;
+}
+
+bool ev_timer_armed(const struct ev_timer *t)
+{
+	return t->heap_idx != SIZE_MAX;
+}
+
+void ev_timer_arm(struct ev_loop *loop, struct ev_timer *t, uint64_t after_ms)
+{
+	if (ev_timer_armed(t))
+		heap_remove(loop, t);
+	if (loop->nheap == loop->heap_cap) {
+		size_t cap = loop->heap_cap ? loop->heap_cap * 2 : 16;
+		struct ev_timer **h = realloc(loop->heap, cap * sizeof(*h));
+		if (h == NULL)
+			fatalx("out of memory growing the timer heap to %zu", cap);
+		loop->heap = h;
+		loop->heap_cap = cap;
+	}
+	t->when_ms = loop->now_ms + after_ms;
+	loop->heap[loop->nheap] = t;
+	t->heap_idx = loop->nheap++;
+	heap_up(loop, t->heap_idx);
+}
+
+void ev_timer_stop(struct ev_loop *loop, struct ev_timer *t)
+{
+	if (ev_timer_armed(t))
+		heap_remove(loop, t);
+}
+
+/*
+ * Fire every timer due now. The number of firings is bounded by the heap
+ * size on entry so a callback re-arming itself with 0 ms cannot spin this
+ * turn forever; it fires again on the next turn.
+ */
+static void run_timers(struct ev_loop *loop)
+{
+	size_t budget = loop->nheap;
+
+	while (budget-- > 0 && loop->nheap > 0) {
+		struct ev_timer *t = loop->heap[0];
+		if (t->when_ms > loop->now_ms)
+			break;
+		heap_remove(loop, t);
+		t->cb(loop, t);
+		if (loop->stop)
+			break;
+	}
+}
+
+/* ---- signals ---- */
+
+static void sig_read(struct ev_loop *loop, struct ev_io *w, uint32_t revents)
+{
+	struct signalfd_siginfo si;
+
+	(void)w;
+	(void)revents;
+	for (int n = 0; n < 64; n++) {
+		ssize_t r = read(loop->sigfd, &si, sizeof(si));
+		if (r != (ssize_t)sizeof(si))
+			break;
+		if (si.ssi_signo < EV_NSIG && loop->sigs[si.ssi_signo].cb != NULL)
+			loop->sigs[si.ssi_signo].cb(loop, (int)si.ssi_signo,
+						    loop->sigs[si.ssi_signo].data);
+		if (loop->stop)
+			break;
+	}
+}
+
+int ev_signal_add(struct ev_loop *loop, int signo, ev_signal_cb *cb, void *data)
+{
+	sigset_t one;
+	int fd;
+
+	if (signo <= 0 || signo >= EV_NSIG) {
+		errno = EINVAL;
+		return -1;
+	}
+	sigemptyset(&one);
+	sigaddset(&one, signo);
+	/* Block first, so nothing is lost between here and the signalfd. */
+	if (sigprocmask(SIG_BLOCK, &one, NULL) < 0)
+		return -1;
+	sigaddset(&loop->sigmask, signo);
+	fd = signalfd(loop->sigfd, &loop->sigmask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0) {
+		sigdelset(&loop->sigmask, signo);
+		return -1;
+	}
+	if (loop->sigfd < 0) {
+		loop->sigfd = fd;
+		ev_io_init(&loop->sig_io, fd, sig_read, NULL);
+		if (ev_io_start(loop, &loop->sig_io, EPOLLIN) < 0) {
+			int e = errno;
+			close(fd);
+			loop->sigfd = -1;
+			sigdelset(&loop->sigmask, signo);
+			errno = e;
+			return -1;
+		}
+	}
+	loop->sigs[signo].cb = cb;
+	loop->sigs[signo].data = data;
+	return 0;
+}
+
+/* ---- hooks and the loop ---- */
+
+int ev_hook_add(struct ev_loop *loop, ev_hook_cb *cb, void *data)
+{
+	struct ev_hook *h = realloc(loop->hooks, (loop->nhooks + 1) * sizeof(*h));
+
+	if (h == NULL)
+		return -1;
+	loop->hooks = h;
+	h[loop->nhooks].cb = cb;
+	h[loop->nhooks].data = data;
+	loop->nhooks++;
+	return 0;
+}
+
+void ev_loop_break(struct ev_loop *loop)
+{
+	loop->stop = true;
+}
+
+void ev_loop_no_sleep(struct ev_loop *loop)
+{
+	loop->no_sleep = true;
+}
+
+/* Milliseconds epoll_wait may sleep: -1 forever, 0 not at all. */
+static int next_timeout(struct ev_loop *loop)
+{
+	uint64_t now, when;
+
+	if (loop->no_sleep)
+		return 0;
+	if (loop->nheap == 0)
+		return -1;
+	when = loop->heap[0]->when_ms;
+	now = ev_time_ms();
+	if (when <= now)
+		return 0;
+	if (when - now > 24u * 3600u * 1000u)
+		return 24 * 3600 * 1000;
+	return (int)(when - now);
+}
+
+static void dispatch_io(struct ev_loop *loop)
+{
+	for (int i = 0; i < loop->nevents && !loop->stop; i++) {
+		struct ev_io *w = loop->events[i].data.ptr;
+		uint32_t revents;
+
+		if (w == NULL || !w->active)
+			continue;
+		/* Re-check against what is wanted now: an earlier callback in
+		 * this batch may have changed it. */
+		revents = loop->events[i].events & (w->events | EPOLLERR | EPOLLHUP);
+		if (revents == 0)
+			continue;
+		w->cb(loop, w, revents);
+	}
+	loop->nevents = 0;
+}
+
+int ev_run(struct ev_loop *loop)
+{
+	loop->stop = false;
+	loop->now_ms = ev_time_ms();
+	while (!loop->stop) {
+		int n;
+
+		for (size_t i = 0; i < loop->nhooks && !loop->stop; i++)
+			loop->hooks[i].cb(loop, loop->hooks[i].data);
+		if (loop->stop)
+			break;
+		n = epoll_wait(loop->epfd, loop->events, EV_BATCH, next_timeout(loop));
+		loop->no_sleep = false;
+		if (n < 0) {
+			if (errno != EINTR)
+				return -1;
+			n = 0;
+		}
+		loop->now_ms = ev_time_ms();
+		loop->nevents = n;
+		dispatch_io(loop);
+		if (!loop->stop)
+			run_timers(loop);
+	}
+	return 0;
+}

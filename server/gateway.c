@@ -1,0 +1,309 @@
+/*
+ * gateway.c - the gateway's life: load TLS and the pool, create the TUN
+ * with the gateway's tunnel addresses, listen, run the worker's loop, and on
+ * SIGTERM/SIGINT say BYE to every client, let the BYEs drain for a short
+ * bounded grace period, remove the TUN and return. Order of undoing is the
+ * reverse of setting up.
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "rtnl.h"
+#include "tun.h"
+
+/* How long BYEs may take to leave at shutdown. */
+#define GATEWAY_GRACE_MS 1500
+
+int gateway_init(struct gateway *gw, const struct config_server *cfg)
+{
+	struct tls_ctx_params tp;
+	struct group *g = &gw->group;
+	const struct config_net *net;
+	const char *why = NULL;
+	char err[512];
+
+	memset(gw, 0, sizeof(*gw));
+	gw->cfg = *cfg;
+	gw->worker.tun_fd = -1;
+	gw->worker.listen_fd = -1;
+	net = &gw->cfg.net;
+	g->net = net;
+	if (pool_init(&g->pool, net->name, net->pool4.addr.family ? &net->pool4 : NULL,
+		      net->pool6.addr.family ? &net->pool6 : NULL, &why) < 0) {
+		log_warnx("%s: [pool]: %s", cfg->path, why != NULL ? why : "invalid pool");
+		return -1;
+	}
+	/* The gateway's own address: the pool's first host, its prefix length. */
+	if (net->pool4.addr.family != 0) {
+		g->tun4.addr = g->pool.gw4;
+		g->tun4.len = net->pool4.len;
+	}
+	if (net->pool6.addr.family != 0) {
+		g->tun6.addr = g->pool.gw6;
+		g->tun6.len = net->pool6.len;
+	}
+	memset(&tp, 0, sizeof(tp));
+	tp.server = true;
+	tp.ca_file = gw->cfg.ca;
+	tp.cert_file = gw->cfg.cert;
+	tp.key_file = gw->cfg.key;
+	gw->tls = tls_ctx_new(&tp, err, sizeof(err));
+	if (gw->tls == NULL) {
+		log_warnx("%s: %s", cfg->path, err);
+		pool_deinit(&g->pool);
+		return -1;
+	}
+	return 0;
+}
+
+/* Clients reach the gateway either way; the networks behind it only with
+ * forwarding on. Worth a warning, not a refusal (a lab may not need it). */
+static void check_forwarding(const char *path, const char *key)
+{
+	char c = 0;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return;
+	if (fread(&c, 1, 1, f) == 1 && c == '0')
+		log_warnx("%s is 0 in this network namespace: clients will reach the gateway but "
+			  "not the networks behind it (sysctl -w %s=1)", path, key);
+	fclose(f);
+}
+
+static int tun_up(struct gateway *gw)
+{
+	struct worker *w = &gw->worker;
+	const struct group *g = &gw->group;
+	char a[ADDR_STRLEN];
+
+	w->tun_fd = tun_open(gw->cfg.tun, false, gw->tun_name);
+	if (w->tun_fd < 0) {
+		log_warn("cannot create TUN device %s", gw->cfg.tun);
+		return -1;
+	}
+	if (g->tun4.addr.family != 0) {
+		if (rtnl_addr_add(gw->tun_name, &g->tun4) < 0) {
+			log_warn("cannot add %s to %s", addr_fmt_prefix(&g->tun4, a), gw->tun_name);
+			return -1;
+		}
+		gw->tun4_added = true;
+	}
+	if (g->tun6.addr.family != 0) {
+		if (rtnl_addr_add(gw->tun_name, &g->tun6) < 0) {
+			log_warn("cannot add %s to %s", addr_fmt_prefix(&g->tun6, a), gw->tun_name);
+			return -1;
+		}
+		gw->tun6_added = true;
+	}
+	if (rtnl_link_up(gw->tun_name, gw->cfg.mtu) < 0) {
+		log_warn("cannot bring %s up with MTU %u", gw->tun_name, gw->cfg.mtu);
+		return -1;
+	}
+	if (g->tun4.addr.family != 0)
+		check_forwarding("/proc/sys/net/ipv4/ip_forward", "net.ipv4.ip_forward");
+	if (g->tun6.addr.family != 0)
+		check_forwarding("/proc/sys/net/ipv6/conf/all/forwarding",
+				 "net.ipv6.conf.all.forwarding");
+	return 0;
+}
+
+static void tun_down(struct gateway *gw)
+{
+	struct worker *w = &gw->worker;
+
+	/* Closing the last descriptor of a non-persistent TUN deletes the
+	 * device; the addresses go first so nothing routes into a closing
+	 * device. */
+	if (gw->tun6_added && rtnl_addr_del(gw->tun_name, &gw->group.tun6) < 0 && errno != ENODEV)
+		log_warn("cannot remove the IPv6 address from %s", gw->tun_name);
+	if (gw->tun4_added && rtnl_addr_del(gw->tun_name, &gw->group.tun4) < 0 && errno != ENODEV)
+		log_warn("cannot remove the IPv4 address from %s", gw->tun_name);
+	gw->tun4_added = gw->tun6_added = false;
+	if (w->tun_fd >= 0) {
+		ev_io_stop(w->loop, &w->tun_io);
+		close(w->tun_fd);
+		w->tun_fd = -1;
+	}
+}
+
+static void on_stop_signal(struct ev_loop *loop, int signo, void *data)
+{
+	struct gateway *gw = data;
+
+	if (gw->stopping) {
+		log_info("signal %d again: stopping now", signo);
+		ev_loop_break(loop);
+		return;
+	}
+	log_info("signal %d: shutting down", signo);
+	gateway_shutdown(gw);
+}
+
+static void on_status_signal(struct ev_loop *loop, int signo, void *data)
+{
+	(void)loop;
+	(void)signo;
+	gateway_status(data);
+}
+
+static void on_grace_over(struct ev_loop *loop, struct ev_timer *t)
+{
+	(void)t;
+	log_info("shutdown grace period over");
+	ev_loop_break(loop);
+}
+
+int gateway_start(struct gateway *gw)
+{
+	struct worker *w = &gw->worker;
+	char a[ADDR_STRLEN], p4[ADDR_STRLEN] = "-", p6[ADDR_STRLEN] = "-";
+
+	w->gw = gw;
+	LIST_INIT(&w->sessions);
+	LIST_INIT(&w->reap);
+	w->loop = ev_loop_new();
+	if (w->loop == NULL) {
+		log_warn("cannot create the event loop");
+		return -1;
+	}
+	ev_timer_init(&gw->grace_timer, on_grace_over, gw);
+	if (router_init(w) < 0 || sestab_init(&w->by_id, gw->cfg.max_clients) < 0) {
+		log_warn("cannot allocate the session tables");
+		return -1;
+	}
+	if (tun_up(gw) < 0)
+		return -1;
+	ev_io_init(&w->tun_io, w->tun_fd, router_on_tun_readable, w);
+	if (ev_io_start(w->loop, &w->tun_io, EPOLLIN) < 0) {
+		log_warn("cannot watch %s", gw->tun_name);
+		return -1;
+	}
+	if (listener_open(w, &gw->cfg.listen, gw->cfg.listen_len) < 0) {
+		log_warn("cannot listen on %s",
+			 addr_fmt_sockaddr((const struct sockaddr *)&gw->cfg.listen, a));
+		return -1;
+	}
+	if (ev_signal_add(w->loop, SIGTERM, on_stop_signal, gw) < 0 ||
+	    ev_signal_add(w->loop, SIGINT, on_stop_signal, gw) < 0 ||
+	    ev_signal_add(w->loop, SIGUSR1, on_status_signal, gw) < 0) {
+		log_warn("cannot set up signal handling");
+		return -1;
+	}
+	/* Pending decrypted input first (it may close sessions), then reap. */
+	if (ev_hook_add(w->loop, router_drain_pending, w) < 0 ||
+	    ev_hook_add(w->loop, session_reap_all, w) < 0) {
+		log_warn("cannot set up the event loop");
+		return -1;
+	}
+	if (gw->group.tun4.addr.family != 0)
+		addr_fmt_prefix(&gw->group.tun4, p4);
+	if (gw->group.tun6.addr.family != 0)
+		addr_fmt_prefix(&gw->group.tun6, p6);
+	log_info("gateway up: listen=%s tun=%s mtu=%u address=%s address6=%s max_clients=%u "
+		 "identity=%s",
+		 addr_fmt_sockaddr((const struct sockaddr *)&gw->cfg.listen, a), gw->tun_name,
+		 gw->cfg.mtu, p4, p6, gw->cfg.max_clients, identity_source_name(gw->cfg.identity));
+	return 0;
+}
+
+int gateway_run(struct gateway *gw)
+{
+	if (ev_run(gw->worker.loop) < 0) {
+		log_warn("event loop failed");
+		return -1;
+	}
+	return 0;
+}
+
+void gateway_shutdown(struct gateway *gw)
+{
+	struct worker *w = &gw->worker;
+	struct session *s, *next;
+
+	if (gw->stopping)
+		return;
+	gw->stopping = true;
+	listener_close(w);
+	/* No more packets for clients: the BYE is the last thing they get. */
+	ev_io_stop(w->loop, &w->tun_io);
+	for (s = LIST_FIRST(&w->sessions); s != NULL; s = next) {
+		next = LIST_NEXT(s, entry);
+		if (s->state == SESSION_ESTABLISHED)
+			session_close(s, BYE_SHUTDOWN, "gateway shutting down");
+		else if (s->state == SESSION_HANDSHAKE)
+			session_close(s, SESSION_NO_BYE, "gateway shutting down");
+	}
+	ev_timer_arm(w->loop, &gw->grace_timer, GATEWAY_GRACE_MS);
+}
+
+/* Called after every reap: the shutdown is over once nobody lingers. */
+void gateway_on_session_reaped(struct gateway *gw)
+{
+	if (gw->stopping && gw->worker.n_sessions == 0)
+		ev_loop_break(gw->worker.loop);
+}
+
+void gateway_status(struct gateway *gw)
+{
+	struct worker *w = &gw->worker;
+	const struct session *s;
+	unsigned up = 0, hs = 0;
+
+	LIST_FOREACH(s, &w->sessions, entry) {
+		if (s->state == SESSION_ESTABLISHED)
+			up++;
+		else if (s->state == SESSION_HANDSHAKE)
+			hs++;
+	}
+	log_info("status: sessions=%u handshaking=%u leases=%u tun_no_route=%" PRIu64
+		 " tun_bad=%" PRIu64 " tun_write_fail=%" PRIu64 " refused_full=%" PRIu64,
+		 up, hs, pool_active_count(&gw->group.pool), w->st.tun_no_route, w->st.tun_bad,
+		 w->st.tun_write_fail, w->st.refused_full);
+	LIST_FOREACH(s, &w->sessions, entry)
+		if (s->state == SESSION_ESTABLISHED)
+			session_status(s);
+}
+
+void gateway_deinit(struct gateway *gw)
+{
+	struct worker *w = &gw->worker;
+	struct session *s;
+
+	if (w->loop != NULL) {
+		/* Whatever still lingers after the grace period goes now. */
+		while ((s = LIST_FIRST(&w->sessions)) != NULL) {
+			if (s->state != SESSION_CLOSING)
+				session_close(s, SESSION_NO_BYE, "gateway shutting down");
+			if (!s->on_reap) {
+				LIST_REMOVE(s, entry);
+				w->n_sessions--;
+				session_free(s);
+			}
+		}
+		while ((s = LIST_FIRST(&w->reap)) != NULL) {
+			LIST_REMOVE(s, entry);
+			session_free(s);
+		}
+		listener_close(w);
+		ev_timer_stop(w->loop, &gw->grace_timer);
+	}
+	tun_down(gw);
+	if (w->loop != NULL) {
+		router_deinit(w);
+		sestab_deinit(&w->by_id);
+		ev_loop_free(w->loop);
+		w->loop = NULL;
+	}
+	if (gw->tls != NULL)
+		tls_ctx_free(gw->tls);
+	gw->tls = NULL;
+	pool_deinit(&gw->group.pool);
+}

@@ -1,0 +1,132 @@
+/*
+ * listener.c - the listening TCP socket: a bounded non-blocking accept4 loop
+ * per readiness event, max_clients enforced at accept, and a short pause
+ * when the process runs out of descriptors (instead of a busy loop on a
+ * connection it cannot take).
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define LISTENER_BACKLOG 1024
+#define LISTENER_ACCEPT_BATCH 64
+#define LISTENER_PAUSE_MS 200
+
+static void listener_on_pause_over(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct worker *w = t->data;
+
+	if (w->listen_fd >= 0 && ev_io_start(loop, &w->listen_io, EPOLLIN) < 0)
+		log_warn("cannot resume accepting connections");
+}
+
+static void accept_one(struct worker *w, int fd, const struct sockaddr_storage *ss)
+{
+	const struct config_server *cfg = &w->gw->cfg;
+	int one = 1;
+	char remote[ADDR_STRLEN];
+
+	if (w->gw->stopping) {
+		close(fd);
+		return;
+	}
+	if (w->n_sessions >= cfg->max_clients) {
+		w->st.refused_full++;
+		log_info("session refused: remote=%s reason=\"too many clients (max_clients=%u)\"",
+			 addr_fmt_sockaddr((const struct sockaddr *)ss, remote), cfg->max_clients);
+		close(fd);
+		return;
+	}
+	/* Frames are already coalesced into one send per turn; Nagle would
+	 * only add latency to the last segment of each burst. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (session_new(w, fd, ss) == NULL) {
+		log_warn("session refused: remote=%s reason=\"cannot set up a session\"",
+			 addr_fmt_sockaddr((const struct sockaddr *)ss, remote));
+		close(fd);
+	}
+}
+
+static void listener_on_readable(struct ev_loop *loop, struct ev_io *io, uint32_t revents)
+{
+	struct worker *w = io->data;
+
+	(void)revents;
+	for (int i = 0; i < LISTENER_ACCEPT_BATCH; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int fd = accept4(w->listen_fd, (struct sockaddr *)&ss, &len,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd >= 0) {
+			accept_one(w, fd, &ss);
+			continue;
+		}
+		switch (errno) {
+		case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+		case EWOULDBLOCK:
+#endif
+			return;
+		case EINTR:
+		case ECONNABORTED:
+		case EPROTO:
+			continue;
+		case EMFILE:
+		case ENFILE:
+		case ENOBUFS:
+		case ENOMEM:
+			log_warn("accept: pausing new connections for %d ms", LISTENER_PAUSE_MS);
+			ev_io_stop(loop, &w->listen_io);
+			ev_timer_arm(loop, &w->accept_pause, LISTENER_PAUSE_MS);
+			return;
+		default:
+			log_warn("accept");
+			return;
+		}
+	}
+}
+
+int listener_open(struct worker *w, const struct sockaddr_storage *ss, socklen_t len)
+{
+	int one = 1;
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (const struct sockaddr *)ss, len) < 0 || listen(fd, LISTENER_BACKLOG) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	w->listen_fd = fd;
+	ev_io_init(&w->listen_io, fd, listener_on_readable, w);
+	ev_timer_init(&w->accept_pause, listener_on_pause_over, w);
+	if (ev_io_start(w->loop, &w->listen_io, EPOLLIN) < 0) {
+		int e = errno;
+		close(fd);
+		w->listen_fd = -1;
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+void listener_close(struct worker *w)
+{
+	if (w->listen_fd < 0)
+		return;
+	ev_io_stop(w->loop, &w->listen_io);
+	ev_timer_stop(w->loop, &w->accept_pause);
+	close(w->listen_fd);
+	w->listen_fd = -1;
+}

@@ -1,0 +1,312 @@
+/*
+ * router.c - the data path between the TUN and the sessions. TUN -> client:
+ * read a batch of packets, route each by inner destination, append it as a
+ * DATA frame to its session's plaintext, then one tls_write and one send
+ * per session. Client -> TUN: one recv per readiness, decrypt a bounded
+ * number of records, and let a packet into the network only if its inner
+ * source is the address the session leased. Drops are counted, never logged
+ * per packet.
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "frame.h"
+#include "log.h"
+
+/* Packets read from the TUN per readiness event. */
+#define ROUTER_TUN_BATCH 64
+/* tls_read calls per session per loop turn: one busy client cannot
+ * starve the others; the rest waits on the pending list. */
+#define ROUTER_READ_BUDGET 32
+/* Ciphertext queued for a client beyond what its socket took: above
+ * this the session is not fed any more (its packets are dropped, which is
+ * what tells the TCP flows inside to slow down). */
+#define ROUTER_HIGH_WATER (256 * 1024)
+
+int router_init(struct worker *w)
+{
+	TAILQ_INIT(&w->dirty);
+	TAILQ_INIT(&w->pending);
+	if (buf_init(&w->tun_pkt, FRAME_HDR_LEN + FRAME_MAX_PAYLOAD) < 0)
+		return -1;
+	return sestab_init(&w->by_addr, 2 * (size_t)w->gw->cfg.max_clients);
+}
+
+void router_deinit(struct worker *w)
+{
+	buf_deinit(&w->tun_pkt);
+	sestab_deinit(&w->by_addr);
+}
+
+int router_add_session(struct session *s)
+{
+	struct worker *w = s->w;
+
+	if (s->addr4.family != 0)
+		sestab_insert_addr(&w->by_addr, &s->by_addr4, s, &s->addr4);
+	if (s->addr6.family != 0)
+		sestab_insert_addr(&w->by_addr, &s->by_addr6, s, &s->addr6);
+	return 0;
+}
+
+void router_remove_session(struct session *s)
+{
+	struct worker *w = s->w;
+
+	if (s->by_addr4.s != NULL) {
+		sestab_remove(&w->by_addr, &s->by_addr4);
+		s->by_addr4.s = NULL;
+	}
+	if (s->by_addr6.s != NULL) {
+		sestab_remove(&w->by_addr, &s->by_addr6);
+		s->by_addr6.s = NULL;
+	}
+}
+
+void router_mark_dirty(struct session *s)
+{
+	if (s->on_dirty)
+		return;
+	TAILQ_INSERT_TAIL(&s->w->dirty, s, dirty_entry);
+	s->on_dirty = true;
+}
+
+static void mark_pending(struct session *s)
+{
+	if (!s->on_pending) {
+		TAILQ_INSERT_TAIL(&s->w->pending, s, pending_entry);
+		s->on_pending = true;
+	}
+	ev_loop_no_sleep(s->w->loop);
+}
+
+/* Encrypt the queued plaintext into the TLS output queue (no syscall).
+ * TLS_WANT_WRITE: the queue is full and the plaintext was dropped. Never
+ * closes the session. */
+enum tls_result router_session_encrypt(struct session *s)
+{
+	enum tls_result r;
+
+	if (buf_len(&s->tx) == 0)
+		return TLS_OK;
+	r = tls_write(s->tls, buf_ptr(&s->tx), buf_len(&s->tx));
+	buf_reset(&s->tx, 0);
+	if (r == TLS_OK) {
+		s->st.tx_packets += s->tx_queued_pkts;
+		s->st.tx_bytes += s->tx_queued_bytes;
+	} else {
+		s->st.drop_backpressure += s->tx_queued_pkts;
+	}
+	s->tx_queued_pkts = s->tx_queued_bytes = 0;
+	if (r == TLS_OK)
+		session_on_data_sent(s);
+	return r;
+}
+
+/* Encrypt and send what is queued, one send() for all of it. False if
+ * the session was closed. */
+bool router_session_flush(struct session *s)
+{
+	enum tls_result tr = router_session_encrypt(s);
+	int r;
+
+	if (tr == TLS_ERROR || tr == TLS_CLOSED) {
+		session_close(s, SESSION_NO_BYE, "TLS write failed: %s", tls_error_str(s->tls));
+		return false;
+	}
+	if (tls_outq_len(s->tls) == 0)
+		return true;
+	r = tls_flush(s->tls);
+	if (r < 0) {
+		session_close(s, SESSION_NO_BYE, "send failed: %s", strerror(errno));
+		return false;
+	}
+	/* Whatever the socket did not take goes out on EPOLLOUT. */
+	(void)ev_io_modify(s->w->loop, &s->io, r == 1 ? EPOLLIN | EPOLLOUT : EPOLLIN);
+	return true;
+}
+
+/* ---- TUN -> clients ---- */
+
+static void route_packet(struct worker *w, struct buf *pkt)
+{
+	struct ippkt_info ip;
+	struct session *s;
+	size_t n = buf_len(pkt);
+
+	if (ippkt_parse(buf_ptr(pkt), n, &ip) != IPPKT_OK) {
+		w->st.tun_bad++;
+		return;
+	}
+	s = sestab_find_addr(&w->by_addr, &ip.dst);
+	if (s == NULL) {
+		w->st.tun_no_route++;
+		return;
+	}
+	if (tls_outq_len(s->tls) > ROUTER_HIGH_WATER) {
+		s->st.drop_backpressure++;
+		return;
+	}
+	if (!frame_wrap_data(pkt))
+		return;
+	if (!buf_append(&s->tx, buf_ptr(pkt), buf_len(pkt))) {
+		/* The plaintext buffer is full: encrypt it, keep batching. */
+		(void)router_session_encrypt(s);
+		if (!buf_append(&s->tx, buf_ptr(pkt), buf_len(pkt))) {
+			s->st.drop_backpressure++;
+			return;
+		}
+	}
+	s->tx_queued_pkts++;
+	s->tx_queued_bytes += n;
+	router_mark_dirty(s);
+}
+
+void router_on_tun_readable(struct ev_loop *loop, struct ev_io *io, uint32_t revents)
+{
+	struct worker *w = io->data;
+	struct buf *pkt = &w->tun_pkt;
+	struct session *s;
+
+	(void)loop;
+	(void)revents;
+	for (int i = 0; i < ROUTER_TUN_BATCH; i++) {
+		ssize_t n;
+
+		buf_reset(pkt, FRAME_HDR_LEN);
+		n = read(w->tun_fd, buf_end(pkt), buf_room(pkt));
+		if (n <= 0) {
+			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				log_warn("read from %s", w->gw->tun_name);
+			break;
+		}
+		(void)buf_commit(pkt, (size_t)n);
+		route_packet(w, pkt);
+	}
+	/* One tls_write (coalesced records) and one send per session. */
+	while ((s = TAILQ_FIRST(&w->dirty)) != NULL) {
+		TAILQ_REMOVE(&w->dirty, s, dirty_entry);
+		s->on_dirty = false;
+		(void)router_session_flush(s);
+	}
+}
+
+/* ---- clients -> TUN ---- */
+
+static bool source_ok(const struct session *s, const struct ippkt_info *ip)
+{
+	if (ip->family == AF_INET)
+		return s->addr4.family == AF_INET && addr_eq(&ip->src, &s->addr4);
+	if (ip->family == AF_INET6)
+		return s->addr6.family == AF_INET6 && addr_eq(&ip->src, &s->addr6);
+	return false;
+}
+
+void router_deliver(struct session *s, const struct chan_event *ev)
+{
+	size_t len;
+
+	if (ev->ip_result != IPPKT_OK) {
+		s->st.drop_other++;
+		return;
+	}
+	if (!source_ok(s, &ev->ip)) {
+		s->st.drop_src++;
+		return;
+	}
+	len = ev->ip.len <= ev->len ? ev->ip.len : ev->len;
+	if (write(s->w->tun_fd, ev->data, len) != (ssize_t)len) {
+		s->st.drop_other++;
+		s->w->st.tun_write_fail++;
+		return;
+	}
+	s->st.rx_packets++;
+	s->st.rx_bytes += len;
+}
+
+/* Decrypt up to the budget and hand every complete frame to the state
+ * machine. Stops as soon as the session leaves ESTABLISHED. */
+static void drain(struct session *s)
+{
+	bool got_any = false, used_up = false;
+
+	for (int i = 0; i < ROUTER_READ_BUDGET && !used_up; i++) {
+		struct chan_event ev;
+		const char *why = NULL;
+		enum chan_result cr;
+		size_t room, got = 0;
+		uint8_t *space = chan_space(&s->rx, &room);
+
+		switch (tls_read(s->tls, space, room, &got)) {
+		case TLS_OK:
+			break;
+		case TLS_WANT_READ:
+		case TLS_WANT_WRITE:
+			used_up = true;
+			continue;
+		case TLS_CLOSED:
+			session_close(s, SESSION_NO_BYE, "client closed the TLS session");
+			return;
+		case TLS_ERROR:
+			session_close(s, SESSION_NO_BYE, "TLS error: %s", tls_error_str(s->tls));
+			return;
+		}
+		chan_commit(&s->rx, got);
+		got_any = true;
+		while ((cr = chan_next(&s->rx, &ev, &why)) == CHAN_OK) {
+			session_on_frame(s, &ev);
+			if (s->state != SESSION_ESTABLISHED)
+				return;
+		}
+		if (cr == CHAN_MALFORMED) {
+			session_close(s, BYE_PROTOCOL_ERROR, "protocol error: %s",
+				      why != NULL ? why : "malformed frame");
+			return;
+		}
+	}
+	if (got_any)
+		session_on_data_received(s);
+	/* A key update or ticket may have queued output while reading. */
+	if (tls_outq_len(s->tls) > 0 && !s->on_dirty && !router_session_flush(s))
+		return;
+	if (!used_up && tls_has_pending(s->tls))
+		mark_pending(s);
+}
+
+void router_session_input(struct session *s)
+{
+	ssize_t n = tls_fill(s->tls);
+	int e = errno;
+
+	/* Decrypt what arrived before looking at EOF: a BYE may precede it. */
+	drain(s);
+	if (s->state != SESSION_ESTABLISHED)
+		return;
+	if (n == 0)
+		session_close(s, SESSION_NO_BYE, "connection closed by the client");
+	else if (n < 0 && e != EAGAIN && e != EWOULDBLOCK && e != EINTR)
+		session_close(s, SESSION_NO_BYE, "connection error: %s", strerror(e));
+}
+
+/* Before-sleep hook: continue the sessions that used up their budget.
+ * Each gets one more budget this turn; re-queued ones wait for the next. */
+void router_drain_pending(struct ev_loop *loop, void *data)
+{
+	struct worker *w = data;
+	struct session *s;
+	size_t n = 0;
+
+	(void)loop;
+	TAILQ_FOREACH(s, &w->pending, pending_entry)
+		n++;
+	while (n-- > 0 && (s = TAILQ_FIRST(&w->pending)) != NULL) {
+		TAILQ_REMOVE(&w->pending, s, pending_entry);
+		s->on_pending = false;
+		if (s->state == SESSION_ESTABLISHED)
+			drain(s);
+	}
+}

@@ -1,0 +1,229 @@
+/*
+ * server.h - the gateway's context structs and the functions its files share.
+ * All state lives in these structs (no globals): struct gateway holds what is
+ * shared (configuration, TLS context, address groups, the TUN device), struct
+ * worker one event loop with its TUN queue, listener and sessions, so the
+ * gateway can later run one worker per core on a multi-queue TUN.
+ */
+#ifndef MTLSVPN_SERVER_H
+#define MTLSVPN_SERVER_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "buf.h"
+#include "chan.h"
+#include "config.h"
+#include "ev.h"
+#include "identity.h"
+#include "pool.h"
+#include "tls.h"
+
+struct session;
+struct worker;
+
+/* A session lookup table: chained hash with nodes embedded in sessions. */
+struct sestab_node {
+	struct sestab_node *next;
+	struct session *s;
+	struct ipaddr addr;          /* the key in an address table */
+	uint64_t hash;               /* of the key, to find its bucket again */
+};
+
+struct sestab {
+	struct sestab_node **buckets;
+	size_t mask;                 /* bucket count - 1 (a power of two) */
+	size_t count;
+	uint64_t seed;
+};
+
+/*
+ * Where a session's address and pushed settings come from. One group now
+ * (the [pool] section); per-group pools come as an array of these, and a
+ * session keeps a pointer to its own.
+ */
+struct group {
+	const struct config_net *net;
+	struct pool pool;
+	struct prefix tun4, tun6;    /* the gateway's address in it (first host) */
+};
+
+/* Session states; the comment says what has happened to get there. */
+enum session_state {
+	/* TCP accepted; the TLS handshake runs under the handshake timer.
+	 * Accepts no frames (wolfSSL keeps early records until we ask). */
+	SESSION_HANDSHAKE,
+	/* Certificate mapped to an identity, address leased, routes in the
+	 * table, CONFIG sent. Accepts DATA, KEEPALIVE and BYE. */
+	SESSION_ESTABLISHED,
+	/* Detached from every table and the pool; a BYE (if any) is queued
+	 * and the TLS output drains under the linger timer. Accepts nothing;
+	 * the socket is no longer read. */
+	SESSION_CLOSING,
+};
+
+/* No BYE for this close: the peer is gone or TLS never came up. */
+#define SESSION_NO_BYE 0xffffu
+
+struct session_stats {
+	uint64_t rx_bytes, rx_packets;   /* from the client into the network */
+	uint64_t tx_bytes, tx_packets;   /* from the network to the client */
+	uint64_t drop_src;               /* inner source is not the leased address */
+	uint64_t drop_other;             /* not IP, bad header, TUN full */
+	uint64_t drop_backpressure;      /* to the client while its queue was full */
+};
+
+struct session {
+	struct worker *w;
+	struct group *group;             /* set when established */
+	uint64_t sid;
+	enum session_state state;
+
+	int fd;
+	struct ev_io io;
+	struct tls_conn *tls;
+	bool tls_up;                     /* handshake done: a BYE can be sent */
+	char remote[ADDR_STRLEN];
+
+	char identity[IDENTITY_MAX + 1]; /* "" until established */
+	char serial[41];
+	char fingerprint[17];
+	int64_t cert_not_after;
+	struct ipaddr addr4, addr6;      /* leased; family 0 if none */
+	bool leased;
+
+	struct chan rx;                  /* decrypted bytes -> frames */
+	struct buf tx;                   /* plaintext frames for one tls_write */
+	uint64_t tx_queued_pkts, tx_queued_bytes; /* DATA in tx, counted when encrypted */
+
+	struct ev_timer handshake_timer;
+	struct ev_timer keepalive_timer;
+	struct ev_timer dead_peer_timer;
+	struct ev_timer linger_timer;
+	struct ev_timer expiry_timer;    /* the certificate's notAfter */
+	uint64_t up_ms, last_rx_ms, last_tx_ms;
+
+	struct session_stats st;
+	char reason[BYE_MAX_TEXT + 1];  /* why it was closed */
+
+	struct sestab_node by_id, by_addr4, by_addr6;
+	bool in_id_table;
+	bool on_dirty, on_pending, on_reap;
+	LIST_ENTRY(session) entry;       /* worker->sessions, or worker->reap */
+	TAILQ_ENTRY(session) dirty_entry;
+	TAILQ_ENTRY(session) pending_entry;
+};
+
+LIST_HEAD(session_list, session);
+TAILQ_HEAD(session_queue, session);
+
+struct worker_stats {
+	uint64_t tun_no_route;           /* TUN packet for no live session */
+	uint64_t tun_bad;                /* TUN packet that is not sound IP */
+	uint64_t tun_write_fail;         /* packet from a client the TUN refused */
+	uint64_t refused_full;           /* connections over max_clients */
+};
+
+struct worker {
+	struct gateway *gw;
+	struct ev_loop *loop;
+
+	int tun_fd;                      /* this worker's TUN queue */
+	struct ev_io tun_io;
+	struct buf tun_pkt;              /* one packet, FRAME_HDR_LEN headroom */
+
+	int listen_fd;
+	struct ev_io listen_io;
+	struct ev_timer accept_pause;    /* out of descriptors: retry later */
+
+	struct session_list sessions;    /* HANDSHAKE and ESTABLISHED and CLOSING */
+	unsigned n_sessions;
+	struct session_list reap;        /* closed; freed before the loop sleeps */
+	struct session_queue dirty;      /* plaintext waiting for tls_write */
+	struct session_queue pending;    /* wolfSSL holds bytes epoll cannot see */
+
+	/* Identity and address tables. With several workers these move to the
+	 * gateway behind a lock, together with the pool. */
+	struct sestab by_id;
+	struct sestab by_addr;
+
+	struct worker_stats st;
+};
+
+struct gateway {
+	struct config_server cfg;
+	struct tls_ctx *tls;
+	struct group group;              /* the [pool] section */
+	char tun_name[IFNAMSIZ];
+	bool tun4_added, tun6_added;
+	struct worker worker;            /* one for now */
+	uint64_t next_sid;
+	bool stopping;
+	struct ev_timer grace_timer;     /* bounds the shutdown flush */
+};
+
+/* gateway.c */
+int gateway_init(struct gateway *gw, const struct config_server *cfg);
+int gateway_start(struct gateway *gw);
+int gateway_run(struct gateway *gw);
+void gateway_shutdown(struct gateway *gw);
+void gateway_status(struct gateway *gw);
+void gateway_deinit(struct gateway *gw);
+void gateway_on_session_reaped(struct gateway *gw);
+
+/* listener.c */
+int listener_open(struct worker *w, const struct sockaddr_storage *ss, socklen_t len);
+void listener_close(struct worker *w);
+
+/* session.c: lifecycle, states, timers, logging */
+struct session *session_new(struct worker *w, int fd, const struct sockaddr_storage *peer);
+void session_set_state(struct session *s, enum session_state to);
+void session_close(struct session *s, uint16_t bye, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void session_reap_all(struct ev_loop *loop, void *data);
+void session_free(struct session *s);
+void session_on_data_received(struct session *s);
+void session_on_data_sent(struct session *s);
+void session_on_established(struct session *s);
+void session_on_frame(struct session *s, const struct chan_event *ev);
+void session_status(const struct session *s);
+void session_log(const struct session *s, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+bool session_send_frame(struct session *s, uint8_t type, const void *payload, size_t len);
+const char *session_quote(const char *in, char *out, size_t cap);
+
+#define SESSION_LOG_INFO 0
+#define SESSION_LOG_DEBUG 1
+#define SESSION_LOG_WARN 2
+
+/* establish.c: HANDSHAKE -> ESTABLISHED */
+void establish_session(struct session *s);
+
+/* router.c: TUN <-> sessions */
+int router_init(struct worker *w);
+void router_deinit(struct worker *w);
+void router_on_tun_readable(struct ev_loop *loop, struct ev_io *io, uint32_t revents);
+void router_session_input(struct session *s);
+void router_deliver(struct session *s, const struct chan_event *ev);
+enum tls_result router_session_encrypt(struct session *s);
+bool router_session_flush(struct session *s);
+void router_mark_dirty(struct session *s);
+void router_drain_pending(struct ev_loop *loop, void *data);
+int router_add_session(struct session *s);
+void router_remove_session(struct session *s);
+
+/* sestab.c */
+int sestab_init(struct sestab *t, size_t expected);
+void sestab_deinit(struct sestab *t);
+void sestab_insert_addr(struct sestab *t, struct sestab_node *n, struct session *s,
+			const struct ipaddr *a);
+struct session *sestab_find_addr(const struct sestab *t, const struct ipaddr *a);
+void sestab_insert_id(struct sestab *t, struct sestab_node *n, struct session *s);
+struct session *sestab_find_id(const struct sestab *t, const char *identity);
+void sestab_remove(struct sestab *t, struct sestab_node *n);
+
+#endif

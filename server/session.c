@@ -1,0 +1,579 @@
+/*
+ * session.c - one client connection's life: the state machine (HANDSHAKE ->
+ * ESTABLISHED -> CLOSING, see enum session_state), its timers, closing and
+ * reaping, and the session's log lines. Invariant: a callback never frees
+ * its session; session_close() detaches it from every table and queues it,
+ * and the before-sleep hook session_reap_all() frees it.
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "frame.h"
+#include "log.h"
+#include "msg.h"
+
+/* How long a closing session may take to hand its BYE to the kernel. */
+#define SESSION_LINGER_MS 2000
+
+static const char *const state_names[] = {
+	[SESSION_HANDSHAKE] = "HANDSHAKE",
+	[SESSION_ESTABLISHED] = "ESTABLISHED",
+	[SESSION_CLOSING] = "CLOSING",
+};
+
+/* The frames each state accepts; anything else is a protocol error. */
+static const uint8_t state_accepts[][4] = {
+	[SESSION_HANDSHAKE] = {0},
+	[SESSION_ESTABLISHED] = {FRAME_DATA, FRAME_KEEPALIVE, FRAME_BYE, 0},
+	[SESSION_CLOSING] = {0},
+};
+
+static void session_on_io(struct ev_loop *loop, struct ev_io *io, uint32_t revents);
+static void session_on_handshake_timeout(struct ev_loop *loop, struct ev_timer *t);
+static void session_on_keepalive_due(struct ev_loop *loop, struct ev_timer *t);
+static void session_on_dead_peer_check(struct ev_loop *loop, struct ev_timer *t);
+static void session_on_linger_expired(struct ev_loop *loop, struct ev_timer *t);
+static void session_on_cert_expired(struct ev_loop *loop, struct ev_timer *t);
+static void queue_reap(struct session *s);
+
+/* ---- logging ---- */
+
+/* Escapes quotes, backslashes and control bytes so a quoted value in a
+ * key=value line cannot be confused with the next key. */
+const char *session_quote(const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	for (; *in != '\0' && o + 5 < cap; in++) {
+		unsigned char c = (unsigned char)*in;
+		if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+		} else if (c < 0x20 || c == 0x7f) {
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static const char *tunnel_str(const struct session *s, char out[static ADDR_STRLEN])
+{
+	if (s->addr4.family != 0)
+		return addr_fmt(&s->addr4, out);
+	if (s->addr6.family != 0)
+		return addr_fmt(&s->addr6, out);
+	return "-";
+}
+
+void session_log(const struct session *s, int level, const char *fmt, ...)
+{
+	char msg[512], tun[ADDR_STRLEN];
+	va_list ap;
+
+	if (level == SESSION_LOG_DEBUG && log_verbosity == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* [sid 7 alice 10.8.0.2 10.99.0.2:40312] */
+#define SESSION_PREFIX "[sid %" PRIu64 " %s %s %s] %s", s->sid, \
+		s->identity[0] ? s->identity : "-", tunnel_str(s, tun), s->remote, msg
+	switch (level) {
+	case SESSION_LOG_WARN:
+		log_warnx(SESSION_PREFIX);
+		break;
+	case SESSION_LOG_DEBUG:
+		log_debug_(SESSION_PREFIX);
+		break;
+	default:
+		log_info(SESSION_PREFIX);
+		break;
+	}
+#undef SESSION_PREFIX
+}
+
+/* The key=value fields shared by the "session down" and status lines. */
+static void counters_fmt(const struct session *s, char *out, size_t cap)
+{
+	char id[IDENTITY_MAX * 4 + 1], t4[ADDR_STRLEN], t6[ADDR_STRLEN];
+	char tunnel[2 * ADDR_STRLEN + 20] = "";
+	uint64_t ms = ev_now_ms(s->w->loop) - s->up_ms;
+
+	if (s->addr4.family != 0)
+		snprintf(tunnel, sizeof(tunnel), " tunnel=%s", addr_fmt(&s->addr4, t4));
+	if (s->addr6.family != 0) {
+		size_t l = strlen(tunnel);
+		snprintf(tunnel + l, sizeof(tunnel) - l, " tunnel6=%s", addr_fmt(&s->addr6, t6));
+	}
+	snprintf(out, cap,
+		 "sid=%" PRIu64 " identity=\"%s\" serial=%s remote=%s%s rx_bytes=%" PRIu64
+		 " tx_bytes=%" PRIu64 " rx_packets=%" PRIu64 " tx_packets=%" PRIu64
+		 " drop_src=%" PRIu64 " drop_other=%" PRIu64 " duration=%" PRIu64 ".%" PRIu64 "s",
+		 s->sid, session_quote(s->identity, id, sizeof(id)), s->serial, s->remote, tunnel,
+		 s->st.rx_bytes, s->st.tx_bytes, s->st.rx_packets, s->st.tx_packets, s->st.drop_src,
+		 s->st.drop_other, ms / 1000, (ms % 1000) / 100);
+}
+
+void session_status(const struct session *s)
+{
+	char line[1536];
+
+	counters_fmt(s, line, sizeof(line));
+	log_info("session status: %s drop_queue=%" PRIu64, line, s->st.drop_backpressure);
+}
+
+/* ---- creation ---- */
+
+struct session *session_new(struct worker *w, int fd, const struct sockaddr_storage *peer)
+{
+	struct session *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->w = w;
+	s->fd = fd;
+	s->sid = ++w->gw->next_sid;
+	s->state = SESSION_HANDSHAKE;
+	addr_fmt_sockaddr((const struct sockaddr *)peer, s->remote);
+	s->tls = tls_conn_new(w->gw->tls, fd);
+	if (s->tls == NULL) {
+		free(s);
+		return NULL;
+	}
+	ev_io_init(&s->io, fd, session_on_io, s);
+	if (ev_io_start(w->loop, &s->io, EPOLLIN) < 0) {
+		int e = errno;
+		tls_conn_free(s->tls);
+		free(s);
+		errno = e;
+		return NULL;
+	}
+	ev_timer_init(&s->handshake_timer, session_on_handshake_timeout, s);
+	ev_timer_init(&s->keepalive_timer, session_on_keepalive_due, s);
+	ev_timer_init(&s->dead_peer_timer, session_on_dead_peer_check, s);
+	ev_timer_init(&s->linger_timer, session_on_linger_expired, s);
+	ev_timer_init(&s->expiry_timer, session_on_cert_expired, s);
+	ev_timer_arm(w->loop, &s->handshake_timer, (uint64_t)w->gw->cfg.handshake_timeout * 1000);
+	s->up_ms = ev_now_ms(w->loop);
+	LIST_INSERT_HEAD(&w->sessions, s, entry);
+	w->n_sessions++;
+	session_log(s, SESSION_LOG_DEBUG, "connection accepted");
+	return s;
+}
+
+/* ---- states ---- */
+
+void session_set_state(struct session *s, enum session_state to)
+{
+	bool ok;
+
+	switch (s->state) {
+	case SESSION_HANDSHAKE:
+		ok = to == SESSION_ESTABLISHED || to == SESSION_CLOSING;
+		break;
+	case SESSION_ESTABLISHED:
+		ok = to == SESSION_CLOSING;
+		break;
+	default:
+		ok = false;
+		break;
+	}
+	if (!ok)
+		fatalx("session %" PRIu64 ": invalid transition %s -> %s", s->sid,
+		       state_names[s->state], state_names[to]);
+	session_log(s, SESSION_LOG_DEBUG, "%s -> %s", state_names[s->state], state_names[to]);
+	s->state = to;
+}
+
+static bool accepts(enum session_state st, uint8_t type)
+{
+	for (size_t i = 0; i < sizeof(state_accepts[st]) && state_accepts[st][i] != 0; i++)
+		if (state_accepts[st][i] == type)
+			return true;
+	return false;
+}
+
+static void established_on_frame(struct session *s, const struct chan_event *ev)
+{
+	switch (ev->type) {
+	case FRAME_DATA:
+		router_deliver(s, ev);
+		break;
+	case FRAME_KEEPALIVE:
+		/* session_on_data_received() already noted it. */
+		break;
+	case FRAME_BYE:
+		if (ev->bye.reason == BYE_NORMAL)
+			session_close(s, SESSION_NO_BYE, "client disconnected");
+		else
+			session_close(s, SESSION_NO_BYE, "client disconnected: %s%s%s",
+				      msg_bye_reason_str(ev->bye.reason),
+				      ev->bye.text[0] ? ": " : "", ev->bye.text);
+		break;
+	}
+}
+
+void session_on_frame(struct session *s, const struct chan_event *ev)
+{
+	if (!accepts(s->state, ev->type)) {
+		session_close(s, BYE_PROTOCOL_ERROR, "protocol error: unexpected %s frame in state %s",
+			      frame_type_name(ev->type), state_names[s->state]);
+		return;
+	}
+	if (s->state == SESSION_ESTABLISHED)
+		established_on_frame(s, ev);
+}
+
+/* HANDSHAKE: feed ciphertext to the handshake until it completes. */
+static void handshake_on_readable(struct session *s)
+{
+	ssize_t n = tls_fill(s->tls);
+
+	if (n == 0) {
+		session_close(s, SESSION_NO_BYE, "connection closed during the TLS handshake");
+		return;
+	}
+	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+		session_close(s, SESSION_NO_BYE, "connection error during the TLS handshake: %s",
+			      strerror(errno));
+		return;
+	}
+	switch (tls_handshake(s->tls)) {
+	case TLS_OK:
+		s->tls_up = true;
+		establish_session(s);
+		return;
+	case TLS_WANT_READ:
+	case TLS_WANT_WRITE:
+		break;
+	case TLS_CLOSED:
+		session_close(s, SESSION_NO_BYE, "connection closed during the TLS handshake");
+		return;
+	case TLS_ERROR: {
+		enum tls_failure f = tls_failure(s->tls);
+		const char *detail = tls_error_str(s->tls);
+		if (detail != NULL && detail[0] != '\0')
+			session_close(s, SESSION_NO_BYE, "TLS handshake failed: %s (%s)",
+				      tls_failure_str(f), detail);
+		else
+			session_close(s, SESSION_NO_BYE, "TLS handshake failed: %s",
+				      tls_failure_str(f));
+		return;
+	}
+	}
+	(void)router_session_flush(s);
+}
+
+static void session_on_writable(struct session *s)
+{
+	int r = tls_flush(s->tls);
+
+	if (s->state == SESSION_CLOSING) {
+		if (r != 1)
+			queue_reap(s);
+		return;
+	}
+	if (r < 0) {
+		session_close(s, SESSION_NO_BYE, "send failed: %s", strerror(errno));
+		return;
+	}
+	if (r == 0)
+		(void)ev_io_modify(s->w->loop, &s->io, EPOLLIN);
+}
+
+static void session_on_io(struct ev_loop *loop, struct ev_io *io, uint32_t revents)
+{
+	struct session *s = io->data;
+
+	(void)loop;
+	if (revents & EPOLLOUT) {
+		session_on_writable(s);
+		if (s->state == SESSION_CLOSING || s->on_reap)
+			return;
+	}
+	if (!(revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		return;
+	switch (s->state) {
+	case SESSION_HANDSHAKE:
+		handshake_on_readable(s);
+		break;
+	case SESSION_ESTABLISHED:
+		router_session_input(s);
+		break;
+	case SESSION_CLOSING:
+		/* Only reached on an error or hang-up: nothing more to send. */
+		queue_reap(s);
+		break;
+	}
+}
+
+/* ---- timers, named after the events that move them ---- */
+
+void session_on_data_received(struct session *s)
+{
+	s->last_rx_ms = ev_now_ms(s->w->loop);
+}
+
+void session_on_data_sent(struct session *s)
+{
+	s->last_tx_ms = ev_now_ms(s->w->loop);
+}
+
+void session_on_established(struct session *s)
+{
+	struct ev_loop *loop = s->w->loop;
+	const struct config_server *cfg = &s->w->gw->cfg;
+	int64_t left = s->cert_not_after - (int64_t)time(NULL);
+
+	ev_timer_stop(loop, &s->handshake_timer);
+	s->up_ms = s->last_rx_ms = s->last_tx_ms = ev_now_ms(loop);
+	/* The timers re-check the last activity when they fire, so sending
+	 * and receiving only store a time stamp on the data path. */
+	ev_timer_arm(loop, &s->keepalive_timer, (uint64_t)cfg->keepalive * 1000);
+	ev_timer_arm(loop, &s->dead_peer_timer, (uint64_t)cfg->dead_peer_timeout * 1000);
+	if (s->cert_not_after > 0)
+		ev_timer_arm(loop, &s->expiry_timer, left > 0 ? (uint64_t)left * 1000 : 0);
+}
+
+static void session_on_handshake_timeout(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct session *s = t->data;
+
+	(void)loop;
+	session_close(s, SESSION_NO_BYE, "TLS handshake timed out after %us",
+		      s->w->gw->cfg.handshake_timeout);
+}
+
+static void session_on_keepalive_due(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct session *s = t->data;
+	uint64_t period = (uint64_t)s->w->gw->cfg.keepalive * 1000;
+	uint64_t idle = ev_now_ms(loop) - s->last_tx_ms;
+
+	if (idle + 50 < period) {
+		ev_timer_arm(loop, t, period - idle);
+		return;
+	}
+	ev_timer_arm(loop, t, period);
+	if (session_send_frame(s, FRAME_KEEPALIVE, NULL, 0))
+		(void)router_session_flush(s);
+}
+
+static void session_on_dead_peer_check(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct session *s = t->data;
+	uint64_t limit = (uint64_t)s->w->gw->cfg.dead_peer_timeout * 1000;
+	uint64_t idle = ev_now_ms(loop) - s->last_rx_ms;
+
+	if (idle < limit) {
+		ev_timer_arm(loop, t, limit - idle);
+		return;
+	}
+	session_close(s, BYE_TIMEOUT, "no data from the client for %us",
+		      s->w->gw->cfg.dead_peer_timeout);
+}
+
+static void session_on_cert_expired(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct session *s = t->data;
+
+	(void)loop;
+	session_close(s, BYE_EXPIRED, "certificate expired");
+}
+
+static void queue_reap(struct session *s)
+{
+	struct worker *w = s->w;
+
+	if (s->on_reap)
+		return;
+	ev_io_stop(w->loop, &s->io);
+	ev_timer_stop(w->loop, &s->linger_timer);
+	LIST_REMOVE(s, entry);
+	w->n_sessions--;
+	LIST_INSERT_HEAD(&w->reap, s, entry);
+	s->on_reap = true;
+}
+
+static void session_on_linger_expired(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct session *s = t->data;
+
+	(void)loop;
+	session_log(s, SESSION_LOG_DEBUG, "closing: peer did not take the last %zu bytes",
+		    tls_outq_len(s->tls));
+	queue_reap(s);
+}
+
+/* ---- sending control frames ---- */
+
+bool session_send_frame(struct session *s, uint8_t type, const void *payload, size_t len)
+{
+	if (frame_append(&s->tx, type, payload, len))
+		return true;
+	/* Full of queued DATA: encrypt that first, then retry. */
+	if (!router_session_flush(s))
+		return false;
+	if (frame_append(&s->tx, type, payload, len))
+		return true;
+	session_log(s, SESSION_LOG_WARN, "cannot queue a %s frame of %zu bytes",
+		    frame_type_name(type), len);
+	return false;
+}
+
+/* ---- closing and reaping ---- */
+
+/* Take s out of everything that could reach it: tables, pool, queues. */
+static void detach(struct session *s)
+{
+	struct worker *w = s->w;
+
+	if (s->in_id_table) {
+		sestab_remove(&w->by_id, &s->by_id);
+		s->in_id_table = false;
+	}
+	router_remove_session(s);
+	if (s->leased) {
+		/* Released now, not at reap time, so a replacing session of
+		 * the same identity gets the same (sticky) address. */
+		int64_t now = (int64_t)time(NULL);
+		if (s->addr4.family != 0)
+			pool_release(&s->group->pool, &s->addr4, now);
+		if (s->addr6.family != 0)
+			pool_release(&s->group->pool, &s->addr6, now);
+		s->leased = false;
+	}
+	if (s->on_dirty) {
+		TAILQ_REMOVE(&w->dirty, s, dirty_entry);
+		s->on_dirty = false;
+	}
+	if (s->on_pending) {
+		TAILQ_REMOVE(&w->pending, s, pending_entry);
+		s->on_pending = false;
+	}
+	ev_timer_stop(w->loop, &s->handshake_timer);
+	ev_timer_stop(w->loop, &s->keepalive_timer);
+	ev_timer_stop(w->loop, &s->dead_peer_timer);
+	ev_timer_stop(w->loop, &s->expiry_timer);
+}
+
+static void log_close(const struct session *s, bool was_up)
+{
+	char reason[sizeof(s->reason) * 4 + 1];
+
+	session_quote(s->reason, reason, sizeof(reason));
+	if (was_up) {
+		char line[1536];
+		counters_fmt(s, line, sizeof(line));
+		log_info("session down: %s reason=\"%s\"", line, reason);
+		if (s->st.drop_backpressure > 0)
+			session_log(s, SESSION_LOG_INFO,
+				    "%" PRIu64 " packets to the client were dropped: its send "
+				    "queue was full", s->st.drop_backpressure);
+	} else {
+		log_info("session refused: remote=%s reason=\"%s\"", s->remote, reason);
+		if (s->serial[0] != '\0')
+			session_log(s, SESSION_LOG_INFO, "refused certificate serial=%s fp=%s",
+				    s->serial, s->fingerprint);
+	}
+}
+
+/* Queue DATA already accepted, then the BYE, then close_notify. Never
+ * closes the session itself: it is being closed. */
+static void queue_bye(struct session *s, uint16_t bye)
+{
+	struct msg_bye b;
+	uint8_t payload[2 + BYE_MAX_TEXT];
+	size_t len;
+
+	memset(&b, 0, sizeof(b));
+	b.reason = bye;
+	snprintf(b.text, sizeof(b.text), "%s", s->reason);
+	len = msg_bye_encode(&b, payload, sizeof(payload));
+	if (len == 0)
+		return;
+	if (!frame_append(&s->tx, FRAME_BYE, payload, len)) {
+		(void)router_session_encrypt(s);
+		if (!frame_append(&s->tx, FRAME_BYE, payload, len))
+			return;
+	}
+	if (router_session_encrypt(s) != TLS_OK)
+		session_log(s, SESSION_LOG_DEBUG, "BYE not queued: %s", tls_error_str(s->tls));
+	tls_shutdown(s->tls);
+}
+
+void session_close(struct session *s, uint16_t bye, const char *fmt, ...)
+{
+	bool was_up = s->state == SESSION_ESTABLISHED;
+	va_list ap;
+	int r = 0;
+
+	/* Already closing: the linger timer or the last flush ends it. */
+	if (s->state == SESSION_CLOSING)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->reason, sizeof(s->reason), fmt, ap);
+	va_end(ap);
+	detach(s);
+	log_close(s, was_up);
+	if (bye != SESSION_NO_BYE && s->tls_up && s->tx.data != NULL)
+		queue_bye(s, bye);
+	session_set_state(s, SESSION_CLOSING);
+	/* One best-effort send: a BYE, or the alert wolfSSL queued for a
+	 * failed handshake, so the peer learns why. */
+	if (tls_outq_len(s->tls) > 0)
+		r = tls_flush(s->tls);
+	if (r == 1 && ev_io_modify(s->w->loop, &s->io, EPOLLOUT) == 0) {
+		ev_timer_arm(s->w->loop, &s->linger_timer, SESSION_LINGER_MS);
+		return;
+	}
+	queue_reap(s);
+}
+
+void session_free(struct session *s)
+{
+	struct ev_loop *loop = s->w->loop;
+
+	ev_io_stop(loop, &s->io);
+	ev_timer_stop(loop, &s->handshake_timer);
+	ev_timer_stop(loop, &s->keepalive_timer);
+	ev_timer_stop(loop, &s->dead_peer_timer);
+	ev_timer_stop(loop, &s->linger_timer);
+	ev_timer_stop(loop, &s->expiry_timer);
+	if (s->tls != NULL)
+		tls_conn_free(s->tls);
+	if (s->fd >= 0)
+		close(s->fd);
+	if (s->rx.in.data != NULL)
+		chan_deinit(&s->rx);
+	if (s->tx.data != NULL)
+		buf_deinit(&s->tx);
+	explicit_bzero(s, sizeof(*s));
+	free(s);
+}
+
+/* Before-sleep hook: free what was closed during this turn. */
+void session_reap_all(struct ev_loop *loop, void *data)
+{
+	struct worker *w = data;
+	struct session *s;
+
+	(void)loop;
+	while ((s = LIST_FIRST(&w->reap)) != NULL) {
+		LIST_REMOVE(s, entry);
+		session_free(s);
+	}
+	gateway_on_session_reaped(w->gw);
+}

@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Tunnel throughput and latency, side by side in one run: the same topology
+# with no VPN, with mtlsvpn, and with OpenVPN (TCP and UDP, the anchors of
+# shared/reference/anchors.md). Reports medians and ratios against the
+# anchors measured in this same run; absolute numbers alone mean little on a
+# shared machine.
+#
+#   laptop ns --veth-- gateway ns --veth-- lan ns (iperf3 -s)
+#
+# Usage (root): tests/bench/bench_tunnel.sh [--runs N] [--seconds S] [--no-openvpn]
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${MTLSVPN_BUILD_DIR:-$top/build}
+runs=3
+secs=10
+with_openvpn=1
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--runs) runs=$2; shift ;;
+	--seconds) secs=$2; shift ;;
+	--no-openvpn) with_openvpn=0 ;;
+	*) echo "usage: $0 [--runs N] [--seconds S] [--no-openvpn]" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ "$(id -u)" -eq 0 ] || { echo "bench_tunnel: needs root (network namespaces)" >&2; exit 1; }
+for b in mtlsvpn-server mtlsvpn-client mtlsvpnctl; do
+	[ -x "$build/$b" ] || { echo "bench_tunnel: $build/$b missing; run packaging/setup.sh" >&2; exit 1; }
+done
+command -v iperf3 >/dev/null || { echo "bench_tunnel: iperf3 missing (apt-get install iperf3)" >&2; exit 1; }
+if [ $with_openvpn -eq 1 ] && ! command -v openvpn >/dev/null; then
+	echo "bench_tunnel: openvpn not installed; anchors skipped (apt-get install openvpn)" >&2
+	with_openvpn=0
+fi
+
+id=$$
+L=mtvb-lap-$id G=mtvb-gw-$id N=mtvb-lan-$id
+work=$(mktemp -d /tmp/mtlsvpn-bench.XXXXXX)
+pids=()
+
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	ip netns del "$L" 2>/dev/null || true
+	ip netns del "$G" 2>/dev/null || true
+	ip netns del "$N" 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+ip netns add "$L"; ip netns add "$G"; ip netns add "$N"
+ip link add lap0 netns "$L" type veth peer name gwl0 netns "$G"
+ip link add lan0 netns "$N" type veth peer name gwn0 netns "$G"
+ip -n "$L" addr add 10.99.1.2/24 dev lap0
+ip -n "$G" addr add 10.99.1.1/24 dev gwl0
+ip -n "$G" addr add 10.20.0.1/24 dev gwn0
+ip -n "$N" addr add 10.20.0.2/24 dev lan0
+for ns in "$L" "$G" "$N"; do ip -n "$ns" link set lo up; done
+ip -n "$L" link set lap0 up; ip -n "$G" link set gwl0 up
+ip -n "$G" link set gwn0 up; ip -n "$N" link set lan0 up
+ip netns exec "$G" sysctl -qw net.ipv4.ip_forward=1
+# The LAN routes every tunnel pool back through the gateway.
+ip -n "$N" route add 10.8.0.0/16 via 10.20.0.1
+# The no-VPN baseline goes laptop -> gateway -> LAN by plain routing.
+ip -n "$L" route add 10.20.0.0/24 via 10.99.1.1
+ip -n "$N" route add 10.99.1.0/24 via 10.20.0.1
+
+start_iperf_server() {
+	ip netns exec "$N" iperf3 -s --pidfile "$work/iperf.pid" -D
+	local i
+	for i in $(seq 50); do [ -s "$work/iperf.pid" ] && break; sleep 0.1; done
+	pids+=("$(cat "$work/iperf.pid")")
+}
+start_iperf_server
+
+# One iperf3 run; prints Mbit/s (receiver side).
+iperf_once() { # dir: up|down
+	local extra=()
+	[ "$1" = down ] && extra=(-R)
+	ip netns exec "$L" timeout $((secs + 20)) iperf3 -c 10.20.0.2 -t "$secs" -C cubic -J "${extra[@]}" |
+		python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.0f" % (d["end"]["sum_received"]["bits_per_second"]/1e6))'
+}
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+rtt() { # median RTT in ms over 20 pings
+	ip netns exec "$L" ping -c 20 -i 0.2 -W 2 10.20.0.2 | awk -F/ '/^rtt/ {print $5}'
+}
+measure() { # name
+	local up=() down=() i
+	for i in $(seq "$runs"); do
+		up+=("$(iperf_once up)")
+		down+=("$(iperf_once down)")
+	done
+	local u d r
+	u=$(printf '%s\n' "${up[@]}" | median)
+	d=$(printf '%s\n' "${down[@]}" | median)
+	r=$(rtt)
+	printf '%s %s %s %s\n' "$1" "$u" "$d" "$r" >>"$work/results"
+	printf '  %-28s up %6s Mbit/s  down %6s Mbit/s  rtt %s ms\n' "$1" "$u" "$d" "$r"
+}
+
+echo "== baseline: no VPN =="
+measure "no VPN"
+ip -n "$L" route del 10.20.0.0/24 via 10.99.1.1
+
+# Certificates for both VPNs from our CA.
+"$build/mtlsvpnctl" ca init --dir "$work/ca" --cn "bench CA" >/dev/null
+"$build/mtlsvpnctl" ca issue-server gw.bench --dir "$work/ca" --out "$work/server" >/dev/null
+"$build/mtlsvpnctl" ca issue-client bench-user --dir "$work/ca" --out "$work/client" >/dev/null
+
+echo "== mtlsvpn =="
+cat >"$work/server.ini" <<INI
+[gateway]
+listen = 10.99.1.1:8443
+ca = ca/ca.crt
+cert = server.crt
+key = server.key
+tun = mtvb$id
+[pool]
+ipv4 = 10.8.1.0/24
+routes = 10.20.0.0/24
+INI
+cat >"$work/client.ini" <<INI
+[client]
+gateway = 10.99.1.1:8443
+server_name = gw.bench
+ca = ca/ca.crt
+cert = client.crt
+key = client.key
+tun = mtvc$id
+dns = none
+INI
+t0=$(date +%s.%N)
+ip netns exec "$G" "$build/mtlsvpn-server" -c "$work/server.ini" >"$work/server.log" 2>&1 &
+pids+=($!)
+for i in $(seq 100); do ip netns exec "$G" ss -Hltn 'sport = :8443' | grep -q . && break; sleep 0.05; done
+ip netns exec "$L" "$build/mtlsvpn-client" -c "$work/client.ini" >"$work/client.log" 2>&1 &
+cpid=$!
+pids+=($cpid)
+for i in $(seq 200); do
+	ip netns exec "$L" ping -c 1 -W 0.2 10.20.0.2 >/dev/null 2>&1 && break
+	sleep 0.05
+done
+t1=$(date +%s.%N)
+printf '  start to first reply: %.2f s\n' "$(echo "$t1 - $t0" | bc -l 2>/dev/null || python3 -c "print($t1-$t0)")"
+measure "mtlsvpn"
+rss=$(awk '/VmRSS/ {print $2}' "/proc/${pids[1]}/status")
+printf '  gateway RSS: %s kB\n' "$rss"
+kill "$cpid" "${pids[1]}"; wait "$cpid" "${pids[1]}" 2>/dev/null || true
+
+if [ $with_openvpn -eq 1 ]; then
+	for proto in tcp udp; do
+		echo "== OpenVPN 2.6 $proto, AES-256-GCM (anchor) =="
+		ip netns exec "$G" openvpn --dev tun --dev-type tun --topology subnet --proto "$proto-server" \
+			--port 1194 --local 10.99.1.1 --server 10.8.2.0 255.255.255.0 \
+			--push "route 10.20.0.0 255.255.255.0" --ca "$work/ca/ca.crt" --cert "$work/server.crt" \
+			--key "$work/server.key" --dh none --data-ciphers AES-256-GCM --verb 1 \
+			--tls-version-min 1.3 >"$work/ovpn-s.log" 2>&1 &
+		spid=$!; pids+=($spid)
+		sleep 1
+		ip netns exec "$L" openvpn --client --dev tun --proto "$proto" --remote 10.99.1.1 1194 \
+			--ca "$work/ca/ca.crt" --cert "$work/client.crt" --key "$work/client.key" \
+			--data-ciphers AES-256-GCM --verify-x509-name gw.bench name --nobind --verb 1 \
+			>"$work/ovpn-c.log" 2>&1 &
+		opid=$!; pids+=($opid)
+		for i in $(seq 200); do
+			ip netns exec "$L" ping -c 1 -W 0.2 10.20.0.2 >/dev/null 2>&1 && break
+			sleep 0.05
+		done
+		measure "OpenVPN $proto"
+		kill "$opid" "$spid"; wait "$opid" "$spid" 2>/dev/null || true
+		sleep 0.5
+	done
+fi
+
+echo "== ratios (mtlsvpn / other, same run) =="
+python3 - "$work/results" <<'PY'
+import sys
+rows = {}
+for line in open(sys.argv[1]):
+    *name, up, down, rtt = line.split()
+    rows[" ".join(name)] = (float(up), float(down), float(rtt or "nan"))
+m = rows["mtlsvpn"]
+for other, (u, d, r) in rows.items():
+    if other == "mtlsvpn":
+        continue
+    print("  vs %-12s up x%.2f  down x%.2f  rtt x%.2f" % (other, m[0] / u, m[1] / d, m[2] / r))
+PY

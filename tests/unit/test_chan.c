@@ -1,0 +1,366 @@
+/*
+ * test_chan.c - the sans-I/O receive side: byte arrays in, events out.
+ * Frames split at every byte boundary, many frames in one read, and a table
+ * of hostile streams that must be refused without reading past the input.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "chan.h"
+#include "frame.h"
+
+/* A well-formed IPv4/UDP packet 10.8.0.1 -> 10.8.0.2 with 4 payload bytes. */
+static size_t ipv4_packet(uint8_t out[32])
+{
+	static const uint8_t hdr[20] = {0x45, 0, 0,  32, 0x12, 0x34, 0x40, 0, 64, 17,
+					0,    0, 10, 8,	 0,    1,    10,   8, 0,  2};
+	uint32_t sum = 0;
+
+	memcpy(out, hdr, sizeof(hdr));
+	for (int i = 0; i < 20; i += 2)
+		sum += (uint32_t)(out[i] << 8 | out[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	out[10] = (uint8_t)(~sum >> 8);
+	out[11] = (uint8_t)~sum;
+	/* UDP 1000 -> 2000, length 12, no checksum, "ping" */
+	memcpy(out + 20, (const uint8_t[]){0x03, 0xe8, 0x07, 0xd0, 0, 12, 0, 0, 'p', 'i', 'n', 'g'},
+	       12);
+	return 32;
+}
+
+static size_t put_frame(uint8_t *out, uint8_t type, const void *payload, size_t len)
+{
+	frame_header(out, type, len);
+	if (len > 0)
+		memcpy(out + FRAME_HDR_LEN, payload, len);
+	return FRAME_HDR_LEN + len;
+}
+
+static size_t sample_config(struct msg_config *c, uint8_t *out, size_t cap)
+{
+	memset(c, 0, sizeof(*c));
+	assert_true(addr_parse_prefix("10.8.0.2/24", false, &c->addr4));
+	assert_true(addr_parse_prefix("10.20.0.0/24", true, &c->routes[0]));
+	c->n_routes = 1;
+	assert_true(addr_parse("10.20.0.53", &c->dns[0]));
+	c->n_dns = 1;
+	c->mtu = 1400;
+	c->keepalive = 10;
+	return msg_config_encode(c, out, cap);
+}
+
+/* A stream of DATA, KEEPALIVE, CONFIG, BYE in that order. */
+static size_t sample_stream(uint8_t *out, size_t cap, struct msg_config *cfg)
+{
+	uint8_t pkt[32], payload[1024];
+	struct msg_bye bye = {.reason = BYE_SHUTDOWN};
+	size_t n = 0, plen;
+
+	n += put_frame(out + n, FRAME_DATA, pkt, ipv4_packet(pkt));
+	n += put_frame(out + n, FRAME_KEEPALIVE, NULL, 0);
+	plen = sample_config(cfg, payload, sizeof(payload));
+	assert_true(plen > 0);
+	n += put_frame(out + n, FRAME_CONFIG, payload, plen);
+	strcpy(bye.text, "maintenance");
+	plen = msg_bye_encode(&bye, payload, sizeof(payload));
+	assert_true(plen > 0);
+	n += put_frame(out + n, FRAME_BYE, payload, plen);
+	assert_true(n <= cap);
+	return n;
+}
+
+static void expect_stream_events(struct chan *c, struct chan_event *ev, int *seen,
+				 const struct msg_config *cfg)
+{
+	const char *why = NULL;
+	enum chan_result r;
+
+	while ((r = chan_next(c, ev, &why)) == CHAN_OK) {
+		switch (*seen) {
+		case 0:
+			assert_int_equal(ev->type, FRAME_DATA);
+			assert_int_equal(ev->len, 32);
+			assert_int_equal(ev->ip_result, IPPKT_OK);
+			assert_int_equal(ev->ip.family, AF_INET);
+			assert_int_equal(ev->ip.proto, 17);
+			assert_int_equal(ev->data[0], 0x45);
+			break;
+		case 1:
+			assert_int_equal(ev->type, FRAME_KEEPALIVE);
+			break;
+		case 2:
+			assert_int_equal(ev->type, FRAME_CONFIG);
+			assert_int_equal(ev->config.mtu, cfg->mtu);
+			assert_int_equal(ev->config.keepalive, cfg->keepalive);
+			assert_true(addr_eq(&ev->config.addr4.addr, &cfg->addr4.addr));
+			assert_int_equal(ev->config.addr4.len, 24);
+			assert_int_equal(ev->config.n_routes, 1);
+			assert_int_equal(ev->config.n_dns, 1);
+			break;
+		case 3:
+			assert_int_equal(ev->type, FRAME_BYE);
+			assert_int_equal(ev->bye.reason, BYE_SHUTDOWN);
+			assert_string_equal(ev->bye.text, "maintenance");
+			break;
+		default:
+			fail_msg("more events than frames");
+		}
+		(*seen)++;
+	}
+	assert_int_equal(r, CHAN_NEED_MORE);
+}
+
+static void test_chan_next_whole_stream_in_one_read(void **state)
+{
+	static uint8_t stream[4096];
+	static struct chan_event ev;
+	struct msg_config cfg;
+	struct chan c;
+	int seen = 0;
+	size_t n = sample_stream(stream, sizeof(stream), &cfg);
+
+	(void)state;
+	assert_int_equal(chan_init(&c, CHAN_CLIENT, CHAN_DEFAULT_CAP), 0);
+	assert_true(chan_feed(&c, stream, n));
+	expect_stream_events(&c, &ev, &seen, &cfg);
+	assert_int_equal(seen, 4);
+	assert_int_equal(chan_pending(&c), 0);
+	chan_deinit(&c);
+}
+
+static void test_chan_next_split_at_every_byte(void **state)
+{
+	static uint8_t stream[4096];
+	static struct chan_event ev;
+	struct msg_config cfg;
+	struct chan c;
+	size_t n = sample_stream(stream, sizeof(stream), &cfg);
+
+	(void)state;
+	/* Two chunks split at every possible point, through chan_space. */
+	for (size_t cut = 0; cut <= n; cut++) {
+		int seen = 0;
+		size_t room;
+		uint8_t *p;
+
+		assert_int_equal(chan_init(&c, CHAN_CLIENT, CHAN_DEFAULT_CAP), 0);
+		p = chan_space(&c, &room);
+		assert_true(room >= cut);
+		memcpy(p, stream, cut);
+		chan_commit(&c, cut);
+		expect_stream_events(&c, &ev, &seen, &cfg);
+		p = chan_space(&c, &room);
+		assert_true(room >= n - cut);
+		memcpy(p, stream + cut, n - cut);
+		chan_commit(&c, n - cut);
+		expect_stream_events(&c, &ev, &seen, &cfg);
+		assert_int_equal(seen, 4);
+		chan_deinit(&c);
+	}
+	/* One byte at a time. */
+	{
+		int seen = 0;
+		assert_int_equal(chan_init(&c, CHAN_CLIENT, CHAN_DEFAULT_CAP), 0);
+		for (size_t i = 0; i < n; i++) {
+			assert_true(chan_feed(&c, &stream[i], 1));
+			expect_stream_events(&c, &ev, &seen, &cfg);
+		}
+		assert_int_equal(seen, 4);
+		chan_deinit(&c);
+	}
+}
+
+static void test_chan_space_room_for_largest_frame_after_partial(void **state)
+{
+	static struct chan_event ev;
+	uint8_t *big = calloc(1, FRAME_HDR_LEN + FRAME_MAX_PAYLOAD);
+	const char *why = NULL;
+	struct chan c;
+	size_t room, fed = 0, total = FRAME_HDR_LEN + FRAME_MAX_PAYLOAD;
+
+	(void)state;
+	assert_non_null(big);
+	frame_header(big, FRAME_DATA, FRAME_MAX_PAYLOAD);
+	big[FRAME_HDR_LEN] = 0x45; /* not a sound packet: counted, not fatal */
+	assert_int_equal(chan_init(&c, CHAN_GATEWAY, FRAME_HDR_LEN + FRAME_MAX_PAYLOAD + 1), 0);
+	/* A keepalive and the first bytes of the big frame: once the keepalive
+	 * is consumed the rest must still fit in a buffer one byte larger than
+	 * the largest frame. */
+	assert_true(chan_feed(&c, (const uint8_t[]){1, FRAME_KEEPALIVE, 0, 0}, 4));
+	assert_true(chan_feed(&c, big, 2));
+	fed = 2;
+	assert_int_equal(chan_next(&c, &ev, &why), CHAN_OK);
+	assert_int_equal(ev.type, FRAME_KEEPALIVE);
+	assert_int_equal(chan_next(&c, &ev, &why), CHAN_NEED_MORE);
+	while (fed < total) {
+		uint8_t *p = chan_space(&c, &room);
+		size_t n = total - fed < 1000 ? total - fed : 1000;
+		assert_true(room >= total - fed);
+		memcpy(p, big + fed, n);
+		chan_commit(&c, n);
+		fed += n;
+		if (fed < total)
+			assert_int_equal(chan_next(&c, &ev, &why), CHAN_NEED_MORE);
+	}
+	assert_int_equal(chan_next(&c, &ev, &why), CHAN_OK);
+	assert_int_equal(ev.type, FRAME_DATA);
+	assert_int_equal(ev.len, FRAME_MAX_PAYLOAD);
+	assert_int_not_equal(ev.ip_result, IPPKT_OK);
+	chan_deinit(&c);
+	free(big);
+}
+
+static void test_chan_next_data_not_ip_is_counted_not_fatal(void **state)
+{
+	static struct chan_event ev;
+	static const uint8_t junk[][8] = {
+	    {0x00, 1, 2, 3, 4, 5, 6, 7},  /* version 0 */
+	    {0x45, 0, 0, 99, 0, 0, 0, 0}, /* v4 header cut short */
+	    {0x60, 0, 0, 0, 0, 0, 0, 0},  /* v6 header cut short */
+	};
+	uint8_t frame[16];
+	const char *why = NULL;
+	struct chan c;
+
+	(void)state;
+	assert_int_equal(chan_init(&c, CHAN_CLIENT, CHAN_DEFAULT_CAP), 0);
+	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
+		size_t n = put_frame(frame, FRAME_DATA, junk[i], sizeof(junk[i]));
+		assert_true(chan_feed(&c, frame, n));
+		assert_int_equal(chan_next(&c, &ev, &why), CHAN_OK);
+		assert_int_equal(ev.type, FRAME_DATA);
+		assert_int_not_equal(ev.ip_result, IPPKT_OK);
+	}
+	/* The channel is still in step: a keepalive after them decodes. */
+	assert_true(chan_feed(&c, (const uint8_t[]){PROTO_VERSION, FRAME_KEEPALIVE, 0, 0}, 4));
+	assert_int_equal(chan_next(&c, &ev, &why), CHAN_OK);
+	assert_int_equal(ev.type, FRAME_KEEPALIVE);
+	chan_deinit(&c);
+}
+
+struct hostile {
+	const char *name;
+	enum chan_role role;
+	size_t max_data;
+	uint8_t bytes[16];
+	size_t len;
+};
+
+static const struct hostile hostile_cases[] = {
+    {"wrong version", CHAN_CLIENT, 1500, {2, FRAME_KEEPALIVE, 0, 0}, 4},
+    {"version zero", CHAN_CLIENT, 1500, {0, FRAME_DATA, 0, 1, 0x45}, 5},
+    {"unknown type", CHAN_CLIENT, 1500, {1, 0x7f, 0, 0}, 4},
+    {"type zero", CHAN_CLIENT, 1500, {1, 0, 0, 0}, 4},
+    {"keepalive with payload", CHAN_CLIENT, 1500, {1, FRAME_KEEPALIVE, 0, 1, 0}, 5},
+    {"empty data", CHAN_CLIENT, 1500, {1, FRAME_DATA, 0, 0}, 4},
+    {"data above max", CHAN_CLIENT, 8, {1, FRAME_DATA, 0, 9}, 4},
+    {"config to the gateway", CHAN_GATEWAY, 1500, {1, FRAME_CONFIG, 0, 0}, 4},
+    {"empty config", CHAN_CLIENT, 1500, {1, FRAME_CONFIG, 0, 0}, 4},
+    {"config attr overruns", CHAN_CLIENT, 1500, {1, FRAME_CONFIG, 0, 3, CFG_ATTR_MTU, 0, 9}, 7},
+    {"config unknown mandatory attr", CHAN_CLIENT, 1500, {1, FRAME_CONFIG, 0, 3, 0x7e, 0, 0}, 7},
+    {"empty bye", CHAN_CLIENT, 1500, {1, FRAME_BYE, 0, 0}, 4},
+    {"bye one byte", CHAN_GATEWAY, 1500, {1, FRAME_BYE, 0, 1, 0}, 5},
+};
+
+static void test_chan_next_hostile_streams_refused(void **state)
+{
+	static struct chan_event ev;
+	struct chan c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(hostile_cases) / sizeof(hostile_cases[0]); i++) {
+		const struct hostile *h = &hostile_cases[i];
+		const char *why = NULL;
+		enum chan_result r;
+		/* Exact-size heap copy so ASan sees any read past the input. */
+		uint8_t *copy = malloc(h->len);
+
+		assert_non_null(copy);
+		memcpy(copy, h->bytes, h->len);
+		assert_int_equal(chan_init(&c, h->role, CHAN_DEFAULT_CAP), 0);
+		chan_set_max_data(&c, h->max_data);
+		assert_true(chan_feed(&c, copy, h->len));
+		r = chan_next(&c, &ev, &why);
+		if (r != CHAN_MALFORMED)
+			fail_msg("%s: accepted (result %d)", h->name, (int)r);
+		assert_non_null(why);
+		chan_deinit(&c);
+		free(copy);
+	}
+}
+
+static void test_chan_next_gateway_role_accepts_client_frames(void **state)
+{
+	static uint8_t stream[256];
+	static struct chan_event ev;
+	struct msg_bye bye = {.reason = BYE_NORMAL};
+	uint8_t pkt[32], payload[64];
+	const char *why = NULL;
+	struct chan c;
+	size_t n = 0, plen = msg_bye_encode(&bye, payload, sizeof(payload));
+
+	(void)state;
+	assert_true(plen > 0);
+	n += put_frame(stream + n, FRAME_DATA, pkt, ipv4_packet(pkt));
+	n += put_frame(stream + n, FRAME_KEEPALIVE, NULL, 0);
+	n += put_frame(stream + n, FRAME_BYE, payload, plen);
+	assert_int_equal(chan_init(&c, CHAN_GATEWAY, CHAN_DEFAULT_CAP), 0);
+	assert_true(chan_feed(&c, stream, n));
+	assert_int_equal(chan_next(&c, &ev, &why), CHAN_OK);
+	assert_int_equal(ev.type, FRAME_DATA);
+	assert_int_equal(ev.ip_result, IPPKT_OK);
+	assert_int_equal(chan_next(&c, &ev, &why), CHAN_OK);
+	assert_int_equal(ev.type, FRAME_KEEPALIVE);
+	assert_int_equal(chan_next(&c, &ev, &why), CHAN_OK);
+	assert_int_equal(ev.type, FRAME_BYE);
+	assert_int_equal(ev.bye.reason, BYE_NORMAL);
+	assert_int_equal(chan_next(&c, &ev, &why), CHAN_NEED_MORE);
+	chan_deinit(&c);
+}
+
+static void test_chan_init_rejects_small_buffer(void **state)
+{
+	struct chan c;
+
+	(void)state;
+	errno = 0;
+	assert_int_equal(chan_init(&c, CHAN_CLIENT, FRAME_HDR_LEN + FRAME_MAX_PAYLOAD), -1);
+	assert_int_equal(errno, EINVAL);
+}
+
+static void test_chan_feed_refuses_overflow(void **state)
+{
+	static uint8_t big[FRAME_HDR_LEN + FRAME_MAX_PAYLOAD + 2];
+	struct chan c;
+
+	(void)state;
+	assert_int_equal(chan_init(&c, CHAN_CLIENT, FRAME_HDR_LEN + FRAME_MAX_PAYLOAD + 1), 0);
+	assert_false(chan_feed(&c, big, sizeof(big)));
+	assert_true(chan_feed(&c, big, sizeof(big) - 1));
+	assert_int_equal(chan_pending(&c), sizeof(big) - 1);
+	chan_deinit(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_chan_next_whole_stream_in_one_read),
+	    cmocka_unit_test(test_chan_next_split_at_every_byte),
+	    cmocka_unit_test(test_chan_space_room_for_largest_frame_after_partial),
+	    cmocka_unit_test(test_chan_next_data_not_ip_is_counted_not_fatal),
+	    cmocka_unit_test(test_chan_next_hostile_streams_refused),
+	    cmocka_unit_test(test_chan_next_gateway_role_accepts_client_frames),
+	    cmocka_unit_test(test_chan_init_rejects_small_buffer),
+	    cmocka_unit_test(test_chan_feed_refuses_overflow),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

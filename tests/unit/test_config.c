@@ -1,0 +1,715 @@
+/*
+ * test_config.c - server.ini and client.ini loading. Every bad file is
+ * written to a private temporary directory at test time and must be refused
+ * with one exact message: "FILE:LINE [section] key: what; what is valid".
+ * In expected messages %F stands for the config file and %D for its directory.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "test_config_cases.h"
+
+static char dir[PATH_MAX]; /* realpath of the temporary directory */
+static char cwd[PATH_MAX]; /* restored after tests that chdir */
+
+static void put_n(const char *name, const char *text, size_t len, mode_t mode)
+{
+	char path[PATH_MAX + 64];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+static void put(const char *name, const char *text, mode_t mode)
+{
+	put_n(name, text, strlen(text), mode);
+}
+
+static void path_of(const char *name, char out[static PATH_MAX + 64])
+{
+	snprintf(out, PATH_MAX + 64, "%s/%s", dir, name);
+}
+
+/* Replaces %F with cfg and %D with the directory. */
+static void expand(const char *tmpl, const char *cfg, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (const char *p = tmpl; *p != '\0' && n + 1 < cap; p++) {
+		const char *sub = NULL;
+
+		if (p[0] == '%' && p[1] == 'F')
+			sub = cfg;
+		else if (p[0] == '%' && p[1] == 'D')
+			sub = dir;
+		if (sub != NULL) {
+			n += (size_t)snprintf(out + n, cap - n, "%s", sub);
+			if (n >= cap)
+				n = cap - 1;
+			p++;
+		} else {
+			out[n++] = *p;
+		}
+	}
+	out[n] = '\0';
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int group_setup(void **state)
+{
+	char tmpl[] = "/tmp/test_config.XXXXXX";
+
+	(void)state;
+	if (getcwd(cwd, sizeof(cwd)) == NULL || mkdtemp(tmpl) == NULL ||
+	    realpath(tmpl, dir) == NULL)
+		return -1;
+	put("ca.crt", "ca\n", 0644);
+	put("CA.Crt", "mixed case ca\n", 0644);
+	put("server.crt", "cert\n", 0644);
+	put("server.key", "key\n", 0600);
+	put("ro.key", "key\n", 0400);
+	put("alice.crt", "cert\n", 0644);
+	put("alice.key", "key\n", 0600);
+	put("open.key", "key\n", 0644);
+	put("group.key", "key\n", 0640);
+	put("my#cert.crt", "cert\n", 0644);
+	{
+		char p[PATH_MAX + 64];
+
+		path_of("adir", p);
+		if (mkdir(p, 0700) < 0)
+			return -1;
+		path_of("pki", p);
+		if (mkdir(p, 0700) < 0)
+			return -1;
+	}
+	put("pki/ca.crt", "ca\n", 0644);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	if (chdir(cwd) < 0)
+		return -1;
+	return nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+enum which { SERVER, CLIENT };
+
+static int load(enum which w, const char *path, char err[static CONFIG_ERR_MAX])
+{
+	static struct config_server s;
+	static struct config_client c;
+
+	if (w == SERVER)
+		return config_server_load(path, &s, err);
+	return config_client_load(path, &c, err);
+}
+
+static void run_bad(enum which w, const struct bad_case *cases, size_t n)
+{
+	char cfg[PATH_MAX + 64], want[2048], err[CONFIG_ERR_MAX];
+	unsigned failures = 0;
+
+	path_of("case.ini", cfg);
+	for (size_t i = 0; i < n; i++) {
+		int rc;
+
+		put("case.ini", cases[i].text, 0644);
+		expand(cases[i].want, cfg, want, sizeof(want));
+		memset(err, 'x', sizeof(err));
+		err[sizeof(err) - 1] = '\0';
+		rc = load(w, cfg, err);
+		if (rc != -1 || strcmp(err, want) != 0) {
+			print_error("case '%s':\n  rc   %d\n  want %s\n  got  %s\n", cases[i].name,
+				    rc, want, rc == 0 ? "(accepted)" : err);
+			failures++;
+		}
+	}
+	assert_int_equal(failures, 0);
+}
+
+static void test_config_server_load_bad_files(void **state)
+{
+	(void)state;
+	run_bad(SERVER, server_bad, sizeof(server_bad) / sizeof(server_bad[0]));
+}
+
+static void test_config_client_load_bad_files(void **state)
+{
+	(void)state;
+	run_bad(CLIENT, client_bad, sizeof(client_bad) / sizeof(client_bad[0]));
+}
+
+static void check_one(enum which w, const char *text, size_t len, const char *want_tmpl)
+{
+	char cfg[PATH_MAX + 64], want[2048], err[CONFIG_ERR_MAX];
+
+	put_n("one.ini", text, len, 0644);
+	path_of("one.ini", cfg);
+	expand(want_tmpl, cfg, want, sizeof(want));
+	assert_int_equal(load(w, cfg, err), -1);
+	assert_string_equal(err, want);
+}
+
+static void test_config_server_load_nul_byte(void **state)
+{
+	static const char text[] = GW "mtu = 14\0"
+				      "00\n" POOL;
+
+	(void)state;
+	check_one(SERVER, text, sizeof(text) - 1,
+		  "%F:5 [gateway]: the line contains a NUL byte; save the file as plain text");
+}
+
+static void test_config_server_load_long_line(void **state)
+{
+	char text[2048];
+	int n;
+
+	(void)state;
+	n = snprintf(text, sizeof(text), GW "; %01000d\n" POOL, 0);
+	assert_true(n > 0 && (size_t)n < sizeof(text));
+	check_one(SERVER, text, (size_t)n,
+		  "%F:5 [gateway]: the line is 1002 characters long; lines can be at most 1000");
+}
+
+static void test_config_server_load_too_many_routes(void **state)
+{
+	char text[4096];
+	size_t n;
+
+	(void)state;
+	n = (size_t)snprintf(text, sizeof(text), GW POOL "routes = ");
+	for (unsigned i = 0; i <= CFG_MAX_ROUTES; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s10.%u.0.0/16", i ? ", " : "",
+				      i + 20);
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "\n");
+	assert_true(n < sizeof(text));
+	check_one(SERVER, text, n,
+		  "%F:7 [pool] routes: the list has more than 64 items; keep at most 64");
+}
+
+static void test_config_load_missing_file(void **state)
+{
+	char cfg[PATH_MAX + 64], want[2048], err[CONFIG_ERR_MAX];
+
+	(void)state;
+	path_of("does-not-exist.ini", cfg);
+	expand("%F: cannot open the file (No such file or directory); check the path of the "
+	       "configuration file",
+	       cfg, want, sizeof(want));
+	assert_int_equal(load(SERVER, cfg, err), -1);
+	assert_string_equal(err, want);
+	assert_int_equal(load(CLIENT, cfg, err), -1);
+	assert_string_equal(err, want);
+}
+
+static void test_config_load_directory(void **state)
+{
+	char cfg[PATH_MAX + 64], want[2048], err[CONFIG_ERR_MAX];
+
+	(void)state;
+	path_of("adir", cfg);
+	expand("%F: not a regular file; give the path of the configuration file", cfg, want,
+	       sizeof(want));
+	assert_int_equal(load(SERVER, cfg, err), -1);
+	assert_string_equal(err, want);
+}
+
+/* A pure module: nothing reaches stderr, whatever the file holds. */
+static void test_config_server_load_prints_nothing(void **state)
+{
+	static const char *const texts[] = {"garbage\n", "[gateway\n", "a = \"b\n", GW "x\\\ny\n",
+					    "= 1\n"};
+	char cfg[PATH_MAX + 64], capture[PATH_MAX + 64], err[CONFIG_ERR_MAX];
+	struct stat st;
+	unsigned accepted = 0;
+	int saved, fd;
+
+	(void)state;
+	path_of("stderr.txt", capture);
+	path_of("one.ini", cfg);
+	fd = open(capture, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	fflush(stderr);
+	saved = dup(2);
+	assert_true(saved >= 0);
+	assert_int_equal(dup2(fd, 2), 2);
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		put("one.ini", texts[i], 0644);
+		if (load(SERVER, cfg, err) != -1)
+			accepted++;
+	}
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	assert_int_equal(accepted, 0);
+	assert_int_equal(stat(capture, &st), 0);
+	assert_int_equal(st.st_size, 0);
+}
+
+static uint16_t port_of(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
+static void load_ok_server(const char *text, struct config_server *s)
+{
+	char cfg[PATH_MAX + 64], err[CONFIG_ERR_MAX];
+
+	put("ok.ini", text, 0644);
+	path_of("ok.ini", cfg);
+	err[0] = '\0';
+	if (config_server_load(cfg, s, err) != 0)
+		fail_msg("refused: %s", err);
+	assert_string_equal(s->path, cfg);
+}
+
+static void load_ok_client(const char *text, struct config_client *c)
+{
+	char cfg[PATH_MAX + 64], err[CONFIG_ERR_MAX];
+
+	put("ok.ini", text, 0644);
+	path_of("ok.ini", cfg);
+	err[0] = '\0';
+	if (config_client_load(cfg, c, err) != 0)
+		fail_msg("refused: %s", err);
+}
+
+static void assert_path(const char *got, const char *name)
+{
+	char want[PATH_MAX + 64];
+
+	path_of(name, want);
+	assert_string_equal(got, want);
+}
+
+static void test_config_server_load_defaults(void **state)
+{
+	static struct config_server s;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&s.listen;
+
+	(void)state;
+	load_ok_server(GW POOL, &s);
+	assert_int_equal(s.listen.ss_family, AF_INET);
+	assert_int_equal(port_of(&s.listen), 8443);
+	assert_int_equal(sin->sin_addr.s_addr, htonl(INADDR_ANY));
+	assert_int_equal(s.listen_len, sizeof(struct sockaddr_in));
+	assert_path(s.ca, "ca.crt");
+	assert_path(s.cert, "server.crt");
+	assert_path(s.key, "server.key");
+	assert_string_equal(s.tun, "mtlsvpn0");
+	assert_int_equal(s.mtu, 1400);
+	assert_int_equal(s.keepalive, 10);
+	assert_int_equal(s.dead_peer_timeout, 30);
+	assert_int_equal(s.handshake_timeout, 10);
+	assert_int_equal(s.max_clients, 1024);
+	assert_int_equal(s.identity, IDENTITY_CN);
+	assert_int_equal(s.log_level, 0);
+	assert_string_equal(s.net.name, "default");
+	assert_int_equal(s.net.pool4.addr.family, AF_INET);
+	assert_int_equal(s.net.pool4.len, 24);
+	assert_memory_equal(s.net.pool4.addr.bytes, ((const uint8_t[]){10, 8, 0, 0}), 4);
+	assert_int_equal(s.net.pool6.addr.family, 0);
+	assert_int_equal(s.net.n_routes, 0);
+	assert_int_equal(s.net.n_dns, 0);
+	assert_int_equal(s.net.n_search, 0);
+}
+
+static void test_config_server_load_every_key(void **state)
+{
+	static struct config_server s;
+	char a[ADDR_STRLEN];
+
+	(void)state;
+	load_ok_server("; a full gateway, names in mixed case\r\n"
+		       "[ GateWay ]\r\n"
+		       "Listen = [::1]:9443\r\n"
+		       "CA = CA.Crt ; the capitalised file\r\n"
+		       "cert = \"my#cert.crt\"   # quoted: '#' would start a comment\r\n"
+		       "key = 'ro.key'\r\n"
+		       "TUN = Corp%d\r\n"
+		       "mtu = 576\r\n"
+		       "keepalive = 3600\r\n"
+		       "handshake_timeout = 120\r\n"
+		       "max_clients = 65536\r\n"
+		       "identity = san-email\r\n"
+		       "log_level = debug\r\n"
+		       "\r\n"
+		       "[POOL]\r\n"
+		       "ipv4 = 10.99.0.0/30\r\n"
+		       "ipv6 = fd00:8::/64\r\n"
+		       "routes = 10.20.0.0/24 ,fd00:20::/64,  192.168.0.0/16\r\n"
+		       "dns = 10.20.0.53, fd00:20::53\r\n"
+		       "search = Corp.Example, lab.Corp.Example\r\n",
+		       &s);
+	assert_int_equal(s.listen.ss_family, AF_INET6);
+	assert_int_equal(port_of(&s.listen), 9443);
+	assert_path(s.ca, "CA.Crt");
+	assert_path(s.cert, "my#cert.crt");
+	assert_path(s.key, "ro.key");
+	assert_string_equal(s.tun, "Corp%d");
+	assert_int_equal(s.mtu, 576);
+	assert_int_equal(s.keepalive, 3600);
+	assert_int_equal(s.dead_peer_timeout, 10800);
+	assert_int_equal(s.handshake_timeout, 120);
+	assert_int_equal(s.max_clients, 65536);
+	assert_int_equal(s.identity, IDENTITY_SAN_EMAIL);
+	assert_int_equal(s.log_level, 1);
+	assert_string_equal(addr_fmt_prefix(&s.net.pool4, a), "10.99.0.0/30");
+	assert_string_equal(addr_fmt_prefix(&s.net.pool6, a), "fd00:8::/64");
+	assert_int_equal(s.net.n_routes, 3);
+	assert_string_equal(addr_fmt_prefix(&s.net.routes[0], a), "10.20.0.0/24");
+	assert_string_equal(addr_fmt_prefix(&s.net.routes[1], a), "fd00:20::/64");
+	assert_string_equal(addr_fmt_prefix(&s.net.routes[2], a), "192.168.0.0/16");
+	assert_int_equal(s.net.n_dns, 2);
+	assert_string_equal(addr_fmt(&s.net.dns[0], a), "10.20.0.53");
+	assert_string_equal(addr_fmt(&s.net.dns[1], a), "fd00:20::53");
+	assert_int_equal(s.net.n_search, 2);
+	assert_string_equal(s.net.search[0], "Corp.Example");
+	assert_string_equal(s.net.search[1], "lab.Corp.Example");
+}
+
+static void test_config_server_load_bounds_and_relations(void **state)
+{
+	static struct config_server s;
+
+	(void)state;
+	load_ok_server(GW "mtu = 9000\nkeepalive = 7\n[pool]\nipv6 = fd00:8::/126\n", &s);
+	assert_int_equal(s.mtu, 9000);
+	assert_int_equal(s.dead_peer_timeout, 21);
+	assert_int_equal(s.net.pool4.addr.family, 0);
+	assert_int_equal(s.net.pool6.len, 126);
+
+	load_ok_server(GW "keepalive = 10\ndead_peer_timeout = 11\n" POOL, &s);
+	assert_int_equal(s.dead_peer_timeout, 11);
+
+	/* An empty list is no items; a quoted ';' is part of nothing here. */
+	load_ok_server(GW POOL "routes =\ndns = ; none\nsearch = \"\"\n", &s);
+	assert_int_equal(s.net.n_routes, 0);
+	assert_int_equal(s.net.n_dns, 0);
+	assert_int_equal(s.net.n_search, 0);
+
+	load_ok_server(GW "mtu = 1500 ; jumbo later\nmax_clients = 1 # one\n" POOL, &s);
+	assert_int_equal(s.mtu, 1500);
+	assert_int_equal(s.max_clients, 1);
+}
+
+static void test_config_server_load_absolute_paths(void **state)
+{
+	static struct config_server s;
+	char text[4 * PATH_MAX];
+
+	(void)state;
+	snprintf(text, sizeof(text),
+		 "[gateway]\nca = %s/ca.crt\ncert = %s/server.crt\nkey = %s/server.key\n" POOL, dir,
+		 dir, dir);
+	load_ok_server(text, &s);
+	assert_path(s.ca, "ca.crt");
+	assert_path(s.key, "server.key");
+}
+
+/* Relative paths start from the config file's directory, not the working
+ * directory, even when the config path itself is relative. */
+static void test_config_server_load_relative_paths(void **state)
+{
+	static struct config_server s;
+	char err[CONFIG_ERR_MAX], sub[PATH_MAX + 64];
+
+	(void)state;
+	put("pki/gw.ini",
+	    "[gateway]\nca = ca.crt\ncert = ../server.crt\nkey = ../server.key\n" POOL, 0644);
+	assert_int_equal(chdir("/"), 0);
+	path_of("pki/gw.ini", sub);
+	if (config_server_load(sub, &s, err) != 0)
+		fail_msg("refused: %s", err);
+	assert_path(s.ca, "pki/ca.crt");
+	assert_path(s.cert, "pki/../server.crt");
+
+	assert_int_equal(chdir(dir), 0);
+	if (config_server_load("pki/gw.ini", &s, err) != 0)
+		fail_msg("refused: %s", err);
+	assert_string_equal(s.path, "pki/gw.ini");
+	assert_path(s.ca, "pki/ca.crt");
+
+	/* The same file read from elsewhere: ca.crt is looked up in pki/,
+	 * where it exists, not in the working directory. */
+	path_of("pki", sub);
+	assert_int_equal(chdir(sub), 0);
+	if (config_server_load("gw.ini", &s, err) != 0)
+		fail_msg("refused: %s", err);
+	assert_path(s.ca, "pki/ca.crt");
+	assert_int_equal(chdir(cwd), 0);
+}
+
+static void test_config_client_load_defaults(void **state)
+{
+	static struct config_client c;
+
+	(void)state;
+	load_ok_client(CL, &c);
+	assert_string_equal(c.gateway_host, "vpn.example.com");
+	assert_int_equal(c.gateway_port, 8443);
+	assert_string_equal(c.server_name, "vpn.example.com");
+	assert_path(c.ca, "ca.crt");
+	assert_path(c.cert, "alice.crt");
+	assert_path(c.key, "alice.key");
+	assert_string_equal(c.tun, "mtlsvpn0");
+	assert_false(c.full_tunnel);
+	assert_int_equal(c.dns, CONFIG_DNS_AUTO);
+	assert_int_equal(c.reconnect_min, 1);
+	assert_int_equal(c.reconnect_max, 60);
+	assert_int_equal(c.connect_timeout, 10);
+	assert_int_equal(c.log_level, 0);
+}
+
+static void test_config_client_load_gateway_forms(void **state)
+{
+	static const struct {
+		const char *value, *host;
+		unsigned port;
+	} forms[] = {
+	    {"vpn.example.com", "vpn.example.com", 8443},
+	    {"VPN.Example.com:443", "VPN.Example.com", 443},
+	    {"10.99.0.1:8443", "10.99.0.1", 8443},
+	    {"10.99.0.1", "10.99.0.1", 8443},
+	    {"[fd00::1]:9443", "fd00::1", 9443},
+	    {"[fd00::1]", "fd00::1", 8443},
+	    {"fd00::1", "fd00::1", 8443},
+	    {"gw:65535", "gw", 65535},
+	    {"gw:1", "gw", 1},
+	};
+	static struct config_client c;
+	char text[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		snprintf(text, sizeof(text), CL_GW("%s"), forms[i].value);
+		load_ok_client(text, &c);
+		assert_string_equal(c.gateway_host, forms[i].host);
+		assert_int_equal(c.gateway_port, forms[i].port);
+		assert_string_equal(c.server_name, forms[i].host);
+	}
+}
+
+static void test_config_client_load_every_key(void **state)
+{
+	static struct config_client c;
+
+	(void)state;
+	load_ok_client("[Client]\n"
+		       "Gateway = 10.99.0.1:8443\n"
+		       "Server_Name = GW.Example\n"
+		       "ca = pki/ca.crt\n"
+		       "cert = alice.crt\n"
+		       "key = ro.key\n"
+		       "tun = vpn0\n"
+		       "full_tunnel = yes\n"
+		       "dns = resolvconf\n"
+		       "reconnect_min = 5\n"
+		       "reconnect_max = 5\n"
+		       "connect_timeout = 300\n"
+		       "log_level = debug\n",
+		       &c);
+	assert_string_equal(c.gateway_host, "10.99.0.1");
+	assert_string_equal(c.server_name, "GW.Example");
+	assert_path(c.ca, "pki/ca.crt");
+	assert_path(c.key, "ro.key");
+	assert_string_equal(c.tun, "vpn0");
+	assert_true(c.full_tunnel);
+	assert_int_equal(c.dns, CONFIG_DNS_RESOLVCONF);
+	assert_int_equal(c.reconnect_min, 5);
+	assert_int_equal(c.reconnect_max, 5);
+	assert_int_equal(c.connect_timeout, 300);
+	assert_int_equal(c.log_level, 1);
+}
+
+static void test_config_client_load_keywords(void **state)
+{
+	static const struct {
+		const char *line;
+		bool full_tunnel;
+		enum config_dns_mode dns;
+	} rows[] = {
+	    {"full_tunnel = no\ndns = none\n", false, CONFIG_DNS_NONE},
+	    {"full_tunnel = true\ndns = resolvectl\n", true, CONFIG_DNS_RESOLVECTL},
+	    {"full_tunnel = off\ndns = auto\n", false, CONFIG_DNS_AUTO},
+	    {"full_tunnel = on\n", true, CONFIG_DNS_AUTO},
+	    {"full_tunnel = 1\n", true, CONFIG_DNS_AUTO},
+	    {"full_tunnel = 0\n", false, CONFIG_DNS_AUTO},
+	    {"full_tunnel = false\n", false, CONFIG_DNS_AUTO},
+	};
+	static struct config_client c;
+	char text[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		snprintf(text, sizeof(text), CL "%s", rows[i].line);
+		load_ok_client(text, &c);
+		assert_int_equal(c.full_tunnel, rows[i].full_tunnel);
+		assert_int_equal(c.dns, rows[i].dns);
+	}
+}
+
+static void test_config_check_key_mode_modes(void **state)
+{
+	static const struct {
+		mode_t mode;
+		int rc;
+	} rows[] = {
+	    {0600, 0},	{0400, 0},  {0700, 0},	{0200, 0},  {0640, -1},
+	    {0604, -1}, {0660, -1}, {0644, -1}, {0610, -1}, {0601, -1},
+	};
+	char path[PATH_MAX + 64], want[3 * PATH_MAX], err[CONFIG_ERR_MAX];
+
+	(void)state;
+	path_of("mode.key", path);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		put("mode.key", "k\n", rows[i].mode);
+		err[0] = '\0';
+		assert_int_equal(config_check_key_mode(path, err), rows[i].rc);
+		if (rows[i].rc == 0)
+			continue;
+		snprintf(want, sizeof(want),
+			 "%s is accessible by group or others (mode %04o); run chmod 600 %s", path,
+			 (unsigned)rows[i].mode, path);
+		assert_string_equal(err, want);
+	}
+}
+
+static void test_config_check_key_mode_not_a_file(void **state)
+{
+	char path[PATH_MAX + 64], want[3 * PATH_MAX], err[CONFIG_ERR_MAX];
+
+	(void)state;
+	path_of("adir", path);
+	assert_int_equal(config_check_key_mode(path, err), -1);
+	snprintf(want, sizeof(want), "%s is not a regular file; give the path of the private key",
+		 path);
+	assert_string_equal(err, want);
+	path_of("none.key", path);
+	assert_int_equal(config_check_key_mode(path, err), -1);
+	snprintf(want, sizeof(want),
+		 "%s cannot be used (No such file or directory); give the path of the private key",
+		 path);
+	assert_string_equal(err, want);
+}
+
+/* The shipped examples load as they are, and again with every optional key
+ * uncommented: they cannot drift from what the loader accepts. */
+static void load_example(const char *name, bool uncomment, char *err)
+{
+	char src[PATH_MAX + 64], cfg[PATH_MAX + 64], text[16384];
+	const char *slash = strrchr(__FILE__, '/');
+	size_t n = 0;
+	FILE *in;
+	char line[1024];
+
+	assert_true(__FILE__[0] == '/' && slash != NULL);
+	snprintf(src, sizeof(src), "%.*s/../../packaging/%s", (int)(slash - __FILE__), __FILE__,
+		 name);
+	in = fopen(src, "r");
+	if (in == NULL)
+		fail_msg("cannot open %s: %s", src, strerror(errno));
+	while (fgets(line, sizeof(line), in) != NULL) {
+		const char *l = line;
+
+		if (uncomment && line[0] == ';' && strchr(line, '=') != NULL)
+			l = line + 1;
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s", l);
+		assert_true(n < sizeof(text));
+	}
+	fclose(in);
+	put("example.ini", text, 0644);
+	path_of("example.ini", cfg);
+	err[0] = '\0';
+	if (strncmp(name, "server", 6) == 0) {
+		static struct config_server s;
+
+		if (config_server_load(cfg, &s, err) != 0)
+			fail_msg("%s%s refused: %s", name, uncomment ? " uncommented" : "", err);
+		assert_int_equal(s.net.n_routes, uncomment ? 2 : 0);
+		assert_int_equal(s.net.pool6.addr.family, uncomment ? AF_INET6 : 0);
+		assert_int_equal(s.dead_peer_timeout, 30);
+	} else {
+		static struct config_client c;
+
+		if (config_client_load(cfg, &c, err) != 0)
+			fail_msg("%s%s refused: %s", name, uncomment ? " uncommented" : "", err);
+		assert_string_equal(c.server_name, "vpn.example.com");
+		assert_int_equal(c.reconnect_max, 60);
+	}
+}
+
+static void test_config_load_shipped_examples(void **state)
+{
+	char err[CONFIG_ERR_MAX];
+
+	(void)state;
+	load_example("server.ini.example", false, err);
+	load_example("server.ini.example", true, err);
+	load_example("client.ini.example", false, err);
+	load_example("client.ini.example", true, err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_config_server_load_bad_files),
+	    cmocka_unit_test(test_config_client_load_bad_files),
+	    cmocka_unit_test(test_config_server_load_nul_byte),
+	    cmocka_unit_test(test_config_server_load_long_line),
+	    cmocka_unit_test(test_config_server_load_too_many_routes),
+	    cmocka_unit_test(test_config_load_missing_file),
+	    cmocka_unit_test(test_config_load_directory),
+	    cmocka_unit_test(test_config_server_load_prints_nothing),
+	    cmocka_unit_test(test_config_server_load_defaults),
+	    cmocka_unit_test(test_config_server_load_every_key),
+	    cmocka_unit_test(test_config_server_load_bounds_and_relations),
+	    cmocka_unit_test(test_config_server_load_absolute_paths),
+	    cmocka_unit_test(test_config_server_load_relative_paths),
+	    cmocka_unit_test(test_config_client_load_defaults),
+	    cmocka_unit_test(test_config_client_load_gateway_forms),
+	    cmocka_unit_test(test_config_client_load_every_key),
+	    cmocka_unit_test(test_config_client_load_keywords),
+	    cmocka_unit_test(test_config_check_key_mode_modes),
+	    cmocka_unit_test(test_config_check_key_mode_not_a_file),
+	    cmocka_unit_test(test_config_load_shipped_examples),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,322 @@
+/*
+ * test_config_cases.h - the bad configuration files of test_config.c, one
+ * row each: the file's text and the exact message it must be refused with.
+ * %F in a message stands for the file's path, %D for its directory.
+ */
+#ifndef TEST_CONFIG_CASES_H
+#define TEST_CONFIG_CASES_H
+
+struct bad_case {
+	const char *name;
+	const char *text;
+	const char *want;
+};
+
+/* Lines 1-4 and 1-5: a valid head so a key added after it is on line 5 (6). */
+#define GW "[gateway]\nca = ca.crt\ncert = server.crt\nkey = server.key\n"
+#define POOL "[pool]\nipv4 = 10.8.0.0/24\n"
+#define CL                                                                                         \
+	"[client]\ngateway = vpn.example.com:8443\nca = ca.crt\ncert = alice.crt\nkey = "          \
+	"alice.key\n"
+#define GW_KEYS                                                                                    \
+	"listen, ca, cert, key, tun, mtu, keepalive, dead_peer_timeout, handshake_timeout, "       \
+	"max_clients, identity and log_level"
+#define CL_KEYS                                                                                    \
+	"gateway, server_name, ca, cert, key, tun, full_tunnel, dns, reconnect_min, "              \
+	"reconnect_max, connect_timeout and log_level"
+#define RANGE(v, lo, hi) "'" v "' is out of range; use a number from " #lo " to " #hi
+#define NOT_LINE(t)                                                                                \
+	"'" t "' is not a 'key = value' line, a [section] header or a comment; write key = "       \
+	"value, or start the line with ';' or '#' to make it a comment"
+#define CA_WHAT "the CA bundle client certificates must chain to"
+#define POOL_LEN4                                                                                  \
+	"use a length from 8 to 30 (the gateway takes the first address, clients the others)"
+#define EMPTY_GW                                                                                   \
+	"%F: the file has no settings; a gateway needs [gateway] with ca, cert and key, and "      \
+	"[pool] with ipv4 or ipv6 (see server.ini.example)"
+
+static const struct bad_case server_bad[] = {
+    /* structure */
+    {"unknown section", GW POOL "[extra]\nfoo = 1\n",
+     "%F:7 [extra]: unknown section; the sections of this file are [gateway] and [pool]"},
+    {"unknown key", GW "mtuu = 1400\n" POOL,
+     "%F:5 [gateway] mtuu: unknown key; the keys of [gateway] are " GW_KEYS},
+    {"pool key in gateway", GW "dns = 10.20.0.53\n" POOL,
+     "%F:5 [gateway] dns: unknown key; the keys of [gateway] are " GW_KEYS},
+    {"gateway key in pool", GW POOL "mtu = 1400\n",
+     "%F:7 [pool] mtu: unknown key; the keys of [pool] are ipv4, ipv6, routes, dns and search"},
+    {"missing ca", "[gateway]\ncert = server.crt\nkey = server.key\n" POOL,
+     "%F:1 [gateway] ca: required key is missing; add a line such as 'ca = ca.crt' to [gateway]"},
+    {"missing key", "[gateway]\nca = ca.crt\ncert = server.crt\n" POOL,
+     "%F:1 [gateway] key: required key is missing; add a line such as 'key = server.key' to "
+     "[gateway]"},
+    {"missing gateway section", POOL,
+     "%F [gateway] ca: required key is missing, and so is the [gateway] section; add [gateway] "
+     "with a line such as 'ca = ca.crt'"},
+    {"missing pool section", GW,
+     "%F [pool]: the section is missing; add [pool] with ipv4 = 10.8.0.0/24, ipv6 = "
+     "fd00:8::/64 or both"},
+    {"pool without addresses", GW "[pool]\ndns = 10.20.0.53\n",
+     "%F:5 [pool]: neither ipv4 nor ipv6 is set; add ipv4 = 10.8.0.0/24, ipv6 = fd00:8::/64 or "
+     "both"},
+    /* numbers */
+    {"mtu too big", GW "mtu = 90000\n" POOL, "%F:5 [gateway] mtu: " RANGE("90000", 576, 9000)},
+    {"mtu one below", GW "mtu = 575\n" POOL, "%F:5 [gateway] mtu: " RANGE("575", 576, 9000)},
+    {"mtu one above", GW "mtu = 9001\n" POOL, "%F:5 [gateway] mtu: " RANGE("9001", 576, 9000)},
+    {"mtu overflows", GW "mtu = 99999999999999999999\n" POOL,
+     "%F:5 [gateway] mtu: " RANGE("99999999999999999999", 576, 9000)},
+    {"mtu with unit", GW "mtu = 1400 bytes\n" POOL,
+     "%F:5 [gateway] mtu: '1400 bytes' is not a whole number; use a number from 576 to 9000"},
+    {"mtu negative", GW "mtu = -1\n" POOL,
+     "%F:5 [gateway] mtu: '-1' is not a whole number; use a number from 576 to 9000"},
+    {"mtu hex", GW "mtu = 0x578\n" POOL,
+     "%F:5 [gateway] mtu: '0x578' is not a whole number; use a number from 576 to 9000"},
+    {"mtu empty", GW "mtu =\n" POOL,
+     "%F:5 [gateway] mtu: the value is empty; use a number from 576 to 9000"},
+    {"mtu only a comment", GW "mtu = ; later\n" POOL,
+     "%F:5 [gateway] mtu: the value is empty; use a number from 576 to 9000"},
+    {"keepalive zero", GW "keepalive = 0\n" POOL, "%F:5 [gateway] keepalive: " RANGE("0", 1, 3600)},
+    {"keepalive too long", GW "keepalive = 3601\n" POOL,
+     "%F:5 [gateway] keepalive: " RANGE("3601", 1, 3600)},
+    {"handshake_timeout too long", GW "handshake_timeout = 121\n" POOL,
+     "%F:5 [gateway] handshake_timeout: " RANGE("121", 1, 120)},
+    {"max_clients zero", GW "max_clients = 0\n" POOL,
+     "%F:5 [gateway] max_clients: " RANGE("0", 1, 65536)},
+    {"max_clients too many", GW "max_clients = 65537\n" POOL,
+     "%F:5 [gateway] max_clients: " RANGE("65537", 1, 65536)},
+    {"dead_peer_timeout equal to keepalive", GW "keepalive = 10\ndead_peer_timeout = 10\n" POOL,
+     "%F:6 [gateway] dead_peer_timeout: 10 is not greater than keepalive (10, line 5); use "
+     "more than 10, e.g. 30"},
+    {"dead_peer_timeout below default keepalive", GW "dead_peer_timeout = 5\n" POOL,
+     "%F:5 [gateway] dead_peer_timeout: 5 is not greater than keepalive (10, the default); use "
+     "more than 10, e.g. 30"},
+    {"dead_peer_timeout below a later keepalive",
+     GW "dead_peer_timeout = 20\nkeepalive = 60\n" POOL,
+     "%F:5 [gateway] dead_peer_timeout: 20 is not greater than keepalive (60, line 6); use "
+     "more than 60, e.g. 180"},
+    /* keywords */
+    {"identity uppercase", GW "identity = CN\n" POOL,
+     "%F:5 [gateway] identity: 'CN' is not an identity source; use cn, san-email, san-uri or "
+     "san-dns"},
+    {"identity unknown", GW "identity = serial\n" POOL,
+     "%F:5 [gateway] identity: 'serial' is not an identity source; use cn, san-email, san-uri "
+     "or san-dns"},
+    {"log_level unknown", GW "log_level = verbose\n" POOL,
+     "%F:5 [gateway] log_level: 'verbose' is not a log level; use info or debug"},
+    {"listen name", GW "listen = localhost:8443\n" POOL,
+     "%F:5 [gateway] listen: 'localhost:8443' is not a numeric address and port; use e.g. "
+     "0.0.0.0:8443 or [::]:8443 (names are not looked up here)"},
+    {"listen port too big", GW "listen = 0.0.0.0:65536\n" POOL,
+     "%F:5 [gateway] listen: '0.0.0.0:65536' is not a numeric address and port; use e.g. "
+     "0.0.0.0:8443 or [::]:8443 (names are not looked up here)"},
+    {"tun with slash", GW "tun = a/b\n" POOL,
+     "%F:5 [gateway] tun: 'a/b' is not an interface name; use 1 to 15 characters without '/', "
+     "':' or spaces, e.g. mtlsvpn0"},
+    {"tun too long", GW "tun = abcdefghijklmnop\n" POOL,
+     "%F:5 [gateway] tun: 'abcdefghijklmnop' is not an interface name; use 1 to 15 characters "
+     "without '/', ':' or spaces, e.g. mtlsvpn0"},
+    {"tun with space", GW "tun = \"mt 0\"\n" POOL,
+     "%F:5 [gateway] tun: 'mt 0' is not an interface name; use 1 to 15 characters without "
+     "'/', ':' or spaces, e.g. mtlsvpn0"},
+    /* prefixes and lists */
+    {"pool v4 host bits", GW "[pool]\nipv4 = 10.8.0.1/24\n",
+     "%F:6 [pool] ipv4: '10.8.0.1/24' has host bits set; use 10.8.0.0/24"},
+    {"pool v6 host bits", GW "[pool]\nipv6 = fd00:8::1/64\n",
+     "%F:6 [pool] ipv6: 'fd00:8::1/64' has host bits set; use fd00:8::/64"},
+    {"pool v6 prefix as ipv4", GW "[pool]\nipv4 = fd00:8::/64\n",
+     "%F:6 [pool] ipv4: 'fd00:8::/64' is not an IPv4 prefix; use e.g. 10.8.0.0/24"},
+    {"pool v4 prefix as ipv6", GW "[pool]\nipv6 = 10.8.0.0/24\n",
+     "%F:6 [pool] ipv6: '10.8.0.0/24' is not an IPv6 prefix; use e.g. fd00:8::/64"},
+    {"pool v4 /31", GW "[pool]\nipv4 = 10.8.0.0/31\n",
+     "%F:6 [pool] ipv4: the prefix length /31 is out of range; " POOL_LEN4},
+    {"pool v4 bare address", GW "[pool]\nipv4 = 10.8.0.0\n",
+     "%F:6 [pool] ipv4: the prefix length /32 is out of range; " POOL_LEN4},
+    {"pool v4 /7", GW "[pool]\nipv4 = 10.0.0.0/7\n",
+     "%F:6 [pool] ipv4: the prefix length /7 is out of range; " POOL_LEN4},
+    {"pool v6 /127", GW "[pool]\nipv6 = fd00:8::/127\n",
+     "%F:6 [pool] ipv6: the prefix length /127 is out of range; use a length from 16 to 126 "
+     "(the gateway takes the first address, clients the others)"},
+    {"pool length 33", GW "[pool]\nipv4 = 10.8.0.0/33\n",
+     "%F:6 [pool] ipv4: '10.8.0.0/33' is not a prefix; write a network as address/length, e.g. "
+     "10.8.0.0/24 or fd00:8::/64"},
+    {"pool garbage", GW "[pool]\nipv4 = ten.eight/24\n",
+     "%F:6 [pool] ipv4: 'ten.eight/24' is not a prefix; write a network as address/length, e.g. "
+     "10.8.0.0/24 or fd00:8::/64"},
+    {"routes host bits", GW POOL "routes = 10.20.0.0/24, 10.30.0.1/16\n",
+     "%F:7 [pool] routes: '10.30.0.1/16' has host bits set; use 10.30.0.0/16"},
+    {"routes empty item", GW POOL "routes = 10.20.0.0/24,,10.30.0.0/16\n",
+     "%F:7 [pool] routes: item 2 of the list is empty; separate items with single commas"},
+    {"routes trailing comma", GW POOL "routes = 10.20.0.0/24,\n",
+     "%F:7 [pool] routes: item 2 of the list is empty; separate items with single commas"},
+    {"dns not an address", GW POOL "dns = 10.20.0.300\n",
+     "%F:7 [pool] dns: '10.20.0.300' is not an IP address; list DNS servers by address, e.g. "
+     "10.20.0.53, fd00:20::53"},
+    {"dns too many",
+     GW POOL "dns = 10.0.0.1, 10.0.0.2, 10.0.0.3, 10.0.0.4, 10.0.0.5, 10.0.0.6, "
+	     "10.0.0.7, 10.0.0.8, 10.0.0.9\n",
+     "%F:7 [pool] dns: the list has more than 8 items; keep at most 8"},
+    {"search with space", GW POOL "search = corp example\n",
+     "%F:7 [pool] search: 'corp example' is not a domain name; list domains such as "
+     "corp.example"},
+    {"search empty label", GW POOL "search = corp..example\n",
+     "%F:7 [pool] search: 'corp..example' is not a domain name; list domains such as "
+     "corp.example"},
+    /* files */
+    {"key readable by others", "[gateway]\nca = ca.crt\ncert = server.crt\nkey = open.key\n" POOL,
+     "%F:4 [gateway] key: %D/open.key is accessible by group or others (mode 0644); run chmod "
+     "600 %D/open.key"},
+    {"key readable by group", "[gateway]\nca = ca.crt\ncert = server.crt\nkey = group.key\n" POOL,
+     "%F:4 [gateway] key: %D/group.key is accessible by group or others (mode 0640); run chmod "
+     "600 %D/group.key"},
+    {"missing ca file", "[gateway]\nca = nope.crt\ncert = server.crt\nkey = server.key\n" POOL,
+     "%F:2 [gateway] ca: %D/nope.crt does not exist; give the path of " CA_WHAT
+     " (a relative path starts from %D)"},
+    {"missing absolute cert",
+     "[gateway]\nca = ca.crt\ncert = /nonexistent/x.crt\nkey = server.key\n" POOL,
+     "%F:3 [gateway] cert: /nonexistent/x.crt does not exist; give the path of the gateway "
+     "certificate with its chain (a relative path starts from %D)"},
+    {"missing key file", "[gateway]\nca = ca.crt\ncert = server.crt\nkey = nope.key\n" POOL,
+     "%F:4 [gateway] key: %D/nope.key does not exist; give the path of the gateway "
+     "certificate's private key (a relative path starts from %D)"},
+    {"cert is a directory", "[gateway]\nca = ca.crt\ncert = adir\nkey = server.key\n" POOL,
+     "%F:3 [gateway] cert: %D/adir is not a regular file; give the path of the gateway "
+     "certificate with its chain"},
+    {"ca empty", "[gateway]\nca =\ncert = server.crt\nkey = server.key\n" POOL,
+     "%F:2 [gateway] ca: the value is empty; give the path of " CA_WHAT},
+    {"ca name case differs", "[gateway]\nca = ca.CRT\ncert = server.crt\nkey = server.key\n" POOL,
+     "%F:2 [gateway] ca: %D/ca.CRT does not exist; give the path of " CA_WHAT
+     " (a relative path starts from %D)"},
+    /* repeats */
+    {"duplicate key", GW "mtu = 1400\nmtu = 1500\n" POOL,
+     "%F:6 [gateway] mtu: set twice, on lines 5 and 6; keep only one of them"},
+    {"duplicate key differing in case", GW "mtu = 1400\nMTU = 1500\n" POOL,
+     "%F:6 [gateway] mtu: set twice, on lines 5 and 6; keep only one of them"},
+    {"section repeated in another case", GW POOL "[Gateway]\nca = ca.crt\n",
+     "%F:7 [gateway]: the section appears twice, on lines 1 and 7; merge them into one"},
+    {"duplicate section", GW POOL "[pool]\n",
+     "%F:7 [pool]: the section appears twice, on lines 5 and 7; merge them into one"},
+    /* lines iniparser would refuse or misread */
+    {"garbage line", GW "this is not ini\n" POOL, "%F:5 [gateway]: " NOT_LINE("this is not ini")},
+    {"garbage first line", "garbage\n" GW POOL, "%F:1: " NOT_LINE("garbage")},
+    {"garbage last line without newline", GW POOL "x", "%F:7 [pool]: " NOT_LINE("x")},
+    {"control bytes echoed safely", GW "\x1b[31mred\n" POOL,
+     "%F:5 [gateway]: " NOT_LINE("?[31mred")},
+    {"no key name", GW "= 1400\n" POOL,
+     "%F:5 [gateway]: the line has no key name before '='; write key = value"},
+    {"key above every section", "mtu = 1400\n" GW POOL,
+     "%F:1 mtu: the key is above every section header; move it below [gateway]"},
+    {"unclosed double quote",
+     "[gateway]\nca = \"ca.crt\ncert = server.crt\nkey = server.key\n" POOL,
+     "%F:2 [gateway] ca: the value opens a quote (\") that is never closed; close it at the end "
+     "of the value"},
+    {"unclosed single quote", "[gateway]\nca = 'ca.crt\ncert = server.crt\nkey = server.key\n" POOL,
+     "%F:2 [gateway] ca: the value opens a quote (') that is never closed; close it at the end "
+     "of the value"},
+    {"text after closing quote",
+     "[gateway]\nca = \"ca.crt\" extra\ncert = server.crt\nkey = server.key\n" POOL,
+     "%F:2 [gateway] ca: 'extra' after the closing quote would be ignored; put the whole value "
+     "inside the quotes, or start a comment with ';'"},
+    {"empty quotes then text", GW "tun = \"\"x\n" POOL,
+     "%F:5 [gateway] tun: 'x' after the closing quote would be ignored; put the whole value "
+     "inside the quotes, or start a comment with ';'"},
+    {"comment ending in backslash", GW "; see below \\\nmtu = 1400\n" POOL,
+     "%F:5 [gateway]: the line ends with '\\', which would join it to the next line; remove the "
+     "backslash"},
+    {"value ending in backslash", GW "mtu = 1400 \\  \n" POOL,
+     "%F:5 [gateway]: the line ends with '\\', which would join it to the next line; remove the "
+     "backslash"},
+    {"section not closed", GW "[pool\nipv4 = 10.8.0.0/24\n",
+     "%F:5: '[pool' is not a section header; write the section name alone on its line, as "
+     "[name]"},
+    {"section with comment", GW "[pool] ; addresses\nipv4 = 10.8.0.0/24\n",
+     "%F:5: '[pool] ; addresses' is not a section header; write the section name alone on its "
+     "line, as [name]"},
+    {"section with inner bracket", GW "[po]ol]\nipv4 = 10.8.0.0/24\n",
+     "%F:5: '[po]ol]' is not a section header; write the section name alone on its line, as "
+     "[name]"},
+    {"section with colon", GW POOL "[gateway:x]\nfoo = 1\n",
+     "%F:7: the section name 'gateway:x' contains ':'; section names are short words such as "
+     "[gateway]"},
+    {"section empty", GW "[]\nipv4 = 10.8.0.0/24\n",
+     "%F:5: the section name is empty; write it as [name]"},
+    {"section blank", GW "[  ]\nipv4 = 10.8.0.0/24\n",
+     "%F:5: the section name is empty; write it as [name]"},
+    /* nothing in it */
+    {"empty file", "", EMPTY_GW},
+    {"only comments", "; nothing\n# here\n\n", EMPTY_GW},
+    {"only blanks", "\n   \n\t\n", EMPTY_GW},
+};
+
+#define CL_NOT_GW(v)                                                                               \
+	"%F:2 [client] gateway: '" v "' is not a host and port; use a name or address with an "    \
+	"optional port from 1 to 65535, e.g. vpn.example.com:8443 or [2001:db8::1]:8443"
+#define CL_GW(v) "[client]\ngateway = " v "\nca = ca.crt\ncert = alice.crt\nkey = alice.key\n"
+
+static const struct bad_case client_bad[] = {
+    {"unknown section", CL "[gateway]\n",
+     "%F:6 [gateway]: unknown section; the only section of this file is [client]"},
+    {"unknown key", CL "mtu = 1400\n",
+     "%F:6 [client] mtu: unknown key; the keys of [client] are " CL_KEYS},
+    {"missing gateway", "[client]\nca = ca.crt\ncert = alice.crt\nkey = alice.key\n",
+     "%F:1 [client] gateway: required key is missing; add a line such as 'gateway = "
+     "vpn.example.com:8443' to [client]"},
+    {"missing cert", "[client]\ngateway = vpn.example.com\nca = ca.crt\nkey = alice.key\n",
+     "%F:1 [client] cert: required key is missing; add a line such as 'cert = alice.crt' to "
+     "[client]"},
+    {"empty file", "",
+     "%F: the file has no settings; a client needs [client] with gateway, ca, cert and key (see "
+     "client.ini.example)"},
+    {"only comments", "# client.ini\n;\n",
+     "%F: the file has no settings; a client needs [client] with gateway, ca, cert and key (see "
+     "client.ini.example)"},
+    {"only the server's section", "[gateway]\n",
+     "%F:1 [gateway]: unknown section; the only section of this file is [client]"},
+    {"gateway port 0", CL_GW("vpn.example.com:0"), CL_NOT_GW("vpn.example.com:0")},
+    {"gateway port too big", CL_GW("vpn.example.com:65536"), CL_NOT_GW("vpn.example.com:65536")},
+    {"gateway port named", CL_GW("vpn.example.com:https"), CL_NOT_GW("vpn.example.com:https")},
+    {"gateway port empty", CL_GW("vpn.example.com:"), CL_NOT_GW("vpn.example.com:")},
+    {"gateway bracket not closed", CL_GW("[2001:db8::1:8443"), CL_NOT_GW("[2001:db8::1:8443")},
+    {"gateway bracketed IPv4", CL_GW("[10.0.0.1]:8443"), CL_NOT_GW("[10.0.0.1]:8443")},
+    {"gateway bracketed name", CL_GW("[vpn.example.com]:8443"),
+     CL_NOT_GW("[vpn.example.com]:8443")},
+    {"gateway text after bracket", CL_GW("[2001:db8::1]8443"), CL_NOT_GW("[2001:db8::1]8443")},
+    {"gateway bad name", CL_GW("vpn example.com"), CL_NOT_GW("vpn example.com")},
+    {"gateway no host", CL_GW(":8443"), CL_NOT_GW(":8443")},
+    {"gateway bad v6", CL_GW("fd00::1::2"), CL_NOT_GW("fd00::1::2")},
+    {"gateway empty", CL_GW(""), CL_NOT_GW("")},
+    {"server_name bad", CL "server_name = gw/example\n",
+     "%F:6 [client] server_name: 'gw/example' is not a host name; use a DNS name such as "
+     "vpn.example.com or an IP address"},
+    {"full_tunnel maybe", CL "full_tunnel = maybe\n",
+     "%F:6 [client] full_tunnel: 'maybe' is not yes or no; use yes or no"},
+    {"full_tunnel capitalised", CL "full_tunnel = Yes\n",
+     "%F:6 [client] full_tunnel: 'Yes' is not yes or no; use yes or no"},
+    {"dns unknown", CL "dns = systemd\n",
+     "%F:6 [client] dns: 'systemd' is not a DNS mode; use auto, none, resolvectl or resolvconf"},
+    {"reconnect_max below reconnect_min", CL "reconnect_min = 30\nreconnect_max = 10\n",
+     "%F:7 [client] reconnect_max: 10 is below reconnect_min (30, line 6); use at least 30"},
+    {"reconnect_max below default reconnect_min", CL "reconnect_max = 0\n",
+     "%F:6 [client] reconnect_max: " RANGE("0", 1, 86400)},
+    {"reconnect_min above default reconnect_max", CL "reconnect_min = 120\n",
+     "%F:6 [client] reconnect_min: 120 is above reconnect_max (60, the default); lower it, or "
+     "raise reconnect_max to at least 120"},
+    {"connect_timeout zero", CL "connect_timeout = 0\n",
+     "%F:6 [client] connect_timeout: " RANGE("0", 1, 300)},
+    {"log_level unknown", CL "log_level = trace\n",
+     "%F:6 [client] log_level: 'trace' is not a log level; use info or debug"},
+    {"key readable by others",
+     "[client]\ngateway = vpn.example.com\nca = ca.crt\ncert = alice.crt\nkey = open.key\n",
+     "%F:5 [client] key: %D/open.key is accessible by group or others (mode 0644); run chmod 600 "
+     "%D/open.key"},
+    {"missing cert file",
+     "[client]\ngateway = vpn.example.com\nca = ca.crt\ncert = bob.crt\nkey = alice.key\n",
+     "%F:4 [client] cert: %D/bob.crt does not exist; give the path of this client's certificate "
+     "with its chain (a relative path starts from %D)"},
+    {"key above the section", "gateway = vpn.example.com\n" CL,
+     "%F:1 gateway: the key is above every section header; move it below [client]"},
+    {"duplicate gateway", CL "gateway = other.example.com\n",
+     "%F:6 [client] gateway: set twice, on lines 2 and 6; keep only one of them"},
+    {"garbage", CL "connect\n", "%F:6 [client]: " NOT_LINE("connect")},
+};
+
+#endif
