@@ -28,6 +28,8 @@ struct pool {
 	uint32_t size6;           /* leasable v6 addresses (capped) */
 	struct pool_lease *leases4;  /* size4 slots, index = host offset - 2 */
 	struct pool_lease *leases6;  /* size6 slots */
+	/* Private to pool.c: identity lookup and reuse order per family. */
+	struct pool_index *index4, *index6;
 };
 
 #define POOL_MAX_ADDRS 65536
@@ -41,16 +43,25 @@ int pool_init(struct pool *p, const char *name, const struct prefix *net4,
 void pool_deinit(struct pool *p);
 
 /* Lease for identity: the address it held before if free (sticky), else a
- * never-used one, else the least recently released one. Fills *v4/*v6 for
- * each family the pool has. */
+ * never-used one, else the least recently released one. Fills v4 and v6
+ * for each family the pool has (a family it lacks gets family 0); on
+ * failure neither is touched. POOL_INVALID if identity is empty or longer
+ * than 255 bytes. */
 enum pool_result pool_acquire(struct pool *p, const char *identity, int64_t now,
 			      struct ipaddr *v4, struct ipaddr *v6);
-/* Mark an address inactive (keeps the identity for stickiness). */
+/* Mark an address inactive (keeps the identity for stickiness); an address
+ * that is not an active lease of this pool is ignored. */
 void pool_release(struct pool *p, const struct ipaddr *a, int64_t now);
-/* Reserve a specific address for identity (static or restored lease). */
+/* Reserve a specific address for identity (static or restored lease); it
+ * becomes that identity's sticky address. POOL_INVALID if a is not leasable
+ * here or identity is not acceptable; POOL_EXHAUSTED if a is held by an
+ * active lease (unless it is identity's own and active is false). */
 enum pool_result pool_reserve(struct pool *p, const struct ipaddr *a, const char *identity,
 			      bool active, int64_t last_used);
+/* True if a is an address this pool leases (never network, gateway or
+ * broadcast). */
 bool pool_contains(const struct pool *p, const struct ipaddr *a);
+/* Active leases of the family with more of them (one per session). */
 unsigned pool_active_count(const struct pool *p);
 
 #endif

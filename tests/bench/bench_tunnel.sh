@@ -105,17 +105,17 @@ measure "no VPN"
 ip -n "$L" route del 10.20.0.0/24 via 10.99.1.1
 
 # Certificates for both VPNs from our CA.
-"$build/mtlsvpnctl" ca init --dir "$work/ca" --cn "bench CA" >/dev/null
-"$build/mtlsvpnctl" ca issue-server gw.bench --dir "$work/ca" --out "$work/server" >/dev/null
-"$build/mtlsvpnctl" ca issue-client bench-user --dir "$work/ca" --out "$work/client" >/dev/null
+"$build/mtlsvpnctl" ca init --dir "$work/ca" --name "bench CA" >/dev/null
+"$build/mtlsvpnctl" ca issue-server gw.bench --dir "$work/ca" --out "$work" >/dev/null
+"$build/mtlsvpnctl" ca issue-client bench-user --dir "$work/ca" --out "$work" >/dev/null
 
 echo "== mtlsvpn =="
 cat >"$work/server.ini" <<INI
 [gateway]
 listen = 10.99.1.1:8443
 ca = ca/ca.crt
-cert = server.crt
-key = server.key
+cert = gw.bench.crt
+key = gw.bench.key
 tun = mtvb$id
 [pool]
 ipv4 = 10.8.1.0/24
@@ -126,8 +126,8 @@ cat >"$work/client.ini" <<INI
 gateway = 10.99.1.1:8443
 server_name = gw.bench
 ca = ca/ca.crt
-cert = client.crt
-key = client.key
+cert = bench-user.crt
+key = bench-user.key
 tun = mtvc$id
 dns = none
 INI
@@ -154,13 +154,13 @@ if [ $with_openvpn -eq 1 ]; then
 		echo "== OpenVPN 2.6 $proto, AES-256-GCM (anchor) =="
 		ip netns exec "$G" openvpn --dev tun --dev-type tun --topology subnet --proto "$proto-server" \
 			--port 1194 --local 10.99.1.1 --server 10.8.2.0 255.255.255.0 \
-			--push "route 10.20.0.0 255.255.255.0" --ca "$work/ca/ca.crt" --cert "$work/server.crt" \
-			--key "$work/server.key" --dh none --data-ciphers AES-256-GCM --verb 1 \
+			--push "route 10.20.0.0 255.255.255.0" --ca "$work/ca/ca.crt" --cert "$work/gw.bench.crt" \
+			--key "$work/gw.bench.key" --dh none --data-ciphers AES-256-GCM --verb 1 \
 			--tls-version-min 1.3 >"$work/ovpn-s.log" 2>&1 &
 		spid=$!; pids+=($spid)
 		sleep 1
 		ip netns exec "$L" openvpn --client --dev tun --proto "$proto" --remote 10.99.1.1 1194 \
-			--ca "$work/ca/ca.crt" --cert "$work/client.crt" --key "$work/client.key" \
+			--ca "$work/ca/ca.crt" --cert "$work/bench-user.crt" --key "$work/bench-user.key" \
 			--data-ciphers AES-256-GCM --verify-x509-name gw.bench name --nobind --verb 1 \
 			>"$work/ovpn-c.log" 2>&1 &
 		opid=$!; pids+=($opid)

@@ -81,7 +81,7 @@ static void link_state(const char *name, short *flags, int *mtu)
 
 	assert_true(s >= 0);
 	memset(&ifr, 0, sizeof(ifr));
-	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	assert_int_equal(ioctl(s, SIOCGIFFLAGS, &ifr), 0);
 	*flags = ifr.ifr_flags;
 	assert_int_equal(ioctl(s, SIOCGIFMTU, &ifr), 0);

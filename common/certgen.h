@@ -1,0 +1,107 @@
+/*
+ * certgen.h - key generation and X.509 v3 certificate issuance for the
+ * mtlsvpnctl certificate authority, on wolfCrypt alone (never <wolfssl/ssl.h>).
+ * Pure: nothing here logs; every call that can fail fills an error buffer
+ * with the file and the reason. Keys leave this module only as PEM files
+ * written 0600 through certgen_file_write(), and are wiped before free.
+ */
+#ifndef MTLSVPN_CERTGEN_H
+#define MTLSVPN_CERTGEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* X.509 upper bound for a CN or OU (RFC 5280 ub-common-name). */
+#define CERTGEN_NAME_MAX 64
+#define CERTGEN_SERIAL_LEN 16 /* random, positive: 127 bits of entropy */
+#define CERTGEN_MAX_SANS 16
+/* notBefore is backdated this much so a client with a slow clock accepts a
+ * certificate issued a moment ago. */
+#define CERTGEN_BACKDATE_SECS 3600
+
+enum certgen_kind {
+	CERTGEN_CA,	/* self-signed; CA:TRUE, keyCertSign + cRLSign */
+	CERTGEN_SERVER, /* CA:FALSE, digitalSignature, serverAuth, SAN DNS/IP */
+	CERTGEN_CLIENT, /* CA:FALSE, digitalSignature, clientAuth, SAN email */
+};
+
+enum certgen_key_type {
+	CERTGEN_KEY_EC_P256, /* the default: small, fast, what TLS 1.3 prefers */
+	CERTGEN_KEY_RSA_3072,
+};
+
+/* Opaque: an ECC or RSA private key. Not const anywhere: wolfCrypt keeps
+ * scratch state inside keys while it signs. */
+struct certgen_key;
+
+/* One issued or loaded certificate. der is heap-owned. */
+struct certgen_cert {
+	uint8_t *der;
+	size_t der_len;
+	uint8_t serial[20];
+	size_t serial_len;
+	int64_t not_before, not_after; /* unix time */
+};
+
+struct certgen_req {
+	enum certgen_kind kind;
+	const char *cn; /* required, < CERTGEN_NAME_MAX bytes, UTF-8 */
+	const char *ou; /* optional, same limits */
+	/* Subject alternative names; DNS and IP for servers, e-mail for
+	 * clients (any kind may carry any, the profile is the caller's). IPs
+	 * are text ("192.0.2.1", "2001:db8::1"). */
+	const char *dns[CERTGEN_MAX_SANS];
+	size_t n_dns;
+	const char *ip[CERTGEN_MAX_SANS];
+	size_t n_ip;
+	const char *email[CERTGEN_MAX_SANS];
+	size_t n_email;
+	int64_t now;   /* issue time (unix); 0 means time(NULL) */
+	unsigned days; /* validity counted from now, >= 1 */
+};
+
+const char *certgen_kind_name(enum certgen_kind k); /* "ca", "server", "client" */
+bool certgen_kind_parse(const char *s, enum certgen_kind *out);
+bool certgen_key_type_parse(const char *s, enum certgen_key_type *out); /* "ec", "rsa" */
+
+struct certgen_key *certgen_key_generate(enum certgen_key_type type, char *err, size_t errlen);
+/* Reads a PEM private key (EC or RSA, as certgen_key_write writes it). */
+struct certgen_key *certgen_key_load(const char *path, char *err, size_t errlen);
+/* Atomically writes the PEM private key with mode 0600; never replaces an
+ * existing file (EEXIST in err). */
+int certgen_key_write(struct certgen_key *key, const char *path, char *err, size_t errlen);
+void certgen_key_free(struct certgen_key *key); /* wipes the key; NULL is fine */
+
+/* Builds and signs a certificate for subject_key. For CERTGEN_CA, issuer and
+ * issuer_key are NULL (self-signed); otherwise they are the CA's. The
+ * notAfter of an issued certificate never exceeds the issuer's: a request
+ * that would is refused. 0 or -1 with err filled. */
+int certgen_issue(const struct certgen_req *req, struct certgen_key *subject_key,
+		  const struct certgen_cert *issuer, struct certgen_key *issuer_key,
+		  struct certgen_cert *out, char *err, size_t errlen);
+
+/* Reads a PEM certificate and fills serial and validity. */
+int certgen_cert_load(const char *path, struct certgen_cert *out, char *err, size_t errlen);
+/* Atomically writes the PEM certificate, mode 0644, never replacing a file. */
+int certgen_cert_write(const struct certgen_cert *cert, const char *path, char *err, size_t errlen);
+void certgen_cert_free(struct certgen_cert *cert);
+
+/* True if cert's public key is the one in key (a CA key that belongs to
+ * another CA's certificate would sign certificates nobody can verify). */
+bool certgen_key_matches(struct certgen_key *key, const struct certgen_cert *cert);
+
+/* Lowercase hex of the serial, no separators: out needs 2 * 20 + 1. */
+void certgen_serial_hex(const struct certgen_cert *cert, char out[static 41]);
+/* First 8 bytes of the SHA-256 of the DER, hex, as in the logs. */
+void certgen_fingerprint(const struct certgen_cert *cert, char out[static 17]);
+
+/* Writes data to path atomically: a temporary file in the same directory
+ * (O_EXCL, the given mode), fsync, then rename (replace) or link (no
+ * replace, EEXIST if path exists), then fsync of the directory. On failure
+ * the temporary file is removed and path is untouched. */
+int certgen_file_write(const char *path, const void *data, size_t len, mode_t mode, bool replace,
+		       char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,140 @@
+/*
+ * frame.c - the 4-byte frame header (version, type, big-endian length) and
+ * the per-type payload limits. The decoder refuses a bad header as soon as
+ * the byte that shows it has arrived, so a hostile peer cannot make us
+ * buffer a 64 KiB payload only to refuse it afterwards.
+ */
+#include "frame.h"
+
+#include <string.h>
+
+/*
+ * Largest payload each control type may carry; the encoder and the decoder
+ * share these so we never send what the peer would refuse.
+ *  - CONFIG: 8192. The largest CONFIG msg.c can write (both addresses and
+ *    gateways, 64 IPv6 routes, 8 IPv6 DNS servers, 8 search domains of 253
+ *    bytes, the optional attributes) is about 3.6 KiB; the rest is room for
+ *    optional attributes a newer gateway may add. server/establish.c
+ *    encodes into an 8192-byte array for the same reason.
+ *  - BYE: reason (2) + at most BYE_MAX_TEXT bytes of text, no terminator.
+ *  - KEEPALIVE: always empty.
+ * DATA is bounded by the caller's max_data (the MTU), at most
+ * FRAME_MAX_PAYLOAD, and is never empty.
+ */
+#define FRAME_CONFIG_MAX 8192
+#define FRAME_BYE_MAX (2 + BYE_MAX_TEXT)
+
+static bool type_known(uint8_t type)
+{
+	return type == FRAME_DATA || type == FRAME_CONFIG || type == FRAME_KEEPALIVE ||
+	       type == FRAME_BYE;
+}
+
+/* NULL if a payload of len bytes is acceptable for type. */
+static const char *check_len(uint8_t type, size_t len, size_t max_data)
+{
+	switch (type) {
+	case FRAME_DATA:
+		if (len == 0)
+			return "empty DATA frame";
+		if (len > max_data || len > FRAME_MAX_PAYLOAD)
+			return "DATA frame larger than the MTU";
+		return NULL;
+	case FRAME_CONFIG:
+		return len > FRAME_CONFIG_MAX ? "CONFIG frame too large" : NULL;
+	case FRAME_KEEPALIVE:
+		return len != 0 ? "KEEPALIVE frame with a payload" : NULL;
+	case FRAME_BYE:
+		return len > FRAME_BYE_MAX ? "BYE frame too large" : NULL;
+	default:
+		return "unknown frame type";
+	}
+}
+
+enum frame_result frame_decode(const uint8_t *p, size_t n, size_t max_data, struct frame *out,
+			       size_t *consumed, const char **why)
+{
+	uint8_t version, type;
+	size_t len;
+	const char *bad;
+
+	if (n < 1)
+		return FRAME_NEED_MORE;
+	version = p[0];
+	if (version != PROTO_VERSION) {
+		*why = "unsupported protocol version";
+		return FRAME_MALFORMED;
+	}
+	if (n < 2)
+		return FRAME_NEED_MORE;
+	type = p[1];
+	if (!type_known(type)) {
+		*why = "unknown frame type";
+		return FRAME_MALFORMED;
+	}
+	if (n < FRAME_HDR_LEN)
+		return FRAME_NEED_MORE;
+	len = buf_get16(p + 2);
+	bad = check_len(type, len, max_data);
+	if (bad != NULL) {
+		*why = bad;
+		return FRAME_MALFORMED;
+	}
+	if (n - FRAME_HDR_LEN < len)
+		return FRAME_NEED_MORE;
+	out->type = type;
+	out->payload = p + FRAME_HDR_LEN;
+	out->len = len;
+	*consumed = FRAME_HDR_LEN + len;
+	return FRAME_OK;
+}
+
+void frame_header(uint8_t hdr[static FRAME_HDR_LEN], uint8_t type, size_t len)
+{
+	hdr[0] = PROTO_VERSION;
+	hdr[1] = type;
+	buf_put16(hdr + 2, (uint16_t)len);
+}
+
+bool frame_append(struct buf *b, uint8_t type, const void *payload, size_t len)
+{
+	uint8_t hdr[FRAME_HDR_LEN];
+
+	/* DATA is checked against the largest payload only: the MTU is the
+	 * receiver's to enforce. */
+	if (check_len(type, len, FRAME_MAX_PAYLOAD) != NULL)
+		return false;
+	if (buf_room(b) < FRAME_HDR_LEN + len)
+		return false;
+	frame_header(hdr, type, len);
+	(void)buf_append(b, hdr, sizeof(hdr));
+	(void)buf_append(b, payload, len);
+	return true;
+}
+
+bool frame_wrap_data(struct buf *b)
+{
+	uint8_t hdr[FRAME_HDR_LEN];
+	size_t len = buf_len(b);
+
+	if (b->head < FRAME_HDR_LEN || len == 0 || len > FRAME_MAX_PAYLOAD)
+		return false;
+	frame_header(hdr, FRAME_DATA, len);
+	return buf_prepend(b, hdr, sizeof(hdr));
+}
+
+const char *frame_type_name(uint8_t type)
+{
+	switch (type) {
+	case FRAME_DATA:
+		return "DATA";
+	case FRAME_CONFIG:
+		return "CONFIG";
+	case FRAME_KEEPALIVE:
+		return "KEEPALIVE";
+	case FRAME_BYE:
+		return "BYE";
+	default:
+		return "unknown";
+	}
+}

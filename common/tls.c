@@ -1,0 +1,723 @@
+/*
+ * tls.c - the TLS 1.3 wrapper and the only user of <wolfssl/ssl.h> (with its
+ * private halves tls_cert.c and tls_failure.c). wolfSSL never touches the socket: its recv
+ * callback reads from an input buffer that tls_fill() filled with one recv(),
+ * its send callback appends to an output queue that tls_flush() drains with
+ * one send(). Invariants: tls_write() is all or nothing (the queue has room
+ * for every record before wolfSSL_write runs, so a partial write cannot
+ * happen); the first failure of a connection is the one reported; conn_result()
+ * is the one place wolfSSL errors become enum tls_result.
+ */
+#include "tls.h"
+
+#include <cpuid.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+#include <wolfssl/error-ssl.h>
+#include <wolfssl/wolfcrypt/error-crypt.h>
+
+#include "proto.h"
+#include "tls_internal.h"
+
+/* One recv() takes up to this much ciphertext: four full records. */
+#define TLS_IN_CAP (4 * (16384 + 256))
+/* Output queue: tls_write() refuses above TLS_OUTQ_LIMIT; the queue keeps
+ * at most TLS_OUTQ_KEEP allocated once drained; the send callback refuses
+ * past TLS_OUTQ_CEILING (handshake, alerts and key updates are not counted
+ * by tls_write, but are small). */
+#define TLS_OUTQ_LIMIT (4u * 1024 * 1024)
+#define TLS_OUTQ_KEEP (64u * 1024)
+#define TLS_OUTQ_CEILING (TLS_OUTQ_LIMIT + 1024 * 1024)
+/* TLS 1.3 record: 16 KiB of plaintext, 5 header + 1 type + 16 tag bytes. */
+#define TLS_RECORD_PAYLOAD 16384u
+#define TLS_RECORD_OVERHEAD 32u
+
+#define SUITES_AES_FIRST                                                                           \
+	"TLS13-AES128-GCM-SHA256:TLS13-AES256-GCM-SHA384:TLS13-CHACHA20-POLY1305-SHA256"
+#define SUITES_CHACHA_FIRST                                                                        \
+	"TLS13-CHACHA20-POLY1305-SHA256:TLS13-AES128-GCM-SHA256:TLS13-AES256-GCM-SHA384"
+
+struct tls_ctx {
+	WOLFSSL_CTX *wctx;
+	bool server;
+	char server_name[256]; /* client: what the gateway certificate must name */
+};
+
+struct tls_conn {
+	struct tls_ctx *ctx;
+	WOLFSSL *ssl;
+	int fd;
+	bool hs_done;
+	bool leaf_checked; /* the verify callback saw and accepted the leaf */
+	bool in_eof;	   /* tls_fill() saw EOF: no more input will come */
+	bool shutdown_sent;
+	uint8_t *in; /* ciphertext from recv(): [in_off, in_len) unread */
+	size_t in_off, in_len;
+	uint8_t *out; /* ciphertext for send(): [out_head, out_tail) */
+	size_t out_head, out_tail, out_cap;
+	enum tls_failure failure;
+	enum tls_failure verify_fail; /* set by the verify callback */
+	char verify_why[320];
+	char err[400];
+};
+
+/* ---- library ---- */
+
+int tls_global_init(void)
+{
+	return wolfSSL_Init() == WOLFSSL_SUCCESS ? 0 : -1;
+}
+
+void tls_global_deinit(void)
+{
+	(void)wolfSSL_Cleanup();
+}
+
+const char *tls_library_version(void)
+{
+	return wolfSSL_lib_version();
+}
+
+bool tls_accel_compiled(void)
+{
+#ifdef WOLFSSL_AESNI
+	return true;
+#else
+	return false;
+#endif
+}
+
+bool tls_accel_active(void)
+{
+	unsigned int a, b, c, d;
+
+	if (!tls_accel_compiled())
+		return false;
+	if (__get_cpuid(1, &a, &b, &c, &d) == 0)
+		return false;
+	return (c & bit_AES) != 0;
+}
+
+/* ---- failure bookkeeping (the words are in tls_failure.c) ---- */
+
+enum tls_failure tls_failure(const struct tls_conn *c)
+{
+	return c != NULL ? c->failure : TLS_FAIL_NONE;
+}
+
+const char *tls_error_str(const struct tls_conn *c)
+{
+	return c != NULL ? c->err : "";
+}
+
+/* Record the first failure and its words; later ones are consequences. */
+static void fail(struct tls_conn *c, enum tls_failure f, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void fail(struct tls_conn *c, enum tls_failure f, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->failure != TLS_FAIL_NONE)
+		return;
+	c->failure = f;
+	va_start(ap, fmt);
+	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	va_end(ap);
+}
+
+static void fail_wolfssl(struct tls_conn *c, int err)
+{
+	char reason[WOLFSSL_MAX_ERROR_SZ];
+	WOLFSSL_ALERT_HISTORY h;
+
+	memset(reason, 0, sizeof(reason));
+	wolfSSL_ERR_error_string_n((unsigned long)err, reason, sizeof(reason));
+	if (c->verify_fail != TLS_FAIL_NONE) {
+		fail(c, c->verify_fail, "%s", c->verify_why);
+		return;
+	}
+	memset(&h, 0, sizeof(h));
+	if (err == FATAL_ERROR && wolfSSL_get_alert_history(c->ssl, &h) == WOLFSSL_SUCCESS &&
+	    h.last_rx.code != 0) {
+		fail(c, tls_failure_of_alert(h.last_rx.code), "received fatal alert %s (%d)",
+		     tls_failure_alert_name(h.last_rx.code), h.last_rx.code);
+		return;
+	}
+	fail(c, tls_failure_of_error(err), "%s (wolfSSL error %d)", reason, err);
+}
+
+/* The one mapping from wolfSSL's return and error codes to tls_result. */
+static enum tls_result conn_result(struct tls_conn *c, int ret)
+{
+	int err = wolfSSL_get_error(c->ssl, ret);
+	enum tls_result r;
+
+	/* Our recv callback fails only at EOF, which wolfSSL calls a socket
+	 * error in the middle of a handshake. */
+	if (err == SOCKET_ERROR_E && c->in_eof && c->in_off == c->in_len)
+		err = SOCKET_PEER_CLOSED_E;
+	switch (err) {
+	case WOLFSSL_ERROR_WANT_READ:
+		r = TLS_WANT_READ;
+		break;
+	case WOLFSSL_ERROR_WANT_WRITE:
+		r = TLS_WANT_WRITE;
+		break;
+	case WOLFSSL_ERROR_ZERO_RETURN:
+		r = TLS_CLOSED;
+		if (!c->hs_done)
+			fail(c, TLS_FAIL_IO, "peer closed the connection during the handshake");
+		break;
+	case WOLFSSL_ERROR_SYSCALL: /* SOCKET_PEER_CLOSED_E, as OpenSSL names it */
+	case SOCKET_PEER_CLOSED_E:
+		r = TLS_CLOSED;
+		if (!c->hs_done)
+			fail(c, TLS_FAIL_IO, "connection closed during the handshake");
+		break;
+	default:
+		fail_wolfssl(c, err);
+		r = TLS_ERROR;
+		break;
+	}
+	/* Nothing reads wolfSSL's error queue; keep it from growing. */
+	wolfSSL_ERR_clear_error();
+	return r;
+}
+
+/* ---- I/O callbacks: memory only, never the socket ---- */
+
+static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *arg)
+{
+	struct tls_conn *c = arg;
+	size_t avail = c->in_len - c->in_off;
+	size_t n;
+
+	(void)ssl;
+	if (avail == 0)
+		return c->in_eof ? WOLFSSL_CBIO_ERR_CONN_CLOSE : WOLFSSL_CBIO_ERR_WANT_READ;
+	n = sz > 0 && (size_t)sz < avail ? (size_t)sz : avail;
+	memcpy(buf, c->in + c->in_off, n);
+	c->in_off += n;
+	if (c->in_off == c->in_len)
+		c->in_off = c->in_len = 0;
+	return (int)n;
+}
+
+/* Room for n more bytes at the tail, compacting before growing. */
+static bool outq_reserve(struct tls_conn *c, size_t n)
+{
+	size_t used = c->out_tail - c->out_head;
+	size_t cap;
+	uint8_t *p;
+
+	if (c->out_cap - c->out_tail >= n)
+		return true;
+	if (c->out_head > 0) {
+		memmove(c->out, c->out + c->out_head, used);
+		c->out_head = 0;
+		c->out_tail = used;
+		if (c->out_cap - used >= n)
+			return true;
+	}
+	if (used + n > TLS_OUTQ_CEILING)
+		return false;
+	cap = c->out_cap > 0 ? c->out_cap : 16384;
+	while (cap < used + n)
+		cap *= 2;
+	p = realloc(c->out, cap);
+	if (p == NULL)
+		return false;
+	c->out = p;
+	c->out_cap = cap;
+	return true;
+}
+
+static int io_send(WOLFSSL *ssl, char *buf, int sz, void *arg)
+{
+	struct tls_conn *c = arg;
+
+	(void)ssl;
+	if (sz <= 0)
+		return 0;
+	if (!outq_reserve(c, (size_t)sz))
+		return WOLFSSL_CBIO_ERR_GENERAL;
+	memcpy(c->out + c->out_tail, buf, (size_t)sz);
+	c->out_tail += (size_t)sz;
+	return sz;
+}
+
+/* ---- verification ---- */
+
+/* Called for every certificate of the peer's chain (wolfSSL is built with
+ * WOLFSSL_ALWAYS_VERIFY_CB). wolfSSL has judged the chain; we add what the
+ * protocol requires of the leaf: the EKU for its role and, on the client,
+ * a subjectAltName naming server_name. Returning 0 fails the handshake with
+ * a bad_certificate alert; the reason stays in the conn. */
+static int verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
+{
+	struct tls_conn *c = store != NULL ? store->userCtx : NULL;
+	bool server;
+
+	if (c == NULL)
+		return preverify;
+	server = c->ctx->server;
+	if (!preverify) {
+		if (c->verify_fail == TLS_FAIL_NONE) {
+			char reason[WOLFSSL_MAX_ERROR_SZ];
+
+			memset(reason, 0, sizeof(reason));
+			if (store->error > 0)
+				snprintf(reason, sizeof(reason), "%s",
+					 tls_failure_x509_words(store->error));
+			else
+				wolfSSL_ERR_error_string_n((unsigned long)store->error, reason,
+							   sizeof(reason));
+			c->verify_fail = tls_failure_of_verify(store->error);
+			snprintf(c->verify_why, sizeof(c->verify_why),
+				 "certificate at depth %d does not verify: %s (%s error %d)",
+				 store->error_depth, reason, store->error > 0 ? "X509" : "wolfSSL",
+				 store->error);
+		}
+		return 0;
+	}
+	if (store->error_depth != 0 || store->current_cert == NULL)
+		return 1;
+	if (!tls_cert_has_eku(store->current_cert, server)) {
+		c->verify_fail = TLS_FAIL_PEER_EKU;
+		snprintf(c->verify_why, sizeof(c->verify_why),
+			 "certificate lacks the %s extended key usage",
+			 server ? "clientAuth" : "serverAuth");
+		return 0;
+	}
+	if (!server && !tls_cert_names_host(store->current_cert, c->ctx->server_name)) {
+		c->verify_fail = TLS_FAIL_NAME_MISMATCH;
+		snprintf(c->verify_why, sizeof(c->verify_why),
+			 "certificate has no subjectAltName for %s", c->ctx->server_name);
+		return 0;
+	}
+	c->leaf_checked = true;
+	return 1;
+}
+
+/* After wolfSSL reports success: ALPN agreed, and the leaf checks ran even
+ * if this wolfSSL did not call the verify callback for a good chain. */
+static bool post_handshake_ok(struct tls_conn *c)
+{
+	char *proto = NULL;
+	unsigned short plen = 0;
+
+	if (wolfSSL_ALPN_GetProtocol(c->ssl, &proto, &plen) != WOLFSSL_SUCCESS || proto == NULL ||
+	    plen != strlen(PROTO_ALPN) || memcmp(proto, PROTO_ALPN, plen) != 0) {
+		fail(c, TLS_FAIL_ALPN, "peer did not negotiate %s", PROTO_ALPN);
+		return false;
+	}
+	if (!c->leaf_checked) {
+		WOLFSSL_X509_CHAIN *chain = wolfSSL_get_peer_chain(c->ssl);
+		const unsigned char *der;
+		WOLFSSL_X509 *x;
+		bool ok;
+
+		if (chain == NULL || wolfSSL_get_chain_count(chain) < 1) {
+			fail(c, TLS_FAIL_NO_PEER_CERT, "peer sent no certificate");
+			return false;
+		}
+		der = wolfSSL_get_chain_cert(chain, 0);
+		x = der != NULL ? wolfSSL_X509_d2i(NULL, der, wolfSSL_get_chain_length(chain, 0))
+				: NULL;
+		if (x == NULL) {
+			fail(c, TLS_FAIL_PEER_UNTRUSTED, "peer certificate does not parse");
+			return false;
+		}
+		ok = tls_cert_has_eku(x, c->ctx->server);
+		if (!ok)
+			fail(c, TLS_FAIL_PEER_EKU, "certificate lacks the %s extended key usage",
+			     c->ctx->server ? "clientAuth" : "serverAuth");
+		else if (!c->ctx->server && !tls_cert_names_host(x, c->ctx->server_name))
+			fail(c, TLS_FAIL_NAME_MISMATCH, "certificate has no subjectAltName for %s",
+			     c->ctx->server_name);
+		wolfSSL_X509_free(x);
+		if (c->failure != TLS_FAIL_NONE)
+			return false;
+		c->leaf_checked = true;
+	}
+	return true;
+}
+
+/* ---- context ---- */
+
+/* Words for a failed load: the system's if the file cannot be opened,
+ * wolfSSL's otherwise. */
+static void load_error(char *err, size_t errlen, const char *what, const char *path, int ret)
+{
+	char reason[WOLFSSL_MAX_ERROR_SZ];
+	unsigned long e = wolfSSL_ERR_get_error();
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL) {
+		snprintf(err, errlen, "cannot load %s %s: %s", what, path, strerror(errno));
+		return;
+	}
+	fclose(f);
+	memset(reason, 0, sizeof(reason));
+	if (e != 0)
+		wolfSSL_ERR_error_string_n(e, reason, sizeof(reason));
+	else if (ret < 0)
+		wolfSSL_ERR_error_string_n((unsigned long)ret, reason, sizeof(reason));
+	else
+		snprintf(reason, sizeof(reason), "not a usable PEM file");
+	snprintf(err, errlen, "cannot load %s %s: %s", what, path, reason);
+	wolfSSL_ERR_clear_error();
+}
+
+static bool ctx_load(struct tls_ctx *t, const struct tls_ctx_params *p, char *err, size_t errlen)
+{
+	int r;
+
+	if (p->ca_file == NULL || p->ca_file[0] == '\0') {
+		snprintf(err, errlen, "no CA bundle (ca) configured");
+		return false;
+	}
+	r = wolfSSL_CTX_load_verify_locations(t->wctx, p->ca_file, NULL);
+	if (r != WOLFSSL_SUCCESS) {
+		load_error(err, errlen, "CA bundle", p->ca_file, r);
+		return false;
+	}
+	/* A client without a certificate is only useful to tests: the gateway
+	 * refuses it. */
+	if (p->cert_file == NULL && !p->server)
+		return true;
+	if (p->cert_file == NULL || p->key_file == NULL) {
+		snprintf(err, errlen, "a certificate (cert) and its key (key) are required");
+		return false;
+	}
+	r = wolfSSL_CTX_use_certificate_chain_file(t->wctx, p->cert_file);
+	if (r != WOLFSSL_SUCCESS) {
+		load_error(err, errlen, "certificate", p->cert_file, r);
+		return false;
+	}
+	r = wolfSSL_CTX_use_PrivateKey_file(t->wctx, p->key_file, WOLFSSL_FILETYPE_PEM);
+	if (r != WOLFSSL_SUCCESS) {
+		load_error(err, errlen, "key", p->key_file, r);
+		return false;
+	}
+	if (wolfSSL_CTX_check_private_key(t->wctx) != WOLFSSL_SUCCESS) {
+		snprintf(err, errlen, "key %s does not belong to certificate %s", p->key_file,
+			 p->cert_file);
+		wolfSSL_ERR_clear_error();
+		return false;
+	}
+	return true;
+}
+
+struct tls_ctx *tls_ctx_new(const struct tls_ctx_params *p, char *err, size_t errlen)
+{
+	/* X25519 first: one fast key share either build computes quickly, so
+	 * no HelloRetryRequest round trip; P-256 for peers without it. */
+	int groups[] = {WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1};
+	struct tls_ctx *t;
+	int mode;
+
+	if (errlen > 0)
+		err[0] = '\0';
+	if (!p->server && (p->server_name == NULL || p->server_name[0] == '\0' ||
+			   strlen(p->server_name) >= sizeof(t->server_name))) {
+		snprintf(err, errlen, "server_name is missing or too long");
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	t->server = p->server;
+	if (!p->server)
+		snprintf(t->server_name, sizeof(t->server_name), "%s", p->server_name);
+	t->wctx =
+	    wolfSSL_CTX_new(p->server ? wolfTLSv1_3_server_method() : wolfTLSv1_3_client_method());
+	if (t->wctx == NULL) {
+		snprintf(err, errlen, "cannot create a TLS context: out of memory");
+		free(t);
+		return NULL;
+	}
+	/* The gateway's order decides (wolfSSL servers prefer their own). */
+	if (wolfSSL_CTX_set_cipher_list(t->wctx, tls_accel_active()
+						     ? SUITES_AES_FIRST
+						     : SUITES_CHACHA_FIRST) != WOLFSSL_SUCCESS ||
+	    wolfSSL_CTX_set_groups(t->wctx, groups, (int)(sizeof(groups) / sizeof(groups[0]))) !=
+		WOLFSSL_SUCCESS) {
+		snprintf(err, errlen, "this wolfSSL lacks the TLS 1.3 suites or groups we need");
+		goto fail;
+	}
+	if (!ctx_load(t, p, err, errlen))
+		goto fail;
+	mode = WOLFSSL_VERIFY_PEER;
+	if (p->server)
+		mode |= WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+	wolfSSL_CTX_set_verify(t->wctx, mode, verify_cb);
+	wolfSSL_CTX_SetIORecv(t->wctx, io_recv);
+	wolfSSL_CTX_SetIOSend(t->wctx, io_send);
+	/* No resumption: a resumed TLS 1.3 session carries no client
+	 * certificate, and every session must prove its identity afresh
+	 * (revocation and expiry are checked per handshake). So the gateway
+	 * issues no tickets and neither side caches sessions. */
+	(void)wolfSSL_CTX_set_session_cache_mode(t->wctx, WOLFSSL_SESS_CACHE_OFF);
+	if (p->server)
+		(void)wolfSSL_CTX_no_ticket_TLSv13(t->wctx);
+	wolfSSL_ERR_clear_error();
+	return t;
+fail:
+	wolfSSL_CTX_free(t->wctx);
+	free(t);
+	return NULL;
+}
+
+void tls_ctx_free(struct tls_ctx *t)
+{
+	if (t == NULL)
+		return;
+	wolfSSL_CTX_free(t->wctx);
+	explicit_bzero(t, sizeof(*t));
+	free(t);
+}
+
+/* ---- connection ---- */
+
+struct tls_conn *tls_conn_new(struct tls_ctx *t, int fd)
+{
+	struct tls_conn *c = calloc(1, sizeof(*c));
+	char alpn[] = PROTO_ALPN;
+	uint8_t addr[16];
+
+	if (c == NULL)
+		return NULL;
+	c->ctx = t;
+	c->fd = fd;
+	c->in = malloc(TLS_IN_CAP);
+	c->ssl = c->in != NULL ? wolfSSL_new(t->wctx) : NULL;
+	if (c->ssl == NULL)
+		goto fail;
+	wolfSSL_SetIOReadCtx(c->ssl, c);
+	wolfSSL_SetIOWriteCtx(c->ssl, c);
+	wolfSSL_SetCertCbCtx(c->ssl, c);
+	if (wolfSSL_UseALPN(c->ssl, alpn, (unsigned)strlen(alpn),
+			    WOLFSSL_ALPN_FAILED_ON_MISMATCH) != WOLFSSL_SUCCESS)
+		goto fail;
+	if (!t->server) {
+		/* SNI carries host names only (RFC 6066 section 3). */
+		if (inet_pton(AF_INET, t->server_name, addr) != 1 &&
+		    inet_pton(AF_INET6, t->server_name, addr) != 1 &&
+		    wolfSSL_UseSNI(c->ssl, WOLFSSL_SNI_HOST_NAME, t->server_name,
+				   (unsigned short)strlen(t->server_name)) != WOLFSSL_SUCCESS)
+			goto fail;
+		if (wolfSSL_UseKeyShare(c->ssl, WOLFSSL_ECC_X25519) != WOLFSSL_SUCCESS)
+			goto fail;
+	}
+	wolfSSL_ERR_clear_error();
+	return c;
+fail:
+	tls_conn_free(c);
+	return NULL;
+}
+
+void tls_conn_free(struct tls_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->ssl != NULL)
+		wolfSSL_free(c->ssl);
+	if (c->in != NULL) {
+		explicit_bzero(c->in, TLS_IN_CAP);
+		free(c->in);
+	}
+	if (c->out != NULL) {
+		explicit_bzero(c->out, c->out_cap);
+		free(c->out);
+	}
+	explicit_bzero(c, sizeof(*c));
+	free(c);
+}
+
+ssize_t tls_fill(struct tls_conn *c)
+{
+	ssize_t n;
+
+	if (c->in_eof)
+		return 0;
+	if (c->in_off > 0) {
+		memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
+		c->in_len -= c->in_off;
+		c->in_off = 0;
+	}
+	if (c->in_len == TLS_IN_CAP) {
+		/* Full: the caller must read before it may fill again. */
+		errno = EAGAIN;
+		return -1;
+	}
+	n = recv(c->fd, c->in + c->in_len, TLS_IN_CAP - c->in_len, 0);
+	if (n == 0)
+		c->in_eof = true;
+	else if (n > 0)
+		c->in_len += (size_t)n;
+	return n;
+}
+
+enum tls_result tls_handshake(struct tls_conn *c)
+{
+	int ret;
+
+	if (c->hs_done)
+		return TLS_OK;
+	if (c->failure != TLS_FAIL_NONE)
+		return TLS_ERROR;
+	ret = c->ctx->server ? wolfSSL_accept(c->ssl) : wolfSSL_connect(c->ssl);
+	if (ret != WOLFSSL_SUCCESS)
+		return conn_result(c, ret);
+	if (!post_handshake_ok(c))
+		return TLS_ERROR;
+	/* A chain the callback refused may have been replaced by an alternate
+	 * one that verified (WOLFSSL_ALT_CERT_CHAINS): forget that refusal. */
+	c->verify_fail = TLS_FAIL_NONE;
+	c->hs_done = true;
+	return TLS_OK;
+}
+
+enum tls_result tls_read(struct tls_conn *c, void *buf, size_t cap, size_t *got)
+{
+	int ret;
+
+	*got = 0;
+	if (c->failure != TLS_FAIL_NONE)
+		return TLS_ERROR;
+	if (!c->hs_done) {
+		enum tls_result r = tls_handshake(c);
+		if (r != TLS_OK)
+			return r;
+	}
+	if (cap == 0)
+		return TLS_WANT_READ;
+	ret = wolfSSL_read(c->ssl, buf, cap > INT_MAX ? INT_MAX : (int)cap);
+	if (ret > 0) {
+		*got = (size_t)ret;
+		return TLS_OK;
+	}
+	return conn_result(c, ret);
+}
+
+enum tls_result tls_write(struct tls_conn *c, const void *buf, size_t len)
+{
+	int ret;
+	size_t queued = c->out_tail - c->out_head;
+	size_t need;
+
+	if (c->failure != TLS_FAIL_NONE)
+		return TLS_ERROR;
+	if (!c->hs_done) {
+		fail(c, TLS_FAIL_PROTOCOL, "write before the handshake completed");
+		return TLS_ERROR;
+	}
+	if (len == 0)
+		return TLS_OK;
+	if (len > TLS_OUTQ_LIMIT) {
+		/* Could never fit: WANT_WRITE would make the caller wait forever. */
+		fail(c, TLS_FAIL_PROTOCOL, "a write of %zu bytes exceeds the output queue", len);
+		return TLS_ERROR;
+	}
+	need = len + (len + TLS_RECORD_PAYLOAD - 1) / TLS_RECORD_PAYLOAD * TLS_RECORD_OVERHEAD;
+	if (queued + need > TLS_OUTQ_LIMIT)
+		return TLS_WANT_WRITE;
+	/* Reserve first: wolfSSL then writes every record without failing
+	 * halfway, so the write is all or nothing. */
+	if (!outq_reserve(c, need)) {
+		fail(c, TLS_FAIL_IO, "out of memory for the output queue");
+		return TLS_ERROR;
+	}
+	/* Records of at most 16 KiB each, all in one call (len fits an int:
+	 * it is below TLS_OUTQ_LIMIT). */
+	ret = wolfSSL_write(c->ssl, buf, (int)len);
+	if (ret == (int)len)
+		return TLS_OK;
+	if (conn_result(c, ret) == TLS_CLOSED)
+		return TLS_CLOSED;
+	fail(c, TLS_FAIL_PROTOCOL, "wolfSSL wrote %d of %zu bytes", ret, len);
+	return TLS_ERROR;
+}
+
+void tls_shutdown(struct tls_conn *c)
+{
+	if (c == NULL || c->shutdown_sent || !c->hs_done || c->failure != TLS_FAIL_NONE)
+		return;
+	c->shutdown_sent = true;
+	/* Queues close_notify; does not wait for the peer's. */
+	(void)wolfSSL_shutdown(c->ssl);
+	wolfSSL_ERR_clear_error();
+}
+
+int tls_flush(struct tls_conn *c)
+{
+	size_t n = c->out_tail - c->out_head;
+	ssize_t sent;
+
+	if (n == 0)
+		return 0;
+	sent = send(c->fd, c->out + c->out_head, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (sent < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 1 : -1;
+	c->out_head += (size_t)sent;
+	if (c->out_head < c->out_tail)
+		return 1;
+	c->out_head = c->out_tail = 0;
+	/* A burst is over: give back what an idle session does not need. */
+	if (c->out_cap > TLS_OUTQ_KEEP) {
+		uint8_t *p = realloc(c->out, TLS_OUTQ_KEEP);
+		if (p != NULL) {
+			c->out = p;
+			c->out_cap = TLS_OUTQ_KEEP;
+		}
+	}
+	return 0;
+}
+
+size_t tls_outq_len(const struct tls_conn *c)
+{
+	return c->out_tail - c->out_head;
+}
+
+bool tls_has_pending(const struct tls_conn *c)
+{
+	return c->in_len > c->in_off || wolfSSL_pending(c->ssl) > 0;
+}
+
+bool tls_peer_info(const struct tls_conn *c, struct cert_info *out)
+{
+	WOLFSSL_X509_CHAIN *chain;
+	const unsigned char *der;
+	int len;
+
+	memset(out, 0, sizeof(*out));
+	if (!c->hs_done)
+		return false;
+	chain = wolfSSL_get_peer_chain(c->ssl);
+	if (chain == NULL || wolfSSL_get_chain_count(chain) < 1)
+		return false;
+	der = wolfSSL_get_chain_cert(chain, 0);
+	len = wolfSSL_get_chain_length(chain, 0);
+	if (der == NULL || len <= 0 || !tls_cert_info(der, (size_t)len, out))
+		return false;
+	return !out->truncated;
+}
+
+const char *tls_cipher_name(const struct tls_conn *c)
+{
+	const char *name = c != NULL && c->ssl != NULL ? wolfSSL_get_cipher_name(c->ssl) : NULL;
+
+	return name != NULL ? name : "none";
+}

@@ -1,0 +1,44 @@
+/*
+ * tls_internal.h - private to the TLS wrapper (tls.c, tls_cert.c,
+ * tls_failure.c); the rest of the project sees tls.h only. tls_cert_*
+ * read and check an X.509 certificate wolfSSL has parsed; tls_failure_*
+ * turn wolfSSL's numbers into enum tls_failure and words.
+ * WOLFSSL_X509 is forward-declared so this header needs no wolfSSL include.
+ */
+#ifndef MTLSVPN_TLS_INTERNAL_H
+#define MTLSVPN_TLS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "identity.h"
+#include "tls.h"
+
+struct WOLFSSL_X509;
+
+/* True if the certificate carries the extended key usage clientAuth
+ * (want_client) or serverAuth. A certificate without the extension does not
+ * qualify: the product requires the purpose to be stated. */
+bool tls_cert_has_eku(struct WOLFSSL_X509 *x, bool want_client);
+
+/* True if a subjectAltName names host: DNS (case-insensitive, a wildcard
+ * only as the whole left-most label) or, when host is an IPv4/IPv6 literal,
+ * an IP address entry. The subject CN is never consulted. */
+bool tls_cert_names_host(struct WOLFSSL_X509 *x, const char *host);
+
+/* Fill *out from a DER certificate. False if it does not parse; a field
+ * that does not fit (or is ambiguous, or holds a NUL) sets out->truncated. */
+bool tls_cert_info(const uint8_t *der, size_t len, struct cert_info *out);
+
+/* A wolfSSL or wolfCrypt error code (negative). */
+enum tls_failure tls_failure_of_error(int err);
+/* The error a verify callback sees: a wolfSSL code or, in builds with
+ * OpenSSL-compatible codes, an X509_V_ERR_* (positive). Never NONE. */
+enum tls_failure tls_failure_of_verify(int err);
+/* A fatal alert received from the peer. */
+enum tls_failure tls_failure_of_alert(int code);
+const char *tls_failure_alert_name(int code);
+const char *tls_failure_x509_words(int err);
+
+#endif

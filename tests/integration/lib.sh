@@ -1,0 +1,263 @@
+# lib.sh - shared by the integration tests (sourced, not run): network
+# namespaces, a test CA, the real gateway and clients, bounded waits and a
+# cleanup that removes every namespace and process this run made.
+#
+# Topology (every name carries the PID of the test, so runs never collide):
+#
+#   mtv-lapN-PID (192.0.2.10+N) --veth-- mtv-gw-PID (bridge 192.0.2.1,
+#   gateway, 10.20.0.1) --veth-- mtv-lan-PID (10.20.0.2, fd00:20::2)
+#
+# Nothing is added to the root namespace; traffic never leaves these
+# namespaces. Tests need root and fail (never skip) without it.
+
+set -euo pipefail
+
+B=${MTLSVPN_BUILD_DIR:-}
+SRC=${MTLSVPN_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+T_NAME=$(basename "$0" .sh)
+ID=$$
+G=mtv-gw-$ID
+N=mtv-lan-$ID
+LAPS=()
+T_PIDS=()
+GW_PID=
+T_OK=0
+
+say() { printf '[%s] %s\n' "$T_NAME" "$*"; }
+fail() {
+	printf '[%s] FAIL: %s\n' "$T_NAME" "$*" >&2
+	exit 1
+}
+
+[ -n "$B" ] || fail "MTLSVPN_BUILD_DIR is not set (run through ctest or tests/run.sh)"
+[ "$(id -u)" -eq 0 ] || fail "needs root: it creates network namespaces and TUN devices"
+for b in mtlsvpn-server mtlsvpn-client mtlsvpnctl; do
+	[ -x "$B/$b" ] || fail "$B/$b is missing: build the project first"
+done
+WORK=$(mktemp -d "/tmp/mtlsvpn-$T_NAME.XXXXXX")
+chmod 700 "$WORK"
+
+# Stops a process we started: SIGTERM, then SIGKILL after 5 s. By PID only.
+stop_pid() {
+	local p=$1 i
+	kill -0 "$p" 2>/dev/null || { wait "$p" 2>/dev/null || true; return 0; }
+	kill -TERM "$p" 2>/dev/null || true
+	for i in $(seq 50); do
+		kill -0 "$p" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || true
+}
+
+t_cleanup() {
+	local rc=$? p ns
+	set +e
+	for p in "${T_PIDS[@]}"; do stop_pid "$p"; done
+	if [ "$rc" -ne 0 ] || [ "$T_OK" -ne 1 ]; then
+		for f in "$WORK"/*.log; do
+			[ -f "$f" ] || continue
+			echo "---- $(basename "$f") (last 40 lines) ----" >&2
+			tail -n 40 "$f" >&2
+		done
+	fi
+	for ns in "${LAPS[@]}" "$N" "$G"; do ip netns del "$ns" 2>/dev/null; done
+	rm -rf "$WORK"
+	exit "$rc"
+}
+trap t_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Runs "$@" until it succeeds or secs pass; returns 1 on timeout.
+wait_for() {
+	local secs=$1 end
+	shift
+	end=$(($(date +%s%N) / 1000000 + secs * 1000))
+	while ! "$@" >/dev/null 2>&1; do
+		[ $(($(date +%s%N) / 1000000)) -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# The gateway and LAN namespaces and the laptop bridge.
+topo_init() {
+	ip netns add "$G"
+	ip netns add "$N"
+	ip -n "$G" link set lo up
+	ip -n "$N" link set lo up
+	ip link add gwn0 netns "$G" type veth peer name lan0 netns "$N"
+	ip -n "$G" addr add 10.20.0.1/24 dev gwn0
+	ip -n "$G" addr add fd00:20::1/64 dev gwn0 nodad
+	ip -n "$N" addr add 10.20.0.2/24 dev lan0
+	ip -n "$N" addr add fd00:20::2/64 dev lan0 nodad
+	ip -n "$G" link set gwn0 up
+	ip -n "$N" link set lan0 up
+	ip -n "$G" link add br0 type bridge
+	ip -n "$G" addr add 192.0.2.1/24 dev br0
+	ip -n "$G" link set br0 up
+	ip netns exec "$G" sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec "$G" sysctl -qw net.ipv6.conf.all.forwarding=1
+	# The LAN answers tunnel addresses through the gateway.
+	ip -n "$N" route add 10.8.0.0/16 via 10.20.0.1
+	ip -n "$N" route add fd00:8::/48 via fd00:20::1
+}
+
+# laptop NUM: a namespace 192.0.2.(10+NUM) on the gateway's bridge.
+add_laptop() {
+	local i=$1 L=mtv-lap$1-$ID
+	ip netns add "$L"
+	LAPS+=("$L")
+	ip -n "$L" link set lo up
+	ip link add eth0 netns "$L" type veth peer name "l$i" netns "$G"
+	ip -n "$L" addr add "192.0.2.$((10 + i))/24" dev eth0
+	ip -n "$G" link set "l$i" master br0
+	ip -n "$G" link set "l$i" up
+	ip -n "$L" link set eth0 up
+}
+lap() { echo "mtv-lap$1-$ID"; }
+
+# ---- certificates ----
+
+CA=$WORK/ca
+pki_init() {
+	"$B/mtlsvpnctl" ca init --dir "$CA" --name "Integration Test CA" >"$WORK/ctl.log" 2>&1 ||
+		fail "mtlsvpnctl ca init failed: $(cat "$WORK/ctl.log")"
+	"$B/mtlsvpnctl" ca issue-server gw.test --dir "$CA" --out "$WORK" >>"$WORK/ctl.log" 2>&1 ||
+		fail "mtlsvpnctl ca issue-server failed: $(cat "$WORK/ctl.log")"
+}
+# pki_client IDENTITY [extra ctl args]: $WORK/IDENTITY.crt and .key
+pki_client() {
+	local who=$1
+	shift
+	"$B/mtlsvpnctl" ca issue-client "$who" --dir "$CA" --out "$WORK" "$@" >>"$WORK/ctl.log" 2>&1 ||
+		fail "mtlsvpnctl ca issue-client $who failed: $(tail -n 3 "$WORK/ctl.log")"
+	[ -f "$WORK/$who.crt" ] && [ -f "$WORK/$who.key" ] ||
+		fail "mtlsvpnctl ca issue-client $who wrote no $who.crt/$who.key in $WORK"
+}
+
+# ---- the gateway ----
+
+# write_server_ini [extra [gateway] lines...]: $WORK/server.ini
+write_server_ini() {
+	{
+		echo "[gateway]"
+		echo "listen = 192.0.2.1:8443"
+		echo "ca = ca/ca.crt"
+		echo "cert = gw.test.crt"
+		echo "key = gw.test.key"
+		echo "keepalive = 2"
+		echo "handshake_timeout = 5"
+		for l in "$@"; do echo "$l"; done
+		echo "[pool]"
+		echo "ipv4 = 10.8.0.0/24"
+		echo "ipv6 = fd00:8::/64"
+		echo "routes = 10.20.0.0/24, fd00:20::/64"
+	} >"$WORK/server.ini"
+}
+
+# listening NS PORT: a TCP socket listens on PORT in namespace NS.
+listening() { ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN; }
+gateway_listening() { listening "$G" 8443; }
+
+start_gateway() {
+	[ -f "$WORK/server.ini" ] || write_server_ini
+	ip netns exec "$G" "$B/mtlsvpn-server" -c "$WORK/server.ini" -v >>"$WORK/gateway.log" 2>&1 &
+	GW_PID=$!
+	T_PIDS+=("$GW_PID")
+	wait_for 10 gateway_listening || fail "the gateway is not listening after 10 s"
+}
+
+# ---- clients ----
+
+# write_client_ini NUM IDENTITY [extra lines]: $WORK/clientNUM.ini
+write_client_ini() {
+	local i=$1 who=$2
+	shift 2
+	{
+		echo "[client]"
+		echo "gateway = 192.0.2.1:8443"
+		echo "server_name = gw.test"
+		echo "ca = ca/ca.crt"
+		echo "cert = $who.crt"
+		echo "key = $who.key"
+		echo "dns = none"
+		echo "reconnect_min = 1"
+		echo "reconnect_max = 2"
+		for l in "$@"; do echo "$l"; done
+	} >"$WORK/client$i.ini"
+}
+
+# start_client NUM: runs the client of laptop NUM in the background;
+# CLIENT_PID[NUM] is its PID.
+declare -A CLIENT_PID
+start_client() {
+	local i=$1
+	ip netns exec "$(lap "$i")" "$B/mtlsvpn-client" -c "$WORK/client$i.ini" -v \
+		>>"$WORK/client$i.log" 2>&1 &
+	CLIENT_PID[$i]=$!
+	T_PIDS+=("$!")
+}
+
+# The tunnel of laptop NUM carries traffic to the gateway's tunnel address.
+tunnel_up() { ip netns exec "$(lap "$1")" ping -c 1 -W 1 10.8.0.1 >/dev/null 2>&1; }
+wait_tunnel() {
+	wait_for "${2:-15}" tunnel_up "$1" || fail "laptop $1: no tunnel after ${2:-15} s"
+}
+
+# The IPv4 address the gateway gave laptop NUM.
+tunnel_addr() {
+	ip -n "$(lap "$1")" -4 -o addr show dev mtlsvpn0 | awk '{print $4}' | cut -d/ -f1
+}
+
+# Runs a client to its end in the foreground (bounded); sets RUN_RC.
+run_client_to_end() {
+	local i=$1 secs=${2:-20}
+	set +e
+	timeout "$secs" ip netns exec "$(lap "$i")" "$B/mtlsvpn-client" -c "$WORK/client$i.ini" \
+		>>"$WORK/client$i.log" 2>&1
+	RUN_RC=$?
+	set -e
+}
+
+# Exits the test successfully (the cleanup trap still runs).
+pass() {
+	T_OK=1
+	say "PASS"
+	exit 0
+}
+
+# pki_openssl_client IDENTITY START END: a client certificate signed by our
+# CA with the openssl command line, valid from START to END
+# (YYYYMMDDHHMMSSZ), e.g. an expired one. $WORK/IDENTITY.crt and .key
+pki_openssl_client() {
+	local who=$1 start=$2 end=$3 d=$WORK/openssl-ca
+	mkdir -p "$d/new"
+	: >"$d/index.txt"
+	[ -f "$d/serial" ] || echo 1000 >"$d/serial"
+	cat >"$d/ca.cnf" <<CNF
+[ca]
+default_ca = test
+[test]
+database = $d/index.txt
+new_certs_dir = $d/new
+serial = $d/serial
+default_md = sha256
+policy = any
+unique_subject = no
+x509_extensions = client
+[any]
+commonName = supplied
+[client]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+CNF
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$WORK/$who.key" -subj "/CN=$who" -out "$d/$who.csr" 2>>"$WORK/ctl.log"
+	chmod 600 "$WORK/$who.key"
+	openssl ca -batch -config "$d/ca.cnf" -cert "$CA/ca.crt" -keyfile "$CA/ca.key" \
+		-startdate "$start" -enddate "$end" -in "$d/$who.csr" -out "$WORK/$who.crt" \
+		>>"$WORK/ctl.log" 2>&1 || fail "openssl ca could not sign $who: $(tail -n 3 "$WORK/ctl.log")"
+}

@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""rawclient.py - a hostile test client for the integration tests. It speaks
+mtlsvpn/1 (TLS 1.3, ALPN, a client certificate) but sends what a real client
+never would: packets with forged inner sources, malformed frames, or no
+certificate at all. It prints one result line and exits 0 when the gateway
+behaved as required, 1 otherwise."""
+import argparse
+import select
+import socket
+import ssl
+import struct
+import sys
+import time
+
+FRAME_DATA, FRAME_CONFIG, FRAME_KEEPALIVE, FRAME_BYE = 1, 2, 3, 4
+
+
+def connect(a, with_cert=True):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.load_verify_locations(a.ca)
+    ctx.set_alpn_protocols(["mtlsvpn/1"])
+    if with_cert:
+        ctx.load_cert_chain(a.cert, a.key)
+    raw = socket.create_connection((a.host, a.port), timeout=10)
+    s = ctx.wrap_socket(raw, server_hostname=a.server_name)
+    s.settimeout(10)
+    return s
+
+
+class Reader:
+    def __init__(self, s):
+        self.s, self.buf = s, b""
+
+    def frame(self, deadline):
+        while True:
+            if len(self.buf) >= 4:
+                ver, typ, n = struct.unpack("!BBH", self.buf[:4])
+                if ver != 1:
+                    raise ValueError("bad frame version %d from the gateway" % ver)
+                if len(self.buf) >= 4 + n:
+                    p = self.buf[4:4 + n]
+                    self.buf = self.buf[4 + n:]
+                    return typ, p
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None, None
+            self.s.settimeout(left)
+            try:
+                d = self.s.recv(65536)
+            except socket.timeout:
+                return None, None
+            if not d:
+                return "eof", None
+            self.buf += d
+
+
+def parse_config(p):
+    out, i = {}, 0
+    while i + 3 <= len(p):
+        t, n = struct.unpack("!BH", p[i:i + 3])
+        v = p[i + 3:i + 3 + n]
+        if t == 0x01:
+            out["v4"] = socket.inet_ntop(socket.AF_INET, v[:4])
+        elif t == 0x02:
+            out["v6"] = socket.inet_ntop(socket.AF_INET6, v[:16])
+        elif t == 0x0a:
+            out["gw4"] = socket.inet_ntop(socket.AF_INET, v[:4])
+        elif t == 0x0b:
+            out["gw6"] = socket.inet_ntop(socket.AF_INET6, v[:16])
+        i += 3 + n
+    return out
+
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def echo4(src, dst, ident, seq):
+    icmp = struct.pack("!BBHHH", 8, 0, 0, ident, seq) + b"mtlsvpn-test" * 4
+    icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), seq, 0, 64, 1, 0,
+                      socket.inet_aton(src), socket.inet_aton(dst))
+    hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
+    return hdr + icmp
+
+
+def echo6(src, dst, ident, seq):
+    s6, d6 = socket.inet_pton(socket.AF_INET6, src), socket.inet_pton(socket.AF_INET6, dst)
+    icmp = struct.pack("!BBHHH", 128, 0, 0, ident, seq) + b"mtlsvpn-test" * 4
+    pseudo = s6 + d6 + struct.pack("!I3xB", len(icmp), 58)
+    icmp = icmp[:2] + struct.pack("!H", csum(pseudo + icmp)) + icmp[4:]
+    return struct.pack("!IHBB", 6 << 28, len(icmp), 58, 64) + s6 + d6 + icmp
+
+
+def frame(t, p):
+    return struct.pack("!BBH", 1, t, len(p)) + p
+
+
+def offset(addr, fam, k):
+    b = bytearray(socket.inet_pton(fam, addr))
+    b[-1] = (b[-1] + k) & 0xff
+    return socket.inet_ntop(fam, bytes(b))
+
+
+def get_config(s, r):
+    t, p = r.frame(time.monotonic() + 10)
+    if t != FRAME_CONFIG:
+        print("expected CONFIG, got %r" % (t,))
+        sys.exit(1)
+    return parse_config(p)
+
+
+def cmd_forge(a):
+    """Forged sources are dropped; the true source still gets its replies."""
+    s = connect(a)
+    r = Reader(s)
+    cfg = get_config(s, r)
+    out = b""
+    for i in range(a.count):
+        out += frame(FRAME_DATA, echo4(offset(cfg["v4"], socket.AF_INET, 50), cfg["gw4"], 0x4d56, i))
+        if "v6" in cfg:
+            out += frame(FRAME_DATA, echo6(offset(cfg["v6"], socket.AF_INET6, 50), cfg["gw6"], 0x4d56, i))
+    for i in range(3):
+        out += frame(FRAME_DATA, echo4(cfg["v4"], cfg["gw4"], 0x4d57, 100 + i))
+        if "v6" in cfg:
+            out += frame(FRAME_DATA, echo6(cfg["v6"], cfg["gw6"], 0x4d57, 100 + i))
+    s.sendall(out)
+    want = 6 if "v6" in cfg else 3
+    got, forged_replies = 0, 0
+    deadline = time.monotonic() + 5
+    while got < want and time.monotonic() < deadline:
+        t, p = r.frame(deadline)
+        if t is None or t == "eof":
+            break
+        if t != FRAME_DATA:
+            continue
+        if p[0] >> 4 == 4 and p[9] == 1 and p[20] == 0:
+            ident = struct.unpack("!H", p[24:26])[0]
+        elif p[0] >> 4 == 6 and p[6] == 58 and p[40] == 129:
+            ident = struct.unpack("!H", p[44:46])[0]
+        else:
+            continue
+        if ident == 0x4d57:
+            got += 1
+        elif ident == 0x4d56:
+            forged_replies += 1
+    print("address=%s sent_forged=%d replies=%d/%d forged_replies=%d" %
+          (cfg["v4"], a.count * (2 if "v6" in cfg else 1), got, want, forged_replies))
+    if a.hold:
+        time.sleep(a.hold)
+    s.close()
+    return 0 if got == want and forged_replies == 0 else 1
+
+
+def cmd_malformed(a):
+    """A malformed frame closes this session (a BYE, then EOF)."""
+    s = connect(a)
+    r = Reader(s)
+    get_config(s, r)
+    bad = {"version": struct.pack("!BBH", 9, FRAME_DATA, 4) + b"\x45\0\0\4",
+           "type": struct.pack("!BBH", 1, 0x77, 0),
+           "keepalive-payload": struct.pack("!BBH", 1, FRAME_KEEPALIVE, 1) + b"x",
+           "empty-data": struct.pack("!BBH", 1, FRAME_DATA, 0)}[a.kind]
+    s.sendall(bad)
+    deadline = time.monotonic() + 5
+    bye = None
+    while True:
+        try:
+            t, p = r.frame(deadline)
+        except (ssl.SSLError, OSError):
+            t = "eof"
+        if t == FRAME_BYE:
+            bye = struct.unpack("!H", p[:2])[0]
+            continue
+        if t == "eof":
+            print("closed bye=%s" % bye)
+            return 0 if bye == 6 else 1
+        if t is None:
+            print("still open after 5 s")
+            return 1
+
+
+def cmd_nocert(a):
+    """Without a client certificate no CONFIG ever arrives."""
+    try:
+        s = connect(a, with_cert=False)
+        r = Reader(s)
+        t, _ = r.frame(time.monotonic() + 5)
+    except (ssl.SSLError, OSError) as e:
+        print("refused: %s" % e)
+        return 0
+    if t == FRAME_CONFIG:
+        print("accepted without a certificate")
+        return 1
+    print("refused: %s" % ("connection closed" if t == "eof" else "nothing received"))
+    return 0 if t == "eof" else 1
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("cmd", choices=["forge", "malformed", "nocert"])
+    ap.add_argument("--host", required=True)
+    ap.add_argument("--port", type=int, default=8443)
+    ap.add_argument("--server-name", required=True)
+    ap.add_argument("--ca", required=True)
+    ap.add_argument("--cert")
+    ap.add_argument("--key")
+    ap.add_argument("--count", type=int, default=5)
+    ap.add_argument("--hold", type=float, default=0)
+    ap.add_argument("--kind", default="version")
+    a = ap.parse_args()
+    sys.exit({"forge": cmd_forge, "malformed": cmd_malformed, "nocert": cmd_nocert}[a.cmd](a))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,196 @@
+/*
+ * test_ippkt.c - inner packet checks: sound IPv4 and IPv6 packets give
+ * their addresses and protocol; every truncation, a wrong version, a bad
+ * IHL and any length disagreeing with the bytes are refused.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "ippkt.h"
+
+/* IPv4 UDP 10.8.0.1 -> 10.8.0.2, 20-byte header and 8 bytes of payload. */
+static const uint8_t v4_pkt[28] = {0x45, 0, 0,	28, 0, 0, 0x40, 0, 64, 17, 0, 0, 10, 8,
+				   0,	 1, 10, 8,  0, 2, 1,	2, 3,  4,  5, 6, 7,  8};
+
+/* IPv6 ICMPv6 fd00::1 -> fd00::2 with 8 bytes of payload. */
+static const uint8_t v6_pkt[48] = {0x60, 0, 0, 0, 0, 8, 58, 64, 0xfd, 0, 0, 0, 0, 0, 0, 0,
+				   0,	 0, 0, 0, 0, 0, 0,  1,	0xfd, 0, 0, 0, 0, 0, 0, 0,
+				   0,	 0, 0, 0, 0, 0, 0,  2,	1,    2, 3, 4, 5, 6, 7, 8};
+
+static enum ippkt_result parse(const uint8_t *p, size_t n, struct ippkt_info *info)
+{
+	/* Exact-size heap copy so ASan sees any read past the packet. */
+	uint8_t *c = malloc(n > 0 ? n : 1);
+	enum ippkt_result r;
+
+	assert_non_null(c);
+	if (n > 0)
+		memcpy(c, p, n);
+	r = ippkt_parse(c, n, info);
+	free(c);
+	return r;
+}
+
+static void test_ippkt_parse_ipv4_fields(void **state)
+{
+	static const uint8_t src[4] = {10, 8, 0, 1}, dst[4] = {10, 8, 0, 2};
+	struct ippkt_info info;
+
+	(void)state;
+	assert_int_equal(parse(v4_pkt, sizeof(v4_pkt), &info), IPPKT_OK);
+	assert_int_equal(info.family, AF_INET);
+	assert_int_equal(info.proto, 17);
+	assert_int_equal(info.len, 28);
+	assert_int_equal(info.src.family, AF_INET);
+	assert_int_equal(info.dst.family, AF_INET);
+	assert_memory_equal(info.src.bytes, src, 4);
+	assert_memory_equal(info.dst.bytes, dst, 4);
+}
+
+static void test_ippkt_parse_ipv4_with_options(void **state)
+{
+	uint8_t p[32];
+	struct ippkt_info info;
+
+	(void)state;
+	/* IHL 6: one 4-byte option (NOPs) before the payload. */
+	memcpy(p, v4_pkt, 20);
+	p[0] = 0x46;
+	p[3] = 32;
+	memset(p + 20, 1, 4);
+	memcpy(p + 24, v4_pkt + 20, 8);
+	assert_int_equal(parse(p, sizeof(p), &info), IPPKT_OK);
+	assert_int_equal(info.len, 32);
+	assert_int_equal(info.dst.bytes[3], 2);
+}
+
+static void test_ippkt_parse_ipv6_fields(void **state)
+{
+	struct ippkt_info info;
+
+	(void)state;
+	assert_int_equal(parse(v6_pkt, sizeof(v6_pkt), &info), IPPKT_OK);
+	assert_int_equal(info.family, AF_INET6);
+	assert_int_equal(info.proto, 58);
+	assert_int_equal(info.len, 48);
+	assert_int_equal(info.src.family, AF_INET6);
+	assert_memory_equal(info.src.bytes, v6_pkt + 8, 16);
+	assert_memory_equal(info.dst.bytes, v6_pkt + 24, 16);
+}
+
+static void test_ippkt_parse_ipv6_header_only(void **state)
+{
+	uint8_t p[40];
+	struct ippkt_info info;
+
+	(void)state;
+	memcpy(p, v6_pkt, 40);
+	p[5] = 0;
+	p[6] = 59; /* no next header */
+	assert_int_equal(parse(p, sizeof(p), &info), IPPKT_OK);
+	assert_int_equal(info.len, 40);
+}
+
+static void test_ippkt_parse_truncated_at_every_length(void **state)
+{
+	struct ippkt_info info;
+
+	(void)state;
+	for (size_t n = 0; n < sizeof(v4_pkt); n++) {
+		enum ippkt_result r = parse(v4_pkt, n, &info);
+		assert_int_equal(r, n < 20 ? IPPKT_TOO_SHORT : IPPKT_BAD_LENGTH);
+	}
+	for (size_t n = 0; n < sizeof(v6_pkt); n++) {
+		enum ippkt_result r = parse(v6_pkt, n, &info);
+		assert_int_equal(r, n < 40 ? IPPKT_TOO_SHORT : IPPKT_BAD_LENGTH);
+	}
+}
+
+struct mutation {
+	const char *name;
+	int v6;	       /* which sound packet to start from */
+	size_t offset; /* byte to overwrite */
+	uint8_t value;
+	size_t extra; /* trailing bytes added after the packet */
+	enum ippkt_result want;
+};
+
+static const struct mutation mutations[] = {
+    {"version 0", 0, 0, 0x05, 0, IPPKT_BAD_VERSION},
+    {"version 5", 0, 0, 0x55, 0, IPPKT_BAD_VERSION},
+    {"version 15", 0, 0, 0xf5, 0, IPPKT_BAD_VERSION},
+    {"v6 bytes with version 7", 1, 0, 0x75, 0, IPPKT_BAD_VERSION},
+    {"IHL 0", 0, 0, 0x40, 0, IPPKT_BAD_HEADER},
+    {"IHL 4", 0, 0, 0x44, 0, IPPKT_BAD_HEADER},
+    {"IHL 8 beyond 28 bytes", 0, 0, 0x48, 0, IPPKT_BAD_HEADER},
+    {"IHL 15", 0, 0, 0x4f, 0, IPPKT_BAD_HEADER},
+    {"total length larger", 0, 3, 29, 0, IPPKT_BAD_LENGTH},
+    {"total length smaller", 0, 3, 27, 0, IPPKT_BAD_LENGTH},
+    {"total length below header", 0, 3, 19, 0, IPPKT_BAD_LENGTH},
+    {"total length zero", 0, 3, 0, 0, IPPKT_BAD_LENGTH},
+    {"total length high byte", 0, 2, 1, 0, IPPKT_BAD_LENGTH},
+    {"v4 trailing bytes", 0, 0, 0x45, 4, IPPKT_BAD_LENGTH},
+    {"v6 payload length larger", 1, 5, 9, 0, IPPKT_BAD_LENGTH},
+    {"v6 payload length smaller", 1, 5, 7, 0, IPPKT_BAD_LENGTH},
+    {"v6 payload length high byte", 1, 4, 1, 0, IPPKT_BAD_LENGTH},
+    {"v6 jumbogram (payload length 0)", 1, 5, 0, 0, IPPKT_BAD_LENGTH},
+    {"v6 trailing bytes", 1, 0, 0x60, 1, IPPKT_BAD_LENGTH},
+};
+
+static void test_ippkt_parse_mutations_refused(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(mutations) / sizeof(mutations[0]); i++) {
+		const struct mutation *m = &mutations[i];
+		const uint8_t *base = m->v6 ? v6_pkt : v4_pkt;
+		size_t n = m->v6 ? sizeof(v6_pkt) : sizeof(v4_pkt);
+		uint8_t p[64] = {0};
+		struct ippkt_info info;
+		enum ippkt_result r;
+
+		memcpy(p, base, n);
+		p[m->offset] = m->value;
+		r = parse(p, n + m->extra, &info);
+		if (r != m->want)
+			fail_msg("%s: %s, want %s", m->name, ippkt_result_str(r),
+				 ippkt_result_str(m->want));
+	}
+}
+
+static void test_ippkt_result_str_distinct(void **state)
+{
+	static const enum ippkt_result all[] = {IPPKT_OK, IPPKT_TOO_SHORT, IPPKT_BAD_VERSION,
+						IPPKT_BAD_HEADER, IPPKT_BAD_LENGTH};
+	const size_t n = sizeof(all) / sizeof(all[0]);
+
+	(void)state;
+	for (size_t i = 0; i < n; i++) {
+		assert_non_null(ippkt_result_str(all[i]));
+		assert_true(strlen(ippkt_result_str(all[i])) > 0);
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(ippkt_result_str(all[i]), ippkt_result_str(all[j]));
+	}
+	assert_non_null(ippkt_result_str((enum ippkt_result)99));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_ippkt_parse_ipv4_fields),
+	    cmocka_unit_test(test_ippkt_parse_ipv4_with_options),
+	    cmocka_unit_test(test_ippkt_parse_ipv6_fields),
+	    cmocka_unit_test(test_ippkt_parse_ipv6_header_only),
+	    cmocka_unit_test(test_ippkt_parse_truncated_at_every_length),
+	    cmocka_unit_test(test_ippkt_parse_mutations_refused),
+	    cmocka_unit_test(test_ippkt_result_str_distinct),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

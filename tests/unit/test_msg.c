@@ -1,0 +1,806 @@
+/*
+ * test_msg.c - CONFIG and BYE payloads: full and minimal round trips, every
+ * truncation, a table of hostile attributes appended to a sound CONFIG,
+ * encoder refusals, and the sentences and permanence of each BYE reason.
+ * Addresses are built by hand so the test needs nothing from addr.c.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "buf.h"
+#include "msg.h"
+
+static struct ipaddr ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+	struct ipaddr x = {.family = AF_INET, .bytes = {a, b, c, d}};
+	return x;
+}
+
+/* fd00:<b2b3>::<last> */
+static struct ipaddr ip6(uint8_t b3, uint8_t last)
+{
+	struct ipaddr x = {.family = AF_INET6, .bytes = {0xfd, 0, 0, b3}};
+	x.bytes[15] = last;
+	return x;
+}
+
+static struct prefix pfx(struct ipaddr a, uint8_t len)
+{
+	struct prefix p = {.addr = a, .len = len};
+	return p;
+}
+
+static void minimal_config(struct msg_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->addr4 = pfx(ip4(10, 8, 0, 2), 24); /* host bits set: an interface */
+	c->mtu = 1400;
+	c->keepalive = 10;
+}
+
+/* Every field set, every list at its maximum. */
+static void full_config(struct msg_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->addr4 = pfx(ip4(10, 8, 0, 7), 24);
+	c->addr6 = pfx(ip6(8, 7), 64);
+	c->gateway4 = ip4(10, 8, 0, 1);
+	c->gateway6 = ip6(8, 1);
+	c->mtu = MSG_MTU_MAX;
+	c->keepalive = MSG_KEEPALIVE_MAX;
+	for (unsigned i = 0; i < CFG_MAX_ROUTES; i++)
+		c->routes[i] = i % 2 ? pfx(ip6((uint8_t)i, 0), 64)
+				     : pfx(ip4(10, (uint8_t)i, 0, 0), (uint8_t)(16 + i % 8));
+	c->routes[0] = pfx(ip4(0, 0, 0, 0), 0);
+	c->routes[1] = pfx(ip6(0, 0), 128);
+	c->routes[1].addr.bytes[15] = 1;
+	c->n_routes = CFG_MAX_ROUTES;
+	for (unsigned i = 0; i < CFG_MAX_DNS; i++)
+		c->dns[i] = i % 2 ? ip6(20, (uint8_t)i) : ip4(10, 20, 0, (uint8_t)i);
+	c->n_dns = CFG_MAX_DNS;
+	for (unsigned i = 0; i < CFG_MAX_SEARCH; i++)
+		snprintf(c->search[i], sizeof(c->search[i]), "corp%u.example", i);
+	/* One search domain at the full 253 bytes: 3 labels of 63 and one of 61. */
+	memset(c->search[0], 'a', MSG_DOMAIN_MAX);
+	c->search[0][63] = c->search[0][127] = c->search[0][191] = '.';
+	c->search[0][MSG_DOMAIN_MAX] = '\0';
+	c->n_search = CFG_MAX_SEARCH;
+	c->session_id = 0x0123456789abcdefULL;
+	c->cert_not_after = 1900000000;
+	c->cert_warn_days = 14;
+}
+
+static enum msg_result decode_config(const uint8_t *p, size_t n, struct msg_config *out,
+				     const char **why)
+{
+	/* Exact-size heap copy so ASan sees any read past the payload. */
+	uint8_t *c = malloc(n > 0 ? n : 1);
+	enum msg_result r;
+
+	assert_non_null(c);
+	if (n > 0)
+		memcpy(c, p, n);
+	r = msg_config_decode(c, n, out, why);
+	free(c);
+	return r;
+}
+
+/* Field by field: struct padding is not part of the value. */
+static void assert_addr_equal(const struct ipaddr *a, const struct ipaddr *b)
+{
+	assert_int_equal(a->family, b->family);
+	assert_memory_equal(a->bytes, b->bytes, sizeof(a->bytes));
+}
+
+static void assert_prefix_equal(const struct prefix *a, const struct prefix *b)
+{
+	assert_addr_equal(&a->addr, &b->addr);
+	assert_int_equal(a->len, b->len);
+}
+
+static void assert_config_equal(const struct msg_config *a, const struct msg_config *b)
+{
+	assert_prefix_equal(&a->addr4, &b->addr4);
+	assert_prefix_equal(&a->addr6, &b->addr6);
+	assert_addr_equal(&a->gateway4, &b->gateway4);
+	assert_addr_equal(&a->gateway6, &b->gateway6);
+	assert_int_equal(a->mtu, b->mtu);
+	assert_int_equal(a->keepalive, b->keepalive);
+	assert_int_equal(a->n_routes, b->n_routes);
+	for (unsigned i = 0; i < a->n_routes; i++)
+		assert_prefix_equal(&a->routes[i], &b->routes[i]);
+	assert_int_equal(a->n_dns, b->n_dns);
+	for (unsigned i = 0; i < a->n_dns; i++)
+		assert_addr_equal(&a->dns[i], &b->dns[i]);
+	assert_int_equal(a->n_search, b->n_search);
+	for (unsigned i = 0; i < a->n_search; i++)
+		assert_string_equal(a->search[i], b->search[i]);
+	assert_int_equal(a->session_id, b->session_id);
+	assert_int_equal(a->cert_not_after, b->cert_not_after);
+	assert_int_equal(a->cert_warn_days, b->cert_warn_days);
+}
+
+static void test_msg_config_encode_round_trip_full(void **state)
+{
+	static uint8_t out[8192];
+	static struct msg_config in, back;
+	const char *why = NULL;
+	size_t n;
+
+	(void)state;
+	full_config(&in);
+	n = msg_config_encode(&in, out, sizeof(out));
+	assert_true(n > 0);
+	/* frame.c's CONFIG limit leaves room above the largest we write. */
+	assert_true(n <= 4096);
+	assert_int_equal(decode_config(out, n, &back, &why), MSG_OK);
+	assert_config_equal(&in, &back);
+}
+
+static void test_msg_config_encode_round_trip_minimal(void **state)
+{
+	static const uint8_t want[] = {
+	    CFG_ATTR_IPV4,	0, 5, 10, 8, 0, 2, 24, CFG_ATTR_MTU, 0, 2, 0x05, 0x78,
+	    CFG_ATTR_KEEPALIVE, 0, 2, 0,  10};
+	static struct msg_config in, back;
+	uint8_t out[64];
+	const char *why = NULL;
+	size_t n;
+
+	(void)state;
+	minimal_config(&in);
+	n = msg_config_encode(&in, out, sizeof(out));
+	assert_int_equal(n, sizeof(want));
+	assert_memory_equal(out, want, sizeof(want));
+	assert_int_equal(decode_config(out, n, &back, &why), MSG_OK);
+	assert_config_equal(&in, &back);
+	/* IPv6 only is enough too. */
+	memset(&in.addr4, 0, sizeof(in.addr4));
+	in.addr6 = pfx(ip6(8, 2), 64);
+	n = msg_config_encode(&in, out, sizeof(out));
+	assert_int_equal(n, 3 + 17 + 5 + 5);
+	assert_int_equal(decode_config(out, n, &back, &why), MSG_OK);
+	assert_config_equal(&in, &back);
+}
+
+static void test_msg_config_encode_refuses_small_cap(void **state)
+{
+	static uint8_t out[8192];
+	static struct msg_config c;
+	size_t full;
+
+	(void)state;
+	full_config(&c);
+	full = msg_config_encode(&c, out, sizeof(out));
+	assert_true(full > 0);
+	for (size_t cap = 0; cap < full; cap++)
+		assert_int_equal(msg_config_encode(&c, out, cap), 0);
+	assert_int_equal(msg_config_encode(&c, out, full), full);
+}
+
+/* Walk the attribute boundaries of a sound encoding: a cut anywhere else
+ * is malformed; a cut on one decodes only if the mandatory ones are in. */
+static void test_msg_config_decode_truncated_at_every_length(void **state)
+{
+	static uint8_t out[8192];
+	static struct msg_config c, back;
+	bool boundary[8193] = {false};
+	size_t n, off = 0;
+
+	(void)state;
+	full_config(&c);
+	n = msg_config_encode(&c, out, sizeof(out));
+	while (off < n) {
+		boundary[off] = true;
+		off += 3 + buf_get16(out + off + 1);
+	}
+	assert_int_equal(off, n);
+	for (size_t k = 0; k < n; k++) {
+		const char *why = NULL;
+		enum msg_result r = decode_config(out, k, &back, &why);
+
+		if (!boundary[k] && r != MSG_MALFORMED)
+			fail_msg("cut at %zu inside an attribute decoded", k);
+		if (r == MSG_MALFORMED)
+			assert_non_null(why);
+	}
+	/* Our encoder writes the addresses, MTU and keepalive first: every
+	 * boundary after them decodes. */
+	for (size_t k = 3 + 5 + 3 + 17 + 3 + 2 + 3 + 2; k < n; k++) {
+		const char *why = NULL;
+		if (boundary[k])
+			assert_int_equal(decode_config(out, k, &back, &why), MSG_OK);
+	}
+}
+
+struct hostile {
+	const char *name;
+	const char *why; /* a word of the expected reason */
+	uint8_t bytes[40];
+	size_t len;
+};
+
+#define A4 10, 8, 0, 2
+#define Z15 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+
+/* Appended to a sound minimal CONFIG (IPv4, MTU, keepalive). */
+static const struct hostile hostile[] = {
+    {"repeated IPV4", "repeated", {CFG_ATTR_IPV4, 0, 5, A4, 24}, 8},
+    {"repeated MTU", "repeated", {CFG_ATTR_MTU, 0, 2, 5, 0x78}, 5},
+    {"repeated KEEPALIVE", "repeated", {CFG_ATTR_KEEPALIVE, 0, 2, 0, 10}, 5},
+    {"repeated IPV6",
+     "repeated",
+     {CFG_ATTR_IPV6, 0, 17, 0xfd, Z15, 64, CFG_ATTR_IPV6, 0, 17, 0xfd, Z15, 64},
+     40},
+    {"repeated GATEWAY4",
+     "repeated",
+     {CFG_ATTR_GATEWAY4, 0, 4, A4, CFG_ATTR_GATEWAY4, 0, 4, A4},
+     14},
+    {"repeated SESSION_ID",
+     "repeated",
+     {0x81, 0, 8, 0, 0, 0, 0, 0, 0, 0, 1, 0x81, 0, 8, 0, 0, 0, 0, 0, 0, 0, 1},
+     22},
+    {"repeated CERT_WARN_DAYS", "repeated", {0x83, 0, 2, 0, 7, 0x83, 0, 2, 0, 7}, 10},
+    {"IPV6 prefix 129", "prefix length", {CFG_ATTR_IPV6, 0, 17, 0xfd, Z15, 129}, 20},
+    {"IPV6 prefix 0", "prefix length", {CFG_ATTR_IPV6, 0, 17, 0xfd, Z15, 0}, 20},
+    {"ROUTE4 prefix 33", "prefix length", {CFG_ATTR_ROUTE4, 0, 5, 10, 0, 0, 0, 33}, 8},
+    {"ROUTE4 host bits", "host bits", {CFG_ATTR_ROUTE4, 0, 5, 10, 20, 0, 1, 24}, 8},
+    {"ROUTE4 host bit in the prefix byte",
+     "host bits",
+     {CFG_ATTR_ROUTE4, 0, 5, 10, 20, 1, 0, 23},
+     8},
+    {"ROUTE4 default with bits", "host bits", {CFG_ATTR_ROUTE4, 0, 5, 0, 0, 0, 1, 0}, 8},
+    {"ROUTE6 prefix 129", "prefix length", {CFG_ATTR_ROUTE6, 0, 17, 0xfd, Z15, 129}, 20},
+    {"ROUTE6 host bits",
+     "host bits",
+     {CFG_ATTR_ROUTE6, 0, 17, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 64},
+     20},
+    {"ROUTE4 length 4", "wrong length", {CFG_ATTR_ROUTE4, 0, 4, 10, 0, 0, 0}, 7},
+    {"ROUTE6 length 5", "wrong length", {CFG_ATTR_ROUTE6, 0, 5, 10, 0, 0, 0, 8}, 8},
+    {"DNS4 length 5", "wrong length", {CFG_ATTR_DNS4, 0, 5, 10, 0, 0, 53, 0}, 8},
+    {"DNS4 length 0", "wrong length", {CFG_ATTR_DNS4, 0, 0}, 3},
+    {"DNS6 length 4", "wrong length", {CFG_ATTR_DNS6, 0, 4, 10, 0, 0, 53}, 7},
+    {"GATEWAY6 without IPV6", "gateway", {CFG_ATTR_GATEWAY6, 0, 16, 0xfd, Z15}, 19},
+    {"GATEWAY4 length 5", "wrong length", {CFG_ATTR_GATEWAY4, 0, 5, A4, 0}, 8},
+    {"search empty", "wrong length", {CFG_ATTR_DNS_SEARCH, 0, 0}, 3},
+    {"search with space", "domain", {CFG_ATTR_DNS_SEARCH, 0, 5, 'a', ' ', 'b', '.', 'c'}, 8},
+    {"search with newline", "domain", {CFG_ATTR_DNS_SEARCH, 0, 5, 'a', '\n', 'n', 's', '1'}, 8},
+    {"search with NUL", "domain", {CFG_ATTR_DNS_SEARCH, 0, 3, 'a', 0, 'b'}, 6},
+    {"search empty label", "domain", {CFG_ATTR_DNS_SEARCH, 0, 4, 'a', '.', '.', 'b'}, 7},
+    {"search leading dot", "domain", {CFG_ATTR_DNS_SEARCH, 0, 2, '.', 'a'}, 5},
+    {"search trailing dot", "domain", {CFG_ATTR_DNS_SEARCH, 0, 2, 'a', '.'}, 5},
+    {"search high byte", "domain", {CFG_ATTR_DNS_SEARCH, 0, 2, 'a', 0xc3}, 5},
+    {"SESSION_ID zero", "session id", {0x81, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0}, 11},
+    {"SESSION_ID length 7", "wrong length", {0x81, 0, 7, 0, 0, 0, 0, 0, 0, 1}, 10},
+    {"CERT_NOT_AFTER zero", "expiry", {0x82, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0}, 11},
+    {"CERT_NOT_AFTER negative",
+     "expiry",
+     {0x82, 0, 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+     11},
+    {"CERT_NOT_AFTER after 9999", "expiry", {0x82, 0, 8, 0, 0, 0, 0x3b, 0, 0, 0, 0}, 11},
+    {"CERT_WARN_DAYS zero", "warning days", {0x83, 0, 2, 0, 0}, 5},
+    {"CERT_WARN_DAYS 3651", "warning days", {0x83, 0, 2, 0x0e, 0x43}, 5},
+    {"CERT_WARN_DAYS length 1", "wrong length", {0x83, 0, 1, 7}, 4},
+    {"unknown mandatory 0x00", "unknown mandatory", {0x00, 0, 0}, 3},
+    {"unknown mandatory 0x0c", "unknown mandatory", {0x0c, 0, 1, 0}, 4},
+    {"unknown mandatory 0x7f", "unknown mandatory", {0x7f, 0, 0}, 3},
+    {"attribute overruns", "longer than the message", {CFG_ATTR_DNS4, 0, 5, 10, 0, 0}, 6},
+    {"optional attribute overruns", "longer than the message", {0x90, 0xff, 0xff, 1}, 4},
+    {"header of 1 byte", "header truncated", {CFG_ATTR_DNS4}, 1},
+    {"header of 2 bytes", "header truncated", {CFG_ATTR_DNS4, 0}, 2},
+};
+
+static void assert_why(const char *name, const char *why, const char *want)
+{
+	if (why == NULL || strstr(why, want) == NULL)
+		fail_msg("%s: refused for \"%s\", expected \"%s\"", name, why ? why : "(null)",
+			 want);
+}
+
+/* A search domain of len bytes of 'a', with a dot every label_max + 1. */
+static size_t search_attr(uint8_t *out, size_t len, size_t label_max)
+{
+	out[0] = CFG_ATTR_DNS_SEARCH;
+	buf_put16(out + 1, (uint16_t)len);
+	memset(out + 3, 'a', len);
+	for (size_t i = label_max; i < len; i += label_max + 1)
+		out[3 + i] = '.';
+	return 3 + len;
+}
+
+static void test_msg_config_decode_hostile_attributes_refused(void **state)
+{
+	static struct msg_config c, back;
+	uint8_t sound[64], buf[512];
+	size_t base, n;
+	const char *why;
+
+	(void)state;
+	minimal_config(&c);
+	base = msg_config_encode(&c, sound, sizeof(sound));
+	assert_true(base > 0);
+	memcpy(buf, sound, base);
+	for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+		memcpy(buf + base, hostile[i].bytes, hostile[i].len);
+		why = NULL;
+		if (decode_config(buf, base + hostile[i].len, &back, &why) != MSG_MALFORMED)
+			fail_msg("%s: accepted", hostile[i].name);
+		assert_why(hostile[i].name, why, hostile[i].why);
+	}
+	/* Search domains at the length limits: 253 bytes and 63-byte labels
+	 * pass, one more byte in either does not. */
+	n = base + search_attr(buf + base, MSG_DOMAIN_MAX, 63);
+	assert_int_equal(decode_config(buf, n, &back, &why), MSG_OK);
+	assert_int_equal(strlen(back.search[0]), MSG_DOMAIN_MAX);
+	n = base + search_attr(buf + base, MSG_DOMAIN_MAX + 1, 63);
+	assert_int_equal(decode_config(buf, n, &back, &why), MSG_MALFORMED);
+	assert_why("search of 254", why, "wrong length");
+	n = base + search_attr(buf + base, 64, 64);
+	assert_int_equal(decode_config(buf, n, &back, &why), MSG_MALFORMED);
+	assert_why("label of 64", why, "domain");
+}
+
+struct incomplete {
+	const char *name;
+	const char *why;
+	uint8_t bytes[64];
+	size_t len;
+};
+
+#define MTU_KA CFG_ATTR_MTU, 0, 2, 5, 0x78, CFG_ATTR_KEEPALIVE, 0, 2, 0, 10
+
+/* Whole CONFIGs, each missing something or with a mandatory value out of
+ * range. */
+static const struct incomplete incomplete[] = {
+    {"empty", "no tunnel address", {0}, 0},
+    {"no address", "no tunnel address", {MTU_KA}, 10},
+    {"no MTU", "lacks", {CFG_ATTR_IPV4, 0, 5, A4, 24, CFG_ATTR_KEEPALIVE, 0, 2, 0, 10}, 13},
+    {"no keepalive", "lacks", {CFG_ATTR_IPV4, 0, 5, A4, 24, CFG_ATTR_MTU, 0, 2, 5, 0x78}, 13},
+    {"MTU 575",
+     "MTU out of range",
+     {CFG_ATTR_IPV4, 0, 5, A4, 24, CFG_ATTR_MTU, 0, 2, 0x02, 0x3f, CFG_ATTR_KEEPALIVE, 0, 2, 0, 10},
+     18},
+    {"MTU 9001",
+     "MTU out of range",
+     {CFG_ATTR_IPV4, 0, 5, A4, 24, CFG_ATTR_MTU, 0, 2, 0x23, 0x29, CFG_ATTR_KEEPALIVE, 0, 2, 0, 10},
+     18},
+    {"keepalive 0",
+     "keepalive out of range",
+     {CFG_ATTR_IPV4, 0, 5, A4, 24, CFG_ATTR_MTU, 0, 2, 5, 0x78, CFG_ATTR_KEEPALIVE, 0, 2, 0, 0},
+     18},
+    {"keepalive 3601",
+     "keepalive out of range",
+     {CFG_ATTR_IPV4, 0, 5, A4, 24, CFG_ATTR_MTU, 0, 2, 5, 0x78, CFG_ATTR_KEEPALIVE, 0, 2, 0x0e,
+      0x11},
+     18},
+    {"IPV4 prefix 0", "prefix length", {CFG_ATTR_IPV4, 0, 5, A4, 0, MTU_KA}, 18},
+    {"IPV4 prefix 33", "prefix length", {CFG_ATTR_IPV4, 0, 5, A4, 33, MTU_KA}, 18},
+    {"IPV4 length 4", "wrong length", {CFG_ATTR_IPV4, 0, 4, A4, MTU_KA}, 17},
+    {"MTU length 3",
+     "wrong length",
+     {CFG_ATTR_IPV4, 0, 5, A4, 24, CFG_ATTR_MTU, 0, 3, 0, 5, 0x78, CFG_ATTR_KEEPALIVE, 0, 2, 0, 10},
+     19},
+    {"GATEWAY4 without IPV4",
+     "gateway",
+     {CFG_ATTR_IPV6, 0, 17, 0xfd, Z15, 64, MTU_KA, CFG_ATTR_GATEWAY4, 0, 4, A4},
+     37},
+};
+
+static void test_msg_config_decode_incomplete_refused(void **state)
+{
+	static struct msg_config back;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(incomplete) / sizeof(incomplete[0]); i++) {
+		const char *why = NULL;
+
+		if (decode_config(incomplete[i].bytes, incomplete[i].len, &back, &why) !=
+		    MSG_MALFORMED)
+			fail_msg("%s: accepted", incomplete[i].name);
+		assert_why(incomplete[i].name, why, incomplete[i].why);
+	}
+}
+
+/* One attribute more than each list holds. */
+static void test_msg_config_decode_too_many_refused(void **state)
+{
+	static const uint8_t attrs[][20] = {
+	    {CFG_ATTR_ROUTE4, 0, 5, 10, 20, 0, 0, 24},
+	    {CFG_ATTR_DNS6, 0, 16, 0xfd, Z15},
+	    {CFG_ATTR_DNS_SEARCH, 0, 3, 'a', '.', 'b'},
+	};
+	static const unsigned max[] = {CFG_MAX_ROUTES, CFG_MAX_DNS, CFG_MAX_SEARCH};
+	static const size_t len[] = {8, 19, 6};
+	static struct msg_config c, back;
+	static uint8_t buf[4096];
+
+	(void)state;
+	minimal_config(&c);
+	for (size_t a = 0; a < 3; a++) {
+		size_t n = msg_config_encode(&c, buf, sizeof(buf));
+		const char *why = NULL;
+
+		for (unsigned i = 0; i < max[a]; i++, n += len[a])
+			memcpy(buf + n, attrs[a], len[a]);
+		assert_int_equal(decode_config(buf, n, &back, &why), MSG_OK);
+		memcpy(buf + n, attrs[a], len[a]);
+		n += len[a];
+		assert_int_equal(decode_config(buf, n, &back, &why), MSG_MALFORMED);
+		assert_non_null(why);
+	}
+}
+
+static void test_msg_config_decode_skips_unknown_optional(void **state)
+{
+	static const uint8_t extra[] = {0x80, 0, 0, 0xff, 0,	3, 1, 2, 3,
+					0xa0, 0, 1, 9,	  0xa0, 0, 1, 9};
+	static struct msg_config c, back;
+	uint8_t buf[128];
+	const char *why = NULL;
+	size_t n;
+
+	(void)state;
+	minimal_config(&c);
+	n = msg_config_encode(&c, buf, sizeof(buf));
+	memcpy(buf + n, extra, sizeof(extra));
+	/* Before, between and after the known ones. */
+	assert_int_equal(decode_config(buf, n + sizeof(extra), &back, &why), MSG_OK);
+	assert_config_equal(&c, &back);
+	memmove(buf + sizeof(extra), buf, n);
+	memcpy(buf, extra, sizeof(extra));
+	assert_int_equal(decode_config(buf, n + sizeof(extra), &back, &why), MSG_OK);
+	assert_config_equal(&c, &back);
+}
+
+static void mut_no_addr(struct msg_config *c)
+{
+	memset(&c->addr4, 0, sizeof(c->addr4));
+}
+static void mut_addr4_v6(struct msg_config *c)
+{
+	c->addr4.addr.family = AF_INET6;
+}
+static void mut_addr4_len0(struct msg_config *c)
+{
+	c->addr4.len = 0;
+}
+static void mut_addr4_len33(struct msg_config *c)
+{
+	c->addr4.len = 33;
+}
+static void mut_addr6_len129(struct msg_config *c)
+{
+	c->addr6 = pfx(ip6(8, 2), 129);
+}
+static void mut_mtu_low(struct msg_config *c)
+{
+	c->mtu = MSG_MTU_MIN - 1;
+}
+static void mut_mtu_high(struct msg_config *c)
+{
+	c->mtu = MSG_MTU_MAX + 1;
+}
+static void mut_keepalive_0(struct msg_config *c)
+{
+	c->keepalive = 0;
+}
+static void mut_keepalive_high(struct msg_config *c)
+{
+	c->keepalive = MSG_KEEPALIVE_MAX + 1;
+}
+static void mut_gw6_no_addr6(struct msg_config *c)
+{
+	c->gateway6 = ip6(8, 1);
+}
+static void mut_gw4_family(struct msg_config *c)
+{
+	c->gateway4 = ip6(8, 1);
+}
+static void mut_route_host_bits(struct msg_config *c)
+{
+	c->routes[0] = pfx(ip4(10, 20, 0, 1), 24);
+	c->n_routes = 1;
+}
+static void mut_route_len(struct msg_config *c)
+{
+	c->routes[0] = pfx(ip4(10, 20, 0, 0), 33);
+	c->n_routes = 1;
+}
+static void mut_route_family(struct msg_config *c)
+{
+	c->n_routes = 1;
+}
+static void mut_routes_count(struct msg_config *c)
+{
+	c->n_routes = CFG_MAX_ROUTES + 1;
+}
+static void mut_dns_family(struct msg_config *c)
+{
+	c->n_dns = 1;
+}
+static void mut_dns_count(struct msg_config *c)
+{
+	c->n_dns = CFG_MAX_DNS + 1;
+}
+static void mut_search_count(struct msg_config *c)
+{
+	c->n_search = CFG_MAX_SEARCH + 1;
+}
+static void mut_search_bad(struct msg_config *c)
+{
+	strcpy(c->search[0], "corp.example\nnameserver 6.6.6.6");
+	c->n_search = 1;
+}
+static void mut_search_unterminated(struct msg_config *c)
+{
+	memset(c->search[0], 'a', sizeof(c->search[0]));
+	c->n_search = 1;
+}
+static void mut_not_after_negative(struct msg_config *c)
+{
+	c->cert_not_after = -1;
+}
+static void mut_warn_days(struct msg_config *c)
+{
+	c->cert_warn_days = 3651;
+}
+
+struct encode_mutation {
+	const char *name;
+	void (*apply)(struct msg_config *);
+};
+
+#define MUT(f)                                                                                     \
+	{                                                                                          \
+#f, f                                                                              \
+	}
+static const struct encode_mutation encode_mutations[] = {
+    MUT(mut_no_addr),
+    MUT(mut_addr4_v6),
+    MUT(mut_addr4_len0),
+    MUT(mut_addr4_len33),
+    MUT(mut_addr6_len129),
+    MUT(mut_mtu_low),
+    MUT(mut_mtu_high),
+    MUT(mut_keepalive_0),
+    MUT(mut_keepalive_high),
+    MUT(mut_gw6_no_addr6),
+    MUT(mut_gw4_family),
+    MUT(mut_route_host_bits),
+    MUT(mut_route_len),
+    MUT(mut_route_family),
+    MUT(mut_routes_count),
+    MUT(mut_dns_family),
+    MUT(mut_dns_count),
+    MUT(mut_search_count),
+    MUT(mut_search_bad),
+    MUT(mut_search_unterminated),
+    MUT(mut_not_after_negative),
+    MUT(mut_warn_days),
+};
+
+static void test_msg_config_encode_refuses_out_of_range(void **state)
+{
+	static struct msg_config c;
+	static uint8_t out[8192];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(encode_mutations) / sizeof(encode_mutations[0]); i++) {
+		minimal_config(&c);
+		assert_true(msg_config_encode(&c, out, sizeof(out)) > 0);
+		encode_mutations[i].apply(&c);
+		if (msg_config_encode(&c, out, sizeof(out)) != 0)
+			fail_msg("%s: encoded", encode_mutations[i].name);
+	}
+}
+
+/* ---- BYE ---- */
+
+static enum msg_result decode_bye(const uint8_t *p, size_t n, struct msg_bye *out, const char **why)
+{
+	uint8_t *c = malloc(n > 0 ? n : 1);
+	enum msg_result r;
+
+	assert_non_null(c);
+	if (n > 0)
+		memcpy(c, p, n);
+	r = msg_bye_decode(c, n, out, why);
+	free(c);
+	return r;
+}
+
+static void test_msg_bye_encode_round_trip(void **state)
+{
+	static const char *const texts[] = {"", "maintenance",
+					    "Gr\xc3\xbc\xc3\x9f"
+					    "e \xe2\x82\xac \xf0\x9f\x94\x92",
+					    "~ !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}"};
+	struct msg_bye in, back;
+	uint8_t out[2 + BYE_MAX_TEXT];
+	const char *why = NULL;
+	size_t n;
+
+	(void)state;
+	for (uint16_t reason = 0; reason <= BYE_REASON_MAX; reason++) {
+		for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
+			memset(&in, 0, sizeof(in));
+			in.reason = reason;
+			strcpy(in.text, texts[t]);
+			n = msg_bye_encode(&in, out, sizeof(out));
+			assert_int_equal(n, 2 + strlen(texts[t]));
+			assert_int_equal(buf_get16(out), reason);
+			assert_int_equal(decode_bye(out, n, &back, &why), MSG_OK);
+			assert_int_equal(back.reason, reason);
+			assert_string_equal(back.text, texts[t]);
+		}
+	}
+	/* The longest text fills the caller's usual 2 + BYE_MAX_TEXT array. */
+	memset(in.text, 'x', BYE_MAX_TEXT);
+	in.text[BYE_MAX_TEXT] = '\0';
+	n = msg_bye_encode(&in, out, sizeof(out));
+	assert_int_equal(n, sizeof(out));
+	assert_int_equal(decode_bye(out, n, &back, &why), MSG_OK);
+	assert_int_equal(strlen(back.text), BYE_MAX_TEXT);
+	assert_int_equal(msg_bye_encode(&in, out, sizeof(out) - 1), 0);
+}
+
+struct bad_bye {
+	const char *name;
+	uint8_t bytes[12];
+	size_t len;
+};
+
+static const struct bad_bye bad_byes[] = {
+    {"empty", {0}, 0},
+    {"one byte", {0}, 1},
+    {"NUL in text", {0, 1, 'a', 0, 'b'}, 5},
+    {"newline", {0, 1, 'a', '\n'}, 4},
+    {"escape", {0, 1, 0x1b, '[', '2', 'J'}, 6},
+    {"DEL", {0, 1, 0x7f}, 3},
+    {"lone continuation byte", {0, 1, 0x80}, 3},
+    {"overlong slash", {0, 1, 0xc0, 0xaf}, 4},
+    {"overlong 3-byte", {0, 1, 0xe0, 0x80, 0xaf}, 5},
+    {"surrogate", {0, 1, 0xed, 0xa0, 0x80}, 5},
+    {"above U+10FFFF", {0, 1, 0xf4, 0x90, 0x80, 0x80}, 6},
+    {"0xf5 lead", {0, 1, 0xf5, 0x80, 0x80, 0x80}, 6},
+    {"0xff", {0, 1, 0xff}, 3},
+    {"cut 2-byte sequence", {0, 1, 'a', 0xc3}, 4},
+    {"cut 4-byte sequence", {0, 1, 0xf0, 0x9f, 0x94}, 5},
+    {"bad continuation", {0, 1, 0xe2, 0x82, 0x41}, 5},
+    {"C1 CSI", {0, 1, 0xc2, 0x9b, '2', 'J'}, 6},
+    {"right-to-left override", {0, 1, 0xe2, 0x80, 0xae}, 5},
+    {"line separator", {0, 1, 0xe2, 0x80, 0xa8}, 5},
+    {"bidi isolate", {0, 1, 0xe2, 0x81, 0xa6}, 5},
+};
+
+static void test_msg_bye_decode_hostile_refused(void **state)
+{
+	static uint8_t longest[3 + BYE_MAX_TEXT];
+	struct msg_bye back;
+	const char *why = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_byes) / sizeof(bad_byes[0]); i++) {
+		why = NULL;
+		if (decode_bye(bad_byes[i].bytes, bad_byes[i].len, &back, &why) != MSG_MALFORMED)
+			fail_msg("%s: accepted", bad_byes[i].name);
+		assert_non_null(why);
+	}
+	memset(longest, 'x', sizeof(longest));
+	longest[0] = 0;
+	longest[1] = BYE_SHUTDOWN;
+	assert_int_equal(decode_bye(longest, sizeof(longest) - 1, &back, &why), MSG_OK);
+	assert_int_equal(decode_bye(longest, sizeof(longest), &back, &why), MSG_MALFORMED);
+}
+
+static void test_msg_bye_decode_unknown_reason_accepted(void **state)
+{
+	static const uint8_t p[] = {0xff, 0xfe, 'n', 'e', 'w'};
+	struct msg_bye back;
+	const char *why = NULL;
+
+	(void)state;
+	assert_int_equal(decode_bye(p, sizeof(p), &back, &why), MSG_OK);
+	assert_int_equal(back.reason, 0xfffe);
+	assert_string_equal(back.text, "new");
+	assert_non_null(msg_bye_reason_str(back.reason));
+	assert_false(msg_bye_is_permanent(back.reason));
+}
+
+static void test_msg_bye_encode_refuses_out_of_range(void **state)
+{
+	struct msg_bye b;
+	uint8_t out[2 + BYE_MAX_TEXT];
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	b.reason = BYE_REASON_MAX + 1;
+	assert_int_equal(msg_bye_encode(&b, out, sizeof(out)), 0);
+	b.reason = BYE_ADMIN;
+	strcpy(b.text, "line one\nline two");
+	assert_int_equal(msg_bye_encode(&b, out, sizeof(out)), 0);
+	strcpy(b.text, "cut \xc3");
+	assert_int_equal(msg_bye_encode(&b, out, sizeof(out)), 0);
+	memset(b.text, 'x', sizeof(b.text)); /* no terminator */
+	assert_int_equal(msg_bye_encode(&b, out, sizeof(out)), 0);
+	b.text[0] = '\0';
+	assert_int_equal(msg_bye_encode(&b, out, 1), 0);
+	assert_int_equal(msg_bye_encode(&b, out, 2), 2);
+}
+
+struct reason_case {
+	uint16_t reason;
+	const char *sentence;
+	bool permanent;
+};
+
+static const struct reason_case reasons[] = {
+    {BYE_NORMAL, "disconnected normally", false},
+    {BYE_SHUTDOWN, "gateway shutting down", false},
+    {BYE_REVOKED, "certificate revoked", true},
+    {BYE_EXPIRED, "certificate expired", true},
+    {BYE_REPLACED, "replaced by a newer session", true},
+    {BYE_POOL_EXHAUSTED, "address pool exhausted", false},
+    {BYE_PROTOCOL_ERROR, "protocol error", false},
+    {BYE_TIMEOUT, "no traffic from the peer for too long", false},
+    {BYE_ADMIN, "disconnected by an administrator", true},
+    {BYE_NOT_AUTHORIZED, "not authorized to connect", true},
+    {BYE_LIFETIME, "maximum session lifetime reached", false},
+};
+
+static void test_msg_bye_reason_str_each_reason(void **state)
+{
+	(void)state;
+	assert_int_equal(sizeof(reasons) / sizeof(reasons[0]), BYE_REASON_MAX + 1);
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+		assert_string_equal(msg_bye_reason_str(reasons[i].reason), reasons[i].sentence);
+		assert_int_equal(msg_bye_is_permanent(reasons[i].reason), reasons[i].permanent);
+	}
+}
+
+static void test_msg_bye_reason_str_unknown_is_generic(void **state)
+{
+	static const uint16_t unknown[] = {BYE_REASON_MAX + 1, 100, 0x7fff, 0xffff};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
+		const char *s = msg_bye_reason_str(unknown[i]);
+
+		assert_non_null(s);
+		assert_true(strlen(s) > 0);
+		for (size_t j = 0; j < sizeof(reasons) / sizeof(reasons[0]); j++)
+			assert_string_not_equal(s, reasons[j].sentence);
+		assert_false(msg_bye_is_permanent(unknown[i]));
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_msg_config_encode_round_trip_full),
+	    cmocka_unit_test(test_msg_config_encode_round_trip_minimal),
+	    cmocka_unit_test(test_msg_config_encode_refuses_small_cap),
+	    cmocka_unit_test(test_msg_config_decode_truncated_at_every_length),
+	    cmocka_unit_test(test_msg_config_decode_hostile_attributes_refused),
+	    cmocka_unit_test(test_msg_config_decode_incomplete_refused),
+	    cmocka_unit_test(test_msg_config_decode_too_many_refused),
+	    cmocka_unit_test(test_msg_config_decode_skips_unknown_optional),
+	    cmocka_unit_test(test_msg_config_encode_refuses_out_of_range),
+	    cmocka_unit_test(test_msg_bye_encode_round_trip),
+	    cmocka_unit_test(test_msg_bye_decode_hostile_refused),
+	    cmocka_unit_test(test_msg_bye_decode_unknown_reason_accepted),
+	    cmocka_unit_test(test_msg_bye_encode_refuses_out_of_range),
+	    cmocka_unit_test(test_msg_bye_reason_str_each_reason),
+	    cmocka_unit_test(test_msg_bye_reason_str_unknown_is_generic),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
