@@ -178,7 +178,7 @@ static bool parse_search(const struct config_file *f, const struct config_key *k
 			return false;
 		}
 		/* Kept as written: case is the administrator's choice. */
-		snprintf(net->search[i], sizeof(net->search[i]), "%s", items[i]);
+		memcpy(net->search[i], items[i], strlen(items[i]) + 1);
 	}
 	net->n_search = n;
 	return true;

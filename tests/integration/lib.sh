@@ -198,8 +198,10 @@ start_client() {
 	T_PIDS+=("$!")
 }
 
-# The tunnel of laptop NUM carries traffic to the gateway's tunnel address.
-tunnel_up() { ip netns exec "$(lap "$1")" ping -c 1 -W 1 10.8.0.1 >/dev/null 2>&1; }
+# The tunnel of laptop NUM carries traffic to the gateway's tunnel address
+# (bound to the TUN: a laptop with a default route could reach the gateway's
+# own addresses without it).
+tunnel_up() { ip netns exec "$(lap "$1")" ping -I mtlsvpn0 -c 1 -W 1 10.8.0.1 >/dev/null 2>&1; }
 wait_tunnel() {
 	wait_for "${2:-15}" tunnel_up "$1" || fail "laptop $1: no tunnel after ${2:-15} s"
 }
