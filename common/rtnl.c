@@ -83,10 +83,12 @@ static int ifindex_of(const char *ifname)
 	return (int)idx;
 }
 
-static void parse_route(const struct nlmsghdr *h, struct rtnl_route_info *info)
+/* h and rta are not const: the kernel's NLMSG_ and RTA_ macros cast to
+ * plain pointers. */
+static void parse_route(struct nlmsghdr *h, struct rtnl_route_info *info)
 {
 	struct rtmsg rtm;
-	const struct rtattr *rta;
+	struct rtattr *rta;
 	int len;
 
 	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(rtm)))
@@ -95,7 +97,7 @@ static void parse_route(const struct nlmsghdr *h, struct rtnl_route_info *info)
 	info->found = true;
 	info->family = rtm.rtm_family;
 	len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(rtm)));
-	rta = (const struct rtattr *)((const uint8_t *)NLMSG_DATA(h) + NLMSG_ALIGN(sizeof(rtm)));
+	rta = (struct rtattr *)((uint8_t *)NLMSG_DATA(h) + NLMSG_ALIGN(sizeof(rtm)));
 	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
 		size_t plen = RTA_PAYLOAD(rta);
 		if (rta->rta_type == RTA_OIF && plen == sizeof(uint32_t)) {
@@ -139,7 +141,7 @@ static int rtnl_talk(struct rtnl_req *r, struct rtnl_route_info *info)
 	for (;;) {
 		ssize_t n = recv(fd, buf.bytes, sizeof(buf.bytes), 0);
 		int len;
-		const struct nlmsghdr *h;
+		struct nlmsghdr *h;
 
 		if (n < 0) {
 			if (errno == EINTR)

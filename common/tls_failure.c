@@ -23,7 +23,7 @@ static const char *const failure_names[] = {
     [TLS_FAIL_NAME_MISMATCH] = "peer certificate does not name the server",
     [TLS_FAIL_NO_PEER_CERT] = "peer sent no certificate",
     [TLS_FAIL_REJECTED] = "peer rejected our certificate",
-    [TLS_FAIL_ALPN] = "peer does not speak " PROTO_ALPN,
+    [TLS_FAIL_ALPN] = ("peer does not speak " PROTO_ALPN),
     [TLS_FAIL_PROTOCOL] = "TLS protocol error",
 };
 

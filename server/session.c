@@ -502,6 +502,12 @@ static void queue_bye(struct session *s, uint16_t bye)
 	b.reason = bye;
 	snprintf(b.text, sizeof(b.text), "%s", s->reason);
 	len = msg_bye_encode(&b, payload, sizeof(payload));
+	if (len == 0) {
+		/* The detail was cut inside a UTF-8 sequence or holds bytes the
+		 * encoder refuses: the reason code alone still tells the person. */
+		b.text[0] = '\0';
+		len = msg_bye_encode(&b, payload, sizeof(payload));
+	}
 	if (len == 0)
 		return;
 	if (!frame_append(&s->tx, FRAME_BYE, payload, len)) {

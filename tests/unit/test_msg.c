@@ -460,146 +460,102 @@ static void test_msg_config_decode_skips_unknown_optional(void **state)
 	assert_config_equal(&c, &back);
 }
 
-static void mut_no_addr(struct msg_config *c)
+/* The i-th way to spoil a sound minimal CONFIG; NULL past the last. */
+static const char *spoil(unsigned i, struct msg_config *c)
 {
-	memset(&c->addr4, 0, sizeof(c->addr4));
-}
-static void mut_addr4_v6(struct msg_config *c)
-{
-	c->addr4.addr.family = AF_INET6;
-}
-static void mut_addr4_len0(struct msg_config *c)
-{
-	c->addr4.len = 0;
-}
-static void mut_addr4_len33(struct msg_config *c)
-{
-	c->addr4.len = 33;
-}
-static void mut_addr6_len129(struct msg_config *c)
-{
-	c->addr6 = pfx(ip6(8, 2), 129);
-}
-static void mut_mtu_low(struct msg_config *c)
-{
-	c->mtu = MSG_MTU_MIN - 1;
-}
-static void mut_mtu_high(struct msg_config *c)
-{
-	c->mtu = MSG_MTU_MAX + 1;
-}
-static void mut_keepalive_0(struct msg_config *c)
-{
-	c->keepalive = 0;
-}
-static void mut_keepalive_high(struct msg_config *c)
-{
-	c->keepalive = MSG_KEEPALIVE_MAX + 1;
-}
-static void mut_gw6_no_addr6(struct msg_config *c)
-{
-	c->gateway6 = ip6(8, 1);
-}
-static void mut_gw4_family(struct msg_config *c)
-{
-	c->gateway4 = ip6(8, 1);
-}
-static void mut_route_host_bits(struct msg_config *c)
-{
-	c->routes[0] = pfx(ip4(10, 20, 0, 1), 24);
-	c->n_routes = 1;
-}
-static void mut_route_len(struct msg_config *c)
-{
-	c->routes[0] = pfx(ip4(10, 20, 0, 0), 33);
-	c->n_routes = 1;
-}
-static void mut_route_family(struct msg_config *c)
-{
-	c->n_routes = 1;
-}
-static void mut_routes_count(struct msg_config *c)
-{
-	c->n_routes = CFG_MAX_ROUTES + 1;
-}
-static void mut_dns_family(struct msg_config *c)
-{
-	c->n_dns = 1;
-}
-static void mut_dns_count(struct msg_config *c)
-{
-	c->n_dns = CFG_MAX_DNS + 1;
-}
-static void mut_search_count(struct msg_config *c)
-{
-	c->n_search = CFG_MAX_SEARCH + 1;
-}
-static void mut_search_bad(struct msg_config *c)
-{
-	strcpy(c->search[0], "corp.example\nnameserver 6.6.6.6");
-	c->n_search = 1;
-}
-static void mut_search_unterminated(struct msg_config *c)
-{
-	memset(c->search[0], 'a', sizeof(c->search[0]));
-	c->n_search = 1;
-}
-static void mut_not_after_negative(struct msg_config *c)
-{
-	c->cert_not_after = -1;
-}
-static void mut_warn_days(struct msg_config *c)
-{
-	c->cert_warn_days = 3651;
-}
-
-struct encode_mutation {
-	const char *name;
-	void (*apply)(struct msg_config *);
-};
-
-#define MUT(f)                                                                                     \
-	{                                                                                          \
-#f, f                                                                              \
+	switch (i) {
+	case 0:
+		memset(&c->addr4, 0, sizeof(c->addr4));
+		return "no address";
+	case 1:
+		c->addr4.addr.family = AF_INET6;
+		return "addr4 of family AF_INET6";
+	case 2:
+		c->addr4.len = 0;
+		return "addr4 /0";
+	case 3:
+		c->addr4.len = 33;
+		return "addr4 /33";
+	case 4:
+		c->addr6 = pfx(ip6(8, 2), 129);
+		return "addr6 /129";
+	case 5:
+		c->mtu = MSG_MTU_MIN - 1;
+		return "MTU below the minimum";
+	case 6:
+		c->mtu = MSG_MTU_MAX + 1;
+		return "MTU above the maximum";
+	case 7:
+		c->keepalive = 0;
+		return "keepalive 0";
+	case 8:
+		c->keepalive = MSG_KEEPALIVE_MAX + 1;
+		return "keepalive above the maximum";
+	case 9:
+		c->gateway6 = ip6(8, 1);
+		return "gateway6 without addr6";
+	case 10:
+		c->gateway4 = ip6(8, 1);
+		return "gateway4 of family AF_INET6";
+	case 11:
+		c->routes[0] = pfx(ip4(10, 20, 0, 1), 24);
+		c->n_routes = 1;
+		return "route with host bits";
+	case 12:
+		c->routes[0] = pfx(ip4(10, 20, 0, 0), 33);
+		c->n_routes = 1;
+		return "route /33";
+	case 13:
+		c->n_routes = 1; /* routes[0] is all zero: no family */
+		return "route without a family";
+	case 14:
+		c->n_routes = CFG_MAX_ROUTES + 1;
+		return "too many routes";
+	case 15:
+		c->n_dns = 1;
+		return "DNS server without a family";
+	case 16:
+		c->n_dns = CFG_MAX_DNS + 1;
+		return "too many DNS servers";
+	case 17:
+		c->n_search = CFG_MAX_SEARCH + 1;
+		return "too many search domains";
+	case 18:
+		strcpy(c->search[0], "corp.example\nnameserver 6.6.6.6");
+		c->n_search = 1;
+		return "search domain with a newline";
+	case 19:
+		memset(c->search[0], 'a', sizeof(c->search[0]));
+		c->n_search = 1;
+		return "search domain without a terminator";
+	case 20:
+		c->cert_not_after = -1;
+		return "negative certificate expiry";
+	case 21:
+		c->cert_warn_days = 3651;
+		return "certificate warning days above ten years";
+	default:
+		return NULL;
 	}
-static const struct encode_mutation encode_mutations[] = {
-    MUT(mut_no_addr),
-    MUT(mut_addr4_v6),
-    MUT(mut_addr4_len0),
-    MUT(mut_addr4_len33),
-    MUT(mut_addr6_len129),
-    MUT(mut_mtu_low),
-    MUT(mut_mtu_high),
-    MUT(mut_keepalive_0),
-    MUT(mut_keepalive_high),
-    MUT(mut_gw6_no_addr6),
-    MUT(mut_gw4_family),
-    MUT(mut_route_host_bits),
-    MUT(mut_route_len),
-    MUT(mut_route_family),
-    MUT(mut_routes_count),
-    MUT(mut_dns_family),
-    MUT(mut_dns_count),
-    MUT(mut_search_count),
-    MUT(mut_search_bad),
-    MUT(mut_search_unterminated),
-    MUT(mut_not_after_negative),
-    MUT(mut_warn_days),
-};
+}
 
 static void test_msg_config_encode_refuses_out_of_range(void **state)
 {
 	static struct msg_config c;
 	static uint8_t out[8192];
+	const char *name;
+	unsigned i = 0;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(encode_mutations) / sizeof(encode_mutations[0]); i++) {
+	for (;;) {
 		minimal_config(&c);
 		assert_true(msg_config_encode(&c, out, sizeof(out)) > 0);
-		encode_mutations[i].apply(&c);
+		if ((name = spoil(i++, &c)) == NULL)
+			break;
 		if (msg_config_encode(&c, out, sizeof(out)) != 0)
-			fail_msg("%s: encoded", encode_mutations[i].name);
+			fail_msg("%s: encoded", name);
 	}
+	assert_int_equal(i, 23);
 }
 
 /* ---- BYE ---- */
@@ -620,8 +576,8 @@ static enum msg_result decode_bye(const uint8_t *p, size_t n, struct msg_bye *ou
 static void test_msg_bye_encode_round_trip(void **state)
 {
 	static const char *const texts[] = {"", "maintenance",
-					    "Gr\xc3\xbc\xc3\x9f"
-					    "e \xe2\x82\xac \xf0\x9f\x94\x92",
+					    /* octal: a hex escape would swallow the 'e' */
+					    "Gr\303\274\303\237e \342\202\254 \360\237\224\222",
 					    "~ !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}"};
 	struct msg_bye in, back;
 	uint8_t out[2 + BYE_MAX_TEXT];
