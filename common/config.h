@@ -48,6 +48,7 @@ struct config_server {
 	unsigned max_clients;          /* default 1024 */
 	enum identity_source identity; /* default cn */
 	int log_level;                 /* 0 info, 1 debug */
+	unsigned cert_warn_days;       /* warn clients this many days before notAfter; 0 = never, default 14 */
 	struct config_net net;
 };
 

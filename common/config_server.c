@@ -197,6 +197,7 @@ enum {
 	K_MAX_CLIENTS,
 	K_IDENTITY,
 	K_LOG_LEVEL,
+	K_CERT_WARN_DAYS,
 	K_IPV4,
 	K_IPV6,
 	K_ROUTES,
@@ -239,6 +240,9 @@ static const struct config_key server_keys[K_COUNT] = {
 		.offset = SRV(identity), .example = "cn"},
 	[K_LOG_LEVEL] = {.section = "gateway", .name = "log_level", .parse = config_key_log_level,
 		.offset = SRV(log_level), .example = "info"},
+	[K_CERT_WARN_DAYS] = {.section = "gateway", .name = "cert_warn_days",
+		.parse = config_key_uint, .offset = SRV(cert_warn_days), .min = 0, .max = 3650,
+		.example = "14"},
 	[K_IPV4] = {.section = "pool", .name = "ipv4", .parse = parse_pool,
 		.offset = SRV(net.pool4), .min = 8, .max = 30, .example = "10.8.0.0/24"},
 	[K_IPV6] = {.section = "pool", .name = "ipv6", .parse = parse_pool,
@@ -266,6 +270,7 @@ static void set_defaults(struct config_server *s)
 	s->max_clients = 1024;
 	s->identity = IDENTITY_CN;
 	s->log_level = 0;
+	s->cert_warn_days = 14;
 	snprintf(s->net.name, sizeof(s->net.name), "default");
 }
 

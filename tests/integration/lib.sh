@@ -156,7 +156,7 @@ write_server_ini() {
 }
 
 # listening NS PORT: a TCP socket listens on PORT in namespace NS.
-listening() { ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN; }
+listening() { ip netns exec "$1" ss -Hltn "sport = :$2" | grep LISTEN >/dev/null; }
 gateway_listening() { listening "$G" 8443; }
 
 start_gateway() {

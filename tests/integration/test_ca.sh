@@ -53,10 +53,10 @@ err_has() {
 mode_of() { stat -c %a "$1"; }
 text() { openssl x509 -in "$1" -noout -text; }
 has() { # has FILE PATTERN: the certificate's text shows PATTERN
-	text "$1" | grep -qE -- "$2" || fail "$(basename "$1") lacks /$2/: $(text "$1")"
+	text "$1" | grep -E -- "$2" >/dev/null || fail "$(basename "$1") lacks /$2/: $(text "$1")"
 }
 lacks() {
-	! text "$1" | grep -qE -- "$2" || fail "$(basename "$1") unexpectedly shows /$2/"
+	! text "$1" | grep -E -- "$2" >/dev/null || fail "$(basename "$1") unexpectedly shows /$2/"
 }
 # The hex key identifier on the line after an extension's header.
 ext_value() {
@@ -75,7 +75,7 @@ for f in ca.crt ca.key index; do [ -f "$CA/$f" ] || fail "ca init did not write 
 [ "$(mode_of "$CA/ca.crt")" = 644 ] || fail "ca.crt has mode $(mode_of "$CA/ca.crt"), not 644"
 [ "$(mode_of "$CA")" = 700 ] || fail "the CA directory has mode $(mode_of "$CA"), not 700"
 [ "$(head -n 1 "$CA/index")" = "mtlsvpn-ca-index 1" ] || fail "index header: $(head -n 1 "$CA/index")"
-if ls -a "$CA" | grep -q '^\.ca\.'; then fail "a temporary file was left in $CA: $(ls -a "$CA")"; fi
+if ls -a "$CA" | grep '^\.ca\.' >/dev/null; then fail "a temporary file was left in $CA: $(ls -a "$CA")"; fi
 
 C=$CA/ca.crt
 has "$C" 'Version: 3 \(0x2\)'

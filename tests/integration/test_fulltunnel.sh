@@ -23,7 +23,7 @@ dev_of() { ip -n "$L" route get "$1" | grep -o 'dev [^ ]*' | cut -d' ' -f2; }
 [ "$(dev_of 198.51.100.7)" = mtlsvpn0 ] || fail "full tunnel: 198.51.100.7 goes via $(dev_of 198.51.100.7)"
 [ "$(dev_of 10.20.0.2)" = mtlsvpn0 ] || fail "full tunnel: the internal host goes via $(dev_of 10.20.0.2)"
 [ "$(dev_of 192.0.2.1)" = eth0 ] || fail "full tunnel: the gateway itself goes via $(dev_of 192.0.2.1)"
-ip -n "$L" route show | grep -q '^192.0.2.1 dev eth0' || fail "no host route pinning the gateway"
+ip -n "$L" route show | grep '^192.0.2.1 dev eth0' >/dev/null || fail "no host route pinning the gateway"
 ip netns exec "$L" ping -c 3 -i 0.2 -W 2 10.20.0.2 >/dev/null || fail "ping through the full tunnel failed"
 say "full tunnel: traffic via mtlsvpn0, the gateway pinned via eth0"
 

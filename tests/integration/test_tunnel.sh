@@ -9,7 +9,7 @@
 topo_init
 add_laptop 1
 pki_init
-pki_client alice
+pki_client alice --days 5
 write_server_ini
 start_gateway
 write_client_ini 1 alice
@@ -18,6 +18,9 @@ wait_tunnel 1
 L=$(lap 1)
 addr=$(tunnel_addr 1)
 say "tunnel up, laptop address $addr"
+# alice's certificate ends in 5 days, inside the gateway's 14-day warning.
+wait_for 5 grep -Eq "our certificate .* expires in [45] day" "$WORK/client1.log" ||
+	fail "the client did not warn that its certificate expires soon"
 case "$addr" in 10.8.0.*) ;; *) fail "unexpected tunnel address '$addr'" ;; esac
 
 ip netns exec "$L" ping -c 3 -i 0.2 -W 2 10.20.0.2 >/dev/null || fail "ping to the internal host failed"
@@ -85,14 +88,14 @@ kill -INT "$tw" "$tt"
 wait "$tw" "$tt" 2>/dev/null || true
 wire_pkts=$(tshark -r "$WORK/wire.pcap" 2>/dev/null | wc -l)
 [ "$wire_pkts" -gt 10 ] || fail "the wire capture holds only $wire_pkts packets"
-tshark -r "$WORK/wire.pcap" -d tcp.port==8443,tls -Y tls.record.content_type==23 2>/dev/null | grep -q . ||
+tshark -r "$WORK/wire.pcap" -d tcp.port==8443,tls -Y tls.record.content_type==23 2>/dev/null | grep . >/dev/null ||
 	fail "no TLS application data records on the wire"
 grep -qa "$marker" "$WORK/tun.pcap" || fail "the marker never crossed the gateway's TUN (test is broken)"
 if grep -qa "$marker" "$WORK/wire.pcap"; then fail "inner plaintext visible on the wire"; fi
 say "wire capture: $wire_pkts TLS packets, no inner plaintext (the TUN capture has it)"
 
 # The client stops cleanly and removes what it added.
-ip -n "$L" route show | grep -q "10.20.0.0/24 dev mtlsvpn0" || fail "the pushed route is not installed"
+ip -n "$L" route show | grep "10.20.0.0/24 dev mtlsvpn0" >/dev/null || fail "the pushed route is not installed"
 kill -TERM "${CLIENT_PID[1]}"
 set +e
 wait "${CLIENT_PID[1]}"
@@ -100,7 +103,7 @@ rc=$?
 set -e
 [ "$rc" -eq 0 ] || fail "client exit status $rc after SIGTERM, want 0"
 if ip -n "$L" link show mtlsvpn0 >/dev/null 2>&1; then fail "client left mtlsvpn0 behind"; fi
-if ip -n "$L" route show | grep -q 10.20.0.0/24; then fail "client left its route behind"; fi
+if ip -n "$L" route show | grep 10.20.0.0/24 >/dev/null; then fail "client left its route behind"; fi
 wait_for 5 grep -q 'session down: .*identity="alice"' "$WORK/gateway.log" ||
 	fail "gateway did not log the disconnect"
 line=$(grep 'session down: .*identity="alice"' "$WORK/gateway.log" | tail -n 1)

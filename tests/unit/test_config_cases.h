@@ -20,7 +20,7 @@ struct bad_case {
 	"alice.key\n"
 #define GW_KEYS                                                                                    \
 	"listen, ca, cert, key, tun, mtu, keepalive, dead_peer_timeout, handshake_timeout, "       \
-	"max_clients, identity and log_level"
+	"max_clients, identity, log_level and cert_warn_days"
 #define CL_KEYS                                                                                    \
 	"gateway, server_name, ca, cert, key, tun, full_tunnel, dns, reconnect_min, "              \
 	"reconnect_max, connect_timeout and log_level"
