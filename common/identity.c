@@ -190,13 +190,9 @@ bool identity_from_cert(const struct cert_info *ci, enum identity_source src,
 	}
 	if (v == NULL)
 		return false;
-	/* A field with no NUL in its buffer was filled wrongly: refuse it
-	 * rather than read past it. */
+	/* A field with no NUL in its buffer was filled wrongly: the bounded
+	 * length makes identity_valid refuse it as too long, never overread. */
 	len = strnlen(v, IDENTITY_MAX + 1);
-	if (len > IDENTITY_MAX) {
-		*why = "the identity is longer than 255 bytes";
-		return false;
-	}
 	if (!identity_valid(v, len, why))
 		return false;
 	memcpy(out, v, len + 1);

@@ -366,7 +366,7 @@ static void assign(const struct fam *f, uint32_t slot, const char *identity, boo
 
 	heap_remove(f, slot);
 	if (strcmp(l->identity, identity) != 0) {
-		if (l->identity[0] == 1)
+		if (l->identity[0] != '\0')
 			hash_del(f, l->identity, slot);
 		snprintf(l->identity, sizeof(l->identity), "%s", identity);
 	}

@@ -76,11 +76,24 @@ start_iperf_server() {
 start_iperf_server
 
 # One iperf3 run; prints Mbit/s (receiver side).
-iperf_once() { # dir: up|down
+iperf_once() { # dir: up|down; one retry if the first attempt fails to start
+	local v
+	v=$(iperf_try "$1")
+	[ "$v" = nan ] && v=$(iperf_try "$1")
+	echo "$v"
+}
+iperf_try() {
 	local extra=()
 	[ "$1" = down ] && extra=(-R)
 	ip netns exec "$L" timeout $((secs + 20)) iperf3 -c 10.20.0.2 -t "$secs" -C cubic -J "${extra[@]}" |
-		python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.0f" % (d["end"]["sum_received"]["bits_per_second"]/1e6))'
+		python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+if "error" in d:
+    sys.stderr.write("  iperf3: %s\n" % d["error"])
+    print("nan")
+else:
+    print("%.0f" % (d["end"]["sum_received"]["bits_per_second"] / 1e6))'
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 rtt() { # median RTT in ms over 20 pings
@@ -152,7 +165,7 @@ kill "$cpid" "${pids[1]}"; wait "$cpid" "${pids[1]}" 2>/dev/null || true
 if [ $with_openvpn -eq 1 ]; then
 	for proto in tcp udp; do
 		echo "== OpenVPN 2.6 $proto, AES-256-GCM (anchor) =="
-		ip netns exec "$G" openvpn --dev tun --dev-type tun --topology subnet --proto "$proto-server" \
+		ip netns exec "$G" openvpn --dev tun --dev-type tun --topology subnet --proto "$( [ "$proto" = tcp ] && echo tcp-server || echo udp )" \
 			--port 1194 --local 10.99.1.1 --server 10.8.2.0 255.255.255.0 \
 			--push "route 10.20.0.0 255.255.255.0" --ca "$work/ca/ca.crt" --cert "$work/gw.bench.crt" \
 			--key "$work/gw.bench.key" --dh none --data-ciphers AES-256-GCM --verb 1 \
@@ -164,12 +177,18 @@ if [ $with_openvpn -eq 1 ]; then
 			--data-ciphers AES-256-GCM --verify-x509-name gw.bench name --nobind --verb 1 \
 			>"$work/ovpn-c.log" 2>&1 &
 		opid=$!; pids+=($opid)
+		up=0
 		for i in $(seq 200); do
-			ip netns exec "$L" ping -c 1 -W 0.2 10.20.0.2 >/dev/null 2>&1 && break
+			ip netns exec "$L" ping -c 1 -W 0.2 10.20.0.2 >/dev/null 2>&1 && { up=1; break; }
 			sleep 0.05
 		done
-		measure "OpenVPN $proto"
-		kill "$opid" "$spid"; wait "$opid" "$spid" 2>/dev/null || true
+		if [ $up -eq 1 ]; then
+			measure "OpenVPN $proto"
+		else
+			echo "  OpenVPN $proto did not come up; its logs:" >&2
+			tail -n 5 "$work/ovpn-s.log" "$work/ovpn-c.log" >&2
+		fi
+		kill "$opid" "$spid" 2>/dev/null; wait "$opid" "$spid" 2>/dev/null || true
 		sleep 0.5
 	done
 fi

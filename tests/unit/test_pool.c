@@ -661,6 +661,9 @@ static void test_pool_acquire_matches_model(void **state)
 	model_run("10.8.0.0/26", 61, 90, 45, 50, 42);
 	/* Many more identities than addresses: constant reuse by others. */
 	model_run("10.8.0.0/24", 253, 1000, 50, 45, 7);
+	/* Tiny tables wrap often; few identities come back often. */
+	model_run("10.8.0.0/29", 5, 8, 30, 65, 3);
+	model_run("10.8.0.0/28", 13, 20, 30, 65, 5);
 }
 
 int main(void)
