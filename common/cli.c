@@ -136,8 +136,7 @@ static size_t opt_left(const struct cli_opt *o, char *buf, size_t cap)
 	return n < 0 ? 0 : (size_t)n >= cap ? cap - 1 : (size_t)n;
 }
 
-void cli_usage(FILE *out, const char *progname, const char *synopsis,
-	       const struct cli_opt *opts)
+void cli_usage(FILE *out, const char *progname, const char *synopsis, const struct cli_opt *opts)
 {
 	char left[128];
 	size_t width = 0;

@@ -20,10 +20,10 @@
  * address reused first is the one whose owner has been gone longest. */
 struct pool_index {
 	uint32_t size;
-	uint32_t fresh;     /* slots below this have all been used */
+	uint32_t fresh; /* slots below this have all been used */
 	uint32_t active;
-	uint64_t seq;       /* release counter: ties in last_used keep order */
-	uint32_t mask;      /* hash table size - 1 */
+	uint64_t seq;  /* release counter: ties in last_used keep order */
+	uint32_t mask; /* hash table size - 1 */
 	uint32_t *hash;
 	uint32_t *heap;
 	uint32_t heap_n;
@@ -277,9 +277,9 @@ static uint32_t family_size(const struct prefix *net)
 	return total - reserved > POOL_MAX_ADDRS ? POOL_MAX_ADDRS : (uint32_t)(total - reserved);
 }
 
-static int family_init(const struct prefix *in, int family, struct prefix *net,
-		       struct ipaddr *gw, uint32_t *size, struct pool_lease **leases,
-		       struct pool_index **index, const char **why)
+static int family_init(const struct prefix *in, int family, struct prefix *net, struct ipaddr *gw,
+		       uint32_t *size, struct pool_lease **leases, struct pool_index **index,
+		       const char **why)
 {
 	unsigned bits = family == AF_INET ? 32 : 128;
 
@@ -321,11 +321,11 @@ int pool_init(struct pool *p, const char *name, const struct prefix *net4,
 		*why = "the pool has neither an IPv4 nor an IPv6 prefix";
 		return -1;
 	}
-	if (net4 != NULL && family_init(net4, AF_INET, &p->net4, &p->gw4, &p->size4,
-					&p->leases4, &p->index4, why) < 0)
+	if (net4 != NULL && family_init(net4, AF_INET, &p->net4, &p->gw4, &p->size4, &p->leases4,
+					&p->index4, why) < 0)
 		goto fail;
-	if (net6 != NULL && family_init(net6, AF_INET6, &p->net6, &p->gw6, &p->size6,
-					&p->leases6, &p->index6, why) < 0)
+	if (net6 != NULL && family_init(net6, AF_INET6, &p->net6, &p->gw6, &p->size6, &p->leases6,
+					&p->index6, why) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -387,8 +387,8 @@ static void grant(const struct fam *f, uint32_t slot, const char *identity, int6
 		*out = f->leases[slot].addr;
 }
 
-enum pool_result pool_acquire(struct pool *p, const char *identity, int64_t now,
-			      struct ipaddr *v4, struct ipaddr *v6)
+enum pool_result pool_acquire(struct pool *p, const char *identity, int64_t now, struct ipaddr *v4,
+			      struct ipaddr *v6)
 {
 	struct fam f4, f6;
 	bool has4 = fam_of(p, AF_INET, &f4), has6 = fam_of(p, AF_INET6, &f6);

@@ -17,7 +17,7 @@
 #define N(t) (sizeof(t) / sizeof((t)[0]))
 
 static const enum identity_source all_sources[] = {IDENTITY_CN, IDENTITY_SAN_EMAIL,
-						  IDENTITY_SAN_URI, IDENTITY_SAN_DNS};
+						   IDENTITY_SAN_URI, IDENTITY_SAN_DNS};
 
 /* Puts value into the field src reads (one more value each call). */
 static void add(struct cert_info *ci, enum identity_source src, const char *value)
@@ -188,13 +188,14 @@ static void test_identity_from_cert_kept_byte_for_byte(void **state)
 {
 	static const char *const values[] = {
 	    "Alice.Smith@Example.COM",
-	    "J\xc3\xbcrgen M\xc3\xbcller",             /* Jürgen Müller */
-	    "\xe7\x94\xb0\xe4\xb8\xad",               /* 田中 */
-	    "\xf0\x9f\x94\x91-key",                   /* U+1F511 */
-	    "\xf4\x8f\xbf\xbf",                       /* U+10FFFF, the last */
-	    "\xc2\xa0nbsp",                           /* U+00A0, first after C1 */
-	    "a b",                                    /* space is printable */
-	    "\xef\xbb\xbf" "bom",                     /* U+FEFF is not refused */
+	    "J\xc3\xbcrgen M\xc3\xbcller", /* Jürgen Müller */
+	    "\xe7\x94\xb0\xe4\xb8\xad",	   /* 田中 */
+	    "\xf0\x9f\x94\x91-key",	   /* U+1F511 */
+	    "\xf4\x8f\xbf\xbf",		   /* U+10FFFF, the last */
+	    "\xc2\xa0nbsp",		   /* U+00A0, first after C1 */
+	    "a b",			   /* space is printable */
+	    "\xef\xbb\xbf"
+	    "bom", /* U+FEFF is not refused */
 	};
 
 	(void)state;
@@ -223,12 +224,15 @@ static const struct {
     {"C0 unit separator", "\x1f"},
     {"DEL", "alice\x7f"},
     {"C1 U+0085 NEL", "alice\xc2\x85"},
-    {"C1 U+009B CSI", "\xc2\x9b" "31m"},
+    {"C1 U+009B CSI", "\xc2\x9b"
+		      "31m"},
     {"C1 U+0080", "\xc2\x80"},
     {"line separator U+2028", "a\xe2\x80\xa8"},
     {"paragraph separator U+2029", "a\xe2\x80\xa9"},
-    {"bidi override U+202E", "\xe2\x80\xae" "ecila"},
-    {"bidi isolate U+2066", "\xe2\x81\xa6" "a"},
+    {"bidi override U+202E", "\xe2\x80\xae"
+			     "ecila"},
+    {"bidi isolate U+2066", "\xe2\x81\xa6"
+			    "a"},
     {"stray continuation", "\x80"},
     {"continuation after ASCII", "a\xbf"},
     {"lead C0 (overlong)", "\xc0\xaf"},
@@ -247,8 +251,11 @@ static const struct {
     {"truncated 2-byte", "a\xc3"},
     {"truncated 3-byte", "\xe7\x94"},
     {"truncated 4-byte", "\xf0\x9f\x94"},
-    {"lead then ASCII", "\xc3" "a"},
-    {"missing continuation mid", "\xe7" "a" "\x94"},
+    {"lead then ASCII", "\xc3"
+			"a"},
+    {"missing continuation mid", "\xe7"
+				 "a"
+				 "\x94"},
 };
 
 static void test_identity_valid_refuses_table(void **state)

@@ -128,8 +128,8 @@ static void test_pool_init_sizes(void **state)
 static const struct {
 	const char *v4, *v6;
 } init_bad[] = {
-    {NULL, NULL},          {"10.8.0.0/31", NULL}, {"10.8.0.0/32", NULL},
-    {NULL, "fd00::/127"},  {NULL, "fd00::/128"},  {"fd00::/64", NULL},
+    {NULL, NULL},	   {"10.8.0.0/31", NULL},	  {"10.8.0.0/32", NULL},
+    {NULL, "fd00::/127"},  {NULL, "fd00::/128"},	  {"fd00::/64", NULL},
     {NULL, "10.8.0.0/24"}, {"10.8.0.0/24", "fd00::/127"},
 };
 
@@ -392,8 +392,8 @@ static void test_pool_acquire_rejects_bad_identity(void **state)
 
 static void test_pool_release_ignores_foreign(void **state)
 {
-	struct ipaddr a, other[] = {ip("10.8.0.1"), ip("10.8.0.0"), ip("10.9.0.2"),
-				    ip("fd00::2"), ip("10.8.0.255"), ip("10.8.0.3")};
+	struct ipaddr a, other[] = {ip("10.8.0.1"), ip("10.8.0.0"),   ip("10.9.0.2"),
+				    ip("fd00::2"),  ip("10.8.0.255"), ip("10.8.0.3")};
 	struct pool p;
 
 	(void)state;
@@ -441,8 +441,8 @@ static void test_pool_reserve_conflicts(void **state)
 
 static void test_pool_reserve_rejects_invalid(void **state)
 {
-	static const char *const bad[] = {"10.8.0.0",   "10.8.0.1", "10.8.0.255", "10.8.1.2",
-					  "fd00:8::2", "0.0.0.0"};
+	static const char *const bad[] = {"10.8.0.0", "10.8.0.1",  "10.8.0.255",
+					  "10.8.1.2", "fd00:8::2", "0.0.0.0"};
 	struct ipaddr unset;
 	struct pool p;
 
@@ -472,18 +472,14 @@ static void test_pool_reserve_restored_lru(void **state)
 
 	(void)state;
 	init(&p, "10.8.0.0/29", NULL);
-	assert_int_equal(pool_reserve(&p, &(struct ipaddr){AF_INET, {10, 8, 0, 2}}, "a", false,
-				      300),
+	assert_int_equal(
+	    pool_reserve(&p, &(struct ipaddr){AF_INET, {10, 8, 0, 2}}, "a", false, 300), POOL_OK);
+	assert_int_equal(
+	    pool_reserve(&p, &(struct ipaddr){AF_INET, {10, 8, 0, 3}}, "b", false, 200), POOL_OK);
+	assert_int_equal(pool_reserve(&p, &(struct ipaddr){AF_INET, {10, 8, 0, 4}}, "c", true, 100),
 			 POOL_OK);
-	assert_int_equal(pool_reserve(&p, &(struct ipaddr){AF_INET, {10, 8, 0, 3}}, "b", false,
-				      200),
-			 POOL_OK);
-	assert_int_equal(pool_reserve(&p, &(struct ipaddr){AF_INET, {10, 8, 0, 4}}, "c", true,
-				      100),
-			 POOL_OK);
-	assert_int_equal(pool_reserve(&p, &(struct ipaddr){AF_INET, {10, 8, 0, 5}}, "d", false,
-				      100),
-			 POOL_OK);
+	assert_int_equal(
+	    pool_reserve(&p, &(struct ipaddr){AF_INET, {10, 8, 0, 5}}, "d", false, 100), POOL_OK);
 	x = take4(&p, "e", 400);
 	assert_addr(&x, "10.8.0.6");
 	x = take4(&p, "f", 400);
@@ -587,8 +583,7 @@ static uint32_t lcg(uint64_t *x)
 }
 
 /* Percentages of acquires and releases; the rest are reservations. */
-static void model_run(const char *net, int slots, int ids, uint32_t acq, uint32_t rel,
-		      uint64_t rnd)
+static void model_run(const char *net, int slots, int ids, uint32_t acq, uint32_t rel, uint64_t rnd)
 {
 	static struct model m;
 	struct pool p;
