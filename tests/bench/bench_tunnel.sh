@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Tunnel throughput and latency, side by side in one run: the same topology
-# with no VPN, with mtlsvpn, and with OpenVPN (TCP and UDP, the anchors of
-# shared/reference/anchors.md). Reports medians and ratios against the
-# anchors measured in this same run; absolute numbers alone mean little on a
-# shared machine.
+# with no VPN, with mtlsvpn, with OpenVPN (TCP and UDP) and with
+# wireguard-go, the anchors of shared/reference/anchors.md. Reports medians
+# and ratios against the anchors measured in this same run; absolute numbers
+# alone mean little on a shared machine. The anchors need
+# `apt-get install openvpn wireguard-go wireguard-tools`; a missing one is
+# left out with a message.
 #
 #   laptop ns --veth-- gateway ns --veth-- lan ns (iperf3 -s)
 #
@@ -191,6 +193,43 @@ if [ $with_openvpn -eq 1 ]; then
 		kill "$opid" "$spid" 2>/dev/null; wait "$opid" "$spid" 2>/dev/null || true
 		sleep 0.5
 	done
+fi
+
+if command -v wireguard-go >/dev/null && command -v wg >/dev/null; then
+	echo "== wireguard-go (anchor) =="
+	(umask 077; wg genkey >"$work/wg-g.key"; wg genkey >"$work/wg-l.key")
+	wg pubkey <"$work/wg-g.key" >"$work/wg-g.pub"
+	wg pubkey <"$work/wg-l.key" >"$work/wg-l.pub"
+	# Interface names carry the PID: wireguard-go's control sockets live in
+	# the shared /var/run/wireguard.
+	WGG=wgg$id WGL=wgl$id
+	ip netns exec "$G" env WG_PROCESS_FOREGROUND=1 wireguard-go "$WGG" >"$work/wg-g.log" 2>&1 &
+	pids+=($!); wgpid_g=$!
+	ip netns exec "$L" env WG_PROCESS_FOREGROUND=1 wireguard-go "$WGL" >"$work/wg-l.log" 2>&1 &
+	pids+=($!); wgpid_l=$!
+	for i in $(seq 50); do
+		ip -n "$G" link show "$WGG" >/dev/null 2>&1 && ip -n "$L" link show "$WGL" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	ip netns exec "$G" wg set "$WGG" listen-port 51820 private-key "$work/wg-g.key" \
+		peer "$(cat "$work/wg-l.pub")" allowed-ips 10.8.3.2/32
+	ip netns exec "$L" wg set "$WGL" private-key "$work/wg-l.key" \
+		peer "$(cat "$work/wg-g.pub")" endpoint 10.99.1.1:51820 allowed-ips 10.8.3.0/24,10.20.0.0/24
+	ip -n "$G" addr add 10.8.3.1/24 dev "$WGG"; ip -n "$G" link set "$WGG" up
+	ip -n "$L" addr add 10.8.3.2/24 dev "$WGL"; ip -n "$L" link set "$WGL" up
+	ip -n "$L" route add 10.20.0.0/24 dev "$WGL"
+	up=0
+	for i in $(seq 200); do
+		ip netns exec "$L" ping -c 1 -W 0.2 10.20.0.2 >/dev/null 2>&1 && { up=1; break; }
+		sleep 0.05
+	done
+	if [ $up -eq 1 ]; then
+		measure "wireguard-go"
+	else
+		echo "  wireguard-go did not come up; its logs:" >&2
+		tail -n 5 "$work/wg-g.log" "$work/wg-l.log" >&2
+	fi
+	kill "$wgpid_l" "$wgpid_g" 2>/dev/null; wait "$wgpid_l" "$wgpid_g" 2>/dev/null || true
 fi
 
 echo "== ratios (mtlsvpn / other, same run) =="
