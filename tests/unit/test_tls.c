@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -684,30 +683,6 @@ static void test_version_print_lines(void **state)
 	free(text);
 }
 
-/* Not an assertion: how long one full handshake costs both ends together. */
-static void test_tls_handshake_timing(void **state)
-{
-	const int n = 50;
-	struct timespec a, b;
-	struct pair p;
-	double total = 0;
-	char cipher[64] = "";
-
-	(void)state;
-	for (int i = 0; i < n; i++) {
-		pair_open(&p, "client", "server", "gw.test");
-		clock_gettime(CLOCK_MONOTONIC, &a);
-		expect_up(&p);
-		clock_gettime(CLOCK_MONOTONIC, &b);
-		total +=
-		    (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
-		snprintf(cipher, sizeof(cipher), "%s", tls_cipher_name(p.c.t));
-		pair_close(&p);
-	}
-	print_message("handshake (client + server CPU, %s): %.3f ms average over %d\n", cipher,
-		      total / n, n);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -731,7 +706,6 @@ int main(void)
 	    cmocka_unit_test(test_tls_handshake_eof),
 	    cmocka_unit_test(test_tls_failure_str_all),
 	    cmocka_unit_test(test_version_print_lines),
-	    cmocka_unit_test(test_tls_handshake_timing),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
