@@ -92,6 +92,10 @@ static struct tls_ctx *make_tls(const struct config_client *cfg)
 	    .cert_file = cfg->cert,
 	    .key_file = cfg->key,
 	    .server_name = cfg->server_name,
+	    .ca_pem = cfg->ca_pem,
+	    .cert_pem = cfg->cert_pem,
+	    .key_pem = cfg->key_pem,
+	    .embedded_in = cfg->path,
 	};
 	char err[512] = "";
 	struct tls_ctx *ctx = tls_ctx_new(&p, err, sizeof(err));
@@ -136,6 +140,8 @@ int main(int argc, char **argv)
 		return EXIT_PERMANENT;
 	}
 	client.tls_ctx = make_tls(&cfg);
+	/* wolfSSL holds its own copy now: the embedded key is wiped. */
+	config_client_free(&cfg);
 	if (client.tls_ctx == NULL) {
 		tls_global_deinit();
 		return EXIT_CONFIG;

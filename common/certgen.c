@@ -426,9 +426,8 @@ static int check_req(const struct certgen_req *req, const struct certgen_cert *i
 {
 	const char *why;
 
-	if (req->kind == CERTGEN_CA && (issuer != NULL || issuer_key != NULL)) {
-		certgen_seterr(err, errlen,
-			       "a CA certificate is self-signed here: no issuer expected");
+	if ((issuer == NULL) != (issuer_key == NULL)) {
+		certgen_seterr(err, errlen, "the issuer needs both its certificate and its key");
 		return -1;
 	}
 	if (req->kind != CERTGEN_CA && (issuer == NULL || issuer_key == NULL)) {
@@ -446,6 +445,11 @@ static int check_req(const struct certgen_req *req, const struct certgen_cert *i
 	}
 	if (req->ou != NULL && !name_ok(req->ou, &why)) {
 		certgen_seterr(err, errlen, "the organizational unit is refused: %s", why);
+		return -1;
+	}
+	if (req->path_len > 4) {
+		certgen_seterr(err, errlen, "a path length of %u is beyond what this CA makes",
+			       req->path_len);
 		return -1;
 	}
 	if (req->days < 1 || req->days > DAYS_MAX) {
@@ -501,10 +505,11 @@ static int set_extensions(const struct certgen_req *req, Cert *cert, char *err, 
 
 	switch (req->kind) {
 	case CERTGEN_CA:
-		/* pathlen 0: this CA signs end-entity certificates only. The
+		/* pathlen 0: this CA signs end-entity certificates only; 1: a
+		 * root above one intermediate. The
 		 * critical flag is added after wc_MakeCert (see above). */
 		cert->isCA = 1;
-		cert->pathLen = 0;
+		cert->pathLen = (byte)req->path_len;
 		cert->pathLenSet = 1;
 		ku = "keyCertSign,cRLSign";
 		break;
@@ -543,7 +548,7 @@ int certgen_issue(const struct certgen_req *req, struct certgen_key *subject_key
 		  const struct certgen_cert *issuer, struct certgen_key *issuer_key,
 		  struct certgen_cert *out, char *err, size_t errlen)
 {
-	struct certgen_key *signer = req->kind == CERTGEN_CA ? subject_key : issuer_key;
+	struct certgen_key *signer = issuer_key != NULL ? issuer_key : subject_key;
 	int64_t nb = 0, na = 0;
 	uint8_t *der = NULL;
 	Cert *cert = NULL;

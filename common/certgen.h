@@ -22,7 +22,7 @@
 #define CERTGEN_BACKDATE_SECS 3600
 
 enum certgen_kind {
-	CERTGEN_CA,	/* self-signed; CA:TRUE, keyCertSign + cRLSign */
+	CERTGEN_CA,	/* CA:TRUE, keyCertSign + cRLSign; self-signed without issuer */
 	CERTGEN_SERVER, /* CA:FALSE, digitalSignature, serverAuth, SAN DNS/IP */
 	CERTGEN_CLIENT, /* CA:FALSE, digitalSignature, clientAuth, SAN email */
 };
@@ -58,8 +58,9 @@ struct certgen_req {
 	size_t n_ip;
 	const char *email[CERTGEN_MAX_SANS];
 	size_t n_email;
-	int64_t now;   /* issue time (unix); 0 means time(NULL) */
-	unsigned days; /* validity counted from now, >= 1 */
+	unsigned path_len; /* CERTGEN_CA: pathLenConstraint (0: signs leaves only) */
+	int64_t now;	   /* issue time (unix); 0 means time(NULL) */
+	unsigned days;	   /* validity counted from now, >= 1 */
 };
 
 const char *certgen_kind_name(enum certgen_kind k); /* "ca", "server", "client" */
@@ -73,9 +74,22 @@ struct certgen_key *certgen_key_load(const char *path, char *err, size_t errlen)
  * existing file (EEXIST in err). */
 int certgen_key_write(struct certgen_key *key, const char *path, char *err, size_t errlen);
 void certgen_key_free(struct certgen_key *key); /* wipes the key; NULL is fine */
+/* The same with a passphrase: load decrypts a PKCS#8 "ENCRYPTED PRIVATE
+ * KEY" (a plain key loads too); write encrypts with PBES2 AES-256-CBC.
+ * -1 with err saying so if this wolfSSL build lacks the support. */
+struct certgen_key *certgen_key_load_pass(const char *path, const char *pass, char *err,
+					  size_t errlen);
+int certgen_key_write_pass(struct certgen_key *key, const char *path, const char *pass, char *err,
+			   size_t errlen);
+/* True if the PEM file at path holds an encrypted private key. */
+bool certgen_key_is_encrypted(const char *path);
+/* The public key of a PKCS#10 request (PEM), after checking its
+ * self-signature; its subject CN must equal cn (NULL: any). */
+struct certgen_key *certgen_csr_load(const char *path, const char *cn, char *err, size_t errlen);
 
-/* Builds and signs a certificate for subject_key. For CERTGEN_CA, issuer and
- * issuer_key are NULL (self-signed); otherwise they are the CA's. The
+/* Builds and signs a certificate for subject_key (which may hold only a
+ * public key, as from a CSR). For a root CA, issuer and issuer_key are NULL
+ * (self-signed); otherwise they are the issuing CA's. The
  * notAfter of an issued certificate never exceeds the issuer's: a request
  * that would is refused. 0 or -1 with err filled. */
 int certgen_issue(const struct certgen_req *req, struct certgen_key *subject_key,
@@ -84,6 +98,10 @@ int certgen_issue(const struct certgen_req *req, struct certgen_key *subject_key
 
 /* Reads a PEM certificate and fills serial and validity. */
 int certgen_cert_load(const char *path, struct certgen_cert *out, char *err, size_t errlen);
+/* The PEM text of cert in a fresh heap buffer; NULL if out of memory. */
+uint8_t *certgen_cert_pem(const struct certgen_cert *cert, size_t *len);
+/* A whole (PEM) file of at most 64 KiB, NUL-terminated; NULL with err. */
+uint8_t *certgen_pem_read(const char *path, size_t *len, char *err, size_t errlen);
 /* Atomically writes the PEM certificate, mode 0644, never replacing a file. */
 int certgen_cert_write(const struct certgen_cert *cert, const char *path, char *err, size_t errlen);
 void certgen_cert_free(struct certgen_cert *cert);
@@ -103,5 +121,32 @@ void certgen_fingerprint(const struct certgen_cert *cert, char out[static 17]);
  * the temporary file is removed and path is untouched. */
 int certgen_file_write(const char *path, const void *data, size_t len, mode_t mode, bool replace,
 		       char *err, size_t errlen);
+
+/* A request that repeats cert's subject and alternative names (renew);
+ * the caller sets days. The strings live in the struct. */
+struct certgen_req_copy {
+	struct certgen_req req;
+	char cn[CERTGEN_NAME_MAX], ou[CERTGEN_NAME_MAX];
+	char dns[CERTGEN_MAX_SANS][254], email[CERTGEN_MAX_SANS][255], ip[CERTGEN_MAX_SANS][46];
+};
+int certgen_req_from_cert(const struct certgen_cert *cert, enum certgen_kind kind,
+			  struct certgen_req_copy *out, char *err, size_t errlen);
+
+/* The subject Name of cert, as the DER bytes inside cert->der. */
+int certgen_cert_subject(const struct certgen_cert *cert, const uint8_t **name, size_t *len);
+
+/* A CRL signed by issuer's key (certgen_crl.c). */
+struct crl_build_entry;
+struct certgen_crl {
+	uint64_t number;
+	int64_t this_update, next_update;
+	const struct crl_build_entry *entries;
+	size_t n_entries;
+	bool der_only; /* DER instead of PEM (for tests) */
+};
+/* PEM "X509 CRL" (or DER) into a fresh heap buffer. 0 or -1 with err. */
+int certgen_crl_make(const struct certgen_cert *issuer, struct certgen_key *key,
+		     const struct certgen_crl *crl, uint8_t **pem, size_t *pem_len, char *err,
+		     size_t errlen);
 
 #endif

@@ -12,6 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/settings.h>
+#include <wolfssl/wolfcrypt/asn_public.h>
+
 #include "certgen.h"
 #include "certgen_int.h"
 
@@ -135,4 +139,18 @@ fail:
 		close(fd);
 	unlink(tmp);
 	return -1;
+}
+
+uint8_t *certgen_pem_read(const char *path, size_t *len, char *err, size_t errlen)
+{
+	uint8_t *data = certgen_file_read(path, len, err, errlen);
+
+	if (data != NULL)
+		data[*len] = 0; /* certgen_file_read leaves room for it */
+	return data;
+}
+
+uint8_t *certgen_cert_pem(const struct certgen_cert *cert, size_t *len)
+{
+	return certgen_der_to_pem(cert->der, cert->der_len, CERT_TYPE, len);
 }

@@ -33,6 +33,15 @@ const char *certgen_wc_err(int rc); /* wolfCrypt's words for an error code */
 int certgen_key_wc_type(const struct certgen_key *k);
 void *certgen_key_obj(struct certgen_key *k);
 
+/* certgen_key_load with an optional passphrase (encrypted PEM keys). */
+struct certgen_key *certgen_key_load_with(const char *path, const char *pass, char *err,
+					  size_t errlen);
+
+/* The PKCS#8 DER inside a PEM "ENCRYPTED PRIVATE KEY", decrypted with
+ * pass into der; its length, or a negative wolfCrypt error. */
+int certgen_pem_decrypt(const uint8_t *pem, size_t pem_len, const char *pass, uint8_t *der,
+			size_t cap);
+
 /* DER -> PEM in a fresh buffer; NULL on failure. */
 uint8_t *certgen_der_to_pem(const uint8_t *der, size_t der_len, int type, size_t *pem_len);
 

@@ -103,6 +103,12 @@ struct certgen_key *certgen_key_generate(enum certgen_key_type type, char *err, 
 
 struct certgen_key *certgen_key_load(const char *path, char *err, size_t errlen)
 {
+	return certgen_key_load_with(path, NULL, err, errlen);
+}
+
+struct certgen_key *certgen_key_load_with(const char *path, const char *pass, char *err,
+					  size_t errlen)
+{
 	struct certgen_key *k;
 	uint8_t der[KEY_DER_MAX];
 	uint8_t *pem;
@@ -113,15 +119,19 @@ struct certgen_key *certgen_key_load(const char *path, char *err, size_t errlen)
 	pem = certgen_file_read(path, &pem_len, err, errlen);
 	if (pem == NULL)
 		return NULL;
-	der_len = wc_KeyPemToDer(pem, (int)pem_len, der, sizeof(der), NULL);
+	if (pass != NULL)
+		der_len = certgen_pem_decrypt(pem, pem_len, pass, der, sizeof(der));
+	else
+		der_len = wc_KeyPemToDer(pem, (int)pem_len, der, sizeof(der), NULL);
 	explicit_bzero(pem, pem_len);
 	free(pem);
 	if (der_len <= 0) {
 		certgen_seterr(
 		    err, errlen,
 		    "%s: not a PEM private key (expected \"-----BEGIN EC PRIVATE KEY-----\" "
-		    "or an RSA/PKCS#8 key; encrypted keys are not supported): %s",
-		    path, certgen_wc_err(der_len));
+		    "or an RSA/PKCS#8 key%s): %s",
+		    path, pass != NULL ? ", or the passphrase is wrong" : "",
+		    certgen_wc_err(der_len));
 		return NULL;
 	}
 	k = calloc(1, sizeof(*k));

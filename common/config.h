@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include "addr.h"
@@ -35,6 +36,19 @@ struct config_net {
 	unsigned n_search;
 };
 
+#define CFG_MAX_CRL 8
+#define CFG_MAX_DENY 64
+#define CFG_SERIAL_MAX 32
+
+/* What a CRL past its nextUpdate does to new sessions. */
+enum config_crl_expired { CONFIG_CRL_EXPIRED_WARN, CONFIG_CRL_EXPIRED_REFUSE };
+
+/* A certificate serial, big endian, leading zero bytes removed. */
+struct config_serial {
+	uint8_t b[CFG_SERIAL_MAX];
+	uint8_t len;
+};
+
 struct config_server {
 	char path[PATH_MAX];           /* the file it came from */
 	struct sockaddr_storage listen;
@@ -50,6 +64,15 @@ struct config_server {
 	int log_level;                 /* 0 info, 1 debug */
 	unsigned cert_warn_days;       /* warn clients this many days before notAfter; 0 = never, default 14 */
 	struct config_net net;
+	/* Revocation: the only keys a SIGHUP changes on a running gateway. */
+	char crl[CFG_MAX_CRL][PATH_MAX]; /* PEM or DER CRLs, resolved paths */
+	unsigned n_crl;
+	enum config_crl_expired crl_expired; /* default warn */
+	struct config_serial deny_serials[CFG_MAX_DENY];
+	unsigned n_deny_serials;
+	char deny_identities[CFG_MAX_DENY][IDENTITY_MAX + 1]; /* byte for byte */
+	unsigned n_deny_identities;
+	unsigned max_session_lifetime; /* s; 0 = unlimited (default) */
 };
 
 enum config_dns_mode { CONFIG_DNS_AUTO, CONFIG_DNS_NONE, CONFIG_DNS_RESOLVECTL, CONFIG_DNS_RESOLVCONF };
@@ -67,6 +90,10 @@ struct config_client {
 	unsigned reconnect_max;        /* s, default 60 */
 	unsigned connect_timeout;      /* s, default 10 */
 	int log_level;
+	/* A profile (config_profile.h) embeds PEM texts in [ca], [cert] and
+	 * [key] instead of paths: heap, NUL-terminated, NULL when the path
+	 * field is used. Freed (the key wiped) by config_client_free. */
+	char *ca_pem, *cert_pem, *key_pem;
 };
 
 /* 0 on success; -1 with err = "server.ini:12 [gateway] mtu: '90000' is out
@@ -74,6 +101,8 @@ struct config_client {
  * exist and that key is not readable by group or others. */
 int config_server_load(const char *path, struct config_server *out, char err[static CONFIG_ERR_MAX]);
 int config_client_load(const char *path, struct config_client *out, char err[static CONFIG_ERR_MAX]);
+/* Frees and wipes what config_client_load put on the heap; NULL is fine. */
+void config_client_free(struct config_client *c);
 
 /* 0 if path is a private key file only its owner can read; -1 with err
  * saying how to fix it (chmod 600). Exposed for tests and mtlsvpnctl. */

@@ -2,7 +2,11 @@
  * config_client.c - client.ini: the [client] keys, their defaults, and the
  * checks that span keys (server_name defaults to the gateway host,
  * reconnect_max is not below reconnect_min). The gateway may be a name: it
- * is resolved when connecting, never here.
+ * is resolved when connecting, never here. A profile carries the CA, the
+ * certificate and the key as PEM lines in [ca], [cert] and [key] (keys
+ * pem1, pem2, ... in order; see config_profile.h) instead of paths; each
+ * comes from a path or from its section, never both. A file that embeds a
+ * key passes the same mode check as a key file.
  */
 #include <ctype.h>
 #include <netinet/in.h>
@@ -12,6 +16,7 @@
 #include <string.h>
 
 #include "config_key.h"
+#include "config_profile.h"
 
 #define CLI(field) offsetof(struct config_client, field)
 #define DEFAULT_PORT 8443
@@ -142,13 +147,13 @@ static const struct config_key client_keys[K_COUNT] = {
 		.size = sizeof(((struct config_client *)0)->server_name),
 		.example = "vpn.example.com"},
 	[K_CA] = {.section = "client", .name = "ca", .parse = config_key_file, .offset = CLI(ca),
-		.size = PATH_MAX, .required = true, .example = "ca.crt",
+		.size = PATH_MAX, .example = "ca.crt",
 		.what = "the CA bundle the gateway certificate must chain to"},
 	[K_CERT] = {.section = "client", .name = "cert", .parse = config_key_file,
-		.offset = CLI(cert), .size = PATH_MAX, .required = true, .example = "alice.crt",
+		.offset = CLI(cert), .size = PATH_MAX, .example = "alice.crt",
 		.what = "this client's certificate with its chain"},
 	[K_KEY] = {.section = "client", .name = "key", .parse = config_key_private_file,
-		.offset = CLI(key), .size = PATH_MAX, .required = true, .example = "alice.key",
+		.offset = CLI(key), .size = PATH_MAX, .example = "alice.key",
 		.what = "this client certificate's private key"},
 	[K_TUN] = {.section = "client", .name = "tun", .parse = config_key_tun, .offset = CLI(tun),
 		.size = IFNAMSIZ, .example = "mtlsvpn0"},
@@ -171,6 +176,187 @@ static const struct config_key client_keys[K_COUNT] = {
 /* clang-format on */
 
 static const char *const client_sections[] = {"client", NULL};
+
+/* ---- embedded PEM (profiles) ---- */
+
+#define PEM_EMBED_MAX (64 * 1024)
+
+static const struct {
+	const char *section;
+	unsigned key; /* K_CA, ... */
+	const char *what;
+	const char *begin; /* what the first line must start with */
+} embeds[] = {
+    {"ca", K_CA, "the CA certificate(s)", "-----BEGIN CERTIFICATE-----"},
+    {"cert", K_CERT, "this client's certificate and its chain", "-----BEGIN CERTIFICATE-----"},
+    {"key", K_KEY, "the private key", "-----BEGIN "},
+};
+#define N_EMBEDS (sizeof(embeds) / sizeof(embeds[0]))
+
+static char **embed_field(struct config_client *c, unsigned k)
+{
+	return k == K_CA ? &c->ca_pem : k == K_CERT ? &c->cert_pem : &c->key_pem;
+}
+
+static int embed_index(const char *section)
+{
+	for (size_t i = 0; i < N_EMBEDS; i++)
+		if (strcmp(section, embeds[i].section) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Joins the pem1..pemN lines of one section; *line is the section's. */
+static int load_embed(const struct config_file *f, size_t e, struct config_client *c,
+		      unsigned *line, char *err)
+{
+	const struct config_item *sec = NULL;
+	char name[CONFIG_NAME_MAX], q[CONFIG_QUOTE_MAX];
+	size_t len = 0, cap = 0;
+	unsigned n = 0;
+	char *pem = NULL;
+
+	for (unsigned i = 0; i < f->n_items; i++) {
+		const struct config_item *it = &f->items[i];
+		size_t vl;
+
+		if (strcmp(it->section, embeds[e].section) != 0)
+			continue;
+		if (it->kind == CONFIG_ITEM_SECTION) {
+			sec = it;
+			continue;
+		}
+		snprintf(name, sizeof(name), "pem%u", n + 1);
+		if (strcmp(it->key, name) != 0) {
+			free(pem);
+			return config_file_errf(
+			    f, it->line, it->section, it->key, err,
+			    "expected %s here: [%s] holds %s as lines pem1, pem2, "
+			    "... in order, one PEM line each",
+			    name, embeds[e].section, embeds[e].what);
+		}
+		vl = strlen(it->value);
+		if (vl == 0 || vl > CONFIG_PROFILE_PEM_LINE_MAX ||
+		    (n == 0 && strncmp(it->value, embeds[e].begin, strlen(embeds[e].begin)) != 0)) {
+			free(pem);
+			return config_file_errf(
+			    f, it->line, it->section, it->key, err,
+			    "%s is not a PEM line%s; re-create the profile with 'mtlsvpnctl ca "
+			    "profile'",
+			    config_file_quote(it->value, q),
+			    n == 0 ? " (the first must be a -----BEGIN line)" : "");
+		}
+		if (len + vl + 2 > PEM_EMBED_MAX) {
+			free(pem);
+			return config_file_errf(f, it->line, it->section, it->key, err,
+						"[%s] holds more than %d bytes; that is not %s",
+						embeds[e].section, PEM_EMBED_MAX, embeds[e].what);
+		}
+		if (len + vl + 2 > cap) {
+			char *np = malloc(PEM_EMBED_MAX);
+
+			if (np == NULL) {
+				free(pem);
+				return config_file_errf(f, it->line, it->section, it->key, err,
+							"out of memory");
+			}
+			memcpy(np, pem, len);
+			free(pem);
+			pem = np;
+			cap = PEM_EMBED_MAX;
+		}
+		memcpy(pem + len, it->value, vl);
+		len += vl;
+		pem[len++] = '\n';
+		pem[len] = '\0';
+		n++;
+	}
+	if (sec == NULL)
+		return 0;
+	*line = sec->line;
+	if (n == 0 || strstr(pem, "-----END ") == NULL) {
+		if (pem != NULL)
+			explicit_bzero(pem, len);
+		free(pem);
+		return config_file_errf(
+		    f, sec->line, embeds[e].section, NULL, err,
+		    "the section holds no complete PEM block (pem1 = -----BEGIN "
+		    "... to -----END ...); re-create the profile with "
+		    "'mtlsvpnctl ca profile'");
+	}
+	*embed_field(c, embeds[e].key) = pem;
+	return 0;
+}
+
+/* Splits f into the embedded sections (loaded here) and the rest (view,
+ * sharing f's items) for the key table. */
+static int load_embeds(const struct config_file *f, struct config_file *view,
+		       struct config_client *c, unsigned embed_lines[static N_EMBEDS], char *err)
+{
+	*view = *f;
+	view->items = calloc(f->n_items + 1, sizeof(*view->items));
+	if (view->items == NULL)
+		return config_file_errf(f, 0, NULL, NULL, err, "out of memory");
+	view->n_items = 0;
+	for (unsigned i = 0; i < f->n_items; i++) {
+		if (embed_index(f->items[i].section) < 0)
+			view->items[view->n_items++] = f->items[i];
+	}
+	for (size_t e = 0; e < N_EMBEDS; e++) {
+		embed_lines[e] = 0;
+		if (load_embed(f, e, c, &embed_lines[e], err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Each of ca, cert, key: from a path or embedded, exactly one of them. */
+static int check_sources(const struct config_file *f, struct config_client *c,
+			 const unsigned *lines, const unsigned *embed_lines, char *err)
+{
+	static const char *const examples[] = {"ca.crt", "alice.crt", "alice.key"};
+	const struct config_item *sec = config_file_find(f, "client", NULL);
+	char why[CONFIG_ERR_MAX];
+
+	for (size_t e = 0; e < N_EMBEDS; e++) {
+		unsigned k = embeds[e].key;
+
+		if (lines[k] != 0 && embed_lines[e] != 0)
+			return config_file_errf(f, lines[k], "client", embeds[e].section, err,
+						"%s is also embedded in [%s] (line %u); keep one",
+						embeds[e].what, embeds[e].section, embed_lines[e]);
+		if (lines[k] == 0 && embed_lines[e] == 0)
+			return config_file_errf(
+			    f, sec != NULL ? sec->line : 0, "client", embeds[e].section, err,
+			    "required key is missing; add a line such as '%s = %s' to [client] "
+			    "(or use a profile from 'mtlsvpnctl ca profile', which embeds it)",
+			    embeds[e].section, examples[e]);
+	}
+	/* Messages that name the file of the CA or certificate name the
+	 * section instead. */
+	if (c->ca_pem != NULL)
+		snprintf(c->ca, sizeof(c->ca), "[ca] of %.4000s", f->path);
+	if (c->cert_pem != NULL)
+		snprintf(c->cert, sizeof(c->cert), "[cert] of %.4000s", f->path);
+	if (c->key_pem != NULL)
+		snprintf(c->key, sizeof(c->key), "[key] of %.4000s", f->path);
+	if (c->key_pem != NULL && config_check_key_mode(f->path, why) < 0)
+		return config_file_errf(f, embed_lines[N_EMBEDS - 1], "key", NULL, err,
+					"this file embeds a private key: %s", why);
+	return 0;
+}
+
+void config_client_free(struct config_client *c)
+{
+	if (c == NULL)
+		return;
+	if (c->key_pem != NULL)
+		explicit_bzero(c->key_pem, strlen(c->key_pem));
+	free(c->ca_pem);
+	free(c->cert_pem);
+	free(c->key_pem);
+	c->ca_pem = c->cert_pem = c->key_pem = NULL;
+}
 
 static void set_defaults(struct config_client *c)
 {
@@ -212,13 +398,19 @@ static int check_across(const struct config_file *f, struct config_client *c, co
 
 int config_client_load(const char *path, struct config_client *out, char err[static CONFIG_ERR_MAX])
 {
-	unsigned lines[K_COUNT];
-	struct config_file f;
+	unsigned lines[K_COUNT], embed_lines[N_EMBEDS];
+	struct config_file f, view = {0};
 	int rc;
 
 	set_defaults(out);
 	if (config_file_load(&f, path, "client", err) < 0)
 		return -1;
+	if (load_embeds(&f, &view, out, embed_lines, err) < 0) {
+		free(view.items);
+		config_client_free(out);
+		config_file_free(&f);
+		return -1;
+	}
 	if (snprintf(out->path, sizeof(out->path), "%s", path) >= (int)sizeof(out->path))
 		rc = config_file_errf(&f, 0, NULL, NULL, err,
 				      "the path is too long; use a shorter one");
@@ -227,9 +419,15 @@ int config_client_load(const char *path, struct config_client *out, char err[sta
 				      "the file has no settings; a client needs [client] with "
 				      "gateway, ca, cert and key (see client.ini.example)");
 	else
-		rc = config_key_apply(&f, client_sections, client_keys, K_COUNT, out, lines, err);
+		rc =
+		    config_key_apply(&view, client_sections, client_keys, K_COUNT, out, lines, err);
+	if (rc == 0)
+		rc = check_sources(&f, out, lines, embed_lines, err);
 	if (rc == 0)
 		rc = check_across(&f, out, lines, err);
+	free(view.items);
+	if (rc < 0)
+		config_client_free(out);
 	config_file_free(&f);
 	return rc;
 }

@@ -13,6 +13,17 @@
 
 #define IDENTITY_MAX 255
 #define CERT_MAX_NAMES 16
+#define CERT_MAX_CHAIN 8
+#define CERT_SERIAL_MAX 32
+#define CERT_NAME_HASH_LEN 32
+
+/* One certificate as revocation sees it: who issued it (SHA-256 of the
+ * issuer Name's DER) and its serial (leading zero bytes removed). */
+struct cert_ref {
+	uint8_t serial[CERT_SERIAL_MAX];
+	uint8_t serial_len;
+	uint8_t issuer_hash[CERT_NAME_HASH_LEN];
+};
 
 struct cert_info {
 	char subject_cn[IDENTITY_MAX + 1];     /* "" if absent */
@@ -28,6 +39,8 @@ struct cert_info {
 	char fingerprint[17];     /* first 8 bytes of SHA-256 of the DER, hex */
 	int64_t not_before, not_after; /* unix time */
 	bool truncated;           /* a field did not fit: the cert is refused */
+	struct cert_ref chain[CERT_MAX_CHAIN]; /* [0] the leaf, then as the peer sent them */
+	unsigned n_chain;
 };
 
 enum identity_source {

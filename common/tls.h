@@ -25,6 +25,11 @@ struct tls_ctx_params {
 	const char *cert_file;    /* PEM: own certificate, then its chain */
 	const char *key_file;     /* PEM private key */
 	const char *server_name;  /* client only: must match a SAN DNS name (or IP) */
+	/* PEM texts in memory instead of files (a client profile): each, when
+	 * non-NULL, replaces its *_file; embedded_in names where they came
+	 * from in messages. tls_ctx_new copies nothing: the caller wipes. */
+	const char *ca_pem, *cert_pem, *key_pem; /* NUL-terminated */
+	const char *embedded_in;
 };
 
 enum tls_result {

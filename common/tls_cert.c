@@ -2,7 +2,8 @@
  * tls_cert.c - the certificate half of the TLS wrapper: the checks wolfSSL
  * does not make the way the protocol wants them (EKU must be present, the
  * gateway is named by a subjectAltName only) and the extraction of a
- * struct cert_info from the peer's leaf. Nothing here logs or keeps state;
+ * struct cert_info from the peer's leaf (and the (issuer, serial) of every
+ * certificate in its chain, for revocation). Nothing here logs or keeps state;
  * every wolfSSL object allocated here is freed before returning.
  */
 #include "tls_internal.h"
@@ -16,6 +17,8 @@
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
 #include <wolfssl/wolfcrypt/hash.h>
+
+#include "crl_verify.h"
 
 /* GeneralName CHOICE tags (RFC 5280 4.2.1.6), as wolfSSL reports them. */
 enum {
@@ -354,4 +357,26 @@ out:
 	wolfSSL_X509_free(x);
 	explicit_bzero(md, sizeof(md));
 	return ok;
+}
+
+void tls_cert_chain_refs(WOLFSSL_X509_CHAIN *chain, struct cert_info *out)
+{
+	int n = wolfSSL_get_chain_count(chain);
+
+	out->n_chain = 0;
+	if (n < 1 || n > CERT_MAX_CHAIN) {
+		out->truncated = true;
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const unsigned char *der = wolfSSL_get_chain_cert(chain, i);
+		int len = wolfSSL_get_chain_length(chain, i);
+
+		if (der == NULL || len <= 0 ||
+		    !crl_verify_cert_ref(der, (size_t)len, &out->chain[out->n_chain])) {
+			out->truncated = true;
+			return;
+		}
+		out->n_chain++;
+	}
 }

@@ -16,6 +16,7 @@
 #include "tls.h"
 
 struct WOLFSSL_X509;
+struct WOLFSSL_X509_CHAIN;
 
 /* True if the certificate carries the extended key usage clientAuth
  * (want_client) or serverAuth. A certificate without the extension does not
@@ -30,6 +31,11 @@ bool tls_cert_names_host(struct WOLFSSL_X509 *x, const char *host);
 /* Fill *out from a DER certificate. False if it does not parse; a field
  * that does not fit (or is ambiguous, or holds a NUL) sets out->truncated. */
 bool tls_cert_info(const uint8_t *der, size_t len, struct cert_info *out);
+
+/* The (issuer, serial) reference of every certificate the peer sent, leaf
+ * first, into out->chain; one that does not decode, or more than
+ * CERT_MAX_CHAIN, marks out->truncated (revocation must see them all). */
+void tls_cert_chain_refs(struct WOLFSSL_X509_CHAIN *chain, struct cert_info *out);
 
 /* A wolfSSL or wolfCrypt error code (negative). */
 enum tls_failure tls_failure_of_error(int err);

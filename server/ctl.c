@@ -20,10 +20,10 @@ struct ctl_group {
 	const struct ctl_cmd *cmds;
 };
 
-/* Later groups slot in here: revoke/crl/list/expiring/renew join "ca";
- * "profile", "policy" (test), "reload" and "capture" get their own files. */
+/* Later groups slot in here: "policy" (test), "reload" and "capture" get
+ * their own files. */
 static const struct ctl_group groups[] = {
-    {"ca", "certificate authority: create it, issue server and client certificates", ctl_ca_cmds},
+    {"ca", "certificate authority: issue, revoke, CRL, renew, client profiles", ctl_ca_cmds},
 };
 
 #define N_GROUPS (sizeof(groups) / sizeof(groups[0]))

@@ -1,6 +1,7 @@
 /*
  * establish.c - the step from HANDSHAKE to ESTABLISHED once TLS is up: map
- * the client certificate to an identity, replace an older session of the
+ * the client certificate to an identity, refuse it if revoked or denied
+ * (server/revoke.c), replace an older session of the
  * same identity, lease addresses from the identity's group, enter the
  * routing table and send CONFIG. Any refusal after the handshake goes out as
  * a BYE so the client can tell the person why.
@@ -91,6 +92,7 @@ void establish_session(struct session *s)
 	struct session *old;
 	const char *why = NULL;
 	char identity[IDENTITY_MAX + 1];
+	char reason[160];
 
 	/* The buffers first: a refusal below is sent as a BYE frame. */
 	if (buf_init(&s->tx, SESSION_TX_CAP) < 0 ||
@@ -115,6 +117,22 @@ void establish_session(struct session *s)
 		return;
 	}
 	memcpy(s->identity, identity, sizeof(s->identity));
+
+	/* Revocation before anything else changes: a revoked certificate must
+	 * not even replace the live session of its identity. */
+	memcpy(s->chain, ci.chain, ci.n_chain * sizeof(ci.chain[0]));
+	s->n_chain = ci.n_chain;
+	revoke_complete_chain(&gw->revoke, s->chain, &s->n_chain,
+			      sizeof(s->chain) / sizeof(s->chain[0]));
+	if (revoke_check(gw, s->chain, s->n_chain, identity, reason, sizeof(reason))) {
+		session_log(s, SESSION_LOG_WARN, "certificate revoked: %s", reason);
+		session_close(s, BYE_REVOKED, "%s", reason);
+		return;
+	}
+	if (revoke_refuses_new(gw, reason, sizeof(reason))) {
+		session_close(s, BYE_NOT_AUTHORIZED, "%s", reason);
+		return;
+	}
 
 	/* One session per identity: the newer wins and takes the address. */
 	old = sestab_find_id(&w->by_id, identity);

@@ -60,6 +60,14 @@ int gateway_init(struct gateway *gw, const struct config_server *cfg)
 		pool_deinit(&g->pool);
 		return -1;
 	}
+	/* The CA bundle and every configured CRL, checked here so
+	 * --check-config catches a bad CRL too. */
+	if (revoke_init(gw) < 0) {
+		tls_ctx_free(gw->tls);
+		gw->tls = NULL;
+		pool_deinit(&g->pool);
+		return -1;
+	}
 	return 0;
 }
 
@@ -197,6 +205,9 @@ int gateway_start(struct gateway *gw)
 		log_warn("cannot set up signal handling");
 		return -1;
 	}
+	/* SIGHUP and the CRL files' watches. */
+	if (revoke_start(w) < 0)
+		return -1;
 	/* Pending decrypted input first (it may close sessions), then reap. */
 	if (ev_hook_add(w->loop, router_drain_pending, w) < 0 ||
 	    ev_hook_add(w->loop, session_reap_all, w) < 0) {
@@ -294,6 +305,7 @@ void gateway_deinit(struct gateway *gw)
 		}
 		listener_close(w);
 		ev_timer_stop(w->loop, &gw->grace_timer);
+		revoke_stop(w);
 	}
 	tun_down(gw);
 	if (w->loop != NULL) {
@@ -305,5 +317,6 @@ void gateway_deinit(struct gateway *gw)
 	if (gw->tls != NULL)
 		tls_ctx_free(gw->tls);
 	gw->tls = NULL;
+	revoke_deinit(gw);
 	pool_deinit(&gw->group.pool);
 }

@@ -18,6 +18,8 @@
 #include "buf.h"
 #include "chan.h"
 #include "config.h"
+#include "crl_parse.h"
+#include "crl_verify.h"
 #include "ev.h"
 #include "identity.h"
 #include "pool.h"
@@ -90,6 +92,11 @@ struct session {
 	char remote[ADDR_STRLEN];
 
 	char identity[IDENTITY_MAX + 1]; /* "" until established */
+	/* Every certificate from the leaf up to the trust anchor, as
+	 * revocation matches them: the peer's chain, completed from the CA
+	 * bundle. */
+	struct cert_ref chain[2 * CERT_MAX_CHAIN];
+	unsigned n_chain;
 	char serial[41];
 	char fingerprint[17];
 	int64_t cert_not_after;
@@ -105,6 +112,7 @@ struct session {
 	struct ev_timer dead_peer_timer;
 	struct ev_timer linger_timer;
 	struct ev_timer expiry_timer;    /* the certificate's notAfter */
+	struct ev_timer lifetime_timer;  /* max_session_lifetime */
 	uint64_t up_ms, last_rx_ms, last_tx_ms;
 
 	struct session_stats st;
@@ -154,8 +162,34 @@ struct worker {
 	struct worker_stats st;
 };
 
+/* One configured CRL file and the CRL in force from it. */
+struct revoke_crl {
+	char path[PATH_MAX];
+	struct crl crl;                  /* entries sorted by serial; der NULL if none */
+	uint8_t issuer_hash[CERT_NAME_HASH_LEN];
+	int wd;                          /* inotify watch of its directory, -1 if none */
+	bool pending;                    /* changed on disk: reload when settled */
+	bool expired_logged;             /* the nextUpdate warning has been given */
+};
+
+/* The gateway's revocation state: the CA bundle's certificates (to verify
+ * CRLs and complete chains), the CRLs in force, the watches that reload
+ * them. The deny lists live in gateway.cfg and change with it on SIGHUP. */
+struct revoke {
+	struct crl_issuer *issuers;
+	size_t n_issuers;
+	struct revoke_crl files[CFG_MAX_CRL];
+	unsigned n_files;
+	int ino_fd;                      /* -1 when no CRL is configured */
+	struct ev_io ino_io;
+	struct ev_timer settle_timer;    /* a burst of file events is over */
+	struct ev_timer next_update_timer; /* the earliest nextUpdate passes */
+	struct worker *w;
+};
+
 struct gateway {
 	struct config_server cfg;
+	struct revoke revoke;
 	struct tls_ctx *tls;
 	struct group group;              /* the [pool] section */
 	char tun_name[IFNAMSIZ];
@@ -199,6 +233,27 @@ const char *session_quote(const char *in, char *out, size_t cap);
 #define SESSION_LOG_INFO 0
 #define SESSION_LOG_DEBUG 1
 #define SESSION_LOG_WARN 2
+
+/* revoke.c: CRLs and deny lists, the state and the checks */
+int revoke_init(struct gateway *gw);
+void revoke_deinit(struct gateway *gw);
+int revoke_load_file(struct revoke *rv, const char *path, const struct revoke_crl *prev,
+		     struct revoke_crl *out, char *why, size_t cap);
+void revoke_crl_clear(struct revoke_crl *f);
+bool revoke_reload_file(struct gateway *gw, struct revoke_crl *f);
+void revoke_complete_chain(const struct revoke *rv, struct cert_ref *chain, unsigned *n,
+			   unsigned cap);
+bool revoke_check(const struct gateway *gw, const struct cert_ref *chain, unsigned n,
+		  const char *identity, char *why, size_t cap);
+bool revoke_refuses_new(const struct gateway *gw, char *why, size_t cap);
+void revoke_sweep(struct worker *w);
+
+/* revoke_reload.c: SIGHUP, inotify and nextUpdate, in the worker's loop */
+int revoke_start(struct worker *w);
+void revoke_stop(struct worker *w);
+void revoke_reload_config(struct gateway *gw);
+void revoke_on_settled(struct ev_loop *loop, struct ev_timer *t);
+void revoke_on_next_update(struct ev_loop *loop, struct ev_timer *t);
 
 /* establish.c: HANDSHAKE -> ESTABLISHED */
 void establish_session(struct session *s);

@@ -43,6 +43,7 @@ static void session_on_keepalive_due(struct ev_loop *loop, struct ev_timer *t);
 static void session_on_dead_peer_check(struct ev_loop *loop, struct ev_timer *t);
 static void session_on_linger_expired(struct ev_loop *loop, struct ev_timer *t);
 static void session_on_cert_expired(struct ev_loop *loop, struct ev_timer *t);
+static void session_on_lifetime_over(struct ev_loop *loop, struct ev_timer *t);
 static void queue_reap(struct session *s);
 
 /* ---- logging ---- */
@@ -165,6 +166,7 @@ struct session *session_new(struct worker *w, int fd, const struct sockaddr_stor
 	ev_timer_init(&s->dead_peer_timer, session_on_dead_peer_check, s);
 	ev_timer_init(&s->linger_timer, session_on_linger_expired, s);
 	ev_timer_init(&s->expiry_timer, session_on_cert_expired, s);
+	ev_timer_init(&s->lifetime_timer, session_on_lifetime_over, s);
 	ev_timer_arm(w->loop, &s->handshake_timer, (uint64_t)w->gw->cfg.handshake_timeout * 1000);
 	s->up_ms = ev_now_ms(w->loop);
 	LIST_INSERT_HEAD(&w->sessions, s, entry);
@@ -343,8 +345,12 @@ void session_on_established(struct session *s)
 	 * and receiving only store a time stamp on the data path. */
 	ev_timer_arm(loop, &s->keepalive_timer, (uint64_t)cfg->keepalive * 1000);
 	ev_timer_arm(loop, &s->dead_peer_timer, (uint64_t)cfg->dead_peer_timeout * 1000);
+	/* notAfter is the last valid second (RFC 5280 4.1.2.5): the session
+	 * ends as the next one begins. */
 	if (s->cert_not_after > 0)
-		ev_timer_arm(loop, &s->expiry_timer, left > 0 ? (uint64_t)left * 1000 : 0);
+		ev_timer_arm(loop, &s->expiry_timer, left >= 0 ? (uint64_t)left * 1000 + 1000 : 0);
+	if (cfg->max_session_lifetime > 0)
+		ev_timer_arm(loop, &s->lifetime_timer, (uint64_t)cfg->max_session_lifetime * 1000);
 }
 
 static void session_on_handshake_timeout(struct ev_loop *loop, struct ev_timer *t)
@@ -388,9 +394,28 @@ static void session_on_dead_peer_check(struct ev_loop *loop, struct ev_timer *t)
 static void session_on_cert_expired(struct ev_loop *loop, struct ev_timer *t)
 {
 	struct session *s = t->data;
+	int64_t left = s->cert_not_after - (int64_t)time(NULL);
+	time_t na = (time_t)s->cert_not_after;
+	char when[32] = "?";
+	struct tm tm;
+
+	/* Timers run on the monotonic clock; if the wall clock lags, wait. */
+	if (left >= 0) {
+		ev_timer_arm(loop, t, (uint64_t)left * 1000 + 1000);
+		return;
+	}
+	if (gmtime_r(&na, &tm) != NULL)
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	session_close(s, BYE_EXPIRED, "notAfter %s", when);
+}
+
+static void session_on_lifetime_over(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct session *s = t->data;
 
 	(void)loop;
-	session_close(s, BYE_EXPIRED, "certificate expired");
+	session_close(s, BYE_LIFETIME, "up for max_session_lifetime (%us): authenticate again",
+		      s->w->gw->cfg.max_session_lifetime);
 }
 
 static void queue_reap(struct session *s)
@@ -467,6 +492,7 @@ static void detach(struct session *s)
 	ev_timer_stop(w->loop, &s->keepalive_timer);
 	ev_timer_stop(w->loop, &s->dead_peer_timer);
 	ev_timer_stop(w->loop, &s->expiry_timer);
+	ev_timer_stop(w->loop, &s->lifetime_timer);
 }
 
 static void log_close(const struct session *s, bool was_up)
@@ -558,6 +584,7 @@ void session_free(struct session *s)
 	ev_timer_stop(loop, &s->dead_peer_timer);
 	ev_timer_stop(loop, &s->linger_timer);
 	ev_timer_stop(loop, &s->expiry_timer);
+	ev_timer_stop(loop, &s->lifetime_timer);
 	if (s->tls != NULL)
 		tls_conn_free(s->tls);
 	if (s->fd >= 0)

@@ -102,6 +102,7 @@ static int group_setup(void **state)
 	put("open.key", "key\n", 0644);
 	put("group.key", "key\n", 0640);
 	put("my#cert.crt", "cert\n", 0644);
+	put("crl.pem", "crl\n", 0644);
 	{
 		char p[PATH_MAX + 64];
 
@@ -404,6 +405,42 @@ static void test_config_server_load_every_key(void **state)
 	assert_string_equal(s.net.search[1], "lab.Corp.Example");
 }
 
+/* The revocation keys: files resolved, serials as bytes whatever the
+ * spelling, identities kept byte for byte. */
+static void test_config_server_load_revocation_keys(void **state)
+{
+	static struct config_server s;
+
+	(void)state;
+	load_ok_server(GW POOL, &s);
+	assert_int_equal(s.n_crl, 0);
+	assert_int_equal(s.crl_expired, CONFIG_CRL_EXPIRED_WARN);
+	assert_int_equal(s.max_session_lifetime, 0);
+	load_ok_server("[gateway]\nca = ca.crt\ncert = server.crt\nkey = server.key\n"
+		       "crl = server.crt, pki/ca.crt\ncrl_expired = refuse\n"
+		       "deny_serials = 0x00A1b2, 0a:1B:2c:3d, 7, 00\n"
+		       "deny_identities = Alice@Corp.Example, bob smith\n"
+		       "max_session_lifetime = 28800\n" POOL,
+		       &s);
+	assert_int_equal(s.n_crl, 2);
+	assert_path(s.crl[0], "server.crt");
+	assert_path(s.crl[1], "pki/ca.crt");
+	assert_int_equal(s.crl_expired, CONFIG_CRL_EXPIRED_REFUSE);
+	assert_int_equal(s.n_deny_serials, 4);
+	assert_int_equal(s.deny_serials[0].len, 2);
+	assert_memory_equal(s.deny_serials[0].b, "\xa1\xb2", 2);
+	assert_int_equal(s.deny_serials[1].len, 4);
+	assert_memory_equal(s.deny_serials[1].b, "\x0a\x1b\x2c\x3d", 4);
+	assert_int_equal(s.deny_serials[2].len, 1);
+	assert_int_equal(s.deny_serials[2].b[0], 7);
+	assert_int_equal(s.deny_serials[3].len, 1);
+	assert_int_equal(s.deny_serials[3].b[0], 0);
+	assert_int_equal(s.n_deny_identities, 2);
+	assert_string_equal(s.deny_identities[0], "Alice@Corp.Example");
+	assert_string_equal(s.deny_identities[1], "bob smith");
+	assert_int_equal(s.max_session_lifetime, 28800);
+}
+
 static void test_config_server_load_bounds_and_relations(void **state)
 {
 	static struct config_server s;
@@ -699,6 +736,7 @@ int main(void)
 	    cmocka_unit_test(test_config_server_load_prints_nothing),
 	    cmocka_unit_test(test_config_server_load_defaults),
 	    cmocka_unit_test(test_config_server_load_every_key),
+	    cmocka_unit_test(test_config_server_load_revocation_keys),
 	    cmocka_unit_test(test_config_server_load_bounds_and_relations),
 	    cmocka_unit_test(test_config_server_load_absolute_paths),
 	    cmocka_unit_test(test_config_server_load_relative_paths),

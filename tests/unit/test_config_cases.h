@@ -20,7 +20,8 @@ struct bad_case {
 	"alice.key\n"
 #define GW_KEYS                                                                                    \
 	"listen, ca, cert, key, tun, mtu, keepalive, dead_peer_timeout, handshake_timeout, "       \
-	"max_clients, identity, log_level and cert_warn_days"
+	"max_clients, identity, log_level, cert_warn_days, crl, crl_expired, deny_serials, "       \
+	"deny_identities and max_session_lifetime"
 #define CL_KEYS                                                                                    \
 	"gateway, server_name, ca, cert, key, tun, full_tunnel, dns, reconnect_min, "              \
 	"reconnect_max, connect_timeout and log_level"
@@ -41,6 +42,31 @@ static const struct bad_case server_bad[] = {
      "%F:7 [extra]: unknown section; the sections of this file are [gateway] and [pool]"},
     {"unknown key", GW "mtuu = 1400\n" POOL,
      "%F:5 [gateway] mtuu: unknown key; the keys of [gateway] are " GW_KEYS},
+    /* revocation */
+    {"crl missing file", GW "crl = server.crt, nope.pem\n" POOL,
+     "%F:5 [gateway] crl: %D/nope.pem does not exist; give the path of a CRL in PEM or DER (a "
+     "relative path starts from %D)"},
+    {"crl empty", GW "crl =\n" POOL,
+     "%F:5 [gateway] crl: the value is empty; give one or more CRL files, e.g. crl.pem"},
+    {"crl_expired unknown", GW "crl_expired = ignore\n" POOL,
+     "%F:5 [gateway] crl_expired: 'ignore' is not a choice; use warn or refuse"},
+    {"deny_serials not hex", GW "deny_serials = 1A2B, 12G4\n" POOL,
+     "%F:5 [gateway] deny_serials: '12G4' is not a certificate serial; write serials in hex as "
+     "openssl x509 -serial prints them, e.g. 1A2B3C or 1a:2b:3c (at most 32 bytes)"},
+    {"deny_serials too long",
+     GW "deny_serials = "
+	"0102030405060708091011121314151617181920212223242526272829303132FF\n" POOL,
+     "%F:5 [gateway] deny_serials: '0102030405060708091011121314151617181920212223242526272829"
+     "303132FF' is not a certificate serial; write serials in hex as openssl x509 -serial prints "
+     "them, e.g. 1A2B3C or 1a:2b:3c (at most 32 bytes)"},
+    {"deny_serials double colon", GW "deny_serials = 1a::2b\n" POOL,
+     "%F:5 [gateway] deny_serials: '1a::2b' is not a certificate serial; write serials in hex "
+     "as openssl x509 -serial prints them, e.g. 1A2B3C or 1a:2b:3c (at most 32 bytes)"},
+    {"deny_identities empty item", GW "deny_identities = alice, , bob\n" POOL,
+     "%F:5 [gateway] deny_identities: item 2 of the list is empty; separate items with single "
+     "commas"},
+    {"max_session_lifetime too long", GW "max_session_lifetime = 31536001\n" POOL,
+     "%F:5 [gateway] max_session_lifetime: " RANGE("31536001", 0, 31536000)},
     {"pool key in gateway", GW "dns = 10.20.0.53\n" POOL,
      "%F:5 [gateway] dns: unknown key; the keys of [gateway] are " GW_KEYS},
     {"gateway key in pool", GW POOL "mtu = 1400\n",
@@ -262,7 +288,22 @@ static const struct bad_case client_bad[] = {
      "vpn.example.com:8443' to [client]"},
     {"missing cert", "[client]\ngateway = vpn.example.com\nca = ca.crt\nkey = alice.key\n",
      "%F:1 [client] cert: required key is missing; add a line such as 'cert = alice.crt' to "
-     "[client]"},
+     "[client] (or use a profile from 'mtlsvpnctl ca profile', which embeds it)"},
+    {"cert as path and embedded",
+     "[client]\ngateway = vpn.example.com\nca = ca.crt\ncert = alice.crt\nkey = alice.key\n"
+     "[cert]\npem1 = -----BEGIN CERTIFICATE-----\npem2 = -----END CERTIFICATE-----\n",
+     "%F:4 [client] cert: this client's certificate and its chain is also embedded in [cert] "
+     "(line 6); keep one"},
+    {"embedded lines out of order",
+     "[client]\ngateway = vpn.example.com\nca = ca.crt\nkey = alice.key\n"
+     "[cert]\npem1 = -----BEGIN CERTIFICATE-----\npem3 = -----END CERTIFICATE-----\n",
+     "%F:7 [cert] pem3: expected pem2 here: [cert] holds this client's certificate and its "
+     "chain as lines pem1, pem2, ... in order, one PEM line each"},
+    {"embedded without END",
+     "[client]\ngateway = vpn.example.com\nca = ca.crt\nkey = alice.key\n"
+     "[cert]\npem1 = -----BEGIN CERTIFICATE-----\npem2 = MIIB\n",
+     "%F:5 [cert]: the section holds no complete PEM block (pem1 = -----BEGIN ... to -----END "
+     "...); re-create the profile with 'mtlsvpnctl ca profile'"},
     {"empty file", "",
      "%F: the file has no settings; a client needs [client] with gateway, ca, cert and key (see "
      "client.ini.example)"},
