@@ -8,7 +8,9 @@
 # It builds the project (packaging/setup.sh), makes a certificate authority,
 # a gateway certificate and an employee certificate, starts the gateway and
 # the client, uses the tunnel (ping and an HTTP download from the internal
-# host), shows the session as the gateway logs it, and cleans up.
+# host), revokes the employee's certificate while she is connected (her
+# tunnel closes at once, and she cannot get back in), shows the session as
+# the gateway logs it, and cleans up.
 # Exit status: 0 if every step worked, 1 at the first that did not.
 set -euo pipefail
 
@@ -100,11 +102,14 @@ listen = 192.0.2.1:8443
 ca = ca/ca.crt
 cert = gw.example.test.crt
 key = gw.example.test.key
+crl = ca/crl.pem
 [pool]
 ipv4 = 10.8.0.0/24
 routes = 10.20.0.0/24
 INI
-info "server.ini: listen on 192.0.2.1:8443, hand out 10.8.0.0/24, push a route to 10.20.0.0/24"
+"$ctl" ca crl --dir "$work/ca" | sed 's/^/    /' || die "ca crl"
+info "server.ini: listen on 192.0.2.1:8443, hand out 10.8.0.0/24, push a route to 10.20.0.0/24,"
+info "            enforce the CA's revocation list ca/crl.pem"
 ip netns exec "$G" "$build/mtlsvpn-server" -c "$work/server.ini" >"$work/gateway.log" 2>&1 &
 pids+=($!)
 wait_for 10 sh -c "ip netns exec $G ss -Hltn 'sport = :8443' | grep -q LISTEN" ||
@@ -145,13 +150,29 @@ ip netns exec "$L" curl -sS -o "$work/got.bin" -w '    %{size_download} bytes in
 [ "$(sha256sum <"$work/got.bin")" = "$(sha256sum <"$work/www/report.bin")" ] || die "the download is corrupt"
 info "checksum matches"
 
-step "Disconnecting alice; the gateway logs the whole session"
-kill -TERM "$cpid"
-wait "$cpid" || die "the client did not exit cleanly"
-wait_for 5 grep -q "session down" "$work/gateway.log" || die "no disconnect line in the gateway's log"
-grep "session" "$work/gateway.log" | sed 's/^/    gateway| /'
-tail -n 2 "$work/client.log" | sed 's/^/    client | /'
+step "Revoking alice's certificate while she is connected"
+info "mtlsvpnctl ca revoke rewrites the CRL; the gateway sees the file change and closes her tunnel at once"
+t0=$(date +%s%N)
+"$ctl" ca revoke alice@example.test --reason keyCompromise --dir "$work/ca" | sed 's/^/    /' ||
+	die "ca revoke"
+set +e
+for _ in $(seq 50); do kill -0 "$cpid" 2>/dev/null || break; sleep 0.1; done
+wait "$cpid"
+rc=$?
+set -e
+t1=$(date +%s%N)
+[ "$rc" -eq 1 ] || die "the client should have stopped with status 1 after the revocation (got $rc)"
+info "the tunnel closed $(((t1 - t0) / 1000000)) ms after the revoke command started"
+grep -h "session up\|session down\|revoked" "$work/gateway.log" | sed 's/^/    gateway| /'
+grep "certificate revoked" "$work/client.log" | tail -n 1 | sed 's/^/    client | /'
 if ip -n "$L" link show mtlsvpn0 >/dev/null 2>&1; then die "the client left its TUN behind"; fi
-info "the client removed its TUN interface and routes"
+info "the client removed its TUN interface and routes, and told alice why"
+info "alice tries again:"
+set +e
+timeout 15 ip netns exec "$L" "$build/mtlsvpn-client" -c "$work/client.ini" >"$work/client2.log" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 1 ] || die "a revoked certificate got in again (status $rc)"
+grep "certificate revoked" "$work/client2.log" | tail -n 1 | sed 's/^/    client | /'
 
 step "Done: everything worked. Removing the namespaces."
