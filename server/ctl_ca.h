@@ -2,9 +2,9 @@
  * ctl_ca.h - what the "mtlsvpnctl ca" files share: the options context,
  * the CA directory's lock and paths, and the signer (the CA certificate
  * and key that issue: the root, or the intermediate when there is one).
- * ctl_ca.c: options, init, issue-*; ctl_ca_crl.c: list, revoke, crl,
- * expiring; ctl_ca_renew.c: renew, profile; ctl_ca_csr.c: --csr;
- * ctl_ca_key.c: passphrase-protected CA keys.
+ * ctl_ca_opts.c: options and the command table; ctl_ca.c: the directory,
+ * the signer, init, issue-*; ctl_ca_crl.c: list, revoke, crl, expiring;
+ * ctl_ca_renew.c: renew, profile; ctl_ca_key.c: the CA key's passphrase.
  */
 #ifndef MTLSVPN_CTL_CA_H
 #define MTLSVPN_CTL_CA_H
