@@ -22,10 +22,9 @@
 
 #define CONFIG_ERR_MAX 512
 
-/* The network handed to clients: one pool now; per-group pools come as an
- * array of these. */
+/* The network handed to a group's clients: its pools and what is pushed. */
 struct config_net {
-	char name[64];                 /* "default" */
+	char name[64];                 /* the group's name; "default" for [pool] */
 	struct prefix pool4;           /* family 0 if none */
 	struct prefix pool6;           /* family 0 if none */
 	struct prefix routes[CFG_MAX_ROUTES];
@@ -36,12 +35,57 @@ struct config_net {
 	unsigned n_search;
 };
 
+/* Groups: [pool] (the implicit group "default", everything allowed) and
+ * [group NAME] sections. Lists are bounded so the struct holds them all:
+ * rule expressions and identities live in text[], referenced by offset. */
+#define CFG_MAX_GROUPS 32
+#define CFG_GROUP_NAME_MAX 32      /* with the NUL */
+#define CFG_MAX_RULES 1024         /* all groups, both directions */
+#define CFG_RULE_NUMBER_MAX 9999
+#define CFG_MAX_MEMBERS 2048
+#define CFG_MAX_STATICS 1024
+#define CFG_TEXT_MAX (192 * 1024)
+
+/* One rule: ruleN (packets the client sends) or inbound_ruleN (packets to
+ * it that no flow it opened explains). */
+struct config_rule {
+	uint16_t group;
+	uint16_t number;               /* N of ruleN */
+	bool inbound;
+	bool deny;                     /* allow otherwise */
+	unsigned line;
+	uint32_t expr;                 /* offset in text: the pcap-filter expression */
+};
+
+struct config_member {
+	uint16_t group;
+	uint32_t identity;             /* offset in text, byte for byte */
+};
+
+struct config_static {
+	uint16_t group;
+	uint32_t identity;             /* offset in text */
+	struct ipaddr addr;
+	unsigned line;
+};
+
+struct config_group {
+	struct config_net net;         /* name, pools, routes, dns, search */
+	unsigned line;                 /* of its section header */
+	bool allow_all;                /* [pool]: no rules, every packet allowed */
+	unsigned first_rule, n_rules;  /* outbound rules, in order, in rules[] */
+	unsigned first_inbound, n_inbound;
+};
+
 #define CFG_MAX_CRL 8
 #define CFG_MAX_DENY 64
 #define CFG_SERIAL_MAX 32
 
 /* What a CRL past its nextUpdate does to new sessions. */
 enum config_crl_expired { CONFIG_CRL_EXPIRED_WARN, CONFIG_CRL_EXPIRED_REFUSE };
+
+/* What an unanswered OCSP query does to a new session. */
+enum config_ocsp_fail { CONFIG_OCSP_FAIL_CLOSED, CONFIG_OCSP_FAIL_OPEN };
 
 /* A certificate serial, big endian, leading zero bytes removed. */
 struct config_serial {
@@ -73,6 +117,28 @@ struct config_server {
 	char deny_identities[CFG_MAX_DENY][IDENTITY_MAX + 1]; /* byte for byte */
 	unsigned n_deny_identities;
 	unsigned max_session_lifetime; /* s; 0 = unlimited (default) */
+	/* Groups and access rules (docs/admin-guide.md "Groups and access
+	 * rules"); config_group.c. groups[0] is [pool] if present. */
+	struct config_group groups[CFG_MAX_GROUPS];
+	unsigned n_groups;
+	char default_group_name[CFG_GROUP_NAME_MAX]; /* as written; "" = unset */
+	int default_group;             /* index in groups; -1 = refuse (deny) */
+	bool group_from_ou;            /* group_from = ou */
+	bool log_drops;                /* rate-limited log of denied packets */
+	struct config_rule rules[CFG_MAX_RULES]; /* by group, direction, number */
+	unsigned n_rules;
+	struct config_member members[CFG_MAX_MEMBERS];
+	unsigned n_members;
+	struct config_static statics[CFG_MAX_STATICS];
+	unsigned n_statics;
+	char text[CFG_TEXT_MAX];
+	size_t text_len;
+	/* OCSP for client certificates (docs/admin-guide.md section 9). */
+	bool ocsp;                     /* default off */
+	char ocsp_responder[256];      /* http:// URL; "" = the certificate's AIA */
+	unsigned ocsp_timeout_ms;      /* default 3000 */
+	enum config_ocsp_fail ocsp_fail; /* default closed */
+	unsigned ocsp_cache;           /* s to keep an answer, capped by nextUpdate; default 300 */
 };
 
 enum config_dns_mode { CONFIG_DNS_AUTO, CONFIG_DNS_NONE, CONFIG_DNS_RESOLVECTL, CONFIG_DNS_RESOLVCONF };
@@ -103,6 +169,22 @@ int config_server_load(const char *path, struct config_server *out, char err[sta
 int config_client_load(const char *path, struct config_client *out, char err[static CONFIG_ERR_MAX]);
 /* Frees and wipes what config_client_load put on the heap; NULL is fine. */
 void config_client_free(struct config_client *c);
+
+/* The group an identity belongs to: its INI membership first, then (with
+ * group_from = ou) the certificate's OU values, then default_group. False
+ * with *why if it belongs to none and default_group is deny, or its OUs
+ * name more than one group. *how (may be NULL) says which rule decided:
+ * "members", "ou" or "default_group". ci may be NULL (no certificate). */
+bool config_group_for(const struct config_server *s, const char *identity,
+		      const struct cert_info *ci, unsigned *group, const char **how,
+		      const char **why);
+/* The static address of identity in group for family, or NULL. */
+const struct ipaddr *config_static_for(const struct config_server *s, unsigned group,
+				       const char *identity, int family);
+static inline const char *config_text(const struct config_server *s, uint32_t off)
+{
+	return s->text + off;
+}
 
 /* 0 if path is a private key file only its owner can read; -1 with err
  * saying how to fix it (chmod 600). Exposed for tests and mtlsvpnctl. */

@@ -7,9 +7,12 @@
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "config_group.h"
 #include "config_key.h"
+#include "ocsp_http.h"
 
 #define SRV(field) offsetof(struct config_server, field)
 #define DEFAULT_PORT 8443
@@ -329,6 +332,66 @@ static bool parse_deny_identities(const struct config_file *f, const struct conf
 	return true;
 }
 
+/* ocsp_responder = http://HOST[:PORT][/PATH] */
+static bool parse_ocsp_responder(const struct config_file *f, const struct config_key *k,
+				 const char *value, void *field, char why[static CONFIG_ERR_MAX])
+{
+	struct ocsp_url u;
+	char q[CONFIG_QUOTE_MAX];
+	const char *w = NULL;
+
+	(void)f;
+	if (strlen(value) >= k->size || !ocsp_http_url_parse(value, &u, &w)) {
+		config_key_why(why, "%s: %s; use e.g. http://10.20.0.5:8888/ocsp",
+			       config_file_quote(value, q), w != NULL ? w : "too long");
+		return false;
+	}
+	snprintf(field, k->size, "%s", value);
+	return true;
+}
+
+/* ocsp_timeout = 3s | 500ms | 3 (seconds) */
+static bool parse_ocsp_timeout(const struct config_file *f, const struct config_key *k,
+			       const char *value, void *field, char why[static CONFIG_ERR_MAX])
+{
+	char q[CONFIG_QUOTE_MAX], *end;
+	unsigned long v = strtoul(value, &end, 10);
+
+	(void)f;
+	(void)k;
+	if (end != value && value[0] != '-' && (strcmp(end, "") == 0 || strcmp(end, "s") == 0))
+		v *= 1000;
+	else if (end == value || value[0] == '-' || strcmp(end, "ms") != 0)
+		v = 0;
+	if (v < 100 || v > 60000) {
+		config_key_why(why, "%s is not a time from 100ms to 60s; use e.g. 3s or 500ms",
+			       config_file_quote(value, q));
+		return false;
+	}
+	*(unsigned *)field = (unsigned)v;
+	return true;
+}
+
+static bool parse_ocsp_fail(const struct config_file *f, const struct config_key *k,
+			    const char *value, void *field, char why[static CONFIG_ERR_MAX])
+{
+	char q[CONFIG_QUOTE_MAX];
+
+	(void)f;
+	(void)k;
+	if (strcmp(value, "closed") == 0) {
+		*(enum config_ocsp_fail *)field = CONFIG_OCSP_FAIL_CLOSED;
+	} else if (strcmp(value, "open") == 0) {
+		*(enum config_ocsp_fail *)field = CONFIG_OCSP_FAIL_OPEN;
+	} else {
+		config_key_why(why, "%s is not a choice; use closed (refuse when the responder "
+				    "cannot answer) or open (admit, with a warning)",
+			       config_file_quote(value, q));
+		return false;
+	}
+	return true;
+}
+
 enum {
 	K_LISTEN,
 	K_CA,
@@ -348,11 +411,19 @@ enum {
 	K_DENY_SERIALS,
 	K_DENY_IDENTITIES,
 	K_MAX_LIFETIME,
+	K_OCSP,
+	K_OCSP_RESPONDER,
+	K_OCSP_TIMEOUT,
+	K_OCSP_FAIL,
+	K_OCSP_CACHE,
 	K_IPV4,
 	K_IPV6,
 	K_ROUTES,
 	K_DNS,
 	K_SEARCH,
+	K_DEFAULT_GROUP,
+	K_GROUP_FROM,
+	K_LOG_DROPS,
 	K_COUNT
 };
 
@@ -404,6 +475,18 @@ static const struct config_key server_keys[K_COUNT] = {
 	[K_MAX_LIFETIME] = {.section = "gateway", .name = "max_session_lifetime",
 		.parse = config_key_uint, .offset = SRV(max_session_lifetime), .min = 0,
 		.max = 31536000, .example = "86400"},
+	[K_OCSP] = {.section = "gateway", .name = "ocsp", .parse = config_key_bool,
+		.offset = SRV(ocsp), .example = "on"},
+	[K_OCSP_RESPONDER] = {.section = "gateway", .name = "ocsp_responder",
+		.parse = parse_ocsp_responder, .offset = SRV(ocsp_responder),
+		.size = sizeof(((struct config_server *)0)->ocsp_responder),
+		.example = "http://10.20.0.5:8888/ocsp"},
+	[K_OCSP_TIMEOUT] = {.section = "gateway", .name = "ocsp_timeout",
+		.parse = parse_ocsp_timeout, .offset = SRV(ocsp_timeout_ms), .example = "3s"},
+	[K_OCSP_FAIL] = {.section = "gateway", .name = "ocsp_fail", .parse = parse_ocsp_fail,
+		.offset = SRV(ocsp_fail), .example = "closed"},
+	[K_OCSP_CACHE] = {.section = "gateway", .name = "ocsp_cache", .parse = config_key_uint,
+		.offset = SRV(ocsp_cache), .min = 0, .max = 86400, .example = "300"},
 	[K_IPV4] = {.section = "pool", .name = "ipv4", .parse = parse_pool,
 		.offset = SRV(net.pool4), .min = 8, .max = 30, .example = "10.8.0.0/24"},
 	[K_IPV6] = {.section = "pool", .name = "ipv6", .parse = parse_pool,
@@ -414,10 +497,34 @@ static const struct config_key server_keys[K_COUNT] = {
 		.example = "10.20.0.53"},
 	[K_SEARCH] = {.section = "pool", .name = "search", .parse = parse_search,
 		.offset = SRV(net), .example = "corp.example"},
+	[K_DEFAULT_GROUP] = {.section = "gateway", .name = "default_group",
+		.parse = config_group_parse_default, .offset = SRV(default_group_name),
+		.example = "deny"},
+	[K_GROUP_FROM] = {.section = "gateway", .name = "group_from",
+		.parse = config_group_parse_from, .offset = SRV(group_from_ou), .example = "ou"},
+	[K_LOG_DROPS] = {.section = "gateway", .name = "log_drops", .parse = config_key_bool,
+		.offset = SRV(log_drops), .example = "yes"},
 };
 /* clang-format on */
 
-static const char *const server_sections[] = {"gateway", "pool", NULL};
+/* "group NAME" names the [group NAME] sections in messages; they are read
+ * by config_group.c, never matched here. */
+static const char *const server_sections[] = {"gateway", "pool", "group NAME", NULL};
+
+/* The keys a [group NAME] shares with [pool], relative to a config_group;
+ * config_group.c reads the rest of a group. */
+#define GRP(field) offsetof(struct config_group, field)
+/* clang-format off */
+static const struct config_key group_net_keys[] = {
+	{.section = "group", .name = "ipv4", .parse = parse_pool, .offset = GRP(net.pool4),
+		.min = 8, .max = 30, .example = "10.8.1.0/24"},
+	{.section = "group", .name = "ipv6", .parse = parse_pool, .offset = GRP(net.pool6),
+		.min = 16, .max = 126, .example = "fd00:8:1::/64"},
+	{.section = "group", .name = "routes", .parse = parse_routes, .offset = GRP(net)},
+	{.section = "group", .name = "dns", .parse = parse_dns, .offset = GRP(net)},
+	{.section = "group", .name = "search", .parse = parse_search, .offset = GRP(net)},
+};
+/* clang-format on */
 
 static void set_defaults(struct config_server *s)
 {
@@ -432,6 +539,8 @@ static void set_defaults(struct config_server *s)
 	s->identity = IDENTITY_CN;
 	s->log_level = 0;
 	s->cert_warn_days = 14;
+	s->ocsp_timeout_ms = 3000;
+	s->ocsp_cache = 300;
 	snprintf(s->net.name, sizeof(s->net.name), "default");
 }
 
@@ -440,8 +549,9 @@ static int check_across(const struct config_file *f, struct config_server *s, co
 {
 	const struct config_item *pool;
 
-	if (s->net.pool4.addr.family == 0 && s->net.pool6.addr.family == 0) {
-		pool = config_file_find(f, "pool", NULL);
+	pool = config_file_find(f, "pool", NULL);
+	if (s->net.pool4.addr.family == 0 && s->net.pool6.addr.family == 0 &&
+	    (pool != NULL || s->n_groups == 0)) {
 		if (pool != NULL)
 			return config_file_errf(f, pool->line, "pool", NULL, err,
 						"neither ipv4 nor ipv6 is set; add ipv4 = "
@@ -468,6 +578,24 @@ static int check_across(const struct config_file *f, struct config_server *s, co
 	return 0;
 }
 
+/* [gateway] and [pool] by the key table, then the groups. */
+static int apply(const struct config_file *f, struct config_server *out, unsigned *lines,
+		 char *err)
+{
+	struct config_file view;
+	int rc;
+
+	if (config_group_view(f, &view, err) < 0)
+		return -1;
+	rc = config_key_apply(&view, server_sections, server_keys, K_COUNT, out, lines, err);
+	free(view.items);
+	if (rc == 0)
+		rc = config_group_load(f, out, group_net_keys,
+				       sizeof(group_net_keys) / sizeof(group_net_keys[0]),
+				       lines[K_DEFAULT_GROUP], err);
+	return rc;
+}
+
 int config_server_load(const char *path, struct config_server *out, char err[static CONFIG_ERR_MAX])
 {
 	unsigned lines[K_COUNT];
@@ -487,7 +615,7 @@ int config_server_load(const char *path, struct config_server *out, char err[sta
 				     "cert and key, and [pool] with ipv4 or ipv6 (see "
 				     "server.ini.example)");
 	else
-		rc = config_key_apply(&f, server_sections, server_keys, K_COUNT, out, lines, err);
+		rc = apply(&f, out, lines, err);
 	if (rc == 0)
 		rc = check_across(&f, out, lines, err);
 	config_file_free(&f);

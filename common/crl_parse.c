@@ -71,7 +71,7 @@ static bool der_peek(const struct crl_der *d, uint8_t want)
 
 /* An INTEGER's contents: minimal (no redundant sign byte beyond one), then
  * with leading zero bytes removed for comparison. */
-static bool der_uint(const struct crl_der *v, struct crl_der *out)
+bool crl_der_uint(const struct crl_der *v, struct crl_der *out)
 {
 	size_t off = 0;
 
@@ -346,6 +346,14 @@ static bool parse_alg(struct parse *ps, const struct crl_der *alg, enum crl_sig_
 		   "signature algorithm is not ECDSA or RSA PKCS#1 v1.5 with SHA-256/384/512");
 }
 
+enum crl_sig_alg crl_der_sig_alg(const struct crl_der *alg)
+{
+	struct parse ps = {0};
+	enum crl_sig_alg out = CRL_SIG_UNKNOWN;
+
+	return parse_alg(&ps, alg, &out) ? out : CRL_SIG_UNKNOWN;
+}
+
 /* Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue } */
 static bool parse_ext(struct parse *ps, struct crl_der *exts, struct crl_der *oid, bool *critical,
 		      struct crl_der *value)
@@ -439,7 +447,7 @@ static bool parse_entries(struct parse *ps, struct crl_der list)
 
 		(void)crl_der_next(&l, &tag, &ent, NULL);
 		e->reason = CRL_REASON_NONE;
-		if (!crl_der_expect(&ent, 0x02, &v, NULL) || !der_uint(&v, &serial))
+		if (!crl_der_expect(&ent, 0x02, &v, NULL) || !crl_der_uint(&v, &serial))
 			return bad(ps, CRL_PARSE_MALFORMED, "a revoked entry's serial is invalid");
 		if (serial.len > CRL_SERIAL_MAX)
 			return bad(ps, CRL_PARSE_MALFORMED,
@@ -518,7 +526,7 @@ static bool parse_crl_exts(struct parse *ps, struct crl_der wrap)
 			return bad(ps, CRL_PARSE_MALFORMED, "the CRL repeats an extension");
 		if (oid_is_ce(&oid, CE_CRL_NUMBER)) {
 			if (!crl_der_expect(&val, 0x02, &v, NULL) || val.len != 0 ||
-			    !der_uint(&v, &num) || (v.p[0] & 0x80) || num.len > 20)
+			    !crl_der_uint(&v, &num) || (v.p[0] & 0x80) || num.len > 20)
 				return bad(ps, CRL_PARSE_MALFORMED, "cRLNumber is out of range");
 			memcpy(ps->c->number, num.p, num.len);
 			ps->c->number_len = (uint8_t)num.len;
@@ -728,7 +736,7 @@ bool crl_der_cert(const uint8_t *der, size_t len, struct crl_cert *out)
 	if (!crl_der_expect(&all, 0x30, &cert, NULL) || !crl_der_expect(&cert, 0x30, &tbs, NULL))
 		return false;
 	(void)crl_der_expect(&tbs, 0xa0, NULL, NULL); /* version */
-	if (!crl_der_expect(&tbs, 0x02, &v, NULL) || !der_uint(&v, &out->serial) ||
+	if (!crl_der_expect(&tbs, 0x02, &v, NULL) || !crl_der_uint(&v, &out->serial) ||
 	    !crl_der_expect(&tbs, 0x30, NULL, NULL) ||	       /* signature */
 	    !crl_der_expect(&tbs, 0x30, NULL, &out->issuer) || /* issuer */
 	    !crl_der_expect(&tbs, 0x30, NULL, NULL) ||	       /* validity */

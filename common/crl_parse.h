@@ -5,7 +5,7 @@
  * length is checked before it is trusted, the input and the entry count are
  * bounded, and a critical extension we do not understand refuses the CRL
  * (a delta or an indirect CRL must never be read as a complete one).
- * Also the small DER reader crl_verify.c and tls_cert.c share.
+ * Also the small DER reader crl_verify.c, tls_cert.c and ocsp.c share.
  */
 #ifndef MTLSVPN_CRL_PARSE_H
 #define MTLSVPN_CRL_PARSE_H
@@ -100,6 +100,13 @@ struct crl_der {
 bool crl_der_next(struct crl_der *d, uint8_t *tag, struct crl_der *val, struct crl_der *tlv);
 /* The next TLV must have tag want. */
 bool crl_der_expect(struct crl_der *d, uint8_t want, struct crl_der *val, struct crl_der *tlv);
+
+/* An INTEGER's contents, minimal, with leading zero bytes removed. */
+bool crl_der_uint(const struct crl_der *v, struct crl_der *out);
+
+/* An AlgorithmIdentifier's contents as a signature algorithm we verify;
+ * CRL_SIG_UNKNOWN if it is none of them or has unexpected parameters. */
+enum crl_sig_alg crl_der_sig_alg(const struct crl_der *alg);
 
 /* UTCTime (tag 0x17) or GeneralizedTime (0x18), "Z" form, to unix time. */
 bool crl_der_time(uint8_t tag, const struct crl_der *v, int64_t *out);

@@ -118,42 +118,49 @@ static bool spki_alg_is(const struct crl_der *spki, const uint8_t *oid, size_t o
 	       memcmp(o.p, oid, oid_len) == 0;
 }
 
-static enum crl_verify_result verify_ecc(const struct crl *c, const struct crl_issuer *iss,
-					 enum wc_HashType h, const char **why)
+/* What a signature covers and the key that must verify it. */
+struct sig_job {
+	const uint8_t *tbs, *sig;
+	size_t tbs_len, sig_len;
+	const struct crl_der *spki;
+};
+
+static enum crl_verify_result verify_ecc(const struct sig_job *j, enum wc_HashType h,
+					 const char **why)
 {
 	static const uint8_t ec_oid[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
 	ecc_key key;
 	word32 idx = 0;
 	int ret;
 
-	if (!spki_alg_is(&iss->cert.spki, ec_oid, sizeof(ec_oid))) {
-		*why = "the CRL is signed with ECDSA but the CA key is not an EC key";
+	if (!spki_alg_is(j->spki, ec_oid, sizeof(ec_oid))) {
+		*why = "signed with ECDSA but the signer's key is not an EC key";
 		return CRL_VERIFY_UNSUPPORTED;
 	}
 	if (wc_ecc_init(&key) != 0) {
 		*why = "cannot initialise an EC key";
 		return CRL_VERIFY_UNSUPPORTED;
 	}
-	if (wc_EccPublicKeyDecode(iss->cert.spki.p, &idx, &key, (word32)iss->cert.spki.len) != 0) {
+	if (wc_EccPublicKeyDecode(j->spki->p, &idx, &key, (word32)j->spki->len) != 0) {
 		wc_ecc_free(&key);
-		*why = "the CA's EC public key does not decode";
+		*why = "the signer's EC public key does not decode";
 		return CRL_VERIFY_UNSUPPORTED;
 	}
-	ret = wc_SignatureVerify(h, WC_SIGNATURE_TYPE_ECC, c->tbs, (word32)c->tbs_len, c->sig,
-				 (word32)c->sig_len, &key, sizeof(key));
+	ret = wc_SignatureVerify(h, WC_SIGNATURE_TYPE_ECC, j->tbs, (word32)j->tbs_len, j->sig,
+				 (word32)j->sig_len, &key, sizeof(key));
 	wc_ecc_free(&key);
 	if (ret != 0) {
-		*why = "the signature does not verify with the CA's key";
+		*why = "the signature does not verify with the signer's key";
 		return CRL_VERIFY_BAD_SIGNATURE;
 	}
 	return CRL_VERIFY_OK;
 }
 
-static enum crl_verify_result verify_rsa(const struct crl *c, const struct crl_issuer *iss,
-					 enum wc_HashType h, const char **why)
+static enum crl_verify_result verify_rsa(const struct sig_job *j, enum wc_HashType h,
+					 const char **why)
 {
 	static const uint8_t rsa_oid[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
-	struct crl_der s = iss->cert.spki, seq, bits;
+	struct crl_der s = *j->spki, seq, bits;
 	RsaKey key;
 	word32 idx = 0;
 	int ret;
@@ -162,7 +169,7 @@ static enum crl_verify_result verify_rsa(const struct crl *c, const struct crl_i
 	if (!spki_alg_is(&s, rsa_oid, sizeof(rsa_oid)) || !crl_der_expect(&s, 0x30, &seq, NULL) ||
 	    !crl_der_expect(&seq, 0x30, NULL, NULL) || !crl_der_expect(&seq, 0x03, &bits, NULL) ||
 	    bits.len < 2 || bits.p[0] != 0) {
-		*why = "the CRL is signed with RSA but the CA key is not an RSA key";
+		*why = "signed with RSA but the signer's key is not an RSA key";
 		return CRL_VERIFY_UNSUPPORTED;
 	}
 	if (wc_InitRsaKey(&key, NULL) != 0) {
@@ -171,35 +178,42 @@ static enum crl_verify_result verify_rsa(const struct crl *c, const struct crl_i
 	}
 	if (wc_RsaPublicKeyDecode(bits.p + 1, &idx, &key, (word32)(bits.len - 1)) != 0) {
 		wc_FreeRsaKey(&key);
-		*why = "the CA's RSA public key does not decode";
+		*why = "the signer's RSA public key does not decode";
 		return CRL_VERIFY_UNSUPPORTED;
 	}
-	ret = wc_SignatureVerify(h, WC_SIGNATURE_TYPE_RSA_W_ENC, c->tbs, (word32)c->tbs_len, c->sig,
-				 (word32)c->sig_len, &key, sizeof(key));
+	ret = wc_SignatureVerify(h, WC_SIGNATURE_TYPE_RSA_W_ENC, j->tbs, (word32)j->tbs_len, j->sig,
+				 (word32)j->sig_len, &key, sizeof(key));
 	wc_FreeRsaKey(&key);
 	if (ret != 0) {
-		*why = "the signature does not verify with the CA's key";
+		*why = "the signature does not verify with the signer's key";
 		return CRL_VERIFY_BAD_SIGNATURE;
 	}
 	return CRL_VERIFY_OK;
 }
 
-static enum crl_verify_result verify_one(const struct crl *c, const struct crl_issuer *iss,
-					 const char **why)
+enum crl_verify_result crl_verify_signature(enum crl_sig_alg alg, const uint8_t *tbs,
+					    size_t tbs_len, const uint8_t *sig, size_t sig_len,
+					    const struct crl_der *spki, const char **why)
 {
-	switch (c->sig_alg) {
+	struct sig_job j = {tbs, sig, tbs_len, sig_len, spki};
+
+	if (tbs_len > UINT32_MAX || sig_len > UINT32_MAX || spki->len > UINT32_MAX) {
+		*why = "too long to verify";
+		return CRL_VERIFY_UNSUPPORTED;
+	}
+	switch (alg) {
 	case CRL_SIG_ECDSA_SHA256:
-		return verify_ecc(c, iss, WC_HASH_TYPE_SHA256, why);
+		return verify_ecc(&j, WC_HASH_TYPE_SHA256, why);
 	case CRL_SIG_ECDSA_SHA384:
-		return verify_ecc(c, iss, WC_HASH_TYPE_SHA384, why);
+		return verify_ecc(&j, WC_HASH_TYPE_SHA384, why);
 	case CRL_SIG_ECDSA_SHA512:
-		return verify_ecc(c, iss, WC_HASH_TYPE_SHA512, why);
+		return verify_ecc(&j, WC_HASH_TYPE_SHA512, why);
 	case CRL_SIG_RSA_SHA256:
-		return verify_rsa(c, iss, WC_HASH_TYPE_SHA256, why);
+		return verify_rsa(&j, WC_HASH_TYPE_SHA256, why);
 	case CRL_SIG_RSA_SHA384:
-		return verify_rsa(c, iss, WC_HASH_TYPE_SHA384, why);
+		return verify_rsa(&j, WC_HASH_TYPE_SHA384, why);
 	case CRL_SIG_RSA_SHA512:
-		return verify_rsa(c, iss, WC_HASH_TYPE_SHA512, why);
+		return verify_rsa(&j, WC_HASH_TYPE_SHA512, why);
 	default:
 		*why = "unsupported signature algorithm";
 		return CRL_VERIFY_UNSUPPORTED;
@@ -230,7 +244,8 @@ enum crl_verify_result crl_verify(const struct crl *c, const struct crl_issuer *
 				    "the CRL's authority key identifier matches no CA of that name";
 			continue;
 		}
-		r = verify_one(c, &iss[i], &w);
+		r = crl_verify_signature(c->sig_alg, c->tbs, c->tbs_len, c->sig, c->sig_len,
+					 &ct->spki, &w);
 		if (r == CRL_VERIFY_OK) {
 			*which = i;
 			*why = NULL;

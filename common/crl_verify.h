@@ -38,6 +38,12 @@ enum crl_verify_result {
 	CRL_VERIFY_UNSUPPORTED,	  /* key type does not fit the algorithm, or does not decode */
 };
 
+/* Does sig (signatureValue bytes) over tbs verify with the key of spki (a
+ * SubjectPublicKeyInfo TLV)? Shared with ocsp.c. */
+enum crl_verify_result crl_verify_signature(enum crl_sig_alg alg, const uint8_t *tbs,
+					    size_t tbs_len, const uint8_t *sig, size_t sig_len,
+					    const struct crl_der *spki, const char **why);
+
 /* Tries every issuer that fits; *which is the one that verified. */
 enum crl_verify_result crl_verify(const struct crl *c, const struct crl_issuer *iss, size_t n,
 				  size_t *which, const char **why);

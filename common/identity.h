@@ -41,6 +41,7 @@ struct cert_info {
 	bool truncated;           /* a field did not fit: the cert is refused */
 	struct cert_ref chain[CERT_MAX_CHAIN]; /* [0] the leaf, then as the peer sent them */
 	unsigned n_chain;
+	char ocsp_url[256];       /* the AIA's OCSP responder URI, "" if none */
 };
 
 enum identity_source {

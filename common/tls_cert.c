@@ -19,6 +19,7 @@
 #include <wolfssl/wolfcrypt/hash.h>
 
 #include "crl_verify.h"
+#include "ocsp.h"
 
 /* GeneralName CHOICE tags (RFC 5280 4.2.1.6), as wolfSSL reports them. */
 enum {
@@ -353,6 +354,8 @@ bool tls_cert_info(const uint8_t *der, size_t len, struct cert_info *out)
 	if (!time_field(wolfSSL_X509_get_notBefore(x), &out->not_before) ||
 	    !time_field(wolfSSL_X509_get_notAfter(x), &out->not_after))
 		ok = false;
+	/* Where to ask about it, for the gateway's optional OCSP check. */
+	(void)ocsp_aia_url(der, len, out->ocsp_url, sizeof(out->ocsp_url));
 out:
 	wolfSSL_X509_free(x);
 	explicit_bzero(md, sizeof(md));

@@ -1,7 +1,8 @@
 /*
  * establish.c - the step from HANDSHAKE to ESTABLISHED once TLS is up: map
  * the client certificate to an identity, refuse it if revoked or denied
- * (server/revoke.c), replace an older session of the
+ * (server/revoke.c) or, when OCSP is on, wait in CHECKING for the responder
+ * (server/ocsp_check.c), replace an older session of the
  * same identity, lease addresses from the identity's group, enter the
  * routing table and send CONFIG. Any refusal after the handshake goes out as
  * a BYE so the client can tell the person why.
@@ -22,11 +23,50 @@
  * frame plus a whole one. */
 #define SESSION_RX_CAP (2 * (FRAME_HDR_LEN + FRAME_MAX_PAYLOAD) + 16)
 
-/* The group a client belongs to. One now; per-group pools select here. */
-static struct group *group_for(struct gateway *gw, const struct cert_info *ci)
+/* The group a client belongs to: INI members, then the certificate's OU
+ * (group_from = ou), then default_group (common/config_group.c). NULL with
+ * *why if none (default_group = deny) or the OUs are ambiguous. */
+static struct group *group_for(struct session *s, const struct cert_info *ci, const char **why)
 {
-	(void)ci;
-	return &gw->group;
+	struct gateway *gw = s->w->gw;
+	unsigned g;
+
+	if (!config_group_for(&gw->cfg, s->identity, ci, &g, &s->group_how, why) ||
+	    g >= gw->n_groups)
+		return NULL;
+	return &gw->groups[g];
+}
+
+/* Addresses from the group: a configured static address where there is
+ * one, the pool (sticky) for the other families. The pool leases every
+ * family it has, so a dynamic address a static one replaces goes back. */
+static enum pool_result lease(struct session *s, struct group *g)
+{
+	const struct config_server *cfg = &s->w->gw->cfg;
+	const struct ipaddr *st4 = config_static_for(cfg, g->index, s->identity, AF_INET);
+	const struct ipaddr *st6 = config_static_for(cfg, g->index, s->identity, AF_INET6);
+	bool need4 = g->net->pool4.addr.family != 0 && st4 == NULL;
+	bool need6 = g->net->pool6.addr.family != 0 && st6 == NULL;
+	int64_t now = (int64_t)time(NULL);
+	struct ipaddr a4, a6;
+
+	memset(&a4, 0, sizeof(a4));
+	memset(&a6, 0, sizeof(a6));
+	if (need4 || need6) {
+		enum pool_result r = pool_acquire(&g->pool, s->identity, now, &a4, &a6);
+
+		if (r != POOL_OK)
+			return r;
+		if (st4 != NULL && a4.family != 0)
+			pool_release(&g->pool, &a4, now);
+		if (st6 != NULL && a6.family != 0)
+			pool_release(&g->pool, &a6, now);
+	}
+	s->addr4 = st4 != NULL ? *st4 : a4;
+	s->addr6 = st6 != NULL ? *st6 : a6;
+	s->static4 = st4 != NULL;
+	s->static6 = st6 != NULL;
+	return POOL_OK;
 }
 
 static bool send_config(struct session *s)
@@ -79,17 +119,20 @@ static void log_up(const struct session *s)
 		size_t l = strlen(tunnel);
 		snprintf(tunnel + l, sizeof(tunnel) - l, " tunnel6=%s", addr_fmt(&s->addr6, t6));
 	}
-	log_info("session up: sid=%llu identity=\"%s\" serial=%s fp=%s remote=%s%s cipher=%s",
+	log_info("session up: sid=%llu identity=\"%s\" serial=%s fp=%s remote=%s%s group=%s "
+		 "(%s) cipher=%s",
 		 (unsigned long long)s->sid, session_quote(s->identity, id, sizeof(id)), s->serial,
-		 s->fingerprint, s->remote, tunnel, tls_cipher_name(s->tls));
+		 s->fingerprint, s->remote, tunnel, s->group->net->name, s->group_how,
+		 tls_cipher_name(s->tls));
 }
+
+static void admit(struct session *s, const struct cert_info *ci);
 
 void establish_session(struct session *s)
 {
 	struct worker *w = s->w;
 	struct gateway *gw = w->gw;
 	struct cert_info ci;
-	struct session *old;
 	const char *why = NULL;
 	char identity[IDENTITY_MAX + 1];
 	char reason[160];
@@ -133,15 +176,57 @@ void establish_session(struct session *s)
 		session_close(s, BYE_NOT_AUTHORIZED, "%s", reason);
 		return;
 	}
+	if (ocsp_check_begin(s, &ci) != OCSP_CHECK_PASS)
+		return;
+	admit(s, &ci);
+}
+
+/* CHECKING -> ESTABLISHED: the OCSP answer let the certificate in. The
+ * certificate is read again from the TLS connection, and the CRLs and deny
+ * lists, which may have changed while the responder was asked, again. */
+void establish_resume(struct session *s)
+{
+	struct gateway *gw = s->w->gw;
+	struct cert_info ci;
+	char reason[160];
+
+	if (!tls_peer_info(s->tls, &ci)) {
+		session_close(s, BYE_NOT_AUTHORIZED, "client certificate unreadable");
+		return;
+	}
+	if (revoke_check(gw, s->chain, s->n_chain, s->identity, reason, sizeof(reason))) {
+		session_log(s, SESSION_LOG_WARN, "certificate revoked: %s", reason);
+		session_close(s, BYE_REVOKED, "%s", reason);
+		return;
+	}
+	/* CHECKING did not read the socket; what the client sent since waits. */
+	(void)ev_io_modify(s->w->loop, &s->io, EPOLLIN);
+	admit(s, &ci);
+}
+
+/* Replace, lease, route, send CONFIG. */
+static void admit(struct session *s, const struct cert_info *ci)
+{
+	struct worker *w = s->w;
+	const char *identity = s->identity;
+	const char *why = NULL;
+	struct session *old;
+
+	/* The group before anything changes: a refused identity must not
+	 * replace its live session. */
+	s->group = group_for(s, ci, &why);
+	if (s->group == NULL) {
+		session_log(s, SESSION_LOG_INFO, "refused: %s", why != NULL ? why : "no group");
+		session_close(s, BYE_NOT_AUTHORIZED, "not authorized");
+		return;
+	}
 
 	/* One session per identity: the newer wins and takes the address. */
 	old = sestab_find_id(&w->by_id, identity);
 	if (old != NULL)
 		session_close(old, BYE_REPLACED, "replaced by a newer session from %s", s->remote);
 
-	s->group = group_for(gw, &ci);
-	switch (pool_acquire(&s->group->pool, identity, (int64_t)time(NULL), &s->addr4,
-			     &s->addr6)) {
+	switch (lease(s, s->group)) {
 	case POOL_OK:
 		break;
 	case POOL_EXHAUSTED:

@@ -24,31 +24,15 @@
 int gateway_init(struct gateway *gw, const struct config_server *cfg)
 {
 	struct tls_ctx_params tp;
-	struct group *g = &gw->group;
-	const struct config_net *net;
-	const char *why = NULL;
 	char err[512];
 
 	memset(gw, 0, sizeof(*gw));
 	gw->cfg = *cfg;
 	gw->worker.tun_fd = -1;
 	gw->worker.listen_fd = -1;
-	net = &gw->cfg.net;
-	g->net = net;
-	if (pool_init(&g->pool, net->name, net->pool4.addr.family ? &net->pool4 : NULL,
-		      net->pool6.addr.family ? &net->pool6 : NULL, &why) < 0) {
-		log_warnx("%s: [pool]: %s", cfg->path, why != NULL ? why : "invalid pool");
+	/* Pools, static addresses and compiled rules of every group. */
+	if (group_init_all(gw) < 0)
 		return -1;
-	}
-	/* The gateway's own address: the pool's first host, its prefix length. */
-	if (net->pool4.addr.family != 0) {
-		g->tun4.addr = g->pool.gw4;
-		g->tun4.len = net->pool4.len;
-	}
-	if (net->pool6.addr.family != 0) {
-		g->tun6.addr = g->pool.gw6;
-		g->tun6.len = net->pool6.len;
-	}
 	memset(&tp, 0, sizeof(tp));
 	tp.server = true;
 	tp.ca_file = gw->cfg.ca;
@@ -57,7 +41,7 @@ int gateway_init(struct gateway *gw, const struct config_server *cfg)
 	gw->tls = tls_ctx_new(&tp, err, sizeof(err));
 	if (gw->tls == NULL) {
 		log_warnx("%s: %s", cfg->path, err);
-		pool_deinit(&g->pool);
+		group_deinit_all(gw);
 		return -1;
 	}
 	/* The CA bundle and every configured CRL, checked here so
@@ -65,7 +49,16 @@ int gateway_init(struct gateway *gw, const struct config_server *cfg)
 	if (revoke_init(gw) < 0) {
 		tls_ctx_free(gw->tls);
 		gw->tls = NULL;
-		pool_deinit(&g->pool);
+		group_deinit_all(gw);
+		return -1;
+	}
+	/* The OCSP responder's name is resolved here, never in the loop. */
+	if (ocsp_check_init(gw) < 0) {
+		ocsp_check_deinit(gw);
+		revoke_deinit(gw);
+		tls_ctx_free(gw->tls);
+		gw->tls = NULL;
+		group_deinit_all(gw);
 		return -1;
 	}
 	return 0;
@@ -89,35 +82,22 @@ static void check_forwarding(const char *path, const char *key)
 static int tun_up(struct gateway *gw)
 {
 	struct worker *w = &gw->worker;
-	const struct group *g = &gw->group;
-	char a[ADDR_STRLEN];
 
 	w->tun_fd = tun_open(gw->cfg.tun, false, gw->tun_name);
 	if (w->tun_fd < 0) {
 		log_warn("cannot create TUN device %s", gw->cfg.tun);
 		return -1;
 	}
-	if (g->tun4.addr.family != 0) {
-		if (rtnl_addr_add(gw->tun_name, &g->tun4) < 0) {
-			log_warn("cannot add %s to %s", addr_fmt_prefix(&g->tun4, a), gw->tun_name);
-			return -1;
-		}
-		gw->tun4_added = true;
-	}
-	if (g->tun6.addr.family != 0) {
-		if (rtnl_addr_add(gw->tun_name, &g->tun6) < 0) {
-			log_warn("cannot add %s to %s", addr_fmt_prefix(&g->tun6, a), gw->tun_name);
-			return -1;
-		}
-		gw->tun6_added = true;
-	}
+	/* The first address of every group's pool. */
+	if (group_tun_add(gw) < 0)
+		return -1;
 	if (rtnl_link_up(gw->tun_name, gw->cfg.mtu) < 0) {
 		log_warn("cannot bring %s up with MTU %u", gw->tun_name, gw->cfg.mtu);
 		return -1;
 	}
-	if (g->tun4.addr.family != 0)
+	if (group_has_family(gw, AF_INET))
 		check_forwarding("/proc/sys/net/ipv4/ip_forward", "net.ipv4.ip_forward");
-	if (g->tun6.addr.family != 0)
+	if (group_has_family(gw, AF_INET6))
 		check_forwarding("/proc/sys/net/ipv6/conf/all/forwarding",
 				 "net.ipv6.conf.all.forwarding");
 	return 0;
@@ -130,11 +110,7 @@ static void tun_down(struct gateway *gw)
 	/* Closing the last descriptor of a non-persistent TUN deletes the
 	 * device; the addresses go first so nothing routes into a closing
 	 * device. */
-	if (gw->tun6_added && rtnl_addr_del(gw->tun_name, &gw->group.tun6) < 0 && errno != ENODEV)
-		log_warn("cannot remove the IPv6 address from %s", gw->tun_name);
-	if (gw->tun4_added && rtnl_addr_del(gw->tun_name, &gw->group.tun4) < 0 && errno != ENODEV)
-		log_warn("cannot remove the IPv4 address from %s", gw->tun_name);
-	gw->tun4_added = gw->tun6_added = false;
+	group_tun_del(gw);
 	if (w->tun_fd >= 0) {
 		ev_io_stop(w->loop, &w->tun_io);
 		close(w->tun_fd);
@@ -214,14 +190,15 @@ int gateway_start(struct gateway *gw)
 		log_warn("cannot set up the event loop");
 		return -1;
 	}
-	if (gw->group.tun4.addr.family != 0)
-		addr_fmt_prefix(&gw->group.tun4, p4);
-	if (gw->group.tun6.addr.family != 0)
-		addr_fmt_prefix(&gw->group.tun6, p6);
+	if (gw->n_groups > 0 && gw->groups[0].tun4.addr.family != 0)
+		addr_fmt_prefix(&gw->groups[0].tun4, p4);
+	if (gw->n_groups > 0 && gw->groups[0].tun6.addr.family != 0)
+		addr_fmt_prefix(&gw->groups[0].tun6, p6);
 	log_info("gateway up: listen=%s tun=%s mtu=%u address=%s address6=%s max_clients=%u "
 		 "identity=%s",
 		 addr_fmt_sockaddr((const struct sockaddr *)&gw->cfg.listen, a), gw->tun_name,
 		 gw->cfg.mtu, p4, p6, gw->cfg.max_clients, identity_source_name(gw->cfg.identity));
+	group_log_all(gw);
 	return 0;
 }
 
@@ -247,7 +224,7 @@ void gateway_shutdown(struct gateway *gw)
 	ev_io_stop(w->loop, &w->tun_io);
 	for (s = LIST_FIRST(&w->sessions); s != NULL; s = next) {
 		next = LIST_NEXT(s, entry);
-		if (s->state == SESSION_ESTABLISHED)
+		if (s->state == SESSION_ESTABLISHED || s->state == SESSION_CHECKING)
 			session_close(s, BYE_SHUTDOWN, "gateway shutting down");
 		else if (s->state == SESSION_HANDSHAKE)
 			session_close(s, SESSION_NO_BYE, "gateway shutting down");
@@ -276,8 +253,11 @@ void gateway_status(struct gateway *gw)
 	}
 	log_info("status: sessions=%u handshaking=%u leases=%u tun_no_route=%" PRIu64
 		 " tun_bad=%" PRIu64 " tun_write_fail=%" PRIu64 " refused_full=%" PRIu64,
-		 up, hs, pool_active_count(&gw->group.pool), w->st.tun_no_route, w->st.tun_bad,
+		 up, hs, group_active_leases(gw), w->st.tun_no_route, w->st.tun_bad,
 		 w->st.tun_write_fail, w->st.refused_full);
+	ocsp_check_status(gw);
+	for (unsigned i = 0; i < gw->n_groups; i++)
+		policy_group_status(&gw->groups[i]);
 	LIST_FOREACH(s, &w->sessions, entry)
 		if (s->state == SESSION_ESTABLISHED)
 			session_status(s);
@@ -306,6 +286,7 @@ void gateway_deinit(struct gateway *gw)
 		listener_close(w);
 		ev_timer_stop(w->loop, &gw->grace_timer);
 		revoke_stop(w);
+		ocsp_check_deinit(gw);
 	}
 	tun_down(gw);
 	if (w->loop != NULL) {
@@ -317,6 +298,7 @@ void gateway_deinit(struct gateway *gw)
 	if (gw->tls != NULL)
 		tls_ctx_free(gw->tls);
 	gw->tls = NULL;
+	ocsp_check_deinit(gw);
 	revoke_deinit(gw);
-	pool_deinit(&gw->group.pool);
+	group_deinit_all(gw);
 }

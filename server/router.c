@@ -4,13 +4,15 @@
  * DATA frame to its session's plaintext, then one tls_write and one send
  * per session. Client -> TUN: one recv per readiness, decrypt a bounded
  * number of records, and let a packet into the network only if its inner
- * source is the address the session leased. Drops are counted, never logged
- * per packet.
+ * source is the address the session leased and its group's rules allow it
+ * (server/policy.c decides both directions' rules). Drops are counted,
+ * never logged per packet.
  */
 #include "server.h"
 
 #include <errno.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -26,12 +28,28 @@
  * this the session is not fed any more (its packets are dropped, which is
  * what tells the TCP flows inside to slow down). */
 #define ROUTER_HIGH_WATER (256 * 1024)
+/* The flow table (return traffic), shared by all sessions of the worker:
+ * sized by max_clients, least recently used flows evicted when full. */
+#define ROUTER_FLOWS_PER_CLIENT 64u
+#define ROUTER_FLOWS_MIN 4096u
+#define ROUTER_FLOWS_MAX 262144u
 
 int router_init(struct worker *w)
 {
 	TAILQ_INIT(&w->dirty);
 	TAILQ_INIT(&w->pending);
+	uint64_t seed = 0;
+	uint32_t flows = w->gw->cfg.max_clients * ROUTER_FLOWS_PER_CLIENT;
+
 	if (buf_init(&w->tun_pkt, FRAME_HDR_LEN + FRAME_MAX_PAYLOAD) < 0)
+		return -1;
+	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+		seed = (uint64_t)(uintptr_t)w ^ ev_now_ms(w->loop);
+	if (flows < ROUTER_FLOWS_MIN)
+		flows = ROUTER_FLOWS_MIN;
+	if (flows > ROUTER_FLOWS_MAX)
+		flows = ROUTER_FLOWS_MAX;
+	if (flow_init(&w->flows, flows, seed) < 0)
 		return -1;
 	return sestab_init(&w->by_addr, 2 * (size_t)w->gw->cfg.max_clients);
 }
@@ -39,6 +57,7 @@ int router_init(struct worker *w)
 void router_deinit(struct worker *w)
 {
 	buf_deinit(&w->tun_pkt);
+	flow_deinit(&w->flows);
 	sestab_deinit(&w->by_addr);
 }
 
@@ -147,6 +166,8 @@ static void route_packet(struct worker *w, struct buf *pkt)
 		w->st.tun_no_route++;
 		return;
 	}
+	if (!policy_to_client(s, buf_ptr(pkt), n, &ip))
+		return;
 	if (tls_outq_len(s->tls) > ROUTER_HIGH_WATER) {
 		s->st.drop_backpressure++;
 		return;
@@ -219,6 +240,8 @@ void router_deliver(struct session *s, const struct chan_event *ev)
 		return;
 	}
 	len = ev->ip.len <= ev->len ? ev->ip.len : ev->len;
+	if (!policy_from_client(s, ev->data, len, &ev->ip))
+		return;
 	if (write(s->w->tun_fd, ev->data, len) != (ssize_t)len) {
 		s->st.drop_other++;
 		s->w->st.tun_write_fail++;

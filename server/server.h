@@ -14,6 +14,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include "acl.h"
 #include "addr.h"
 #include "buf.h"
 #include "chan.h"
@@ -21,7 +22,9 @@
 #include "crl_parse.h"
 #include "crl_verify.h"
 #include "ev.h"
+#include "flow.h"
 #include "identity.h"
+#include "ocsp_check.h"
 #include "pool.h"
 #include "tls.h"
 
@@ -44,14 +47,20 @@ struct sestab {
 };
 
 /*
- * Where a session's address and pushed settings come from. One group now
- * (the [pool] section); per-group pools come as an array of these, and a
- * session keeps a pointer to its own.
+ * A group of the configuration, ready for use: where its sessions' addresses
+ * and pushed settings come from and the compiled access rules they obey
+ * (router.c). A session keeps a pointer to its own.
  */
 struct group {
+	const struct config_group *cfg;  /* in gw->cfg */
 	const struct config_net *net;
-	struct pool pool;
-	struct prefix tun4, tun6;    /* the gateway's address in it (first host) */
+	unsigned index;                  /* in gw->cfg.groups and gw->groups */
+	struct pool pool;                /* static addresses held for good */
+	struct prefix tun4, tun6;        /* the gateway's address in it (first host) */
+	bool tun4_added, tun6_added;
+	bool allow_all;                  /* [pool]: no rules, no flows */
+	struct acl out;                  /* ruleN: packets its clients send */
+	struct acl in;                   /* inbound_ruleN: unasked packets to them */
 };
 
 /* Session states; the comment says what has happened to get there. */
@@ -59,6 +68,11 @@ enum session_state {
 	/* TCP accepted; the TLS handshake runs under the handshake timer.
 	 * Accepts no frames (wolfSSL keeps early records until we ask). */
 	SESSION_HANDSHAKE,
+	/* TLS up, identity mapped, CRLs and deny lists passed; an OCSP query
+	 * about the certificate runs (server/ocsp_check.c) and nothing else
+	 * changes until it answers. Accepts no frames: the socket is not read,
+	 * only its hang-up is noticed. */
+	SESSION_CHECKING,
 	/* Certificate mapped to an identity, address leased, routes in the
 	 * table, CONFIG sent. Accepts DATA, KEEPALIVE and BYE. */
 	SESSION_ESTABLISHED,
@@ -75,6 +89,8 @@ struct session_stats {
 	uint64_t rx_bytes, rx_packets;   /* from the client into the network */
 	uint64_t tx_bytes, tx_packets;   /* from the network to the client */
 	uint64_t drop_src;               /* inner source is not the leased address */
+	uint64_t drop_acl;               /* from the client, denied by its group's rules */
+	uint64_t drop_inbound;           /* to the client: no flow, no inbound rule */
 	uint64_t drop_other;             /* not IP, bad header, TUN full */
 	uint64_t drop_backpressure;      /* to the client while its queue was full */
 };
@@ -100,8 +116,15 @@ struct session {
 	char serial[41];
 	char fingerprint[17];
 	int64_t cert_not_after;
+	struct ocsp_query *ocsp_q;       /* CHECKING: the query it waits for */
+	LIST_ENTRY(session) ocsp_entry;  /* in ocsp_q->waiters */
+	uint64_t ocsp_started_ms;
 	struct ipaddr addr4, addr6;      /* leased; family 0 if none */
 	bool leased;
+	bool static4, static6;           /* a configured static address: never released */
+	const char *group_how;           /* "members", "ou" or "default_group" */
+	uint64_t drop_log_ms;            /* log_drops: start of the current second */
+	unsigned drop_log_n;             /* lines logged in it */
 
 	struct chan rx;                  /* decrypted bytes -> frames */
 	struct buf tx;                   /* plaintext frames for one tls_write */
@@ -158,6 +181,8 @@ struct worker {
 	 * gateway behind a lock, together with the pool. */
 	struct sestab by_id;
 	struct sestab by_addr;
+	/* Flows clients opened (router.c): lets replies in. */
+	struct flow_table flows;
 
 	struct worker_stats st;
 };
@@ -190,10 +215,11 @@ struct revoke {
 struct gateway {
 	struct config_server cfg;
 	struct revoke revoke;
+	struct ocsp_check ocsp;
 	struct tls_ctx *tls;
-	struct group group;              /* the [pool] section */
+	struct group *groups;            /* cfg.n_groups of them */
+	unsigned n_groups;
 	char tun_name[IFNAMSIZ];
-	bool tun4_added, tun6_added;
 	struct worker worker;            /* one for now */
 	uint64_t next_sid;
 	bool stopping;
@@ -255,8 +281,37 @@ void revoke_reload_config(struct gateway *gw);
 void revoke_on_settled(struct ev_loop *loop, struct ev_timer *t);
 void revoke_on_next_update(struct ev_loop *loop, struct ev_timer *t);
 
-/* establish.c: HANDSHAKE -> ESTABLISHED */
+/* establish.c: HANDSHAKE -> (CHECKING ->) ESTABLISHED */
 void establish_session(struct session *s);
+void establish_resume(struct session *s);
+
+/* ocsp_check.c: the optional OCSP check between HANDSHAKE and ESTABLISHED */
+enum ocsp_check_start {
+	OCSP_CHECK_PASS,   /* no check, a cached good answer, or ocsp_fail = open */
+	OCSP_CHECK_WAIT,   /* now CHECKING: establish_resume() follows a good answer */
+	OCSP_CHECK_CLOSED, /* refused: the session is closed */
+};
+int ocsp_check_init(struct gateway *gw);
+void ocsp_check_deinit(struct gateway *gw);
+enum ocsp_check_start ocsp_check_begin(struct session *s, const struct cert_info *ci);
+void ocsp_check_forget(struct session *s);
+void ocsp_check_status(const struct gateway *gw);
+
+/* policy.c: access rules and flows on the data path; true = let it through */
+bool policy_from_client(struct session *s, const uint8_t *pkt, size_t len,
+			const struct ippkt_info *ip);
+bool policy_to_client(struct session *s, const uint8_t *pkt, size_t len,
+		      const struct ippkt_info *ip);
+void policy_group_status(const struct group *g);
+
+/* group.c: the configured groups, their pools, TUN addresses and rules */
+int group_init_all(struct gateway *gw);
+void group_deinit_all(struct gateway *gw);
+int group_tun_add(struct gateway *gw);
+void group_tun_del(struct gateway *gw);
+bool group_has_family(const struct gateway *gw, int family);
+unsigned group_active_leases(const struct gateway *gw);
+void group_log_all(const struct gateway *gw);
 
 /* router.c: TUN <-> sessions */
 int router_init(struct worker *w);

@@ -1,7 +1,7 @@
 /*
  * session.c - one client connection's life: the state machine (HANDSHAKE ->
- * ESTABLISHED -> CLOSING, see enum session_state), its timers, closing and
- * reaping, and the session's log lines. Invariant: a callback never frees
+ * [CHECKING ->] ESTABLISHED -> CLOSING, see enum session_state), its
+ * timers, closing and reaping, and the session's log lines. Invariant: a callback never frees
  * its session; session_close() detaches it from every table and queues it,
  * and the before-sleep hook session_reap_all() frees it.
  */
@@ -26,6 +26,7 @@
 
 static const char *const state_names[] = {
 	[SESSION_HANDSHAKE] = "HANDSHAKE",
+	[SESSION_CHECKING] = "CHECKING",
 	[SESSION_ESTABLISHED] = "ESTABLISHED",
 	[SESSION_CLOSING] = "CLOSING",
 };
@@ -33,6 +34,7 @@ static const char *const state_names[] = {
 /* The frames each state accepts; anything else is a protocol error. */
 static const uint8_t state_accepts[][4] = {
 	[SESSION_HANDSHAKE] = {0},
+	[SESSION_CHECKING] = {0},
 	[SESSION_ESTABLISHED] = {FRAME_DATA, FRAME_KEEPALIVE, FRAME_BYE, 0},
 	[SESSION_CLOSING] = {0},
 };
@@ -121,10 +123,12 @@ static void counters_fmt(const struct session *s, char *out, size_t cap)
 	snprintf(out, cap,
 		 "sid=%" PRIu64 " identity=\"%s\" serial=%s remote=%s%s rx_bytes=%" PRIu64
 		 " tx_bytes=%" PRIu64 " rx_packets=%" PRIu64 " tx_packets=%" PRIu64
-		 " drop_src=%" PRIu64 " drop_other=%" PRIu64 " duration=%" PRIu64 ".%" PRIu64 "s",
+		 " drop_src=%" PRIu64 " drop_acl=%" PRIu64 " drop_inbound=%" PRIu64
+		 " drop_other=%" PRIu64 " group=%s duration=%" PRIu64 ".%" PRIu64 "s",
 		 s->sid, session_quote(s->identity, id, sizeof(id)), s->serial, s->remote, tunnel,
 		 s->st.rx_bytes, s->st.tx_bytes, s->st.rx_packets, s->st.tx_packets, s->st.drop_src,
-		 s->st.drop_other, ms / 1000, (ms % 1000) / 100);
+		 s->st.drop_acl, s->st.drop_inbound, s->st.drop_other,
+		 s->group != NULL ? s->group->net->name : "-", ms / 1000, (ms % 1000) / 100);
 }
 
 void session_status(const struct session *s)
@@ -183,6 +187,9 @@ void session_set_state(struct session *s, enum session_state to)
 
 	switch (s->state) {
 	case SESSION_HANDSHAKE:
+		ok = to == SESSION_CHECKING || to == SESSION_ESTABLISHED || to == SESSION_CLOSING;
+		break;
+	case SESSION_CHECKING:
 		ok = to == SESSION_ESTABLISHED || to == SESSION_CLOSING;
 		break;
 	case SESSION_ESTABLISHED:
@@ -292,7 +299,8 @@ static void session_on_writable(struct session *s)
 		return;
 	}
 	if (r == 0)
-		(void)ev_io_modify(s->w->loop, &s->io, EPOLLIN);
+		(void)ev_io_modify(s->w->loop, &s->io,
+				   s->state == SESSION_CHECKING ? 0 : EPOLLIN);
 }
 
 static void session_on_io(struct ev_loop *loop, struct ev_io *io, uint32_t revents)
@@ -310,6 +318,10 @@ static void session_on_io(struct ev_loop *loop, struct ev_io *io, uint32_t reven
 	switch (s->state) {
 	case SESSION_HANDSHAKE:
 		handshake_on_readable(s);
+		break;
+	case SESSION_CHECKING:
+		/* Not reading: only a hang-up or an error gets here. */
+		session_close(s, SESSION_NO_BYE, "connection lost during the OCSP check");
 		break;
 	case SESSION_ESTABLISHED:
 		router_session_input(s);
@@ -470,13 +482,15 @@ static void detach(struct session *s)
 		s->in_id_table = false;
 	}
 	router_remove_session(s);
+	ocsp_check_forget(s);
 	if (s->leased) {
 		/* Released now, not at reap time, so a replacing session of
 		 * the same identity gets the same (sticky) address. */
 		int64_t now = (int64_t)time(NULL);
-		if (s->addr4.family != 0)
+		/* A static address stays held for its owner. */
+		if (s->addr4.family != 0 && !s->static4)
 			pool_release(&s->group->pool, &s->addr4, now);
-		if (s->addr6.family != 0)
+		if (s->addr6.family != 0 && !s->static6)
 			pool_release(&s->group->pool, &s->addr6, now);
 		s->leased = false;
 	}

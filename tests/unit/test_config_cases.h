@@ -21,7 +21,8 @@ struct bad_case {
 #define GW_KEYS                                                                                    \
 	"listen, ca, cert, key, tun, mtu, keepalive, dead_peer_timeout, handshake_timeout, "       \
 	"max_clients, identity, log_level, cert_warn_days, crl, crl_expired, deny_serials, "       \
-	"deny_identities and max_session_lifetime"
+	"deny_identities, max_session_lifetime, ocsp, ocsp_responder, ocsp_timeout, ocsp_fail, "     \
+	"ocsp_cache, default_group, group_from and log_drops"
 #define CL_KEYS                                                                                    \
 	"gateway, server_name, ca, cert, key, tun, full_tunnel, dns, reconnect_min, "              \
 	"reconnect_max, connect_timeout and log_level"
@@ -32,6 +33,14 @@ struct bad_case {
 #define CA_WHAT "the CA bundle client certificates must chain to"
 #define POOL_LEN4                                                                                  \
 	"use a length from 8 to 30 (the gateway takes the first address, clients the others)"
+#define ENG "[group eng]\nipv4 = 10.8.1.0/24\n"
+#define GRP_KEYS                                                                                   \
+	"ipv4, ipv6, routes, dns, search, members, static, ruleN and inbound_ruleN (N from 1 to "  \
+	"9999)"
+#define NOT_LEASABLE(a, p)                                                                         \
+	a " is not an address of the pool " p " a client can hold; give one inside it, not its "   \
+	  "network, first (the gateway's) or broadcast address"
+#define PCAP_HINT "; write a pcap-filter expression as tcpdump takes it, e.g. tcp dst port 443"
 #define EMPTY_GW                                                                                   \
 	"%F: the file has no settings; a gateway needs [gateway] with ca, cert and key, and "      \
 	"[pool] with ipv4 or ipv6 (see server.ini.example)"
@@ -39,7 +48,8 @@ struct bad_case {
 static const struct bad_case server_bad[] = {
     /* structure */
     {"unknown section", GW POOL "[extra]\nfoo = 1\n",
-     "%F:7 [extra]: unknown section; the sections of this file are [gateway] and [pool]"},
+     "%F:7 [extra]: unknown section; the sections of this file are [gateway], [pool] and [group "
+     "NAME]"},
     {"unknown key", GW "mtuu = 1400\n" POOL,
      "%F:5 [gateway] mtuu: unknown key; the keys of [gateway] are " GW_KEYS},
     /* revocation */
@@ -267,6 +277,78 @@ static const struct bad_case server_bad[] = {
      "%F:5: the section name is empty; write it as [name]"},
     {"section blank", GW "[  ]\nipv4 = 10.8.0.0/24\n",
      "%F:5: the section name is empty; write it as [name]"},
+    /* groups */
+    {"group pools overlap [pool]", GW POOL "[group eng]\nipv4 = 10.8.0.128/25\n",
+     "%F:8 [group eng] ipv4: 10.8.0.128/25 overlaps 10.8.0.0/24 of [pool] (line 6); give each "
+     "group its own range"},
+    {"group pools overlap v6", GW "[group eng]\nipv6 = fd00:8:1::/64\n[group sales]\nipv6 = "
+				 "fd00:8::/32\n",
+     "%F:8 [group sales] ipv6: fd00:8::/32 overlaps fd00:8:1::/64 of [group eng] (line 6); give "
+     "each group its own range"},
+    {"group without pool", GW "[group eng]\nroutes = 10.20.0.0/16\n",
+     "%F:5 [group eng]: neither ipv4 nor ipv6 is set; add ipv4 = 10.8.1.0/24, ipv6 = "
+     "fd00:8:1::/64 or both"},
+    {"group unknown key", GW ENG "mtu = 1400\n",
+     "%F:7 [group eng] mtu: unknown key; the keys of [group eng] are " GRP_KEYS},
+    {"group bad pool", GW "[group eng]\nipv4 = 10.8.1.0/31\n",
+     "%F:6 [group eng] ipv4: the prefix length /31 is out of range; " POOL_LEN4},
+    {"group name bad", GW "[group e.g]\nipv4 = 10.8.1.0/24\n",
+     "%F:5 [group e.g]: not a group header; write [group NAME] with one space and a NAME of "
+     "lowercase letters, digits, '-' and '_' (at most 31)"},
+    {"group name missing", GW "[group]\nipv4 = 10.8.1.0/24\n",
+     "%F:5 [group]: not a group header; write [group NAME] with one space and a NAME of "
+     "lowercase letters, digits, '-' and '_' (at most 31)"},
+    {"group named deny", GW "[group deny]\nipv4 = 10.8.1.0/24\n",
+     "%F:5 [group deny]: deny is what default_group uses to refuse; give the group another "
+     "name"},
+    {"group named default beside [pool]", GW POOL "[group default]\nipv4 = 10.8.1.0/24\n",
+     "%F:7 [group default]: the name default is taken by [pool] (line 5), the implicit group of "
+     "that name; rename this group, or move [pool]'s keys into it"},
+    {"static outside pool", GW ENG "static = alice 10.8.2.5\n",
+     "%F:7 [group eng] static: " NOT_LEASABLE("10.8.2.5", "10.8.1.0/24")},
+    {"static gateway address", GW ENG "static = alice 10.8.1.1\n",
+     "%F:7 [group eng] static: " NOT_LEASABLE("10.8.1.1", "10.8.1.0/24")},
+    {"static broadcast", GW ENG "static = alice 10.8.1.255\n",
+     "%F:7 [group eng] static: " NOT_LEASABLE("10.8.1.255", "10.8.1.0/24")},
+    {"static duplicate address", GW ENG "static = alice 10.8.1.5, bob 10.8.1.5\n",
+     "%F:7 [group eng] static: 10.8.1.5 is already the static address of 'alice' (line 7); give "
+     "each identity its own"},
+    {"static twice for one identity", GW ENG "static = alice 10.8.1.5, alice 10.8.1.6\n",
+     "%F:7 [group eng] static: 'alice' already has a static IPv4 address (line 7); give one "
+     "address per family"},
+    {"static family without pool", GW ENG "static = alice fd00:8:1::5\n",
+     "%F:7 [group eng] static: fd00:8:1::5: the group has no ipv6 pool; give an address from its "
+     "pool"},
+    {"static without address", GW ENG "static = alice\n",
+     "%F:7 [group eng] static: 'alice' is not 'IDENTITY ADDRESS'; write e.g. alice@corp.example "
+     "10.8.1.5"},
+    {"rule syntax", GW ENG "rule1 = allow icmp\nrule2 = allow tcp and (port 80\n",
+     "%F:8 [group eng] rule2: 'tcp and (port 80' does not compile: libpcap says \"can't parse "
+     "filter expression: syntax error\"" PCAP_HINT},
+    {"rule bad port", GW ENG "inbound_rule3 = allow udp port 70000\n",
+     "%F:7 [group eng] inbound_rule3: 'udp port 70000' does not compile: libpcap says \"illegal "
+     "port number 70000 > 65535\"" PCAP_HINT},
+    {"rule without verb", GW ENG "rule1 = permit tcp\n",
+     "%F:7 [group eng] rule1: 'permit tcp' does not start with allow or deny; write e.g. allow tcp "
+     "dst port 443 (a pcap-filter expression after the verb)"},
+    {"rule number leading zero", GW ENG "rule01 = allow\n",
+     "%F:7 [group eng] rule01: a rule's number runs from 1 to 9999 without leading zeros; name "
+     "rules rule1, rule2, ... (or rule10, rule20, ... to leave room)"},
+    {"rule number too big", GW ENG "rule10000 = allow\n",
+     "%F:7 [group eng] rule10000: a rule's number runs from 1 to 9999 without leading zeros; name "
+     "rules rule1, rule2, ... (or rule10, rule20, ... to leave room)"},
+    {"member of two groups", GW ENG "members = alice, Bob\n[group sales]\nipv4 = "
+				   "10.8.2.0/24\nmembers = Bob\n",
+     "%F:10 [group sales] members: 'Bob' is already a member of [group eng] (line 5); an identity "
+     "belongs to one group"},
+    {"unknown default_group", GW "default_group = eng2\n" POOL ENG,
+     "%F:5 [gateway] default_group: 'eng2' is not a group; use deny or one of: default, eng"},
+    {"group_from unknown", GW "group_from = o\n" POOL,
+     "%F:5 [gateway] group_from: 'o' is not a choice; use ou (the certificate's OU values name "
+     "groups) or none (only members lists do)"},
+    {"empty [pool] beside a group", GW "[pool]\n" ENG,
+     "%F:5 [pool]: neither ipv4 nor ipv6 is set; add ipv4 = 10.8.0.0/24, ipv6 = fd00:8::/64 or "
+     "both"},
     /* nothing in it */
     {"empty file", "", EMPTY_GW},
     {"only comments", "; nothing\n# here\n\n", EMPTY_GW},

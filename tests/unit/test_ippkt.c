@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "ippkt.h"
+#include "pktgen.h"
 
 /* IPv4 UDP 10.8.0.1 -> 10.8.0.2, 20-byte header and 8 bytes of payload. */
 static const uint8_t v4_pkt[28] = {0x45, 0, 0,	28, 0, 0, 0x40, 0, 64, 17, 0, 0, 10, 8,
@@ -180,6 +181,211 @@ static void test_ippkt_result_str_distinct(void **state)
 	assert_non_null(ippkt_result_str((enum ippkt_result)99));
 }
 
+/* Parses a built packet whole, then its transport header. */
+static void l4_of(const uint8_t *p, size_t n, struct ippkt_l4 *l4)
+{
+	struct ippkt_info info;
+	uint8_t *c = malloc(n);
+
+	assert_non_null(c);
+	memcpy(c, p, n);
+	assert_int_equal(ippkt_parse(c, n, &info), IPPKT_OK);
+	ippkt_l4(c, n, &info, l4);
+	free(c);
+}
+
+static void test_ippkt_l4_tcp_udp_icmp(void **state)
+{
+	static const struct pkt_spec tcp = {AF_INET, "10.8.0.2", "10.20.0.2", 6, 40000, 443, 0x12, 0, 0, 5};
+	static const struct pkt_spec udp6 = {AF_INET6, "fd00::2", "fd00::1", 17, 53, 5353, 0, 0, 0, 0};
+	static const struct pkt_spec ping = {AF_INET, "10.8.0.2", "10.20.0.2", 1, 0, 0, 0, 8, 4242, 0};
+	static const struct pkt_spec ping6 = {AF_INET6, "fd00::2", "fd00::1", 58, 0, 0, 0, 129, 7, 0};
+	uint8_t p[128];
+	struct ippkt_l4 l4;
+
+	(void)state;
+	l4_of(p, pkt_build(&tcp, p, sizeof(p)), &l4);
+	assert_int_equal(l4.proto, 6);
+	assert_true(l4.has_ports);
+	assert_int_equal(l4.sport, 40000);
+	assert_int_equal(l4.dport, 443);
+	assert_int_equal(l4.tcp_flags, IPPKT_TCP_SYN | IPPKT_TCP_ACK);
+	assert_int_equal(l4.off, 20);
+	l4_of(p, pkt_build(&udp6, p, sizeof(p)), &l4);
+	assert_int_equal(l4.proto, 17);
+	assert_int_equal(l4.sport, 53);
+	assert_int_equal(l4.dport, 5353);
+	assert_int_equal(l4.off, 40);
+	l4_of(p, pkt_build(&ping, p, sizeof(p)), &l4);
+	assert_true(l4.has_icmp && l4.icmp_echo && !l4.icmp_error);
+	assert_int_equal(l4.icmp_type, 8);
+	assert_int_equal(l4.icmp_id, 4242);
+	assert_false(l4.has_ports);
+	l4_of(p, pkt_build(&ping6, p, sizeof(p)), &l4);
+	assert_true(l4.icmp_echo);
+	assert_int_equal(l4.icmp_id, 7);
+}
+
+static void test_ippkt_l4_fragments(void **state)
+{
+	static const struct pkt_spec udp = {AF_INET, "10.8.0.2", "10.20.0.2", 17, 1, 2, 0, 0, 0, 16};
+	uint8_t p[128];
+	size_t n = pkt_build(&udp, p, sizeof(p));
+	struct ippkt_l4 l4;
+
+	(void)state;
+	p[6] = 0x20; /* more fragments, offset 0: the first fragment has ports */
+	l4_of(p, n, &l4);
+	assert_false(l4.fragment);
+	assert_true(l4.has_ports);
+	p[7] = 0x03; /* offset 24 bytes: a later fragment */
+	l4_of(p, n, &l4);
+	assert_true(l4.fragment);
+	assert_false(l4.has_ports);
+	assert_int_equal(l4.proto, 17);
+}
+
+/* IPv6 UDP behind a chain of extension headers, built by hand. */
+static size_t v6_chain(uint8_t *p, const uint8_t *types, size_t n_ext, uint16_t frag_off)
+{
+	size_t off = 40;
+
+	memset(p, 0, 512);
+	p[0] = 0x60;
+	p[6] = n_ext > 0 ? types[0] : 17;
+	p[7] = 64;
+	p[8] = 0xfd;
+	p[24] = 0xfd;
+	for (size_t i = 0; i < n_ext; i++) {
+		uint8_t next = i + 1 < n_ext ? types[i + 1] : 17;
+
+		p[off] = next;
+		if (types[i] == 44) {
+			pkt_put16(p + off + 2, frag_off);
+			off += 8;
+		} else if (types[i] == 51) {
+			p[off + 1] = 2; /* (2 + 2) * 4 = 16 bytes */
+			off += 16;
+		} else {
+			p[off + 1] = 1; /* 16 bytes */
+			off += 16;
+		}
+	}
+	pkt_put16(p + off, 1111);
+	pkt_put16(p + off + 2, 2222);
+	off += 8;
+	pkt_put16(p + 4, (uint16_t)(off - 40));
+	return off;
+}
+
+static void test_ippkt_l4_ipv6_extension_headers(void **state)
+{
+	static const uint8_t chain[] = {0, 60, 43, 51, 44, 60};
+	static const uint8_t long_chain[IPPKT_MAX_EXT + 1] = {60, 60, 60, 60, 60, 60, 60, 60, 60};
+	uint8_t p[512];
+	struct ippkt_l4 l4;
+	size_t n;
+
+	(void)state;
+	n = v6_chain(p, chain, sizeof(chain), 0);
+	l4_of(p, n, &l4);
+	assert_int_equal(l4.proto, 17);
+	assert_true(l4.has_ports);
+	assert_int_equal(l4.sport, 1111);
+	assert_int_equal(l4.dport, 2222);
+	assert_int_equal(l4.off, 40 + 16 + 16 + 16 + 16 + 8 + 16);
+
+	n = v6_chain(p, chain, sizeof(chain), 0x0010);
+	l4_of(p, n, &l4);
+	assert_true(l4.fragment);
+	assert_false(l4.has_ports);
+
+	n = v6_chain(p, long_chain, IPPKT_MAX_EXT, 0);
+	l4_of(p, n, &l4);
+	assert_true(l4.has_ports);
+	n = v6_chain(p, long_chain, IPPKT_MAX_EXT + 1, 0);
+	l4_of(p, n, &l4);
+	assert_int_equal(l4.proto, 59);
+	assert_false(l4.has_ports);
+
+	/* An extension header claiming more than the packet holds. */
+	n = v6_chain(p, chain, 1, 0);
+	p[41] = 200;
+	l4_of(p, n, &l4);
+	assert_int_equal(l4.proto, 59);
+	assert_false(l4.has_ports);
+
+	/* Every truncation: never a read past the bytes (ASan), never ports
+	 * that are not there. */
+	n = v6_chain(p, chain, sizeof(chain), 0);
+	for (size_t cut = 40; cut < n; cut++) {
+		struct ippkt_info info;
+		uint8_t *c = malloc(cut);
+
+		assert_non_null(c);
+		memcpy(c, p, cut);
+		pkt_put16(c + 4, (uint16_t)(cut - 40));
+		assert_int_equal(ippkt_parse(c, cut, &info), IPPKT_OK);
+		ippkt_l4(c, cut, &info, &l4);
+		assert_false(l4.has_ports && cut < n - 4);
+		free(c);
+	}
+}
+
+static void test_ippkt_icmp_quoted_errors(void **state)
+{
+	static const struct pkt_spec sent = {AF_INET, "10.8.0.2", "10.20.0.2", 17, 4000, 7, 0, 0, 0, 0};
+	static const struct pkt_spec sent6 = {AF_INET6, "fd00::2", "fd00::9", 6, 4000, 443, 0x02, 0, 0, 0};
+	uint8_t p[256], q[128];
+	struct ippkt_info qip;
+	struct ippkt_l4 l4, ql4;
+	size_t qn, n;
+
+	(void)state;
+	/* Port unreachable quoting 28 bytes of the sent datagram. */
+	qn = pkt_build(&sent, q, sizeof(q));
+	{
+		struct pkt_spec err = {AF_INET, "10.20.0.2", "10.8.0.2", 1, 0, 0, 0, 3, 0, 28};
+
+		n = pkt_build(&err, p, sizeof(p));
+		memcpy(p + 28, q, 28);
+		(void)qn;
+	}
+	l4_of(p, n, &l4);
+	assert_true(l4.icmp_error);
+	assert_true(ippkt_icmp_quoted(p, n, &l4, &qip, &ql4));
+	assert_int_equal(qip.family, AF_INET);
+	assert_int_equal(qip.proto, 17);
+	assert_int_equal(ql4.sport, 4000);
+	assert_int_equal(ql4.dport, 7);
+
+	/* ICMPv6 packet too big quoting 44 bytes (ports only). */
+	qn = pkt_build(&sent6, q, sizeof(q));
+	{
+		struct pkt_spec err = {AF_INET6, "fd00::9", "fd00::2", 58, 0, 0, 0, 2, 0, 44};
+
+		n = pkt_build(&err, p, sizeof(p));
+		memcpy(p + 48, q, 44);
+	}
+	l4_of(p, n, &l4);
+	assert_true(l4.icmp_error);
+	assert_true(ippkt_icmp_quoted(p, n, &l4, &qip, &ql4));
+	assert_int_equal(qip.family, AF_INET6);
+	assert_true(ql4.has_ports);
+	assert_int_equal(ql4.dport, 443);
+	assert_int_equal(ql4.tcp_flags, 0); /* cut off */
+
+	/* A quote too short for an IP header, and an echo: nothing quoted. */
+	assert_false(ippkt_icmp_quoted(p, 48 + 10, &l4, &qip, &ql4));
+	{
+		struct pkt_spec echo = {AF_INET, "10.20.0.2", "10.8.0.2", 1, 0, 0, 0, 0, 1, 28};
+
+		n = pkt_build(&echo, p, sizeof(p));
+	}
+	l4_of(p, n, &l4);
+	assert_false(ippkt_icmp_quoted(p, n, &l4, &qip, &ql4));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +396,10 @@ int main(void)
 	    cmocka_unit_test(test_ippkt_parse_truncated_at_every_length),
 	    cmocka_unit_test(test_ippkt_parse_mutations_refused),
 	    cmocka_unit_test(test_ippkt_result_str_distinct),
+	    cmocka_unit_test(test_ippkt_l4_tcp_udp_icmp),
+	    cmocka_unit_test(test_ippkt_l4_fragments),
+	    cmocka_unit_test(test_ippkt_l4_ipv6_extension_headers),
+	    cmocka_unit_test(test_ippkt_icmp_quoted_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,136 @@
+/*
+ * acl.c - access rules as compiled BPF. All the cost is paid in acl_add:
+ * pcap_compile with the optimiser on, for DLT_RAW so one program handles
+ * IPv4 and IPv6 packets as the TUN carries them (no link header). A packet
+ * is then a walk over the rules calling bpf_filter until one accepts it.
+ * Pure: libpcap's message is returned, never printed.
+ */
+#include "acl.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pcap/pcap.h>
+
+/* Rules see whole packets: the largest a TUN with the largest MTU gives. */
+#define ACL_SNAPLEN 65535
+
+void acl_init(struct acl *a)
+{
+	memset(a, 0, sizeof(*a));
+}
+
+void acl_deinit(struct acl *a)
+{
+	for (unsigned i = 0; i < a->n; i++)
+		pcap_freecode(&a->rules[i].prog);
+	free(a->rules);
+	memset(a, 0, sizeof(*a));
+}
+
+static int compile(const char *expr, struct bpf_program *prog, char err[static ACL_ERR_MAX])
+{
+	pcap_t *p = pcap_open_dead(DLT_RAW, ACL_SNAPLEN);
+	int rc = 0;
+
+	if (p == NULL) {
+		snprintf(err, ACL_ERR_MAX, "out of memory");
+		return -1;
+	}
+	if (pcap_compile(p, prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		snprintf(err, ACL_ERR_MAX, "%s", pcap_geterr(p));
+		rc = -1;
+	}
+	pcap_close(p);
+	return rc;
+}
+
+int acl_add(struct acl *a, enum acl_action action, unsigned number, const char *expr,
+	    char err[static ACL_ERR_MAX])
+{
+	struct acl_rule *r;
+
+	if (a->n == a->cap) {
+		unsigned cap = a->cap == 0 ? 8 : 2 * a->cap;
+		struct acl_rule *n = realloc(a->rules, cap * sizeof(*n));
+
+		if (n == NULL) {
+			snprintf(err, ACL_ERR_MAX, "out of memory");
+			return -1;
+		}
+		a->rules = n;
+		a->cap = cap;
+	}
+	r = &a->rules[a->n];
+	memset(r, 0, sizeof(*r));
+	if (compile(expr, &r->prog, err) < 0)
+		return -1;
+	r->action = action;
+	r->number = number;
+	a->n++;
+	return 0;
+}
+
+bool acl_check(const char *expr, char err[static ACL_ERR_MAX])
+{
+	struct bpf_program prog;
+
+	if (compile(expr, &prog, err) < 0)
+		return false;
+	pcap_freecode(&prog);
+	return true;
+}
+
+bool acl_parse_rule(const char *text, enum acl_action *action, const char **expr)
+{
+	static const struct {
+		const char *verb;
+		enum acl_action action;
+	} verbs[] = {{"allow", ACL_ALLOW}, {"deny", ACL_DENY}};
+
+	while (isspace((unsigned char)*text))
+		text++;
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		size_t l = strlen(verbs[i].verb);
+
+		if (strncmp(text, verbs[i].verb, l) != 0 ||
+		    (text[l] != '\0' && !isspace((unsigned char)text[l])))
+			continue;
+		text += l;
+		while (isspace((unsigned char)*text))
+			text++;
+		*action = verbs[i].action;
+		*expr = text;
+		return true;
+	}
+	return false;
+}
+
+int acl_match(const struct acl *a, const uint8_t *pkt, size_t len)
+{
+	for (unsigned i = 0; i < a->n; i++)
+		if (bpf_filter(a->rules[i].prog.bf_insns, pkt, (unsigned)len, (unsigned)len) != 0)
+			return (int)i;
+	return ACL_DEFAULT;
+}
+
+bool acl_eval(struct acl *a, const uint8_t *pkt, size_t len, int *rule)
+{
+	int i = acl_match(a, pkt, len);
+
+	if (rule != NULL)
+		*rule = i;
+	if (i == ACL_DEFAULT) {
+		a->default_hits++;
+		return false;
+	}
+	a->rules[i].hits++;
+	return a->rules[i].action == ACL_ALLOW;
+}
+
+const char *acl_action_name(enum acl_action action)
+{
+	return action == ACL_ALLOW ? "allow" : "deny";
+}

@@ -1,0 +1,67 @@
+/*
+ * acl.h - access rules: an ordered list of allow/deny rules written in
+ * pcap-filter syntax, compiled by libpcap once at load time for raw IP
+ * (IPv4 and IPv6 alike) and run as BPF on each packet. The first rule whose
+ * filter matches decides; a packet no rule matches is denied. Every rule
+ * counts its matches. Pure: no logging, no I/O; errors are returned as
+ * libpcap's own message.
+ */
+#ifndef MTLSVPN_ACL_H
+#define MTLSVPN_ACL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sys/types.h> /* u_int, for pcap/bpf.h */
+
+#include <pcap/bpf.h>
+
+#define ACL_ERR_MAX 256
+/* acl_eval's rule index when no rule matched: the default, deny. */
+#define ACL_DEFAULT (-1)
+
+enum acl_action { ACL_ALLOW, ACL_DENY };
+
+struct acl_rule {
+	enum acl_action action;
+	unsigned number;	 /* as configured (rule7 -> 7): logs and counters */
+	struct bpf_program prog; /* compiled and optimised for DLT_RAW */
+	uint64_t hits;		 /* packets this rule decided */
+};
+
+struct acl {
+	struct acl_rule *rules; /* in evaluation order */
+	unsigned n, cap;
+	uint64_t default_hits; /* packets no rule matched (denied) */
+};
+
+void acl_init(struct acl *a);
+/* Frees the compiled programs; the acl is empty and usable again. */
+void acl_deinit(struct acl *a);
+
+/* Appends a rule matching the packets expr selects ("" selects every
+ * packet). 0, or -1 with err holding libpcap's message (pcap_geterr) or
+ * "out of memory"; the acl is unchanged on failure. */
+int acl_add(struct acl *a, enum acl_action action, unsigned number, const char *expr,
+	    char err[static ACL_ERR_MAX]);
+
+/* True if expr compiles for raw IP; false with libpcap's message. */
+bool acl_check(const char *expr, char err[static ACL_ERR_MAX]);
+
+/* Splits "allow EXPR" / "deny EXPR" (the verb alone selects every packet)
+ * into its action and the expression after it. False if the text does
+ * not start with either verb. */
+bool acl_parse_rule(const char *text, enum acl_action *action, const char **expr);
+
+/* The index of the first rule matching the packet, or ACL_DEFAULT. Counts
+ * nothing: for tests and what-if questions (policy test). */
+int acl_match(const struct acl *a, const uint8_t *pkt, size_t len);
+
+/* Decides a packet and counts the decision: true if allowed. *rule (may be
+ * NULL) gets the deciding rule's index or ACL_DEFAULT. */
+bool acl_eval(struct acl *a, const uint8_t *pkt, size_t len, int *rule);
+
+const char *acl_action_name(enum acl_action action);
+
+#endif

@@ -1,0 +1,188 @@
+/*
+ * group.c - the configured groups made ready for the gateway: one address
+ * pool each with its static addresses held for their owners, the gateway's
+ * own address in each pool on the TUN, and each group's rules compiled
+ * (they compiled when the configuration was checked, so a failure here is
+ * out of memory). Undone in reverse order by group_deinit_all.
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "rtnl.h"
+
+static int compile(const struct gateway *gw, struct acl *a, const struct config_rule *r, unsigned n,
+		   const char *gname)
+{
+	const struct config_server *cfg = &gw->cfg;
+	char err[ACL_ERR_MAX];
+
+	for (unsigned i = 0; i < n; i++) {
+		if (acl_add(a, r[i].deny ? ACL_DENY : ACL_ALLOW, r[i].number,
+			    config_text(cfg, r[i].expr), err) < 0) {
+			log_warnx("%s:%u [group %s] %srule%u: %s", cfg->path, r[i].line, gname,
+				  r[i].inbound ? "inbound_" : "", r[i].number, err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int group_init(struct gateway *gw, unsigned i)
+{
+	const struct config_server *cfg = &gw->cfg;
+	const struct config_group *cg = &cfg->groups[i];
+	const struct config_net *net = &cg->net;
+	struct group *g = &gw->groups[i];
+	const char *why = NULL;
+
+	g->cfg = cg;
+	g->net = net;
+	g->index = i;
+	g->allow_all = cg->allow_all;
+	acl_init(&g->out);
+	acl_init(&g->in);
+	if (pool_init(&g->pool, net->name, net->pool4.addr.family ? &net->pool4 : NULL,
+		      net->pool6.addr.family ? &net->pool6 : NULL, &why) < 0) {
+		log_warnx("%s: group %s: %s", cfg->path, net->name,
+			  why != NULL ? why : "invalid pool");
+		return -1;
+	}
+	/* The gateway's own address: the pool's first host, its prefix length. */
+	if (net->pool4.addr.family != 0) {
+		g->tun4.addr = g->pool.gw4;
+		g->tun4.len = net->pool4.len;
+	}
+	if (net->pool6.addr.family != 0) {
+		g->tun6.addr = g->pool.gw6;
+		g->tun6.len = net->pool6.len;
+	}
+	/* A static address is held as an active lease of its owner for good,
+	 * so the pool never hands it to anyone else. */
+	for (unsigned k = 0; k < cfg->n_statics; k++) {
+		const struct config_static *st = &cfg->statics[k];
+
+		if (st->group != i)
+			continue;
+		if (pool_reserve(&g->pool, &st->addr, config_text(cfg, st->identity), true, 0) !=
+		    POOL_OK) {
+			char a[ADDR_STRLEN];
+
+			log_warnx("%s:%u [group %s] static: %s cannot be reserved", cfg->path,
+				  st->line, net->name, addr_fmt(&st->addr, a));
+			return -1;
+		}
+	}
+	if (compile(gw, &g->out, &cfg->rules[cg->first_rule], cg->n_rules, net->name) < 0 ||
+	    compile(gw, &g->in, &cfg->rules[cg->first_inbound], cg->n_inbound, net->name) < 0)
+		return -1;
+	return 0;
+}
+
+int group_init_all(struct gateway *gw)
+{
+	gw->groups = calloc(gw->cfg.n_groups > 0 ? gw->cfg.n_groups : 1, sizeof(*gw->groups));
+	if (gw->groups == NULL) {
+		log_warn("cannot allocate the groups");
+		return -1;
+	}
+	gw->n_groups = gw->cfg.n_groups;
+	for (unsigned i = 0; i < gw->n_groups; i++)
+		if (group_init(gw, i) < 0) {
+			group_deinit_all(gw);
+			return -1;
+		}
+	return 0;
+}
+
+void group_deinit_all(struct gateway *gw)
+{
+	for (unsigned i = 0; i < gw->n_groups; i++) {
+		acl_deinit(&gw->groups[i].out);
+		acl_deinit(&gw->groups[i].in);
+		pool_deinit(&gw->groups[i].pool);
+	}
+	free(gw->groups);
+	gw->groups = NULL;
+	gw->n_groups = 0;
+}
+
+int group_tun_add(struct gateway *gw)
+{
+	char a[ADDR_STRLEN];
+
+	for (unsigned i = 0; i < gw->n_groups; i++) {
+		struct group *g = &gw->groups[i];
+
+		if (g->tun4.addr.family != 0) {
+			if (rtnl_addr_add(gw->tun_name, &g->tun4) < 0) {
+				log_warn("cannot add %s to %s", addr_fmt_prefix(&g->tun4, a),
+					 gw->tun_name);
+				return -1;
+			}
+			g->tun4_added = true;
+		}
+		if (g->tun6.addr.family != 0) {
+			if (rtnl_addr_add(gw->tun_name, &g->tun6) < 0) {
+				log_warn("cannot add %s to %s", addr_fmt_prefix(&g->tun6, a),
+					 gw->tun_name);
+				return -1;
+			}
+			g->tun6_added = true;
+		}
+	}
+	return 0;
+}
+
+void group_tun_del(struct gateway *gw)
+{
+	char a[ADDR_STRLEN];
+
+	for (unsigned i = 0; i < gw->n_groups; i++) {
+		struct group *g = &gw->groups[i];
+
+		if (g->tun6_added && rtnl_addr_del(gw->tun_name, &g->tun6) < 0 && errno != ENODEV)
+			log_warn("cannot remove %s from %s", addr_fmt_prefix(&g->tun6, a),
+				 gw->tun_name);
+		if (g->tun4_added && rtnl_addr_del(gw->tun_name, &g->tun4) < 0 && errno != ENODEV)
+			log_warn("cannot remove %s from %s", addr_fmt_prefix(&g->tun4, a),
+				 gw->tun_name);
+		g->tun4_added = g->tun6_added = false;
+	}
+}
+
+bool group_has_family(const struct gateway *gw, int family)
+{
+	for (unsigned i = 0; i < gw->n_groups; i++)
+		if ((family == AF_INET ? gw->groups[i].tun4 : gw->groups[i].tun6).addr.family != 0)
+			return true;
+	return false;
+}
+
+unsigned group_active_leases(const struct gateway *gw)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < gw->n_groups; i++)
+		n += pool_active_count(&gw->groups[i].pool);
+	return n;
+}
+
+void group_log_all(const struct gateway *gw)
+{
+	for (unsigned i = 0; i < gw->n_groups; i++) {
+		const struct group *g = &gw->groups[i];
+		char p4[ADDR_STRLEN] = "-", p6[ADDR_STRLEN] = "-";
+
+		if (g->tun4.addr.family != 0)
+			addr_fmt_prefix(&g->tun4, p4);
+		if (g->tun6.addr.family != 0)
+			addr_fmt_prefix(&g->tun6, p6);
+		log_info("group %s: address=%s address6=%s rules=%s%u inbound_rules=%u%s",
+			 g->net->name, p4, p6, g->allow_all ? "all " : "", g->out.n, g->in.n,
+			 (int)i == gw->cfg.default_group ? " (default_group)" : "");
+	}
+}

@@ -1,0 +1,219 @@
+/*
+ * test_acl.c - access rules: libpcap's message for expressions that do not
+ * compile, evaluation tables over IPv4 and IPv6 TCP, UDP and ICMP packets,
+ * first match wins, default deny, and the per-rule counters.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "acl.h"
+#include "pktgen.h"
+
+#define V4 AF_INET
+#define V6 AF_INET6
+
+static void add(struct acl *a, const char *rule, unsigned number)
+{
+	char err[ACL_ERR_MAX];
+	enum acl_action act;
+	const char *expr;
+
+	assert_true(acl_parse_rule(rule, &act, &expr));
+	if (acl_add(a, act, number, expr, err) != 0)
+		fail_msg("rule '%s': %s", rule, err);
+}
+
+static int eval(struct acl *a, const struct pkt_spec *s, bool *allowed)
+{
+	uint8_t pkt[256];
+	size_t n = pkt_build(s, pkt, sizeof(pkt));
+	int rule;
+
+	assert_true(n > 0);
+	*allowed = acl_eval(a, pkt, n, &rule);
+	return rule;
+}
+
+static void test_acl_add_syntax_error_gives_libpcap_message(void **state)
+{
+	static const char *const bad[] = {"tcp dst prot 443", "host 10.0.0.300", "port 70000",
+					  "(tcp", "tcp and"};
+	struct acl a;
+	char err[ACL_ERR_MAX];
+
+	(void)state;
+	acl_init(&a);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(acl_add(&a, ACL_ALLOW, 1, bad[i], err), -1);
+		if (err[0] == '\0')
+			fail_msg("'%s': no message", bad[i]);
+		assert_false(acl_check(bad[i], err));
+	}
+	assert_int_equal(a.n, 0);
+	assert_true(acl_check("tcp dst port 443", err));
+	assert_true(acl_check("", err));
+	/* The message is libpcap's own text. */
+	assert_false(acl_check("(tcp", err));
+	assert_non_null(strstr(err, "syntax error"));
+	assert_false(acl_check("port 70000", err));
+	assert_non_null(strstr(err, "70000"));
+	acl_deinit(&a);
+}
+
+static void test_acl_parse_rule_verbs(void **state)
+{
+	enum acl_action act;
+	const char *expr;
+
+	(void)state;
+	assert_true(acl_parse_rule("allow tcp port 80", &act, &expr));
+	assert_int_equal(act, ACL_ALLOW);
+	assert_string_equal(expr, "tcp port 80");
+	assert_true(acl_parse_rule("  deny   icmp", &act, &expr));
+	assert_int_equal(act, ACL_DENY);
+	assert_string_equal(expr, "icmp");
+	assert_true(acl_parse_rule("allow", &act, &expr));
+	assert_string_equal(expr, "");
+	assert_false(acl_parse_rule("allowed tcp", &act, &expr));
+	assert_false(acl_parse_rule("permit tcp", &act, &expr));
+	assert_false(acl_parse_rule("tcp port 80", &act, &expr));
+	assert_false(acl_parse_rule("", &act, &expr));
+	assert_string_equal(acl_action_name(ACL_ALLOW), "allow");
+	assert_string_equal(acl_action_name(ACL_DENY), "deny");
+}
+
+/* Engineering-like rules: web to one server, DNS, ping; v4 and v6. */
+static void test_acl_eval_table(void **state)
+{
+	static const struct {
+		struct pkt_spec p;
+		int rule; /* index, or ACL_DEFAULT */
+		bool allowed;
+	} cases[] = {
+	    {{V4, "10.8.0.2", "10.20.0.2", 6, 40000, 8080, 0x02, 0, 0, 0}, 1, true},
+	    {{V4, "10.8.0.2", "10.20.0.2", 6, 40000, 8081, 0x02, 0, 0, 0}, ACL_DEFAULT, false},
+	    {{V4, "10.8.0.2", "10.20.0.3", 6, 40000, 8080, 0x02, 0, 0, 0}, ACL_DEFAULT, false},
+	    {{V4, "10.8.0.2", "10.20.0.2", 17, 40000, 8080, 0, 0, 0, 4}, ACL_DEFAULT, false},
+	    {{V4, "10.8.0.2", "10.20.0.53", 17, 5353, 53, 0, 0, 0, 10}, 2, true},
+	    {{V4, "10.8.0.2", "10.20.0.53", 6, 5353, 53, 0x02, 0, 0, 0}, ACL_DEFAULT, false},
+	    {{V4, "10.8.0.2", "10.20.0.9", 1, 0, 0, 0, 8, 77, 16}, 3, true},
+	    {{V4, "10.8.0.2", "10.30.0.9", 1, 0, 0, 0, 8, 77, 16}, 0, false},
+	    {{V4, "10.8.0.2", "10.30.0.9", 6, 1, 8080, 0x02, 0, 0, 0}, 0, false},
+	    {{V6, "fd00:8::2", "fd00:20::2", 6, 40000, 8080, 0x02, 0, 0, 0}, 1, true},
+	    {{V6, "fd00:8::2", "fd00:20::2", 6, 40000, 22, 0x02, 0, 0, 0}, ACL_DEFAULT, false},
+	    {{V6, "fd00:8::2", "fd00:20::53", 17, 5353, 53, 0, 0, 0, 10}, 2, true},
+	    {{V6, "fd00:8::2", "fd00:20::9", 58, 0, 0, 0, 128, 5, 16}, 4, true},
+	    {{V6, "fd00:8::2", "fd00:20::9", 58, 0, 0, 0, 129, 5, 16}, ACL_DEFAULT, false},
+	};
+	struct acl a;
+
+	(void)state;
+	acl_init(&a);
+	add(&a, "deny dst net 10.30.0.0/16", 5);
+	add(&a, "allow (dst host 10.20.0.2 or dst host fd00:20::2) and tcp dst port 8080", 10);
+	add(&a, "allow udp dst port 53", 20);
+	add(&a, "allow icmp", 30);
+	add(&a, "allow icmp6 and ip6[40] == 128", 40);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool allowed;
+		int rule = eval(&a, &cases[i].p, &allowed);
+
+		if (rule != cases[i].rule || allowed != cases[i].allowed)
+			fail_msg("case %zu: rule %d allowed %d, want rule %d allowed %d", i, rule,
+				 allowed, cases[i].rule, cases[i].allowed);
+	}
+	acl_deinit(&a);
+}
+
+static void test_acl_eval_first_match_wins(void **state)
+{
+	struct pkt_spec p = {V4, "10.8.0.2", "10.20.0.2", 6, 40000, 443, 0x02, 0, 0, 0};
+	struct acl a;
+	bool allowed;
+
+	(void)state;
+	acl_init(&a);
+	add(&a, "deny tcp dst port 443", 1);
+	add(&a, "allow tcp", 2);
+	assert_int_equal(eval(&a, &p, &allowed), 0);
+	assert_false(allowed);
+	acl_deinit(&a);
+
+	acl_init(&a);
+	add(&a, "allow tcp", 1);
+	add(&a, "deny tcp dst port 443", 2);
+	assert_int_equal(eval(&a, &p, &allowed), 0);
+	assert_true(allowed);
+	acl_deinit(&a);
+}
+
+static void test_acl_eval_default_deny(void **state)
+{
+	struct pkt_spec p = {V6, "fd00:8::2", "fd00:20::2", 17, 1, 2, 0, 0, 0, 0};
+	struct acl a;
+	bool allowed;
+
+	(void)state;
+	acl_init(&a);
+	assert_int_equal(eval(&a, &p, &allowed), ACL_DEFAULT);
+	assert_false(allowed);
+	assert_int_equal(a.default_hits, 1);
+	/* An empty expression selects everything. */
+	add(&a, "allow", 1);
+	assert_int_equal(eval(&a, &p, &allowed), 0);
+	assert_true(allowed);
+	acl_deinit(&a);
+}
+
+static void test_acl_eval_counts_hits(void **state)
+{
+	struct pkt_spec tcp = {V4, "10.8.0.2", "10.20.0.2", 6, 1, 80, 0x10, 0, 0, 0};
+	struct pkt_spec udp = {V4, "10.8.0.2", "10.20.0.2", 17, 1, 53, 0, 0, 0, 0};
+	struct pkt_spec icmp = {V4, "10.8.0.2", "10.20.0.2", 1, 0, 0, 0, 8, 1, 0};
+	struct acl a;
+	bool allowed;
+
+	(void)state;
+	acl_init(&a);
+	add(&a, "allow tcp", 1);
+	add(&a, "deny udp", 2);
+	for (int i = 0; i < 3; i++)
+		(void)eval(&a, &tcp, &allowed);
+	for (int i = 0; i < 2; i++)
+		(void)eval(&a, &udp, &allowed);
+	(void)eval(&a, &icmp, &allowed);
+	assert_int_equal(a.rules[0].hits, 3);
+	assert_int_equal(a.rules[1].hits, 2);
+	assert_int_equal(a.default_hits, 1);
+	assert_int_equal(a.rules[0].number, 1);
+	assert_int_equal(a.rules[1].number, 2);
+	/* acl_match is a question, not a decision: it counts nothing. */
+	{
+		uint8_t pkt[128];
+		size_t n = pkt_build(&tcp, pkt, sizeof(pkt));
+
+		assert_int_equal(acl_match(&a, pkt, n), 0);
+		assert_int_equal(a.rules[0].hits, 3);
+	}
+	acl_deinit(&a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_acl_add_syntax_error_gives_libpcap_message),
+	    cmocka_unit_test(test_acl_parse_rule_verbs),
+	    cmocka_unit_test(test_acl_eval_table),
+	    cmocka_unit_test(test_acl_eval_first_match_wins),
+	    cmocka_unit_test(test_acl_eval_default_deny),
+	    cmocka_unit_test(test_acl_eval_counts_hits),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
