@@ -685,7 +685,8 @@ static void load_example(const char *name, bool uncomment, char *err)
 	while (fgets(line, sizeof(line), in) != NULL) {
 		const char *l = line;
 
-		if (uncomment && line[0] == ';' && strchr(line, '=') != NULL)
+		/* Commented keys, and commented example sections ([group ...]). */
+		if (uncomment && line[0] == ';' && (strchr(line, '=') != NULL || line[1] == '['))
 			l = line + 1;
 		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s", l);
 		assert_true(n < sizeof(text));
