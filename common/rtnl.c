@@ -111,6 +111,14 @@ static void parse_route(struct nlmsghdr *h, struct rtnl_route_info *info)
 	}
 }
 
+/* NLMSG_OK without its signed/unsigned comparison: the header fits in len
+ * bytes and so does the whole message. */
+static bool rtnl_msg_ok(const struct nlmsghdr *h, int len)
+{
+	return len >= (int)sizeof(*h) && h->nlmsg_len >= sizeof(*h) &&
+	       h->nlmsg_len <= (unsigned)len;
+}
+
 /*
  * Sends r and reads until the kernel's ACK (or error) for it. A
  * RTM_NEWROUTE answer on the way is parsed into info when info is given.
@@ -155,7 +163,7 @@ static int rtnl_talk(struct rtnl_req *r, struct rtnl_route_info *info)
 			goto out;
 		}
 		len = (int)n;
-		for (h = &buf.align; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+		for (h = &buf.align; rtnl_msg_ok(h, len); h = NLMSG_NEXT(h, len)) {
 			if (h->nlmsg_seq != seq)
 				continue;
 			if (h->nlmsg_type == NLMSG_ERROR) {
