@@ -164,6 +164,33 @@ rss=$(awk '/VmRSS/ {print $2}' "/proc/${pids[1]}/status")
 printf '  gateway RSS: %s kB\n' "$rss"
 kill "$cpid" "${pids[1]}"; wait "$cpid" "${pids[1]}" 2>/dev/null || true
 
+# The same with the employee in a group whose tenth rule is the one that
+# allows iperf3: what access rules and return-traffic flows cost.
+echo "== mtlsvpn, group with 10 access rules =="
+sed -i '/^\[pool\]/,$d' "$work/server.ini"
+{
+	echo "default_group = deny"
+	echo "[group bench]"
+	echo "ipv4 = 10.8.1.0/24"
+	echo "routes = 10.20.0.0/24"
+	echo "members = bench-user"
+	for r in $(seq 1 9); do echo "rule$r = allow dst host 10.20.0.2 and tcp dst port $((6000 + r))"; done
+	echo "rule10 = allow (dst host 10.20.0.2 and tcp dst port 5201) or icmp"
+} >>"$work/server.ini"
+ip netns exec "$G" "$build/mtlsvpn-server" -c "$work/server.ini" >"$work/server2.log" 2>&1 &
+gw2=$!
+pids+=($gw2)
+for i in $(seq 100); do ip netns exec "$G" ss -Hltn 'sport = :8443' | grep -q . && break; sleep 0.05; done
+ip netns exec "$L" "$build/mtlsvpn-client" -c "$work/client.ini" >"$work/client2.log" 2>&1 &
+cpid=$!
+pids+=($cpid)
+for i in $(seq 200); do
+	ip netns exec "$L" ping -c 1 -W 0.2 10.20.0.2 >/dev/null 2>&1 && break
+	sleep 0.05
+done
+measure "mtlsvpn 10 rules"
+kill "$cpid" "$gw2"; wait "$cpid" "$gw2" 2>/dev/null || true
+
 if [ $with_openvpn -eq 1 ]; then
 	for proto in tcp udp; do
 		echo "== OpenVPN 2.6 $proto, AES-256-GCM (anchor) =="
