@@ -93,6 +93,12 @@ struct config_serial {
 	uint8_t len;
 };
 
+/* [gateway] group_from: which certificate field names groups, if any. */
+struct config_group_from {
+	bool ou;                    /* group_from = ou */
+	char oid[IDENTITY_OID_MAX]; /* group_from = oid:DOTTED; "" = not */
+};
+
 struct config_server {
 	char path[PATH_MAX];           /* the file it came from */
 	struct sockaddr_storage listen;
@@ -104,7 +110,7 @@ struct config_server {
 	unsigned dead_peer_timeout;    /* s, default 3 x keepalive; > keepalive */
 	unsigned handshake_timeout;    /* s, default 10 */
 	unsigned max_clients;          /* default 1024 */
-	enum identity_source identity; /* default cn */
+	struct identity_source identity; /* default cn */
 	int log_level;                 /* 0 info, 1 debug */
 	unsigned cert_warn_days;       /* warn clients this many days before notAfter; 0 = never, default 14 */
 	struct config_net net;
@@ -117,13 +123,15 @@ struct config_server {
 	char deny_identities[CFG_MAX_DENY][IDENTITY_MAX + 1]; /* byte for byte */
 	unsigned n_deny_identities;
 	unsigned max_session_lifetime; /* s; 0 = unlimited (default) */
+	char lease_file[PATH_MAX];     /* sticky leases across restarts; "" = none */
+	unsigned max_sessions_per_identity; /* default 1: a newer session replaces the oldest */
 	/* Groups and access rules (docs/admin-guide.md "Groups and access
 	 * rules"); config_group.c. groups[0] is [pool] if present. */
 	struct config_group groups[CFG_MAX_GROUPS];
 	unsigned n_groups;
 	char default_group_name[CFG_GROUP_NAME_MAX]; /* as written; "" = unset */
 	int default_group;             /* index in groups; -1 = refuse (deny) */
-	bool group_from_ou;            /* group_from = ou */
+	struct config_group_from group_from; /* default none */
 	bool log_drops;                /* rate-limited log of denied packets */
 	struct config_rule rules[CFG_MAX_RULES]; /* by group, direction, number */
 	unsigned n_rules;
@@ -139,6 +147,8 @@ struct config_server {
 	unsigned ocsp_timeout_ms;      /* default 3000 */
 	enum config_ocsp_fail ocsp_fail; /* default closed */
 	unsigned ocsp_cache;           /* s to keep an answer, capped by nextUpdate; default 300 */
+	/* The admin socket (server/control.c); "" = none. */
+	char control[108];             /* absolute path, default /run/mtlsvpn/control */
 };
 
 enum config_dns_mode { CONFIG_DNS_AUTO, CONFIG_DNS_NONE, CONFIG_DNS_RESOLVECTL, CONFIG_DNS_RESOLVCONF };
@@ -171,10 +181,12 @@ int config_client_load(const char *path, struct config_client *out, char err[sta
 void config_client_free(struct config_client *c);
 
 /* The group an identity belongs to: its INI membership first, then (with
- * group_from = ou) the certificate's OU values, then default_group. False
- * with *why if it belongs to none and default_group is deny, or its OUs
- * name more than one group. *how (may be NULL) says which rule decided:
- * "members", "ou" or "default_group". ci may be NULL (no certificate). */
+ * group_from = ou or oid:DOTTED) the certificate's OU values or the values
+ * of the subject attribute with that OID, then default_group. False with
+ * *why if it belongs to none and default_group is deny, or its values name
+ * more than one group. *how (may be NULL) says which rule decided:
+ * "members", "ou", "oid" or "default_group". ci may be NULL (no
+ * certificate). */
 bool config_group_for(const struct config_server *s, const char *identity,
 		      const struct cert_info *ci, unsigned *group, const char **how,
 		      const char **why);

@@ -72,14 +72,25 @@ bool config_group_parse_from(const struct config_file *f, const struct config_ke
 
 	(void)f;
 	(void)k;
+	struct config_group_from *from = field;
+	const char *oid_why = NULL;
+
+	memset(from, 0, sizeof(*from));
 	if (strcmp(value, "ou") == 0) {
-		*(bool *)field = true;
-	} else if (strcmp(value, "none") == 0) {
-		*(bool *)field = false;
-	} else {
+		from->ou = true;
+	} else if (strncmp(value, "oid:", 4) == 0) {
+		if (!identity_oid_valid(value + 4, &oid_why)) {
+			config_key_why(why,
+				       "%s: %s; write a dotted OID such as oid:1.3.6.1.4.1.99999.1",
+				       config_file_quote(value, q), oid_why);
+			return false;
+		}
+		snprintf(from->oid, sizeof(from->oid), "%s", value + 4);
+	} else if (strcmp(value, "none") != 0) {
 		config_key_why(why,
 			       "%s is not a choice; use ou (the certificate's OU values name "
-			       "groups) or none (only members lists do)",
+			       "groups), oid:DOTTED (the values of that subject attribute do) "
+			       "or none (only members lists do)",
 			       config_file_quote(value, q));
 		return false;
 	}
@@ -578,6 +589,26 @@ int config_group_load(const struct config_file *f, struct config_server *s,
 	return resolve_default(f, s, default_group_line, err);
 }
 
+/* The certificate values group_from reads: its OUs, or the readable values
+ * of the subject attribute with the configured OID ("" never names a group). */
+static unsigned group_values(const struct config_server *s, const struct cert_info *ci)
+{
+	if (s->group_from.ou)
+		return ci->n_ou < CERT_MAX_NAMES ? ci->n_ou : CERT_MAX_NAMES;
+	return ci->n_subject_attrs < CERT_MAX_NAMES ? ci->n_subject_attrs : CERT_MAX_NAMES;
+}
+
+static const char *group_value(const struct config_server *s, const struct cert_info *ci,
+			       unsigned i)
+{
+	if (s->group_from.ou)
+		return ci->subject_ou[i];
+	if (ci->subject_attrs[i].unreadable ||
+	    strcmp(ci->subject_attrs[i].oid, s->group_from.oid) != 0)
+		return "";
+	return ci->subject_attrs[i].value;
+}
+
 bool config_group_for(const struct config_server *s, const char *identity,
 		      const struct cert_info *ci, unsigned *group, const char **how,
 		      const char **why)
@@ -595,22 +626,27 @@ bool config_group_for(const struct config_server *s, const char *identity,
 			*how = "members";
 			return true;
 		}
-	if (s->group_from_ou && ci != NULL) {
-		/* Group names are lowercase; an OU is compared without case. */
-		for (unsigned o = 0; o < ci->n_ou && o < CERT_MAX_NAMES; o++)
+	if ((s->group_from.ou || s->group_from.oid[0] != '\0') && ci != NULL) {
+		/* Group names are lowercase; a certificate value is compared
+		 * without case. */
+		for (unsigned o = 0; o < group_values(s, ci); o++)
 			for (unsigned i = 0; i < s->n_groups; i++) {
-				if (strcasecmp(ci->subject_ou[o], s->groups[i].net.name) != 0)
+				if (strcasecmp(group_value(s, ci, o), s->groups[i].net.name) != 0)
 					continue;
 				if (found >= 0 && (unsigned)found != i) {
-					*why = "the certificate's OU values name more than one "
-					       "group";
+					*why =
+					    s->group_from.ou
+						? "the certificate's OU values name more than "
+						  "one group"
+						: "the certificate's group_from attribute values "
+						  "name more than one group";
 					return false;
 				}
 				found = (int)i;
 			}
 		if (found >= 0) {
 			*group = (unsigned)found;
-			*how = "ou";
+			*how = s->group_from.ou ? "ou" : "oid";
 			return true;
 		}
 	}

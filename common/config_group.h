@@ -23,7 +23,8 @@ int config_group_load(const struct config_file *f, struct config_server *s,
 		      const struct config_key *net_keys, size_t n_net_keys,
 		      unsigned default_group_line, char err[static CONFIG_ERR_MAX]);
 
-/* [gateway] parsers: default_group = NAME | deny, group_from = ou | none. */
+/* [gateway] parsers: default_group = NAME | deny,
+ * group_from = ou | oid:DOTTED | none (into a struct config_group_from). */
 bool config_group_parse_default(const struct config_file *f, const struct config_key *k,
 				const char *value, void *field, char why[static CONFIG_ERR_MAX]);
 bool config_group_parse_from(const struct config_file *f, const struct config_key *k,

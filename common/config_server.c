@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config_group.h"
 #include "config_key.h"
@@ -53,13 +54,20 @@ static bool parse_identity(const struct config_file *f, const struct config_key 
 			   const char *value, void *field, char why[static CONFIG_ERR_MAX])
 {
 	char q[CONFIG_QUOTE_MAX];
+	const char *oid_why = NULL;
 
 	(void)f;
 	(void)k;
+	if (strncmp(value, "oid:", 4) == 0 && !identity_oid_valid(value + 4, &oid_why)) {
+		config_key_why(why, "%s: %s; write a dotted OID such as oid:2.5.4.5 (serialNumber)",
+			       config_file_quote(value, q), oid_why);
+		return false;
+	}
 	if (!identity_source_parse(value, field)) {
-		config_key_why(
-		    why, "%s is not an identity source; use cn, san-email, san-uri or san-dns",
-		    config_file_quote(value, q));
+		config_key_why(why,
+			       "%s is not an identity source; use cn, san-email, san-uri, san-dns "
+			       "or oid:DOTTED (e.g. oid:2.5.4.5)",
+			       config_file_quote(value, q));
 		return false;
 	}
 	return true;
@@ -212,6 +220,44 @@ static bool parse_crl(const struct config_file *f, const struct config_key *k, c
 	return true;
 }
 
+/* lease_file = PATH or none: the file need not exist yet (the gateway
+ * writes it), but its directory must, so a typo shows at load. */
+static bool parse_lease_file(const struct config_file *f, const struct config_key *k,
+			     const char *value, void *field, char why[static CONFIG_ERR_MAX])
+{
+	char *path = field, dir[PATH_MAX], *slash;
+	struct stat st;
+	int n;
+
+	if (strcmp(value, "none") == 0) {
+		snprintf(path, k->size, "none");
+		return true;
+	}
+	if (value[0] == '\0' || value[strlen(value) - 1] == '/') {
+		config_key_why(why, "give a file name, e.g. %s, or none", k->example);
+		return false;
+	}
+	n = value[0] == '/' ? snprintf(path, k->size, "%s", value)
+			    : snprintf(path, k->size, "%s/%s", f->dir, value);
+	if (n < 0 || (size_t)n >= k->size) {
+		config_key_why(why, "the path is too long");
+		return false;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash != NULL)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		config_key_why(why,
+			       "the directory %s does not exist; create it (mkdir -p %s) or set "
+			       "lease_file = none",
+			       dir, dir);
+		path[0] = '\0';
+		return false;
+	}
+	return true;
+}
+
 static bool parse_crl_expired(const struct config_file *f, const struct config_key *k,
 			      const char *value, void *field, char why[static CONFIG_ERR_MAX])
 {
@@ -350,6 +396,28 @@ static bool parse_ocsp_responder(const struct config_file *f, const struct confi
 	return true;
 }
 
+/* control = PATH (absolute; a Unix socket path fits 107 bytes) or "none". */
+static bool parse_control(const struct config_file *f, const struct config_key *k,
+			  const char *value, void *field, char why[static CONFIG_ERR_MAX])
+{
+	char q[CONFIG_QUOTE_MAX];
+
+	(void)f;
+	if (strcmp(value, "none") == 0) {
+		((char *)field)[0] = 0;
+		return true;
+	}
+	if (value[0] != '/' || strlen(value) >= k->size) {
+		config_key_why(why,
+			       "%s is not an absolute path of at most %zu bytes; use e.g. "
+			       "/run/mtlsvpn/control, or none",
+			       config_file_quote(value, q), k->size - 1);
+		return false;
+	}
+	snprintf(field, k->size, "%s", value);
+	return true;
+}
+
 /* ocsp_timeout = 3s | 500ms | 3 (seconds) */
 static bool parse_ocsp_timeout(const struct config_file *f, const struct config_key *k,
 			       const char *value, void *field, char why[static CONFIG_ERR_MAX])
@@ -424,6 +492,9 @@ enum {
 	K_DEFAULT_GROUP,
 	K_GROUP_FROM,
 	K_LOG_DROPS,
+	K_LEASE_FILE,
+	K_MAX_PER_IDENTITY,
+	K_CONTROL,
 	K_COUNT
 };
 
@@ -501,9 +572,17 @@ static const struct config_key server_keys[K_COUNT] = {
 		.parse = config_group_parse_default, .offset = SRV(default_group_name),
 		.example = "deny"},
 	[K_GROUP_FROM] = {.section = "gateway", .name = "group_from",
-		.parse = config_group_parse_from, .offset = SRV(group_from_ou), .example = "ou"},
+		.parse = config_group_parse_from, .offset = SRV(group_from), .example = "ou"},
 	[K_LOG_DROPS] = {.section = "gateway", .name = "log_drops", .parse = config_key_bool,
 		.offset = SRV(log_drops), .example = "yes"},
+	[K_LEASE_FILE] = {.section = "gateway", .name = "lease_file", .parse = parse_lease_file,
+		.offset = SRV(lease_file), .size = PATH_MAX, .example = "/var/lib/mtlsvpn/leases"},
+	[K_MAX_PER_IDENTITY] = {.section = "gateway", .name = "max_sessions_per_identity",
+		.parse = config_key_uint, .offset = SRV(max_sessions_per_identity), .min = 1,
+		.max = 64, .example = "1"},
+	[K_CONTROL] = {.section = "gateway", .name = "control", .parse = parse_control,
+		.offset = SRV(control), .size = sizeof(((struct config_server *)0)->control),
+		.example = "/run/mtlsvpn/control"},
 };
 /* clang-format on */
 
@@ -536,12 +615,15 @@ static void set_defaults(struct config_server *s)
 	s->keepalive = 10;
 	s->handshake_timeout = 10;
 	s->max_clients = 1024;
-	s->identity = IDENTITY_CN;
+	s->identity.kind = IDENTITY_CN;
 	s->log_level = 0;
 	s->cert_warn_days = 14;
 	s->ocsp_timeout_ms = 3000;
 	s->ocsp_cache = 300;
 	snprintf(s->net.name, sizeof(s->net.name), "default");
+	s->lease_file[0] = '\0'; /* "leases" next to the file, set by the loader */
+	s->max_sessions_per_identity = 1;
+	snprintf(s->control, sizeof(s->control), "/run/mtlsvpn/control");
 }
 
 static int check_across(const struct config_file *f, struct config_server *s, const unsigned *lines,
@@ -589,6 +671,12 @@ static int apply(const struct config_file *f, struct config_server *out, unsigne
 		return -1;
 	rc = config_key_apply(&view, server_sections, server_keys, K_COUNT, out, lines, err);
 	free(view.items);
+	/* lease_file: "leases" next to the file unless set; none = "". */
+	if (out->lease_file[0] == '\0')
+		snprintf(out->lease_file, sizeof(out->lease_file), "%.*s/leases", PATH_MAX - 8,
+			 f->dir);
+	else if (strcmp(out->lease_file, "none") == 0)
+		out->lease_file[0] = '\0';
 	if (rc == 0)
 		rc = config_group_load(f, out, group_net_keys,
 				       sizeof(group_net_keys) / sizeof(group_net_keys[0]),

@@ -5,13 +5,16 @@
  * characters refuses the certificate: an identity keys leases and access
  * rules, so a guess would be a privilege. Pure: returns reasons, no logging.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "identity.h"
 
+#define OID_PREFIX "oid:"
+
 static const struct {
 	const char *name;
-	enum identity_source src;
+	enum identity_source_kind src;
 } sources[] = {
     {"cn", IDENTITY_CN},
     {"san-email", IDENTITY_SAN_EMAIL},
@@ -19,23 +22,87 @@ static const struct {
     {"san-dns", IDENTITY_SAN_DNS},
 };
 
-bool identity_source_parse(const char *s, enum identity_source *out)
+bool identity_oid_valid(const char *s, const char **why)
+{
+	const char *dummy;
+	unsigned arcs = 0;
+
+	if (why == NULL)
+		why = &dummy;
+	if (s == NULL || s[0] == '\0') {
+		*why = "the OID is empty";
+		return false;
+	}
+	if (strlen(s) >= IDENTITY_OID_MAX) {
+		*why = "the OID is longer than 63 characters";
+		return false;
+	}
+	if (s[0] < '0' || s[0] > '2' || (s[1] != '.' && s[1] != '\0')) {
+		*why = "the first arc of an OID is 0, 1 or 2";
+		return false;
+	}
+	for (const char *p = s; *p != '\0'; arcs++) {
+		const char *start = p;
+
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (p == start) {
+			*why = "an OID is decimal numbers separated by single dots";
+			return false;
+		}
+		if (*start == '0' && p - start > 1) {
+			*why = "an OID arc has no leading zeros";
+			return false;
+		}
+		if (*p == '.' && p[1] == '\0') {
+			*why = "an OID does not end with a dot";
+			return false;
+		}
+		if (*p == '.')
+			p++;
+		else if (*p != '\0') {
+			*why = "an OID is decimal numbers separated by single dots";
+			return false;
+		}
+	}
+	if (arcs < 2) {
+		*why = "an OID has at least two arcs";
+		return false;
+	}
+	return true;
+}
+
+bool identity_source_parse(const char *s, struct identity_source *out)
 {
 	if (s == NULL)
 		return false;
+	if (strncmp(s, OID_PREFIX, strlen(OID_PREFIX)) == 0) {
+		const char *oid = s + strlen(OID_PREFIX);
+
+		if (!identity_oid_valid(oid, NULL))
+			return false;
+		memset(out, 0, sizeof(*out));
+		out->kind = IDENTITY_OID;
+		snprintf(out->oid, sizeof(out->oid), "%s", oid);
+		snprintf(out->name, sizeof(out->name), OID_PREFIX "%s", oid);
+		return true;
+	}
 	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
 		if (strcmp(s, sources[i].name) == 0) {
-			*out = sources[i].src;
+			memset(out, 0, sizeof(*out));
+			out->kind = sources[i].src;
 			return true;
 		}
 	}
 	return false;
 }
 
-const char *identity_source_name(enum identity_source s)
+const char *identity_source_name(const struct identity_source *s)
 {
+	if (s->kind == IDENTITY_OID)
+		return s->name[0] != '\0' ? s->name : OID_PREFIX "?";
 	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
-		if (sources[i].src == s)
+		if (sources[i].src == s->kind)
 			return sources[i].name;
 	return "?";
 }
@@ -143,7 +210,35 @@ static const char *single(const char (*vals)[IDENTITY_MAX + 1], unsigned n, cons
 	return vals[0];
 }
 
-bool identity_from_cert(const struct cert_info *ci, enum identity_source src,
+/* The single subject attribute with oid, or NULL with *why set. */
+static const char *single_attr(const struct cert_info *ci, const char *oid, const char **why)
+{
+	const struct cert_attr *found = NULL;
+
+	for (unsigned i = 0; i < ci->n_subject_attrs && i < CERT_MAX_NAMES; i++) {
+		if (strcmp(ci->subject_attrs[i].oid, oid) != 0)
+			continue;
+		if (found != NULL) {
+			*why = "the certificate subject has more than one attribute with the "
+			       "identity OID (identity source oid), so the identity is ambiguous";
+			return NULL;
+		}
+		found = &ci->subject_attrs[i];
+	}
+	if (found == NULL) {
+		*why = "the certificate subject has no attribute with the identity OID "
+		       "(identity source oid)";
+		return NULL;
+	}
+	if (found->unreadable) {
+		*why = "the certificate subject's identity attribute (identity source oid) "
+		       "is not a UTF8String, PrintableString, IA5String or BMPString";
+		return NULL;
+	}
+	return found->value;
+}
+
+bool identity_from_cert(const struct cert_info *ci, const struct identity_source *src,
 			char out[static IDENTITY_MAX + 1], const char **why)
 {
 	const char *v = NULL, *dummy;
@@ -155,7 +250,7 @@ bool identity_from_cert(const struct cert_info *ci, enum identity_source src,
 		*why = "the certificate has a field too long to read";
 		return false;
 	}
-	switch (src) {
+	switch (src->kind) {
 	case IDENTITY_CN:
 		v = ci->subject_cn;
 		if (v[0] == '\0') {
@@ -183,6 +278,9 @@ bool identity_from_cert(const struct cert_info *ci, enum identity_source src,
 			   "the certificate has more than one SAN DNS name, so the identity "
 			   "is ambiguous",
 			   why);
+		break;
+	case IDENTITY_OID:
+		v = single_attr(ci, src->oid, why);
 		break;
 	default:
 		*why = "unknown identity source";

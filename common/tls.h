@@ -96,6 +96,13 @@ const char *tls_error_str(const struct tls_conn *c);
 bool tls_peer_info(const struct tls_conn *c, struct cert_info *out);
 const char *tls_cipher_name(const struct tls_conn *c);
 
+/* The struct cert_info of the first certificate in a PEM file, filled by
+ * the same code that fills it from a peer's leaf (tls_peer_info), for
+ * questions asked offline (mtlsvpnctl policy test). No chain references.
+ * False with err ("FILE: not a PEM certificate") if it cannot be read. */
+bool tls_cert_info_from_file(const char *path, struct cert_info *out, char *err,
+			     size_t errlen);
+
 /* Library facts for --version: wolfSSL version string, and whether AES-NI /
  * assembly crypto is compiled in and usable on this CPU. */
 const char *tls_library_version(void);

@@ -9,6 +9,8 @@
 #include "tls_internal.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -16,6 +18,7 @@
 
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
+#include <wolfssl/wolfcrypt/asn_public.h>
 #include <wolfssl/wolfcrypt/hash.h>
 
 #include "crl_verify.h"
@@ -258,6 +261,159 @@ static void subject_fields(WOLFSSL_X509 *x, struct cert_info *ci)
 	}
 }
 
+/* DER string tags a subject attribute value may carry (X.520
+ * DirectoryString and the IA5String of emailAddress and domainComponent). */
+enum {
+	DER_UTF8STRING = 0x0c,
+	DER_PRINTABLESTRING = 0x13,
+	DER_IA5STRING = 0x16,
+	DER_BMPSTRING = 0x1e,
+};
+
+/* Dotted text of an OBJECT IDENTIFIER's contents; false if it is malformed
+ * or its text does not fit (such an OID cannot be configured, so it never
+ * matches either way). */
+static bool oid_text(const struct crl_der *v, char out[static IDENTITY_OID_MAX])
+{
+	size_t n = 0;
+	uint64_t arc = 0;
+	bool first = true;
+
+	if (v->len == 0 || (v->p[v->len - 1] & 0x80) != 0)
+		return false;
+	for (size_t i = 0; i < v->len; i++) {
+		int w;
+
+		/* 0x80 to start an arc is a non-minimal encoding. */
+		if (arc == 0 && v->p[i] == 0x80)
+			return false;
+		if (arc > (UINT64_MAX >> 7))
+			return false;
+		arc = arc << 7 | (v->p[i] & 0x7f);
+		if (v->p[i] & 0x80)
+			continue;
+		if (first) {
+			unsigned top = arc < 40 ? 0 : arc < 80 ? 1 : 2;
+
+			w = snprintf(out + n, IDENTITY_OID_MAX - n, "%u.%llu", top,
+				     (unsigned long long)(arc - 40u * top));
+			first = false;
+		} else {
+			w = snprintf(out + n, IDENTITY_OID_MAX - n, ".%llu",
+				     (unsigned long long)arc);
+		}
+		if (w < 0 || (size_t)w >= IDENTITY_OID_MAX - n)
+			return false;
+		n += (size_t)w;
+		arc = 0;
+	}
+	return true;
+}
+
+/* A BMPString (UCS-2, big endian) as UTF-8; false if it has an odd length,
+ * a surrogate or does not fit (then the info is marked truncated). */
+static bool bmp_to_utf8(const struct crl_der *v, char *dst, size_t cap, bool *truncated)
+{
+	size_t n = 0;
+
+	if (v->len % 2 != 0)
+		return false;
+	for (size_t i = 0; i < v->len; i += 2) {
+		unsigned c = (unsigned)v->p[i] << 8 | v->p[i + 1];
+		uint8_t u[3];
+		size_t k;
+
+		if (c >= 0xd800 && c <= 0xdfff)
+			return false;
+		if (c < 0x80) {
+			u[0] = (uint8_t)c;
+			k = 1;
+		} else if (c < 0x800) {
+			u[0] = (uint8_t)(0xc0 | c >> 6);
+			u[1] = (uint8_t)(0x80 | (c & 0x3f));
+			k = 2;
+		} else {
+			u[0] = (uint8_t)(0xe0 | c >> 12);
+			u[1] = (uint8_t)(0x80 | ((c >> 6) & 0x3f));
+			u[2] = (uint8_t)(0x80 | (c & 0x3f));
+			k = 3;
+		}
+		if (n + k >= cap) {
+			*truncated = true;
+			break;
+		}
+		memcpy(dst + n, u, k);
+		n += k;
+	}
+	dst[n] = '\0';
+	return true;
+}
+
+/* Every AttributeTypeAndValue of the subject Name, in order, with its OID
+ * as dotted text: wolfSSL's X509_NAME drops attribute types it does not
+ * know, and identity = oid:... must see them all. A subject that does not
+ * decode, or more attributes than fit, marks the info truncated. */
+static void subject_attrs(const uint8_t *der, size_t len, struct cert_info *ci)
+{
+	struct crl_cert cert;
+	struct crl_der name, rdns, rdn, atv;
+	uint8_t tag;
+
+	if (!crl_der_cert(der, len, &cert)) {
+		ci->truncated = true;
+		return;
+	}
+	name = cert.subject;
+	if (!crl_der_expect(&name, 0x30, &rdns, NULL)) {
+		ci->truncated = true;
+		return;
+	}
+	while (rdns.len > 0) {
+		if (!crl_der_expect(&rdns, 0x31, &rdn, NULL)) {
+			ci->truncated = true;
+			return;
+		}
+		while (rdn.len > 0) {
+			struct crl_der type, value;
+			struct cert_attr *a;
+
+			if (!crl_der_expect(&rdn, 0x30, &atv, NULL) ||
+			    !crl_der_expect(&atv, 0x06, &type, NULL) ||
+			    !crl_der_next(&atv, &tag, &value, NULL)) {
+				ci->truncated = true;
+				return;
+			}
+			if (ci->n_subject_attrs >= CERT_MAX_NAMES) {
+				ci->truncated = true;
+				return;
+			}
+			a = &ci->subject_attrs[ci->n_subject_attrs];
+			if (!oid_text(&type, a->oid))
+				continue;
+			ci->n_subject_attrs++;
+			switch (tag) {
+			case DER_UTF8STRING:
+			case DER_PRINTABLESTRING:
+			case DER_IA5STRING:
+				copy_field(a->value, sizeof(a->value), value.p, value.len,
+					   &ci->truncated);
+				break;
+			case DER_BMPSTRING:
+				a->unreadable = !bmp_to_utf8(&value, a->value, sizeof(a->value),
+							     &ci->truncated);
+				break;
+			default:
+				/* T61String's character set is ambiguous in
+				 * practice, UniversalString is unused: refused. */
+				a->unreadable = true;
+				break;
+			}
+			if (a->unreadable)
+				a->value[0] = '\0';
+		}
+	}
+}
+
 static void san_fields(WOLFSSL_X509 *x, struct cert_info *ci)
 {
 	WOLFSSL_GENERAL_NAMES *names =
@@ -349,6 +505,7 @@ bool tls_cert_info(const uint8_t *der, size_t len, struct cert_info *out)
 	}
 	hex(out->fingerprint, md, 8);
 	subject_fields(x, out);
+	subject_attrs(der, len, out);
 	san_fields(x, out);
 	serial_field(x, out);
 	if (!time_field(wolfSSL_X509_get_notBefore(x), &out->not_before) ||
@@ -382,4 +539,52 @@ void tls_cert_chain_refs(WOLFSSL_X509_CHAIN *chain, struct cert_info *out)
 		}
 		out->n_chain++;
 	}
+}
+
+/* A certificate file is small; anything larger is not one. */
+#define CERT_FILE_MAX (64 * 1024)
+
+bool tls_cert_info_from_file(const char *path, struct cert_info *out, char *err, size_t errlen)
+{
+	uint8_t *pem = NULL, *der = NULL;
+	size_t len = 0;
+	FILE *f;
+	int n;
+	bool ok = false;
+
+	memset(out, 0, sizeof(*out));
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return false;
+	}
+	pem = malloc(CERT_FILE_MAX + 1);
+	der = malloc(CERT_FILE_MAX);
+	if (pem == NULL || der == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	len = fread(pem, 1, CERT_FILE_MAX + 1, f);
+	if (ferror(f) || len > CERT_FILE_MAX) {
+		snprintf(err, errlen, "cannot read %s: %s", path,
+			 ferror(f) ? strerror(errno) : "larger than 64 KiB");
+		goto out;
+	}
+	n = wc_CertPemToDer(pem, (int)len, der, CERT_FILE_MAX, CERT_TYPE);
+	if (n <= 0) {
+		snprintf(err, errlen,
+			 "%s: not a PEM certificate (expected \"-----BEGIN CERTIFICATE-----\")",
+			 path);
+		goto out;
+	}
+	if (!tls_cert_info(der, (size_t)n, out)) {
+		snprintf(err, errlen, "%s: the certificate does not parse", path);
+		goto out;
+	}
+	ok = true;
+out:
+	fclose(f);
+	free(pem);
+	free(der);
+	return ok;
 }

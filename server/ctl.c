@@ -24,6 +24,12 @@ struct ctl_group {
  * their own files. */
 static const struct ctl_group groups[] = {
     {"ca", "certificate authority: issue, revoke, CRL, renew, client profiles", ctl_ca_cmds},
+    {"status", "the running gateway's sessions", ctl_status_cmds},
+    {"reload", "reload server.ini in the running gateway", ctl_reload_cmds},
+    {"disconnect", "close one identity's session", ctl_disconnect_cmds},
+    {"capture", "write a live session's packets to a pcap file", ctl_capture_cmds},
+    {"policy", "access policy: what the rules decide, from the config files alone",
+     ctl_policy_cmds},
 };
 
 #define N_GROUPS (sizeof(groups) / sizeof(groups[0]))

@@ -55,5 +55,10 @@ void ctl_errorf(const struct ctl_ctx *c, const char *fmt, ...)
 
 /* The command groups. */
 extern const struct ctl_cmd ctl_ca_cmds[];
+extern const struct ctl_cmd ctl_reload_cmds[];  /* ctl_control.c */
+extern const struct ctl_cmd ctl_status_cmds[];
+extern const struct ctl_cmd ctl_disconnect_cmds[];
+extern const struct ctl_cmd ctl_capture_cmds[]; /* ctl_capture.c */
+extern const struct ctl_cmd ctl_policy_cmds[];
 
 #endif

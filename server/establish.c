@@ -23,9 +23,9 @@
  * frame plus a whole one. */
 #define SESSION_RX_CAP (2 * (FRAME_HDR_LEN + FRAME_MAX_PAYLOAD) + 16)
 
-/* The group a client belongs to: INI members, then the certificate's OU
- * (group_from = ou), then default_group (common/config_group.c). NULL with
- * *why if none (default_group = deny) or the OUs are ambiguous. */
+/* The group a client belongs to: INI members, then the certificate's OU or
+ * OID attribute (group_from), then default_group (common/config_group.c).
+ * NULL with *why if none (default_group = deny) or the values are ambiguous. */
 static struct group *group_for(struct session *s, const struct cert_info *ci, const char **why)
 {
 	struct gateway *gw = s->w->gw;
@@ -128,6 +128,27 @@ static void log_up(const struct session *s)
 
 static void admit(struct session *s, const struct cert_info *ci);
 
+/* The session of s's identity that s replaces, or NULL if there is room.
+ * The default limit of one needs only the identity table; a higher one
+ * walks the sessions (admission only, never per packet). */
+static struct session *oldest_to_replace(const struct session *s)
+{
+	struct worker *w = s->w;
+	unsigned max = w->gw->cfg.max_sessions_per_identity, n = 0;
+	struct session *o, *oldest = NULL;
+
+	if (max <= 1)
+		return sestab_find_id(&w->by_id, s->identity);
+	LIST_FOREACH(o, &w->sessions, entry) {
+		if (o == s || !o->in_id_table || strcmp(o->identity, s->identity) != 0)
+			continue;
+		n++;
+		if (oldest == NULL || o->sid < oldest->sid)
+			oldest = o;
+	}
+	return n >= max ? oldest : NULL;
+}
+
 void establish_session(struct session *s)
 {
 	struct worker *w = s->w;
@@ -155,7 +176,7 @@ void establish_session(struct session *s)
 		session_close(s, BYE_NOT_AUTHORIZED, "client certificate has a field too long");
 		return;
 	}
-	if (!identity_from_cert(&ci, gw->cfg.identity, identity, &why)) {
+	if (!identity_from_cert(&ci, &gw->cfg.identity, identity, &why)) {
 		session_close(s, BYE_NOT_AUTHORIZED, "%s", why != NULL ? why : "no identity");
 		return;
 	}
@@ -208,7 +229,6 @@ void establish_resume(struct session *s)
 static void admit(struct session *s, const struct cert_info *ci)
 {
 	struct worker *w = s->w;
-	const char *identity = s->identity;
 	const char *why = NULL;
 	struct session *old;
 
@@ -221,8 +241,9 @@ static void admit(struct session *s, const struct cert_info *ci)
 		return;
 	}
 
-	/* One session per identity: the newer wins and takes the address. */
-	old = sestab_find_id(&w->by_id, identity);
+	/* One session per identity by default: the newer wins and takes the
+	 * address. With max_sessions_per_identity = N, the oldest of N goes. */
+	old = oldest_to_replace(s);
 	if (old != NULL)
 		session_close(old, BYE_REPLACED, "replaced by a newer session from %s", s->remote);
 
@@ -232,6 +253,9 @@ static void admit(struct session *s, const struct cert_info *ci)
 	case POOL_EXHAUSTED:
 		memset(&s->addr4, 0, sizeof(s->addr4));
 		memset(&s->addr6, 0, sizeof(s->addr6));
+		session_log(s, SESSION_LOG_WARN,
+			    "refused: the address pool of group %s is exhausted (%u leases active)",
+			    s->group->pool.name, pool_active_count(&s->group->pool));
 		session_close(s, BYE_POOL_EXHAUSTED, "address pool %s exhausted",
 			      s->group->pool.name);
 		return;
@@ -243,6 +267,7 @@ static void admit(struct session *s, const struct cert_info *ci)
 		return;
 	}
 	s->leased = true;
+	lease_changed(w->gw);
 	sestab_insert_id(&w->by_id, &s->by_id, s);
 	s->in_id_table = true;
 	router_add_session(s);

@@ -170,6 +170,9 @@ int gateway_start(struct gateway *gw)
 		log_warn("cannot watch %s", gw->tun_name);
 		return -1;
 	}
+	/* Last run's sticky leases, before any client can take an address. */
+	lease_restore(gw);
+	lease_start(gw);
 	if (listener_open(w, &gw->cfg.listen, gw->cfg.listen_len) < 0) {
 		log_warn("cannot listen on %s",
 			 addr_fmt_sockaddr((const struct sockaddr *)&gw->cfg.listen, a));
@@ -184,6 +187,9 @@ int gateway_start(struct gateway *gw)
 	/* SIGHUP and the CRL files' watches. */
 	if (revoke_start(w) < 0)
 		return -1;
+	/* mtlsvpnctl: status, reload, capture (server/control.c). */
+	if (control_start(gw) < 0)
+		return -1;
 	/* Pending decrypted input first (it may close sessions), then reap. */
 	if (ev_hook_add(w->loop, router_drain_pending, w) < 0 ||
 	    ev_hook_add(w->loop, session_reap_all, w) < 0) {
@@ -197,7 +203,7 @@ int gateway_start(struct gateway *gw)
 	log_info("gateway up: listen=%s tun=%s mtu=%u address=%s address6=%s max_clients=%u "
 		 "identity=%s",
 		 addr_fmt_sockaddr((const struct sockaddr *)&gw->cfg.listen, a), gw->tun_name,
-		 gw->cfg.mtu, p4, p6, gw->cfg.max_clients, identity_source_name(gw->cfg.identity));
+		 gw->cfg.mtu, p4, p6, gw->cfg.max_clients, identity_source_name(&gw->cfg.identity));
 	group_log_all(gw);
 	return 0;
 }
@@ -283,8 +289,11 @@ void gateway_deinit(struct gateway *gw)
 			LIST_REMOVE(s, entry);
 			session_free(s);
 		}
+		/* Every lease is released now: the last write. */
+		lease_stop(gw);
 		listener_close(w);
 		ev_timer_stop(w->loop, &gw->grace_timer);
+		control_stop(gw);
 		revoke_stop(w);
 		ocsp_check_deinit(gw);
 	}

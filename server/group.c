@@ -8,35 +8,34 @@
 #include "server.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 #include "rtnl.h"
 
-static int compile(const struct gateway *gw, struct acl *a, const struct config_rule *r, unsigned n,
-		   const char *gname)
+static int compile(const struct config_server *cfg, struct acl *a, const struct config_rule *r,
+		   unsigned n, const char *gname, char *why, size_t cap)
 {
-	const struct config_server *cfg = &gw->cfg;
 	char err[ACL_ERR_MAX];
 
 	for (unsigned i = 0; i < n; i++) {
 		if (acl_add(a, r[i].deny ? ACL_DENY : ACL_ALLOW, r[i].number,
 			    config_text(cfg, r[i].expr), err) < 0) {
-			log_warnx("%s:%u [group %s] %srule%u: %s", cfg->path, r[i].line, gname,
-				  r[i].inbound ? "inbound_" : "", r[i].number, err);
+			snprintf(why, cap, "%s:%u [group %s] %srule%u: %s", cfg->path, r[i].line,
+				 gname, r[i].inbound ? "inbound_" : "", r[i].number, err);
 			return -1;
 		}
 	}
 	return 0;
 }
 
-static int group_init(struct gateway *gw, unsigned i)
+/* Group i of cfg into g; -1 with err[] saying why. */
+int group_init(const struct config_server *cfg, struct group *g, unsigned i, char *err, size_t cap)
 {
-	const struct config_server *cfg = &gw->cfg;
 	const struct config_group *cg = &cfg->groups[i];
 	const struct config_net *net = &cg->net;
-	struct group *g = &gw->groups[i];
 	const char *why = NULL;
 
 	g->cfg = cg;
@@ -47,8 +46,8 @@ static int group_init(struct gateway *gw, unsigned i)
 	acl_init(&g->in);
 	if (pool_init(&g->pool, net->name, net->pool4.addr.family ? &net->pool4 : NULL,
 		      net->pool6.addr.family ? &net->pool6 : NULL, &why) < 0) {
-		log_warnx("%s: group %s: %s", cfg->path, net->name,
-			  why != NULL ? why : "invalid pool");
+		snprintf(err, cap, "%s: group %s: %s", cfg->path, net->name,
+			 why != NULL ? why : "invalid pool");
 		return -1;
 	}
 	/* The gateway's own address: the pool's first host, its prefix length. */
@@ -71,13 +70,15 @@ static int group_init(struct gateway *gw, unsigned i)
 		    POOL_OK) {
 			char a[ADDR_STRLEN];
 
-			log_warnx("%s:%u [group %s] static: %s cannot be reserved", cfg->path,
-				  st->line, net->name, addr_fmt(&st->addr, a));
+			snprintf(err, cap, "%s:%u [group %s] static: %s cannot be reserved",
+				 cfg->path, st->line, net->name, addr_fmt(&st->addr, a));
 			return -1;
 		}
 	}
-	if (compile(gw, &g->out, &cfg->rules[cg->first_rule], cg->n_rules, net->name) < 0 ||
-	    compile(gw, &g->in, &cfg->rules[cg->first_inbound], cg->n_inbound, net->name) < 0)
+	if (compile(cfg, &g->out, &cfg->rules[cg->first_rule], cg->n_rules, net->name, err, cap) <
+		0 ||
+	    compile(cfg, &g->in, &cfg->rules[cg->first_inbound], cg->n_inbound, net->name, err,
+		    cap) < 0)
 		return -1;
 	return 0;
 }
@@ -90,21 +91,29 @@ int group_init_all(struct gateway *gw)
 		return -1;
 	}
 	gw->n_groups = gw->cfg.n_groups;
-	for (unsigned i = 0; i < gw->n_groups; i++)
-		if (group_init(gw, i) < 0) {
+	for (unsigned i = 0; i < gw->n_groups; i++) {
+		char err[CONFIG_ERR_MAX];
+
+		if (group_init(&gw->cfg, &gw->groups[i], i, err, sizeof(err)) < 0) {
+			log_warnx("%s", err);
 			group_deinit_all(gw);
 			return -1;
 		}
+	}
 	return 0;
+}
+
+void group_deinit(struct group *g)
+{
+	acl_deinit(&g->out);
+	acl_deinit(&g->in);
+	pool_deinit(&g->pool);
 }
 
 void group_deinit_all(struct gateway *gw)
 {
-	for (unsigned i = 0; i < gw->n_groups; i++) {
-		acl_deinit(&gw->groups[i].out);
-		acl_deinit(&gw->groups[i].in);
-		pool_deinit(&gw->groups[i].pool);
-	}
+	for (unsigned i = 0; i < gw->n_groups; i++)
+		group_deinit(&gw->groups[i]);
 	free(gw->groups);
 	gw->groups = NULL;
 	gw->n_groups = 0;

@@ -1,7 +1,7 @@
 /*
  * revoke_reload.c - when the revocation state changes, inside the worker's
- * loop: SIGHUP re-reads server.ini (only crl, crl_expired, deny_serials and
- * deny_identities change live) and every CRL; inotify on each CRL's
+ * loop: a reload (SIGHUP or mtlsvpnctl reload, server/reload.c) re-reads
+ * every CRL server.ini names; inotify on each CRL's
  * directory reloads a file soon after it is written or renamed into place;
  * a timer warns when a CRL's nextUpdate passes. Every change that is taken
  * is followed by a sweep of the live sessions. A failed reload changes
@@ -165,24 +165,22 @@ void revoke_on_next_update(struct ev_loop *loop, struct ev_timer *t)
 	arm_next_update(w);
 }
 
-/* SIGHUP: the new configuration and every CRL it names, all or nothing.
- * A file that fails keeps the CRL in force from the same path, if any;
- * a newly named file that fails refuses the whole reload. */
-void revoke_reload_config(struct gateway *gw)
+/* Part of a reload (server/reload.c): every CRL the new configuration n
+ * names, all or nothing. A file that fails keeps the CRL in force from the
+ * same path, if any; a newly named file that fails refuses the whole reload
+ * (-1, err says why, nothing changed). On success the CRLs and the
+ * revocation keys of n are in force; the caller sweeps the sessions. */
+int revoke_apply_config(struct gateway *gw, const struct config_server *n, const char *trigger,
+			char *err, size_t cap)
 {
 	struct revoke *rv = &gw->revoke;
-	struct config_server *n = calloc(1, sizeof(*n));
 	struct revoke_crl *nf = calloc(CFG_MAX_CRL, sizeof(*nf));
 	bool took[CFG_MAX_CRL] = {false};
-	char err[CONFIG_ERR_MAX], why[256];
+	char why[256];
 
-	if (n == NULL || nf == NULL) {
-		log_warnx("SIGHUP: out of memory; the revocation settings stay as they were");
-		goto out;
-	}
-	if (config_server_load(gw->cfg.path, n, err) < 0) {
-		log_warnx("SIGHUP: %s; the revocation settings stay as they were", err);
-		goto out;
+	if (nf == NULL) {
+		snprintf(err, cap, "out of memory");
+		return -1;
 	}
 	for (unsigned i = 0; i < n->n_crl; i++) {
 		const struct revoke_crl *prev = NULL;
@@ -200,16 +198,14 @@ void revoke_reload_config(struct gateway *gw)
 			continue;
 		}
 		if (prev == NULL) {
-			log_warnx("SIGHUP: CRL %s rejected: %s; the revocation settings stay as "
-				  "they were",
-				  nf[i].path, why);
+			snprintf(err, cap, "CRL %s rejected: %s", nf[i].path, why);
 			for (unsigned k = 0; k < i; k++)
 				revoke_crl_clear(&nf[k]);
-			goto out;
+			free(nf);
+			return -1;
 		}
-		log_warnx(
-		    "SIGHUP: CRL %s rejected: %s; the CRL in force before stays (%zu revoked)",
-		    nf[i].path, why, prev->crl.n_entries);
+		log_warnx("reload: CRL %s rejected: %s; the CRL in force before stays (%zu revoked)",
+			  nf[i].path, why, prev->crl.n_entries);
 		/* Carry the CRL in force over (its memory moves). */
 		nf[i].crl = prev->crl;
 		memcpy(nf[i].issuer_hash, prev->issuer_hash, sizeof(nf[i].issuer_hash));
@@ -234,22 +230,28 @@ void revoke_reload_config(struct gateway *gw)
 	gw->cfg.n_deny_identities = n->n_deny_identities;
 	if (rv->ino_fd >= 0)
 		watch_files(rv);
-	log_info("SIGHUP: revocation settings reloaded: %u CRL file(s), %u denied serial(s), "
-		 "%u denied identit%s (other settings need a restart)",
-		 rv->n_files, gw->cfg.n_deny_serials, gw->cfg.n_deny_identities,
+	log_info("%s: revocation settings reloaded: %u CRL file(s), %u denied serial(s), "
+		 "%u denied identit%s",
+		 trigger, rv->n_files, gw->cfg.n_deny_serials, gw->cfg.n_deny_identities,
 		 gw->cfg.n_deny_identities == 1 ? "y" : "ies");
+	free(nf);
+	return 0;
+}
+
+/* After a reload: close what is now revoked, re-arm the nextUpdate timer. */
+void revoke_after_reload(struct gateway *gw)
+{
 	revoke_sweep(&gw->worker);
 	arm_next_update(&gw->worker);
-out:
-	free(nf);
-	free(n);
 }
 
 static void on_sighup(struct ev_loop *loop, int signo, void *data)
 {
+	char msg[900];
+
 	(void)loop;
 	(void)signo;
-	revoke_reload_config(data);
+	(void)reload_config(data, "SIGHUP", msg, sizeof(msg));
 }
 
 int revoke_start(struct worker *w)

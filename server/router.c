@@ -168,6 +168,8 @@ static void route_packet(struct worker *w, struct buf *pkt)
 	}
 	if (!policy_to_client(s, buf_ptr(pkt), n, &ip))
 		return;
+	if (s->capture != NULL)
+		capture_tap(s, buf_ptr(pkt), n);
 	if (tls_outq_len(s->tls) > ROUTER_HIGH_WATER) {
 		s->st.drop_backpressure++;
 		return;
@@ -235,6 +237,9 @@ void router_deliver(struct session *s, const struct chan_event *ev)
 		s->st.drop_other++;
 		return;
 	}
+	/* Captured as it arrives: denied packets show too (server/capture.c). */
+	if (s->capture != NULL)
+		capture_tap(s, ev->data, ev->ip.len <= ev->len ? ev->ip.len : ev->len);
 	if (!source_ok(s, &ev->ip)) {
 		s->st.drop_src++;
 		return;

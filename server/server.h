@@ -139,6 +139,7 @@ struct session {
 	uint64_t up_ms, last_rx_ms, last_tx_ms;
 
 	struct session_stats st;
+	struct capture *capture;         /* mtlsvpnctl capture; NULL if none */
 	char reason[BYE_MAX_TEXT + 1];  /* why it was closed */
 
 	struct sestab_node by_id, by_addr4, by_addr6;
@@ -224,7 +225,35 @@ struct gateway {
 	uint64_t next_sid;
 	bool stopping;
 	struct ev_timer grace_timer;     /* bounds the shutdown flush */
+	struct ev_timer lease_timer;     /* lease.c: a change waits to be written */
+	bool lease_dirty;                /* the pools differ from the lease file */
+	struct control *control;         /* the admin socket; NULL if none */
 };
+
+/* reload.c: SIGHUP and "mtlsvpnctl reload" - server.ini anew, all or nothing.
+ * 0 applied / -1 refused; msg says what happened either way. */
+int reload_config(struct gateway *gw, const char *trigger, char *msg, size_t cap);
+
+/* control.c: the admin socket (mtlsvpnctl) */
+struct control;
+struct control_conn;
+int control_start(struct gateway *gw);
+void control_stop(struct gateway *gw);
+void control_textf(struct control_conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void control_done(struct control_conn *c, uint8_t status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+size_t control_conn_room(const struct control_conn *c);
+bool control_conn_append(struct control_conn *c, const void *p, size_t n);
+struct gateway *control_conn_gateway(const struct control_conn *c);
+void control_conn_set_capture(struct control_conn *c, struct capture *cap);
+
+/* capture.c: a session's inner packets to mtlsvpnctl capture */
+struct capture;
+void capture_start(struct control_conn *c, unsigned argc, const char **argv);
+void capture_tap(struct session *s, const uint8_t *pkt, size_t len);
+void capture_session_gone(struct session *s);
+void capture_conn_gone(struct capture *cap);
 
 /* gateway.c */
 int gateway_init(struct gateway *gw, const struct config_server *cfg);
@@ -274,10 +303,12 @@ bool revoke_check(const struct gateway *gw, const struct cert_ref *chain, unsign
 bool revoke_refuses_new(const struct gateway *gw, char *why, size_t cap);
 void revoke_sweep(struct worker *w);
 
-/* revoke_reload.c: SIGHUP, inotify and nextUpdate, in the worker's loop */
+/* revoke_reload.c: CRLs on reload, inotify and nextUpdate, in the worker's loop */
 int revoke_start(struct worker *w);
 void revoke_stop(struct worker *w);
-void revoke_reload_config(struct gateway *gw);
+int revoke_apply_config(struct gateway *gw, const struct config_server *n, const char *trigger,
+			char *err, size_t cap);
+void revoke_after_reload(struct gateway *gw);
 void revoke_on_settled(struct ev_loop *loop, struct ev_timer *t);
 void revoke_on_next_update(struct ev_loop *loop, struct ev_timer *t);
 
@@ -306,12 +337,21 @@ void policy_group_status(const struct group *g);
 
 /* group.c: the configured groups, their pools, TUN addresses and rules */
 int group_init_all(struct gateway *gw);
+int group_init(const struct config_server *cfg, struct group *g, unsigned i, char *err, size_t cap);
+void group_deinit(struct group *g);
 void group_deinit_all(struct gateway *gw);
 int group_tun_add(struct gateway *gw);
 void group_tun_del(struct gateway *gw);
 bool group_has_family(const struct gateway *gw, int family);
 unsigned group_active_leases(const struct gateway *gw);
 void group_log_all(const struct gateway *gw);
+
+/* lease.c: sticky leases kept in cfg.lease_file across restarts */
+void lease_restore(struct gateway *gw);
+void lease_start(struct gateway *gw);
+void lease_changed(struct gateway *gw);
+int lease_save(struct gateway *gw);
+void lease_stop(struct gateway *gw);
 
 /* router.c: TUN <-> sessions */
 int router_init(struct worker *w);

@@ -483,6 +483,7 @@ static void detach(struct session *s)
 	}
 	router_remove_session(s);
 	ocsp_check_forget(s);
+	capture_session_gone(s);
 	if (s->leased) {
 		/* Released now, not at reap time, so a replacing session of
 		 * the same identity gets the same (sticky) address. */
@@ -493,6 +494,7 @@ static void detach(struct session *s)
 		if (s->addr6.family != 0 && !s->static6)
 			pool_release(&s->group->pool, &s->addr6, now);
 		s->leased = false;
+		lease_changed(w->gw);
 	}
 	if (s->on_dirty) {
 		TAILQ_REMOVE(&w->dirty, s, dirty_entry);

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "../unit/pktgen.h"
+#include "pktbuild.h"
 #include "acl.h"
 
 #define ITERS 2000000
@@ -42,12 +42,12 @@ static void build(struct acl *a, int n, int match_at)
 int main(void)
 {
 	static const int sizes[] = {1, 10, 100};
-	const struct pkt_spec v4 = {AF_INET, "10.8.0.2", "10.20.0.2", 6, 40000,
-				    443,     0x10,	 0,	      0, 1300};
-	const struct pkt_spec v6 = {AF_INET6, "fd00:8::2", "fd00:20::2", 6, 40000, 443, 0x10,
-				    0,	      0,	   1300};
+	const struct pktbuild_spec v4 = {AF_INET, "10.8.0.2", "10.20.0.2", 6, 40000,
+					 443,	  0x10,	      0,	   0, 1300};
+	const struct pktbuild_spec v6 = {AF_INET6, "fd00:8::2", "fd00:20::2", 6, 40000, 443, 0x10,
+					 0,	   0,		1300};
 	uint8_t p4[1500], p6[1500];
-	size_t n4 = pkt_build(&v4, p4, sizeof(p4)), n6 = pkt_build(&v6, p6, sizeof(p6));
+	size_t n4 = pktbuild_make(&v4, p4, sizeof(p4)), n6 = pktbuild_make(&v6, p6, sizeof(p6));
 
 	printf("acl_eval, ns per packet (TCP, 1340-byte IPv4 / 1360-byte IPv6, %d packets)\n",
 	       ITERS);

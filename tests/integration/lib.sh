@@ -232,7 +232,14 @@ pass() {
 # CA with the openssl command line, valid from START to END
 # (YYYYMMDDHHMMSSZ), e.g. an expired one. $WORK/IDENTITY.crt and .key
 pki_openssl_client() {
-	local who=$1 start=$2 end=$3 d=$WORK/openssl-ca
+	pki_openssl_client_subj "$1" "/CN=$1" "$2" "$3"
+}
+
+# pki_openssl_client_subj NAME SUBJECT START END: the same with a whole
+# subject, kept as written (-preserveDN), e.g.
+# "/CN=x/serialNumber=EMP-42/1.3.6.1.4.1.99999.1=eng". $WORK/NAME.crt and .key
+pki_openssl_client_subj() {
+	local who=$1 subj=$2 start=$3 end=$4 d=$WORK/openssl-ca
 	mkdir -p "$d/new"
 	: >"$d/index.txt"
 	[ -f "$d/serial" ] || echo 1000 >"$d/serial"
@@ -256,10 +263,18 @@ extendedKeyUsage = clientAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 CNF
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$WORK/$who.key" -subj "/CN=$who" -out "$d/$who.csr" 2>>"$WORK/ctl.log"
+	# req skips attribute types it has no name for: name each dotted OID
+	# of the subject in the request's config.
+	{
+		printf 'oid_section = oids\n[oids]\n'
+		{ grep -o '/[0-9][0-9.]*=' <<<"$subj" || true; } | tr -d '/=' | sort -u |
+			awk '{print "oid" NR " = " $0}'
+		printf '[req]\ndistinguished_name = dn\nstring_mask = utf8only\n[dn]\n'
+	} >"$d/req.cnf"
+	openssl req -config "$d/req.cnf" -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$WORK/$who.key" -subj "$subj" -out "$d/$who.csr" 2>>"$WORK/ctl.log"
 	chmod 600 "$WORK/$who.key"
-	openssl ca -batch -config "$d/ca.cnf" -cert "$CA/ca.crt" -keyfile "$CA/ca.key" \
+	openssl ca -batch -preserveDN -config "$d/ca.cnf" -cert "$CA/ca.crt" -keyfile "$CA/ca.key" \
 		-startdate "$start" -enddate "$end" -in "$d/$who.csr" -out "$WORK/$who.crt" \
 		>>"$WORK/ctl.log" 2>&1 || fail "openssl ca could not sign $who: $(tail -n 3 "$WORK/ctl.log")"
 }

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "acl.h"
-#include "pktgen.h"
+#include "pktbuild.h"
 
 #define V4 AF_INET
 #define V6 AF_INET6
@@ -28,10 +28,10 @@ static void add(struct acl *a, const char *rule, unsigned number)
 		fail_msg("rule '%s': %s", rule, err);
 }
 
-static int eval(struct acl *a, const struct pkt_spec *s, bool *allowed)
+static int eval(struct acl *a, const struct pktbuild_spec *s, bool *allowed)
 {
 	uint8_t pkt[256];
-	size_t n = pkt_build(s, pkt, sizeof(pkt));
+	size_t n = pktbuild_make(s, pkt, sizeof(pkt));
 	int rule;
 
 	assert_true(n > 0);
@@ -92,7 +92,7 @@ static void test_acl_parse_rule_verbs(void **state)
 static void test_acl_eval_table(void **state)
 {
 	static const struct {
-		struct pkt_spec p;
+		struct pktbuild_spec p;
 		int rule; /* index, or ACL_DEFAULT */
 		bool allowed;
 	} cases[] = {
@@ -133,7 +133,7 @@ static void test_acl_eval_table(void **state)
 
 static void test_acl_eval_first_match_wins(void **state)
 {
-	struct pkt_spec p = {V4, "10.8.0.2", "10.20.0.2", 6, 40000, 443, 0x02, 0, 0, 0};
+	struct pktbuild_spec p = {V4, "10.8.0.2", "10.20.0.2", 6, 40000, 443, 0x02, 0, 0, 0};
 	struct acl a;
 	bool allowed;
 
@@ -155,7 +155,7 @@ static void test_acl_eval_first_match_wins(void **state)
 
 static void test_acl_eval_default_deny(void **state)
 {
-	struct pkt_spec p = {V6, "fd00:8::2", "fd00:20::2", 17, 1, 2, 0, 0, 0, 0};
+	struct pktbuild_spec p = {V6, "fd00:8::2", "fd00:20::2", 17, 1, 2, 0, 0, 0, 0};
 	struct acl a;
 	bool allowed;
 
@@ -173,9 +173,9 @@ static void test_acl_eval_default_deny(void **state)
 
 static void test_acl_eval_counts_hits(void **state)
 {
-	struct pkt_spec tcp = {V4, "10.8.0.2", "10.20.0.2", 6, 1, 80, 0x10, 0, 0, 0};
-	struct pkt_spec udp = {V4, "10.8.0.2", "10.20.0.2", 17, 1, 53, 0, 0, 0, 0};
-	struct pkt_spec icmp = {V4, "10.8.0.2", "10.20.0.2", 1, 0, 0, 0, 8, 1, 0};
+	struct pktbuild_spec tcp = {V4, "10.8.0.2", "10.20.0.2", 6, 1, 80, 0x10, 0, 0, 0};
+	struct pktbuild_spec udp = {V4, "10.8.0.2", "10.20.0.2", 17, 1, 53, 0, 0, 0, 0};
+	struct pktbuild_spec icmp = {V4, "10.8.0.2", "10.20.0.2", 1, 0, 0, 0, 8, 1, 0};
 	struct acl a;
 	bool allowed;
 
@@ -196,7 +196,7 @@ static void test_acl_eval_counts_hits(void **state)
 	/* acl_match is a question, not a decision: it counts nothing. */
 	{
 		uint8_t pkt[128];
-		size_t n = pkt_build(&tcp, pkt, sizeof(pkt));
+		size_t n = pktbuild_make(&tcp, pkt, sizeof(pkt));
 
 		assert_int_equal(acl_match(&a, pkt, n), 0);
 		assert_int_equal(a.rules[0].hits, 3);

@@ -339,7 +339,7 @@ static void test_config_server_load_defaults(void **state)
 	assert_int_equal(s.dead_peer_timeout, 30);
 	assert_int_equal(s.handshake_timeout, 10);
 	assert_int_equal(s.max_clients, 1024);
-	assert_int_equal(s.identity, IDENTITY_CN);
+	assert_int_equal(s.identity.kind, IDENTITY_CN);
 	assert_int_equal(s.log_level, 0);
 	assert_string_equal(s.net.name, "default");
 	assert_int_equal(s.net.pool4.addr.family, AF_INET);
@@ -349,6 +349,47 @@ static void test_config_server_load_defaults(void **state)
 	assert_int_equal(s.net.n_routes, 0);
 	assert_int_equal(s.net.n_dns, 0);
 	assert_int_equal(s.net.n_search, 0);
+	assert_path(s.lease_file, "leases");
+}
+
+/* lease_file: relative to the file's directory, absolute as is, none = "". */
+static void test_config_server_load_lease_file(void **state)
+{
+	static struct config_server s;
+	char want[PATH_MAX + 64];
+
+	(void)state;
+	load_ok_server(GW "lease_file = ok.leases\n" POOL, &s);
+	assert_path(s.lease_file, "ok.leases");
+	load_ok_server(GW "lease_file = /tmp/mtlsvpn.leases\n" POOL, &s);
+	assert_string_equal(s.lease_file, "/tmp/mtlsvpn.leases");
+	load_ok_server(GW "lease_file = none\n" POOL, &s);
+	assert_string_equal(s.lease_file, "");
+	path_of("leases", want);
+	load_ok_server(GW POOL, &s);
+	assert_string_equal(s.lease_file, want);
+}
+
+/* identity = oid: and group_from = oid: as loaded (bad OIDs are in
+ * test_config_cases.h). */
+static void test_config_server_load_oid_sources(void **state)
+{
+	static struct config_server s;
+
+	(void)state;
+	load_ok_server(GW "identity = oid:2.5.4.5\ngroup_from = oid:1.3.6.1.4.1.99999.1\n" POOL,
+		       &s);
+	assert_int_equal(s.identity.kind, IDENTITY_OID);
+	assert_string_equal(s.identity.oid, "2.5.4.5");
+	assert_string_equal(identity_source_name(&s.identity), "oid:2.5.4.5");
+	assert_false(s.group_from.ou);
+	assert_string_equal(s.group_from.oid, "1.3.6.1.4.1.99999.1");
+	load_ok_server(GW "group_from = ou\n" POOL, &s);
+	assert_true(s.group_from.ou);
+	assert_string_equal(s.group_from.oid, "");
+	load_ok_server(GW "group_from = none\n" POOL, &s);
+	assert_false(s.group_from.ou);
+	assert_string_equal(s.group_from.oid, "");
 }
 
 static void test_config_server_load_every_key(void **state)
@@ -389,7 +430,7 @@ static void test_config_server_load_every_key(void **state)
 	assert_int_equal(s.dead_peer_timeout, 10800);
 	assert_int_equal(s.handshake_timeout, 120);
 	assert_int_equal(s.max_clients, 65536);
-	assert_int_equal(s.identity, IDENTITY_SAN_EMAIL);
+	assert_int_equal(s.identity.kind, IDENTITY_SAN_EMAIL);
 	assert_int_equal(s.log_level, 1);
 	assert_string_equal(addr_fmt_prefix(&s.net.pool4, a), "10.99.0.0/30");
 	assert_string_equal(addr_fmt_prefix(&s.net.pool6, a), "fd00:8::/64");
@@ -736,6 +777,8 @@ int main(void)
 	    cmocka_unit_test(test_config_load_directory),
 	    cmocka_unit_test(test_config_server_load_prints_nothing),
 	    cmocka_unit_test(test_config_server_load_defaults),
+	    cmocka_unit_test(test_config_server_load_lease_file),
+	    cmocka_unit_test(test_config_server_load_oid_sources),
 	    cmocka_unit_test(test_config_server_load_every_key),
 	    cmocka_unit_test(test_config_server_load_revocation_keys),
 	    cmocka_unit_test(test_config_server_load_bounds_and_relations),

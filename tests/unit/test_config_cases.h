@@ -22,7 +22,7 @@ struct bad_case {
 	"listen, ca, cert, key, tun, mtu, keepalive, dead_peer_timeout, handshake_timeout, "       \
 	"max_clients, identity, log_level, cert_warn_days, crl, crl_expired, deny_serials, "       \
 	"deny_identities, max_session_lifetime, ocsp, ocsp_responder, ocsp_timeout, ocsp_fail, "     \
-	"ocsp_cache, default_group, group_from and log_drops"
+	"ocsp_cache, default_group, group_from, log_drops, lease_file, max_sessions_per_identity and control"
 #define CL_KEYS                                                                                    \
 	"gateway, server_name, ca, cert, key, tun, full_tunnel, dns, reconnect_min, "              \
 	"reconnect_max, connect_timeout and log_level"
@@ -33,6 +33,8 @@ struct bad_case {
 #define CA_WHAT "the CA bundle client certificates must chain to"
 #define POOL_LEN4                                                                                  \
 	"use a length from 8 to 30 (the gateway takes the first address, clients the others)"
+#define ID_SOURCES "use cn, san-email, san-uri, san-dns or oid:DOTTED (e.g. oid:2.5.4.5)"
+#define OID_EXAMPLE "write a dotted OID such as oid:2.5.4.5 (serialNumber)"
 #define ENG "[group eng]\nipv4 = 10.8.1.0/24\n"
 #define GRP_KEYS                                                                                   \
 	"ipv4, ipv6, routes, dns, search, members, static, ruleN and inbound_ruleN (N from 1 to "  \
@@ -132,11 +134,32 @@ static const struct bad_case server_bad[] = {
      "more than 60, e.g. 180"},
     /* keywords */
     {"identity uppercase", GW "identity = CN\n" POOL,
-     "%F:5 [gateway] identity: 'CN' is not an identity source; use cn, san-email, san-uri or "
-     "san-dns"},
+     "%F:5 [gateway] identity: 'CN' is not an identity source; " ID_SOURCES},
     {"identity unknown", GW "identity = serial\n" POOL,
-     "%F:5 [gateway] identity: 'serial' is not an identity source; use cn, san-email, san-uri "
-     "or san-dns"},
+     "%F:5 [gateway] identity: 'serial' is not an identity source; " ID_SOURCES},
+    {"identity oid uppercase prefix", GW "identity = OID:2.5.4.5\n" POOL,
+     "%F:5 [gateway] identity: 'OID:2.5.4.5' is not an identity source; " ID_SOURCES},
+    {"identity oid empty", GW "identity = oid:\n" POOL,
+     "%F:5 [gateway] identity: 'oid:': the OID is empty; " OID_EXAMPLE},
+    {"identity oid one arc", GW "identity = oid:2\n" POOL,
+     "%F:5 [gateway] identity: 'oid:2': an OID has at least two arcs; " OID_EXAMPLE},
+    {"identity oid first arc 3", GW "identity = oid:3.5.4\n" POOL,
+     "%F:5 [gateway] identity: 'oid:3.5.4': the first arc of an OID is 0, 1 or 2; " OID_EXAMPLE},
+    {"identity oid leading zero", GW "identity = oid:2.5.04.5\n" POOL,
+     "%F:5 [gateway] identity: 'oid:2.5.04.5': an OID arc has no leading zeros; " OID_EXAMPLE},
+    {"identity oid double dot", GW "identity = oid:2.5..5\n" POOL,
+     "%F:5 [gateway] identity: 'oid:2.5..5': an OID is decimal numbers separated by single "
+     "dots; " OID_EXAMPLE},
+    {"identity oid trailing dot", GW "identity = oid:2.5.4.\n" POOL,
+     "%F:5 [gateway] identity: 'oid:2.5.4.': an OID does not end with a dot; " OID_EXAMPLE},
+    {"identity oid name", GW "identity = oid:serialNumber\n" POOL,
+     "%F:5 [gateway] identity: 'oid:serialNumber': the first arc of an OID is 0, 1 or "
+     "2; " OID_EXAMPLE},
+    {"identity oid too long",
+     GW "identity = oid:1.2.3.4.5.6.7.8.9.10.11.12.13.14.15.16.17.18.19.20.21.22.23.24.25\n" POOL,
+     "%F:5 [gateway] identity: "
+     "'oid:1.2.3.4.5.6.7.8.9.10.11.12.13.14.15.16.17.18.19.20.21.22.23.24...': "
+     "the OID is longer than 63 characters; " OID_EXAMPLE},
     {"log_level unknown", GW "log_level = verbose\n" POOL,
      "%F:5 [gateway] log_level: 'verbose' is not a log level; use info or debug"},
     {"listen name", GW "listen = localhost:8443\n" POOL,
@@ -345,7 +368,18 @@ static const struct bad_case server_bad[] = {
      "%F:5 [gateway] default_group: 'eng2' is not a group; use deny or one of: default, eng"},
     {"group_from unknown", GW "group_from = o\n" POOL,
      "%F:5 [gateway] group_from: 'o' is not a choice; use ou (the certificate's OU values name "
-     "groups) or none (only members lists do)"},
+     "groups), oid:DOTTED (the values of that subject attribute do) or none (only members "
+     "lists do)"},
+    {"group_from bad oid", GW "group_from = oid:1.3.6.1.4.1.099999.1\n" POOL,
+     "%F:5 [gateway] group_from: 'oid:1.3.6.1.4.1.099999.1': an OID arc has no leading zeros; "
+     "write a dotted OID such as oid:1.3.6.1.4.1.99999.1"},
+    {"lease_file in a missing directory", GW "lease_file = nodir/leases\n" POOL,
+     "%F:5 [gateway] lease_file: the directory %D/nodir does not exist; create it (mkdir -p "
+     "%D/nodir) or set lease_file = none"},
+    {"max_sessions_per_identity zero", GW "max_sessions_per_identity = 0\n" POOL,
+     "%F:5 [gateway] max_sessions_per_identity: " RANGE("0", 1, 64)},
+    {"lease_file is a directory name", GW "lease_file = state/\n" POOL,
+     "%F:5 [gateway] lease_file: give a file name, e.g. /var/lib/mtlsvpn/leases, or none"},
     {"empty [pool] beside a group", GW "[pool]\n" ENG,
      "%F:5 [pool]: neither ipv4 nor ipv6 is set; add ipv4 = 10.8.0.0/24, ipv6 = fd00:8::/64 or "
      "both"},

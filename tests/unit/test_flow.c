@@ -14,18 +14,18 @@
 #include <cmocka.h>
 
 #include "flow.h"
-#include "pktgen.h"
+#include "pktbuild.h"
 
 #define V4 AF_INET
 #define V6 AF_INET6
 #define SEC 1000ull
 
 /* The key of a packet, from the side its direction says. */
-static bool key_of(uint64_t owner, const struct pkt_spec *s, bool from_client, struct flow_key *k,
-		   struct ippkt_l4 *l4)
+static bool key_of(uint64_t owner, const struct pktbuild_spec *s, bool from_client,
+		   struct flow_key *k, struct ippkt_l4 *l4)
 {
 	uint8_t pkt[256];
-	size_t n = pkt_build(s, pkt, sizeof(pkt));
+	size_t n = pktbuild_make(s, pkt, sizeof(pkt));
 	struct ippkt_info ip;
 
 	assert_int_equal(ippkt_parse(pkt, n, &ip), IPPKT_OK);
@@ -33,7 +33,8 @@ static bool key_of(uint64_t owner, const struct pkt_spec *s, bool from_client, s
 	return flow_key_of(owner, &ip, l4, from_client, k);
 }
 
-static void open_pkt(struct flow_table *t, uint64_t owner, const struct pkt_spec *s, uint64_t now)
+static void open_pkt(struct flow_table *t, uint64_t owner, const struct pktbuild_spec *s,
+		     uint64_t now)
 {
 	struct flow_key k;
 	struct ippkt_l4 l4;
@@ -42,7 +43,7 @@ static void open_pkt(struct flow_table *t, uint64_t owner, const struct pkt_spec
 	flow_open(t, &k, &l4, now);
 }
 
-static bool reply(struct flow_table *t, uint64_t owner, const struct pkt_spec *s, uint64_t now)
+static bool reply(struct flow_table *t, uint64_t owner, const struct pktbuild_spec *s, uint64_t now)
 {
 	struct flow_key k;
 	struct ippkt_l4 l4;
@@ -52,13 +53,14 @@ static bool reply(struct flow_table *t, uint64_t owner, const struct pkt_spec *s
 	return flow_match(t, &k, &l4, now);
 }
 
-static const struct pkt_spec tcp_out = {V4, "10.8.0.2", "10.20.0.2", 6, 40000, 8080, 0x02, 0, 0, 0};
-static const struct pkt_spec tcp_back = {V4,	"10.20.0.2", "10.8.0.2", 6, 8080,
-					 40000, 0x12,	     0,		 0, 0};
+static const struct pktbuild_spec tcp_out = {V4,   "10.8.0.2", "10.20.0.2", 6, 40000,
+					     8080, 0x02,       0,	    0, 0};
+static const struct pktbuild_spec tcp_back = {V4,    "10.20.0.2", "10.8.0.2", 6, 8080,
+					      40000, 0x12,	  0,	      0, 0};
 
 static void test_flow_match_replies_only(void **state)
 {
-	static const struct pkt_spec others[] = {
+	static const struct pktbuild_spec others[] = {
 	    {V4, "10.20.0.2", "10.8.0.2", 6, 8081, 40000, 0x12, 0, 0, 0}, /* other port */
 	    {V4, "10.20.0.3", "10.8.0.2", 6, 8080, 40000, 0x12, 0, 0, 0}, /* other host */
 	    {V4, "10.20.0.2", "10.8.0.3", 6, 8080, 40000, 0x12, 0, 0, 0}, /* other client */
@@ -87,9 +89,9 @@ static void test_flow_match_replies_only(void **state)
 
 static void test_flow_expire_per_protocol(void **state)
 {
-	static const struct pkt_spec udp_out = {V4, "10.8.0.2", "10.20.0.53", 17, 5353, 53, 0, 0,
-						0,  0};
-	static const struct pkt_spec udp_back = {
+	static const struct pktbuild_spec udp_out = {
+	    V4, "10.8.0.2", "10.20.0.53", 17, 5353, 53, 0, 0, 0, 0};
+	static const struct pktbuild_spec udp_back = {
 	    V4, "10.20.0.53", "10.8.0.2", 17, 53, 5353, 0, 0, 0, 0};
 	struct flow_table t;
 
@@ -110,7 +112,7 @@ static void test_flow_expire_per_protocol(void **state)
 
 static void test_flow_tcp_fin_rst_shorten(void **state)
 {
-	struct pkt_spec fin = tcp_out, rst = tcp_back, syn = tcp_out;
+	struct pktbuild_spec fin = tcp_out, rst = tcp_back, syn = tcp_out;
 	struct flow_table t;
 
 	(void)state;
@@ -133,7 +135,7 @@ static void test_flow_tcp_fin_rst_shorten(void **state)
 static void test_flow_evicts_least_recent(void **state)
 {
 	struct flow_table t;
-	struct pkt_spec p = tcp_out, b = tcp_back;
+	struct pktbuild_spec p = tcp_out, b = tcp_back;
 
 	(void)state;
 	assert_int_equal(flow_init(&t, 4, 4), 0);
@@ -170,12 +172,14 @@ static void test_flow_evicts_least_recent(void **state)
 
 static void test_flow_icmp_echo_by_identifier(void **state)
 {
-	static const struct pkt_spec req = {V4, "10.8.0.2", "10.20.0.9", 1, 0, 0, 0, 8, 77, 8};
-	static const struct pkt_spec rep = {V4, "10.20.0.9", "10.8.0.2", 1, 0, 0, 0, 0, 77, 8};
-	static const struct pkt_spec rep_other = {V4, "10.20.0.9", "10.8.0.2", 1,  0,
-						  0,  0,	   0,	       78, 8};
-	static const struct pkt_spec req_in = {V4, "10.20.0.9", "10.8.0.2", 1, 0, 0, 0, 8, 77, 8};
-	static const struct pkt_spec unreach = {V4, "10.20.0.9", "10.8.0.2", 1, 0, 0, 0, 3, 0, 8};
+	static const struct pktbuild_spec req = {V4, "10.8.0.2", "10.20.0.9", 1, 0, 0, 0, 8, 77, 8};
+	static const struct pktbuild_spec rep = {V4, "10.20.0.9", "10.8.0.2", 1, 0, 0, 0, 0, 77, 8};
+	static const struct pktbuild_spec rep_other = {V4, "10.20.0.9", "10.8.0.2", 1,	0,
+						       0,  0,		0,	    78, 8};
+	static const struct pktbuild_spec req_in = {V4, "10.20.0.9", "10.8.0.2", 1,  0,
+						    0,	0,	     8,		 77, 8};
+	static const struct pktbuild_spec unreach = {V4, "10.20.0.9", "10.8.0.2", 1, 0,
+						     0,	 0,	      3,	  0, 8};
 	struct flow_table t;
 	struct flow_key k;
 	struct ippkt_l4 l4;
@@ -196,12 +200,16 @@ static void test_flow_icmp_echo_by_identifier(void **state)
 
 static void test_flow_ipv6(void **state)
 {
-	static const struct pkt_spec out = {V6, "fd00:8::2", "fd00:20::2", 17, 4000, 7, 0, 0, 0, 4};
-	static const struct pkt_spec back = {V6, "fd00:20::2", "fd00:8::2", 17, 7, 4000, 0, 0, 0,
-					     4};
-	static const struct pkt_spec back4 = {V4, "10.20.0.2", "10.8.0.2", 17, 7, 4000, 0, 0, 0, 4};
-	static const struct pkt_spec ping = {V6, "fd00:8::2", "fd00:20::2", 58, 0, 0, 0, 128, 9, 4};
-	static const struct pkt_spec pong = {V6, "fd00:20::2", "fd00:8::2", 58, 0, 0, 0, 129, 9, 4};
+	static const struct pktbuild_spec out = {
+	    V6, "fd00:8::2", "fd00:20::2", 17, 4000, 7, 0, 0, 0, 4};
+	static const struct pktbuild_spec back = {
+	    V6, "fd00:20::2", "fd00:8::2", 17, 7, 4000, 0, 0, 0, 4};
+	static const struct pktbuild_spec back4 = {V4,	 "10.20.0.2", "10.8.0.2", 17, 7,
+						   4000, 0,	      0,	  0,  4};
+	static const struct pktbuild_spec ping = {V6, "fd00:8::2", "fd00:20::2", 58, 0,
+						  0,  0,	   128,		 9,  4};
+	static const struct pktbuild_spec pong = {V6, "fd00:20::2", "fd00:8::2", 58, 0, 0,
+						  0,  129,	    9,		 4};
 	struct flow_table t;
 
 	(void)state;
@@ -217,7 +225,7 @@ static void test_flow_ipv6(void **state)
 static void test_flow_expire_frees_room(void **state)
 {
 	struct flow_table t;
-	struct pkt_spec p = tcp_out;
+	struct pktbuild_spec p = tcp_out;
 
 	(void)state;
 	assert_int_equal(flow_init(&t, 8, 7), 0);

@@ -14,7 +14,13 @@
 #include <cmocka.h>
 
 #include "ippkt.h"
-#include "pktgen.h"
+#include "pktbuild.h"
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
 
 /* IPv4 UDP 10.8.0.1 -> 10.8.0.2, 20-byte header and 8 bytes of payload. */
 static const uint8_t v4_pkt[28] = {0x45, 0, 0,	28, 0, 0, 0x40, 0, 64, 17, 0, 0, 10, 8,
@@ -196,41 +202,41 @@ static void l4_of(const uint8_t *p, size_t n, struct ippkt_l4 *l4)
 
 static void test_ippkt_l4_tcp_udp_icmp(void **state)
 {
-	static const struct pkt_spec tcp = {AF_INET, "10.8.0.2", "10.20.0.2", 6, 40000, 443, 0x12, 0, 0, 5};
-	static const struct pkt_spec udp6 = {AF_INET6, "fd00::2", "fd00::1", 17, 53, 5353, 0, 0, 0, 0};
-	static const struct pkt_spec ping = {AF_INET, "10.8.0.2", "10.20.0.2", 1, 0, 0, 0, 8, 4242, 0};
-	static const struct pkt_spec ping6 = {AF_INET6, "fd00::2", "fd00::1", 58, 0, 0, 0, 129, 7, 0};
+	static const struct pktbuild_spec tcp = {AF_INET, "10.8.0.2", "10.20.0.2", 6, 40000, 443, 0x12, 0, 0, 5};
+	static const struct pktbuild_spec udp6 = {AF_INET6, "fd00::2", "fd00::1", 17, 53, 5353, 0, 0, 0, 0};
+	static const struct pktbuild_spec ping = {AF_INET, "10.8.0.2", "10.20.0.2", 1, 0, 0, 0, 8, 4242, 0};
+	static const struct pktbuild_spec ping6 = {AF_INET6, "fd00::2", "fd00::1", 58, 0, 0, 0, 129, 7, 0};
 	uint8_t p[128];
 	struct ippkt_l4 l4;
 
 	(void)state;
-	l4_of(p, pkt_build(&tcp, p, sizeof(p)), &l4);
+	l4_of(p, pktbuild_make(&tcp, p, sizeof(p)), &l4);
 	assert_int_equal(l4.proto, 6);
 	assert_true(l4.has_ports);
 	assert_int_equal(l4.sport, 40000);
 	assert_int_equal(l4.dport, 443);
 	assert_int_equal(l4.tcp_flags, IPPKT_TCP_SYN | IPPKT_TCP_ACK);
 	assert_int_equal(l4.off, 20);
-	l4_of(p, pkt_build(&udp6, p, sizeof(p)), &l4);
+	l4_of(p, pktbuild_make(&udp6, p, sizeof(p)), &l4);
 	assert_int_equal(l4.proto, 17);
 	assert_int_equal(l4.sport, 53);
 	assert_int_equal(l4.dport, 5353);
 	assert_int_equal(l4.off, 40);
-	l4_of(p, pkt_build(&ping, p, sizeof(p)), &l4);
+	l4_of(p, pktbuild_make(&ping, p, sizeof(p)), &l4);
 	assert_true(l4.has_icmp && l4.icmp_echo && !l4.icmp_error);
 	assert_int_equal(l4.icmp_type, 8);
 	assert_int_equal(l4.icmp_id, 4242);
 	assert_false(l4.has_ports);
-	l4_of(p, pkt_build(&ping6, p, sizeof(p)), &l4);
+	l4_of(p, pktbuild_make(&ping6, p, sizeof(p)), &l4);
 	assert_true(l4.icmp_echo);
 	assert_int_equal(l4.icmp_id, 7);
 }
 
 static void test_ippkt_l4_fragments(void **state)
 {
-	static const struct pkt_spec udp = {AF_INET, "10.8.0.2", "10.20.0.2", 17, 1, 2, 0, 0, 0, 16};
+	static const struct pktbuild_spec udp = {AF_INET, "10.8.0.2", "10.20.0.2", 17, 1, 2, 0, 0, 0, 16};
 	uint8_t p[128];
-	size_t n = pkt_build(&udp, p, sizeof(p));
+	size_t n = pktbuild_make(&udp, p, sizeof(p));
 	struct ippkt_l4 l4;
 
 	(void)state;
@@ -261,7 +267,7 @@ static size_t v6_chain(uint8_t *p, const uint8_t *types, size_t n_ext, uint16_t 
 
 		p[off] = next;
 		if (types[i] == 44) {
-			pkt_put16(p + off + 2, frag_off);
+			put16(p + off + 2, frag_off);
 			off += 8;
 		} else if (types[i] == 51) {
 			p[off + 1] = 2; /* (2 + 2) * 4 = 16 bytes */
@@ -271,10 +277,10 @@ static size_t v6_chain(uint8_t *p, const uint8_t *types, size_t n_ext, uint16_t 
 			off += 16;
 		}
 	}
-	pkt_put16(p + off, 1111);
-	pkt_put16(p + off + 2, 2222);
+	put16(p + off, 1111);
+	put16(p + off + 2, 2222);
 	off += 8;
-	pkt_put16(p + 4, (uint16_t)(off - 40));
+	put16(p + 4, (uint16_t)(off - 40));
 	return off;
 }
 
@@ -324,7 +330,7 @@ static void test_ippkt_l4_ipv6_extension_headers(void **state)
 
 		assert_non_null(c);
 		memcpy(c, p, cut);
-		pkt_put16(c + 4, (uint16_t)(cut - 40));
+		put16(c + 4, (uint16_t)(cut - 40));
 		assert_int_equal(ippkt_parse(c, cut, &info), IPPKT_OK);
 		ippkt_l4(c, cut, &info, &l4);
 		assert_false(l4.has_ports && cut < n - 4);
@@ -334,8 +340,8 @@ static void test_ippkt_l4_ipv6_extension_headers(void **state)
 
 static void test_ippkt_icmp_quoted_errors(void **state)
 {
-	static const struct pkt_spec sent = {AF_INET, "10.8.0.2", "10.20.0.2", 17, 4000, 7, 0, 0, 0, 0};
-	static const struct pkt_spec sent6 = {AF_INET6, "fd00::2", "fd00::9", 6, 4000, 443, 0x02, 0, 0, 0};
+	static const struct pktbuild_spec sent = {AF_INET, "10.8.0.2", "10.20.0.2", 17, 4000, 7, 0, 0, 0, 0};
+	static const struct pktbuild_spec sent6 = {AF_INET6, "fd00::2", "fd00::9", 6, 4000, 443, 0x02, 0, 0, 0};
 	uint8_t p[256], q[128];
 	struct ippkt_info qip;
 	struct ippkt_l4 l4, ql4;
@@ -343,11 +349,11 @@ static void test_ippkt_icmp_quoted_errors(void **state)
 
 	(void)state;
 	/* Port unreachable quoting 28 bytes of the sent datagram. */
-	qn = pkt_build(&sent, q, sizeof(q));
+	qn = pktbuild_make(&sent, q, sizeof(q));
 	{
-		struct pkt_spec err = {AF_INET, "10.20.0.2", "10.8.0.2", 1, 0, 0, 0, 3, 0, 28};
+		struct pktbuild_spec err = {AF_INET, "10.20.0.2", "10.8.0.2", 1, 0, 0, 0, 3, 0, 28};
 
-		n = pkt_build(&err, p, sizeof(p));
+		n = pktbuild_make(&err, p, sizeof(p));
 		memcpy(p + 28, q, 28);
 		(void)qn;
 	}
@@ -360,11 +366,11 @@ static void test_ippkt_icmp_quoted_errors(void **state)
 	assert_int_equal(ql4.dport, 7);
 
 	/* ICMPv6 packet too big quoting 44 bytes (ports only). */
-	qn = pkt_build(&sent6, q, sizeof(q));
+	qn = pktbuild_make(&sent6, q, sizeof(q));
 	{
-		struct pkt_spec err = {AF_INET6, "fd00::9", "fd00::2", 58, 0, 0, 0, 2, 0, 44};
+		struct pktbuild_spec err = {AF_INET6, "fd00::9", "fd00::2", 58, 0, 0, 0, 2, 0, 44};
 
-		n = pkt_build(&err, p, sizeof(p));
+		n = pktbuild_make(&err, p, sizeof(p));
 		memcpy(p + 48, q, 44);
 	}
 	l4_of(p, n, &l4);
@@ -378,9 +384,9 @@ static void test_ippkt_icmp_quoted_errors(void **state)
 	/* A quote too short for an IP header, and an echo: nothing quoted. */
 	assert_false(ippkt_icmp_quoted(p, 48 + 10, &l4, &qip, &ql4));
 	{
-		struct pkt_spec echo = {AF_INET, "10.20.0.2", "10.8.0.2", 1, 0, 0, 0, 0, 1, 28};
+		struct pktbuild_spec echo = {AF_INET, "10.20.0.2", "10.8.0.2", 1, 0, 0, 0, 0, 1, 28};
 
-		n = pkt_build(&echo, p, sizeof(p));
+		n = pktbuild_make(&echo, p, sizeof(p));
 	}
 	l4_of(p, n, &l4);
 	assert_false(ippkt_icmp_quoted(p, n, &l4, &qip, &ql4));
