@@ -5,6 +5,7 @@
  * directory, so a crash leaves the old file or the new one.
  */
 #include "atomic_file.h"
+#include "errbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,18 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-__attribute__((format(printf, 3, 4))) static void seterr(char *err, size_t errlen, const char *fmt,
-							 ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int fsync_dir_of(const char *path)
 {
@@ -61,14 +50,14 @@ int atomic_file_write(const char *path, const void *data, size_t len, mode_t mod
 	base = base == NULL ? path : base + 1;
 	n = snprintf(tmp, sizeof(tmp), "%.*s.%s.XXXXXX", (int)(base - path), path, base);
 	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		seterr(err, errlen, "%s: path too long", path);
+		errbuf_set(err, errlen, "%s: path too long", path);
 		errno = ENAMETOOLONG;
 		return -1;
 	}
 	fd = mkostemp(tmp, O_CLOEXEC); /* O_CREAT | O_EXCL, mode 0600 */
 	if (fd < 0) {
 		saved = errno;
-		seterr(err, errlen, "cannot create a temporary file next to %s: %s", path,
+		errbuf_set(err, errlen, "cannot create a temporary file next to %s: %s", path,
 		       strerror(errno));
 		errno = saved;
 		return -1;
@@ -103,7 +92,7 @@ int atomic_file_write(const char *path, const void *data, size_t len, mode_t mod
 	}
 	if (fsync_dir_of(path) < 0) {
 		saved = errno;
-		seterr(err, errlen, "wrote %s but cannot sync its directory: %s", path,
+		errbuf_set(err, errlen, "wrote %s but cannot sync its directory: %s", path,
 		       strerror(errno));
 		errno = saved;
 		return -1;
@@ -111,7 +100,7 @@ int atomic_file_write(const char *path, const void *data, size_t len, mode_t mod
 	return 0;
 fail:
 	saved = errno;
-	seterr(err, errlen, "cannot write %s: %s", path, strerror(saved));
+	errbuf_set(err, errlen, "cannot write %s: %s", path, strerror(saved));
 	if (fd >= 0)
 		close(fd);
 	unlink(tmp);

@@ -12,22 +12,11 @@
 #include <time.h>
 
 #include "ca_index.h"
+#include "errbuf.h"
 #include "certgen.h"
 #include "crl_build.h"
 
 #define INDEX_FIELDS 9
-
-__attribute__((format(printf, 3, 4))) static void seterr(char *err, size_t errlen, const char *fmt,
-							 ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 void ca_index_format_time(int64_t t, char out[static 16])
 {
@@ -215,7 +204,7 @@ int ca_index_parse(const char *text, size_t len, const char *name, struct ca_ind
 
 	memset(ix, 0, sizeof(*ix));
 	if (memchr(text, 0, len) != NULL) {
-		seterr(err, errlen, "%s: holds a NUL byte; restore it from a backup", name);
+		errbuf_set(err, errlen, "%s: holds a NUL byte; restore it from a backup", name);
 		return -1;
 	}
 	while (p < end) {
@@ -229,13 +218,13 @@ int ca_index_parse(const char *text, size_t len, const char *name, struct ca_ind
 		p += ll + (nl != NULL ? 1 : 0);
 		if (line == NULL || (r = push(ix)) == NULL) {
 			free(line);
-			seterr(err, errlen, "out of memory");
+			errbuf_set(err, errlen, "out of memory");
 			goto fail;
 		}
 		if (lineno == 1 && strcmp(line, CA_INDEX_MAGIC) != 0) {
 			free(line);
 			ix->n--;
-			seterr(err, errlen,
+			errbuf_set(err, errlen,
 			       "%s:1: expected \"%s\" (a newer mtlsvpnctl's format, or not an "
 			       "mtlsvpn CA index)",
 			       name, CA_INDEX_MAGIC);
@@ -247,20 +236,20 @@ int ca_index_parse(const char *text, size_t len, const char *name, struct ca_ind
 		}
 		if (!parse_line(line, r, &why)) {
 			free(line);
-			seterr(err, errlen, "%s:%u: %s; fix or restore the line from a backup",
+			errbuf_set(err, errlen, "%s:%u: %s; fix or restore the line from a backup",
 			       name, lineno, why);
 			goto fail;
 		}
 		free(line);
 		if (ca_index_find_serial(ix, r->serial) != r) {
-			seterr(err, errlen,
+			errbuf_set(err, errlen,
 			       "%s:%u: serial %s appears twice; restore the file from a backup",
 			       name, lineno, r->serial);
 			goto fail;
 		}
 	}
 	if (lineno == 0) {
-		seterr(err, errlen, "%s: empty; restore it from a backup", name);
+		errbuf_set(err, errlen, "%s: empty; restore it from a backup", name);
 		return -1;
 	}
 	return 0;
@@ -278,17 +267,17 @@ int ca_index_load(const char *path, struct ca_index *ix, char *err, size_t errle
 
 	memset(ix, 0, sizeof(*ix));
 	if (f == NULL) {
-		seterr(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		errbuf_set(err, errlen, "cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (fseek(f, 0, SEEK_END) < 0 || (sz = ftell(f)) < 0 || sz > CA_INDEX_MAX ||
 	    fseek(f, 0, SEEK_SET) < 0 || (text = malloc((size_t)sz + 1)) == NULL) {
-		seterr(err, errlen, "cannot read %s (larger than 16 MiB?)", path);
+		errbuf_set(err, errlen, "cannot read %s (larger than 16 MiB?)", path);
 		fclose(f);
 		return -1;
 	}
 	if (fread(text, 1, (size_t)sz, f) != (size_t)sz) {
-		seterr(err, errlen, "cannot read %s", path);
+		errbuf_set(err, errlen, "cannot read %s", path);
 		fclose(f);
 		free(text);
 		return -1;
@@ -364,7 +353,7 @@ int ca_index_save(const char *path, const struct ca_index *ix, bool create, char
 	int rc;
 
 	if (text == NULL) {
-		seterr(err, errlen, "out of memory");
+		errbuf_set(err, errlen, "out of memory");
 		return -1;
 	}
 	rc = certgen_file_write(path, text, len, 0644, !create, err, errlen);

@@ -31,17 +31,6 @@
 #define CERT_DER_MAX 8192
 #define DAYS_MAX 36500u /* 100 years: beyond that, a typo */
 
-void certgen_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 const char *certgen_wc_err(int rc)
 {
 	return wc_GetErrorString(rc);
@@ -226,19 +215,19 @@ static int encode_sans(const struct certgen_req *req, Cert *cert, char *err, siz
 		return 0;
 	if (req->n_dns > CERTGEN_MAX_SANS || req->n_ip > CERTGEN_MAX_SANS ||
 	    req->n_email > CERTGEN_MAX_SANS) {
-		certgen_seterr(err, errlen,
+		errbuf_set(err, errlen,
 			       "too many subject alternative names (at most %d of each kind)",
 			       CERTGEN_MAX_SANS);
 		return -1;
 	}
 	sb = calloc(1, sizeof(*sb));
 	if (sb == NULL) {
-		certgen_seterr(err, errlen, "out of memory");
+		errbuf_set(err, errlen, "out of memory");
 		return -1;
 	}
 	for (size_t i = 0; i < req->n_email; i++) {
 		if (!ia5_ok(req->email[i], 254) || strchr(req->email[i], '@') == NULL) {
-			certgen_seterr(
+			errbuf_set(
 			    err, errlen,
 			    "SAN e-mail \"%s\" is not an ASCII address of the form local@domain",
 			    req->email[i]);
@@ -249,7 +238,7 @@ static int encode_sans(const struct certgen_req *req, Cert *cert, char *err, siz
 	}
 	for (size_t i = 0; i < req->n_dns; i++) {
 		if (!ia5_ok(req->dns[i], 253)) {
-			certgen_seterr(err, errlen,
+			errbuf_set(err, errlen,
 				       "SAN DNS name \"%s\" is not a printable ASCII host name",
 				       req->dns[i]);
 			goto fail;
@@ -264,7 +253,7 @@ static int encode_sans(const struct certgen_req *req, Cert *cert, char *err, siz
 		} else if (inet_pton(AF_INET6, req->ip[i], a) == 1) {
 			san_put(sb, ASN_CONTEXT_SPECIFIC | ASN_IP_TYPE, a, 16);
 		} else {
-			certgen_seterr(err, errlen,
+			errbuf_set(err, errlen,
 				       "SAN IP address \"%s\" is neither IPv4 nor IPv6",
 				       req->ip[i]);
 			goto fail;
@@ -272,7 +261,7 @@ static int encode_sans(const struct certgen_req *req, Cert *cert, char *err, siz
 	}
 	ll = der_len(sb->len, l);
 	if (sb->overflow || 1 + ll + sb->len > sizeof(cert->altNames)) {
-		certgen_seterr(err, errlen, "the subject alternative names do not fit in %d bytes",
+		errbuf_set(err, errlen, "the subject alternative names do not fit in %d bytes",
 			       CTC_MAX_ALT_SIZE);
 		goto fail;
 	}
@@ -427,33 +416,33 @@ static int check_req(const struct certgen_req *req, const struct certgen_cert *i
 	const char *why;
 
 	if ((issuer == NULL) != (issuer_key == NULL)) {
-		certgen_seterr(err, errlen, "the issuer needs both its certificate and its key");
+		errbuf_set(err, errlen, "the issuer needs both its certificate and its key");
 		return -1;
 	}
 	if (req->kind != CERTGEN_CA && (issuer == NULL || issuer_key == NULL)) {
-		certgen_seterr(err, errlen, "a %s certificate needs the CA certificate and key",
+		errbuf_set(err, errlen, "a %s certificate needs the CA certificate and key",
 			       certgen_kind_name(req->kind));
 		return -1;
 	}
 	if (req->cn == NULL) {
-		certgen_seterr(err, errlen, "the common name is missing");
+		errbuf_set(err, errlen, "the common name is missing");
 		return -1;
 	}
 	if (!name_ok(req->cn, &why)) {
-		certgen_seterr(err, errlen, "the common name is refused: %s", why);
+		errbuf_set(err, errlen, "the common name is refused: %s", why);
 		return -1;
 	}
 	if (req->ou != NULL && !name_ok(req->ou, &why)) {
-		certgen_seterr(err, errlen, "the organizational unit is refused: %s", why);
+		errbuf_set(err, errlen, "the organizational unit is refused: %s", why);
 		return -1;
 	}
 	if (req->path_len > 4) {
-		certgen_seterr(err, errlen, "a path length of %u is beyond what this CA makes",
+		errbuf_set(err, errlen, "a path length of %u is beyond what this CA makes",
 			       req->path_len);
 		return -1;
 	}
 	if (req->days < 1 || req->days > DAYS_MAX) {
-		certgen_seterr(err, errlen, "a validity of %u days is out of range (1 to %u)",
+		errbuf_set(err, errlen, "a validity of %u days is out of range (1 to %u)",
 			       req->days, DAYS_MAX);
 		return -1;
 	}
@@ -476,7 +465,7 @@ static int set_validity(const struct certgen_req *req, const struct certgen_cert
 		if (*na > issuer->not_after) {
 			format_date(*na, a);
 			format_date(issuer->not_after, b);
-			certgen_seterr(
+			errbuf_set(
 			    err, errlen,
 			    "a validity of %u days would end %s, after the CA certificate "
 			    "itself expires (%s): ask for at most %lld days",
@@ -494,7 +483,7 @@ static int set_validity(const struct certgen_req *req, const struct certgen_cert
 	cert->afterDateSz = n;
 	return 0;
 bad:
-	certgen_seterr(err, errlen, "cannot encode the validity dates");
+	errbuf_set(err, errlen, "cannot encode the validity dates");
 	return -1;
 }
 
@@ -532,7 +521,7 @@ static int set_extensions(const struct certgen_req *req, Cert *cert, char *err, 
 	if (rc == 0 && eku != NULL)
 		rc = wc_SetExtKeyUsage(cert, eku);
 	if (rc != 0) {
-		certgen_seterr(err, errlen, "cannot set the key usage extensions: %s",
+		errbuf_set(err, errlen, "cannot set the key usage extensions: %s",
 			       certgen_wc_err(rc));
 		return -1;
 	}
@@ -562,19 +551,19 @@ int certgen_issue(const struct certgen_req *req, struct certgen_key *subject_key
 	cert = calloc(1, sizeof(*cert)); /* ~30 KiB: not on the stack */
 	der = malloc(CERT_DER_MAX);
 	if (cert == NULL || der == NULL) {
-		certgen_seterr(err, errlen, "out of memory");
+		errbuf_set(err, errlen, "out of memory");
 		goto fail;
 	}
 	rc = wc_InitRng(&rng);
 	if (rc != 0) {
-		certgen_seterr(err, errlen, "cannot initialise the random generator: %s",
+		errbuf_set(err, errlen, "cannot initialise the random generator: %s",
 			       certgen_wc_err(rc));
 		goto fail;
 	}
 	rng_ok = true;
 	rc = wc_InitCert(cert);
 	if (rc != 0) {
-		certgen_seterr(err, errlen, "wc_InitCert: %s", certgen_wc_err(rc));
+		errbuf_set(err, errlen, "wc_InitCert: %s", certgen_wc_err(rc));
 		goto fail;
 	}
 	cert->version = 2; /* v3 */
@@ -587,7 +576,7 @@ int certgen_issue(const struct certgen_req *req, struct certgen_key *subject_key
 	}
 	rc = random_serial(&rng, cert->serial);
 	if (rc != 0) {
-		certgen_seterr(err, errlen, "cannot draw a serial number: %s", certgen_wc_err(rc));
+		errbuf_set(err, errlen, "cannot draw a serial number: %s", certgen_wc_err(rc));
 		goto fail;
 	}
 	cert->serialSz = CERTGEN_SERIAL_LEN;
@@ -599,7 +588,7 @@ int certgen_issue(const struct certgen_req *req, struct certgen_key *subject_key
 	rc = wc_SetSubjectKeyIdFromPublicKey_ex(cert, certgen_key_wc_type(subject_key),
 						certgen_key_obj(subject_key));
 	if (rc != 0) {
-		certgen_seterr(err, errlen, "cannot compute the subject key identifier: %s",
+		errbuf_set(err, errlen, "cannot compute the subject key identifier: %s",
 			       certgen_wc_err(rc));
 		goto fail;
 	}
@@ -616,7 +605,7 @@ int certgen_issue(const struct certgen_req *req, struct certgen_key *subject_key
 		cert->selfSigned = 0;
 	}
 	if (rc != 0) {
-		certgen_seterr(err, errlen, "cannot take the issuer name and key identifier: %s",
+		errbuf_set(err, errlen, "cannot take the issuer name and key identifier: %s",
 			       certgen_wc_err(rc));
 		goto fail;
 	}
@@ -624,14 +613,14 @@ int certgen_issue(const struct certgen_req *req, struct certgen_key *subject_key
 	rc = wc_MakeCert_ex(cert, der, CERT_DER_MAX, certgen_key_wc_type(subject_key),
 			    certgen_key_obj(subject_key), &rng);
 	if (rc < 0) {
-		certgen_seterr(err, errlen, "cannot build the certificate: %s", certgen_wc_err(rc));
+		errbuf_set(err, errlen, "cannot build the certificate: %s", certgen_wc_err(rc));
 		goto fail;
 	}
 	if (req->kind == CERTGEN_CA) {
 		cert->bodySz =
 		    mark_basic_constraints_critical(der, (size_t)cert->bodySz, CERT_DER_MAX);
 		if (cert->bodySz < 0) {
-			certgen_seterr(
+			errbuf_set(
 			    err, errlen,
 			    "cannot mark basicConstraints critical: unexpected encoding");
 			goto fail;
@@ -640,14 +629,14 @@ int certgen_issue(const struct certgen_req *req, struct certgen_key *subject_key
 	len = wc_SignCert_ex(cert->bodySz, cert->sigType, der, CERT_DER_MAX,
 			     certgen_key_wc_type(signer), certgen_key_obj(signer), &rng);
 	if (len <= 0) {
-		certgen_seterr(err, errlen, "cannot sign the certificate: %s", certgen_wc_err(len));
+		errbuf_set(err, errlen, "cannot sign the certificate: %s", certgen_wc_err(len));
 		goto fail;
 	}
 	wc_FreeRng(&rng);
 	rng_ok = false;
 	out->der = malloc((size_t)len);
 	if (out->der == NULL) {
-		certgen_seterr(err, errlen, "out of memory");
+		errbuf_set(err, errlen, "out of memory");
 		goto fail;
 	}
 	memcpy(out->der, der, (size_t)len);
@@ -678,7 +667,7 @@ static int cert_decode(struct certgen_cert *out, const char *what, char *err, si
 	wc_InitDecodedCert(&dc, out->der, (word32)out->der_len, NULL);
 	rc = wc_ParseCert(&dc, CERT_TYPE, NO_VERIFY, NULL);
 	if (rc != 0) {
-		certgen_seterr(err, errlen, "%s: cannot parse the certificate: %s", what,
+		errbuf_set(err, errlen, "%s: cannot parse the certificate: %s", what,
 			       certgen_wc_err(rc));
 		wc_FreeDecodedCert(&dc);
 		return -1;
@@ -686,7 +675,7 @@ static int cert_decode(struct certgen_cert *out, const char *what, char *err, si
 	if (dc.serialSz <= 0 || (size_t)dc.serialSz > sizeof(out->serial) ||
 	    !decode_time(dc.beforeDate, dc.beforeDateLen, &out->not_before) ||
 	    !decode_time(dc.afterDate, dc.afterDateLen, &out->not_after)) {
-		certgen_seterr(err, errlen, "%s: the certificate's serial or validity is malformed",
+		errbuf_set(err, errlen, "%s: the certificate's serial or validity is malformed",
 			       what);
 		wc_FreeDecodedCert(&dc);
 		return -1;
@@ -710,13 +699,13 @@ int certgen_cert_load(const char *path, struct certgen_cert *out, char *err, siz
 	out->der = malloc(CERT_DER_MAX);
 	if (out->der == NULL) {
 		free(pem);
-		certgen_seterr(err, errlen, "out of memory");
+		errbuf_set(err, errlen, "out of memory");
 		return -1;
 	}
 	n = wc_CertPemToDer(pem, (int)pem_len, out->der, CERT_DER_MAX, CERT_TYPE);
 	free(pem);
 	if (n <= 0) {
-		certgen_seterr(
+		errbuf_set(
 		    err, errlen,
 		    "%s: not a PEM certificate (expected \"-----BEGIN CERTIFICATE-----\"): %s",
 		    path, certgen_wc_err(n));
@@ -738,7 +727,7 @@ int certgen_cert_write(const struct certgen_cert *cert, const char *path, char *
 	int rc;
 
 	if (pem == NULL) {
-		certgen_seterr(err, errlen, "cannot encode the certificate for %s as PEM", path);
+		errbuf_set(err, errlen, "cannot encode the certificate for %s as PEM", path);
 		return -1;
 	}
 	rc = certgen_file_write(path, pem, pem_len, 0644, false, err, errlen);

@@ -86,21 +86,21 @@ int certgen_crl_make(const struct certgen_cert *issuer, struct certgen_key *key,
 
 	*pem = NULL;
 	if (certgen_cert_subject(issuer, &req.issuer, &req.issuer_len) < 0) {
-		certgen_seterr(err, errlen, "cannot find the subject name in the CA certificate");
+		errbuf_set(err, errlen, "cannot find the subject name in the CA certificate");
 		return -1;
 	}
 	wc_InitDecodedCert(&dc, issuer->der, (word32)issuer->der_len, NULL);
 	rc = wc_ParseCert(&dc, CERT_TYPE, NO_VERIFY, NULL);
 	if (rc != 0 || !dc.extSubjKeyIdSet) {
 		wc_FreeDecodedCert(&dc);
-		certgen_seterr(err, errlen, "the CA certificate has no subject key identifier: %s",
+		errbuf_set(err, errlen, "the CA certificate has no subject key identifier: %s",
 			       rc != 0 ? certgen_wc_err(rc) : "extension missing");
 		return -1;
 	}
 	memcpy(ski, dc.extSubjKeyId, sizeof(ski));
 	wc_FreeDecodedCert(&dc);
 	if (!certgen_key_matches(key, issuer)) {
-		certgen_seterr(err, errlen, "the CA key does not belong to the CA certificate");
+		errbuf_set(err, errlen, "the CA key does not belong to the CA certificate");
 		return -1;
 	}
 	req.key_id = ski;
@@ -122,7 +122,7 @@ int certgen_crl_make(const struct certgen_cert *issuer, struct certgen_key *key,
 	*pem = certgen_der_to_pem(der, der_len, CRL_TYPE, pem_len);
 	free(der);
 	if (*pem == NULL) {
-		certgen_seterr(err, errlen, "cannot encode the CRL as PEM");
+		errbuf_set(err, errlen, "cannot encode the CRL as PEM");
 		return -1;
 	}
 	return 0;

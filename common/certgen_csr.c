@@ -42,13 +42,13 @@ struct certgen_key *certgen_csr_load(const char *path, const char *cn, char *err
 	der = malloc(CSR_DER_MAX);
 	if (der == NULL) {
 		free(pem);
-		certgen_seterr(err, errlen, "out of memory");
+		errbuf_set(err, errlen, "out of memory");
 		return NULL;
 	}
 	n = wc_CertPemToDer(pem, (int)pem_len, der, CSR_DER_MAX, CERTREQ_TYPE);
 	free(pem);
 	if (n <= 0) {
-		certgen_seterr(err, errlen,
+		errbuf_set(err, errlen,
 			       "%s: not a PEM certificate request (expected \"-----BEGIN "
 			       "CERTIFICATE REQUEST-----\"): %s",
 			       path, certgen_wc_err(n));
@@ -60,13 +60,13 @@ struct certgen_key *certgen_csr_load(const char *path, const char *cn, char *err
 	 * the private key of the public key we are about to certify. */
 	rc = wc_ParseCert(&dc, CERTREQ_TYPE, VERIFY, NULL);
 	if (rc != 0) {
-		certgen_seterr(err, errlen, "%s: the request does not parse or verify: %s", path,
+		errbuf_set(err, errlen, "%s: the request does not parse or verify: %s", path,
 			       certgen_wc_err(rc));
 		goto out;
 	}
 	if (cn != NULL && (dc.subjectCN == NULL || (size_t)dc.subjectCNLen != strlen(cn) ||
 			   memcmp(dc.subjectCN, cn, strlen(cn)) != 0)) {
-		certgen_seterr(err, errlen,
+		errbuf_set(err, errlen,
 			       "%s: the request's subject CN is not \"%s\"; the certificate "
 			       "would name someone else (make the request with CN=%s)",
 			       path, cn, cn);
@@ -74,13 +74,13 @@ struct certgen_key *certgen_csr_load(const char *path, const char *cn, char *err
 	}
 	rc = wc_GetPubKeyDerFromCert(&dc, pub, &pub_len);
 	if (rc != 0) {
-		certgen_seterr(err, errlen, "%s: cannot read the request's public key: %s", path,
+		errbuf_set(err, errlen, "%s: cannot read the request's public key: %s", path,
 			       certgen_wc_err(rc));
 		goto out;
 	}
 	k = calloc(1, sizeof(*k));
 	if (k == NULL) {
-		certgen_seterr(err, errlen, "out of memory");
+		errbuf_set(err, errlen, "out of memory");
 		goto out;
 	}
 	if (dc.keyOID == ECDSAk) {
@@ -101,7 +101,7 @@ struct certgen_key *certgen_csr_load(const char *path, const char *cn, char *err
 		rc = ALGO_ID_E;
 	}
 	if (rc != 0) {
-		certgen_seterr(err, errlen,
+		errbuf_set(err, errlen,
 			       "%s: the requested key is not usable (P-256 EC or RSA of 2048 "
 			       "bits or more): %s",
 			       path, certgen_wc_err(rc));
@@ -161,7 +161,7 @@ struct certgen_key *certgen_key_load_pass(const char *path, const char *pass, ch
 {
 	if (pass == NULL) {
 		if (certgen_key_is_encrypted(path)) {
-			certgen_seterr(err, errlen,
+			errbuf_set(err, errlen,
 				       "%s is encrypted: give its passphrase with "
 				       "--passphrase-file FILE or the environment variable "
 				       "MTLSVPN_CA_PASSPHRASE",
@@ -197,18 +197,18 @@ int certgen_key_write_pass(struct certgen_key *key, const char *path, const char
 	if (n <= 0 || wc_CreatePKCS8Key(p8, &p8_len, trad, (word32)n,
 					key->type == CERTGEN_KEY_EC_P256 ? ECDSAk : RSAk, curve,
 					curve_len) <= 0) {
-		certgen_seterr(err, errlen, "cannot encode the private key for %s", path);
+		errbuf_set(err, errlen, "cannot encode the private key for %s", path);
 		goto out;
 	}
 	if (wc_InitRng(&rng) != 0) {
-		certgen_seterr(err, errlen, "cannot initialise the random generator");
+		errbuf_set(err, errlen, "cannot initialise the random generator");
 		goto out;
 	}
 	n = wc_EncryptPKCS8Key(p8, p8_len, enc, &enc_len, pass, (int)strlen(pass), PKCS5, PBES2,
 			       AES256CBCb, NULL, 0, PBKDF2_ITERATIONS, &rng, NULL);
 	wc_FreeRng(&rng);
 	if (n <= 0) {
-		certgen_seterr(err, errlen,
+		errbuf_set(err, errlen,
 			       "cannot encrypt the private key for %s (this wolfSSL build may "
 			       "lack PKCS#8 encryption): %s",
 			       path, certgen_wc_err(n));
@@ -216,7 +216,7 @@ int certgen_key_write_pass(struct certgen_key *key, const char *path, const char
 	}
 	pem = certgen_der_to_pem(enc, (size_t)n, PKCS8_ENC_PRIVATEKEY_TYPE, &pem_len);
 	if (pem == NULL) {
-		certgen_seterr(err, errlen, "cannot encode the encrypted key for %s as PEM", path);
+		errbuf_set(err, errlen, "cannot encode the encrypted key for %s as PEM", path);
 		goto out;
 	}
 	rc = certgen_file_write(path, pem, pem_len, 0600, false, err, errlen);

@@ -28,13 +28,13 @@ uint8_t *certgen_file_read(const char *path, size_t *len, char *err, size_t errl
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0) {
-		certgen_seterr(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		errbuf_set(err, errlen, "cannot open %s: %s", path, strerror(errno));
 		return NULL;
 	}
 	data = malloc(PEM_MAX_FILE + 1);
 	if (data == NULL) {
 		close(fd);
-		certgen_seterr(err, errlen, "out of memory");
+		errbuf_set(err, errlen, "out of memory");
 		return NULL;
 	}
 	while ((n = read(fd, data + got, PEM_MAX_FILE + 1 - got)) > 0) {
@@ -44,7 +44,7 @@ uint8_t *certgen_file_read(const char *path, size_t *len, char *err, size_t errl
 	}
 	close(fd);
 	if (n < 0 || got > PEM_MAX_FILE) {
-		certgen_seterr(err, errlen, "cannot read %s: %s", path,
+		errbuf_set(err, errlen, "cannot read %s: %s", path,
 			       n < 0 ? strerror(errno) : "larger than 64 KiB, not a PEM file");
 		explicit_bzero(data, PEM_MAX_FILE + 1);
 		free(data);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "certgen.h"
+#include "errbuf.h"
 
 struct certgen_key {
 	enum certgen_key_type type;
@@ -24,9 +25,6 @@ struct certgen_key {
 	} u;
 };
 
-/* Formats into err (if err is non-NULL). */
-void certgen_seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 const char *certgen_wc_err(int rc); /* wolfCrypt's words for an error code */
 
 /* wolfCrypt's key type (ECC_TYPE / RSA_TYPE) and key object. */

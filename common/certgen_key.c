@@ -70,13 +70,13 @@ struct certgen_key *certgen_key_generate(enum certgen_key_type type, char *err, 
 	int rc;
 
 	if (k == NULL) {
-		certgen_seterr(err, errlen, "out of memory");
+		errbuf_set(err, errlen, "out of memory");
 		return NULL;
 	}
 	k->type = type;
 	rc = wc_InitRng(&rng);
 	if (rc != 0) {
-		certgen_seterr(err, errlen, "cannot initialise the random generator: %s",
+		errbuf_set(err, errlen, "cannot initialise the random generator: %s",
 			       certgen_wc_err(rc));
 		free(k);
 		return NULL;
@@ -92,7 +92,7 @@ struct certgen_key *certgen_key_generate(enum certgen_key_type type, char *err, 
 	}
 	wc_FreeRng(&rng);
 	if (rc != 0) {
-		certgen_seterr(err, errlen, "cannot generate a %s key: %s",
+		errbuf_set(err, errlen, "cannot generate a %s key: %s",
 			       type == CERTGEN_KEY_EC_P256 ? "P-256" : "RSA-3072",
 			       certgen_wc_err(rc));
 		certgen_key_free(k);
@@ -126,7 +126,7 @@ struct certgen_key *certgen_key_load_with(const char *path, const char *pass, ch
 	explicit_bzero(pem, pem_len);
 	free(pem);
 	if (der_len <= 0) {
-		certgen_seterr(
+		errbuf_set(
 		    err, errlen,
 		    "%s: not a PEM private key (expected \"-----BEGIN EC PRIVATE KEY-----\" "
 		    "or an RSA/PKCS#8 key%s): %s",
@@ -137,7 +137,7 @@ struct certgen_key *certgen_key_load_with(const char *path, const char *pass, ch
 	k = calloc(1, sizeof(*k));
 	if (k == NULL) {
 		explicit_bzero(der, sizeof(der));
-		certgen_seterr(err, errlen, "out of memory");
+		errbuf_set(err, errlen, "out of memory");
 		return NULL;
 	}
 	/* A PKCS#8 wrapper is skipped; a traditional key has none. */
@@ -163,7 +163,7 @@ struct certgen_key *certgen_key_load_with(const char *path, const char *pass, ch
 	}
 	explicit_bzero(der, sizeof(der));
 	if (rc != 0) {
-		certgen_seterr(
+		errbuf_set(
 		    err, errlen,
 		    "%s: not a usable private key (P-256 EC or RSA of 2048 bits or more): %s", path,
 		    certgen_wc_err(rc));
@@ -185,7 +185,7 @@ int certgen_key_write(struct certgen_key *key, const char *path, char *err, size
 	else
 		der_len = wc_RsaKeyToDer(&key->u.rsa, der, sizeof(der));
 	if (der_len <= 0) {
-		certgen_seterr(err, errlen, "cannot encode the private key for %s: %s", path,
+		errbuf_set(err, errlen, "cannot encode the private key for %s: %s", path,
 			       certgen_wc_err(der_len));
 		return -1;
 	}
@@ -194,7 +194,7 @@ int certgen_key_write(struct certgen_key *key, const char *path, char *err, size
 	    key->type == CERTGEN_KEY_EC_P256 ? ECC_PRIVATEKEY_TYPE : PRIVATEKEY_TYPE, &pem_len);
 	explicit_bzero(der, sizeof(der));
 	if (pem == NULL) {
-		certgen_seterr(err, errlen, "cannot encode the private key for %s as PEM", path);
+		errbuf_set(err, errlen, "cannot encode the private key for %s as PEM", path);
 		return -1;
 	}
 	rc = certgen_file_write(path, pem, pem_len, 0600, false, err, errlen);

@@ -36,7 +36,7 @@ int certgen_req_from_cert(const struct certgen_cert *cert, enum certgen_kind kin
 	wc_InitDecodedCert(&dc, cert->der, (word32)cert->der_len, NULL);
 	rc = wc_ParseCert(&dc, CERT_TYPE, NO_VERIFY, NULL);
 	if (rc != 0 || dc.subjectCN == NULL || dc.subjectCNLen <= 0) {
-		certgen_seterr(err, errlen, "cannot read the old certificate's subject: %s",
+		errbuf_set(err, errlen, "cannot read the old certificate's subject: %s",
 			       certgen_wc_err(rc));
 		wc_FreeDecodedCert(&dc);
 		return -1;

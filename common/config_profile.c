@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "certgen.h"
+#include "errbuf.h"
 #include "config_profile.h"
 
 struct out {
@@ -56,18 +57,6 @@ __attribute__((format(printf, 2, 3))) static void put(struct out *o, const char 
 	}
 }
 
-__attribute__((format(printf, 3, 4))) static void seterr(char *err, size_t errlen, const char *fmt,
-							 ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* A value iniparser returns unchanged: printable ASCII without quotes,
  * ';' or '#', no leading or trailing space. */
 static bool ini_safe(const char *s, size_t n)
@@ -93,7 +82,7 @@ static bool put_pem(struct out *o, const char *section, const char *pem, char *e
 
 		if (ll > 0) {
 			if (ll > CONFIG_PROFILE_PEM_LINE_MAX || !ini_safe(p, ll)) {
-				seterr(err, errlen,
+				errbuf_set(err, errlen,
 				       "the %s PEM has a line that cannot be embedded (longer than "
 				       "%d characters or holding unusual characters)",
 				       section, CONFIG_PROFILE_PEM_LINE_MAX);
@@ -105,7 +94,7 @@ static bool put_pem(struct out *o, const char *section, const char *pem, char *e
 		p += strspn(p, "\r\n");
 	}
 	if (n == 0) {
-		seterr(err, errlen, "the %s PEM is empty", section);
+		errbuf_set(err, errlen, "the %s PEM is empty", section);
 		return false;
 	}
 	return true;
@@ -120,13 +109,13 @@ char *config_profile_format(const struct config_profile *p, size_t *len, char *e
 
 	if (p->gateway == NULL || !ini_safe(p->gateway, strlen(p->gateway)) ||
 	    (p->server_name != NULL && !ini_safe(p->server_name, strlen(p->server_name)))) {
-		seterr(err, errlen,
+		errbuf_set(err, errlen,
 		       "the gateway or server name holds characters an INI value "
 		       "cannot carry");
 		return NULL;
 	}
 	if (p->ca_pem == NULL || p->cert_pem == NULL || p->key_pem == NULL) {
-		seterr(err, errlen, "a profile needs the CA, the certificate and the key");
+		errbuf_set(err, errlen, "a profile needs the CA, the certificate and the key");
 		return NULL;
 	}
 	if (gmtime_r(&now, &tm) == NULL || strftime(date, sizeof(date), "%Y-%m-%d", &tm) == 0)
@@ -134,7 +123,7 @@ char *config_profile_format(const struct config_profile *p, size_t *len, char *e
 	o.cap = 4096;
 	o.b = malloc(o.cap);
 	if (o.b == NULL) {
-		seterr(err, errlen, "out of memory");
+		errbuf_set(err, errlen, "out of memory");
 		return NULL;
 	}
 	o.b[0] = 0;
@@ -155,7 +144,7 @@ char *config_profile_format(const struct config_profile *p, size_t *len, char *e
 	    !put_pem(&o, "cert", p->cert_pem, err, errlen) ||
 	    !put_pem(&o, "key", p->key_pem, err, errlen) || o.fail) {
 		if (o.fail)
-			seterr(err, errlen, "out of memory");
+			errbuf_set(err, errlen, "out of memory");
 		explicit_bzero(o.b, o.cap);
 		free(o.b);
 		return NULL;

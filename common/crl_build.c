@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "crl_build.h"
+#include "errbuf.h"
 
 #define TAG_INTEGER 0x02
 #define TAG_BIT_STRING 0x03
@@ -75,18 +76,6 @@ const char *crl_build_reason_name(enum crl_build_reason r)
 			return reasons[i].name;
 	}
 	return NULL;
-}
-
-__attribute__((format(printf, 3, 4))) static void seterr(char *err, size_t errlen, const char *fmt,
-							 ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
 }
 
 /* ---- primitives ---- */
@@ -277,34 +266,34 @@ static void enc_entry(struct enc *e, const struct crl_build_entry *r)
 static int check_req(const struct crl_build_req *req, char *err, size_t errlen)
 {
 	if (req->issuer == NULL || req->issuer_len < 2 || req->issuer[0] != TAG_SEQUENCE) {
-		seterr(err, errlen, "the issuer name is missing or not a DER SEQUENCE");
+		errbuf_set(err, errlen, "the issuer name is missing or not a DER SEQUENCE");
 		return -1;
 	}
 	if (req->key_id == NULL || req->key_id_len == 0 || req->key_id_len > CRL_BUILD_KEYID_MAX) {
-		seterr(err, errlen,
+		errbuf_set(err, errlen,
 		       "the issuer has no subject key identifier (1 to %d bytes) for the "
 		       "CRL's authority key identifier",
 		       CRL_BUILD_KEYID_MAX);
 		return -1;
 	}
 	if (req->next_update <= req->this_update) {
-		seterr(err, errlen, "nextUpdate must come after thisUpdate");
+		errbuf_set(err, errlen, "nextUpdate must come after thisUpdate");
 		return -1;
 	}
 	if (req->n_entries > 0 && req->entries == NULL) {
-		seterr(err, errlen, "entries missing");
+		errbuf_set(err, errlen, "entries missing");
 		return -1;
 	}
 	for (size_t i = 0; i < req->n_entries; i++) {
 		const struct crl_build_entry *r = &req->entries[i];
 
 		if (r->serial_len == 0 || r->serial_len > CRL_BUILD_SERIAL_MAX) {
-			seterr(err, errlen, "entry %zu: a serial of %zu bytes (1 to %d allowed)", i,
+			errbuf_set(err, errlen, "entry %zu: a serial of %zu bytes (1 to %d allowed)", i,
 			       r->serial_len, CRL_BUILD_SERIAL_MAX);
 			return -1;
 		}
 		if (crl_build_reason_name(r->reason) == NULL) {
-			seterr(err, errlen, "entry %zu: reason %d is not offered", i,
+			errbuf_set(err, errlen, "entry %zu: reason %d is not offered", i,
 			       (int)r->reason);
 			return -1;
 		}
@@ -349,7 +338,7 @@ int crl_build_tbs(const struct crl_build_req *req, uint8_t **der, size_t *der_le
 	enc_wrap(&list, TAG_SEQUENCE, &tbs); /* list reused as the outer buffer */
 	if (list.fail) {
 		enc_free(&list);
-		seterr(err, errlen, "out of memory, or a date outside the years 0 to 9999");
+		errbuf_set(err, errlen, "out of memory, or a date outside the years 0 to 9999");
 		return -1;
 	}
 	*der = list.b;
@@ -374,14 +363,14 @@ static int sign(const struct crl_build_req *req, void *key, const uint8_t *tbs, 
 	}
 	rc = wc_InitRng(&rng);
 	if (rc != 0) {
-		seterr(err, errlen, "cannot initialise the random generator: %s",
+		errbuf_set(err, errlen, "cannot initialise the random generator: %s",
 		       wc_GetErrorString(rc));
 		return -1;
 	}
 	rc = wc_SignatureGetSize(type, key, key_len);
 	if (rc <= 0 || (word32)rc > *sig_len) {
 		wc_FreeRng(&rng);
-		seterr(err, errlen, "the signing key does not match the signature algorithm");
+		errbuf_set(err, errlen, "the signing key does not match the signature algorithm");
 		return -1;
 	}
 	*sig_len = (word32)rc;
@@ -389,7 +378,7 @@ static int sign(const struct crl_build_req *req, void *key, const uint8_t *tbs, 
 				  key, key_len, &rng);
 	wc_FreeRng(&rng);
 	if (rc != 0) {
-		seterr(err, errlen, "cannot sign the CRL: %s", wc_GetErrorString(rc));
+		errbuf_set(err, errlen, "cannot sign the CRL: %s", wc_GetErrorString(rc));
 		return -1;
 	}
 	return 0;
@@ -407,7 +396,7 @@ int crl_build(const struct crl_build_req *req, void *key, uint8_t **der, size_t 
 	*der = NULL;
 	*der_len = 0;
 	if (key == NULL) {
-		seterr(err, errlen, "no signing key");
+		errbuf_set(err, errlen, "no signing key");
 		return -1;
 	}
 	if (crl_build_tbs(req, &tbs, &tbs_len, err, errlen) < 0)
@@ -429,7 +418,7 @@ int crl_build(const struct crl_build_req *req, void *key, uint8_t **der, size_t 
 	enc_wrap(&outer, TAG_SEQUENCE, &crl);
 	if (outer.fail) {
 		enc_free(&outer);
-		seterr(err, errlen, "out of memory");
+		errbuf_set(err, errlen, "out of memory");
 		return -1;
 	}
 	*der = outer.b;
