@@ -113,6 +113,7 @@ ca = ca/ca.crt
 cert = gw.example.test.crt
 key = gw.example.test.key
 crl = ca/crl.pem
+control = $work/control
 default_group = deny
 
 [group engineering]

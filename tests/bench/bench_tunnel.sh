@@ -132,6 +132,7 @@ ca = ca/ca.crt
 cert = gw.bench.crt
 key = gw.bench.key
 tun = mtvb$id
+control = none
 [pool]
 ipv4 = 10.8.1.0/24
 routes = 10.20.0.0/24

@@ -147,6 +147,8 @@ write_server_ini() {
 		echo "key = gw.test.key"
 		echo "keepalive = 2"
 		echo "handshake_timeout = 5"
+		# The control socket stays in this test's directory, never in /run.
+		case " $* " in *" control = "*) ;; *) echo "control = $WORK/control" ;; esac
 		for l in "$@"; do echo "$l"; done
 		echo "[pool]"
 		echo "ipv4 = 10.8.0.0/24"
