@@ -2,7 +2,7 @@
  * control.c - the admin socket in the worker's loop: a Unix stream socket
  * (mode 0660, owner root; only uid 0 is served, checked with SO_PEERCRED)
  * where mtlsvpnctl sends one REQUEST and reads TEXT frames and a DONE
- * (common/ctl_proto.h). Commands run inline in the loop and are short; a
+ * (common/wire/ctl_proto.h). Commands run inline in the loop and are short; a
  * reply is bounded by the connection's output buffer and written without
  * blocking, the connection closed once the DONE is out. Commands come from
  * one table, so "disconnect" and later ones slot in beside status/reload.

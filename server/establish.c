@@ -24,7 +24,7 @@
 #define SESSION_RX_CAP (2 * (FRAME_HDR_LEN + FRAME_MAX_PAYLOAD) + 16)
 
 /* The group a client belongs to: INI members, then the certificate's OU or
- * OID attribute (group_from), then default_group (common/config_group.c).
+ * OID attribute (group_from), then default_group (common/config/config_group.c).
  * NULL with *why if none (default_group = deny) or the values are ambiguous. */
 static struct group *group_for(struct session *s, const struct cert_info *ci, const char **why)
 {

@@ -1,6 +1,6 @@
 /*
  * lease.c - sticky leases across gateway restarts. At start the lease file
- * (cfg.lease_file, common/lease_store.c) is read into each group's pool as
+ * (cfg.lease_file, common/policy/lease_store.c) is read into each group's pool as
  * released leases, so an identity gets its old address back; after a change
  * the pools are written back whole and atomically, at most once a second,
  * and once more at shutdown. A write that fails is logged and retried; a bad

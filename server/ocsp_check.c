@@ -3,7 +3,7 @@
  * worker's loop: a cache lookup, else one non-blocking HTTP/1.0 POST to the
  * responder (an ev_io on a non-blocking socket, bounded by ocsp_timeout)
  * that every session of the same certificate waits on in SESSION_CHECKING.
- * Encoding and verification are common/ocsp.c's; this file only moves bytes,
+ * Encoding and verification are common/pki/ocsp.c's; this file only moves bytes,
  * remembers answers and applies ocsp_fail. Invariant: a query never outlives
  * its timer, and a session leaves CHECKING only through its query's end or
  * its own close (ocsp_check_forget).

@@ -365,7 +365,7 @@ int ca_index_init(struct ca_index *ix)
 {
 	static const char *const head[] = {
 	    CA_INDEX_MAGIC,
-	    "# mtlsvpnctl CA state; format described in common/ca_index.h.",
+	    "# mtlsvpnctl CA state; format described in common/pki/ca_index.h.",
 	    "# status serial kind not_before not_after revoked reason file identity",
 	};
 

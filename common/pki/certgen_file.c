@@ -1,6 +1,6 @@
 /*
  * certgen_file.c - the CA's files on disk. Reads are bounded (64 KiB: every
- * PEM file here is far smaller). Writes are atomic (common/atomic_file.c):
+ * PEM file here is far smaller). Writes are atomic (common/base/atomic_file.c):
  * a crash leaves the old file or the new one.
  */
 #include <errno.h>
@@ -54,7 +54,7 @@ uint8_t *certgen_file_read(const char *path, size_t *len, char *err, size_t errl
 	return data;
 }
 
-/* The CA's files are written through atomic_file_write (common/atomic_file.c). */
+/* The CA's files are written through atomic_file_write (common/base/atomic_file.c). */
 int certgen_file_write(const char *path, const void *data, size_t len, mode_t mode, bool replace,
 		       char *err, size_t errlen)
 {

@@ -1,7 +1,7 @@
 /*
  * lease_store.h - the gateway's sticky leases on disk, so an identity keeps
  * its address across gateway restarts. A versioned text file, one lease a
- * line; written whole and atomically (common/atomic_file.c), so a crash or a
+ * line; written whole and atomically (common/base/atomic_file.c), so a crash or a
  * full disk leaves the previous file. Pure apart from the file: never logs;
  * bad lines are handed to the caller with their line number and skipped.
  */

@@ -10,7 +10,7 @@
  *   ca.key            its private key (PEM, 0600, optionally encrypted)
  *   intermediate.crt  with "init --intermediate": the CA that issues,
  *   intermediate.key  signed by the root; the root key may then go offline
- *   index             the state file (common/ca_index.h)
+ *   index             the state file (common/pki/ca_index.h)
  *   crlnumber         the last CRL number used (decimal)
  *   crl.pem           the current CRL, rewritten by every revoke
  *   issued/           default --out for issued certificates and keys (0700)

@@ -1,6 +1,6 @@
 /*
  * ctl_control.c - mtlsvpnctl's side of the control socket: "reload",
- * "status" and "disconnect" send one request (common/ctl_proto.h) to the
+ * "status" and "disconnect" send one request (common/wire/ctl_proto.h) to the
  * running gateway and print its answer; the gateway's DONE status becomes
  * the exit status. ctl_control_request is shared with "capture", which also
  * receives PACKET frames.

@@ -1,6 +1,6 @@
 /*
  * ctl_control.h - mtlsvpnctl commands that talk to the running gateway over
- * its control socket (server/control.c, common/ctl_proto.h).
+ * its control socket (server/control.c, common/wire/ctl_proto.h).
  */
 #ifndef MTLSVPN_CTL_CONTROL_H
 #define MTLSVPN_CTL_CONTROL_H

@@ -18,7 +18,7 @@ if [ ! -x "$slow/tests/bench_tls" ]; then
 fi
 pki=$(mktemp -d /tmp/mtlsvpn-bench-crypto.XXXXXX)
 trap 'rm -rf "$pki"' EXIT
-sh "$top/tests/unit/tls_certs.sh" "$pki"
+sh "$top/tests/unit/tls/tls_certs.sh" "$pki"
 
 median() { sort -n | sed -n 2p; }
 for kind in fast slow; do

@@ -1,13 +1,13 @@
 /*
  * bench_tls.c - what the TLS layer costs with the wolfSSL this build links:
  * full mutually authenticated TLS 1.3 handshakes (both ends in one process,
- * over a socketpair, through common/tls.c exactly as the programs use it)
+ * over a socketpair, through common/tls/tls.c exactly as the programs use it)
  * and bulk transfer through tls_write/tls_read in the frame sizes the data
  * path uses. Prints figures; asserts nothing. bench_crypto.sh runs it from
  * the optimized and the system build side by side and prints the ratios.
  *
  * Usage: bench_tls PKI_DIR [handshakes] [megabytes]
- * PKI_DIR is made by tests/unit/tls_certs.sh (ca.pem, server.*, client.*).
+ * PKI_DIR is made by tests/unit/tls/tls_certs.sh (ca.pem, server.*, client.*).
  */
 #include <stdbool.h>
 #include <stdio.h>

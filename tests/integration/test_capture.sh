@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# mtlsvpnctl capture (server/capture.c, server/ctl_capture.c): alice pings
+# mtlsvpnctl capture (server/capture.c, server/ctl/ctl_capture.c): alice pings
 # and curls the LAN host while her session is captured; tshark reads the
 # pcap file and finds the ICMP echo request and reply and the TCP packets
 # of the HTTP exchange, both directions; --count bounds the file; a pcap

@@ -712,14 +712,11 @@ static void test_config_check_key_mode_not_a_file(void **state)
 static void load_example(const char *name, bool uncomment, char *err)
 {
 	char src[PATH_MAX + 64], cfg[PATH_MAX + 64], text[16384];
-	const char *slash = strrchr(__FILE__, '/');
 	size_t n = 0;
 	FILE *in;
 	char line[1024];
 
-	assert_true(__FILE__[0] == '/' && slash != NULL);
-	snprintf(src, sizeof(src), "%.*s/../../packaging/%s", (int)(slash - __FILE__), __FILE__,
-		 name);
+	snprintf(src, sizeof(src), "%s/packaging/%s", MTLSVPN_SOURCE_DIR, name);
 	in = fopen(src, "r");
 	if (in == NULL)
 		fail_msg("cannot open %s: %s", src, strerror(errno));

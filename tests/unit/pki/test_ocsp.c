@@ -51,18 +51,12 @@ static uint8_t *slurp(const char *name, size_t *len)
 
 static int setup(void **state)
 {
-	const char *src = getenv("MTLSVPN_TEST_DATA");
 	char cmd[1024];
-	int len;
 
 	(void)state;
 	snprintf(dir, sizeof(dir), "/tmp/test_ocsp.%d", (int)getpid());
-	len = src != NULL ? (int)(strrchr(src, '/') - src) : 0;
-	if (src != NULL)
-		snprintf(cmd, sizeof(cmd), "sh %.*s/unit/ocsp_certs.sh %s", len, src, dir);
-	else
-		snprintf(cmd, sizeof(cmd), "sh %.*s/ocsp_certs.sh %s",
-			 (int)(strrchr(__FILE__, '/') - __FILE__), __FILE__, dir);
+	/* The script that makes the PKI sits next to this file. */
+	snprintf(cmd, sizeof(cmd), "sh %s/ocsp_certs.sh %s", MTLSVPN_TEST_SRCDIR, dir);
 	return system(cmd) == 0 ? 0 : -1;
 }
 
