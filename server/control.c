@@ -155,6 +155,7 @@ static void cmd_status(struct control_conn *c, unsigned argc, const char **argv)
 	struct worker *w = &gw->worker;
 	const struct session *s;
 	unsigned up = 0;
+	char refused[1024];
 
 	(void)argc;
 	(void)argv;
@@ -189,6 +190,12 @@ static void cmd_status(struct control_conn *c, unsigned argc, const char **argv)
 		control_textf(c, " %s(%u)", gw->groups[i].net->name,
 			      pool_active_count(&gw->groups[i].pool));
 	control_textf(c, "\n");
+	control_textf(c, "half-open: %u (max_handshakes=%u, max_handshakes_per_source=%u); "
+			 "accept pauses: %" PRIu64 "\n",
+		      w->n_halfopen, gw->cfg.max_handshakes, gw->cfg.max_handshakes_per_source,
+		      w->st.accept_pauses);
+	refusal_status_line(w, refused, sizeof(refused));
+	control_textf(c, "%s\n", refused);
 	control_done(c, CTL_PROTO_STATUS_OK, "%s", "");
 }
 
@@ -244,7 +251,7 @@ static void dispatch(struct control_conn *c, const struct ctl_proto_frame *f)
 				     k->name);
 			return;
 		}
-		log_info("control: %s", argv[0]);
+		log_debug("control: %s", argv[0]);
 		k->run(c, argc, argv);
 		return;
 	}

@@ -247,6 +247,15 @@ static void admit(struct session *s, const struct cert_info *ci)
 	if (old != NULL)
 		session_close(old, BYE_REPLACED, "replaced by a newer session from %s", s->remote);
 
+	/* max_clients bounds employees' sessions only: strangers never reach
+	 * here, and the half-open table has its own bound (halfopen.c). */
+	if (w->n_established >= w->gw->cfg.max_clients) {
+		s->over_max_clients = true;
+		session_close(s, BYE_POOL_EXHAUSTED, "gateway full: too many clients (max_clients=%u)",
+			      w->gw->cfg.max_clients);
+		return;
+	}
+
 	switch (lease(s, s->group)) {
 	case POOL_OK:
 		break;

@@ -7,6 +7,8 @@
  */
 #include "server.h"
 
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -145,6 +147,31 @@ static void on_grace_over(struct ev_loop *loop, struct ev_timer *t)
 	ev_loop_break(loop);
 }
 
+/*
+ * Every established session and every half-open connection holds a
+ * descriptor, plus a few for the TUN, listener, control socket, CRL watches
+ * and OCSP queries. Raise the soft limit to the hard one (as root set-up
+ * may), and say at start if the bounds still do not fit: running out later
+ * only pauses accept, but the admin should know why.
+ */
+static void raise_fd_limit(const struct gateway *gw)
+{
+	struct rlimit rl;
+	uint64_t need = (uint64_t)gw->cfg.max_clients + gw->cfg.max_handshakes + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max && rl.rlim_cur < need) {
+		rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need ? rl.rlim_max : need;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
+		log_warnx("open files limit %llu is below max_clients + max_handshakes + 64 = %llu: "
+			  "accepting will pause when descriptors run out",
+			  (unsigned long long)rl.rlim_cur, (unsigned long long)need);
+}
+
 int gateway_start(struct gateway *gw)
 {
 	struct worker *w = &gw->worker;
@@ -153,11 +180,14 @@ int gateway_start(struct gateway *gw)
 	w->gw = gw;
 	LIST_INIT(&w->sessions);
 	LIST_INIT(&w->reap);
+	TAILQ_INIT(&w->halfopen);
 	w->loop = ev_loop_new();
 	if (w->loop == NULL) {
 		log_warn("cannot create the event loop");
 		return -1;
 	}
+	refusal_init(w);
+	raise_fd_limit(gw);
 	ev_timer_init(&gw->grace_timer, on_grace_over, gw);
 	if (router_init(w) < 0 || sestab_init(&w->by_id, gw->cfg.max_clients) < 0) {
 		log_warn("cannot allocate the session tables");
@@ -201,9 +231,10 @@ int gateway_start(struct gateway *gw)
 	if (gw->n_groups > 0 && gw->groups[0].tun6.addr.family != 0)
 		addr_fmt_prefix(&gw->groups[0].tun6, p6);
 	log_info("gateway up: listen=%s tun=%s mtu=%u address=%s address6=%s max_clients=%u "
-		 "identity=%s",
+		 "max_handshakes=%u max_handshakes_per_source=%u identity=%s",
 		 addr_fmt_sockaddr((const struct sockaddr *)&gw->cfg.listen, a), gw->tun_name,
-		 gw->cfg.mtu, p4, p6, gw->cfg.max_clients, identity_source_name(&gw->cfg.identity));
+		 gw->cfg.mtu, p4, p6, gw->cfg.max_clients, gw->cfg.max_handshakes,
+		 gw->cfg.max_handshakes_per_source, identity_source_name(&gw->cfg.identity));
 	group_log_all(gw);
 	return 0;
 }
@@ -249,18 +280,14 @@ void gateway_status(struct gateway *gw)
 {
 	struct worker *w = &gw->worker;
 	const struct session *s;
-	unsigned up = 0, hs = 0;
+	char refused[1024];
 
-	LIST_FOREACH(s, &w->sessions, entry) {
-		if (s->state == SESSION_ESTABLISHED)
-			up++;
-		else if (s->state == SESSION_HANDSHAKE)
-			hs++;
-	}
 	log_info("status: sessions=%u handshaking=%u leases=%u tun_no_route=%" PRIu64
-		 " tun_bad=%" PRIu64 " tun_write_fail=%" PRIu64 " refused_full=%" PRIu64,
-		 up, hs, group_active_leases(gw), w->st.tun_no_route, w->st.tun_bad,
-		 w->st.tun_write_fail, w->st.refused_full);
+		 " tun_bad=%" PRIu64 " tun_write_fail=%" PRIu64 " accept_pauses=%" PRIu64,
+		 w->n_established, w->n_halfopen, group_active_leases(gw), w->st.tun_no_route,
+		 w->st.tun_bad, w->st.tun_write_fail, w->st.accept_pauses);
+	refusal_status_line(w, refused, sizeof(refused));
+	log_info("status: %s", refused);
 	ocsp_check_status(gw);
 	for (unsigned i = 0; i < gw->n_groups; i++)
 		policy_group_status(&gw->groups[i]);
@@ -296,6 +323,7 @@ void gateway_deinit(struct gateway *gw)
 		control_stop(gw);
 		revoke_stop(w);
 		ocsp_check_deinit(gw);
+		refusal_deinit(w);
 	}
 	tun_down(gw);
 	if (w->loop != NULL) {

@@ -1,8 +1,10 @@
 /*
  * listener.c - the listening TCP socket: a bounded non-blocking accept4 loop
- * per readiness event, max_clients enforced at accept, and a short pause
- * when the process runs out of descriptors (instead of a busy loop on a
- * connection it cannot take).
+ * per readiness event; each new connection enters the half-open table
+ * (halfopen.c, which makes room by dropping the oldest stranger), and
+ * max_clients is enforced only once a peer has authenticated (establish.c).
+ * Out of descriptors or memory, accepting pauses briefly instead of
+ * spinning on a connection it cannot take, with one log line per episode.
  */
 #include "server.h"
 
@@ -27,9 +29,25 @@ static void listener_on_pause_over(struct ev_loop *loop, struct ev_timer *t)
 		log_warn("cannot resume accepting connections");
 }
 
+/* Out of descriptors or memory: stop accepting for a moment. The first
+ * pause of an episode is logged; the episode's end says how long it was. */
+static void pause_accepting(struct worker *w, int err)
+{
+	w->st.accept_pauses++;
+	if (!w->accept_paused) {
+		w->accept_paused = true;
+		errno = err;
+		log_warn("accept paused for %d ms at a time until resources free up "
+			 "(sessions=%u half-open=%u)",
+			 LISTENER_PAUSE_MS, w->n_sessions, w->n_halfopen);
+	}
+	ev_io_stop(w->loop, &w->listen_io);
+	ev_timer_arm(w->loop, &w->accept_pause, LISTENER_PAUSE_MS);
+}
+
 static void accept_one(struct worker *w, int fd, const struct sockaddr_storage *ss)
 {
-	const struct config_server *cfg = &w->gw->cfg;
+	struct halfopen_src src;
 	int one = 1;
 	char remote[ADDR_STRLEN];
 
@@ -37,20 +55,24 @@ static void accept_one(struct worker *w, int fd, const struct sockaddr_storage *
 		close(fd);
 		return;
 	}
-	if (w->n_sessions >= cfg->max_clients) {
-		w->st.refused_full++;
-		log_info("session refused: remote=%s reason=\"too many clients (max_clients=%u)\"",
-			 addr_fmt_sockaddr((const struct sockaddr *)ss, remote), cfg->max_clients);
-		close(fd);
-		return;
+	if (w->accept_paused) {
+		w->accept_paused = false;
+		log_info("accepting connections again");
 	}
+	halfopen_source(ss, &src);
+	halfopen_make_room(w, &src);
 	/* Frames are already coalesced into one send per turn; Nagle would
 	 * only add latency to the last segment of each burst. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (session_new(w, fd, ss) == NULL) {
-		log_warn("session refused: remote=%s reason=\"cannot set up a session\"",
-			 addr_fmt_sockaddr((const struct sockaddr *)ss, remote));
+	if (session_new(w, fd, ss, &src) == NULL) {
+		int err = errno;
+
+		refusal_pre_auth(w, REFUSAL_RESOURCES,
+				 addr_fmt_sockaddr((const struct sockaddr *)ss, remote), src.text,
+				 "cannot set up a session");
 		close(fd);
+		if (err == EMFILE || err == ENFILE || err == ENOMEM || err == ENOSPC)
+			pause_accepting(w, err);
 	}
 }
 
@@ -58,6 +80,7 @@ static void listener_on_readable(struct ev_loop *loop, struct ev_io *io, uint32_
 {
 	struct worker *w = io->data;
 
+	(void)loop;
 	(void)revents;
 	for (int i = 0; i < LISTENER_ACCEPT_BATCH; i++) {
 		struct sockaddr_storage ss;
@@ -83,9 +106,7 @@ static void listener_on_readable(struct ev_loop *loop, struct ev_io *io, uint32_
 		case ENFILE:
 		case ENOBUFS:
 		case ENOMEM:
-			log_warn("accept: pausing new connections for %d ms", LISTENER_PAUSE_MS);
-			ev_io_stop(loop, &w->listen_io);
-			ev_timer_arm(loop, &w->accept_pause, LISTENER_PAUSE_MS);
+			pause_accepting(w, errno);
 			return;
 		default:
 			log_warn("accept");

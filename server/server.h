@@ -26,6 +26,7 @@
 #include "identity.h"
 #include "ocsp_check.h"
 #include "pool.h"
+#include "ratelog.h"
 #include "tls.h"
 
 struct session;
@@ -82,6 +83,36 @@ enum session_state {
 	SESSION_CLOSING,
 };
 
+/*
+ * Why a connection was refused. Before authentication (REFUSAL_*_PRE) the
+ * peer is a stranger: the refusal is counted, and logged only within the
+ * rate limit of refusal.c. After it, the peer is an employee and every
+ * refusal is logged in full.
+ */
+enum refusal {
+	REFUSAL_OTHER,           /* before authentication, nothing more specific */
+	REFUSAL_NO_CERT,         /* no client certificate */
+	REFUSAL_UNTRUSTED,       /* chain does not verify: unknown CA, expired, bad signature */
+	REFUSAL_EKU,             /* no clientAuth extended key usage */
+	REFUSAL_ALPN,            /* does not speak mtlsvpn/1 */
+	REFUSAL_TLS,             /* any other TLS failure */
+	REFUSAL_CLOSED,          /* closed or reset during the handshake */
+	REFUSAL_HELLO_TIMEOUT,   /* no complete ClientHello within the first deadline */
+	REFUSAL_HS_TIMEOUT,      /* handshake not done within handshake_timeout */
+	REFUSAL_EVICTED,         /* oldest half-open, dropped: max_handshakes reached */
+	REFUSAL_EVICTED_SOURCE,  /* oldest of its source, dropped: max_handshakes_per_source */
+	REFUSAL_RESOURCES,       /* out of descriptors or memory at accept */
+	REFUSAL_PRE_N,           /* the count of the above */
+};
+
+/* Where a connection comes from, as the per-source bound counts it: the
+ * IPv4 address, or the /64 of an IPv6 one. */
+struct halfopen_src {
+	uint8_t family;          /* AF_INET or AF_INET6 */
+	uint8_t addr[16];        /* v6: the low 64 bits are zero */
+	char text[ADDR_STRLEN];  /* "203.0.113.4" or "2001:db8:1:2::/64" */
+};
+
 /* No BYE for this close: the peer is gone or TLS never came up. */
 #define SESSION_NO_BYE 0xffffu
 
@@ -130,7 +161,12 @@ struct session {
 	struct buf tx;                   /* plaintext frames for one tls_write */
 	uint64_t tx_queued_pkts, tx_queued_bytes; /* DATA in tx, counted when encrypted */
 
-	struct ev_timer handshake_timer;
+	struct ev_timer handshake_timer; /* first ClientHello, then handshake_timeout */
+	struct halfopen_src src;
+	enum refusal refusal;            /* why, if closed before authentication */
+	bool over_max_clients;           /* refused after it: max_clients reached */
+	bool on_halfopen;
+	TAILQ_ENTRY(session) halfopen_entry; /* worker->halfopen, oldest first */
 	struct ev_timer keepalive_timer;
 	struct ev_timer dead_peer_timer;
 	struct ev_timer linger_timer;
@@ -157,7 +193,10 @@ struct worker_stats {
 	uint64_t tun_no_route;           /* TUN packet for no live session */
 	uint64_t tun_bad;                /* TUN packet that is not sound IP */
 	uint64_t tun_write_fail;         /* packet from a client the TUN refused */
-	uint64_t refused_full;           /* connections over max_clients */
+	uint64_t refused_full;           /* authenticated, but max_clients reached */
+	uint64_t refused_pre[REFUSAL_PRE_N];   /* before authentication, by reason */
+	uint64_t refused_post[BYE_REASON_MAX + 1]; /* after it, by BYE reason */
+	uint64_t accept_pauses;          /* out of descriptors: accept paused */
 };
 
 struct worker {
@@ -171,6 +210,16 @@ struct worker {
 	int listen_fd;
 	struct ev_io listen_io;
 	struct ev_timer accept_pause;    /* out of descriptors: retry later */
+	bool accept_paused;              /* an episode of pauses is under way */
+
+	/* Connections not yet authenticated (halfopen.c), oldest first. */
+	struct session_queue halfopen;
+	unsigned n_halfopen;
+	unsigned n_established;          /* ESTABLISHED: what max_clients bounds */
+	struct ratelog refusal_log;      /* refusals before authentication */
+	struct ev_timer refusal_timer;   /* the summary of held-back lines is due */
+	unsigned reaped_since_trim;      /* freed sessions since malloc_trim */
+	uint64_t last_trim_ms;
 
 	struct session_list sessions;    /* HANDSHAKE and ESTABLISHED and CLOSING */
 	unsigned n_sessions;
@@ -264,12 +313,30 @@ void gateway_status(struct gateway *gw);
 void gateway_deinit(struct gateway *gw);
 void gateway_on_session_reaped(struct gateway *gw);
 
+/* halfopen.c: connections before authentication */
+void halfopen_source(const struct sockaddr_storage *ss, struct halfopen_src *out);
+void halfopen_make_room(struct worker *w, const struct halfopen_src *src);
+void halfopen_add(struct session *s);
+void halfopen_remove(struct session *s);
+uint64_t halfopen_first_deadline_ms(const struct worker *w);
+void halfopen_on_deadline(struct session *s);
+
+/* refusal.c: counting refusals, and logging them within bounds */
+void refusal_init(struct worker *w);
+void refusal_deinit(struct worker *w);
+void refusal_pre_auth(struct worker *w, enum refusal r, const char *remote,
+		      const char *source, const char *reason);
+void refusal_post_auth(struct worker *w, uint16_t bye);
+enum refusal refusal_from_tls(enum tls_failure f);
+void refusal_status_line(const struct worker *w, char *out, size_t cap);
+
 /* listener.c */
 int listener_open(struct worker *w, const struct sockaddr_storage *ss, socklen_t len);
 void listener_close(struct worker *w);
 
 /* session.c: lifecycle, states, timers, logging */
-struct session *session_new(struct worker *w, int fd, const struct sockaddr_storage *peer);
+struct session *session_new(struct worker *w, int fd, const struct sockaddr_storage *peer,
+			    const struct halfopen_src *src);
 void session_set_state(struct session *s, enum session_state to);
 void session_close(struct session *s, uint16_t bye, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,8 @@
 
 /* How long a closing session may take to hand its BYE to the kernel. */
 #define SESSION_LINGER_MS 2000
+/* Sessions freed before the heap is trimmed (trim_after_burst). */
+#define SESSION_TRIM_AFTER 64
 
 static const char *const state_names[] = {
 	[SESSION_HANDSHAKE] = "HANDSHAKE",
@@ -141,7 +144,8 @@ void session_status(const struct session *s)
 
 /* ---- creation ---- */
 
-struct session *session_new(struct worker *w, int fd, const struct sockaddr_storage *peer)
+struct session *session_new(struct worker *w, int fd, const struct sockaddr_storage *peer,
+			    const struct halfopen_src *src)
 {
 	struct session *s = calloc(1, sizeof(*s));
 
@@ -151,6 +155,7 @@ struct session *session_new(struct worker *w, int fd, const struct sockaddr_stor
 	s->fd = fd;
 	s->sid = ++w->gw->next_sid;
 	s->state = SESSION_HANDSHAKE;
+	s->src = *src;
 	addr_fmt_sockaddr((const struct sockaddr *)peer, s->remote);
 	s->tls = tls_conn_new(w->gw->tls, fd);
 	if (s->tls == NULL) {
@@ -171,10 +176,11 @@ struct session *session_new(struct worker *w, int fd, const struct sockaddr_stor
 	ev_timer_init(&s->linger_timer, session_on_linger_expired, s);
 	ev_timer_init(&s->expiry_timer, session_on_cert_expired, s);
 	ev_timer_init(&s->lifetime_timer, session_on_lifetime_over, s);
-	ev_timer_arm(w->loop, &s->handshake_timer, (uint64_t)w->gw->cfg.handshake_timeout * 1000);
+	ev_timer_arm(w->loop, &s->handshake_timer, halfopen_first_deadline_ms(w));
 	s->up_ms = ev_now_ms(w->loop);
 	LIST_INSERT_HEAD(&w->sessions, s, entry);
 	w->n_sessions++;
+	halfopen_add(s);
 	session_log(s, SESSION_LOG_DEBUG, "connection accepted");
 	return s;
 }
@@ -203,6 +209,12 @@ void session_set_state(struct session *s, enum session_state to)
 		fatalx("session %" PRIu64 ": invalid transition %s -> %s", s->sid,
 		       state_names[s->state], state_names[to]);
 	session_log(s, SESSION_LOG_DEBUG, "%s -> %s", state_names[s->state], state_names[to]);
+	if (s->state == SESSION_HANDSHAKE)
+		halfopen_remove(s);
+	if (s->state == SESSION_ESTABLISHED)
+		s->w->n_established--;
+	if (to == SESSION_ESTABLISHED)
+		s->w->n_established++;
 	s->state = to;
 }
 
@@ -250,8 +262,14 @@ static void handshake_on_readable(struct session *s)
 {
 	ssize_t n = tls_fill(s->tls);
 
+	s->refusal = REFUSAL_CLOSED;
 	if (n == 0) {
 		session_close(s, SESSION_NO_BYE, "connection closed during the TLS handshake");
+		return;
+	}
+	if (n < 0 && errno == ENOMEM) {
+		s->refusal = REFUSAL_RESOURCES;
+		session_close(s, SESSION_NO_BYE, "out of memory during the TLS handshake");
 		return;
 	}
 	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
@@ -273,6 +291,8 @@ static void handshake_on_readable(struct session *s)
 	case TLS_ERROR: {
 		enum tls_failure f = tls_failure(s->tls);
 		const char *detail = tls_error_str(s->tls);
+
+		s->refusal = refusal_from_tls(f);
 		if (detail != NULL && detail[0] != '\0')
 			session_close(s, SESSION_NO_BYE, "TLS handshake failed: %s (%s)",
 				      tls_failure_str(f), detail);
@@ -367,11 +387,8 @@ void session_on_established(struct session *s)
 
 static void session_on_handshake_timeout(struct ev_loop *loop, struct ev_timer *t)
 {
-	struct session *s = t->data;
-
 	(void)loop;
-	session_close(s, SESSION_NO_BYE, "TLS handshake timed out after %us",
-		      s->w->gw->cfg.handshake_timeout);
+	halfopen_on_deadline(t->data);
 }
 
 static void session_on_keepalive_due(struct ev_loop *loop, struct ev_timer *t)
@@ -511,7 +528,7 @@ static void detach(struct session *s)
 	ev_timer_stop(w->loop, &s->lifetime_timer);
 }
 
-static void log_close(const struct session *s, bool was_up)
+static void log_close(const struct session *s, bool was_up, uint16_t bye)
 {
 	char reason[sizeof(s->reason) * 4 + 1];
 
@@ -524,7 +541,14 @@ static void log_close(const struct session *s, bool was_up)
 			session_log(s, SESSION_LOG_INFO,
 				    "%" PRIu64 " packets to the client were dropped: its send "
 				    "queue was full", s->st.drop_backpressure);
+	} else if (!s->tls_up) {
+		/* A stranger: counted, and logged within bounds. */
+		refusal_pre_auth(s->w, s->refusal, s->remote, s->src.text, reason);
 	} else {
+		if (s->over_max_clients)
+			s->w->st.refused_full++;
+		else
+			refusal_post_auth(s->w, bye);
 		log_info("session refused: remote=%s reason=\"%s\"", s->remote, reason);
 		if (s->serial[0] != '\0')
 			session_log(s, SESSION_LOG_INFO, "refused certificate serial=%s fp=%s",
@@ -575,7 +599,7 @@ void session_close(struct session *s, uint16_t bye, const char *fmt, ...)
 	vsnprintf(s->reason, sizeof(s->reason), fmt, ap);
 	va_end(ap);
 	detach(s);
-	log_close(s, was_up);
+	log_close(s, was_up, bye);
 	if (bye != SESSION_NO_BYE && s->tls_up && s->tx.data != NULL)
 		queue_bye(s, bye);
 	session_set_state(s, SESSION_CLOSING);
@@ -583,7 +607,9 @@ void session_close(struct session *s, uint16_t bye, const char *fmt, ...)
 	 * failed handshake, so the peer learns why. */
 	if (tls_outq_len(s->tls) > 0)
 		r = tls_flush(s->tls);
-	if (r == 1 && ev_io_modify(s->w->loop, &s->io, EPOLLOUT) == 0) {
+	/* Only an authenticated peer is worth a linger: a stranger's alert
+	 * gets the one send above, and its memory and descriptor go now. */
+	if (r == 1 && s->tls_up && ev_io_modify(s->w->loop, &s->io, EPOLLOUT) == 0) {
 		ev_timer_arm(s->w->loop, &s->linger_timer, SESSION_LINGER_MS);
 		return;
 	}
@@ -613,16 +639,37 @@ void session_free(struct session *s)
 	free(s);
 }
 
+/*
+ * A burst of connections that came and went (a flood, or a reconnect storm)
+ * leaves the heap grown with free chunks malloc keeps: give them back to
+ * the kernel once the burst is over, at most once a second.
+ */
+static void trim_after_burst(struct worker *w, unsigned freed)
+{
+	uint64_t now = ev_now_ms(w->loop);
+
+	w->reaped_since_trim += freed;
+	if (w->reaped_since_trim < SESSION_TRIM_AFTER || now - w->last_trim_ms < 1000)
+		return;
+	malloc_trim(0);
+	w->reaped_since_trim = 0;
+	w->last_trim_ms = now;
+}
+
 /* Before-sleep hook: free what was closed during this turn. */
 void session_reap_all(struct ev_loop *loop, void *data)
 {
 	struct worker *w = data;
 	struct session *s;
 
+	unsigned freed = 0;
+
 	(void)loop;
 	while ((s = LIST_FIRST(&w->reap)) != NULL) {
 		LIST_REMOVE(s, entry);
 		session_free(s);
+		freed++;
 	}
+	trim_after_burst(w, freed);
 	gateway_on_session_reaped(w->gw);
 }

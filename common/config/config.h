@@ -109,7 +109,9 @@ struct config_server {
 	unsigned keepalive;            /* s, default 10 */
 	unsigned dead_peer_timeout;    /* s, default 3 x keepalive; > keepalive */
 	unsigned handshake_timeout;    /* s, default 10 */
-	unsigned max_clients;          /* default 1024 */
+	unsigned max_clients;          /* established sessions, default 1024 */
+	unsigned max_handshakes;       /* half-open connections, default 256 */
+	unsigned max_handshakes_per_source; /* of them from one IPv4 address or IPv6 /64, default 32 */
 	struct identity_source identity; /* default cn */
 	int log_level;                 /* 0 info, 1 debug */
 	unsigned cert_warn_days;       /* warn clients this many days before notAfter; 0 = never, default 14 */

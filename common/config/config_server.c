@@ -471,6 +471,8 @@ enum {
 	K_DEAD_PEER,
 	K_HANDSHAKE,
 	K_MAX_CLIENTS,
+	K_MAX_HANDSHAKES,
+	K_MAX_HANDSHAKES_SRC,
 	K_IDENTITY,
 	K_LOG_LEVEL,
 	K_CERT_WARN_DAYS,
@@ -528,6 +530,12 @@ static const struct config_key server_keys[K_COUNT] = {
 		.example = "10"},
 	[K_MAX_CLIENTS] = {.section = "gateway", .name = "max_clients", .parse = config_key_uint,
 		.offset = SRV(max_clients), .min = 1, .max = 65536, .example = "1024"},
+	[K_MAX_HANDSHAKES] = {.section = "gateway", .name = "max_handshakes",
+		.parse = config_key_uint, .offset = SRV(max_handshakes), .min = 1, .max = 65536,
+		.example = "256"},
+	[K_MAX_HANDSHAKES_SRC] = {.section = "gateway", .name = "max_handshakes_per_source",
+		.parse = config_key_uint, .offset = SRV(max_handshakes_per_source), .min = 1,
+		.max = 65536, .example = "32"},
 	[K_IDENTITY] = {.section = "gateway", .name = "identity", .parse = parse_identity,
 		.offset = SRV(identity), .example = "cn"},
 	[K_LOG_LEVEL] = {.section = "gateway", .name = "log_level", .parse = config_key_log_level,
@@ -615,6 +623,8 @@ static void set_defaults(struct config_server *s)
 	s->keepalive = 10;
 	s->handshake_timeout = 10;
 	s->max_clients = 1024;
+	s->max_handshakes = 256;
+	s->max_handshakes_per_source = 32;
 	s->identity.kind = IDENTITY_CN;
 	s->log_level = 0;
 	s->cert_warn_days = 14;

@@ -30,6 +30,10 @@
 
 /* One recv() takes up to this much ciphertext: four full records. */
 #define TLS_IN_CAP (4 * (16384 + 256))
+/* Until the handshake is done the input buffer stays small: a peer that has
+ * not authenticated costs a few KiB, and one that has sent nothing costs no
+ * buffer and no wolfSSL object at all (both are made on its first bytes). */
+#define TLS_IN_HS_CAP 4096
 /* Output queue: tls_write() refuses above TLS_OUTQ_LIMIT; the queue keeps
  * at most TLS_OUTQ_KEEP allocated once drained; the send callback refuses
  * past TLS_OUTQ_CEILING (handshake, alerts and key updates are not counted
@@ -60,8 +64,9 @@ struct tls_conn {
 	bool leaf_checked; /* the verify callback saw and accepted the leaf */
 	bool in_eof;	   /* tls_fill() saw EOF: no more input will come */
 	bool shutdown_sent;
+	bool hello_in;	   /* server: the peer's ClientHello was read whole */
 	uint8_t *in; /* ciphertext from recv(): [in_off, in_len) unread */
-	size_t in_off, in_len;
+	size_t in_off, in_len, in_cap;
 	uint8_t *out; /* ciphertext for send(): [out_head, out_tail) */
 	size_t out_head, out_tail, out_cap;
 	enum tls_failure failure;
@@ -248,6 +253,9 @@ static int io_send(WOLFSSL *ssl, char *buf, int sz, void *arg)
 	(void)ssl;
 	if (sz <= 0)
 		return 0;
+	/* The server writes only once a ClientHello was read whole (its first
+	 * flight, or an alert about it). */
+	c->hello_in = true;
 	if (!outq_reserve(c, (size_t)sz))
 		return WOLFSSL_CBIO_ERR_GENERAL;
 	memcpy(c->out + c->out_tail, buf, (size_t)sz);
@@ -544,15 +552,22 @@ void tls_ctx_free(struct tls_ctx *t)
 struct tls_conn *tls_conn_new(struct tls_ctx *t, int fd)
 {
 	struct tls_conn *c = calloc(1, sizeof(*c));
-	char alpn[] = PROTO_ALPN;
-	uint8_t addr[16];
 
 	if (c == NULL)
 		return NULL;
 	c->ctx = t;
 	c->fd = fd;
-	c->in = malloc(TLS_IN_CAP);
-	c->ssl = c->in != NULL ? wolfSSL_new(t->wctx) : NULL;
+	return c;
+}
+
+/* The wolfSSL object, made when the handshake first runs. */
+static bool conn_start(struct tls_conn *c)
+{
+	struct tls_ctx *t = c->ctx;
+	char alpn[] = PROTO_ALPN;
+	uint8_t addr[16];
+
+	c->ssl = wolfSSL_new(t->wctx);
 	if (c->ssl == NULL)
 		goto fail;
 	wolfSSL_SetIOReadCtx(c->ssl, c);
@@ -572,10 +587,10 @@ struct tls_conn *tls_conn_new(struct tls_ctx *t, int fd)
 			goto fail;
 	}
 	wolfSSL_ERR_clear_error();
-	return c;
+	return true;
 fail:
-	tls_conn_free(c);
-	return NULL;
+	fail(c, TLS_FAIL_IO, "cannot set up a TLS session (out of memory)");
+	return false;
 }
 
 void tls_conn_free(struct tls_conn *c)
@@ -585,7 +600,7 @@ void tls_conn_free(struct tls_conn *c)
 	if (c->ssl != NULL)
 		wolfSSL_free(c->ssl);
 	if (c->in != NULL) {
-		explicit_bzero(c->in, TLS_IN_CAP);
+		explicit_bzero(c->in, c->in_cap);
 		free(c->in);
 	}
 	if (c->out != NULL) {
@@ -594,6 +609,29 @@ void tls_conn_free(struct tls_conn *c)
 	}
 	explicit_bzero(c, sizeof(*c));
 	free(c);
+}
+
+/* The input buffer at its size for the phase: small while handshaking,
+ * TLS_IN_CAP once the session carries data. */
+static bool in_grow(struct tls_conn *c)
+{
+	size_t cap = c->hs_done ? TLS_IN_CAP : TLS_IN_HS_CAP;
+	uint8_t *p = malloc(cap);
+
+	if (p == NULL) {
+		errno = ENOMEM;
+		return false;
+	}
+	if (c->in != NULL) {
+		memcpy(p, c->in + c->in_off, c->in_len - c->in_off);
+		c->in_len -= c->in_off;
+		c->in_off = 0;
+		explicit_bzero(c->in, c->in_cap);
+		free(c->in);
+	}
+	c->in = p;
+	c->in_cap = cap;
+	return true;
 }
 
 ssize_t tls_fill(struct tls_conn *c)
@@ -607,12 +645,14 @@ ssize_t tls_fill(struct tls_conn *c)
 		c->in_len -= c->in_off;
 		c->in_off = 0;
 	}
-	if (c->in_len == TLS_IN_CAP) {
+	if (c->in_cap < (c->hs_done ? TLS_IN_CAP : TLS_IN_HS_CAP) && !in_grow(c))
+		return -1;
+	if (c->in_len == c->in_cap) {
 		/* Full: the caller must read before it may fill again. */
 		errno = EAGAIN;
 		return -1;
 	}
-	n = recv(c->fd, c->in + c->in_len, TLS_IN_CAP - c->in_len, 0);
+	n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
 	if (n == 0)
 		c->in_eof = true;
 	else if (n > 0)
@@ -627,6 +667,8 @@ enum tls_result tls_handshake(struct tls_conn *c)
 	if (c->hs_done)
 		return TLS_OK;
 	if (c->failure != TLS_FAIL_NONE)
+		return TLS_ERROR;
+	if (c->ssl == NULL && !conn_start(c))
 		return TLS_ERROR;
 	ret = c->ctx->server ? wolfSSL_accept(c->ssl) : wolfSSL_connect(c->ssl);
 	if (ret != WOLFSSL_SUCCESS)
@@ -725,6 +767,14 @@ int tls_flush(struct tls_conn *c)
 	if (c->out_head < c->out_tail)
 		return 1;
 	c->out_head = c->out_tail = 0;
+	/* A handshake flight is sent: an unauthenticated peer keeps no queue. */
+	if (!c->hs_done) {
+		explicit_bzero(c->out, c->out_cap);
+		free(c->out);
+		c->out = NULL;
+		c->out_cap = 0;
+		return 0;
+	}
 	/* A burst is over: give back what an idle session does not need. */
 	if (c->out_cap > TLS_OUTQ_KEEP) {
 		uint8_t *p = realloc(c->out, TLS_OUTQ_KEEP);
@@ -743,7 +793,12 @@ size_t tls_outq_len(const struct tls_conn *c)
 
 bool tls_has_pending(const struct tls_conn *c)
 {
-	return c->in_len > c->in_off || wolfSSL_pending(c->ssl) > 0;
+	return c->in_len > c->in_off || (c->ssl != NULL && wolfSSL_pending(c->ssl) > 0);
+}
+
+bool tls_hello_received(const struct tls_conn *c)
+{
+	return c->hello_in;
 }
 
 bool tls_peer_info(const struct tls_conn *c, struct cert_info *out)

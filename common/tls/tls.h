@@ -85,6 +85,9 @@ int tls_flush(struct tls_conn *c);
 size_t tls_outq_len(const struct tls_conn *c);
 /* Decrypted or buffered bytes wolfSSL holds that epoll cannot see. */
 bool tls_has_pending(const struct tls_conn *c);
+/* Server: the peer's ClientHello has been read whole (the handshake has
+ * answered it, or refused it). */
+bool tls_hello_received(const struct tls_conn *c);
 
 enum tls_failure tls_failure(const struct tls_conn *c);
 const char *tls_failure_str(enum tls_failure f);

@@ -20,7 +20,7 @@ struct bad_case {
 	"alice.key\n"
 #define GW_KEYS                                                                                    \
 	"listen, ca, cert, key, tun, mtu, keepalive, dead_peer_timeout, handshake_timeout, "       \
-	"max_clients, identity, log_level, cert_warn_days, crl, crl_expired, deny_serials, "       \
+	"max_clients, max_handshakes, max_handshakes_per_source, identity, log_level, cert_warn_days, crl, crl_expired, deny_serials, "       \
 	"deny_identities, max_session_lifetime, ocsp, ocsp_responder, ocsp_timeout, ocsp_fail, "     \
 	"ocsp_cache, default_group, group_from, log_drops, lease_file, max_sessions_per_identity and control"
 #define CL_KEYS                                                                                    \
