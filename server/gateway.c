@@ -180,16 +180,17 @@ int gateway_start(struct gateway *gw)
 	w->gw = gw;
 	LIST_INIT(&w->sessions);
 	LIST_INIT(&w->reap);
-	TAILQ_INIT(&w->halfopen);
 	w->loop = ev_loop_new();
 	if (w->loop == NULL) {
 		log_warn("cannot create the event loop");
 		return -1;
 	}
 	refusal_init(w);
+	session_trim_init(w);
 	raise_fd_limit(gw);
 	ev_timer_init(&gw->grace_timer, on_grace_over, gw);
-	if (router_init(w) < 0 || sestab_init(&w->by_id, gw->cfg.max_clients) < 0) {
+	if (router_init(w) < 0 || sestab_init(&w->by_id, gw->cfg.max_clients) < 0 ||
+	    halfopen_init(w) < 0) {
 		log_warn("cannot allocate the session tables");
 		return -1;
 	}
@@ -222,7 +223,8 @@ int gateway_start(struct gateway *gw)
 		return -1;
 	/* Pending decrypted input first (it may close sessions), then reap. */
 	if (ev_hook_add(w->loop, router_drain_pending, w) < 0 ||
-	    ev_hook_add(w->loop, session_reap_all, w) < 0) {
+	    ev_hook_add(w->loop, session_reap_all, w) < 0 ||
+	    ev_hook_add(w->loop, halfopen_new_turn, w) < 0) {
 		log_warn("cannot set up the event loop");
 		return -1;
 	}
@@ -324,6 +326,8 @@ void gateway_deinit(struct gateway *gw)
 		revoke_stop(w);
 		ocsp_check_deinit(gw);
 		refusal_deinit(w);
+		halfopen_deinit(w);
+		ev_timer_stop(w->loop, &w->trim_timer);
 	}
 	tun_down(gw);
 	if (w->loop != NULL) {

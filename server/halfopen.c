@@ -14,12 +14,22 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 /* A real client sends its ClientHello in the first round trip; two seconds
  * is room for a slow mobile link, and short enough that a silent
  * connection gives its slot back long before handshake_timeout. */
 #define HALFOPEN_HELLO_MS 2000u
+/* Handshake work (key exchange, signature, chain verification: a few
+ * hundred microseconds each) done per loop turn at most. A flood of
+ * ClientHellos then shares the loop with the data path instead of holding
+ * it: established sessions are served between every half-millisecond of
+ * handshakes, and whatever is left waits for the next turn (the sockets
+ * stay readable, so the loop does not sleep while work remains). */
+#define HALFOPEN_TURN_BUDGET_NS 500000u
 
 void halfopen_source(const struct sockaddr_storage *ss, struct halfopen_src *out)
 {
@@ -57,6 +67,81 @@ static bool same_source(const struct halfopen_src *a, const struct halfopen_src 
 	return a->family == b->family && memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
 }
 
+/* ---- per-source counts: open addressing, linear probing, keyed hash ---- */
+
+int halfopen_init(struct worker *w)
+{
+	size_t n = 16;
+
+	TAILQ_INIT(&w->halfopen);
+	/* Load factor at most 1/2 with every half-open from another source. */
+	while (n < (size_t)w->gw->cfg.max_handshakes * 2)
+		n <<= 1;
+	w->src_counts = calloc(n, sizeof(*w->src_counts));
+	if (w->src_counts == NULL)
+		return -1;
+	w->src_mask = n - 1;
+	if (getrandom(&w->src_seed, sizeof(w->src_seed), GRND_NONBLOCK) != (ssize_t)sizeof(w->src_seed))
+		w->src_seed = (uint64_t)(uintptr_t)w ^ 0x2545f4914f6cdd1dull;
+	return 0;
+}
+
+void halfopen_deinit(struct worker *w)
+{
+	free(w->src_counts);
+	w->src_counts = NULL;
+}
+
+static size_t slot_of(const struct worker *w, const struct halfopen_src *src)
+{
+	size_t i = sestab_hash_bytes(w->src_seed + src->family, src->addr, sizeof(src->addr)) &
+		   w->src_mask;
+
+	while (w->src_counts[i].family != 0 &&
+	       !(w->src_counts[i].family == src->family &&
+		 memcmp(w->src_counts[i].addr, src->addr, sizeof(src->addr)) == 0))
+		i = (i + 1) & w->src_mask;
+	return i;
+}
+
+static unsigned count_of(const struct worker *w, const struct halfopen_src *src)
+{
+	return w->src_counts[slot_of(w, src)].n;
+}
+
+static void count_add(struct worker *w, const struct halfopen_src *src)
+{
+	struct halfopen_count *c = &w->src_counts[slot_of(w, src)];
+
+	if (c->family == 0) {
+		c->family = src->family;
+		memcpy(c->addr, src->addr, sizeof(c->addr));
+	}
+	c->n++;
+}
+
+/* Backward-shift deletion keeps every probe chain unbroken without
+ * tombstones, so the table never degrades however sources churn. */
+static void count_del(struct worker *w, const struct halfopen_src *src)
+{
+	size_t i = slot_of(w, src), j;
+
+	if (w->src_counts[i].family == 0 || --w->src_counts[i].n > 0)
+		return;
+	for (j = (i + 1) & w->src_mask; w->src_counts[j].family != 0; j = (j + 1) & w->src_mask) {
+		const struct halfopen_count *e = &w->src_counts[j];
+		size_t home = sestab_hash_bytes(w->src_seed + e->family, e->addr, sizeof(e->addr)) &
+			      w->src_mask;
+
+		/* Move e into the hole if its home is not in (i, j]. */
+		if (((j - home) & w->src_mask) >= ((j - i) & w->src_mask)) {
+			w->src_counts[i] = *e;
+			i = j;
+		}
+	}
+	memset(&w->src_counts[i], 0, sizeof(w->src_counts[i]));
+}
+
 static void evict(struct session *s, enum refusal why, const char *fmt, unsigned bound)
 {
 	s->refusal = why;
@@ -64,34 +149,39 @@ static void evict(struct session *s, enum refusal why, const char *fmt, unsigned
 }
 
 /*
- * Before a connection from src is added. The scan is linear in the table,
- * which max_handshakes keeps to a few hundred entries: cheaper per accept
- * than the TLS work any one of them asks for.
+ * Before a connection from src is added. Over the per-source bound, the
+ * oldest of that source goes. With the table full, the oldest connection of
+ * the source that holds the most goes: a flood from a few addresses
+ * displaces only itself, never the one laptop in the middle of its
+ * handshake; ties (every source holds as many) fall to the oldest of all.
  */
 void halfopen_make_room(struct worker *w, const struct halfopen_src *src)
 {
 	const struct config_server *cfg = &w->gw->cfg;
-	struct session *s, *oldest_of_src = NULL;
-	unsigned n_src = 0;
+	struct session *s;
+	unsigned most = 0;
 
-	TAILQ_FOREACH(s, &w->halfopen, halfopen_entry)
-	{
-		if (!same_source(&s->src, src))
-			continue;
-		if (oldest_of_src == NULL)
-			oldest_of_src = s;
-		n_src++;
-	}
-	if (n_src >= cfg->max_handshakes_per_source && oldest_of_src != NULL) {
-		evict(oldest_of_src, REFUSAL_EVICTED_SOURCE,
-		      "dropped: too many half-open connections from its source "
-		      "(max_handshakes_per_source=%u)",
-		      cfg->max_handshakes_per_source);
+	if (count_of(w, src) >= cfg->max_handshakes_per_source) {
+		TAILQ_FOREACH(s, &w->halfopen, halfopen_entry)
+			if (same_source(&s->src, src))
+				break;
+		if (s != NULL)
+			evict(s, REFUSAL_EVICTED_SOURCE,
+			      "dropped: too many half-open connections from its source "
+			      "(max_handshakes_per_source=%u)",
+			      cfg->max_handshakes_per_source);
 		return;
 	}
-	if (w->n_halfopen >= cfg->max_handshakes && (s = TAILQ_FIRST(&w->halfopen)) != NULL)
-		evict(s, REFUSAL_EVICTED,
-		      "dropped: the half-open table is full (max_handshakes=%u)",
+	if (w->n_halfopen < cfg->max_handshakes)
+		return;
+	for (size_t i = 0; i <= w->src_mask; i++)
+		if (w->src_counts[i].n > most)
+			most = w->src_counts[i].n;
+	TAILQ_FOREACH(s, &w->halfopen, halfopen_entry)
+		if (count_of(w, &s->src) == most)
+			break;
+	if (s != NULL)
+		evict(s, REFUSAL_EVICTED, "dropped: the half-open table is full (max_handshakes=%u)",
 		      cfg->max_handshakes);
 }
 
@@ -102,6 +192,7 @@ void halfopen_add(struct session *s)
 	TAILQ_INSERT_TAIL(&w->halfopen, s, halfopen_entry);
 	s->on_halfopen = true;
 	w->n_halfopen++;
+	count_add(w, &s->src);
 }
 
 void halfopen_remove(struct session *s)
@@ -113,6 +204,7 @@ void halfopen_remove(struct session *s)
 	TAILQ_REMOVE(&w->halfopen, s, halfopen_entry);
 	s->on_halfopen = false;
 	w->n_halfopen--;
+	count_del(w, &s->src);
 }
 
 uint64_t halfopen_first_deadline_ms(const struct worker *w)
@@ -142,4 +234,36 @@ void halfopen_on_deadline(struct session *s)
 	s->refusal = REFUSAL_HS_TIMEOUT;
 	session_close(s, SESSION_NO_BYE, "TLS handshake timed out after %us",
 		      s->w->gw->cfg.handshake_timeout);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Before-sleep hook: a new turn, a new budget. */
+void halfopen_new_turn(struct ev_loop *loop, void *data)
+{
+	struct worker *w = data;
+
+	(void)loop;
+	w->hs_used_ns = 0;
+}
+
+bool halfopen_budget_left(const struct worker *w)
+{
+	return w->hs_used_ns < HALFOPEN_TURN_BUDGET_NS;
+}
+
+uint64_t halfopen_work_start(void)
+{
+	return now_ns();
+}
+
+void halfopen_work_done(struct worker *w, uint64_t start)
+{
+	w->hs_used_ns += now_ns() - start;
 }

@@ -73,7 +73,7 @@ static void refusal_on_summary_due(struct ev_loop *loop, struct ev_timer *t)
 	struct worker *w = t->data;
 	char line[768];
 
-	if (ratelog_summary(&w->refusal_log, ev_now_ms(loop), refusal_words,
+	if (ratelog_summary(&w->refusal_log, ev_now_ms(loop), false, refusal_words,
 			    "connections refused before authentication", line, sizeof(line)))
 		log_info("%s", line);
 	refusal_arm(w);
@@ -91,8 +91,7 @@ void refusal_deinit(struct worker *w)
 
 	ev_timer_stop(w->loop, &w->refusal_timer);
 	/* What was held back is not lost at shutdown. */
-	if (ratelog_due_in(&w->refusal_log, 0) != UINT64_MAX &&
-	    ratelog_summary(&w->refusal_log, UINT64_MAX / 2, refusal_words,
+	if (ratelog_summary(&w->refusal_log, ev_now_ms(w->loop), true, refusal_words,
 			    "connections refused before authentication", line, sizeof(line)))
 		log_info("%s", line);
 }

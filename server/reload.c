@@ -45,6 +45,8 @@ static void keep_restart_keys(const struct config_server *o, struct config_serve
 	     "listen", (n->listen = o->listen, n->listen_len = o->listen_len));
 	KEEP(strcmp(o->tun, n->tun) != 0, "tun", memcpy(n->tun, o->tun, sizeof(n->tun)));
 	KEEP(o->mtu != n->mtu, "mtu", n->mtu = o->mtu);
+	KEEP(o->max_handshakes != n->max_handshakes, "max_handshakes",
+	     n->max_handshakes = o->max_handshakes);
 	KEEP(strcmp(o->ca, n->ca) != 0, "ca", memcpy(n->ca, o->ca, sizeof(n->ca)));
 	KEEP(strcmp(o->cert, n->cert) != 0, "cert", memcpy(n->cert, o->cert, sizeof(n->cert)));
 	KEEP(strcmp(o->key, n->key) != 0, "key", memcpy(n->key, o->key, sizeof(n->key)));

@@ -113,6 +113,13 @@ struct halfopen_src {
 	char text[ADDR_STRLEN];  /* "203.0.113.4" or "2001:db8:1:2::/64" */
 };
 
+/* How many half-open connections one source holds (halfopen.c). */
+struct halfopen_count {
+	uint8_t family;          /* 0: free slot */
+	uint8_t addr[16];
+	unsigned n;
+};
+
 /* No BYE for this close: the peer is gone or TLS never came up. */
 #define SESSION_NO_BYE 0xffffu
 
@@ -215,11 +222,15 @@ struct worker {
 	/* Connections not yet authenticated (halfopen.c), oldest first. */
 	struct session_queue halfopen;
 	unsigned n_halfopen;
+	struct halfopen_count *src_counts; /* open addressing, 2x max_handshakes */
+	size_t src_mask;
+	uint64_t src_seed;
+	uint64_t hs_used_ns;             /* handshake work in this loop turn */
 	unsigned n_established;          /* ESTABLISHED: what max_clients bounds */
 	struct ratelog refusal_log;      /* refusals before authentication */
 	struct ev_timer refusal_timer;   /* the summary of held-back lines is due */
 	unsigned reaped_since_trim;      /* freed sessions since malloc_trim */
-	uint64_t last_trim_ms;
+	struct ev_timer trim_timer;      /* a burst of closes is over: trim the heap */
 
 	struct session_list sessions;    /* HANDSHAKE and ESTABLISHED and CLOSING */
 	unsigned n_sessions;
@@ -314,12 +325,18 @@ void gateway_deinit(struct gateway *gw);
 void gateway_on_session_reaped(struct gateway *gw);
 
 /* halfopen.c: connections before authentication */
+int halfopen_init(struct worker *w);
+void halfopen_deinit(struct worker *w);
 void halfopen_source(const struct sockaddr_storage *ss, struct halfopen_src *out);
 void halfopen_make_room(struct worker *w, const struct halfopen_src *src);
 void halfopen_add(struct session *s);
 void halfopen_remove(struct session *s);
 uint64_t halfopen_first_deadline_ms(const struct worker *w);
 void halfopen_on_deadline(struct session *s);
+void halfopen_new_turn(struct ev_loop *loop, void *data);
+bool halfopen_budget_left(const struct worker *w);
+uint64_t halfopen_work_start(void);
+void halfopen_work_done(struct worker *w, uint64_t start);
 
 /* refusal.c: counting refusals, and logging them within bounds */
 void refusal_init(struct worker *w);
@@ -329,6 +346,8 @@ void refusal_pre_auth(struct worker *w, enum refusal r, const char *remote,
 void refusal_post_auth(struct worker *w, uint16_t bye);
 enum refusal refusal_from_tls(enum tls_failure f);
 void refusal_status_line(const struct worker *w, char *out, size_t cap);
+
+uint64_t sestab_hash_bytes(uint64_t seed, const uint8_t *p, size_t n);
 
 /* listener.c */
 int listener_open(struct worker *w, const struct sockaddr_storage *ss, socklen_t len);
@@ -341,6 +360,7 @@ void session_set_state(struct session *s, enum session_state to);
 void session_close(struct session *s, uint16_t bye, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void session_reap_all(struct ev_loop *loop, void *data);
+void session_trim_init(struct worker *w);
 void session_free(struct session *s);
 void session_on_data_received(struct session *s);
 void session_on_data_sent(struct session *s);

@@ -336,9 +336,18 @@ static void session_on_io(struct ev_loop *loop, struct ev_io *io, uint32_t reven
 	if (!(revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		return;
 	switch (s->state) {
-	case SESSION_HANDSHAKE:
+	case SESSION_HANDSHAKE: {
+		uint64_t t0;
+
+		/* Over this turn's budget: the socket stays readable and is
+		 * served next turn, after the data path has had its turn. */
+		if (!halfopen_budget_left(s->w))
+			break;
+		t0 = halfopen_work_start();
 		handshake_on_readable(s);
+		halfopen_work_done(s->w, t0);
 		break;
+	}
 	case SESSION_CHECKING:
 		/* Not reading: only a hang-up or an error gets here. */
 		session_close(s, SESSION_NO_BYE, "connection lost during the OCSP check");
@@ -641,19 +650,29 @@ void session_free(struct session *s)
 
 /*
  * A burst of connections that came and went (a flood, or a reconnect storm)
- * leaves the heap grown with free chunks malloc keeps: give them back to
- * the kernel once the burst is over, at most once a second.
+ * leaves the heap grown with free chunks malloc keeps: a second after a
+ * burst, give them back to the kernel (at most once a second).
  */
-static void trim_after_burst(struct worker *w, unsigned freed)
+static void session_on_trim_due(struct ev_loop *loop, struct ev_timer *t)
 {
-	uint64_t now = ev_now_ms(w->loop);
+	struct worker *w = t->data;
 
-	w->reaped_since_trim += freed;
-	if (w->reaped_since_trim < SESSION_TRIM_AFTER || now - w->last_trim_ms < 1000)
-		return;
+	(void)loop;
 	malloc_trim(0);
 	w->reaped_since_trim = 0;
-	w->last_trim_ms = now;
+}
+
+void session_trim_init(struct worker *w)
+{
+	ev_timer_init(&w->trim_timer, session_on_trim_due, w);
+}
+
+static void trim_after_burst(struct worker *w, unsigned freed)
+{
+	w->reaped_since_trim += freed;
+	if (w->reaped_since_trim < SESSION_TRIM_AFTER || ev_timer_armed(&w->trim_timer))
+		return;
+	ev_timer_arm(w->loop, &w->trim_timer, 1000);
 }
 
 /* Before-sleep hook: free what was closed during this turn. */

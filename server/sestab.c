@@ -24,7 +24,7 @@ static uint64_t mix(uint64_t h)
 	return h;
 }
 
-static uint64_t hash_bytes(uint64_t seed, const uint8_t *p, size_t n)
+uint64_t sestab_hash_bytes(uint64_t seed, const uint8_t *p, size_t n)
 {
 	uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ull);
 
@@ -45,12 +45,12 @@ static uint64_t hash_bytes(uint64_t seed, const uint8_t *p, size_t n)
 
 static uint64_t hash_addr(const struct sestab *t, const struct ipaddr *a)
 {
-	return hash_bytes(t->seed + (uint64_t)a->family, a->bytes, addr_len(a));
+	return sestab_hash_bytes(t->seed + (uint64_t)a->family, a->bytes, addr_len(a));
 }
 
 static uint64_t hash_id(const struct sestab *t, const char *id)
 {
-	return hash_bytes(t->seed, (const uint8_t *)id, strlen(id));
+	return sestab_hash_bytes(t->seed, (const uint8_t *)id, strlen(id));
 }
 
 int sestab_init(struct sestab *t, size_t expected)

@@ -95,7 +95,7 @@ static void reset_window(struct ratelog *r, uint64_t now_ms)
 	r->n_src = 0;
 }
 
-bool ratelog_summary(struct ratelog *r, uint64_t now_ms, const char *const *names,
+bool ratelog_summary(struct ratelog *r, uint64_t now_ms, bool force, const char *const *names,
 		     const char *what, char *out, size_t cap)
 {
 	size_t len = 0;
@@ -104,7 +104,7 @@ bool ratelog_summary(struct ratelog *r, uint64_t now_ms, const char *const *name
 
 	if (cap > 0)
 		out[0] = '\0';
-	if (now_ms < r->win_start_ms + r->interval_ms)
+	if (now_ms < r->win_start_ms + r->interval_ms && !force)
 		return false;
 	if (r->win_held == 0) {
 		reset_window(r, now_ms);

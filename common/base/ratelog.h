@@ -45,12 +45,13 @@ bool ratelog_event(struct ratelog *r, uint64_t now_ms, unsigned reason, const ch
  * UINT64_MAX when nothing was held back (no summary will be written). */
 uint64_t ratelog_due_in(const struct ratelog *r, uint64_t now_ms);
 
-/* When the interval is over: if events were held back in it, writes the
- * summary ("N connections refused in the last 10 s (M not logged): 1790 no
- * certificate, 44 unknown CA; top sources 203.0.113.4 (1200), ...") into
- * out and returns true; either way starts a new interval. Before the end of
- * the interval: returns false and changes nothing. names[i] names reason i. */
-bool ratelog_summary(struct ratelog *r, uint64_t now_ms, const char *const *names,
+/* When the interval is over (or at once with force, e.g. at shutdown): if
+ * events were held back in it, writes the summary ("N connections refused
+ * in the last 10 s (M not logged): 1790 no certificate, 44 unknown CA; top
+ * sources 203.0.113.4 (1200), ...") into out and returns true; either way
+ * starts a new interval. Before the end of the interval: returns false and
+ * changes nothing. names[i] names reason i. */
+bool ratelog_summary(struct ratelog *r, uint64_t now_ms, bool force, const char *const *names,
 		     const char *what, char *out, size_t cap);
 
 #endif
