@@ -200,6 +200,19 @@ static inline const char *config_text(const struct config_server *s, uint32_t of
 	return s->text + off;
 }
 
+/* The keys server.ini and client.ini may hold, read from the tables that
+ * parse them (for the test that keeps the documentation in step). section
+ * is "gateway", "pool", "group" (every [group NAME]) or "client", or a
+ * profile's embedded "ca", "cert" and "key"; a name ending in N ("ruleN",
+ * "pemN") stands for that prefix and a number. Each fills at most max
+ * entries of out and returns how many keys there are. */
+struct config_key_name {
+	const char *section;
+	const char *name;
+};
+size_t config_server_key_names(struct config_key_name *out, size_t max);
+size_t config_client_key_names(struct config_key_name *out, size_t max);
+
 /* 0 if path is a private key file only its owner can read; -1 with err
  * saying how to fix it (chmod 600). Exposed for tests and mtlsvpnctl. */
 int config_check_key_mode(const char *path, char err[static CONFIG_ERR_MAX]);

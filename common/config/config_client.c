@@ -346,6 +346,17 @@ static int check_sources(const struct config_file *f, struct config_client *c,
 	return 0;
 }
 
+size_t config_client_key_names(struct config_key_name *out, size_t max)
+{
+	size_t n = 0;
+
+	config_key_names(client_keys, K_COUNT, out, max, &n);
+	/* An embedded section's keys are pem1, pem2, ... (load_embed). */
+	for (size_t e = 0; e < N_EMBEDS; e++)
+		config_key_name_add(embeds[e].section, "pemN", out, max, &n);
+	return n;
+}
+
 void config_client_free(struct config_client *c)
 {
 	if (c == NULL)

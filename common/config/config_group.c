@@ -23,6 +23,16 @@
 	"ipv4, ipv6, routes, dns, search, members, static, ruleN and inbound_ruleN (N from 1 to "  \
 	"9999)"
 
+/* A group's own keys, for group_key() and config_group_key_names(); the
+ * rule keys are the patterns rule_number() reads. */
+enum { GK_MEMBERS, GK_STATIC, GK_RULE, GK_INBOUND_RULE, GK_COUNT };
+static const char *const group_own_keys[GK_COUNT] = {
+    [GK_MEMBERS] = "members",
+    [GK_STATIC] = "static",
+    [GK_RULE] = "ruleN",
+    [GK_INBOUND_RULE] = "inbound_ruleN",
+};
+
 /* Lines of the keys of one group, for messages that point back at them. */
 struct group_lines {
 	unsigned ipv4, ipv6;
@@ -45,6 +55,12 @@ int config_group_view(const struct config_file *f, struct config_file *view,
 		if (!is_group_section(f->items[i].section))
 			view->items[view->n_items++] = f->items[i];
 	return 0;
+}
+
+void config_group_key_names(struct config_key_name *out, size_t max, size_t *n)
+{
+	for (size_t i = 0; i < GK_COUNT; i++)
+		config_key_name_add("group", group_own_keys[i], out, max, n);
 }
 
 bool config_group_parse_default(const struct config_file *f, const struct config_key *k,
@@ -417,9 +433,9 @@ static int group_key(const struct config_file *f, struct config_server *s, unsig
 			gl->ipv6 = it->line;
 		return 0;
 	}
-	if (strcmp(it->key, "members") == 0)
+	if (strcmp(it->key, group_own_keys[GK_MEMBERS]) == 0)
 		return add_members(f, s, g, it, err);
-	if (strcmp(it->key, "static") == 0)
+	if (strcmp(it->key, group_own_keys[GK_STATIC]) == 0)
 		return 0; /* after the pools are known: see config_group_load */
 	number = rule_number(it->key, &inbound, &malformed);
 	if (number != 0)
@@ -571,7 +587,7 @@ int config_group_load(const struct config_file *f, struct config_server *s,
 			continue;
 		if (it->kind == CONFIG_ITEM_SECTION)
 			cur = find_group(s, it->section + strlen(GROUP_PREFIX));
-		else if (strcmp(it->key, "static") == 0 &&
+		else if (strcmp(it->key, group_own_keys[GK_STATIC]) == 0 &&
 			 add_statics(f, s, (unsigned)cur, it, err) < 0)
 			return -1;
 	}

@@ -23,6 +23,10 @@ int config_group_load(const struct config_file *f, struct config_server *s,
 		      const struct config_key *net_keys, size_t n_net_keys,
 		      unsigned default_group_line, char err[static CONFIG_ERR_MAX]);
 
+/* The keys of a [group NAME] besides net_keys (members, static, ruleN,
+ * inbound_ruleN), appended as config_key_names does. */
+void config_group_key_names(struct config_key_name *out, size_t max, size_t *n);
+
 /* [gateway] parsers: default_group = NAME | deny,
  * group_from = ou | oid:DOTTED | none (into a struct config_group_from). */
 bool config_group_parse_default(const struct config_file *f, const struct config_key *k,

@@ -387,3 +387,18 @@ bool config_key_split(const char *value, char items[][CONFIG_LIST_ITEM_MAX], uns
 		p = end + 1;
 	}
 }
+
+void config_key_name_add(const char *section, const char *name, struct config_key_name *out,
+			 size_t max, size_t *n)
+{
+	if (*n < max)
+		out[*n] = (struct config_key_name){section, name};
+	(*n)++;
+}
+
+void config_key_names(const struct config_key *keys, size_t n_keys, struct config_key_name *out,
+		      size_t max, size_t *n)
+{
+	for (size_t i = 0; i < n_keys; i++)
+		config_key_name_add(keys[i].section, keys[i].name, out, max, n);
+}

@@ -38,6 +38,13 @@ int config_key_apply(const struct config_file *f, const char *const *sections,
 		     const struct config_key *keys, size_t n_keys, void *out, unsigned *lines,
 		     char err[static CONFIG_ERR_MAX]);
 
+/* For config_*_key_names: appends the names of keys[0..n_keys) to out at
+ * *n, as far as max allows, counting them all in *n. */
+void config_key_names(const struct config_key *keys, size_t n_keys, struct config_key_name *out,
+		      size_t max, size_t *n);
+void config_key_name_add(const char *section, const char *name, struct config_key_name *out,
+			 size_t max, size_t *n);
+
 /* Writes a parser's message; long paths are cut to fit, by design. */
 void config_key_why(char why[static CONFIG_ERR_MAX], const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -613,6 +613,17 @@ static const struct config_key group_net_keys[] = {
 };
 /* clang-format on */
 
+size_t config_server_key_names(struct config_key_name *out, size_t max)
+{
+	size_t n = 0;
+
+	config_key_names(server_keys, K_COUNT, out, max, &n);
+	config_key_names(group_net_keys, sizeof(group_net_keys) / sizeof(group_net_keys[0]), out,
+			 max, &n);
+	config_group_key_names(out, max, &n);
+	return n;
+}
+
 static void set_defaults(struct config_server *s)
 {
 	memset(s, 0, sizeof(*s));

@@ -227,6 +227,7 @@ int ctl_ca_run_profile(const struct ctl_cmd *cmd, int argc, char **argv, void *c
 	const char *identity = argv[0];
 	char cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX], out[PATH_MAX], dir[PATH_MAX];
 	char err[CA_ERRLEN], base[PATH_MAX];
+	const char *file;
 	struct config_profile p = {.identity = identity};
 	char *ca_pem = NULL, *cert_pem = NULL, *key_pem = NULL;
 	struct certgen_cert c = {0};
@@ -287,9 +288,12 @@ int ctl_ca_run_profile(const struct ctl_cmd *cmd, int argc, char **argv, void *c
 		ctl_errorf(&o->base, "%s", err);
 		goto out;
 	}
+	/* The path is the admin's; the employee runs it on their laptop. */
+	file = strrchr(out, '/') != NULL ? strrchr(out, '/') + 1 : out;
 	printf("wrote the profile of \"%s\" to %s (mode 0600; it holds the private key)\n"
-	       "Give it to its owner only; they run: mtlsvpn-client -c %s\n",
-	       ctl_ca_shown(identity), out, out);
+	       "Give it to its owner only: copy %s to the laptop (mode 0600) and run: "
+	       "mtlsvpn-client -c %s\n",
+	       ctl_ca_shown(identity), out, file, file);
 	rc = CTL_EXIT_OK;
 out:
 	certgen_cert_free(&c);
