@@ -20,6 +20,7 @@
 #define LISTENER_BACKLOG 1024
 #define LISTENER_ACCEPT_BATCH 64
 #define LISTENER_PAUSE_MS 200
+#define LISTENER_EPISODE_MS 10000
 
 static void listener_on_pause_over(struct ev_loop *loop, struct ev_timer *t)
 {
@@ -30,10 +31,13 @@ static void listener_on_pause_over(struct ev_loop *loop, struct ev_timer *t)
 }
 
 /* Out of descriptors or memory: stop accepting for a moment. The first
- * pause of an episode is logged; the episode's end says how long it was. */
+ * pause of an episode is logged; an episode ends after
+ * LISTENER_EPISODE_MS without a pause, and its end says how many there were. */
 static void pause_accepting(struct worker *w, int err)
 {
 	w->st.accept_pauses++;
+	w->last_pause_ms = ev_now_ms(w->loop);
+	w->episode_pauses++;
 	if (!w->accept_paused) {
 		w->accept_paused = true;
 		errno = err;
@@ -55,9 +59,10 @@ static void accept_one(struct worker *w, int fd, const struct sockaddr_storage *
 		close(fd);
 		return;
 	}
-	if (w->accept_paused) {
+	if (w->accept_paused && ev_now_ms(w->loop) - w->last_pause_ms >= LISTENER_EPISODE_MS) {
 		w->accept_paused = false;
-		log_info("accepting connections again");
+		log_info("accepting connections again after %u pause(s)", w->episode_pauses);
+		w->episode_pauses = 0;
 	}
 	halfopen_source(ss, &src);
 	halfopen_make_room(w, &src);

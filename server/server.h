@@ -218,6 +218,8 @@ struct worker {
 	struct ev_io listen_io;
 	struct ev_timer accept_pause;    /* out of descriptors: retry later */
 	bool accept_paused;              /* an episode of pauses is under way */
+	unsigned episode_pauses;
+	uint64_t last_pause_ms;
 
 	/* Connections not yet authenticated (halfopen.c), oldest first. */
 	struct session_queue halfopen;

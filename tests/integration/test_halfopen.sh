@@ -8,7 +8,9 @@
 #    oldest connections are the ones dropped, an employee still connects
 #    within 2 s (five times over), an established session's ping keeps its
 #    latency, and the log stays bounded;
-# 3. max_handshakes_per_source: one source cannot take the whole table.
+# 3. max_handshakes_per_source: one source cannot take the whole table;
+# 4. out of descriptors, accepting pauses with one log line per episode,
+#    and an employee gets in once the strangers' connections are gone.
 . "$(dirname "$0")/lib.sh"
 
 HO="python3 $SRC/tests/integration/halfopen.py"
@@ -91,6 +93,8 @@ done
 wait "$ping_pid" || fail "alice lost pings during the flood: $(tail -n 2 "$WORK/ping.flood")"
 flood_ping=$(p99 <"$WORK/ping.flood")
 wait "$flood" || fail "the flood tool failed: $(cat "$WORK/flood.log")"
+# The idle value again after the flood: the machine's own noise moves it.
+idle_after=$(ip netns exec "$(lap 1)" ping -c 300 -i 0.01 -W 1 10.20.0.2 | p99)
 say "bob connected under the flood in ${times[*]} ms"
 for t in "${times[@]}"; do
 	[ "$t" -le 2000 ] || fail "bob needed $t ms to connect under the flood (want <= 2000)"
@@ -107,12 +111,14 @@ PY
 closed=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["closed_total"], r["reopened"])' "$WORK/flood.json")
 say "flood: 150 half-open held against max_handshakes=64; the first 86 dropped, oldest first; closed/reopened over ${flood_s} s at up to $flood_rate a second: $closed"
 
-# Latency of an established session: p99 within 2x its idle value (with a
+# Latency of an established session: p99 within 2x its idle value, the
+# larger of the idle values before and after the flood (with a
 # 2 ms floor: the idle p99 on a veth pair is a fraction of a millisecond,
 # and other load on a 2-core machine moves it by more than that).
-say "alice's ping p99: ${idle_ping} ms idle, ${flood_ping} ms under the flood"
-awk -v a="$idle_ping" -v b="$flood_ping" 'BEGIN { lim = 2 * a; if (lim < a + 2) lim = a + 2; exit !(b <= lim) }' ||
-	fail "alice's ping p99 went from $idle_ping ms to $flood_ping ms under the flood"
+say "alice's ping p99: ${idle_ping} ms idle before, ${flood_ping} ms under the flood, ${idle_after} ms idle after"
+awk -v a="$idle_ping" -v c="$idle_after" -v b="$flood_ping" 'BEGIN { if (c > a) a = c;
+	lim = 2 * a; if (lim < a + 2) lim = a + 2; exit !(b <= lim) }' ||
+	fail "alice's ping p99 went from $idle_ping/$idle_after ms idle to $flood_ping ms under the flood"
 
 # Bounded log: refusals before authentication at most 10 a second in full,
 # plus a summary per 10 s.
@@ -143,4 +149,26 @@ PY
 "$B/mtlsvpnctl" status --control "$WORK/control" >"$WORK/status2.txt"
 grep -q 'evicted_source=[1-9]' "$WORK/status2.txt" || fail "no evicted_source count: $(cat "$WORK/status2.txt")"
 say "max_handshakes_per_source=8: of 20 from one address the first 12 were dropped"
+stop_pid "$GW_PID"
+
+# ---- 4. out of descriptors ----
+write_server_ini
+lines_before=$(wc -l <"$WORK/gateway.log")
+ip netns exec "$G" prlimit --nofile=48:48 "$B/mtlsvpn-server" -c "$WORK/server.ini" -v \
+	>>"$WORK/gateway.log" 2>&1 &
+GW_PID=$!
+T_PIDS+=("$GW_PID")
+wait_for 10 gateway_listening || fail "the gateway is not listening after 10 s"
+ip netns exec "$ATT" timeout 30 $HO idle 192.0.2.1 8443 192.0.2.51 200 silent 3 \
+	>"$WORK/fd.log" 2>&1 || fail "the idle client failed: $(cat "$WORK/fd.log")"
+new=$(tail -n +"$((lines_before + 1))" "$WORK/gateway.log")
+grep -q 'open files limit 48 is below' <<<"$new" || fail "no warning about the descriptor limit at start"
+pauses=$(grep -c 'accept paused for 200 ms at a time' <<<"$new" || true)
+[ "$pauses" -ge 1 ] && [ "$pauses" -le 3 ] ||
+	fail "want one "accept paused" line for the episode, found $pauses"
+start_client 3
+wait_tunnel 3 10
+"$B/mtlsvpnctl" status --control "$WORK/control" >"$WORK/status3.txt"
+grep -q 'accept pauses: [1-9]' "$WORK/status3.txt" || fail "no accept pauses counted: $(cat "$WORK/status3.txt")"
+say "out of descriptors (limit 48, 200 connections): $pauses 'accept paused' line(s), $(grep -c 'accepting connections again' <<<"$new" || true) 'accepting again'; bob connected afterwards"
 pass
