@@ -67,8 +67,9 @@ static void log_crl(const struct gateway *gw, const struct revoke_src *src,
 		 "(%s, CRL %u; %s)",
 		 iss, num, nu, f->crl.n_entries, f->file, f->index, read);
 	if (f->crl.next_update != 0 && f->crl.next_update <= (int64_t)time(NULL))
-		log_warnx("CRL of \"%s\" (%s) is out of date: its nextUpdate %s has passed; %s",
-			  iss, f->file, nu,
+		log_warnx("CRL %s is out of date (CRL %u, issuer \"%s\"): its nextUpdate %s has "
+			  "passed; %s",
+			  f->file, f->index, iss, nu,
 			  gw->cfg.crl_expired == CONFIG_CRL_EXPIRED_REFUSE
 			      ? "new sessions are refused until a fresh CRL is installed"
 			      : "new sessions are still accepted (crl_expired = warn)");

@@ -198,7 +198,8 @@ void revoke_on_next_update(struct ev_loop *loop, struct ev_timer *t)
 			    f->expired_logged)
 				continue;
 			f->expired_logged = true;
-			log_warnx("CRL %s (CRL %u) is out of date: its nextUpdate has passed; %s",
+			log_warnx("CRL %s is out of date (CRL %u of the file): its nextUpdate has "
+				  "passed; %s",
 				  f->file, f->index,
 				  w->gw->cfg.crl_expired == CONFIG_CRL_EXPIRED_REFUSE
 				      ? "new sessions are refused until a fresh CRL is installed"
