@@ -63,9 +63,9 @@ static void log_crl(const struct gateway *gw, const struct revoke_src *src,
 	else
 		snprintf(read, sizeof(read), "%s read in %.1f ms",
 			 src->is_dir ? "directory" : "file", ms);
-	log_info("CRL in force: issuer \"%s\", number %s, next_update %s, %zu revoked "
-		 "(%s, CRL %u; %s)",
-		 iss, num, nu, f->crl.n_entries, f->file, f->index, read);
+	log_info("CRL %s in force: %zu revoked, issuer \"%s\", number %s, next_update %s (CRL "
+		 "%u of the file; %s)",
+		 f->file, f->crl.n_entries, iss, num, nu, f->index, read);
 	if (f->crl.next_update != 0 && f->crl.next_update <= (int64_t)time(NULL))
 		log_warnx("CRL %s is out of date (CRL %u, issuer \"%s\"): its nextUpdate %s has "
 			  "passed; %s",
