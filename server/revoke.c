@@ -1,11 +1,11 @@
 /*
  * revoke.c - the gateway's revocation state and its checks: the CA bundle's
- * certificates, the CRLs in force (each accepted only if its issuer is one
- * of our CAs and its signature verifies; a rejected file leaves the CRL in
- * force before it untouched), the deny lists of server.ini, and the sweep
- * that closes every live session a change revokes. Matching is on the
- * (issuer Name, serial) of every certificate from the leaf to the anchor;
- * the lookup is a binary search per certificate and CRL.
+ * certificates, the CRLs in force (read and checked by revoke_src.c: each
+ * from one of our CAs, its signature verified; a rejected source leaves the
+ * CRLs in force from it untouched), the deny lists of server.ini, and the
+ * sweep that closes every live session a change revokes. Matching is on the
+ * (issuer Name, serial) of every certificate from the leaf to the anchor,
+ * each against the CRLs of its own issuer; the lookup is a binary search.
  */
 #include "server.h"
 
@@ -19,65 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crl_name.h"
 #include "log.h"
 #include "msg.h"
-
-/* Reads a whole file of at most max bytes; -1 with errno (EFBIG if over). */
-static int read_file(const char *path, size_t max, uint8_t **out, size_t *len)
-{
-	struct stat st;
-	uint8_t *buf;
-	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
-		int e = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (buf == NULL) {
-		close(fd);
-		errno = ENOMEM;
-		return -1;
-	}
-	while (got <= (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size + 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	if (got > (size_t)st.st_size) {
-		/* Grew while we read: the writer is not atomic; the next event
-		 * brings the final version. */
-		free(buf);
-		errno = EAGAIN;
-		return -1;
-	}
-	*out = buf;
-	*len = got;
-	return 0;
-}
-
-static int serial_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
-{
-	if (alen != blen)
-		return alen < blen ? -1 : 1;
-	return memcmp(a, b, alen);
-}
-
-static int entry_cmp(const void *a, const void *b)
-{
-	const struct crl_entry *x = a, *y = b;
-
-	return serial_cmp(x->serial, x->serial_len, y->serial, y->serial_len);
-}
 
 static void fmt_time(int64_t t, char out[static 32])
 {
@@ -101,126 +45,48 @@ static void fmt_hex(const uint8_t *p, size_t n, char *out, size_t cap)
 		snprintf(out, cap, "-");
 }
 
-void revoke_crl_clear(struct revoke_crl *f)
+/* The line every CRL in force gets (what --check-config lists), and the
+ * loud one if it is stale. ms < 0: kept from before, not read now. */
+static void log_crl(const struct gateway *gw, const struct revoke_src *src,
+		    const struct revoke_crl *f, double ms)
 {
-	crl_parse_free(&f->crl);
-	memset(f->issuer_hash, 0, sizeof(f->issuer_hash));
-	f->expired_logged = false;
-}
-
-/* A newer CRL from the same issuer must not go backwards: an attacker who
- * can write the file could otherwise put back an older, validly signed CRL
- * that predates a revocation. */
-static bool older_than(const struct crl *n, const struct crl *o)
-{
-	if (n->has_number && o->has_number)
-		return serial_cmp(n->number, n->number_len, o->number, o->number_len) < 0;
-	return n->this_update < o->this_update;
-}
-
-int revoke_load_file(struct revoke *rv, const char *path, const struct revoke_crl *prev,
-		     struct revoke_crl *out, char *why, size_t cap)
-{
-	enum crl_parse_result pr;
-	enum crl_verify_result vr;
-	const char *w = NULL;
-	uint8_t *buf = NULL;
-	size_t len = 0, which = 0;
-
-	memset(&out->crl, 0, sizeof(out->crl));
-	if (read_file(path, CRL_PARSE_MAX_INPUT, &buf, &len) < 0) {
-		snprintf(why, cap, "cannot read it: %s",
-			 errno == EFBIG ? "larger than 64 MiB" : strerror(errno));
-		return -1;
-	}
-	pr = crl_parse_decode(buf, len, &out->crl, &w);
-	free(buf);
-	if (pr != CRL_PARSE_OK) {
-		snprintf(why, cap, "not a usable CRL (%s): %s", crl_parse_result_str(pr),
-			 w != NULL ? w : "?");
-		return -1;
-	}
-	vr = crl_verify(&out->crl, rv->issuers, rv->n_issuers, &which, &w);
-	if (vr != CRL_VERIFY_OK) {
-		snprintf(why, cap, "%s: %s",
-			 vr == CRL_VERIFY_NO_ISSUER ? "not issued by a CA of the ca bundle"
-						    : "bad signature",
-			 w != NULL ? w : "?");
-		crl_parse_free(&out->crl);
-		return -1;
-	}
-	if (prev != NULL && prev->crl.der != NULL && prev->crl.issuer_len == out->crl.issuer_len &&
-	    memcmp(prev->crl.issuer, out->crl.issuer, out->crl.issuer_len) == 0 &&
-	    older_than(&out->crl, &prev->crl)) {
-		snprintf(why, cap,
-			 "older than the CRL in force (cRLNumber or thisUpdate goes back)");
-		crl_parse_free(&out->crl);
-		return -1;
-	}
-	if (!crl_verify_name_hash(out->crl.issuer, out->crl.issuer_len, out->issuer_hash)) {
-		snprintf(why, cap, "cannot hash the issuer name");
-		crl_parse_free(&out->crl);
-		return -1;
-	}
-	qsort(out->crl.entries, out->crl.n_entries, sizeof(*out->crl.entries), entry_cmp);
-	out->expired_logged = false;
-	return 0;
-}
-
-/* The line every accepted CRL gets, and the loud one if it is stale. */
-static void log_loaded(const struct gateway *gw, const struct revoke_crl *f, double ms)
-{
-	char num[48], tu[32], nu[32];
+	char num[48], nu[32], iss[160], read[64];
 
 	if (f->crl.has_number)
 		fmt_hex(f->crl.number, f->crl.number_len, num, sizeof(num));
 	else
 		snprintf(num, sizeof(num), "-");
-	fmt_time(f->crl.this_update, tu);
 	fmt_time(f->crl.next_update, nu);
-	log_info("CRL %s in force: %zu revoked, number=%s this_update=%s next_update=%s "
-		 "(loaded in %.1f ms)",
-		 f->path, f->crl.n_entries, num, tu, nu, ms);
+	crl_name_text(f->crl.issuer, f->crl.issuer_len, iss, sizeof(iss));
+	if (ms < 0)
+		snprintf(read, sizeof(read), "kept from before");
+	else
+		snprintf(read, sizeof(read), "%s read in %.1f ms",
+			 src->is_dir ? "directory" : "file", ms);
+	log_info("CRL %s in force: %zu revoked, issuer \"%s\", number %s, next_update %s (CRL "
+		 "%u of the file; %s)",
+		 f->file, f->crl.n_entries, iss, num, nu, f->index, read);
 	if (f->crl.next_update != 0 && f->crl.next_update <= (int64_t)time(NULL))
-		log_warnx("CRL %s is out of date: its nextUpdate %s has passed; %s", f->path, nu,
+		log_warnx("CRL %s is out of date (CRL %u, issuer \"%s\"): its nextUpdate %s has "
+			  "passed; %s",
+			  f->file, f->index, iss, nu,
 			  gw->cfg.crl_expired == CONFIG_CRL_EXPIRED_REFUSE
 			      ? "new sessions are refused until a fresh CRL is installed"
 			      : "new sessions are still accepted (crl_expired = warn)");
 }
 
-static double ms_since(const struct timespec *t0)
+void revoke_log_src(const struct gateway *gw, const struct revoke_src *src, double ms)
+{
+	for (unsigned i = 0; i < src->n_crls; i++)
+		log_crl(gw, src, &src->crls[i], ms);
+}
+
+double revoke_ms_since(const struct timespec *t0)
 {
 	struct timespec t1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
-/* Reload one file; on failure the CRL in force stays. True if it changed. */
-bool revoke_reload_file(struct gateway *gw, struct revoke_crl *f)
-{
-	struct revoke_crl n;
-	struct timespec t0;
-	char why[256];
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	memset(&n, 0, sizeof(n));
-	if (revoke_load_file(&gw->revoke, f->path, f, &n, why, sizeof(why)) < 0) {
-		log_warnx("CRL %s rejected: %s; the CRL in force before stays (%zu revoked)",
-			  f->path, why, f->crl.n_entries);
-		return false;
-	}
-	if (f->crl.der != NULL && f->crl.der_len == n.crl.der_len &&
-	    memcmp(f->crl.der, n.crl.der, n.crl.der_len) == 0) {
-		log_debug("CRL %s unchanged", f->path);
-		crl_parse_free(&n.crl);
-		return false;
-	}
-	revoke_crl_clear(f);
-	f->crl = n.crl;
-	memcpy(f->issuer_hash, n.issuer_hash, sizeof(f->issuer_hash));
-	log_loaded(gw, f, ms_since(&t0));
-	return true;
 }
 
 int revoke_init(struct gateway *gw)
@@ -229,14 +95,14 @@ int revoke_init(struct gateway *gw)
 	const char *w = NULL;
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	char why[256];
+	char why[PATH_MAX + 256];
 
 	rv->ino_fd = -1;
 	ev_timer_init(&rv->settle_timer, revoke_on_settled, NULL);
 	ev_timer_init(&rv->next_update_timer, revoke_on_next_update, NULL);
 	for (unsigned i = 0; i < CFG_MAX_CRL; i++)
-		rv->files[i].wd = -1;
-	if (read_file(gw->cfg.ca, 16u * 1024 * 1024, &buf, &len) < 0) {
+		rv->srcs[i].wd = -1;
+	if (revoke_src_read_file(gw->cfg.ca, 16u * 1024 * 1024, &buf, &len) < 0) {
 		log_warn("%s: [gateway] ca: cannot read %s", gw->cfg.path, gw->cfg.ca);
 		return -1;
 	}
@@ -249,18 +115,17 @@ int revoke_init(struct gateway *gw)
 	/* At start there is no CRL in force to fall back on: a configured CRL
 	 * that does not load stops the gateway (fail closed). */
 	for (unsigned i = 0; i < gw->cfg.n_crl; i++) {
-		struct revoke_crl *f = &rv->files[i];
+		struct revoke_src *src = &rv->srcs[i];
 		struct timespec t0;
 
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		memcpy(f->path, gw->cfg.crl[i], sizeof(f->path));
-		if (revoke_load_file(rv, f->path, NULL, f, why, sizeof(why)) < 0) {
-			log_warnx("%s: [gateway] crl: %s: %s", gw->cfg.path, f->path, why);
+		if (revoke_src_load(rv, gw->cfg.crl[i], src, why, sizeof(why)) < 0) {
+			log_warnx("%s: [gateway] crl: %s: %s", gw->cfg.path, gw->cfg.crl[i], why);
 			revoke_deinit(gw);
 			return -1;
 		}
-		rv->n_files++;
-		log_loaded(gw, f, ms_since(&t0));
+		rv->n_srcs++;
+		revoke_log_src(gw, src, revoke_ms_since(&t0));
 	}
 	return 0;
 }
@@ -270,8 +135,8 @@ void revoke_deinit(struct gateway *gw)
 	struct revoke *rv = &gw->revoke;
 
 	for (unsigned i = 0; i < CFG_MAX_CRL; i++)
-		revoke_crl_clear(&rv->files[i]);
-	rv->n_files = 0;
+		revoke_src_clear(&rv->srcs[i]);
+	rv->n_srcs = 0;
 	crl_verify_issuers_free(rv->issuers, rv->n_issuers);
 	rv->issuers = NULL;
 	rv->n_issuers = 0;
@@ -316,19 +181,6 @@ void revoke_complete_chain(const struct revoke *rv, struct cert_ref *chain, unsi
 	}
 }
 
-static const struct crl_entry *crl_lookup(const struct revoke_crl *f, const struct cert_ref *r)
-{
-	struct crl_entry key;
-
-	if (f->crl.n_entries == 0 ||
-	    memcmp(f->issuer_hash, r->issuer_hash, CERT_NAME_HASH_LEN) != 0)
-		return NULL;
-	memset(&key, 0, sizeof(key));
-	memcpy(key.serial, r->serial, r->serial_len);
-	key.serial_len = r->serial_len;
-	return bsearch(&key, f->crl.entries, f->crl.n_entries, sizeof(key), entry_cmp);
-}
-
 bool revoke_check(const struct gateway *gw, const struct cert_ref *chain, unsigned n,
 		  const char *identity, char *why, size_t cap)
 {
@@ -341,18 +193,22 @@ bool revoke_check(const struct gateway *gw, const struct cert_ref *chain, unsign
 		const char *which = i == 0 ? "serial" : "issuing CA serial";
 
 		fmt_hex(r->serial, r->serial_len, serial, sizeof(serial));
-		for (unsigned k = 0; k < rv->n_files; k++) {
-			const struct crl_entry *e = crl_lookup(&rv->files[k], r);
-			if (e == NULL)
-				continue;
-			fmt_time(e->date, date);
-			snprintf(why, cap, "%s %s revoked %s, %s", which, serial, date,
-				 crl_parse_reason_name(e->reason));
-			return true;
-		}
+		/* Each certificate against the CRLs of its own issuer, from
+		 * whichever source they came. */
+		for (unsigned k = 0; k < rv->n_srcs; k++)
+			for (unsigned c = 0; c < rv->srcs[k].n_crls; c++) {
+				const struct crl_entry *e =
+				    revoke_src_lookup(&rv->srcs[k].crls[c], r);
+				if (e == NULL)
+					continue;
+				fmt_time(e->date, date);
+				snprintf(why, cap, "%s %s revoked %s, %s", which, serial, date,
+					 crl_parse_reason_name(e->reason));
+				return true;
+			}
 		for (unsigned k = 0; k < cfg->n_deny_serials; k++)
-			if (serial_cmp(cfg->deny_serials[k].b, cfg->deny_serials[k].len, r->serial,
-				       r->serial_len) == 0) {
+			if (cfg->deny_serials[k].len == r->serial_len &&
+			    memcmp(cfg->deny_serials[k].b, r->serial, r->serial_len) == 0) {
 				snprintf(why, cap, "%s %s denied by the gateway", which, serial);
 				return true;
 			}
@@ -365,31 +221,36 @@ bool revoke_check(const struct gateway *gw, const struct cert_ref *chain, unsign
 	return false;
 }
 
+/* crl_expired applies to each CRL on its own nextUpdate: one stale CRL
+ * is enough to refuse (its CA's revocations are no longer known) or to
+ * warn, naming that CRL. */
 bool revoke_refuses_new(const struct gateway *gw, char *why, size_t cap)
 {
 	const struct revoke *rv = &gw->revoke;
 	int64_t now = (int64_t)time(NULL);
-	char nu[32];
+	char nu[32], iss[160];
 
-	for (unsigned i = 0; i < rv->n_files; i++) {
-		const struct crl *c = &rv->files[i].crl;
+	for (unsigned i = 0; i < rv->n_srcs; i++)
+		for (unsigned k = 0; k < rv->srcs[i].n_crls; k++) {
+			const struct revoke_crl *f = &rv->srcs[i].crls[k];
 
-		if (c->next_update == 0 || c->next_update > now)
-			continue;
-		fmt_time(c->next_update, nu);
-		if (gw->cfg.crl_expired == CONFIG_CRL_EXPIRED_REFUSE) {
-			snprintf(why, cap,
-				 "the gateway's revocation list is out of date; ask the "
-				 "administrator to publish a fresh CRL");
-			log_warnx("CRL %s expired at %s (crl_expired = refuse): refusing a new "
-				  "session",
-				  rv->files[i].path, nu);
-			return true;
+			if (f->crl.next_update == 0 || f->crl.next_update > now)
+				continue;
+			fmt_time(f->crl.next_update, nu);
+			crl_name_text(f->crl.issuer, f->crl.issuer_len, iss, sizeof(iss));
+			if (gw->cfg.crl_expired == CONFIG_CRL_EXPIRED_REFUSE) {
+				snprintf(why, cap,
+					 "the gateway's revocation list is out of date; ask the "
+					 "administrator to publish a fresh CRL");
+				log_warnx("CRL of \"%s\" (%s) expired at %s (crl_expired = "
+					  "refuse): refusing a new session",
+					  iss, f->file, nu);
+				return true;
+			}
+			log_warnx("CRL of \"%s\" (%s) expired at %s (crl_expired = warn): a new "
+				  "session is accepted on an out-of-date revocation list",
+				  iss, f->file, nu);
 		}
-		log_warnx("CRL %s expired at %s (crl_expired = warn): a new session is accepted "
-			  "on an out-of-date revocation list",
-			  rv->files[i].path, nu);
-	}
 	return false;
 }
 

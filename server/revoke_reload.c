@@ -1,8 +1,9 @@
 /*
  * revoke_reload.c - when the revocation state changes, inside the worker's
  * loop: a reload (SIGHUP or mtlsvpnctl reload, server/reload.c) re-reads
- * every CRL server.ini names; inotify on each CRL's
- * directory reloads a file soon after it is written or renamed into place;
+ * every CRL source server.ini names (a file or a directory); inotify on each
+ * file's directory, and on each directory named, reloads a source soon after
+ * a file of it is written, renamed into place or removed;
  * a timer warns when a CRL's nextUpdate passes. Every change that is taken
  * is followed by a sweep of the live sessions. A failed reload changes
  * nothing and says why.
@@ -24,7 +25,7 @@
 /* File events come in bursts (create, write, close; or a rename): wait this
  * long after the last one before reading, still well within a second. */
 #define REVOKE_SETTLE_MS 100
-#define INO_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE)
+#define INO_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MOVED_FROM)
 
 static void arm_next_update(struct worker *w);
 
@@ -36,37 +37,66 @@ static const char *base_of(const char *path)
 }
 
 /* One watch per directory: inotify hands back the same descriptor for a
- * directory watched twice. */
-static void watch_files(struct revoke *rv)
+ * directory watched twice. A file is watched through its directory, so a
+ * rename into place is seen. */
+static void watch_srcs(struct revoke *rv)
 {
-	for (unsigned i = 0; i < rv->n_files; i++) {
-		struct revoke_crl *f = &rv->files[i];
+	for (unsigned i = 0; i < rv->n_srcs; i++) {
+		struct revoke_src *src = &rv->srcs[i];
 		char dir[PATH_MAX];
 
-		snprintf(dir, sizeof(dir), "%s", f->path);
-		f->wd = inotify_add_watch(rv->ino_fd, dirname(dir), INO_MASK);
-		if (f->wd < 0)
-			log_warn("cannot watch the directory of CRL %s; it is reloaded on SIGHUP "
-				 "only",
-				 f->path);
+		snprintf(dir, sizeof(dir), "%s", src->path);
+		src->wd = inotify_add_watch(rv->ino_fd, src->is_dir ? dir : dirname(dir), INO_MASK);
+		if (src->wd < 0)
+			log_warn("cannot watch %s for CRL %s; it is reloaded on SIGHUP only",
+				 src->is_dir ? "the directory" : "the directory of", src->path);
 	}
 }
 
-static void unwatch_files(struct revoke *rv)
+static void unwatch_srcs(struct revoke *rv)
 {
 	for (unsigned i = 0; i < CFG_MAX_CRL; i++) {
-		struct revoke_crl *f = &rv->files[i];
+		struct revoke_src *src = &rv->srcs[i];
 		bool shared = false;
 
-		if (f->wd < 0)
+		if (src->wd < 0)
 			continue;
 		for (unsigned j = 0; j < i; j++)
-			shared |= rv->files[j].wd == f->wd;
+			shared |= rv->srcs[j].wd == src->wd;
 		if (!shared)
-			(void)inotify_rm_watch(rv->ino_fd, f->wd);
+			(void)inotify_rm_watch(rv->ino_fd, src->wd);
 	}
 	for (unsigned i = 0; i < CFG_MAX_CRL; i++)
-		rv->files[i].wd = -1;
+		rv->srcs[i].wd = -1;
+}
+
+/* Reload one source; on failure the CRLs in force from it stay. True if
+ * they changed. */
+static bool reload_src(struct gateway *gw, struct revoke_src *src)
+{
+	struct revoke *rv = &gw->revoke;
+	struct revoke_src n;
+	struct timespec t0;
+	char why[PATH_MAX + 256];
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(&n, 0, sizeof(n));
+	if (revoke_src_load(rv, src->path, &n, why, sizeof(why)) < 0) {
+		log_warnx("CRL %s rejected: %s; the %u CRL(s) in force from it stay", src->path,
+			  why, src->n_crls);
+		return false;
+	}
+	if (revoke_src_same(&n, src)) {
+		log_debug("CRL %s unchanged", src->path);
+		revoke_src_clear(&n);
+		return false;
+	}
+	revoke_src_clear(src);
+	src->crls = n.crls;
+	src->n_crls = n.n_crls;
+	src->is_dir = n.is_dir;
+	revoke_log_src(gw, src, revoke_ms_since(&t0));
+	return true;
 }
 
 void revoke_on_settled(struct ev_loop *loop, struct ev_timer *t)
@@ -76,16 +106,24 @@ void revoke_on_settled(struct ev_loop *loop, struct ev_timer *t)
 	bool changed = false;
 
 	(void)loop;
-	for (unsigned i = 0; i < rv->n_files; i++) {
-		if (!rv->files[i].pending)
+	for (unsigned i = 0; i < rv->n_srcs; i++) {
+		if (!rv->srcs[i].pending)
 			continue;
-		rv->files[i].pending = false;
-		changed |= revoke_reload_file(w->gw, &rv->files[i]);
+		rv->srcs[i].pending = false;
+		changed |= reload_src(w->gw, &rv->srcs[i]);
 	}
 	if (changed) {
 		revoke_sweep(w);
 		arm_next_update(w);
 	}
+}
+
+/* Does an event on name in the watched directory concern src? */
+static bool concerns(const struct revoke_src *src, const char *name)
+{
+	if (src->is_dir)
+		return name[0] != '.';
+	return strcmp(base_of(src->path), name) == 0;
 }
 
 static void on_inotify(struct ev_loop *loop, struct ev_io *io, uint32_t revents)
@@ -107,16 +145,16 @@ static void on_inotify(struct ev_loop *loop, struct ev_io *io, uint32_t revents)
 
 			off += sizeof(*e) + e->len;
 			if (e->mask & IN_Q_OVERFLOW) {
-				for (unsigned i = 0; i < rv->n_files; i++)
-					rv->files[i].pending = any = true;
+				for (unsigned i = 0; i < rv->n_srcs; i++)
+					rv->srcs[i].pending = any = true;
 				continue;
 			}
 			if (e->len == 0)
 				continue;
-			for (unsigned i = 0; i < rv->n_files; i++) {
-				struct revoke_crl *f = &rv->files[i];
-				if (f->wd == e->wd && strcmp(base_of(f->path), e->name) == 0)
-					f->pending = any = true;
+			for (unsigned i = 0; i < rv->n_srcs; i++) {
+				struct revoke_src *src = &rv->srcs[i];
+				if (src->wd == e->wd && concerns(src, e->name))
+					src->pending = any = true;
 			}
 		}
 	}
@@ -131,11 +169,12 @@ static void arm_next_update(struct worker *w)
 	struct revoke *rv = &w->gw->revoke;
 	int64_t now = (int64_t)time(NULL), next = 0;
 
-	for (unsigned i = 0; i < rv->n_files; i++) {
-		int64_t nu = rv->files[i].crl.next_update;
-		if (nu > now && (next == 0 || nu < next))
-			next = nu;
-	}
+	for (unsigned i = 0; i < rv->n_srcs; i++)
+		for (unsigned k = 0; k < rv->srcs[i].n_crls; k++) {
+			int64_t nu = rv->srcs[i].crls[k].crl.next_update;
+			if (nu > now && (next == 0 || nu < next))
+				next = nu;
+		}
 	if (next == 0) {
 		ev_timer_stop(w->loop, &rv->next_update_timer);
 		return;
@@ -152,75 +191,82 @@ void revoke_on_next_update(struct ev_loop *loop, struct ev_timer *t)
 	int64_t now = (int64_t)time(NULL);
 
 	(void)loop;
-	for (unsigned i = 0; i < rv->n_files; i++) {
-		struct revoke_crl *f = &rv->files[i];
-		if (f->crl.next_update == 0 || f->crl.next_update > now || f->expired_logged)
-			continue;
-		f->expired_logged = true;
-		log_warnx("CRL %s is out of date: its nextUpdate has passed; %s", f->path,
-			  w->gw->cfg.crl_expired == CONFIG_CRL_EXPIRED_REFUSE
-			      ? "new sessions are refused until a fresh CRL is installed"
-			      : "new sessions are still accepted (crl_expired = warn)");
-	}
+	for (unsigned i = 0; i < rv->n_srcs; i++)
+		for (unsigned k = 0; k < rv->srcs[i].n_crls; k++) {
+			struct revoke_crl *f = &rv->srcs[i].crls[k];
+			if (f->crl.next_update == 0 || f->crl.next_update > now ||
+			    f->expired_logged)
+				continue;
+			f->expired_logged = true;
+			log_warnx("CRL %s is out of date (CRL %u of the file): its nextUpdate has "
+				  "passed; %s",
+				  f->file, f->index,
+				  w->gw->cfg.crl_expired == CONFIG_CRL_EXPIRED_REFUSE
+				      ? "new sessions are refused until a fresh CRL is installed"
+				      : "new sessions are still accepted (crl_expired = warn)");
+		}
 	arm_next_update(w);
 }
 
-/* Part of a reload (server/reload.c): every CRL the new configuration n
- * names, all or nothing. A file that fails keeps the CRL in force from the
- * same path, if any; a newly named file that fails refuses the whole reload
- * (-1, err says why, nothing changed). On success the CRLs and the
- * revocation keys of n are in force; the caller sweeps the sessions. */
+/* Part of a reload (server/reload.c): every CRL source the new
+ * configuration n names, all or nothing. A source that fails keeps the
+ * CRLs in force from the same path, if any; a newly named source that fails
+ * refuses the whole reload (-1, err says why, nothing changed). On success
+ * the CRLs and the revocation keys of n are in force; the caller sweeps the
+ * sessions. */
 int revoke_apply_config(struct gateway *gw, const struct config_server *n, const char *trigger,
 			char *err, size_t cap)
 {
 	struct revoke *rv = &gw->revoke;
-	struct revoke_crl *nf = calloc(CFG_MAX_CRL, sizeof(*nf));
-	bool took[CFG_MAX_CRL] = {false};
-	char why[256];
+	struct revoke_src *nf = calloc(CFG_MAX_CRL, sizeof(*nf));
+	unsigned n_crls = 0;
+	double ms[CFG_MAX_CRL];
+	char why[PATH_MAX + 256];
 
 	if (nf == NULL) {
 		snprintf(err, cap, "out of memory");
 		return -1;
 	}
 	for (unsigned i = 0; i < n->n_crl; i++) {
-		const struct revoke_crl *prev = NULL;
-		int j;
+		struct revoke_src *prev = NULL;
+		struct timespec t0;
 
-		snprintf(nf[i].path, sizeof(nf[i].path), "%s", n->crl[i]);
-		nf[i].wd = -1;
-		for (j = 0; j < (int)rv->n_files; j++)
-			if (!took[j] && strcmp(rv->files[j].path, nf[i].path) == 0) {
-				prev = &rv->files[j];
-				break;
-			}
-		if (revoke_load_file(rv, nf[i].path, prev, &nf[i], why, sizeof(why)) == 0) {
-			log_info("CRL %s loaded: %zu revoked", nf[i].path, nf[i].crl.n_entries);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (unsigned j = 0; j < rv->n_srcs && prev == NULL; j++)
+			if (rv->srcs[j].crls != NULL && strcmp(rv->srcs[j].path, n->crl[i]) == 0)
+				prev = &rv->srcs[j];
+		if (revoke_src_load(rv, n->crl[i], &nf[i], why, sizeof(why)) == 0) {
+			ms[i] = revoke_ms_since(&t0);
+			n_crls += nf[i].n_crls;
 			continue;
 		}
 		if (prev == NULL) {
-			snprintf(err, cap, "CRL %s rejected: %s", nf[i].path, why);
+			snprintf(err, cap, "CRL %s rejected: %s", n->crl[i], why);
 			for (unsigned k = 0; k < i; k++)
-				revoke_crl_clear(&nf[k]);
+				revoke_src_clear(&nf[k]);
 			free(nf);
 			return -1;
 		}
-		log_warnx("reload: CRL %s rejected: %s; the CRL in force before stays (%zu revoked)",
-			  nf[i].path, why, prev->crl.n_entries);
-		/* Carry the CRL in force over (its memory moves). */
-		nf[i].crl = prev->crl;
-		memcpy(nf[i].issuer_hash, prev->issuer_hash, sizeof(nf[i].issuer_hash));
-		memset(&rv->files[j].crl, 0, sizeof(rv->files[j].crl));
-		took[j] = true;
+		log_warnx("reload: CRL %s rejected: %s; the %u CRL(s) in force from it stay",
+			  n->crl[i], why, prev->n_crls);
+		/* Carry the CRLs in force over (their memory moves). */
+		nf[i] = *prev;
+		ms[i] = -1;
+		prev->crls = NULL;
+		prev->n_crls = 0;
+		n_crls += nf[i].n_crls;
 	}
-	/* Commit: the new files, then the keys that change live. */
+	/* Commit: the new sources, then the keys that change live. */
 	if (rv->ino_fd >= 0)
-		unwatch_files(rv);
+		unwatch_srcs(rv);
 	for (unsigned i = 0; i < CFG_MAX_CRL; i++)
-		revoke_crl_clear(&rv->files[i]);
-	memcpy(rv->files, nf, sizeof(*nf) * CFG_MAX_CRL);
-	for (unsigned i = n->n_crl; i < CFG_MAX_CRL; i++)
-		rv->files[i].wd = -1;
-	rv->n_files = n->n_crl;
+		revoke_src_clear(&rv->srcs[i]);
+	memcpy(rv->srcs, nf, sizeof(*nf) * CFG_MAX_CRL);
+	for (unsigned i = 0; i < CFG_MAX_CRL; i++) {
+		rv->srcs[i].wd = -1;
+		rv->srcs[i].pending = false;
+	}
+	rv->n_srcs = n->n_crl;
 	memcpy(gw->cfg.crl, n->crl, sizeof(n->crl));
 	gw->cfg.n_crl = n->n_crl;
 	gw->cfg.crl_expired = n->crl_expired;
@@ -229,10 +275,12 @@ int revoke_apply_config(struct gateway *gw, const struct config_server *n, const
 	memcpy(gw->cfg.deny_identities, n->deny_identities, sizeof(n->deny_identities));
 	gw->cfg.n_deny_identities = n->n_deny_identities;
 	if (rv->ino_fd >= 0)
-		watch_files(rv);
-	log_info("%s: revocation settings reloaded: %u CRL file(s), %u denied serial(s), "
-		 "%u denied identit%s",
-		 trigger, rv->n_files, gw->cfg.n_deny_serials, gw->cfg.n_deny_identities,
+		watch_srcs(rv);
+	for (unsigned i = 0; i < rv->n_srcs; i++)
+		revoke_log_src(gw, &rv->srcs[i], ms[i]);
+	log_info("%s: revocation settings reloaded: %u CRL(s) from %u source(s), %u denied "
+		 "serial(s), %u denied identit%s",
+		 trigger, n_crls, rv->n_srcs, gw->cfg.n_deny_serials, gw->cfg.n_deny_identities,
 		 gw->cfg.n_deny_identities == 1 ? "y" : "ies");
 	free(nf);
 	return 0;
@@ -275,7 +323,7 @@ int revoke_start(struct worker *w)
 			log_warn("cannot watch inotify events");
 			return -1;
 		}
-		watch_files(rv);
+		watch_srcs(rv);
 	}
 	arm_next_update(w);
 	return 0;

@@ -250,14 +250,26 @@ struct worker {
 	struct worker_stats st;
 };
 
-/* One configured CRL file and the CRL in force from it. */
+/* One CRL in force, and where it came from. */
 struct revoke_crl {
-	char path[PATH_MAX];
-	struct crl crl;                  /* entries sorted by serial; der NULL if none */
+	struct crl crl;                  /* entries sorted by serial */
 	uint8_t issuer_hash[CERT_NAME_HASH_LEN];
-	int wd;                          /* inotify watch of its directory, -1 if none */
-	bool pending;                    /* changed on disk: reload when settled */
+	size_t ca;                       /* the CA of revoke.issuers that signed it */
+	char file[PATH_MAX];             /* the file it was read from */
+	unsigned index;                  /* its place in that file, from 1 */
 	bool expired_logged;             /* the nextUpdate warning has been given */
+};
+
+/* One item of the crl key, a file or a directory, and the CRLs in force
+ * from it. A source is read and replaced whole: one bad CRL in it keeps
+ * every CRL it had before. */
+struct revoke_src {
+	char path[PATH_MAX];
+	struct revoke_crl *crls;
+	unsigned n_crls;
+	int wd;                          /* inotify watch of it (or its directory), -1 if none */
+	bool is_dir;
+	bool pending;                    /* changed on disk: reload when settled */
 };
 
 /* The gateway's revocation state: the CA bundle's certificates (to verify
@@ -266,9 +278,9 @@ struct revoke_crl {
 struct revoke {
 	struct crl_issuer *issuers;
 	size_t n_issuers;
-	struct revoke_crl files[CFG_MAX_CRL];
-	unsigned n_files;
-	int ino_fd;                      /* -1 when no CRL is configured */
+	struct revoke_src srcs[CFG_MAX_CRL];
+	unsigned n_srcs;
+	int ino_fd;                      /* -1 when inotify is unavailable */
 	struct ev_io ino_io;
 	struct ev_timer settle_timer;    /* a burst of file events is over */
 	struct ev_timer next_update_timer; /* the earliest nextUpdate passes */
@@ -381,16 +393,22 @@ const char *session_quote(const char *in, char *out, size_t cap);
 /* revoke.c: CRLs and deny lists, the state and the checks */
 int revoke_init(struct gateway *gw);
 void revoke_deinit(struct gateway *gw);
-int revoke_load_file(struct revoke *rv, const char *path, const struct revoke_crl *prev,
-		     struct revoke_crl *out, char *why, size_t cap);
-void revoke_crl_clear(struct revoke_crl *f);
-bool revoke_reload_file(struct gateway *gw, struct revoke_crl *f);
+void revoke_log_src(const struct gateway *gw, const struct revoke_src *src, double ms);
+double revoke_ms_since(const struct timespec *t0);
 void revoke_complete_chain(const struct revoke *rv, struct cert_ref *chain, unsigned *n,
 			   unsigned cap);
 bool revoke_check(const struct gateway *gw, const struct cert_ref *chain, unsigned n,
 		  const char *identity, char *why, size_t cap);
 bool revoke_refuses_new(const struct gateway *gw, char *why, size_t cap);
 void revoke_sweep(struct worker *w);
+
+/* revoke_src.c: reading one crl source and the rules its CRLs must pass */
+int revoke_src_load(const struct revoke *rv, const char *path, struct revoke_src *out, char *why,
+		    size_t cap);
+void revoke_src_clear(struct revoke_src *src);
+bool revoke_src_same(const struct revoke_src *a, const struct revoke_src *b);
+const struct crl_entry *revoke_src_lookup(const struct revoke_crl *f, const struct cert_ref *r);
+int revoke_src_read_file(const char *path, size_t max, uint8_t **out, size_t *len);
 
 /* revoke_reload.c: CRLs on reload, inotify and nextUpdate, in the worker's loop */
 int revoke_start(struct worker *w);

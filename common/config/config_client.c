@@ -212,7 +212,7 @@ static int load_embed(const struct config_file *f, size_t e, struct config_clien
 {
 	const struct config_item *sec = NULL;
 	char name[CONFIG_NAME_MAX], q[CONFIG_QUOTE_MAX];
-	size_t len = 0, cap = 0;
+	size_t len = 0;
 	unsigned n = 0;
 	char *pem = NULL;
 
@@ -252,18 +252,14 @@ static int load_embed(const struct config_file *f, size_t e, struct config_clien
 						"[%s] holds more than %d bytes; that is not %s",
 						embeds[e].section, PEM_EMBED_MAX, embeds[e].what);
 		}
-		if (len + vl + 2 > cap) {
-			char *np = malloc(PEM_EMBED_MAX);
-
-			if (np == NULL) {
-				free(pem);
+		/* One buffer of the bound, taken at the first line: the check
+		 * above keeps every line inside it, and a key's PEM is never
+		 * copied and left behind in freed memory. */
+		if (pem == NULL) {
+			pem = malloc(PEM_EMBED_MAX);
+			if (pem == NULL)
 				return config_file_errf(f, it->line, it->section, it->key, err,
 							"out of memory");
-			}
-			memcpy(np, pem, len);
-			free(pem);
-			pem = np;
-			cap = PEM_EMBED_MAX;
 		}
 		memcpy(pem + len, it->value, vl);
 		len += vl;

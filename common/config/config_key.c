@@ -257,10 +257,10 @@ static bool resolve(const struct config_file *f, const struct config_key *k, con
 	return true;
 }
 
-bool config_key_file(const struct config_file *f, const struct config_key *k, const char *value,
-		     void *field, char why[static CONFIG_ERR_MAX])
+/* A readable regular file, or (dir_ok) a readable directory. */
+static bool check_path(const struct config_file *f, const struct config_key *k, const char *value,
+		       char *path, bool dir_ok, char why[static CONFIG_ERR_MAX])
 {
-	char *path = field;
 	struct stat st;
 
 	if (!resolve(f, k, value, path, why))
@@ -277,17 +277,30 @@ bool config_key_file(const struct config_file *f, const struct config_key *k, co
 				       strerror(errno), k->what);
 		return false;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		config_key_why(why, "%s is not a regular file; give the path of %s", path, k->what);
+	if (!S_ISREG(st.st_mode) && !(dir_ok && S_ISDIR(st.st_mode))) {
+		config_key_why(why, "%s is not a regular file%s; give the path of %s", path,
+			       dir_ok ? " or a directory" : "", k->what);
 		return false;
 	}
-	if (access(path, R_OK) < 0) {
+	if (access(path, S_ISDIR(st.st_mode) ? R_OK | X_OK : R_OK) < 0) {
 		config_key_why(why,
 			       "%s cannot be read (%s); let the user the program runs as read it",
 			       path, strerror(errno));
 		return false;
 	}
 	return true;
+}
+
+bool config_key_file(const struct config_file *f, const struct config_key *k, const char *value,
+		     void *field, char why[static CONFIG_ERR_MAX])
+{
+	return check_path(f, k, value, field, false, why);
+}
+
+bool config_key_file_or_dir(const struct config_file *f, const struct config_key *k,
+			    const char *value, void *field, char why[static CONFIG_ERR_MAX])
+{
+	return check_path(f, k, value, field, true, why);
 }
 
 bool config_key_private_file(const struct config_file *f, const struct config_key *k,

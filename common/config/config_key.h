@@ -64,6 +64,9 @@ bool config_key_file(const struct config_file *f, const struct config_key *k, co
 /* The same, and only its owner may access it. */
 bool config_key_private_file(const struct config_file *f, const struct config_key *k,
 			     const char *value, void *field, char why[static CONFIG_ERR_MAX]);
+/* A readable regular file or a readable directory (a CRL directory). */
+bool config_key_file_or_dir(const struct config_file *f, const struct config_key *k,
+			    const char *value, void *field, char why[static CONFIG_ERR_MAX]);
 /* A DNS name (dot-separated labels of letters, digits, '-' and '_') or a
  * numeric address. */
 bool config_key_hostname(const struct config_file *f, const struct config_key *k, const char *value,

@@ -195,8 +195,9 @@ static bool parse_search(const struct config_file *f, const struct config_key *k
 	return true;
 }
 
-/* crl = FILE[, FILE...]: each a readable regular file, resolved against
- * the configuration's directory; the contents are checked by the gateway. */
+/* crl = PATH[, PATH...]: each a readable file (any number of CRLs in it)
+ * or directory (every file in it), resolved against the configuration's
+ * directory; the contents are checked by the gateway. */
 static bool parse_crl(const struct config_file *f, const struct config_key *k, const char *value,
 		      void *field, char why[static CONFIG_ERR_MAX])
 {
@@ -206,7 +207,7 @@ static bool parse_crl(const struct config_file *f, const struct config_key *k, c
 	unsigned n;
 
 	one.size = PATH_MAX;
-	one.what = "a CRL in PEM or DER";
+	one.what = "a file or directory of CRLs in PEM or DER";
 	if (!config_key_split(value, items, CFG_MAX_CRL, &n, why))
 		return false;
 	if (n == 0) {
@@ -214,7 +215,7 @@ static bool parse_crl(const struct config_file *f, const struct config_key *k, c
 		return false;
 	}
 	for (unsigned i = 0; i < n; i++)
-		if (!config_key_file(f, &one, items[i], s->crl[i], why))
+		if (!config_key_file_or_dir(f, &one, items[i], s->crl[i], why))
 			return false;
 	s->n_crl = n;
 	return true;

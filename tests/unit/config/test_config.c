@@ -458,14 +458,15 @@ static void test_config_server_load_revocation_keys(void **state)
 	assert_int_equal(s.crl_expired, CONFIG_CRL_EXPIRED_WARN);
 	assert_int_equal(s.max_session_lifetime, 0);
 	load_ok_server("[gateway]\nca = ca.crt\ncert = server.crt\nkey = server.key\n"
-		       "crl = server.crt, pki/ca.crt\ncrl_expired = refuse\n"
+		       "crl = server.crt, pki/ca.crt, pki\ncrl_expired = refuse\n"
 		       "deny_serials = 0x00A1b2, 0a:1B:2c:3d, 7, 00\n"
 		       "deny_identities = Alice@Corp.Example, bob smith\n"
 		       "max_session_lifetime = 28800\n" POOL,
 		       &s);
-	assert_int_equal(s.n_crl, 2);
+	assert_int_equal(s.n_crl, 3);
 	assert_path(s.crl[0], "server.crt");
 	assert_path(s.crl[1], "pki/ca.crt");
+	assert_path(s.crl[2], "pki"); /* a directory of CRLs */
 	assert_int_equal(s.crl_expired, CONFIG_CRL_EXPIRED_REFUSE);
 	assert_int_equal(s.n_deny_serials, 4);
 	assert_int_equal(s.deny_serials[0].len, 2);

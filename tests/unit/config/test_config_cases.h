@@ -56,8 +56,8 @@ static const struct bad_case server_bad[] = {
      "%F:5 [gateway] mtuu: unknown key; the keys of [gateway] are " GW_KEYS},
     /* revocation */
     {"crl missing file", GW "crl = server.crt, nope.pem\n" POOL,
-     "%F:5 [gateway] crl: %D/nope.pem does not exist; give the path of a CRL in PEM or DER (a "
-     "relative path starts from %D)"},
+     "%F:5 [gateway] crl: %D/nope.pem does not exist; give the path of a file or directory of "
+     "CRLs in PEM or DER (a relative path starts from %D)"},
     {"crl empty", GW "crl =\n" POOL,
      "%F:5 [gateway] crl: the value is empty; give one or more CRL files, e.g. crl.pem"},
     {"crl_expired unknown", GW "crl_expired = ignore\n" POOL,

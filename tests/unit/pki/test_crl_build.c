@@ -365,6 +365,7 @@ static void signed_crl(enum certgen_key_type kt)
 	crl.this_update = (int64_t)time(NULL);
 	crl.next_update = crl.this_update + 86400;
 	assert_int_equal(certgen_crl_make(&ca, key, &crl, &der, &len, err, sizeof(err)), 0);
+	free(der);
 	/* The wrong key for this CA certificate is refused. */
 	assert_int_equal(certgen_crl_make(&ca, other_key, &crl, &der, &len, err, sizeof(err)), -1);
 	assert_int_equal(certgen_crl_make(&ca, key, &crl, &der, &len, err, sizeof(err)), 0);

@@ -17,51 +17,26 @@
 
 #include <cmocka.h>
 
+#include "pki_scratch.h"
+
 #include "crl_parse.h"
 #include "crl_verify.h"
 
-static char dir[256];
-
 static uint8_t *slurp(const char *name, size_t *len)
 {
-	char path[512];
-	FILE *f;
-	uint8_t *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n > 0);
-	rewind(f);
-	buf = malloc((size_t)n);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
+	return pki_scratch_slurp(name, len);
 }
 
 static int setup(void **state)
 {
-	char cmd[1024];
-
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_crl_parse.%d", (int)getpid());
-	/* The script that makes the PKI sits next to this file. */
-	snprintf(cmd, sizeof(cmd), "sh %s/crl_certs.sh %s", MTLSVPN_TEST_SRCDIR, dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return pki_scratch_make("test_crl_parse", "crl_certs.sh");
 }
 
 static int teardown(void **state)
 {
-	char cmd[512];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return pki_scratch_remove();
 }
 
 static struct crl_issuer *bundle(const char *name, size_t *n)

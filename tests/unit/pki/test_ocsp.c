@@ -19,54 +19,30 @@
 
 #include <cmocka.h>
 
+#include "pki_scratch.h"
+
 #include "crl_parse.h"
 #include "crl_verify.h"
 #include "ocsp.h"
 #include "ocsp_http.h"
 
-static char dir[256];
 static const uint8_t nonce[OCSP_NONCE_LEN] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 
 static uint8_t *slurp(const char *name, size_t *len)
 {
-	char path[512];
-	FILE *f;
-	uint8_t *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n > 0);
-	rewind(f);
-	buf = malloc((size_t)n);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
+	return pki_scratch_slurp(name, len);
 }
 
 static int setup(void **state)
 {
-	char cmd[1024];
-
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_ocsp.%d", (int)getpid());
-	/* The script that makes the PKI sits next to this file. */
-	snprintf(cmd, sizeof(cmd), "sh %s/ocsp_certs.sh %s", MTLSVPN_TEST_SRCDIR, dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return pki_scratch_make("test_ocsp", "ocsp_certs.sh");
 }
 
 static int teardown(void **state)
 {
-	char cmd[512];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return pki_scratch_remove();
 }
 
 /* The CA (as a struct crl_issuer) and the CertID of a certificate file. */
@@ -101,7 +77,7 @@ static void unload(struct fixture *fx)
 	free(fx->ca_pem);
 }
 
-/* Our request for id, answered by openssl ocsp with signer (a name in dir,
+/* Our request for id, answered by openssl ocsp with signer (a name in pki_dir,
  * key NAME.key) and extra options; returns the DER response. */
 static uint8_t *respond(const struct ocsp_certid *id, const uint8_t *n, const char *signer,
 			const char *extra, size_t *len)
@@ -112,7 +88,7 @@ static uint8_t *respond(const struct ocsp_certid *id, const uint8_t *n, const ch
 	FILE *f;
 
 	assert_true(rl > 0);
-	snprintf(path, sizeof(path), "%s/req.der", dir);
+	snprintf(path, sizeof(path), "%s/req.der", pki_dir);
 	f = fopen(path, "wb");
 	assert_non_null(f);
 	assert_int_equal(fwrite(req, 1, rl, f), rl);
@@ -121,7 +97,7 @@ static uint8_t *respond(const struct ocsp_certid *id, const uint8_t *n, const ch
 		 "cd %s && rm -f resp.der && openssl ocsp -index db/index.txt -CA ca.pem "
 		 "-rsigner %s.pem -rkey %s.key -reqin req.der -respout resp.der %s "
 		 ">>openssl.log 2>&1",
-		 dir, signer, signer, extra);
+		 pki_dir, signer, signer, extra);
 	assert_int_equal(system(cmd), 0);
 	return slurp("resp.der", len);
 }
