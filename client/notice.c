@@ -103,6 +103,21 @@ void notice_connected(const struct client *c)
 	    how ? how : "");
 }
 
+void notice_foreign_source(const struct client *c, const struct ippkt_info *ip)
+{
+	const struct prefix *own = ip->family == AF_INET ? &c->config.addr4 : &c->config.addr6;
+	char src[ADDR_STRLEN], dst[ADDR_STRLEN], ours[ADDR_STRLEN];
+
+	/* Once per session: a program sending through the tunnel from
+	 * another address (a container, a VM, a second address on the
+	 * interface) keeps doing it, and the gateway would drop it anyway. */
+	log_warnx("dropped a packet with a foreign source, %s to %s: the tunnel carries only "
+		  "packets from our address%s%s (a container or VM routed through %s needs NAT); "
+		  "more are counted, not logged (see the session ended line)",
+		  addr_fmt(&ip->src, src), addr_fmt(&ip->dst, dst), own->addr.family ? " " : "",
+		  own->addr.family ? addr_fmt(&own->addr, ours) : "", c->tun_name);
+}
+
 void notice_cert_expiry(const struct client *c)
 {
 	const struct msg_config *cfg = &c->config;
