@@ -367,120 +367,6 @@ static bool post_handshake_ok(struct tls_conn *c)
 
 /* ---- context ---- */
 
-/* Words for a failed load: the system's if the file cannot be opened,
- * wolfSSL's otherwise. */
-static void load_error(char *err, size_t errlen, const char *what, const char *path, int ret)
-{
-	char reason[WOLFSSL_MAX_ERROR_SZ];
-	unsigned long e = wolfSSL_ERR_get_error();
-	FILE *f = fopen(path, "r");
-
-	if (f == NULL) {
-		snprintf(err, errlen, "cannot load %s %s: %s", what, path, strerror(errno));
-		return;
-	}
-	fclose(f);
-	memset(reason, 0, sizeof(reason));
-	if (e != 0)
-		wolfSSL_ERR_error_string_n(e, reason, sizeof(reason));
-	else if (ret < 0)
-		wolfSSL_ERR_error_string_n((unsigned long)ret, reason, sizeof(reason));
-	else
-		snprintf(reason, sizeof(reason), "not a usable PEM file");
-	snprintf(err, errlen, "cannot load %s %s: %s", what, path, reason);
-	wolfSSL_ERR_clear_error();
-}
-
-/* The same for PEM held in memory: wolfSSL's reason, and where it sits. */
-static void load_error_mem(char *err, size_t errlen, const char *what, const char *where, int ret)
-{
-	char reason[WOLFSSL_MAX_ERROR_SZ];
-	unsigned long e = wolfSSL_ERR_get_error();
-
-	memset(reason, 0, sizeof(reason));
-	if (e != 0)
-		wolfSSL_ERR_error_string_n(e, reason, sizeof(reason));
-	else if (ret < 0)
-		wolfSSL_ERR_error_string_n((unsigned long)ret, reason, sizeof(reason));
-	else
-		snprintf(reason, sizeof(reason), "not usable PEM");
-	snprintf(err, errlen, "cannot load the %s embedded in %s: %s", what,
-		 where != NULL ? where : "the configuration", reason);
-	wolfSSL_ERR_clear_error();
-}
-
-static bool ctx_load(struct tls_ctx *t, const struct tls_ctx_params *p, char *err, size_t errlen)
-{
-	const char *in = p->embedded_in;
-	int r;
-
-	if (p->ca_pem != NULL) {
-		r = wolfSSL_CTX_load_verify_buffer(t->wctx, (const unsigned char *)p->ca_pem,
-						   (long)strlen(p->ca_pem), WOLFSSL_FILETYPE_PEM);
-		if (r != WOLFSSL_SUCCESS) {
-			load_error_mem(err, errlen, "CA bundle [ca]", in, r);
-			return false;
-		}
-	} else {
-		if (p->ca_file == NULL || p->ca_file[0] == '\0') {
-			snprintf(err, errlen, "no CA bundle (ca) configured");
-			return false;
-		}
-		r = wolfSSL_CTX_load_verify_locations(t->wctx, p->ca_file, NULL);
-		if (r != WOLFSSL_SUCCESS) {
-			load_error(err, errlen, "CA bundle", p->ca_file, r);
-			return false;
-		}
-	}
-	/* A client without a certificate is only useful to tests: the gateway
-	 * refuses it. */
-	if (p->cert_file == NULL && p->cert_pem == NULL && !p->server)
-		return true;
-	if ((p->cert_file == NULL && p->cert_pem == NULL) ||
-	    (p->key_file == NULL && p->key_pem == NULL)) {
-		snprintf(err, errlen, "a certificate (cert) and its key (key) are required");
-		return false;
-	}
-	if (p->cert_pem != NULL) {
-		r = wolfSSL_CTX_use_certificate_chain_buffer_format(
-		    t->wctx, (const unsigned char *)p->cert_pem, (long)strlen(p->cert_pem),
-		    WOLFSSL_FILETYPE_PEM);
-		if (r != WOLFSSL_SUCCESS) {
-			load_error_mem(err, errlen, "certificate [cert]", in, r);
-			return false;
-		}
-	} else {
-		r = wolfSSL_CTX_use_certificate_chain_file(t->wctx, p->cert_file);
-		if (r != WOLFSSL_SUCCESS) {
-			load_error(err, errlen, "certificate", p->cert_file, r);
-			return false;
-		}
-	}
-	if (p->key_pem != NULL) {
-		r = wolfSSL_CTX_use_PrivateKey_buffer(t->wctx, (const unsigned char *)p->key_pem,
-						      (long)strlen(p->key_pem),
-						      WOLFSSL_FILETYPE_PEM);
-		if (r != WOLFSSL_SUCCESS) {
-			load_error_mem(err, errlen, "key [key]", in, r);
-			return false;
-		}
-	} else {
-		r = wolfSSL_CTX_use_PrivateKey_file(t->wctx, p->key_file, WOLFSSL_FILETYPE_PEM);
-		if (r != WOLFSSL_SUCCESS) {
-			load_error(err, errlen, "key", p->key_file, r);
-			return false;
-		}
-	}
-	if (wolfSSL_CTX_check_private_key(t->wctx) != WOLFSSL_SUCCESS) {
-		snprintf(err, errlen, "key %s does not belong to certificate %s",
-			 p->key_pem != NULL ? "[key]" : p->key_file,
-			 p->cert_pem != NULL ? "[cert]" : p->cert_file);
-		wolfSSL_ERR_clear_error();
-		return false;
-	}
-	return true;
-}
-
 struct tls_ctx *tls_ctx_new(const struct tls_ctx_params *p, char *err, size_t errlen)
 {
 	int groups[TLS_N_GROUPS];
@@ -518,7 +404,7 @@ struct tls_ctx *tls_ctx_new(const struct tls_ctx_params *p, char *err, size_t er
 		snprintf(err, errlen, "this wolfSSL lacks the TLS 1.3 suites or groups we need");
 		goto fail;
 	}
-	if (!ctx_load(t, p, err, errlen))
+	if (!tls_load(t->wctx, p, err, errlen))
 		goto fail;
 	mode = WOLFSSL_VERIFY_PEER;
 	if (p->server)

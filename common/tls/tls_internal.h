@@ -1,7 +1,8 @@
 /*
  * tls_internal.h - private to the TLS wrapper (tls.c, tls_cert.c,
- * tls_failure.c, tls_hello.c); the rest of the project sees tls.h only.
- * tls_cert_* read and check an X.509 certificate wolfSSL has parsed;
+ * tls_failure.c, tls_hello.c, tls_load.c); the rest of the project sees
+ * tls.h only. tls_load fills a context with its key material; tls_cert_*
+ * read and check an X.509 certificate wolfSSL has parsed;
  * tls_failure_* turn wolfSSL's numbers into enum tls_failure and words;
  * tls_hello_check reads a ClientHello before wolfSSL does.
  * WOLFSSL_X509 is forward-declared so this header needs no wolfSSL include.
@@ -16,8 +17,14 @@
 #include "identity.h"
 #include "tls.h"
 
+struct WOLFSSL_CTX;
 struct WOLFSSL_X509;
 struct WOLFSSL_X509_CHAIN;
+
+/* The CA bundle, then (unless a client has none) the certificate chain and
+ * its key, which must match. False with err filled if any of it fails. */
+bool tls_load(struct WOLFSSL_CTX *wctx, const struct tls_ctx_params *p, char *err,
+	      size_t errlen);
 
 /* True if the certificate carries the extended key usage clientAuth
  * (want_client) or serverAuth. A certificate without the extension does not
