@@ -14,46 +14,47 @@
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
 
+/* wolfSSL's words for a failed load (from its error queue, else from the
+ * return code), or fallback; the queue is left empty. */
+static void load_reason(int ret, const char *fallback, char reason[static WOLFSSL_MAX_ERROR_SZ])
+{
+	unsigned long e = wolfSSL_ERR_get_error();
+
+	memset(reason, 0, WOLFSSL_MAX_ERROR_SZ);
+	if (e != 0)
+		wolfSSL_ERR_error_string_n(e, reason, WOLFSSL_MAX_ERROR_SZ);
+	else if (ret < 0)
+		wolfSSL_ERR_error_string_n((unsigned long)ret, reason, WOLFSSL_MAX_ERROR_SZ);
+	else
+		snprintf(reason, WOLFSSL_MAX_ERROR_SZ, "%s", fallback);
+	wolfSSL_ERR_clear_error();
+}
+
 /* Words for a failed load: the system's if the file cannot be opened,
  * wolfSSL's otherwise. */
 static void load_error(char *err, size_t errlen, const char *what, const char *path, int ret)
 {
 	char reason[WOLFSSL_MAX_ERROR_SZ];
-	unsigned long e = wolfSSL_ERR_get_error();
 	FILE *f = fopen(path, "r");
 
 	if (f == NULL) {
 		snprintf(err, errlen, "cannot load %s %s: %s", what, path, strerror(errno));
+		wolfSSL_ERR_clear_error();
 		return;
 	}
 	fclose(f);
-	memset(reason, 0, sizeof(reason));
-	if (e != 0)
-		wolfSSL_ERR_error_string_n(e, reason, sizeof(reason));
-	else if (ret < 0)
-		wolfSSL_ERR_error_string_n((unsigned long)ret, reason, sizeof(reason));
-	else
-		snprintf(reason, sizeof(reason), "not a usable PEM file");
+	load_reason(ret, "not a usable PEM file", reason);
 	snprintf(err, errlen, "cannot load %s %s: %s", what, path, reason);
-	wolfSSL_ERR_clear_error();
 }
 
 /* The same for PEM held in memory: wolfSSL's reason, and where it sits. */
 static void load_error_mem(char *err, size_t errlen, const char *what, const char *where, int ret)
 {
 	char reason[WOLFSSL_MAX_ERROR_SZ];
-	unsigned long e = wolfSSL_ERR_get_error();
 
-	memset(reason, 0, sizeof(reason));
-	if (e != 0)
-		wolfSSL_ERR_error_string_n(e, reason, sizeof(reason));
-	else if (ret < 0)
-		wolfSSL_ERR_error_string_n((unsigned long)ret, reason, sizeof(reason));
-	else
-		snprintf(reason, sizeof(reason), "not usable PEM");
+	load_reason(ret, "not usable PEM", reason);
 	snprintf(err, errlen, "cannot load the %s embedded in %s: %s", what,
 		 where != NULL ? where : "the configuration", reason);
-	wolfSSL_ERR_clear_error();
 }
 
 bool tls_load(struct WOLFSSL_CTX *wctx, const struct tls_ctx_params *p, char *err, size_t errlen)
