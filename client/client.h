@@ -207,6 +207,8 @@ bool notice_tls_failure(const struct client *c, const char *when, char *out, siz
 void notice_bye(const struct msg_bye *bye, char *out, size_t cap);
 void notice_connected(const struct client *c);   /* from c->config */
 void notice_cert_expiry(const struct client *c); /* warns if close */
+/* The first packet of a session with a source not ours; once per session. */
+void notice_foreign_source(const struct client *c, const struct ippkt_info *ip);
 void notice_session_end(struct client *c);       /* counters; once */
 
 /* ---- tunnel.c: the data path while UP ---- */

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "log.h"
@@ -52,6 +53,7 @@ bool notice_tls_failure(const struct client *c, const char *when, char *out, siz
 
 void notice_bye(const struct msg_bye *bye, char *out, size_t cap)
 {
+	const char *reason = msg_bye_reason_str(bye->reason);
 	char text[BYE_MAX_TEXT + 1];
 
 	/* The gateway's words go to a terminal: no control characters. */
@@ -59,8 +61,13 @@ void notice_bye(const struct msg_bye *bye, char *out, size_t cap)
 	for (char *p = text; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
-	snprintf(out, cap, "gateway closed the session: %s%s%s%s", msg_bye_reason_str(bye->reason),
-		 text[0] ? " (" : "", text, text[0] ? ")" : "");
+	/* The detail is the point (which group rule refused us, why the
+	 * certificate was revoked); a text that only repeats the reason, as
+	 * older gateways send ("not authorized"), adds nothing. */
+	if (strncasecmp(reason, text, strlen(text)) == 0)
+		text[0] = '\0';
+	snprintf(out, cap, "gateway closed the session: %s%s%s%s", reason, text[0] ? " (" : "",
+		 text, text[0] ? ")" : "");
 }
 
 /* "10.8.0.2/24, fd00:8::2/64" and similar lists. */
@@ -94,6 +101,21 @@ void notice_connected(const struct client *c)
 	    c->cfg->gateway_host, c->cfg->gateway_port, c->gateway_str, tls_cipher_name(c->tls),
 	    c->tun_name, addrs, cfg->mtu, routes, dns[0] ? dns : "unchanged", how ? " via " : "",
 	    how ? how : "");
+}
+
+void notice_foreign_source(const struct client *c, const struct ippkt_info *ip)
+{
+	const struct prefix *own = ip->family == AF_INET ? &c->config.addr4 : &c->config.addr6;
+	char src[ADDR_STRLEN], dst[ADDR_STRLEN], ours[ADDR_STRLEN];
+
+	/* Once per session: a program sending through the tunnel from
+	 * another address (a container, a VM, a second address on the
+	 * interface) keeps doing it, and the gateway would drop it anyway. */
+	log_warnx("dropped a packet with a foreign source, %s to %s: the tunnel carries only "
+		  "packets from our address%s%s (a container or VM routed through %s needs NAT); "
+		  "more are counted, not logged (see the session ended line)",
+		  addr_fmt(&ip->src, src), addr_fmt(&ip->dst, dst), own->addr.family ? " " : "",
+		  own->addr.family ? addr_fmt(&own->addr, ours) : "", c->tun_name);
 }
 
 void notice_cert_expiry(const struct client *c)

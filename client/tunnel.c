@@ -95,12 +95,26 @@ int tunnel_send_frame(struct client *c, uint8_t type, const void *payload, size_
 }
 
 /* Only packets from our own tunnel addresses go to the gateway (which would
- * drop anything else): IPv6 link-local chatter stays on this host. */
+ * drop anything else). */
 static bool source_is_ours(const struct client *c, const struct ippkt_info *ip)
 {
 	const struct prefix *own = ip->family == AF_INET ? &c->config.addr4 : &c->config.addr6;
 
 	return own->addr.family == ip->family && addr_eq(&own->addr, &ip->src);
+}
+
+/* What the kernel sends on any interface by itself, from a link-local or
+ * the unspecified IPv6 address (router solicitations, MLD reports, DAD):
+ * it belongs to this link and is nobody's mistake, so it is dropped
+ * without a word or a count, and the foreign-source count means what it
+ * says. */
+static bool source_is_link_scoped(const struct ippkt_info *ip)
+{
+	static const uint8_t unspecified[16];
+
+	return ip->family == AF_INET6 &&
+	       ((ip->src.bytes[0] == 0xfe && (ip->src.bytes[1] & 0xc0) == 0x80) ||
+		memcmp(ip->src.bytes, unspecified, sizeof(unspecified)) == 0);
 }
 
 void tunnel_on_tun_readable(struct client *c)
@@ -135,7 +149,8 @@ void tunnel_on_tun_readable(struct client *c)
 			continue;
 		}
 		if (!source_is_ours(c, &ip)) {
-			c->stats.drop_source++;
+			if (!source_is_link_scoped(&ip) && c->stats.drop_source++ == 0)
+				notice_foreign_source(c, &ip);
 			continue;
 		}
 		buf_commit(&pkt, (size_t)n);

@@ -225,6 +225,20 @@ void establish_resume(struct session *s)
 	admit(s, &ci);
 }
 
+/* The BYE text for a group refusal: the peer is authenticated, so it is
+ * told which rule refused it (docs/user-guide.md promises the detail),
+ * without the "not authorized" its BYE reason already says. */
+static const char *refusal_detail(const char *why)
+{
+	static const char said[] = "not authorized: ";
+
+	if (why == NULL)
+		return "the identity is in no group";
+	if (strncmp(why, said, sizeof(said) - 1) == 0)
+		return why + sizeof(said) - 1;
+	return why;
+}
+
 /* Replace, lease, route, send CONFIG. */
 static void admit(struct session *s, const struct cert_info *ci)
 {
@@ -237,7 +251,7 @@ static void admit(struct session *s, const struct cert_info *ci)
 	s->group = group_for(s, ci, &why);
 	if (s->group == NULL) {
 		session_log(s, SESSION_LOG_INFO, "refused: %s", why != NULL ? why : "no group");
-		session_close(s, BYE_NOT_AUTHORIZED, "not authorized");
+		session_close(s, BYE_NOT_AUTHORIZED, "%s", refusal_detail(why));
 		return;
 	}
 

@@ -2,8 +2,9 @@
  * reload.c - the one reload path, for SIGHUP and "mtlsvpnctl reload": read
  * and validate server.ini anew, build the new groups (pools, static
  * addresses, compiled rules) beside the old ones, decide the fate of every
- * live session, load the CRLs, and only then commit; anything failing
- * before the commit changes nothing. Live sessions keep their address and
+ * live session, load the CRLs, and only then commit (the revocation sweep
+ * first, then the fates); anything failing before the commit changes
+ * nothing. Live sessions keep their address and
  * session while their identity maps to a group of the same name whose new
  * pool still holds the address; otherwise they are closed with a reason.
  * Keys that need a restart keep their running value and are named.
@@ -260,8 +261,16 @@ int reload_config(struct gateway *gw, const char *trigger, char *msg, size_t cap
 	if (revoke_apply_config(gw, n, trigger, err, sizeof(err)) < 0)
 		goto refuse;
 
-	/* Commit. Closing releases into the old pools, still in place. */
+	/* Commit. Closing releases into the old pools, still in place. The
+	 * revocation sweep goes first, under the settings just committed, so
+	 * a session it closes is counted closed, not kept. */
+	revoke_after_reload(gw);
 	for (unsigned i = 0; i < n_fates; i++) {
+		if (fates[i].s->state != SESSION_ESTABLISHED) {
+			fates[i].group = -1; /* revoked by the sweep */
+			closed++;
+			continue;
+		}
 		if (fates[i].group >= 0)
 			continue;
 		session_log(fates[i].s, SESSION_LOG_INFO, "%s", fates[i].why);
@@ -292,7 +301,6 @@ int reload_config(struct gateway *gw, const char *trigger, char *msg, size_t cap
 	gw->n_groups = n_ng;
 	free_groups(old, n_old);
 	lease_changed(gw);
-	revoke_after_reload(gw);
 	snprintf(msg, cap,
 		 "%s reloaded in %" PRIu64 " ms: %u group(s), %u rule(s); %u session(s) kept, "
 		 "%u closed%s%s%s",

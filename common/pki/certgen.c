@@ -453,10 +453,14 @@ static int set_validity(const struct certgen_req *req, const struct certgen_cert
 			Cert *cert, int64_t *nb, int64_t *na, char *err, size_t errlen)
 {
 	int64_t now = req->now != 0 ? req->now : (int64_t)time(NULL);
+	int64_t start = now - CERTGEN_BACKDATE_SECS;
 	int n;
 
-	*nb = now - CERTGEN_BACKDATE_SECS;
-	*na = now + (int64_t)req->days * 86400;
+	/* The span notBefore..notAfter is what clients measure (825 days at
+	 * most for a server certificate), so the back-dating comes out of the
+	 * days asked for rather than adding to them. */
+	*nb = start;
+	*na = start + (int64_t)req->days * 86400;
 	if (issuer != NULL) {
 		char a[32], b[32];
 
@@ -469,7 +473,7 @@ static int set_validity(const struct certgen_req *req, const struct certgen_cert
 			    err, errlen,
 			    "a validity of %u days would end %s, after the CA certificate "
 			    "itself expires (%s): ask for at most %lld days",
-			    req->days, a, b, (long long)((issuer->not_after - now) / 86400));
+			    req->days, a, b, (long long)((issuer->not_after - start) / 86400));
 			return -1;
 		}
 	}

@@ -60,7 +60,7 @@ struct certgen_req {
 	size_t n_email;
 	unsigned path_len; /* CERTGEN_CA: pathLenConstraint (0: signs leaves only) */
 	int64_t now;	   /* issue time (unix); 0 means time(NULL) */
-	unsigned days;	   /* validity counted from now, >= 1 */
+	unsigned days;	   /* notBefore (back-dated) to notAfter, >= 1 */
 };
 
 const char *certgen_kind_name(enum certgen_kind k); /* "ca", "server", "client" */

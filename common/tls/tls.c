@@ -50,6 +50,18 @@
 #define SUITES_CHACHA_FIRST                                                                        \
 	"TLS13-CHACHA20-POLY1305-SHA256:TLS13-AES128-GCM-SHA256:TLS13-AES256-GCM-SHA384"
 
+/* Key-exchange groups, the gateway's order. X25519 first: one fast key
+ * share either build computes quickly, so no HelloRetryRequest round trip;
+ * P-256 and P-384 for peers without it (P-384 for policies that demand
+ * it). wolfSSL's numbers are the IANA ones tls_hello_check reads. */
+static const int tls_groups[] = {WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1,
+				 WOLFSSL_ECC_SECP384R1};
+#define TLS_N_GROUPS (sizeof(tls_groups) / sizeof(tls_groups[0]))
+
+/* Fatal alerts the gateway sends itself, before wolfSSL has answered. */
+#define ALERT_HANDSHAKE_FAILURE 40
+#define ALERT_NO_APPLICATION_PROTOCOL 120
+
 struct tls_ctx {
 	WOLFSSL_CTX *wctx;
 	bool server;
@@ -61,6 +73,7 @@ struct tls_conn {
 	WOLFSSL *ssl;
 	int fd;
 	bool hs_done;
+	bool hello_checked; /* server: tls_hello_check passed the ClientHello */
 	bool leaf_checked; /* the verify callback saw and accepted the leaf */
 	bool in_eof;	   /* tls_fill() saw EOF: no more input will come */
 	bool shutdown_sent;
@@ -362,125 +375,9 @@ static bool post_handshake_ok(struct tls_conn *c)
 
 /* ---- context ---- */
 
-/* Words for a failed load: the system's if the file cannot be opened,
- * wolfSSL's otherwise. */
-static void load_error(char *err, size_t errlen, const char *what, const char *path, int ret)
-{
-	char reason[WOLFSSL_MAX_ERROR_SZ];
-	unsigned long e = wolfSSL_ERR_get_error();
-	FILE *f = fopen(path, "r");
-
-	if (f == NULL) {
-		snprintf(err, errlen, "cannot load %s %s: %s", what, path, strerror(errno));
-		return;
-	}
-	fclose(f);
-	memset(reason, 0, sizeof(reason));
-	if (e != 0)
-		wolfSSL_ERR_error_string_n(e, reason, sizeof(reason));
-	else if (ret < 0)
-		wolfSSL_ERR_error_string_n((unsigned long)ret, reason, sizeof(reason));
-	else
-		snprintf(reason, sizeof(reason), "not a usable PEM file");
-	snprintf(err, errlen, "cannot load %s %s: %s", what, path, reason);
-	wolfSSL_ERR_clear_error();
-}
-
-/* The same for PEM held in memory: wolfSSL's reason, and where it sits. */
-static void load_error_mem(char *err, size_t errlen, const char *what, const char *where, int ret)
-{
-	char reason[WOLFSSL_MAX_ERROR_SZ];
-	unsigned long e = wolfSSL_ERR_get_error();
-
-	memset(reason, 0, sizeof(reason));
-	if (e != 0)
-		wolfSSL_ERR_error_string_n(e, reason, sizeof(reason));
-	else if (ret < 0)
-		wolfSSL_ERR_error_string_n((unsigned long)ret, reason, sizeof(reason));
-	else
-		snprintf(reason, sizeof(reason), "not usable PEM");
-	snprintf(err, errlen, "cannot load the %s embedded in %s: %s", what,
-		 where != NULL ? where : "the configuration", reason);
-	wolfSSL_ERR_clear_error();
-}
-
-static bool ctx_load(struct tls_ctx *t, const struct tls_ctx_params *p, char *err, size_t errlen)
-{
-	const char *in = p->embedded_in;
-	int r;
-
-	if (p->ca_pem != NULL) {
-		r = wolfSSL_CTX_load_verify_buffer(t->wctx, (const unsigned char *)p->ca_pem,
-						   (long)strlen(p->ca_pem), WOLFSSL_FILETYPE_PEM);
-		if (r != WOLFSSL_SUCCESS) {
-			load_error_mem(err, errlen, "CA bundle [ca]", in, r);
-			return false;
-		}
-	} else {
-		if (p->ca_file == NULL || p->ca_file[0] == '\0') {
-			snprintf(err, errlen, "no CA bundle (ca) configured");
-			return false;
-		}
-		r = wolfSSL_CTX_load_verify_locations(t->wctx, p->ca_file, NULL);
-		if (r != WOLFSSL_SUCCESS) {
-			load_error(err, errlen, "CA bundle", p->ca_file, r);
-			return false;
-		}
-	}
-	/* A client without a certificate is only useful to tests: the gateway
-	 * refuses it. */
-	if (p->cert_file == NULL && p->cert_pem == NULL && !p->server)
-		return true;
-	if ((p->cert_file == NULL && p->cert_pem == NULL) ||
-	    (p->key_file == NULL && p->key_pem == NULL)) {
-		snprintf(err, errlen, "a certificate (cert) and its key (key) are required");
-		return false;
-	}
-	if (p->cert_pem != NULL) {
-		r = wolfSSL_CTX_use_certificate_chain_buffer_format(
-		    t->wctx, (const unsigned char *)p->cert_pem, (long)strlen(p->cert_pem),
-		    WOLFSSL_FILETYPE_PEM);
-		if (r != WOLFSSL_SUCCESS) {
-			load_error_mem(err, errlen, "certificate [cert]", in, r);
-			return false;
-		}
-	} else {
-		r = wolfSSL_CTX_use_certificate_chain_file(t->wctx, p->cert_file);
-		if (r != WOLFSSL_SUCCESS) {
-			load_error(err, errlen, "certificate", p->cert_file, r);
-			return false;
-		}
-	}
-	if (p->key_pem != NULL) {
-		r = wolfSSL_CTX_use_PrivateKey_buffer(t->wctx, (const unsigned char *)p->key_pem,
-						      (long)strlen(p->key_pem),
-						      WOLFSSL_FILETYPE_PEM);
-		if (r != WOLFSSL_SUCCESS) {
-			load_error_mem(err, errlen, "key [key]", in, r);
-			return false;
-		}
-	} else {
-		r = wolfSSL_CTX_use_PrivateKey_file(t->wctx, p->key_file, WOLFSSL_FILETYPE_PEM);
-		if (r != WOLFSSL_SUCCESS) {
-			load_error(err, errlen, "key", p->key_file, r);
-			return false;
-		}
-	}
-	if (wolfSSL_CTX_check_private_key(t->wctx) != WOLFSSL_SUCCESS) {
-		snprintf(err, errlen, "key %s does not belong to certificate %s",
-			 p->key_pem != NULL ? "[key]" : p->key_file,
-			 p->cert_pem != NULL ? "[cert]" : p->cert_file);
-		wolfSSL_ERR_clear_error();
-		return false;
-	}
-	return true;
-}
-
 struct tls_ctx *tls_ctx_new(const struct tls_ctx_params *p, char *err, size_t errlen)
 {
-	/* X25519 first: one fast key share either build computes quickly, so
-	 * no HelloRetryRequest round trip; P-256 for peers without it. */
-	int groups[] = {WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1};
+	int groups[TLS_N_GROUPS];
 	struct tls_ctx *t;
 	int mode;
 
@@ -496,6 +393,7 @@ struct tls_ctx *tls_ctx_new(const struct tls_ctx_params *p, char *err, size_t er
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	memcpy(groups, tls_groups, sizeof(groups));
 	t->server = p->server;
 	if (!p->server)
 		snprintf(t->server_name, sizeof(t->server_name), "%s", p->server_name);
@@ -510,12 +408,11 @@ struct tls_ctx *tls_ctx_new(const struct tls_ctx_params *p, char *err, size_t er
 	if (wolfSSL_CTX_set_cipher_list(t->wctx, tls_accel_active()
 						     ? SUITES_AES_FIRST
 						     : SUITES_CHACHA_FIRST) != WOLFSSL_SUCCESS ||
-	    wolfSSL_CTX_set_groups(t->wctx, groups, (int)(sizeof(groups) / sizeof(groups[0]))) !=
-		WOLFSSL_SUCCESS) {
+	    wolfSSL_CTX_set_groups(t->wctx, groups, (int)TLS_N_GROUPS) != WOLFSSL_SUCCESS) {
 		snprintf(err, errlen, "this wolfSSL lacks the TLS 1.3 suites or groups we need");
 		goto fail;
 	}
-	if (!ctx_load(t, p, err, errlen))
+	if (!tls_load(t->wctx, p, err, errlen))
 		goto fail;
 	mode = WOLFSSL_VERIFY_PEER;
 	if (p->server)
@@ -611,11 +508,11 @@ void tls_conn_free(struct tls_conn *c)
 	free(c);
 }
 
-/* The input buffer at its size for the phase: small while handshaking,
- * TLS_IN_CAP once the session carries data. */
-static bool in_grow(struct tls_conn *c)
+/* The input buffer at cap bytes: small while handshaking, TLS_IN_CAP once
+ * the session carries data or a handshake record needs more room (the
+ * first record, which the hello check reads whole, may be 16 KiB). */
+static bool in_grow(struct tls_conn *c, size_t cap)
 {
-	size_t cap = c->hs_done ? TLS_IN_CAP : TLS_IN_HS_CAP;
 	uint8_t *p = malloc(cap);
 
 	if (p == NULL) {
@@ -645,7 +542,10 @@ ssize_t tls_fill(struct tls_conn *c)
 		c->in_len -= c->in_off;
 		c->in_off = 0;
 	}
-	if (c->in_cap < (c->hs_done ? TLS_IN_CAP : TLS_IN_HS_CAP) && !in_grow(c))
+	if (c->in_cap < (c->hs_done ? TLS_IN_CAP : TLS_IN_HS_CAP) &&
+	    !in_grow(c, c->hs_done ? TLS_IN_CAP : TLS_IN_HS_CAP))
+		return -1;
+	if (c->in_len == c->in_cap && c->in_cap < TLS_IN_CAP && !in_grow(c, TLS_IN_CAP))
 		return -1;
 	if (c->in_len == c->in_cap) {
 		/* Full: the caller must read before it may fill again. */
@@ -660,6 +560,48 @@ ssize_t tls_fill(struct tls_conn *c)
 	return n;
 }
 
+/* A fatal alert as a plaintext record: what a server may send before its
+ * ServerHello (RFC 8446 section 5.1). */
+static void send_plain_alert(struct tls_conn *c, uint8_t code)
+{
+	const uint8_t rec[] = {21, 3, 3, 0, 2, 2, code};
+
+	if (outq_reserve(c, sizeof(rec))) {
+		memcpy(c->out + c->out_tail, rec, sizeof(rec));
+		c->out_tail += sizeof(rec);
+	}
+}
+
+/* Server, before wolfSSL's first look: refuse a ClientHello that can only
+ * fail, with the alert the RFCs name. wolfSSL 5.5.4 answers one offering
+ * none of our groups with a HelloRetryRequest without a key_share (illegal,
+ * RFC 8446 section 4.1.4, fixed upstream in 2026), and completes the
+ * handshake with a client offering no ALPN at all, which then sees a bare
+ * close (RFC 7301 section 3.2 wants no_application_protocol). */
+static enum tls_result check_hello(struct tls_conn *c)
+{
+	switch (tls_hello_check(c->in + c->in_off, c->in_len - c->in_off, tls_groups,
+				TLS_N_GROUPS)) {
+	case TLS_HELLO_NEED_MORE:
+		if (!c->in_eof)
+			return TLS_WANT_READ;
+		break; /* wolfSSL reports the short read */
+	case TLS_HELLO_PASS:
+		break;
+	case TLS_HELLO_NO_GROUP:
+		send_plain_alert(c, ALERT_HANDSHAKE_FAILURE);
+		fail(c, TLS_FAIL_PROTOCOL,
+		     "peer offers no key-exchange group we support (X25519, P-256, P-384)");
+		return TLS_ERROR;
+	case TLS_HELLO_NO_ALPN:
+		send_plain_alert(c, ALERT_NO_APPLICATION_PROTOCOL);
+		fail(c, TLS_FAIL_ALPN, "peer did not offer %s", PROTO_ALPN);
+		return TLS_ERROR;
+	}
+	c->hello_checked = true;
+	return TLS_OK;
+}
+
 enum tls_result tls_handshake(struct tls_conn *c)
 {
 	int ret;
@@ -668,6 +610,14 @@ enum tls_result tls_handshake(struct tls_conn *c)
 		return TLS_OK;
 	if (c->failure != TLS_FAIL_NONE)
 		return TLS_ERROR;
+	/* The hello first: one that can only fail never costs a wolfSSL
+	 * object. */
+	if (c->ctx->server && !c->hello_checked) {
+		enum tls_result r = check_hello(c);
+
+		if (r != TLS_OK)
+			return r;
+	}
 	if (c->ssl == NULL && !conn_start(c))
 		return TLS_ERROR;
 	ret = c->ctx->server ? wolfSSL_accept(c->ssl) : wolfSSL_connect(c->ssl);

@@ -1,8 +1,10 @@
 /*
  * tls_internal.h - private to the TLS wrapper (tls.c, tls_cert.c,
- * tls_failure.c); the rest of the project sees tls.h only. tls_cert_*
- * read and check an X.509 certificate wolfSSL has parsed; tls_failure_*
- * turn wolfSSL's numbers into enum tls_failure and words.
+ * tls_failure.c, tls_hello.c, tls_load.c); the rest of the project sees
+ * tls.h only. tls_load fills a context with its key material; tls_cert_*
+ * read and check an X.509 certificate wolfSSL has parsed;
+ * tls_failure_* turn wolfSSL's numbers into enum tls_failure and words;
+ * tls_hello_check reads a ClientHello before wolfSSL does.
  * WOLFSSL_X509 is forward-declared so this header needs no wolfSSL include.
  */
 #ifndef MTLSVPN_TLS_INTERNAL_H
@@ -15,8 +17,14 @@
 #include "identity.h"
 #include "tls.h"
 
+struct WOLFSSL_CTX;
 struct WOLFSSL_X509;
 struct WOLFSSL_X509_CHAIN;
+
+/* The CA bundle, then (unless a client has none) the certificate chain and
+ * its key, which must match. False with err filled if any of it fails. */
+bool tls_load(struct WOLFSSL_CTX *wctx, const struct tls_ctx_params *p, char *err,
+	      size_t errlen);
 
 /* True if the certificate carries the extended key usage clientAuth
  * (want_client) or serverAuth. A certificate without the extension does not
@@ -46,5 +54,17 @@ enum tls_failure tls_failure_of_verify(int err);
 enum tls_failure tls_failure_of_alert(int code);
 const char *tls_failure_alert_name(int code);
 const char *tls_failure_x509_words(int err);
+
+/* What the gateway makes of the first bytes a client sends. */
+enum tls_hello {
+	TLS_HELLO_NEED_MORE, /* the first record has not all arrived */
+	TLS_HELLO_PASS,	     /* nothing to refuse here: wolfSSL judges the rest */
+	TLS_HELLO_NO_GROUP,  /* supported_groups names none of ours */
+	TLS_HELLO_NO_ALPN,   /* no ALPN extension, or one without PROTO_ALPN */
+};
+
+/* Read the start of a connection [p, p + len) as a ClientHello; groups are
+ * the IANA numbers of the key-exchange groups the gateway accepts. */
+enum tls_hello tls_hello_check(const uint8_t *p, size_t len, const int *groups, size_t n_groups);
 
 #endif

@@ -168,11 +168,14 @@ nb=$(date -d "$(openssl x509 -in "$U" -noout -startdate | cut -d= -f2)" +%s)
 na=$(date -d "$(openssl x509 -in "$U" -noout -enddate | cut -d= -f2)" +%s)
 [ "$nb" -le "$now" ] || fail "client notBefore is in the future"
 [ "$nb" -ge $((now - 2 * 3600)) ] || fail "client notBefore is backdated more than 2 hours"
-[ $((na - now)) -ge $((365 * 86400 - 120)) ] && [ $((na - now)) -le $((365 * 86400 + 120)) ] ||
-	fail "client validity is not 365 days: notAfter $na, now $now"
+[ $((na - nb)) -eq $((365 * 86400)) ] ||
+	fail "client validity is not 365 days: notBefore $nb, notAfter $na"
+# The whole span counts, back-dating included: clients refuse a server
+# certificate valid for more than 825 days.
+nb=$(date -d "$(openssl x509 -in "$S" -noout -startdate | cut -d= -f2)" +%s)
 na=$(date -d "$(openssl x509 -in "$S" -noout -enddate | cut -d= -f2)" +%s)
-[ $((na - now)) -ge $((825 * 86400 - 120)) ] && [ $((na - now)) -le $((825 * 86400 + 120)) ] ||
-	fail "server validity is not 825 days"
+[ $((na - nb)) -le $((825 * 86400)) ] && [ $((na - nb)) -ge $((824 * 86400)) ] ||
+	fail "server validity is not 825 days at most: notBefore $nb, notAfter $na"
 
 # ---- refusals ----
 say "refusals"

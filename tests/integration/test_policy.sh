@@ -5,7 +5,9 @@
 # back through the flow table; a packet from the LAN that answers nothing
 # is dropped; client to client works only where the sender's rules and the
 # receiver's inbound rules both allow it; denied packets are counted
-# (drop_acl, drop_inbound) and the static address is given.
+# (drop_acl, drop_inbound) and the static address is given. A client in no
+# group (default_group = deny) or whose OUs name two groups is refused, and
+# its user is told which in the BYE.
 . "$(dirname "$0")/lib.sh"
 
 topo_init
@@ -19,8 +21,11 @@ pki_init
 pki_client alice
 pki_client bob
 pki_client carol
+pki_openssl_client_subj dave "/CN=dave/OU=engineering/OU=sales" \
+	"$(date -u -d '-1 hour' +%Y%m%d%H%M%SZ)" "$(date -u -d '+1 day' +%Y%m%d%H%M%SZ)"
 
-write_server_ini "default_group = deny"
+# INI members decide first, so group_from = ou matters only to dave.
+write_server_ini "default_group = deny" "group_from = ou"
 # No [pool]: only the groups. (write_server_ini wrote one: cut it off.)
 sed -i '/^\[pool\]/,$d' "$WORK/server.ini"
 cat >>"$WORK/server.ini" <<'INI'
@@ -182,6 +187,16 @@ write_client_ini 3 carol
 run_client_to_end 3 6
 grep -q '\[sid [0-9]* carol .*refused: not authorized: the identity is in no group' \
 	"$WORK/gateway.log" || fail "carol was not refused for being in no group"
-grep -qi 'not authorized' "$WORK/client3.log" || fail "carol's client did not hear why"
-say "carol (no group, default_group = deny): refused"
+grep -q 'gateway closed the session: not authorized to connect (the identity is in no group and default_group is deny)' \
+	"$WORK/client3.log" || fail "carol's client did not hear why: $(tail -n 3 "$WORK/client3.log")"
+say "carol (no group, default_group = deny): refused: $(grep -o 'gateway closed.*' "$WORK/client3.log" | tail -n 1)"
+
+# OUs naming two groups: refused rather than guessed, and dave is told so.
+write_client_ini 3 dave
+run_client_to_end 3 6
+grep -q '\[sid [0-9]* dave .*refused: the certificate.s OU values name more than one group' \
+	"$WORK/gateway.log" || fail "dave was not refused for his OUs: $(grep dave "$WORK/gateway.log")"
+grep -q "gateway closed the session: not authorized to connect (the certificate's OU values name more than one group)" \
+	"$WORK/client3.log" || fail "dave's client did not hear why: $(tail -n 3 "$WORK/client3.log")"
+say "dave (OUs engineering and sales): refused: $(grep -o 'gateway closed.*' "$WORK/client3.log" | tail -n 1)"
 pass

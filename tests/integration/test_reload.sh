@@ -6,7 +6,9 @@
 # printed by mtlsvpnctl with a non-zero exit, and the old rules keep
 # working; the control socket is mode 0660, owner root, and refuses a
 # non-root caller; "disconnect" closes a session with BYE_ADMIN; a session
-# whose address leaves its group's pool is closed with that reason.
+# whose address leaves its group's pool is closed with that reason; a
+# reload that revokes a live session's certificate counts it as closed, not
+# kept (the revocation sweep runs before the reply is written).
 . "$(dirname "$0")/lib.sh"
 
 topo_init
@@ -68,6 +70,12 @@ no_session_down() {
 	fi
 }
 
+# mtlsvpnctl reload, whose reply must say what (a grep pattern); in $out.
+reload_says() {
+	out=$("${CTL[@]}" reload --control "$SOCK" 2>&1) || fail "reload ($2) failed: $out"
+	echo "$out" | grep -q "$1" || fail "reload ($2): want '$1', got: $out"
+}
+
 # The socket: mode 0660, owner root.
 [ -S "$SOCK" ] || fail "no control socket at $SOCK"
 [ "$(stat -c '%a %U' "$SOCK")" = "660 root" ] ||
@@ -83,9 +91,8 @@ say "status: alice sid $SID0 in engineering"
 
 # 1. mtlsvpnctl reload: engineering loses tcp 8080.
 sed -i '/^rule10 = /d' "$WORK/server.ini"
-out=$("${CTL[@]}" reload --control "$SOCK" 2>&1) || fail "reload failed: $out"
+reload_says '1 session(s) kept, 0 closed' "rule removed"
 say "reload: $out"
-echo "$out" | grep -q '1 session(s) kept, 0 closed' || fail "reload reply: $out"
 tcp_want no "after mtlsvpnctl reload"
 up || fail "ICMP (still allowed) stopped working after the reload"
 [ "$(sid)" = "$SID0" ] || fail "alice's session changed: $(sid) != $SID0"
@@ -158,9 +165,20 @@ stop_pid "${CLIENT_PID[1]}"
 start_client 1
 wait_for 15 up || fail "alice: no path after a new client start"
 sed -i 's#^ipv4 = 10.8.1.0/24#ipv4 = 10.8.3.0/24#' "$WORK/server.ini"
-out=$("${CTL[@]}" reload --control "$SOCK" 2>&1) || fail "reload (pool moved): $out"
-echo "$out" | grep -q '0 session(s) kept, 1 closed' || fail "pool moved: $out"
+reload_says '0 session(s) kept, 1 closed' "pool moved"
 moved() { grep -q "session down: .*identity=\"alice\".*reload: address 10.8.1.[0-9]* is no longer in group engineering's pool" "$WORK/gateway.log"; }
 wait_for 5 moved || fail "no session down line naming the pool: $(grep 'session down' "$WORK/gateway.log")"
 say "pool moved: $out"
+
+# 7. The reload revokes alice's certificate (deny_serials): her session is
+# closed by the revocation sweep, and the reply says so.
+stop_pid "${CLIENT_PID[1]}"
+start_client 1
+wait_for 15 up || fail "alice: no path after the pool moved"
+serial=$(openssl x509 -in "$WORK/alice.crt" -noout -serial | cut -d= -f2)
+sed -i "/^\[gateway\]/a deny_serials = $serial" "$WORK/server.ini"
+reload_says '0 session(s) kept, 1 closed' "alice revoked"
+revoked() { grep -q 'session revoked: .*identity="alice"' "$WORK/gateway.log"; }
+wait_for 5 revoked || fail "no session revoked line for alice: $(tail -5 "$WORK/gateway.log")"
+say "alice revoked: $out"
 pass

@@ -2,8 +2,9 @@
 # One employee: connect, ping through the tunnel (v4 and v6), a 50 MB TCP
 # download from the internal host with a matching checksum, a capture on
 # the wire holding none of the inner plaintext (while the same bytes are
-# seen on the gateway's TUN), the session logged with its counters, and a
-# client that removes exactly what it added when told to stop.
+# seen on the gateway's TUN), the session logged with its counters, packets
+# with a foreign source dropped by the client (said once, then counted), and
+# a client that removes exactly what it added when told to stop.
 . "$(dirname "$0")/lib.sh"
 
 topo_init
@@ -94,6 +95,19 @@ grep -qa "$marker" "$WORK/tun.pcap" || fail "the marker never crossed the gatewa
 if grep -qa "$marker" "$WORK/wire.pcap"; then fail "inner plaintext visible on the wire"; fi
 say "wire capture: $wire_pkts TLS packets, no inner plaintext (the TUN capture has it)"
 
+# Packets from a source that is not the tunnel's address (a second address
+# on the TUN, as a container routed through it would send): the client
+# drops them, says so once, and counts them.
+ip -n "$L" addr add 10.99.0.1/32 dev mtlsvpn0
+ip netns exec "$L" ping -I 10.99.0.1 -c 3 -i 0.2 -W 1 10.20.0.2 >/dev/null 2>&1 || true
+ip -n "$L" addr del 10.99.0.1/32 dev mtlsvpn0
+wait_for 5 grep -q 'dropped a packet with a foreign source' "$WORK/client1.log" ||
+	fail "the client did not say it drops packets with a foreign source"
+foreign=$(grep -a 'dropped a packet with a foreign source' "$WORK/client1.log" || true)
+[ "$(echo "$foreign" | wc -l)" -eq 1 ] || fail "more than one foreign-source line: $foreign"
+echo "$foreign" | grep -q '10\.99\.0\.1' || fail "the foreign-source line does not name the source: $foreign"
+say "client: ${foreign#*mtlsvpn-client: }"
+
 # The client stops cleanly and removes what it added.
 ip -n "$L" route show | grep "10.20.0.0/24 dev mtlsvpn0" >/dev/null || fail "the pushed route is not installed"
 kill -TERM "${CLIENT_PID[1]}"
@@ -103,6 +117,8 @@ rc=$?
 set -e
 [ "$rc" -eq 0 ] || fail "client exit status $rc after SIGTERM, want 0"
 if ip -n "$L" link show mtlsvpn0 >/dev/null 2>&1; then fail "client left mtlsvpn0 behind"; fi
+grep -q 'session ended .*, 3 with a foreign source' "$WORK/client1.log" ||
+	fail "the exit line does not count 3 with a foreign source: $(grep 'session ended' "$WORK/client1.log")"
 if ip -n "$L" route show | grep 10.20.0.0/24 >/dev/null; then fail "client left its route behind"; fi
 wait_for 5 grep -q 'session down: .*identity="alice"' "$WORK/gateway.log" ||
 	fail "gateway did not log the disconnect"

@@ -165,7 +165,8 @@ static void test_certgen_issue_ca_profile(void **state)
 	assert_memory_equal(dc.subjectCN, "Example Corp VPN CA", dc.subjectCNLen);
 	assert_memory_equal(dc.subjectHash, dc.issuerHash, KEYID_SIZE);
 	assert_true(date_of(dc.beforeDate, dc.beforeDateLen) == NOW - CERTGEN_BACKDATE_SECS);
-	assert_true(date_of(dc.afterDate, dc.afterDateLen) == NOW + 3650 * 86400LL);
+	assert_true(date_of(dc.afterDate, dc.afterDateLen) ==
+		    NOW - CERTGEN_BACKDATE_SECS + 3650 * 86400LL);
 	wc_FreeDecodedCert(&dc);
 	assert_true(signed_by(&fx.ca, &fx.ca));
 }
@@ -210,8 +211,13 @@ static void test_certgen_issue_server_profile(void **state)
 	assert_memory_equal(dc.extAuthKeyId, ca.extSubjKeyId, KEYID_SIZE);
 	assert_memory_not_equal(dc.extSubjKeyId, ca.extSubjKeyId, KEYID_SIZE);
 	assert_memory_equal(dc.issuerHash, ca.subjectHash, KEYID_SIZE);
-	assert_true(date_of(dc.afterDate, dc.afterDateLen) == NOW + 825 * 86400LL);
-	assert_true(c.not_after == NOW + 825 * 86400LL);
+	/* The whole span counts, back-dating included: browsers and Apple's
+	 * clients refuse a server certificate valid for more than 825 days. */
+	assert_true(date_of(dc.beforeDate, dc.beforeDateLen) == NOW - CERTGEN_BACKDATE_SECS);
+	assert_true(date_of(dc.afterDate, dc.afterDateLen) - date_of(dc.beforeDate, dc.beforeDateLen) <=
+		    825 * 86400LL);
+	assert_true(c.not_after == NOW - CERTGEN_BACKDATE_SECS + 825 * 86400LL);
+	assert_true(c.not_after - c.not_before <= 825 * 86400LL);
 	wc_FreeDecodedCert(&dc);
 	wc_FreeDecodedCert(&ca);
 	assert_true(signed_by(&c, &fx.ca));
@@ -279,6 +285,7 @@ static void test_certgen_issue_past_ca_expiry_refused(void **state)
 	assert_non_null(key);
 	assert_int_equal(certgen_issue(&req, key, &fx.ca, fx.ca_key, &c, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "expires"));
+	assert_non_null(strstr(err, "at most 3650 days"));
 	assert_null(c.der);
 	certgen_key_free(key);
 }

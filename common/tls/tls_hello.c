@@ -1,0 +1,131 @@
+/*
+ * tls_hello.c - the gateway's look at a client's first flight before wolfSSL
+ * sees it: a ClientHello that can only fail is refused here, with the alert
+ * the RFCs name, because wolfSSL 5.5.4 gets both cases wrong (docs/protocol.md,
+ * "TLS"). Pure: bytes in, a verdict out. Anything it cannot read
+ * (another record type, a hello spread over records, malformed lengths) is
+ * passed on for wolfSSL to judge, so this check can refuse but never admit.
+ */
+#include <string.h>
+
+#include "buf.h"
+#include "proto.h"
+#include "tls_internal.h"
+
+#define REC_HANDSHAKE 22
+#define HS_CLIENT_HELLO 1
+#define EXT_SUPPORTED_GROUPS 10
+#define EXT_ALPN 16
+
+/* A bounded cursor over the hello: every read checks the length first. */
+struct rd {
+	const uint8_t *p;
+	size_t left;
+};
+
+static bool rd_skip(struct rd *r, size_t n)
+{
+	if (r->left < n)
+		return false;
+	r->p += n;
+	r->left -= n;
+	return true;
+}
+
+/* A length-prefixed vector (1 or 2 length bytes) as a cursor of its own. */
+static bool rd_vec(struct rd *r, size_t len_bytes, struct rd *out)
+{
+	size_t n;
+
+	if (r->left < len_bytes)
+		return false;
+	n = len_bytes == 1 ? r->p[0] : buf_get16(r->p);
+	r->p += len_bytes;
+	r->left -= len_bytes;
+	if (r->left < n)
+		return false;
+	out->p = r->p;
+	out->left = n;
+	return rd_skip(r, n);
+}
+
+static bool offers_our_group(struct rd list, const int *groups, size_t n_groups)
+{
+	while (list.left >= 2) {
+		uint16_t g = buf_get16(list.p);
+
+		for (size_t i = 0; i < n_groups; i++)
+			if (groups[i] == g)
+				return true;
+		(void)rd_skip(&list, 2);
+	}
+	return false;
+}
+
+static bool offers_our_alpn(struct rd list)
+{
+	struct rd name;
+
+	while (rd_vec(&list, 1, &name))
+		if (name.left == strlen(PROTO_ALPN) && memcmp(name.p, PROTO_ALPN, name.left) == 0)
+			return true;
+	return false;
+}
+
+enum tls_hello tls_hello_check(const uint8_t *p, size_t len, const int *groups, size_t n_groups)
+{
+	struct rd rec, r = {p, len}, exts, ext;
+	bool seen_groups = false, seen_alpn = false, our_group = false, our_alpn = false;
+	size_t hs_len;
+
+	if (len < 5)
+		return len > 0 && p[0] != REC_HANDSHAKE ? TLS_HELLO_PASS : TLS_HELLO_NEED_MORE;
+	if (p[0] != REC_HANDSHAKE)
+		return TLS_HELLO_PASS;
+	(void)rd_skip(&r, 3);
+	if (buf_get16(r.p) > len - 5)
+		return TLS_HELLO_NEED_MORE;
+	if (!rd_vec(&r, 2, &rec) || rec.left < 4 || rec.p[0] != HS_CLIENT_HELLO)
+		return TLS_HELLO_PASS;
+	hs_len = (size_t)rec.p[1] << 16 | (size_t)rec.p[2] << 8 | rec.p[3];
+	(void)rd_skip(&rec, 4);
+	if (hs_len > rec.left)
+		return TLS_HELLO_PASS; /* continued in the next record */
+	rec.left = hs_len;
+	/* legacy_version, random, session id, suites, compression methods */
+	if (!rd_skip(&rec, 2 + 32) || !rd_vec(&rec, 1, &ext) || !rd_vec(&rec, 2, &ext) ||
+	    !rd_vec(&rec, 1, &ext) || !rd_vec(&rec, 2, &exts))
+		return TLS_HELLO_PASS;
+	while (exts.left > 0) {
+		uint16_t type;
+
+		if (exts.left < 4)
+			return TLS_HELLO_PASS;
+		type = buf_get16(exts.p);
+		(void)rd_skip(&exts, 2);
+		if (!rd_vec(&exts, 2, &ext))
+			return TLS_HELLO_PASS;
+		if (type == EXT_SUPPORTED_GROUPS) {
+			struct rd list;
+
+			if (seen_groups || !rd_vec(&ext, 2, &list))
+				return TLS_HELLO_PASS;
+			seen_groups = true;
+			our_group = offers_our_group(list, groups, n_groups);
+		} else if (type == EXT_ALPN) {
+			struct rd list;
+
+			if (seen_alpn || !rd_vec(&ext, 2, &list))
+				return TLS_HELLO_PASS;
+			seen_alpn = true;
+			our_alpn = offers_our_alpn(list);
+		}
+	}
+	/* Without supported_groups there is no TLS 1.3 key exchange at all,
+	 * which wolfSSL refuses correctly. */
+	if (seen_groups && !our_group)
+		return TLS_HELLO_NO_GROUP;
+	if (!our_alpn)
+		return TLS_HELLO_NO_ALPN;
+	return TLS_HELLO_PASS;
+}
