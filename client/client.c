@@ -18,6 +18,7 @@
 
 #include "frame.h"
 #include "log.h"
+#include "notify.h"
 #include "tls.h"
 #include "tun.h"
 
@@ -113,6 +114,7 @@ void client_disconnect(struct client *c, const char *fmt, ...)
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	log_warnx("%s", why);
+	notify_status("reconnecting: %s", why);
 	if (c->state == CLIENT_CLOSING) {
 		/* Leaving anyway: the goodbye just ends sooner. */
 		close_conn(c);
@@ -414,6 +416,9 @@ static void on_config(struct client *c, const struct msg_config *cfg)
 	c->dead_peer_s = cfg->keepalive * DEAD_PEER_FACTOR;
 	ev_timer_stop(c->loop, &c->state_timer);
 	client_set_state(c, CLIENT_UP, "CONFIG applied");
+	/* systemd: the unit is up once the tunnel is. */
+	notify_status("connected to %s", c->gateway_str);
+	notify_ready();
 	c->up_since_ms = ev_now_ms(c->loop);
 	memset(&c->stats, 0, sizeof(c->stats));
 	connect_backoff_reset(&c->backoff);
@@ -583,6 +588,7 @@ void client_stop(struct client *c)
 	uint8_t payload[2 + BYE_MAX_TEXT];
 	size_t n;
 
+	notify_stopping();
 	if (c->state == CLIENT_CLOSING) {
 		/* Asked twice: stop waiting for the goodbye to drain. */
 		close_conn(c);

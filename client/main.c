@@ -15,6 +15,7 @@
 #include "config.h"
 #include "ev.h"
 #include "log.h"
+#include "notify.h"
 #include "tls.h"
 #include "version.h"
 
@@ -74,6 +75,13 @@ static const struct cli_opt options[] = {
     {NULL, 0, NULL, NULL, NULL},
 };
 
+/* systemd's WatchdogSec keepalive, sent from the loop itself. */
+static void on_watchdog_due(struct ev_loop *loop, struct ev_timer *t)
+{
+	notify_watchdog();
+	ev_timer_arm(loop, t, notify_watchdog_period_ms());
+}
+
 static void on_stop_signal(struct ev_loop *loop, int signo, void *data)
 {
 	struct client *c = data;
@@ -101,7 +109,7 @@ static struct tls_ctx *make_tls(const struct config_client *cfg)
 	struct tls_ctx *ctx = tls_ctx_new(&p, err, sizeof(err));
 
 	if (ctx == NULL)
-		fprintf(stderr, "%s: %s: %s\n", PROGNAME, cfg->path, err);
+		log_errx("%s: %s", cfg->path, err);
 	return ctx;
 }
 
@@ -109,6 +117,7 @@ int main(int argc, char **argv)
 {
 	static struct config_client cfg;
 	static struct client client;
+	static struct ev_timer watchdog;
 	struct opts o = {.config = DEFAULT_CONFIG};
 	char err[CONFIG_ERR_MAX];
 	struct ev_loop *loop;
@@ -131,12 +140,12 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (config_client_load(o.config, &cfg, err) < 0) {
-		fprintf(stderr, "%s: %s\n", PROGNAME, err);
+		log_errx("%s", err);
 		return EXIT_CONFIG;
 	}
 	log_init(PROGNAME, o.verbose || cfg.log_level > 0, false);
 	if (tls_global_init() < 0) {
-		fprintf(stderr, "%s: cannot initialise the TLS library\n", PROGNAME);
+		log_errx("cannot initialise the TLS library");
 		return EXIT_PERMANENT;
 	}
 	client.tls_ctx = make_tls(&cfg);
@@ -168,9 +177,13 @@ int main(int argc, char **argv)
 	    ev_signal_add(loop, SIGINT, on_stop_signal, &client) < 0 ||
 	    ev_signal_add(loop, SIGHUP, on_stop_signal, &client) < 0)
 		fatal("cannot set up signal handling");
+	ev_timer_init(&watchdog, on_watchdog_due, NULL);
+	if (notify_watchdog_period_ms() > 0)
+		ev_timer_arm(loop, &watchdog, notify_watchdog_period_ms());
 	client_start(&client);
 	if (ev_run(loop) < 0)
 		log_warn("event loop");
+	ev_timer_stop(loop, &watchdog);
 	client_deinit(&client);
 	tls_ctx_free(client.tls_ctx);
 	ev_loop_free(loop);

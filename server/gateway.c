@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "notify.h"
 #include "rtnl.h"
 #include "tun.h"
 
@@ -42,7 +43,7 @@ int gateway_init(struct gateway *gw, const struct config_server *cfg)
 	tp.key_file = gw->cfg.key;
 	gw->tls = tls_ctx_new(&tp, err, sizeof(err));
 	if (gw->tls == NULL) {
-		log_warnx("%s: %s", cfg->path, err);
+		log_errx("%s: %s", cfg->path, err);
 		group_deinit_all(gw);
 		return -1;
 	}
@@ -140,6 +141,17 @@ static void on_status_signal(struct ev_loop *loop, int signo, void *data)
 	gateway_status(data);
 }
 
+/* The watchdog keepalive, from the loop itself, with a status line. */
+static void on_watchdog_due(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct gateway *gw = t->data;
+
+	notify_watchdog();
+	notify_status("%u session(s), %u half-open", gw->worker.n_established,
+		      gw->worker.n_halfopen);
+	ev_timer_arm(loop, t, notify_watchdog_period_ms());
+}
+
 static void on_grace_over(struct ev_loop *loop, struct ev_timer *t)
 {
 	(void)t;
@@ -189,6 +201,7 @@ int gateway_start(struct gateway *gw)
 	session_trim_init(w);
 	raise_fd_limit(gw);
 	ev_timer_init(&gw->grace_timer, on_grace_over, gw);
+	ev_timer_init(&gw->watchdog_timer, on_watchdog_due, gw);
 	if (router_init(w) < 0 || sestab_init(&w->by_id, gw->cfg.max_clients) < 0 ||
 	    halfopen_init(w) < 0) {
 		log_warn("cannot allocate the session tables");
@@ -238,6 +251,10 @@ int gateway_start(struct gateway *gw)
 		 gw->cfg.mtu, p4, p6, gw->cfg.max_clients, gw->cfg.max_handshakes,
 		 gw->cfg.max_handshakes_per_source, identity_source_name(&gw->cfg.identity));
 	group_log_all(gw);
+	if (notify_watchdog_period_ms() > 0)
+		ev_timer_arm(w->loop, &gw->watchdog_timer, notify_watchdog_period_ms());
+	notify_status("listening on %s", addr_fmt_sockaddr((const struct sockaddr *)&gw->cfg.listen, a));
+	notify_ready();
 	return 0;
 }
 
@@ -258,6 +275,7 @@ void gateway_shutdown(struct gateway *gw)
 	if (gw->stopping)
 		return;
 	gw->stopping = true;
+	notify_stopping();
 	listener_close(w);
 	/* No more packets for clients: the BYE is the last thing they get. */
 	ev_io_stop(w->loop, &w->tun_io);
@@ -322,6 +340,7 @@ void gateway_deinit(struct gateway *gw)
 		lease_stop(gw);
 		listener_close(w);
 		ev_timer_stop(w->loop, &gw->grace_timer);
+		ev_timer_stop(w->loop, &gw->watchdog_timer);
 		control_stop(gw);
 		revoke_stop(w);
 		ocsp_check_deinit(gw);

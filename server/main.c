@@ -106,13 +106,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (config_server_load(o.config, cfg, err) < 0) {
-		fprintf(stderr, "%s: %s\n", PROGNAME, err);
+		log_errx("%s", err);
 		status = EXIT_CONFIG;
 		goto out;
 	}
 	log_init(PROGNAME, o.verbose || cfg->log_level > 0 ? 1 : 0, false);
 	if (tls_global_init() < 0) {
-		log_warnx("cannot initialise the TLS library");
+		log_errx("cannot initialise the TLS library");
 		status = EXIT_FAILURE_RUN;
 		goto out;
 	}

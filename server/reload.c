@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "notify.h"
 #include "rtnl.h"
 
 struct fate {
@@ -222,7 +223,21 @@ static void free_groups(struct group *g, unsigned n)
 	free(g);
 }
 
+static int reload_apply(struct gateway *gw, const char *trigger, char *msg, size_t cap);
+
+/* The service manager sees the reload begin and end (systemctl reload
+ * waits for it). */
 int reload_config(struct gateway *gw, const char *trigger, char *msg, size_t cap)
+{
+	int rc;
+
+	notify_reloading();
+	rc = reload_apply(gw, trigger, msg, cap);
+	notify_ready();
+	return rc;
+}
+
+static int reload_apply(struct gateway *gw, const char *trigger, char *msg, size_t cap)
 {
 	struct worker *w = &gw->worker;
 	struct config_server *n = calloc(1, sizeof(*n));

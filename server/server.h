@@ -299,6 +299,7 @@ struct gateway {
 	uint64_t next_sid;
 	bool stopping;
 	struct ev_timer grace_timer;     /* bounds the shutdown flush */
+	struct ev_timer watchdog_timer;  /* systemd's WatchdogSec keepalive */
 	struct ev_timer lease_timer;     /* lease.c: a change waits to be written */
 	bool lease_dirty;                /* the pools differ from the lease file */
 	struct control *control;         /* the admin socket; NULL if none */

@@ -3,11 +3,19 @@
  * line on stderr ("2024-05-01T12:00:00.123Z prog: text"), built in a buffer
  * and written with a single write(2) so concurrent writers never interleave,
  * and optionally goes to syslog. Every function preserves errno.
+ *
+ * Under systemd, stderr is a stream to journald ($JOURNAL_STREAM names its
+ * device and inode): lines then carry their priority as a "<N>" prefix
+ * (sd-daemon(3)) instead of a timestamp journald adds itself, so
+ * "journalctl -p err" shows errors only. fatal is crit, log_errx and
+ * log_warn (a failed system call) err, log_warnx warning, log_info info,
+ * log_debug debug.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +29,20 @@ int log_verbosity;
 
 static const char *log_progname = "mtlsvpn";
 static bool log_to_syslog;
+static bool log_to_journal;
+
+/* Is stderr the journald stream systemd gave us? */
+static bool stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
 
 void log_init(const char *progname, int verbosity, bool use_syslog)
 {
@@ -34,6 +56,7 @@ void log_init(const char *progname, int verbosity, bool use_syslog)
 	else if (!use_syslog && log_to_syslog)
 		closelog();
 	log_to_syslog = use_syslog;
+	log_to_journal = stderr_is_journal();
 	tzset();
 	errno = saved;
 }
@@ -96,7 +119,10 @@ static void log_line(int pri, int errnum, const char *msg)
 	n = (int)strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(ts + n, sizeof(ts) - (size_t)n, ".%03ldZ", now.tv_nsec / 1000000);
 
-	n = snprintf(line, sizeof(line), "%s %s: %s\n", ts, log_progname, clean);
+	if (log_to_journal)
+		n = snprintf(line, sizeof(line), "<%d>%s\n", pri, clean);
+	else
+		n = snprintf(line, sizeof(line), "%s %s: %s\n", ts, log_progname, clean);
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(line)) {
@@ -128,13 +154,24 @@ void log_warn(const char *fmt, ...)
 	errno = saved;
 }
 
-void log_warnx(const char *fmt, ...)
+void log_errx(const char *fmt, ...)
 {
 	int saved = errno;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vlog(LOG_ERR, 0, fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+void log_warnx(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, 0, fmt, ap);
 	va_end(ap);
 	errno = saved;
 }
