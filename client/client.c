@@ -413,7 +413,9 @@ static void on_config(struct client *c, const struct msg_config *cfg)
 	c->config = *cfg;
 	chan_set_max_data(&c->rx, cfg->mtu);
 	c->keepalive_s = cfg->keepalive;
-	c->dead_peer_s = cfg->keepalive * DEAD_PEER_FACTOR;
+	/* The gateway's own dead_peer_timeout; an older gateway does not send
+	 * it, and 3 x keepalive is what it uses by default. */
+	c->dead_peer_s = cfg->dead_peer ? cfg->dead_peer : cfg->keepalive * DEAD_PEER_FACTOR;
 	ev_timer_stop(c->loop, &c->state_timer);
 	client_set_state(c, CLIENT_UP, "CONFIG applied");
 	/* systemd: the unit is up once the tunnel is. */
