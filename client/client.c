@@ -102,17 +102,11 @@ static void close_conn(struct client *c)
 	buf_reset(&c->tx, 0);
 }
 
-void client_disconnect(struct client *c, const char *fmt, ...)
+/* Drops the connection and reconnects: after a backoff, or at once. */
+static void drop_and_retry(struct client *c, bool at_once, const char *why)
 {
-	char why[512];
 	uint64_t delay;
-	va_list ap;
 
-	if (c->state == CLIENT_BACKOFF)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
 	log_warnx("%s", why);
 	notify_status("reconnecting: %s", why);
 	if (c->state == CLIENT_CLOSING) {
@@ -123,10 +117,36 @@ void client_disconnect(struct client *c, const char *fmt, ...)
 	}
 	notice_session_end(c);
 	close_conn(c);
-	delay = connect_backoff_next(&c->backoff);
-	log_info("reconnecting in %.1f s", (double)delay / 1000.0);
+	delay = at_once ? 0 : connect_backoff_next(&c->backoff);
+	if (at_once)
+		log_info("reconnecting now");
+	else
+		log_info("reconnecting in %.1f s", (double)delay / 1000.0);
 	client_set_state(c, CLIENT_BACKOFF, why);
 	ev_timer_arm(c->loop, &c->state_timer, delay);
+}
+
+void client_disconnect(struct client *c, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	if (c->state == CLIENT_BACKOFF)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	drop_and_retry(c, false, why);
+}
+
+/* The old connection leaves from an address or a link we no longer use:
+ * nothing it sends arrives, so no goodbye and no waiting for silence. The
+ * gateway replaces the old session when the new one authenticates. */
+void client_on_path_changed(struct client *c, const char *what)
+{
+	if (c->state != CLIENT_UP)
+		return;
+	drop_and_retry(c, true, what);
 }
 
 void client_fail(struct client *c, const char *fmt, ...)
@@ -247,24 +267,6 @@ static void handle_resolving(struct client *c)
 	connect_next(c);
 }
 
-static void sockaddr_ip(const struct sockaddr_storage *ss, struct ipaddr *out)
-{
-	memset(out, 0, sizeof(*out));
-	if (ss->ss_family == AF_INET) {
-		struct sockaddr_in sin;
-		uint8_t b[4];
-		memcpy(&sin, ss, sizeof(sin));
-		memcpy(b, &sin.sin_addr, 4);
-		addr_from_v4(out, b);
-	} else if (ss->ss_family == AF_INET6) {
-		struct sockaddr_in6 sin6;
-		uint8_t b[16];
-		memcpy(&sin6, ss, sizeof(sin6));
-		memcpy(b, &sin6.sin6_addr, 16);
-		addr_from_v6(out, b);
-	}
-}
-
 /* Tries the resolved addresses in order from addr_idx. */
 static void connect_next(struct client *c)
 {
@@ -272,7 +274,7 @@ static void connect_next(struct client *c)
 		const struct sockaddr_storage *ss = &c->addrs.ss[c->addr_idx];
 		int fd;
 
-		sockaddr_ip(ss, &c->gateway_ip);
+		addr_from_sockaddr(&c->gateway_ip, ss);
 		addr_fmt_sockaddr((const struct sockaddr *)ss, c->gateway_str);
 		/* With a full tunnel still in place from the last session, the
 		 * gateway must be reached around it. */
@@ -413,7 +415,9 @@ static void on_config(struct client *c, const struct msg_config *cfg)
 	c->config = *cfg;
 	chan_set_max_data(&c->rx, cfg->mtu);
 	c->keepalive_s = cfg->keepalive;
-	c->dead_peer_s = cfg->keepalive * DEAD_PEER_FACTOR;
+	/* The gateway's own dead_peer_timeout; an older gateway does not send
+	 * it, and 3 x keepalive is what it uses by default. */
+	c->dead_peer_s = cfg->dead_peer ? cfg->dead_peer : cfg->keepalive * DEAD_PEER_FACTOR;
 	ev_timer_stop(c->loop, &c->state_timer);
 	client_set_state(c, CLIENT_UP, "CONFIG applied");
 	/* systemd: the unit is up once the tunnel is. */
@@ -424,6 +428,7 @@ static void on_config(struct client *c, const struct msg_config *cfg)
 	connect_backoff_reset(&c->backoff);
 	ev_timer_arm(c->loop, &c->keepalive_timer, (uint64_t)c->keepalive_s * 1000u);
 	ev_timer_arm(c->loop, &c->dead_peer_timer, (uint64_t)c->dead_peer_s * 1000u);
+	roam_on_connected(c);
 	notice_connected(c);
 	notice_cert_expiry(c);
 	tunnel_update_backpressure(c);
@@ -680,6 +685,7 @@ int client_init(struct client *c, const struct config_client *cfg, struct ev_loo
 	c->cfg = cfg;
 	c->loop = loop;
 	c->sock = -1;
+	c->roam.fd = -1;
 	c->state = CLIENT_RESOLVING;
 	c->exit_code = 0;
 	connect_backoff_init(&c->backoff, cfg->reconnect_min, cfg->reconnect_max);
@@ -699,6 +705,7 @@ int client_init(struct client *c, const struct config_client *cfg, struct ev_loo
 	}
 	ev_io_init(&c->tun_io, c->tun_fd, client_on_tun, c);
 	netcfg_init(&c->net, c->tun_name, cfg->full_tunnel, cfg->dns, cfg->path);
+	(void)roam_init(c);
 	if (ev_hook_add(loop, client_before_sleep, c) < 0) {
 		log_warn("cannot add the loop hook");
 		return -1;
@@ -714,6 +721,7 @@ void client_start(struct client *c)
 
 void client_deinit(struct client *c)
 {
+	roam_deinit(c);
 	close_conn(c);
 	netcfg_undo(&c->net);
 	if (c->tun_fd >= 0)

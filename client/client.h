@@ -3,7 +3,8 @@
  * machine (client.c) and its messages to the person (notice.c); resolving,
  * connecting and backing off (connect.c); the TUN <-> TLS data path
  * (tunnel.c); the network changes made for the tunnel, recorded so exactly
- * they are undone (netcfg.c, dns.c).
+ * they are undone (netcfg.c, dns.c); noticing that the way to the gateway
+ * moved (roam.c).
  */
 #ifndef MTLSVPN_CLIENT_H
 #define MTLSVPN_CLIENT_H
@@ -19,6 +20,7 @@
 #include "config.h"
 #include "ev.h"
 #include "msg.h"
+#include "rtnl_monitor.h"
 
 /* ---- connect.c ---- */
 
@@ -118,6 +120,37 @@ bool netcfg_same(const struct netcfg *n, const struct msg_config *cfg);
 int netcfg_pin_gateway(struct netcfg *n, const struct ipaddr *gateway);
 /* Remove every change, newest first. Safe to call twice. */
 void netcfg_undo(struct netcfg *n);
+/* After a change of the network (roaming): if the gateway is pinned, point
+ * the pin at the way the main table now has around tun_ifindex, or put it
+ * back if the kernel dropped it with an address. 0 if the pin is right (or
+ * there is none), -1 if there is no way yet or it cannot be set (logged). */
+int netcfg_repin_gateway(struct netcfg *n, const struct ipaddr *gateway, int tun_ifindex);
+
+/* ---- roam.c: noticing that the way to the gateway moved ---- */
+
+struct client;
+
+/* A moment for a change to complete (an address removed, then its
+ * successor added; a route replaced) before the way is looked up. */
+#define ROAM_SETTLE_MS 150
+
+struct roam {
+	int fd;                        /* NETLINK_ROUTE, subscribed to changes; -1 if none */
+	struct ev_io io;
+	struct ev_timer settle;        /* the look, ROAM_SETTLE_MS after a change */
+	int tun_ifindex;               /* our own changes there are not news */
+	bool changed4, changed6;       /* since the last look */
+	bool known;                    /* path and source hold the connection's way */
+	struct rtnl_route path;        /* the way to the gateway when connected */
+	struct ipaddr source;          /* the connection's own address */
+};
+
+/* Opens the notification socket. 0, or -1 (logged): the client then runs
+ * without, and a move is noticed by the dead-peer timeout instead. */
+int roam_init(struct client *c);
+/* The connection is up: remember the way it uses. */
+void roam_on_connected(struct client *c);
+void roam_deinit(struct client *c);
 
 /* ---- client.c ---- */
 
@@ -178,6 +211,7 @@ struct client {
 	struct buf tx;                 /* one batch of DATA frames */
 	struct msg_config config;      /* the last CONFIG received */
 	struct netcfg net;
+	struct roam roam;
 	struct client_stats stats;
 	uint64_t up_since_ms;
 };
@@ -195,6 +229,9 @@ void client_set_state(struct client *c, enum client_state next, const char *why)
 const char *client_state_name(enum client_state s);
 /* The connection is gone (reason logged): reconnect after a backoff. */
 void client_disconnect(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The way to the gateway moved (roam.c): drop the connection without a
+ * goodbye and reconnect now, without a backoff. */
+void client_on_path_changed(struct client *c, const char *what);
 /* A failure no retry can fix: one sentence, exit status 1. */
 void client_fail(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

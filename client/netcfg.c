@@ -286,3 +286,53 @@ bool netcfg_same(const struct netcfg *n, const struct msg_config *cfg)
 			return false;
 	return true;
 }
+
+/* Forgets the recorded pin of gateway, removing it from the kernel too
+ * (gone already is as good as removed). */
+static void unpin(struct netcfg *n, const struct ipaddr *gateway)
+{
+	for (size_t i = 0; i < n->n_changes; i++) {
+		struct netcfg_change *ch = &n->changes[i];
+
+		if (ch->kind == NETCFG_ROUTE && ch->prefix.len == addr_len(gateway) * 8 &&
+		    addr_eq(&ch->prefix.addr, gateway)) {
+			undo_one(ch);
+			memmove(ch, ch + 1, (n->n_changes - i - 1) * sizeof(*ch));
+			n->n_changes--;
+			return;
+		}
+	}
+}
+
+int netcfg_repin_gateway(struct netcfg *n, const struct ipaddr *gateway, int tun_ifindex)
+{
+	struct netcfg_underlay *u = underlay_of(n, gateway->family);
+	struct rtnl_route r;
+	struct prefix host;
+	char ifname[IFNAMSIZ], s[ADDR_STRLEN];
+
+	if (!pinned(n, gateway))
+		return 0;
+	if (rtnl_route_underlay(gateway, tun_ifindex, &r) < 0 ||
+	    if_indextoname((unsigned)r.oif, ifname) == NULL) {
+		log_debug("no way to the gateway %s around the tunnel yet", addr_fmt(gateway, s));
+		return -1;
+	}
+	host_prefix(gateway, &host);
+	if (u->known && addr_eq(&u->via, &r.via) && strcmp(u->ifname, ifname) == 0) {
+		/* The same way: the pin only needs to exist, and the kernel
+		 * drops it with the last address of its link. */
+		if (rtnl_route_add(&host, u->via.family ? &u->via : NULL, u->ifname, 0) < 0 &&
+		    errno != EEXIST) {
+			log_warn("cannot pin the gateway %s to %s", addr_fmt(gateway, s), u->ifname);
+			return -1;
+		}
+		return 0;
+	}
+	unpin(n, gateway);
+	u->via = r.via;
+	snprintf(u->ifname, sizeof(u->ifname), "%s", ifname);
+	u->known = true;
+	log_info("the gateway %s is now reached through %s", addr_fmt(gateway, s), u->ifname);
+	return add_route(n, &host, u->via.family ? &u->via : NULL, u->ifname);
+}

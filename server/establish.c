@@ -100,6 +100,8 @@ static bool send_config(struct session *s)
 	c.session_id = s->sid;
 	c.cert_not_after = s->cert_not_after;
 	c.cert_warn_days = (uint16_t)cfg->cert_warn_days;
+	/* Optional: older clients skip it and keep 3 x keepalive. */
+	c.dead_peer = cfg->dead_peer_timeout;
 	len = msg_config_encode(&c, payload, sizeof(payload));
 	if (len == 0) {
 		session_close(s, BYE_PROTOCOL_ERROR, "internal error: CONFIG does not encode");

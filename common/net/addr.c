@@ -39,6 +39,22 @@ void addr_from_v6(struct ipaddr *a, const uint8_t v6[static 16])
 	memcpy(a->bytes, v6, 16);
 }
 
+void addr_from_sockaddr(struct ipaddr *a, const struct sockaddr_storage *ss)
+{
+	memset(a, 0, sizeof(*a));
+	if (ss->ss_family == AF_INET) {
+		struct sockaddr_in sin;
+
+		memcpy(&sin, ss, sizeof(sin));
+		addr_from_v4(a, (const uint8_t *)&sin.sin_addr);
+	} else if (ss->ss_family == AF_INET6) {
+		struct sockaddr_in6 sin6;
+
+		memcpy(&sin6, ss, sizeof(sin6));
+		addr_from_v6(a, sin6.sin6_addr.s6_addr);
+	}
+}
+
 /* Decimal without sign, spaces or leading zeros ("0" itself is fine), so a
  * value has exactly one spelling; false above max or on any other byte. */
 static bool parse_decimal(const char *s, size_t n, unsigned long max, unsigned long *out)

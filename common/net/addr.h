@@ -35,6 +35,8 @@ bool addr_eq(const struct ipaddr *a, const struct ipaddr *b);
 bool addr_in_prefix(const struct ipaddr *a, const struct prefix *p);
 void addr_from_v4(struct ipaddr *a, const uint8_t v4[static 4]);
 void addr_from_v6(struct ipaddr *a, const uint8_t v6[static 16]);
+/* The address of an AF_INET or AF_INET6 socket address; family 0 otherwise. */
+void addr_from_sockaddr(struct ipaddr *a, const struct sockaddr_storage *ss);
 size_t addr_len(const struct ipaddr *a); /* 4, 16 or 0 */
 /* The network address of a prefix (host bits cleared). */
 void addr_prefix_network(const struct prefix *p, struct prefix *out);

@@ -27,12 +27,13 @@ struct rtnl_req {
 	uint8_t body[RTNL_REQ_SPACE];
 };
 
-/* What a RTM_GETROUTE answer told us; filled by parse_route. */
-struct rtnl_route_info {
+/* What is done with each route message of an answer: the first one of a
+ * lookup, or the best way to a destination among a dump's. */
+struct route_sink {
 	bool found;
-	int family;
-	struct ipaddr via;
-	int oif;
+	struct rtnl_route route;
+	const struct ipaddr *dst; /* dump: the destination; NULL: keep the first */
+	int avoid_ifindex;
 };
 
 static void req_init(struct rtnl_req *r, uint16_t type, uint16_t flags, const void *fam,
@@ -83,31 +84,21 @@ static int ifindex_of(const char *ifname)
 	return (int)idx;
 }
 
-/* h and rta are not const: the kernel's NLMSG_ and RTA_ macros cast to
- * plain pointers. */
-static void parse_route(struct nlmsghdr *h, struct rtnl_route_info *info)
+static void sink_route(struct route_sink *sink, const uint8_t *p, size_t n)
 {
-	struct rtmsg rtm;
-	struct rtattr *rta;
-	int len;
+	struct rtnl_route r;
+	const char *why;
 
-	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(rtm)))
+	if (rtnl_monitor_route(p, n, &r, &why) != RTNL_MON_OK)
 		return;
-	memcpy(&rtm, NLMSG_DATA(h), sizeof(rtm));
-	info->found = true;
-	info->family = rtm.rtm_family;
-	len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(rtm)));
-	rta = (struct rtattr *)((uint8_t *)NLMSG_DATA(h) + NLMSG_ALIGN(sizeof(rtm)));
-	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
-		size_t plen = RTA_PAYLOAD(rta);
-		if (rta->rta_type == RTA_OIF && plen == sizeof(uint32_t)) {
-			uint32_t oif;
-			memcpy(&oif, RTA_DATA(rta), sizeof(oif));
-			info->oif = (int)oif;
-		} else if (rta->rta_type == RTA_GATEWAY && (plen == 4 || plen == 16)) {
-			info->via.family = plen == 4 ? AF_INET : AF_INET6;
-			memcpy(info->via.bytes, RTA_DATA(rta), plen);
-		}
+	if (sink->dst == NULL) {
+		if (!sink->found)
+			sink->route = r;
+		sink->found = true;
+	} else if (rtnl_monitor_route_better(&r, sink->found ? &sink->route : NULL, sink->dst,
+					     sink->avoid_ifindex)) {
+		sink->route = r;
+		sink->found = true;
 	}
 }
 
@@ -120,10 +111,10 @@ static bool rtnl_msg_ok(const struct nlmsghdr *h, int len)
 }
 
 /*
- * Sends r and reads until the kernel's ACK (or error) for it. A
- * RTM_NEWROUTE answer on the way is parsed into info when info is given.
+ * Sends r and reads until the kernel's ACK (or error, or the end of a dump)
+ * for it. RTM_NEWROUTE answers on the way go to sink when it is given.
  */
-static int rtnl_talk(struct rtnl_req *r, struct rtnl_route_info *info)
+static int rtnl_talk(struct rtnl_req *r, struct route_sink *sink)
 {
 	static uint32_t seq_counter;
 	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
@@ -184,8 +175,8 @@ static int rtnl_talk(struct rtnl_req *r, struct rtnl_route_info *info)
 				ret = 0;
 				goto out;
 			}
-			if (h->nlmsg_type == RTM_NEWROUTE && info != NULL)
-				parse_route(h, info);
+			if (h->nlmsg_type == RTM_NEWROUTE && sink != NULL)
+				sink_route(sink, (const uint8_t *)h, h->nlmsg_len);
 		}
 	}
 out:
@@ -341,9 +332,9 @@ int rtnl_route_del(const struct prefix *dst, const struct ipaddr *via, const cha
 	return route_change(RTM_DELROUTE, 0, dst, via, ifname, metric);
 }
 
-int rtnl_route_get(const struct ipaddr *dst, struct ipaddr *via, char ifname[static IFNAMSIZ])
+int rtnl_route_path(const struct ipaddr *dst, struct rtnl_route *out)
 {
-	struct rtnl_route_info info;
+	struct route_sink sink = {.found = false};
 	struct rtmsg rtm;
 	struct rtnl_req r;
 	size_t alen = addr_len(dst);
@@ -358,17 +349,48 @@ int rtnl_route_get(const struct ipaddr *dst, struct ipaddr *via, char ifname[sta
 	req_init(&r, RTM_GETROUTE, 0, &rtm, sizeof(rtm));
 	if (req_attr(&r, RTA_DST, dst->bytes, alen) < 0)
 		return -1;
-	memset(&info, 0, sizeof(info));
-	if (rtnl_talk(&r, &info) < 0)
+	if (rtnl_talk(&r, &sink) < 0)
 		return -1;
-	if (!info.found || info.oif == 0) {
+	if (!sink.found || sink.route.oif == 0) {
 		errno = ENETUNREACH;
 		return -1;
 	}
-	memset(via, 0, sizeof(*via));
-	if (info.via.family != 0)
-		*via = info.via;
-	if (if_indextoname((unsigned)info.oif, ifname) == NULL)
+	*out = sink.route;
+	return 0;
+}
+
+int rtnl_route_get(const struct ipaddr *dst, struct ipaddr *via, char ifname[static IFNAMSIZ])
+{
+	struct rtnl_route route;
+
+	if (rtnl_route_path(dst, &route) < 0)
 		return -1;
+	*via = route.via;
+	if (if_indextoname((unsigned)route.oif, ifname) == NULL)
+		return -1;
+	return 0;
+}
+
+int rtnl_route_underlay(const struct ipaddr *dst, int avoid_ifindex, struct rtnl_route *out)
+{
+	struct route_sink sink = {.dst = dst, .avoid_ifindex = avoid_ifindex};
+	struct rtmsg rtm;
+	struct rtnl_req r;
+
+	if (addr_len(dst) == 0) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	memset(&rtm, 0, sizeof(rtm));
+	rtm.rtm_family = (uint8_t)dst->family;
+	rtm.rtm_table = RT_TABLE_MAIN;
+	req_init(&r, RTM_GETROUTE, NLM_F_DUMP, &rtm, sizeof(rtm));
+	if (rtnl_talk(&r, &sink) < 0)
+		return -1;
+	if (!sink.found) {
+		errno = ENETUNREACH;
+		return -1;
+	}
+	*out = sink.route;
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "addr.h"
+#include "rtnl_monitor.h"
 
 int rtnl_link_up(const char *ifname, unsigned mtu);
 int rtnl_link_delete(const char *ifname);
@@ -26,5 +27,13 @@ int rtnl_route_del(const struct prefix *dst, const struct ipaddr *via, const cha
 /* The kernel's route to dst right now: next hop (family 0 if on-link) and
  * output interface. */
 int rtnl_route_get(const struct ipaddr *dst, struct ipaddr *via, char ifname[static IFNAMSIZ]);
+/* The same lookup, whole: next hop, output interface and the source
+ * address the kernel would pick (prefsrc). */
+int rtnl_route_path(const struct ipaddr *dst, struct rtnl_route *out);
+/* The way to dst the main table has besides avoid_ifindex (our TUN) and
+ * besides a host route to dst (our pin): where a pin must point now that
+ * the tunnel's own routes would swallow a plain lookup. A dump of the
+ * table, chosen by rtnl_monitor_route_better(). */
+int rtnl_route_underlay(const struct ipaddr *dst, int avoid_ifindex, struct rtnl_route *out);
 
 #endif

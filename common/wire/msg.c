@@ -196,6 +196,8 @@ static bool config_ok(const struct msg_config *c)
 		if (!domain_ok((const uint8_t *)c->search[i], l))
 			return false;
 	}
+	if (c->dead_peer != 0 && (c->dead_peer <= c->keepalive || c->dead_peer > MSG_DEAD_PEER_MAX))
+		return false;
 	return c->cert_not_after >= 0 && c->cert_not_after <= NOT_AFTER_MAX &&
 	       c->cert_warn_days <= WARN_DAYS_MAX;
 }
@@ -231,6 +233,12 @@ size_t msg_config_encode(const struct msg_config *c, uint8_t *out, size_t cap)
 		put_u64(&w, CFG_ATTR_CERT_NOT_AFTER, (uint64_t)c->cert_not_after);
 	if (c->cert_warn_days != 0)
 		put_u16(&w, CFG_ATTR_CERT_WARN_DAYS, c->cert_warn_days);
+	if (c->dead_peer != 0) {
+		uint8_t v[4];
+
+		buf_put32(v, c->dead_peer);
+		put_attr(&w, CFG_ATTR_DEAD_PEER, v, sizeof(v));
+	}
 	return w.full ? 0 : w.len;
 }
 
@@ -257,6 +265,7 @@ static bool attr_len_ok(uint8_t type, size_t len)
 		return len == 2;
 	case CFG_ATTR_DNS4:
 	case CFG_ATTR_GATEWAY4:
+	case CFG_ATTR_DEAD_PEER:
 		return len == 4;
 	case CFG_ATTR_DNS6:
 	case CFG_ATTR_GATEWAY6:
@@ -274,7 +283,7 @@ static bool attr_len_ok(uint8_t type, size_t len)
 static bool known(uint8_t type)
 {
 	return (type >= CFG_ATTR_IPV4 && type <= CFG_ATTR_GATEWAY6) ||
-	       (type >= CFG_ATTR_SESSION_ID && type <= CFG_ATTR_CERT_WARN_DAYS);
+	       (type >= CFG_ATTR_SESSION_ID && type <= CFG_ATTR_DEAD_PEER);
 }
 
 static bool repeatable(uint8_t type)
@@ -364,6 +373,12 @@ static const char *apply_attr(struct msg_config *c, uint8_t type, const uint8_t 
 		return c->cert_warn_days >= 1 && c->cert_warn_days <= WARN_DAYS_MAX
 			   ? NULL
 			   : "CONFIG certificate warning days out of range";
+	case CFG_ATTR_DEAD_PEER:
+		/* More than the keepalive is checked once both are known. */
+		c->dead_peer = buf_get32(v);
+		return c->dead_peer >= 2 && c->dead_peer <= MSG_DEAD_PEER_MAX
+			   ? NULL
+			   : "CONFIG dead-peer timeout out of range";
 	default:
 		return NULL; /* known() let through only the types above */
 	}
@@ -429,6 +444,10 @@ enum msg_result msg_config_decode(const uint8_t *p, size_t n, struct msg_config 
 	if ((seen[CFG_ATTR_GATEWAY4] && !seen[CFG_ATTR_IPV4]) ||
 	    (seen[CFG_ATTR_GATEWAY6] && !seen[CFG_ATTR_IPV6])) {
 		*why = "CONFIG gateway address without a tunnel address of its family";
+		return MSG_MALFORMED;
+	}
+	if (seen[CFG_ATTR_DEAD_PEER] && out->dead_peer <= out->keepalive) {
+		*why = "CONFIG dead-peer timeout not above the keepalive";
 		return MSG_MALFORMED;
 	}
 	return MSG_OK;

@@ -18,6 +18,8 @@
 #define MSG_KEEPALIVE_MIN 1
 #define MSG_KEEPALIVE_MAX 3600
 #define MSG_DOMAIN_MAX 253
+/* dead_peer_timeout: more than the keepalive, at most a day. */
+#define MSG_DEAD_PEER_MAX 86400
 
 struct msg_config {
 	struct prefix addr4;            /* family 0 if none */
@@ -34,6 +36,7 @@ struct msg_config {
 	uint64_t session_id;            /* 0 if absent */
 	int64_t cert_not_after;         /* 0 if absent */
 	uint16_t cert_warn_days;        /* 0 if absent */
+	uint32_t dead_peer;             /* s, 0 if absent (an older gateway) */
 };
 
 struct msg_bye {

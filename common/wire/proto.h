@@ -38,6 +38,7 @@ enum cfg_attr {
 	CFG_ATTR_SESSION_ID = 0x81, /* 8 bytes, for logs on both sides */
 	CFG_ATTR_CERT_NOT_AFTER = 0x82, /* 8 bytes, unix time */
 	CFG_ATTR_CERT_WARN_DAYS = 0x83, /* 2 bytes */
+	CFG_ATTR_DEAD_PEER = 0x84,  /* 4 bytes, seconds: the gateway's dead_peer_timeout */
 };
 
 enum bye_reason {

@@ -307,6 +307,52 @@ static void test_rtnl_errors_bad_arguments(void **state)
 	assert_int_equal(errno, EINVAL);
 }
 
+/* A lookup names the source address; the underlay is the way besides a
+ * more specific route on another link (a tunnel's) and besides a pin. */
+static void test_rtnl_route_path_and_underlay(void **state)
+{
+	struct prefix a1 = pfx("10.78.0.2/24"), a2 = pfx("10.79.0.2/24");
+	struct prefix wide = pfx("10.95.0.0/16"), narrow = pfx("10.95.0.0/17");
+	struct prefix pin = pfx("10.95.0.5/32");
+	struct ipaddr via = ip("10.78.0.1"), dst = ip("10.95.0.5"), want;
+	struct rtnl_route r;
+	char other[IFNAMSIZ];
+	int fd = tun_open("rtu%d", false, other);
+	int idx1 = (int)if_nametoindex(tun_name), idx2;
+
+	(void)state;
+	assert_true(fd >= 0);
+	idx2 = (int)if_nametoindex(other);
+	assert_int_equal(rtnl_link_up(tun_name, 1400), 0);
+	assert_int_equal(rtnl_link_up(other, 1400), 0);
+	assert_int_equal(rtnl_addr_add(tun_name, &a1), 0);
+	assert_int_equal(rtnl_addr_add(other, &a2), 0);
+	assert_int_equal(rtnl_route_add(&wide, &via, tun_name, 0), 0);
+	assert_int_equal(rtnl_route_add(&narrow, NULL, other, 0), 0);
+	assert_int_equal(rtnl_route_path(&dst, &r), 0);
+	assert_int_equal(r.oif, idx2);
+	want = ip("10.79.0.2");
+	assert_true(addr_eq(&r.prefsrc, &want));
+	for (int pinned = 0; pinned < 2; pinned++) {
+		assert_int_equal(rtnl_route_underlay(&dst, idx2, &r), 0);
+		assert_int_equal(r.oif, idx1);
+		assert_int_equal(r.dst.len, 16);
+		assert_true(addr_eq(&r.via, &via));
+		assert_int_equal(rtnl_route_add(&pin, &via, tun_name, 0), pinned ? -1 : 0);
+	}
+	assert_int_equal(rtnl_route_path(&dst, &r), 0);
+	assert_int_equal(r.oif, idx1);
+	want = ip("10.78.0.2");
+	assert_true(addr_eq(&r.prefsrc, &want));
+	/* Avoiding the only link there is: no way. */
+	assert_int_equal(rtnl_route_del(&wide, &via, tun_name, 0), 0);
+	errno = 0;
+	assert_int_equal(rtnl_route_underlay(&dst, idx2, &r), -1);
+	assert_int_equal(errno, ENETUNREACH);
+	close(fd);
+	assert_int_equal(rtnl_addr_del(tun_name, &a1), 0);
+}
+
 static void test_rtnl_link_delete_removes_link(void **state)
 {
 	char name[IFNAMSIZ];
@@ -331,6 +377,7 @@ int main(void)
 	    cmocka_unit_test(test_rtnl_route_add_get_del),
 	    cmocka_unit_test(test_rtnl_route_add_unreachable_gateway_fails),
 	    cmocka_unit_test(test_rtnl_errors_bad_arguments),
+	    cmocka_unit_test(test_rtnl_route_path_and_underlay),
 	    cmocka_unit_test(test_rtnl_link_delete_removes_link),
 	};
 

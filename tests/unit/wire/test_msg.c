@@ -76,6 +76,7 @@ static void full_config(struct msg_config *c)
 	c->session_id = 0x0123456789abcdefULL;
 	c->cert_not_after = 1900000000;
 	c->cert_warn_days = 14;
+	c->dead_peer = MSG_DEAD_PEER_MAX;
 }
 
 static enum msg_result decode_config(const uint8_t *p, size_t n, struct msg_config *out,
@@ -126,6 +127,7 @@ static void assert_config_equal(const struct msg_config *a, const struct msg_con
 	assert_int_equal(a->session_id, b->session_id);
 	assert_int_equal(a->cert_not_after, b->cert_not_after);
 	assert_int_equal(a->cert_warn_days, b->cert_warn_days);
+	assert_int_equal(a->dead_peer, b->dead_peer);
 }
 
 static void test_msg_config_encode_round_trip_full(void **state)
@@ -289,6 +291,13 @@ static const struct hostile hostile[] = {
     {"CERT_WARN_DAYS zero", "warning days", {0x83, 0, 2, 0, 0}, 5},
     {"CERT_WARN_DAYS 3651", "warning days", {0x83, 0, 2, 0x0e, 0x43}, 5},
     {"CERT_WARN_DAYS length 1", "wrong length", {0x83, 0, 1, 7}, 4},
+    {"DEAD_PEER equal to the keepalive", "not above the keepalive", {0x84, 0, 4, 0, 0, 0, 10}, 7},
+    {"DEAD_PEER below the keepalive", "not above the keepalive", {0x84, 0, 4, 0, 0, 0, 3}, 7},
+    {"DEAD_PEER 1", "dead-peer timeout out of range", {0x84, 0, 4, 0, 0, 0, 1}, 7},
+    {"DEAD_PEER 86401", "dead-peer timeout out of range", {0x84, 0, 4, 0, 1, 0x51, 0x81}, 7},
+    {"DEAD_PEER 2^32-1", "dead-peer timeout out of range", {0x84, 0, 4, 0xff, 0xff, 0xff, 0xff}, 7},
+    {"DEAD_PEER length 2", "wrong length", {0x84, 0, 2, 0, 30}, 5},
+    {"repeated DEAD_PEER", "repeated", {0x84, 0, 4, 0, 0, 0, 30, 0x84, 0, 4, 0, 0, 0, 30}, 14},
     {"unknown mandatory 0x00", "unknown mandatory", {0x00, 0, 0}, 3},
     {"unknown mandatory 0x0c", "unknown mandatory", {0x0c, 0, 1, 0}, 4},
     {"unknown mandatory 0x7f", "unknown mandatory", {0x7f, 0, 0}, 3},
@@ -460,6 +469,55 @@ static void test_msg_config_decode_skips_unknown_optional(void **state)
 	assert_config_equal(&c, &back);
 }
 
+/* DEAD_PEER is optional: absent it decodes as 0 (an older gateway, the
+ * client keeps 3 x keepalive); present it lies in (keepalive, 86400],
+ * whichever order the two attributes come in. */
+static void test_msg_config_decode_dead_peer_limits(void **state)
+{
+	static const struct {
+		uint32_t value;
+		bool ok;
+	} cases[] = {{0, false}, {2, false}, {10, false}, {11, true}, {30, true},
+		     {MSG_DEAD_PEER_MAX, true}, {MSG_DEAD_PEER_MAX + 1, false}, {65536, true}};
+	static struct msg_config c, back;
+	uint8_t buf[128], attr[7] = {CFG_ATTR_DEAD_PEER, 0, 4};
+	const char *why = NULL;
+	size_t n;
+
+	(void)state;
+	minimal_config(&c);
+	n = msg_config_encode(&c, buf, sizeof(buf));
+	assert_int_equal(decode_config(buf, n, &back, &why), MSG_OK);
+	assert_int_equal(back.dead_peer, 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_put32(attr + 3, cases[i].value);
+		/* After the keepalive, then before it. */
+		memcpy(buf + n, attr, sizeof(attr));
+		why = NULL;
+		assert_int_equal(decode_config(buf, n + sizeof(attr), &back, &why),
+				 cases[i].ok ? MSG_OK : MSG_MALFORMED);
+		if (cases[i].ok)
+			assert_int_equal(back.dead_peer, cases[i].value);
+		else
+			assert_non_null(why);
+		memmove(buf + sizeof(attr), buf, n);
+		memcpy(buf, attr, sizeof(attr));
+		assert_int_equal(decode_config(buf, n + sizeof(attr), &back, &why),
+				 cases[i].ok ? MSG_OK : MSG_MALFORMED);
+		memmove(buf, buf + sizeof(attr), n);
+		/* What decodes encodes to the same bytes at the end. */
+		c.dead_peer = cases[i].value;
+		if (cases[i].ok) {
+			uint8_t out[128];
+			size_t m = msg_config_encode(&c, out, sizeof(out));
+
+			assert_int_equal(m, n + sizeof(attr));
+			assert_memory_equal(out + n, attr, sizeof(attr));
+		}
+		c.dead_peer = 0;
+	}
+}
+
 /* The i-th way to spoil a sound minimal CONFIG; NULL past the last. */
 static const char *spoil(unsigned i, struct msg_config *c)
 {
@@ -534,6 +592,12 @@ static const char *spoil(unsigned i, struct msg_config *c)
 	case 21:
 		c->cert_warn_days = 3651;
 		return "certificate warning days above ten years";
+	case 22:
+		c->dead_peer = c->keepalive;
+		return "dead-peer timeout equal to the keepalive";
+	case 23:
+		c->dead_peer = MSG_DEAD_PEER_MAX + 1;
+		return "dead-peer timeout above a day";
 	default:
 		return NULL;
 	}
@@ -555,7 +619,7 @@ static void test_msg_config_encode_refuses_out_of_range(void **state)
 		if (msg_config_encode(&c, out, sizeof(out)) != 0)
 			fail_msg("%s: encoded", name);
 	}
-	assert_int_equal(i, 23);
+	assert_int_equal(i, 25);
 }
 
 /* ---- BYE ---- */
@@ -749,6 +813,7 @@ int main(void)
 	    cmocka_unit_test(test_msg_config_decode_incomplete_refused),
 	    cmocka_unit_test(test_msg_config_decode_too_many_refused),
 	    cmocka_unit_test(test_msg_config_decode_skips_unknown_optional),
+	    cmocka_unit_test(test_msg_config_decode_dead_peer_limits),
 	    cmocka_unit_test(test_msg_config_encode_refuses_out_of_range),
 	    cmocka_unit_test(test_msg_bye_encode_round_trip),
 	    cmocka_unit_test(test_msg_bye_decode_hostile_refused),
