@@ -43,6 +43,7 @@ packages=(
 	libwolfssl-dev libpcap-dev libiniparser-dev libcmocka-dev
 	iproute2 iputils-ping iperf3 tshark openssl curl python3 procps psmisc
 	ca-certificates
+	debhelper lintian libsystemd-dev libseccomp-dev
 )
 
 missing=()
