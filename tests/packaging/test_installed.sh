@@ -73,12 +73,13 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$debs"/mtlsvpn-*.deb >"/tm
 	die0 "apt-get install failed"
 }
 rm -f "/tmp/mtlsvpn-apt.$$"
-for p in "${PKGS[@]}"; do dpkg -L "$p"; done | sort -u >"/tmp/mtlsvpn-files.$$"
+for pkg in "${PKGS[@]}"; do dpkg -L "$pkg"; done | sort -u >"/tmp/mtlsvpn-files.$$"
 
 export MTLSVPN_BUILD_DIR=/usr/sbin MTLSVPN_SOURCE_DIR=$top
-# shellcheck source=../integration/lib.sh
+# shellcheck source=tests/integration/lib.sh
 . "$top/tests/integration/lib.sh"
 # Processes first, then the packages, then lib.sh's cleanup with our status.
+# shellcheck disable=SC2154 # rc is set in the trap itself
 trap 'rc=$?; set +e; for p in "${T_PIDS[@]}"; do stop_pid "$p"; done; uninstall
 	rm -f "/tmp/mtlsvpn-files.$ID"; (exit $rc); t_cleanup' EXIT
 
