@@ -5,7 +5,10 @@
 # 2. fetches the source of the wolfSSL version Debian ships (apt-get source),
 #    adding deb-src entries derived from the machine's own apt sources when
 #    there are none, and builds it with AES-NI, intelasm and SP assembly as a
-#    static library into the build tree (BUILD_DIR/wolfssl); re-runs reuse it;
+#    static library into the build tree (BUILD_DIR/wolfssl); re-runs reuse it.
+#    Its Debian version goes to BUILD_DIR/wolfssl/.mtlsvpn-built and its
+#    configure flags to .mtlsvpn-configure, which CMake puts into --version
+#    and the Debian packages into README.wolfssl;
 # 3. configures and builds mtlsvpn in BUILD_DIR.
 #
 # Usage: packaging/setup.sh [--system-wolfssl] [--no-build] [--build-dir DIR]
@@ -40,6 +43,7 @@ packages=(
 	libwolfssl-dev libpcap-dev libiniparser-dev libcmocka-dev libsystemd-dev
 	iproute2 iputils-ping iperf3 tshark openssl curl python3 procps psmisc
 	ca-certificates
+	debhelper lintian libsystemd-dev libseccomp-dev
 )
 
 missing=()
@@ -86,13 +90,33 @@ add_deb_src() {
 	die "could not derive deb-src entries from /etc/apt; add a deb-src line for Debian's archive and re-run"
 }
 
+# The optimized wolfSSL's configure flags: also recorded next to the library.
+wolfssl_flags=(
+	--enable-static --disable-shared
+	--disable-examples --disable-crypttests --disable-benchmark
+	--enable-aesni --enable-intelasm --enable-sp --enable-sp-asm
+	--enable-tls13 --enable-ecc --enable-rsa --enable-ed25519 --enable-curve25519
+	--enable-aesgcm --enable-chacha --enable-poly1305
+	--enable-crl --enable-ocsp --enable-certgen --enable-certreq --enable-certext
+	--enable-session-ticket --enable-alpn --enable-sni --enable-keying-material
+	--enable-dtls --enable-opensslextra --enable-pkcs11 --enable-keygen
+	--enable-sessioncerts --enable-altcertchains --enable-harden
+	"CFLAGS=-O2 -fPIC -DWOLFSSL_ALT_NAMES -DKEEP_PEER_CERT"
+)
+
 build_fast_wolfssl() {
 	local prefix="$build_dir/wolfssl"
-	local ver
+	local ver flags
 	ver=$(dpkg-query -W -f='${Version}' libwolfssl-dev)
+	flags="${wolfssl_flags[*]}"
 	if [ -f "$prefix/.mtlsvpn-built" ] && [ "$(cat "$prefix/.mtlsvpn-built")" = "$ver" ]; then
-		say "reusing the optimized wolfSSL $ver in $prefix"
-		return 0
+		# A build from before the flags were recorded was made with these.
+		[ -f "$prefix/.mtlsvpn-configure" ] || echo "$flags" >"$prefix/.mtlsvpn-configure"
+		if [ "$(cat "$prefix/.mtlsvpn-configure")" = "$flags" ]; then
+			say "reusing the optimized wolfSSL $ver in $prefix"
+			return 0
+		fi
+		say "the configure flags of wolfSSL changed: building it again"
 	fi
 	say "building wolfSSL $ver with AES-NI and assembly crypto (once; a few minutes)"
 	if add_deb_src; then apt-get update -q; fi
@@ -111,20 +135,12 @@ build_fast_wolfssl() {
 		done <debian/patches/series
 	fi
 	[ -x configure ] || autoreconf -fi >/dev/null
-	./configure -q --prefix="$prefix" --enable-static --disable-shared \
-		--disable-examples --disable-crypttests --disable-benchmark \
-		--enable-aesni --enable-intelasm --enable-sp --enable-sp-asm \
-		--enable-tls13 --enable-ecc --enable-rsa --enable-ed25519 --enable-curve25519 \
-		--enable-aesgcm --enable-chacha --enable-poly1305 \
-		--enable-crl --enable-ocsp --enable-certgen --enable-certreq --enable-certext \
-		--enable-session-ticket --enable-alpn --enable-sni --enable-keying-material \
-		--enable-dtls --enable-opensslextra --enable-pkcs11 --enable-keygen \
-		--enable-sessioncerts --enable-altcertchains --enable-harden \
-		CFLAGS="-O2 -fPIC -DWOLFSSL_ALT_NAMES -DKEEP_PEER_CERT" >/dev/null
+	./configure -q --prefix="$prefix" "${wolfssl_flags[@]}" >/dev/null
 	make -j"$(nproc)" >/dev/null
 	rm -rf "$prefix"
 	make install >/dev/null
 	echo "$ver" >"$prefix/.mtlsvpn-built"
+	echo "$flags" >"$prefix/.mtlsvpn-configure"
 	cd "$top"
 	rm -rf "$src"
 	say "optimized wolfSSL installed in $prefix"

@@ -112,8 +112,8 @@ int config_key_apply(const struct config_file *f, const char *const *sections,
 		sec = config_file_find(f, keys[k].section, NULL);
 		if (sec != NULL)
 			return config_file_errf(f, sec->line, keys[k].section, keys[k].name, err,
-						"required key is missing; add a line such as "
-						"'%s = %s' to [%s]",
+						"required key is missing, and nothing starts without "
+						"it; add a line such as '%s = %s' to [%s]",
 						keys[k].name, keys[k].example, keys[k].section);
 		return config_file_errf(f, 0, keys[k].section, keys[k].name, err,
 					"required key is missing, and so is the [%s] section; add "

@@ -17,7 +17,12 @@
 #include "certgen.h"
 #include "ctl_cmd.h"
 
+/* CMake's MTLSVPN_CA_DIR; the Debian packages keep the CA as state. */
+#ifdef MTLSVPN_CA_DIR
+#define CA_DEFAULT_DIR MTLSVPN_CA_DIR
+#else
 #define CA_DEFAULT_DIR "/etc/mtlsvpn/ca"
+#endif
 #define CA_ERRLEN 512
 #define CA_CRL_DAYS 7 /* nextUpdate of an automatically written CRL */
 #define CA_PASSPHRASE_ENV "MTLSVPN_CA_PASSPHRASE"

@@ -84,10 +84,11 @@ static const struct bad_case server_bad[] = {
     {"gateway key in pool", GW POOL "mtu = 1400\n",
      "%F:7 [pool] mtu: unknown key; the keys of [pool] are ipv4, ipv6, routes, dns and search"},
     {"missing ca", "[gateway]\ncert = server.crt\nkey = server.key\n" POOL,
-     "%F:1 [gateway] ca: required key is missing; add a line such as 'ca = ca.crt' to [gateway]"},
+     "%F:1 [gateway] ca: required key is missing, and nothing starts without it; add a line "
+     "such as 'ca = ca.crt' to [gateway]"},
     {"missing key", "[gateway]\nca = ca.crt\ncert = server.crt\n" POOL,
-     "%F:1 [gateway] key: required key is missing; add a line such as 'key = server.key' to "
-     "[gateway]"},
+     "%F:1 [gateway] key: required key is missing, and nothing starts without it; add a line "
+     "such as 'key = server.key' to [gateway]"},
     {"missing gateway section", POOL,
      "%F [gateway] ca: required key is missing, and so is the [gateway] section; add [gateway] "
      "with a line such as 'ca = ca.crt'"},
@@ -400,8 +401,8 @@ static const struct bad_case client_bad[] = {
     {"unknown key", CL "mtu = 1400\n",
      "%F:6 [client] mtu: unknown key; the keys of [client] are " CL_KEYS},
     {"missing gateway", "[client]\nca = ca.crt\ncert = alice.crt\nkey = alice.key\n",
-     "%F:1 [client] gateway: required key is missing; add a line such as 'gateway = "
-     "vpn.example.com:8443' to [client]"},
+     "%F:1 [client] gateway: required key is missing, and nothing starts without it; add a "
+     "line such as 'gateway = vpn.example.com:8443' to [client]"},
     {"missing cert", "[client]\ngateway = vpn.example.com\nca = ca.crt\nkey = alice.key\n",
      "%F:1 [client] cert: required key is missing; add a line such as 'cert = alice.crt' to "
      "[client] (or use a profile from 'mtlsvpnctl ca profile', which embeds it)"},
