@@ -587,12 +587,21 @@ static void handle_closing(struct client *c, uint32_t revents)
 	want_events(c, 0);
 }
 
-void client_stop(struct client *c)
+/* A normal goodbye with text, best effort. */
+static void say_bye(struct client *c, const char *text)
 {
 	struct msg_bye bye = {.reason = BYE_NORMAL};
 	uint8_t payload[2 + BYE_MAX_TEXT];
 	size_t n;
 
+	snprintf(bye.text, sizeof(bye.text), "%s", text);
+	n = msg_bye_encode(&bye, payload, sizeof(payload));
+	if (n > 0)
+		(void)tunnel_send_frame(c, FRAME_BYE, payload, n);
+}
+
+void client_stop(struct client *c)
+{
 	notify_stopping();
 	if (c->state == CLIENT_CLOSING) {
 		/* Asked twice: stop waiting for the goodbye to drain. */
@@ -610,11 +619,8 @@ void client_stop(struct client *c)
 	tunnel_stop_reading(c);
 	ev_timer_stop(c->loop, &c->keepalive_timer);
 	ev_timer_stop(c->loop, &c->dead_peer_timer);
-	snprintf(bye.text, sizeof(bye.text), "client disconnected");
-	n = msg_bye_encode(&bye, payload, sizeof(payload));
 	client_set_state(c, CLIENT_CLOSING, "stop requested");
-	if (n > 0)
-		(void)tunnel_send_frame(c, FRAME_BYE, payload, n);
+	say_bye(c, "client disconnected");
 	if (c->tls == NULL) {
 		ev_loop_break(c->loop);
 		return;
@@ -622,6 +628,24 @@ void client_stop(struct client *c)
 	tls_shutdown(c->tls);
 	ev_timer_arm(c->loop, &c->state_timer, CLOSING_FLUSH_MS);
 	handle_closing(c, 0);
+}
+
+void client_reconnect_now(struct client *c, const char *why)
+{
+	if (c->state == CLIENT_CLOSING)
+		return;
+	if (c->tls != NULL && (c->state == CLIENT_UP || c->state == CLIENT_WAIT_CONFIG))
+		say_bye(c, "client reconnecting");
+	/* A wish, not a failure: the next attempt is not delayed. */
+	connect_backoff_reset(&c->backoff);
+	if (c->state != CLIENT_BACKOFF) {
+		char line[256];
+
+		snprintf(line, sizeof(line), "%s: reconnecting now", why);
+		drop_and_retry(c, true, line);
+	}
+	if (c->state == CLIENT_BACKOFF)
+		ev_timer_arm(c->loop, &c->state_timer, 0);
 }
 
 /* ---- dispatch ---- */
@@ -686,6 +710,8 @@ int client_init(struct client *c, const struct config_client *cfg, struct ev_loo
 	c->loop = loop;
 	c->sock = -1;
 	c->roam.fd = -1;
+	c->undo.fd = -1;
+	c->tun_fd = -1;
 	c->state = CLIENT_RESOLVING;
 	c->exit_code = 0;
 	connect_backoff_init(&c->backoff, cfg->reconnect_min, cfg->reconnect_max);
@@ -698,6 +724,9 @@ int client_init(struct client *c, const struct config_client *cfg, struct ev_loo
 		log_warn("cannot allocate buffers");
 		return -1;
 	}
+	/* What a crashed run left is put back before anything new is done. */
+	if (undo_open(&c->undo, cfg) < 0)
+		return -1;
 	c->tun_fd = tun_open(cfg->tun, false, c->tun_name);
 	if (c->tun_fd < 0) {
 		log_warn("cannot create the TUN device %s", cfg->tun);
@@ -706,6 +735,7 @@ int client_init(struct client *c, const struct config_client *cfg, struct ev_loo
 	ev_io_init(&c->tun_io, c->tun_fd, client_on_tun, c);
 	netcfg_init(&c->net, c->tun_name, cfg->full_tunnel, cfg->dns, cfg->path);
 	(void)roam_init(c);
+	c->net.undo = &c->undo;
 	if (ev_hook_add(loop, client_before_sleep, c) < 0) {
 		log_warn("cannot add the loop hook");
 		return -1;
@@ -724,6 +754,7 @@ void client_deinit(struct client *c)
 	roam_deinit(c);
 	close_conn(c);
 	netcfg_undo(&c->net);
+	undo_close(&c->undo);
 	if (c->tun_fd >= 0)
 		close(c->tun_fd);
 	c->tun_fd = -1;

@@ -9,6 +9,7 @@
 #ifndef MTLSVPN_CLIENT_H
 #define MTLSVPN_CLIENT_H
 
+#include <limits.h>
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -19,8 +20,39 @@
 #include "chan.h"
 #include "config.h"
 #include "ev.h"
+#include "journal.h"
 #include "msg.h"
 #include "rtnl_monitor.h"
+
+/* ---- undo.c: the undo journal on disk ---- */
+
+/* One per instance, locked for the client's life. Every change to routes,
+ * addresses and DNS is recorded before it is made and marked done after it
+ * is undone; what a dead client left is replayed at the next start. */
+struct undo {
+	int fd;                      /* -1: none */
+	char path[PATH_MAX];
+	char ifname[IFNAMSIZ];       /* the configured TUN name, for the owner record */
+	uint32_t next_seq;
+	size_t live;                 /* recorded and not undone yet */
+};
+
+/* state_dir/TUN.journal, or state_dir/CONFIG.journal for a numbered TUN.
+ * 0, or -1 (ENAMETOOLONG). */
+int undo_path(const struct config_client *cfg, char out[static PATH_MAX]);
+/* Locks this instance's journal, first replaying one a dead client left.
+ * 0, or -1 (logged): another client runs, or the old journal could not be
+ * undone entirely (it is kept). */
+int undo_open(struct undo *u, const struct config_client *cfg);
+/* --cleanup: replays and removes a dead client's journal. 0, or -1 (logged). */
+int undo_cleanup(const struct config_client *cfg);
+/* Appends r (numbering it) and fsyncs, before the change it describes.
+ * Returns its number, or 0 if it could not be recorded (logged). */
+uint32_t undo_record(struct undo *u, struct journal_rec *r);
+/* The change numbered seq is undone (or was never made). */
+void undo_done(struct undo *u, uint32_t seq);
+/* Removes the journal if everything is undone, and lets it go. */
+void undo_close(struct undo *u);
 
 /* ---- connect.c ---- */
 
@@ -66,14 +98,19 @@ struct dns_state {
 	char saved_link[4096];       /* non-empty if it was a symlink to this */
 	char *written;               /* what we wrote, to notice other writers */
 	size_t written_len;
+	struct undo *undo;
+	uint32_t seq;                /* its journal record */
 };
 
 /* 0 if set (or nothing to set), -1 (logged) if it could not be done. */
-int dns_apply(struct dns_state *d, const char *ifname, enum config_dns_mode mode,
+int dns_apply(struct dns_state *d, struct undo *u, const char *ifname, enum config_dns_mode mode,
 	      bool full_tunnel, const struct msg_config *cfg);
 /* Where DNS went, for the connect message: "resolvectl", "/etc/resolv.conf". */
 const char *dns_how(const struct dns_state *d);
 void dns_undo(struct dns_state *d);
+/* Replays a RESOLVECTL or RESOLV_FILE record a dead client left: 0 if DNS
+ * is as it was (or someone else has changed it since), -1 (logged). */
+int dns_undo_record(const struct journal_rec *r);
 
 /* ---- netcfg.c ---- */
 
@@ -84,6 +121,7 @@ struct netcfg_change {
 	struct prefix prefix;        /* ADDR, ROUTE */
 	struct ipaddr via;           /* ROUTE: family 0 if on-link */
 	char ifname[IFNAMSIZ];       /* ADDR, ROUTE (may be another link) */
+	uint32_t seq;                /* its journal record */
 };
 
 /* The route the gateway was reachable by before the tunnel took over,
@@ -105,6 +143,7 @@ struct netcfg {
 	size_t n_changes, cap_changes;
 	struct netcfg_underlay underlay4, underlay6;
 	struct dns_state dns_state;
+	struct undo *undo;           /* where changes are recorded first */
 };
 
 void netcfg_init(struct netcfg *n, const char *ifname, bool full_tunnel,
@@ -151,6 +190,10 @@ int roam_init(struct client *c);
 /* The connection is up: remember the way it uses. */
 void roam_on_connected(struct client *c);
 void roam_deinit(struct client *c);
+
+/* Replays an ADDR or ROUTE record a dead client left: 0 if it is gone
+ * (or was never made), -1 (logged). */
+int netcfg_undo_record(const struct journal_rec *r);
 
 /* ---- client.c ---- */
 
@@ -212,6 +255,8 @@ struct client {
 	struct msg_config config;      /* the last CONFIG received */
 	struct netcfg net;
 	struct roam roam;
+
+	struct undo undo;              /* the journal net's changes go to first */
 	struct client_stats stats;
 	uint64_t up_since_ms;
 };
@@ -224,6 +269,9 @@ void client_start(struct client *c);
 void client_stop(struct client *c);
 /* Undo the network changes, close everything. */
 void client_deinit(struct client *c);
+/* SIGUSR2: say BYE if connected and connect again at once; the tunnel's
+ * network settings stay. */
+void client_reconnect_now(struct client *c, const char *why);
 
 void client_set_state(struct client *c, enum client_state next, const char *why);
 const char *client_state_name(enum client_state s);
@@ -247,6 +295,8 @@ void notice_cert_expiry(const struct client *c); /* warns if close */
 /* The first packet of a session with a source not ours; once per session. */
 void notice_foreign_source(const struct client *c, const struct ippkt_info *ip);
 void notice_session_end(struct client *c);       /* counters; once */
+/* SIGUSR1: one line with the state, gateway, address, bytes and uptime. */
+void notice_status(const struct client *c);
 
 /* ---- tunnel.c: the data path while UP ---- */
 

@@ -2,13 +2,15 @@
  * dns.c - the tunnel's DNS servers and search domains. With systemd-resolved
  * they are set per link (resolvectl) and reverted with the link; otherwise
  * /etc/resolv.conf is saved, rewritten atomically (temporary file + rename)
- * and put back on exit, unless someone else rewrote it meanwhile. A copy of
- * the original is kept in /run so a crashed client can be cleaned up by hand.
+ * and put back on exit, unless someone else rewrote it meanwhile. Both ways
+ * are written to the undo journal (undo.c) first, the original file with
+ * them, so a crashed client is cleaned up by the next start or --cleanup.
  */
 #include "client.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -110,6 +112,8 @@ static int resolvectl_apply(struct dns_state *d, bool full_tunnel, const struct 
 	char cmd[] = "resolvectl", dns[] = "dns", domain[] = "domain";
 	unsigned k = 0;
 
+	struct journal_rec rec = {.kind = JOURNAL_RESOLVECTL};
+
 	argv[k++] = cmd;
 	argv[k++] = dns;
 	argv[k++] = d->ifname;
@@ -118,10 +122,14 @@ static int resolvectl_apply(struct dns_state *d, bool full_tunnel, const struct 
 		argv[k++] = addrs[i];
 	}
 	argv[k] = NULL;
-	if (run_helper(argv) < 0)
+	snprintf(rec.ifname, sizeof(rec.ifname), "%s", d->ifname);
+	d->seq = undo_record(d->undo, &rec);
+	if (d->seq == 0)
 		return -1;
 	d->active = true;
 	d->via_resolvectl = true;
+	if (run_helper(argv) < 0)
+		return -1;
 	k = 0;
 	argv[k++] = cmd;
 	argv[k++] = domain;
@@ -193,11 +201,6 @@ static int write_resolv(const char *content, size_t len)
 	return 0;
 }
 
-static void backup_path(const struct dns_state *d, char out[static 128])
-{
-	snprintf(out, 128, "/run/mtlsvpn-client.%s.resolv.conf", d->ifname);
-}
-
 /* Appends one line to out (bounded); returns false once it is full. */
 static bool put(char *out, size_t cap, size_t *len, const char *fmt, const char *arg)
 {
@@ -253,46 +256,77 @@ static size_t compose(char *out, size_t cap, const struct dns_state *d, bool ful
 	return len;
 }
 
-static int file_apply(struct dns_state *d, bool full_tunnel, const struct msg_config *cfg)
+/* What resolv.conf is now, in the journal's terms (content is heap). */
+static int current(enum journal_orig *orig, char link[static JOURNAL_LINK_MAX], char **content,
+		   size_t *len)
 {
-	char bpath[128];
-	char *out;
-	size_t len;
 	struct stat st;
 	ssize_t l;
 
-	if (lstat(RESOLV_CONF, &st) == 0 && S_ISLNK(st.st_mode)) {
-		l = readlink(RESOLV_CONF, d->saved_link, sizeof(d->saved_link) - 1);
-		if (l < 0 || (size_t)l >= sizeof(d->saved_link) - 1) {
-			log_warn("cannot read the link %s", RESOLV_CONF);
+	*content = NULL;
+	*len = 0;
+	link[0] = '\0';
+	if (lstat(RESOLV_CONF, &st) < 0) {
+		if (errno != ENOENT)
 			return -1;
-		}
-		d->saved_link[l] = '\0';
+		*orig = JOURNAL_ORIG_MISSING;
+		return 0;
 	}
-	d->saved = read_file(RESOLV_CONF, &d->saved_len);
-	if (d->saved == NULL) {
-		if (errno != ENOENT) {
-			log_warn("cannot read %s", RESOLV_CONF);
+	if (S_ISLNK(st.st_mode)) {
+		l = readlink(RESOLV_CONF, link, JOURNAL_LINK_MAX - 1);
+		if (l < 0 || l >= JOURNAL_LINK_MAX - 1)
 			return -1;
-		}
-		d->saved_missing = true;
+		link[l] = '\0';
+		*orig = JOURNAL_ORIG_SYMLINK;
+	} else {
+		*orig = JOURNAL_ORIG_FILE;
 	}
-	backup_path(d, bpath);
-	if (d->saved != NULL) {
-		FILE *f = fopen(bpath, "we");
-		if (f != NULL) {
-			fwrite(d->saved, 1, d->saved_len, f);
-			fclose(f);
-		}
+	*content = read_file(RESOLV_CONF, len);
+	if (*content == NULL && errno != ENOENT)
+		return -1;
+	return 0;
+}
+
+static int file_apply(struct dns_state *d, bool full_tunnel, const struct msg_config *cfg)
+{
+	struct journal_rec rec = {.kind = JOURNAL_RESOLV_FILE};
+	enum journal_orig orig;
+	char *out;
+	size_t len;
+
+	if (current(&orig, d->saved_link, &d->saved, &d->saved_len) < 0) {
+		log_warn("cannot read %s", RESOLV_CONF);
+		return -1;
 	}
+	d->saved_missing = orig == JOURNAL_ORIG_MISSING;
+	if (d->saved != NULL && strstr(d->saved, ": written by mtlsvpn-client") != NULL)
+		log_warnx("%s holds what an mtlsvpn-client wrote, and no journal says what was "
+			  "there before: it is kept as the original",
+			  RESOLV_CONF);
 	out = malloc(RESOLV_MAX);
 	if (out == NULL)
 		return -1;
 	len = compose(out, RESOLV_MAX, d, full_tunnel, cfg);
+	/* The original goes into the journal before the file is touched. */
+	snprintf(rec.ifname, sizeof(rec.ifname), "%s", d->ifname);
+	rec.orig = orig;
+	snprintf(rec.link, sizeof(rec.link), "%s", d->saved_link);
+	if (orig == JOURNAL_ORIG_FILE) {
+		rec.orig_data = (const uint8_t *)d->saved;
+		rec.orig_len = d->saved_len;
+	}
+	rec.written = (const uint8_t *)out;
+	rec.written_len = len;
+	d->seq = undo_record(d->undo, &rec);
+	if (d->seq == 0) {
+		free(out);
+		return -1;
+	}
 	if (write_resolv(out, len) < 0) {
 		log_warn("cannot rewrite %s", RESOLV_CONF);
 		free(out);
-		unlink(bpath);
+		undo_done(d->undo, d->seq);
+		d->seq = 0;
 		return -1;
 	}
 	d->written = out;
@@ -301,43 +335,105 @@ static int file_apply(struct dns_state *d, bool full_tunnel, const struct msg_co
 	return 0;
 }
 
-static void file_undo(struct dns_state *d)
+static bool same(const char *a, size_t alen, const uint8_t *b, size_t blen)
 {
-	char bpath[128];
-	size_t cur_len = 0;
-	char *cur = read_file(RESOLV_CONF, &cur_len);
-	bool ours =
-	    cur != NULL && cur_len == d->written_len && memcmp(cur, d->written, cur_len) == 0;
+	return a != NULL && alen == blen && (blen == 0 || memcmp(a, b, blen) == 0);
+}
 
+/* Puts back what r saved, if the file still holds what r wrote; if it
+ * already is the original, or another program has changed it since, it
+ * is left as it is. 0, or -1 (logged). */
+static int file_restore(const struct journal_rec *r)
+{
+	char link[JOURNAL_LINK_MAX];
+	enum journal_orig now;
+	char *cur;
+	size_t cur_len;
+	bool ours, orig;
+	int rc = 0;
+
+	if (current(&now, link, &cur, &cur_len) < 0) {
+		log_warn("cannot read %s", RESOLV_CONF);
+		return -1;
+	}
+	ours = now != JOURNAL_ORIG_MISSING && same(cur, cur_len, r->written, r->written_len);
+	orig = now == r->orig &&
+	       (now == JOURNAL_ORIG_MISSING ||
+		(now == JOURNAL_ORIG_SYMLINK && strcmp(link, r->link) == 0) ||
+		(now == JOURNAL_ORIG_FILE && same(cur, cur_len, r->orig_data, r->orig_len)));
 	free(cur);
+	if (orig && !ours)
+		return 0; /* never written, or already put back */
 	if (!ours) {
 		log_warnx("%s was changed by another program while the tunnel was up; "
 			  "leaving it as it is now",
 			  RESOLV_CONF);
-	} else if (d->saved_link[0] != '\0') {
+	} else if (r->orig == JOURNAL_ORIG_SYMLINK) {
 		unlink(RESOLV_TMP);
-		if (symlink(d->saved_link, RESOLV_TMP) < 0 || rename(RESOLV_TMP, RESOLV_CONF) < 0) {
-			log_warn("cannot restore %s as a link to %s", RESOLV_CONF, d->saved_link);
+		if (symlink(r->link, RESOLV_TMP) < 0 || rename(RESOLV_TMP, RESOLV_CONF) < 0) {
+			log_warn("cannot restore %s as a link to %s", RESOLV_CONF, r->link);
 			unlink(RESOLV_TMP);
+			rc = -1;
 		}
-	} else if (d->saved_missing) {
-		if (unlink(RESOLV_CONF) < 0)
+	} else if (r->orig == JOURNAL_ORIG_MISSING) {
+		if (unlink(RESOLV_CONF) < 0 && errno != ENOENT) {
 			log_warn("cannot remove %s", RESOLV_CONF);
-	} else if (write_resolv(d->saved, d->saved_len) < 0) {
+			rc = -1;
+		}
+	} else if (write_resolv((const char *)r->orig_data, r->orig_len) < 0) {
 		log_warn("cannot restore %s", RESOLV_CONF);
+		rc = -1;
 	}
-	backup_path(d, bpath);
-	unlink(bpath);
+	if (ours && rc == 0)
+		log_info("%s restored", RESOLV_CONF);
+	return rc;
+}
+
+static int file_undo(struct dns_state *d)
+{
+	struct journal_rec r = {
+	    .kind = JOURNAL_RESOLV_FILE,
+	    .orig = d->saved_link[0]   ? JOURNAL_ORIG_SYMLINK
+		    : d->saved_missing ? JOURNAL_ORIG_MISSING
+				       : JOURNAL_ORIG_FILE,
+	    .orig_data = (const uint8_t *)d->saved,
+	    .orig_len = d->saved_len,
+	    .written = (const uint8_t *)d->written,
+	    .written_len = d->written_len,
+	};
+
+	snprintf(r.link, sizeof(r.link), "%s", d->saved_link);
+	return file_restore(&r);
+}
+
+static int resolvectl_revert(const char *ifname)
+{
+	char cmd[] = "resolvectl", revert[] = "revert", name[IFNAMSIZ];
+	char *argv[] = {cmd, revert, name, NULL};
+
+	/* A link that is gone took its DNS settings with it. */
+	if (if_nametoindex(ifname) == 0)
+		return 0;
+	snprintf(name, sizeof(name), "%s", ifname);
+	return run_helper(argv);
+}
+
+int dns_undo_record(const struct journal_rec *r)
+{
+	if (r->kind == JOURNAL_RESOLVECTL)
+		return resolvectl_revert(r->ifname);
+	return file_restore(r);
 }
 
 /* ---- the interface ---- */
 
-int dns_apply(struct dns_state *d, const char *ifname, enum config_dns_mode mode, bool full_tunnel,
-	      const struct msg_config *cfg)
+int dns_apply(struct dns_state *d, struct undo *u, const char *ifname, enum config_dns_mode mode,
+	      bool full_tunnel, const struct msg_config *cfg)
 {
 	int r;
 
 	dns_undo(d);
+	d->undo = u;
 	snprintf(d->ifname, sizeof(d->ifname), "%s", ifname);
 	if (mode == CONFIG_DNS_NONE || cfg->n_dns == 0)
 		return 0;
@@ -364,13 +460,9 @@ const char *dns_how(const struct dns_state *d)
 void dns_undo(struct dns_state *d)
 {
 	if (d->active) {
-		if (d->via_resolvectl) {
-			char cmd[] = "resolvectl", revert[] = "revert";
-			char *argv[] = {cmd, revert, d->ifname, NULL};
-			(void)run_helper(argv);
-		} else {
-			file_undo(d);
-		}
+		int r = d->via_resolvectl ? resolvectl_revert(d->ifname) : file_undo(d);
+		if (r == 0 || d->via_resolvectl)
+			undo_done(d->undo, d->seq);
 	}
 	free(d->saved);
 	free(d->written);

@@ -1,8 +1,9 @@
 /*
  * main.c - mtlsvpn-client: the command line (one table parses it and
- * prints --help), configuration, signals, and the exit status contract:
- * 0 after SIGTERM/SIGINT with every network change undone, 1 on a failure
- * no retry can fix, 2 on a configuration error.
+ * prints --help), configuration, signals (TERM, INT, HUP stop; USR1 logs
+ * a status line; USR2 reconnects now), and the exit status contract: 0
+ * after a stop signal with every network change undone, 1 on a failure no
+ * retry can fix, 2 on a configuration error.
  */
 #include <limits.h>
 #include <signal.h>
@@ -27,6 +28,7 @@ enum { EXIT_PERMANENT = 1, EXIT_CONFIG = 2 };
 struct opts {
 	const char *config;
 	bool check_config;
+	bool cleanup;
 	int verbose;
 	bool version;
 	bool help;
@@ -42,6 +44,13 @@ static bool opt_check(const char *v, void *ctx)
 {
 	(void)v;
 	((struct opts *)ctx)->check_config = true;
+	return true;
+}
+
+static bool opt_cleanup(const char *v, void *ctx)
+{
+	(void)v;
+	((struct opts *)ctx)->cleanup = true;
 	return true;
 }
 
@@ -69,6 +78,8 @@ static bool opt_help(const char *v, void *ctx)
 static const struct cli_opt options[] = {
     {"config", 'c', "FILE", "configuration file (default " DEFAULT_CONFIG ")", opt_config},
     {"check-config", 0, NULL, "check the configuration and the certificates, then exit", opt_check},
+    {"cleanup", 0, NULL, "undo what a client with this configuration left after a crash, then exit",
+     opt_cleanup},
     {"verbose", 'v', NULL, "log debug messages", opt_verbose},
     {"version", 0, NULL, "print the version and the crypto library in use", opt_version},
     {"help", 'h', NULL, "show this help", opt_help},
@@ -90,6 +101,20 @@ static void on_stop_signal(struct ev_loop *loop, int signo, void *data)
 	log_info("received %s; disconnecting",
 		 sigabbrev_np(signo) ? sigabbrev_np(signo) : "signal");
 	client_stop(c);
+}
+
+static void on_status_signal(struct ev_loop *loop, int signo, void *data)
+{
+	(void)loop;
+	(void)signo;
+	notice_status(data);
+}
+
+static void on_reconnect_signal(struct ev_loop *loop, int signo, void *data)
+{
+	(void)loop;
+	(void)signo;
+	client_reconnect_now(data, "received SIGUSR2");
 }
 
 static struct tls_ctx *make_tls(const struct config_client *cfg)
@@ -144,6 +169,11 @@ int main(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	log_init(PROGNAME, o.verbose || cfg.log_level > 0, false);
+	if (o.cleanup) {
+		int rc = undo_cleanup(&cfg) < 0 ? EXIT_PERMANENT : 0;
+		config_client_free(&cfg);
+		return rc;
+	}
 	if (tls_global_init() < 0) {
 		log_errx("cannot initialise the TLS library");
 		return EXIT_PERMANENT;
@@ -175,7 +205,9 @@ int main(int argc, char **argv)
 	}
 	if (ev_signal_add(loop, SIGTERM, on_stop_signal, &client) < 0 ||
 	    ev_signal_add(loop, SIGINT, on_stop_signal, &client) < 0 ||
-	    ev_signal_add(loop, SIGHUP, on_stop_signal, &client) < 0)
+	    ev_signal_add(loop, SIGHUP, on_stop_signal, &client) < 0 ||
+	    ev_signal_add(loop, SIGUSR1, on_status_signal, &client) < 0 ||
+	    ev_signal_add(loop, SIGUSR2, on_reconnect_signal, &client) < 0)
 		fatal("cannot set up signal handling");
 	ev_timer_init(&watchdog, on_watchdog_due, NULL);
 	if (notify_watchdog_period_ms() > 0)

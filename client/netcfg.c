@@ -2,8 +2,9 @@
  * netcfg.c - apply the gateway's CONFIG to the TUN: link up with the MTU,
  * addresses, routes, and in full-tunnel mode a host route keeping the
  * gateway outside the tunnel plus the two half-default routes into it.
- * Every change is recorded when the kernel accepts it, and undo removes
- * exactly those, newest first: never a route someone else owns.
+ * Every change is written to the undo journal (undo.c) before it is made
+ * and kept in memory once the kernel accepts it; undo removes exactly
+ * those, newest first: never a route someone else owns.
  */
 #include "client.h"
 
@@ -26,7 +27,7 @@ void netcfg_init(struct netcfg *n, const char *ifname, bool full_tunnel, enum co
 }
 
 static int record(struct netcfg *n, enum netcfg_change_kind kind, const struct prefix *p,
-		  const struct ipaddr *via, const char *ifname)
+		  const struct ipaddr *via, const char *ifname, uint32_t seq)
 {
 	struct netcfg_change *ch;
 
@@ -45,19 +46,38 @@ static int record(struct netcfg *n, enum netcfg_change_kind kind, const struct p
 	if (via != NULL)
 		ch->via = *via;
 	snprintf(ch->ifname, sizeof(ch->ifname), "%s", ifname);
+	ch->seq = seq;
 	return 0;
+}
+
+/* The journal hears of a change before the kernel does: a crash between
+ * the two leaves an undo of nothing, which is harmless. 0 if it could not
+ * be written (logged): then the change is not made. */
+static uint32_t intend(struct netcfg *n, enum journal_kind kind, const struct prefix *p,
+		       const struct ipaddr *via, const char *ifname)
+{
+	struct journal_rec r = {.kind = kind, .prefix = *p};
+
+	if (via != NULL)
+		r.via = *via;
+	snprintf(r.ifname, sizeof(r.ifname), "%s", ifname);
+	return undo_record(n->undo, &r);
 }
 
 static int add_addr(struct netcfg *n, const struct prefix *p)
 {
 	char s[ADDR_STRLEN];
+	uint32_t seq = intend(n, JOURNAL_ADDR, p, NULL, n->ifname);
 
+	if (seq == 0)
+		return -1;
 	if (rtnl_addr_add(n->ifname, p) < 0) {
 		log_warn("cannot add address %s to %s", addr_fmt_prefix(p, s), n->ifname);
+		undo_done(n->undo, seq);
 		return -1;
 	}
 	log_debug("added address %s to %s", addr_fmt_prefix(p, s), n->ifname);
-	return record(n, NETCFG_ADDR, p, NULL, n->ifname);
+	return record(n, NETCFG_ADDR, p, NULL, n->ifname, seq);
 }
 
 /* A route the kernel already has (the connected route of our own address,
@@ -66,13 +86,19 @@ static int add_route(struct netcfg *n, const struct prefix *p, const struct ipad
 		     const char *ifname)
 {
 	char s[ADDR_STRLEN], v[ADDR_STRLEN];
+	uint32_t seq = intend(n, JOURNAL_ROUTE, p, via, ifname);
 
+	if (seq == 0)
+		return -1;
 	if (rtnl_route_add(p, via, ifname, 0) < 0) {
-		if (errno == EEXIST) {
+		int e = errno;
+		undo_done(n->undo, seq);
+		if (e == EEXIST) {
 			log_debug("route %s already exists; leaving it alone",
 				  addr_fmt_prefix(p, s));
 			return 0;
 		}
+		errno = e;
 		log_warn("cannot add route %s%s%s dev %s", addr_fmt_prefix(p, s),
 			 via && via->family ? " via " : "",
 			 via && via->family ? addr_fmt(via, v) : "", ifname);
@@ -81,10 +107,10 @@ static int add_route(struct netcfg *n, const struct prefix *p, const struct ipad
 	log_debug("added route %s%s%s dev %s", addr_fmt_prefix(p, s),
 		  via && via->family ? " via " : "", via && via->family ? addr_fmt(via, v) : "",
 		  ifname);
-	return record(n, NETCFG_ROUTE, p, via, ifname);
+	return record(n, NETCFG_ROUTE, p, via, ifname, seq);
 }
 
-static void undo_one(const struct netcfg_change *ch)
+static int undo_one(const struct netcfg_change *ch)
 {
 	char s[ADDR_STRLEN];
 	int r;
@@ -93,21 +119,40 @@ static void undo_one(const struct netcfg_change *ch)
 		r = rtnl_addr_del(ch->ifname, &ch->prefix);
 	else
 		r = rtnl_route_del(&ch->prefix, ch->via.family ? &ch->via : NULL, ch->ifname, 0);
-	/* Gone already (the link went away with it) is as good as removed. */
-	if (r < 0 && errno != ENODEV && errno != ESRCH && errno != EADDRNOTAVAIL)
+	/* Gone already (the link went away with it, or it was never made
+	 * before a crash) is as good as removed. */
+	if (r < 0 && errno != ENODEV && errno != ESRCH && errno != EADDRNOTAVAIL &&
+	    errno != ENOENT) {
 		log_warn("cannot remove %s %s from %s",
 			 ch->kind == NETCFG_ADDR ? "address" : "route",
 			 addr_fmt_prefix(&ch->prefix, s), ch->ifname);
-	else
-		log_debug("removed %s %s (%s)", ch->kind == NETCFG_ADDR ? "address" : "route",
-			  addr_fmt_prefix(&ch->prefix, s), ch->ifname);
+		return -1;
+	}
+	log_debug("removed %s %s (%s)%s", ch->kind == NETCFG_ADDR ? "address" : "route",
+		  addr_fmt_prefix(&ch->prefix, s), ch->ifname, r < 0 ? ": it was gone" : "");
+	return 0;
+}
+
+int netcfg_undo_record(const struct journal_rec *r)
+{
+	struct netcfg_change ch = {
+	    .kind = r->kind == JOURNAL_ADDR ? NETCFG_ADDR : NETCFG_ROUTE,
+	    .prefix = r->prefix,
+	    .via = r->via,
+	};
+
+	snprintf(ch.ifname, sizeof(ch.ifname), "%s", r->ifname);
+	return undo_one(&ch);
 }
 
 void netcfg_undo(struct netcfg *n)
 {
 	dns_undo(&n->dns_state);
-	while (n->n_changes > 0)
-		undo_one(&n->changes[--n->n_changes]);
+	while (n->n_changes > 0) {
+		const struct netcfg_change *ch = &n->changes[--n->n_changes];
+		if (undo_one(ch) == 0)
+			undo_done(n->undo, ch->seq);
+	}
 	free(n->changes);
 	n->changes = NULL;
 	n->cap_changes = 0;
@@ -251,7 +296,7 @@ int netcfg_apply(struct netcfg *n, const struct msg_config *cfg, const struct ip
 		goto fail;
 	/* DNS is a convenience: the tunnel works without it, so a failure is
 	 * reported (by dns.c) but does not tear the session down. */
-	(void)dns_apply(&n->dns_state, n->ifname, n->dns, n->full_tunnel, cfg);
+	(void)dns_apply(&n->dns_state, n->undo, n->ifname, n->dns, n->full_tunnel, cfg);
 	return 0;
 fail:
 	netcfg_undo(n);

@@ -154,3 +154,25 @@ void notice_session_end(struct client *c)
 		 (unsigned long long)st->drop_invalid, (unsigned long long)st->drop_source);
 	c->up_since_ms = 0;
 }
+
+void notice_status(const struct client *c)
+{
+	const struct client_stats *st = &c->stats;
+	const struct msg_config *cfg = &c->net.cfg;
+	char s[ADDR_STRLEN], addrs[160] = "", up[48] = "not up";
+
+	if (c->net.applied && cfg->addr4.addr.family)
+		list_add(addrs, sizeof(addrs), addr_fmt_prefix(&cfg->addr4, s));
+	if (c->net.applied && cfg->addr6.addr.family)
+		list_add(addrs, sizeof(addrs), addr_fmt_prefix(&cfg->addr6, s));
+	if (c->state == CLIENT_UP && c->up_since_ms != 0)
+		snprintf(up, sizeof(up), "up %.0f s",
+			 (double)(ev_now_ms(c->loop) - c->up_since_ms) / 1000.0);
+	log_info("status: %s, gateway %s:%u (%s), tunnel %s, address %s, %s, sent %llu bytes "
+		 "(%llu packets), received %llu bytes (%llu packets)",
+		 client_state_name(c->state), c->cfg->gateway_host, c->cfg->gateway_port,
+		 c->gateway_str[0] ? c->gateway_str : "not connected", c->tun_name,
+		 addrs[0] ? addrs : "none", up, (unsigned long long)st->tx_bytes,
+		 (unsigned long long)st->tx_packets, (unsigned long long)st->rx_bytes,
+		 (unsigned long long)st->rx_packets);
+}

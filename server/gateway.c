@@ -141,6 +141,16 @@ static void on_status_signal(struct ev_loop *loop, int signo, void *data)
 	gateway_status(data);
 }
 
+/* Debug logging on and off without a restart, to watch one problem. */
+static void on_debug_signal(struct ev_loop *loop, int signo, void *data)
+{
+	(void)loop;
+	(void)signo;
+	(void)data;
+	log_verbosity = log_verbosity > 0 ? 0 : 1;
+	log_info("SIGUSR2: debug logging %s", log_verbosity > 0 ? "on" : "off");
+}
+
 /* The watchdog keepalive, from the loop itself, with a status line. */
 static void on_watchdog_due(struct ev_loop *loop, struct ev_timer *t)
 {
@@ -224,7 +234,8 @@ int gateway_start(struct gateway *gw)
 	}
 	if (ev_signal_add(w->loop, SIGTERM, on_stop_signal, gw) < 0 ||
 	    ev_signal_add(w->loop, SIGINT, on_stop_signal, gw) < 0 ||
-	    ev_signal_add(w->loop, SIGUSR1, on_status_signal, gw) < 0) {
+	    ev_signal_add(w->loop, SIGUSR1, on_status_signal, gw) < 0 ||
+	    ev_signal_add(w->loop, SIGUSR2, on_debug_signal, gw) < 0) {
 		log_warn("cannot set up signal handling");
 		return -1;
 	}

@@ -168,6 +168,7 @@ struct config_client {
 	unsigned reconnect_max;        /* s, default 60 */
 	unsigned connect_timeout;      /* s, default 10 */
 	int log_level;
+	char state_dir[PATH_MAX];      /* the undo journal's; default /run/mtlsvpn */
 	/* A profile (config_profile.h) embeds PEM texts in [ca], [cert] and
 	 * [key] instead of paths: heap, NUL-terminated, NULL when the path
 	 * field is used. Freed (the key wiped) by config_client_free. */

@@ -122,6 +122,24 @@ static bool parse_dns_mode(const struct config_file *f, const struct config_key 
 	return false;
 }
 
+/* state_dir = PATH: absolute; created at start if missing. */
+static bool parse_state_dir(const struct config_file *f, const struct config_key *k,
+			    const char *value, void *field, char why[static CONFIG_ERR_MAX])
+{
+	char q[CONFIG_QUOTE_MAX];
+
+	(void)f;
+	if (value[0] != '/' || strlen(value) >= k->size) {
+		config_key_why(why,
+			       "%s is not an absolute path of at most %zu bytes; use e.g. "
+			       "/run/mtlsvpn",
+			       config_file_quote(value, q), k->size - 1);
+		return false;
+	}
+	snprintf(field, k->size, "%s", value);
+	return true;
+}
+
 enum {
 	K_GATEWAY,
 	K_SERVER_NAME,
@@ -135,6 +153,7 @@ enum {
 	K_RECONNECT_MAX,
 	K_CONNECT_TIMEOUT,
 	K_LOG_LEVEL,
+	K_STATE_DIR,
 	K_COUNT
 };
 
@@ -172,6 +191,8 @@ static const struct config_key client_keys[K_COUNT] = {
 		.example = "10"},
 	[K_LOG_LEVEL] = {.section = "client", .name = "log_level", .parse = config_key_log_level,
 		.offset = CLI(log_level), .example = "info"},
+	[K_STATE_DIR] = {.section = "client", .name = "state_dir", .parse = parse_state_dir,
+		.offset = CLI(state_dir), .size = PATH_MAX, .example = "/run/mtlsvpn"},
 };
 /* clang-format on */
 
@@ -376,6 +397,7 @@ static void set_defaults(struct config_client *c)
 	c->reconnect_max = 60;
 	c->connect_timeout = 10;
 	c->log_level = 0;
+	snprintf(c->state_dir, sizeof(c->state_dir), "/run/mtlsvpn");
 }
 
 static int check_across(const struct config_file *f, struct config_client *c, const unsigned *lines,

@@ -280,3 +280,35 @@ CNF
 		-startdate "$start" -enddate "$end" -in "$d/$who.csr" -out "$WORK/$who.crt" \
 		>>"$WORK/ctl.log" 2>&1 || fail "openssl ca could not sign $who: $(tail -n 3 "$WORK/ctl.log")"
 }
+
+# ---- a private /etc (DNS tests) ----
+
+# The client's resolv.conf handling runs against a copy of /etc, never the
+# machine's: a mount namespace, held by a sleeping process, where
+# $WORK/etc is bind-mounted on /etc. in_etc CMD... runs CMD in it (the
+# clients with ip netns exec inside). Refuses to go on unless the copy is
+# what /etc is in there.
+ETC_PID=
+private_etc_init() {
+	mkdir -p "$WORK/etc"
+	cp -a /etc/. "$WORK/etc/" 2>/dev/null || true
+	rm -f "$WORK/etc/resolv.conf"
+	: >"$WORK/etc/.mtlsvpn-test-$ID"
+	unshare -m --propagation private sh -c "mount --bind '$WORK/etc' /etc && exec sleep 100000" &
+	ETC_PID=$!
+	T_PIDS+=("$ETC_PID")
+	wait_for 5 in_etc test -e "/etc/.mtlsvpn-test-$ID" || fail "no private /etc after 5 s"
+}
+in_etc() { nsenter -t "$ETC_PID" -m "$@"; }
+
+# start_client_etc NUM: start_client inside the private /etc.
+start_client_etc() {
+	local i=$1
+	[ -e "$WORK/etc/.mtlsvpn-test-$ID" ] && in_etc test -e "/etc/.mtlsvpn-test-$ID" ||
+		fail "the private /etc is not in place"
+	# nsenter itself, not in_etc: $! must be the client (both exec).
+	nsenter -t "$ETC_PID" -m ip netns exec "$(lap "$i")" "$B/mtlsvpn-client" \
+		-c "$WORK/client$i.ini" -v >>"$WORK/client$i.log" 2>&1 &
+	CLIENT_PID[$i]=$!
+	T_PIDS+=("$!")
+}
