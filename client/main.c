@@ -6,6 +6,7 @@
  * retry can fix, 2 on a configuration error.
  */
 #include <limits.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "ev.h"
 #include "log.h"
 #include "notify.h"
+#include "privdrop.h"
 #include "tls.h"
 #include "version.h"
 
@@ -138,6 +140,21 @@ static struct tls_ctx *make_tls(const struct config_client *cfg)
 	return ctx;
 }
 
+/*
+ * Set up (TUN open, key read): the client stays uid 0, because putting
+ * /etc/resolv.conf back and running resolvectl at exit need root's own
+ * files and D-Bus identity, but keeps only CAP_NET_ADMIN (addresses,
+ * routes, resolved's SetLinkDNS), in the bounding set too, with
+ * NO_NEW_PRIVS. resolvectl, run as root, gets that same one capability.
+ */
+static void drop_privileges(void)
+{
+	char why[256];
+
+	if (privdrop_apply(NULL, PRIVDROP_CAP(CAP_NET_ADMIN), why, sizeof(why)) < 0)
+		fatalx("cannot drop privileges: %s", why);
+}
+
 int main(int argc, char **argv)
 {
 	static struct config_client cfg;
@@ -203,6 +220,7 @@ int main(int argc, char **argv)
 		ev_loop_free(loop);
 		return EXIT_PERMANENT;
 	}
+	drop_privileges();
 	if (ev_signal_add(loop, SIGTERM, on_stop_signal, &client) < 0 ||
 	    ev_signal_add(loop, SIGINT, on_stop_signal, &client) < 0 ||
 	    ev_signal_add(loop, SIGHUP, on_stop_signal, &client) < 0 ||

@@ -40,7 +40,7 @@ die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
 
 packages=(
 	build-essential cmake pkg-config dpkg-dev autoconf automake libtool
-	libwolfssl-dev libpcap-dev libiniparser-dev libcmocka-dev libsystemd-dev
+	libwolfssl-dev libpcap-dev libiniparser-dev libcmocka-dev libsystemd-dev libseccomp-dev
 	iproute2 iputils-ping iperf3 tshark openssl curl python3 procps psmisc
 	ca-certificates
 	debhelper lintian libsystemd-dev libseccomp-dev

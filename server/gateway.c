@@ -33,6 +33,9 @@ int gateway_init(struct gateway *gw, const struct config_server *cfg)
 	gw->cfg = *cfg;
 	gw->worker.tun_fd = -1;
 	gw->worker.listen_fd = -1;
+	/* The user it will run as exists (--check-config says so too). */
+	if (confine_init(gw) < 0)
+		return -1;
 	/* Pools, static addresses and compiled rules of every group. */
 	if (group_init_all(gw) < 0)
 		return -1;
@@ -252,6 +255,9 @@ int gateway_start(struct gateway *gw)
 		log_warn("cannot set up the event loop");
 		return -1;
 	}
+	/* Everything is open: from here on as cfg.user, sandboxed. */
+	if (confine_start(gw) < 0)
+		return -1;
 	if (gw->n_groups > 0 && gw->groups[0].tun4.addr.family != 0)
 		addr_fmt_prefix(&gw->groups[0].tun4, p4);
 	if (gw->n_groups > 0 && gw->groups[0].tun6.addr.family != 0)

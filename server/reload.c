@@ -71,6 +71,7 @@ static void keep_restart_keys(const struct config_server *o, struct config_serve
 	      n->ocsp_cache = o->ocsp_cache));
 	KEEP(strcmp(o->control, n->control) != 0, "control",
 	     memcpy(n->control, o->control, sizeof(n->control)));
+	KEEP(strcmp(o->user, n->user) != 0, "user", memcpy(n->user, o->user, sizeof(n->user)));
 #undef KEEP
 }
 
@@ -252,7 +253,7 @@ static int reload_apply(struct gateway *gw, const char *trigger, char *msg, size
 		snprintf(err, sizeof(err), "out of memory");
 		goto refuse;
 	}
-	if (config_server_load(gw->cfg.path, n, err) < 0)
+	if (config_server_reload(gw->cfg.path, n, err) < 0)
 		goto refuse;
 	keep_restart_keys(&gw->cfg, n, restart, sizeof(restart));
 	ng = calloc(n->n_groups > 0 ? n->n_groups : 1, sizeof(*ng));

@@ -36,38 +36,74 @@ static const char *base_of(const char *path)
 	return b != NULL ? b + 1 : path;
 }
 
+/* A watched directory before a reload. */
+struct watched {
+	char dir[PATH_MAX];
+	int wd;
+	bool kept;
+};
+
+static const char *src_dir(const struct revoke_src *src, char dir[static PATH_MAX])
+{
+	snprintf(dir, PATH_MAX, "%s", src->path);
+	return src->is_dir ? dir : dirname(dir);
+}
+
 /* One watch per directory: inotify hands back the same descriptor for a
  * directory watched twice. A file is watched through its directory, so a
- * rename into place is seen. */
-static void watch_srcs(struct revoke *rv)
+ * rename into place is seen. A directory watched before the reload (old)
+ * keeps its watch: adding it anew needs read permission on it, which the
+ * gateway's own user may lack where root had it at start (a CA directory
+ * of mode 0711 holding crl.pem). */
+static void watch_srcs(struct revoke *rv, struct watched *old, unsigned n_old)
 {
 	for (unsigned i = 0; i < rv->n_srcs; i++) {
 		struct revoke_src *src = &rv->srcs[i];
-		char dir[PATH_MAX];
+		char buf[PATH_MAX];
+		const char *dir = src_dir(src, buf);
 
-		snprintf(dir, sizeof(dir), "%s", src->path);
-		src->wd = inotify_add_watch(rv->ino_fd, src->is_dir ? dir : dirname(dir), INO_MASK);
+		src->wd = -1;
+		for (unsigned j = 0; j < n_old && src->wd < 0; j++)
+			if (old[j].wd >= 0 && strcmp(old[j].dir, dir) == 0) {
+				src->wd = old[j].wd;
+				old[j].kept = true;
+			}
+		if (src->wd < 0)
+			src->wd = inotify_add_watch(rv->ino_fd, dir, INO_MASK);
 		if (src->wd < 0)
 			log_warn("cannot watch %s for CRL %s; it is reloaded on SIGHUP only",
 				 src->is_dir ? "the directory" : "the directory of", src->path);
 	}
+	for (unsigned j = 0; j < n_old; j++) {
+		bool kept = false;
+
+		for (unsigned k = 0; k < n_old; k++)
+			kept |= old[k].kept && old[k].wd == old[j].wd;
+		if (old[j].wd >= 0 && !kept)
+			(void)inotify_rm_watch(rv->ino_fd, old[j].wd);
+		for (unsigned k = j + 1; k < n_old; k++)
+			if (old[k].wd == old[j].wd)
+				old[k].wd = -1; /* removed (or kept) once */
+	}
 }
 
-static void unwatch_srcs(struct revoke *rv)
+/* What is watched now, for watch_srcs after a reload; the sources forget
+ * their watches. */
+static unsigned unwatch_srcs(struct revoke *rv, struct watched old[static CFG_MAX_CRL])
 {
+	unsigned n = 0;
+
 	for (unsigned i = 0; i < CFG_MAX_CRL; i++) {
 		struct revoke_src *src = &rv->srcs[i];
-		bool shared = false;
 
-		if (src->wd < 0)
-			continue;
-		for (unsigned j = 0; j < i; j++)
-			shared |= rv->srcs[j].wd == src->wd;
-		if (!shared)
-			(void)inotify_rm_watch(rv->ino_fd, src->wd);
+		if (src->wd >= 0) {
+			src_dir(src, old[n].dir);
+			old[n].wd = src->wd;
+			old[n++].kept = false;
+		}
+		src->wd = -1;
 	}
-	for (unsigned i = 0; i < CFG_MAX_CRL; i++)
-		rv->srcs[i].wd = -1;
+	return n;
 }
 
 /* Reload one source; on failure the CRLs in force from it stay. True if
@@ -219,7 +255,8 @@ int revoke_apply_config(struct gateway *gw, const struct config_server *n, const
 {
 	struct revoke *rv = &gw->revoke;
 	struct revoke_src *nf = calloc(CFG_MAX_CRL, sizeof(*nf));
-	unsigned n_crls = 0;
+	struct watched old[CFG_MAX_CRL];
+	unsigned n_crls = 0, n_old;
 	double ms[CFG_MAX_CRL];
 	char why[PATH_MAX + 256];
 
@@ -257,8 +294,7 @@ int revoke_apply_config(struct gateway *gw, const struct config_server *n, const
 		n_crls += nf[i].n_crls;
 	}
 	/* Commit: the new sources, then the keys that change live. */
-	if (rv->ino_fd >= 0)
-		unwatch_srcs(rv);
+	n_old = unwatch_srcs(rv, old);
 	for (unsigned i = 0; i < CFG_MAX_CRL; i++)
 		revoke_src_clear(&rv->srcs[i]);
 	memcpy(rv->srcs, nf, sizeof(*nf) * CFG_MAX_CRL);
@@ -275,7 +311,7 @@ int revoke_apply_config(struct gateway *gw, const struct config_server *n, const
 	memcpy(gw->cfg.deny_identities, n->deny_identities, sizeof(n->deny_identities));
 	gw->cfg.n_deny_identities = n->n_deny_identities;
 	if (rv->ino_fd >= 0)
-		watch_srcs(rv);
+		watch_srcs(rv, old, n_old);
 	for (unsigned i = 0; i < rv->n_srcs; i++)
 		revoke_log_src(gw, &rv->srcs[i], ms[i]);
 	log_info("%s: revocation settings reloaded: %u CRL(s) from %u source(s), %u denied "
@@ -323,7 +359,7 @@ int revoke_start(struct worker *w)
 			log_warn("cannot watch inotify events");
 			return -1;
 		}
-		watch_srcs(rv);
+		watch_srcs(rv, NULL, 0);
 	}
 	arm_next_update(w);
 	return 0;

@@ -25,6 +25,7 @@
 #include "flow.h"
 #include "identity.h"
 #include "ocsp_check.h"
+#include "privdrop.h"
 #include "pool.h"
 #include "ratelog.h"
 #include "tls.h"
@@ -303,7 +304,15 @@ struct gateway {
 	struct ev_timer lease_timer;     /* lease.c: a change waits to be written */
 	bool lease_dirty;                /* the pools differ from the lease file */
 	struct control *control;         /* the admin socket; NULL if none */
+	struct privdrop_user user;       /* cfg.user, looked up (confine.c) */
 };
+
+/* confine.c: once set up, the gateway runs as cfg.user with CAP_NET_ADMIN
+ * only, under a seccomp allow-list. confine_init looks the user up (so
+ * --check-config names a missing one); confine_start drops, checks that the
+ * files it rewrites and re-reads are within reach, and installs the filter. */
+int confine_init(struct gateway *gw);
+int confine_start(struct gateway *gw);
 
 /* reload.c: SIGHUP and "mtlsvpnctl reload" - server.ini anew, all or nothing.
  * 0 applied / -1 refused; msg says what happened either way. */

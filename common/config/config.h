@@ -151,6 +151,9 @@ struct config_server {
 	unsigned ocsp_cache;           /* s to keep an answer, capped by nextUpdate; default 300 */
 	/* The admin socket (server/control.c); "" = none. */
 	char control[108];             /* absolute path, default /run/mtlsvpn/control */
+	/* Who the gateway runs as once set up (server/confine.c); "root"
+	 * keeps root. A name; whether it exists is the gateway's to check. */
+	char user[33];                 /* default mtlsvpn */
 };
 
 enum config_dns_mode { CONFIG_DNS_AUTO, CONFIG_DNS_NONE, CONFIG_DNS_RESOLVECTL, CONFIG_DNS_RESOLVCONF };
@@ -179,6 +182,11 @@ struct config_client {
  * of range; use a number from 576 to 9000". Also checks that ca, cert and key
  * exist and that key is not readable by group or others. */
 int config_server_load(const char *path, struct config_server *out, char err[static CONFIG_ERR_MAX]);
+/* The same for a running gateway's reload: ca, cert and key, which it keeps
+ * (server/reload.c), are resolved to paths but not opened, since the
+ * gateway may no longer be allowed to read its key (server/confine.c). */
+int config_server_reload(const char *path, struct config_server *out,
+			 char err[static CONFIG_ERR_MAX]);
 int config_client_load(const char *path, struct config_client *out, char err[static CONFIG_ERR_MAX]);
 /* Frees and wipes what config_client_load put on the heap; NULL is fine. */
 void config_client_free(struct config_client *c);

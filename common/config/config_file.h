@@ -35,6 +35,7 @@ struct config_file {
 	char dir[PATH_MAX];	   /* absolute directory relative paths start from */
 	struct config_item *items; /* in file order */
 	unsigned n_items;
+	bool paths_only;	   /* file keys are resolved, not checked (a reload) */
 };
 
 /* 0, or -1 with err saying which line is wrong and how to write it, or

@@ -291,6 +291,12 @@ static bool check_path(const struct config_file *f, const struct config_key *k, 
 	return true;
 }
 
+bool config_key_path(const struct config_file *f, const struct config_key *k, const char *value,
+		     void *field, char why[static CONFIG_ERR_MAX])
+{
+	return resolve(f, k, value, field, why);
+}
+
 bool config_key_file(const struct config_file *f, const struct config_key *k, const char *value,
 		     void *field, char why[static CONFIG_ERR_MAX])
 {

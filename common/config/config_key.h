@@ -58,6 +58,9 @@ bool config_key_log_level(const struct config_file *f, const struct config_key *
 			  const char *value, void *field, char why[static CONFIG_ERR_MAX]);
 bool config_key_tun(const struct config_file *f, const struct config_key *k, const char *value,
 		    void *field, char why[static CONFIG_ERR_MAX]);
+/* A path resolved against the configuration's directory, not opened. */
+bool config_key_path(const struct config_file *f, const struct config_key *k, const char *value,
+		     void *field, char why[static CONFIG_ERR_MAX]);
 /* A readable regular file, resolved against the configuration's directory. */
 bool config_key_file(const struct config_file *f, const struct config_key *k, const char *value,
 		     void *field, char why[static CONFIG_ERR_MAX]);

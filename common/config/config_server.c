@@ -4,6 +4,7 @@
  * dead_peer_timeout above keepalive). The result is complete or the load
  * fails with one message naming the line to change.
  */
+#include <ctype.h>
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -397,6 +398,42 @@ static bool parse_ocsp_responder(const struct config_file *f, const struct confi
 	return true;
 }
 
+/* ca, cert and key. A reload keeps the running ones (server/reload.c) and
+ * the gateway may no longer read its key by then: paths only. */
+static bool parse_kept_file(const struct config_file *f, const struct config_key *k,
+			    const char *value, void *field, char why[static CONFIG_ERR_MAX])
+{
+	if (f->paths_only)
+		return config_key_path(f, k, value, field, why);
+	if (k->offset == SRV(key))
+		return config_key_private_file(f, k, value, field, why);
+	return config_key_file(f, k, value, field, why);
+}
+
+/* user = NAME: a user name as useradd accepts it (the gateway checks that
+ * it exists, server/confine.c), or root. */
+static bool parse_user(const struct config_file *f, const struct config_key *k,
+		       const char *value, void *field, char why[static CONFIG_ERR_MAX])
+{
+	char q[CONFIG_QUOTE_MAX];
+	size_t len = strlen(value);
+	bool ok = len > 0 && len < k->size && value[0] != '-';
+
+	(void)f;
+	for (size_t i = 0; ok && i < len; i++)
+		ok = isalnum((unsigned char)value[i]) || value[i] == '_' || value[i] == '-' ||
+		     value[i] == '.';
+	if (!ok) {
+		config_key_why(why,
+			       "%s is not a user name; name the unprivileged user the gateway "
+			       "runs as, e.g. mtlsvpn, or root to keep root",
+			       config_file_quote(value, q));
+		return false;
+	}
+	snprintf(field, k->size, "%s", value);
+	return true;
+}
+
 /* control = PATH (absolute; a Unix socket path fits 107 bytes) or "none". */
 static bool parse_control(const struct config_file *f, const struct config_key *k,
 			  const char *value, void *field, char why[static CONFIG_ERR_MAX])
@@ -498,6 +535,7 @@ enum {
 	K_LEASE_FILE,
 	K_MAX_PER_IDENTITY,
 	K_CONTROL,
+	K_USER,
 	K_COUNT
 };
 
@@ -507,13 +545,13 @@ enum {
 static const struct config_key server_keys[K_COUNT] = {
 	[K_LISTEN] = {.section = "gateway", .name = "listen", .parse = parse_listen,
 		.example = "0.0.0.0:8443"},
-	[K_CA] = {.section = "gateway", .name = "ca", .parse = config_key_file, .offset = SRV(ca),
+	[K_CA] = {.section = "gateway", .name = "ca", .parse = parse_kept_file, .offset = SRV(ca),
 		.size = PATH_MAX, .required = true, .example = "ca.crt",
 		.what = "the CA bundle client certificates must chain to"},
-	[K_CERT] = {.section = "gateway", .name = "cert", .parse = config_key_file,
+	[K_CERT] = {.section = "gateway", .name = "cert", .parse = parse_kept_file,
 		.offset = SRV(cert), .size = PATH_MAX, .required = true, .example = "server.crt",
 		.what = "the gateway certificate with its chain"},
-	[K_KEY] = {.section = "gateway", .name = "key", .parse = config_key_private_file,
+	[K_KEY] = {.section = "gateway", .name = "key", .parse = parse_kept_file,
 		.offset = SRV(key), .size = PATH_MAX, .required = true, .example = "server.key",
 		.what = "the gateway certificate's private key"},
 	[K_TUN] = {.section = "gateway", .name = "tun", .parse = config_key_tun,
@@ -592,6 +630,9 @@ static const struct config_key server_keys[K_COUNT] = {
 	[K_CONTROL] = {.section = "gateway", .name = "control", .parse = parse_control,
 		.offset = SRV(control), .size = sizeof(((struct config_server *)0)->control),
 		.example = "/run/mtlsvpn/control"},
+	[K_USER] = {.section = "gateway", .name = "user", .parse = parse_user,
+		.offset = SRV(user), .size = sizeof(((struct config_server *)0)->user),
+		.example = "mtlsvpn"},
 };
 /* clang-format on */
 
@@ -638,6 +679,7 @@ static void set_defaults(struct config_server *s)
 	s->max_handshakes = 256;
 	s->max_handshakes_per_source = 32;
 	s->identity.kind = IDENTITY_CN;
+	snprintf(s->user, sizeof(s->user), "mtlsvpn");
 	s->log_level = 0;
 	s->cert_warn_days = 14;
 	s->ocsp_timeout_ms = 3000;
@@ -706,7 +748,8 @@ static int apply(const struct config_file *f, struct config_server *out, unsigne
 	return rc;
 }
 
-int config_server_load(const char *path, struct config_server *out, char err[static CONFIG_ERR_MAX])
+static int load(const char *path, struct config_server *out, bool paths_only,
+		char err[static CONFIG_ERR_MAX])
 {
 	unsigned lines[K_COUNT];
 	struct config_file f;
@@ -715,6 +758,7 @@ int config_server_load(const char *path, struct config_server *out, char err[sta
 	set_defaults(out);
 	if (config_file_load(&f, path, "gateway", err) < 0)
 		return -1;
+	f.paths_only = paths_only;
 	if (snprintf(out->path, sizeof(out->path), "%s", path) >= (int)sizeof(out->path))
 		rc = config_file_errf(&f, 0, NULL, NULL, err,
 				      "the path is too long; use a shorter one");
@@ -730,4 +774,15 @@ int config_server_load(const char *path, struct config_server *out, char err[sta
 		rc = check_across(&f, out, lines, err);
 	config_file_free(&f);
 	return rc;
+}
+
+int config_server_load(const char *path, struct config_server *out, char err[static CONFIG_ERR_MAX])
+{
+	return load(path, out, false, err);
+}
+
+int config_server_reload(const char *path, struct config_server *out,
+			 char err[static CONFIG_ERR_MAX])
+{
+	return load(path, out, true, err);
 }

@@ -35,7 +35,11 @@ for b in mtlsvpn-server mtlsvpn-client mtlsvpnctl; do
 	[ -x "$B/$b" ] || fail "$B/$b is missing: build the project first"
 done
 WORK=$(mktemp -d "/tmp/mtlsvpn-$T_NAME.XXXXXX")
-chmod 700 "$WORK"
+# Others may pass through, not list: the gateway runs as nobody (user =
+# nobody below) and re-reads server.ini and the CRLs from here; keys stay 0600.
+chmod 711 "$WORK"
+# What the gateway rewrites (the lease file) lives in a directory it owns.
+install -d -o nobody -g nogroup "$WORK/state"
 
 # Stops a process we started: SIGTERM, then SIGKILL after 5 s. By PID only.
 stop_pid() {
@@ -124,6 +128,9 @@ pki_init() {
 		fail "mtlsvpnctl ca init failed: $(cat "$WORK/ctl.log")"
 	"$B/mtlsvpnctl" ca issue-server gw.test --dir "$CA" --out "$WORK" >>"$WORK/ctl.log" 2>&1 ||
 		fail "mtlsvpnctl ca issue-server failed: $(cat "$WORK/ctl.log")"
+	# The CA's crl.pem is watched by a gateway running as nobody (its key
+	# and issued/ keep their own 0600/0700).
+	chmod 711 "$CA"
 }
 # pki_client IDENTITY [extra ctl args]: $WORK/IDENTITY.crt and .key
 pki_client() {
@@ -149,6 +156,9 @@ write_server_ini() {
 		echo "handshake_timeout = 5"
 		# The control socket stays in this test's directory, never in /run.
 		case " $* " in *" control = "*) ;; *) echo "control = $WORK/control" ;; esac
+		# Every test runs the gateway dropped to nobody and sandboxed.
+		case " $* " in *" user = "*) ;; *) echo "user = nobody" ;; esac
+		case " $* " in *" lease_file = "*) ;; *) echo "lease_file = state/leases" ;; esac
 		for l in "$@"; do echo "$l"; done
 		echo "[pool]"
 		echo "ipv4 = 10.8.0.0/24"
@@ -185,6 +195,9 @@ write_client_ini() {
 		echo "dns = none"
 		echo "reconnect_min = 1"
 		echo "reconnect_max = 2"
+		# Each laptop's undo journal in this test's directory, never in
+		# /run/mtlsvpn (every laptop's TUN is mtlsvpn0).
+		case " $* " in *" state_dir = "*) ;; *) echo "state_dir = $WORK/client-state-$i" ;; esac
 		for l in "$@"; do echo "$l"; done
 	} >"$WORK/client$i.ini"
 }

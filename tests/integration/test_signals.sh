@@ -13,7 +13,7 @@ pki_init
 pki_client alice
 write_server_ini
 start_gateway
-write_client_ini 1 alice "state_dir = $WORK/state"
+write_client_ini 1 alice "state_dir = $WORK/client-state"
 ip -n "$L" -4 route show >"$WORK/before4"
 
 sessions() { grep -c 'session up:' "$WORK/gateway.log" || true; }
@@ -44,7 +44,7 @@ for sig in HUP TERM; do
 	wait "${CLIENT_PID[1]}" || fail "client exit status $? after SIG$sig"
 	ip -n "$L" -4 route show >"$WORK/after4"
 	diff -u "$WORK/before4" "$WORK/after4" || fail "routes differ after SIG$sig"
-	[ ! -e "$WORK/state/mtlsvpn0.journal" ] || fail "SIG$sig left the journal"
+	[ ! -e "$WORK/client-state/mtlsvpn0.journal" ] || fail "SIG$sig left the journal"
 	say "SIG$sig: clean exit, routes as before, no journal"
 	[ "$sig" = TERM ] && break
 	start_client 1

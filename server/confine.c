@@ -1,0 +1,200 @@
+/*
+ * confine.c - what the gateway gives up once it is set up (TUN, listening
+ * and control sockets open, keys and the CA read, leases restored): root
+ * for [gateway] user, every capability but CAP_NET_ADMIN (a reload or a
+ * shutdown moves the TUN's addresses over rtnetlink), new privileges, and
+ * every system call not in the table below (common/base/sandbox.c traps
+ * the rest and says which). Then it checks, as the user, that the files the
+ * running gateway rewrites and re-reads are within reach: a lease directory
+ * it cannot write refuses the start; an unreadable server.ini or CRL is a
+ * warning (the reload that needs it is refused and says why).
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/netlink.h>
+#include <linux/sockios.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sandbox.h"
+
+#define ANY(n) {.name = n}
+
+/* AddressSanitizer's leak check runs at exit: a tracer (clone, ptrace,
+ * PR_SET_PTRACER) stops the process and reads /proc/self/task and maps,
+ * and a report spawns a symbolizer. Test builds only (MTLSVPN_SANITIZE). */
+#if defined(__SANITIZE_ADDRESS__)
+#define CONFINE_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CONFINE_SANITIZED 1
+#endif
+#endif
+
+/*
+ * The system calls of the running gateway, by what needs them. Found with
+ * strace -f over the integration tests from the "gateway up" line on
+ * (tunnels, reloads, revocations, OCSP, capture, leases, shutdown) and
+ * checked against the code. Not here: execve, fork/clone, ptrace, ioctl but one,
+ * mprotect, kill, setuid and friends, bind/listen, mount, module loading.
+ */
+static const struct sandbox_rule gateway_calls[] = {
+    /* The event loop (common/base/ev.c): epoll, signalfd reads, timers. */
+    ANY("epoll_wait"), ANY("epoll_pwait"), ANY("epoll_ctl"), ANY("read"),
+    ANY("clock_gettime"), ANY("gettimeofday"), ANY("time"),
+    /* Sessions, the TUN and the control socket: accepting, TLS records,
+     * packets, TCP_NODELAY, SO_PEERCRED and SO_ERROR, closing. */
+    ANY("accept4"), ANY("write"), ANY("readv"), ANY("writev"), ANY("sendto"),
+    ANY("recvfrom"), ANY("sendmsg"), ANY("recvmsg"), ANY("setsockopt"), ANY("getsockopt"),
+    ANY("shutdown"), ANY("close"),
+    /* New sockets: OCSP queries (non-blocking TCP connect, ocsp_check.c),
+     * rtnetlink on reload and shutdown (common/net/rtnl.c), and a Unix
+     * datagram to the service manager (sd_notify). */
+    {.name = "socket", .how = SANDBOX_ARG_ONE_OF, .arg = 0, .n = 4,
+     .v = {AF_INET, AF_INET6, AF_NETLINK, AF_UNIX}},
+    ANY("connect"), ANY("getsockname"),
+    /* if_nametoindex before an rtnetlink request: a datagram socket and this
+     * one ioctl (any other ioctl, the TUN's included, traps). */
+    {.name = "ioctl", .how = SANDBOX_ARG_ONE_OF, .arg = 1, .n = 1, .v = {SIOCGIFINDEX}},
+    /* Reload: server.ini (config_file.c: realpath, stat, access), CRL files
+     * and directories (revoke_src.c) and their inotify watches. */
+    ANY("openat"), ANY("newfstatat"), ANY("fstat"), ANY("statx"), ANY("lseek"),
+    ANY("access"), ANY("faccessat"), ANY("faccessat2"), ANY("readlink"),
+    ANY("readlinkat"), ANY("getcwd"), ANY("getdents64"), ANY("inotify_add_watch"),
+    ANY("inotify_rm_watch"),
+    /* The lease file, replaced atomically (common/base/atomic_file.c):
+     * mkostemp, fchmod, fsync of it and of the directory, rename, unlink of
+     * a failed temporary; and the control socket's unlink at shutdown. */
+    ANY("fchmod"), ANY("fsync"), ANY("fdatasync"), ANY("rename"), ANY("renameat"),
+    ANY("renameat2"), ANY("unlink"), ANY("unlinkat"), ANY("fcntl"),
+    /* Memory: malloc, free and malloc_trim (session.c); never executable. */
+    ANY("brk"), ANY("munmap"), ANY("mremap"), ANY("madvise"),
+    {.name = "mmap", .how = SANDBOX_ARG_BITS_CLEAR, .arg = 2, .n = 1, .v = {PROT_EXEC}},
+    /* wolfSSL's RNG, keyed hash seeds. */
+    ANY("getrandom"),
+    /* sd_notify's credentials (it sends SCM_CREDENTIALS: pid, uid, gid)
+     * and the log's identity. */
+    ANY("getpid"), ANY("gettid"), ANY("getuid"), ANY("geteuid"), ANY("getgid"),
+    ANY("getegid"),
+    /* Leaving: exit, and the return from a signal handler. */
+    ANY("exit_group"), ANY("exit"), ANY("rt_sigreturn"), ANY("rt_sigprocmask"),
+    ANY("restart_syscall"),
+#ifdef CONFINE_SANITIZED
+    ANY("clone"), ANY("clone3"), ANY("fork"), ANY("vfork"), ANY("execve"), ANY("wait4"),
+    ANY("ptrace"), ANY("prctl"), ANY("sched_yield"), ANY("getppid"), ANY("kill"),
+    ANY("tgkill"), ANY("sigaltstack"), ANY("rt_sigaction"), ANY("mprotect"), ANY("pipe2"),
+    ANY("dup2"), ANY("dup3"), ANY("futex"), ANY("prlimit64"), ANY("process_vm_readv"),
+    ANY("sched_getaffinity"),
+#endif
+};
+
+int confine_init(struct gateway *gw)
+{
+	char why[256];
+
+	if (strcmp(gw->cfg.user, "root") == 0)
+		return 0;
+	if (privdrop_user_lookup(gw->cfg.user, &gw->user, why, sizeof(why)) < 0) {
+		log_warnx("%s: [gateway] user: %s; create it (useradd --system --no-create-home "
+			  "--shell /usr/sbin/nologin %s), name another unprivileged user, or set "
+			  "user = root to keep running as root",
+			  gw->cfg.path, why, gw->cfg.user);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *dir_of(const char *path, char *dir, size_t cap)
+{
+	char *slash;
+
+	snprintf(dir, cap, "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		snprintf(dir, cap, ".");
+	else
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	return dir;
+}
+
+/* As the user now: the lease file's directory must take a new file and
+ * a rename; server.ini and the CRLs should be readable for reloads. */
+static int check_reach(const struct gateway *gw, const char *who)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+
+	if (gw->cfg.lease_file[0] != '\0' &&
+	    (access(dir_of(gw->cfg.lease_file, dir, sizeof(dir)), W_OK | X_OK) < 0 ||
+	     (access(gw->cfg.lease_file, F_OK) == 0 &&
+	      access(gw->cfg.lease_file, R_OK | W_OK) < 0))) {
+		log_warn("%s: [gateway] lease_file: user %s cannot replace %s in %s; give the "
+			 "directory and the file to the user (chown %s %s), or set lease_file "
+			 "= none",
+			 gw->cfg.path, who, gw->cfg.lease_file, dir, who, dir);
+		return -1;
+	}
+	if (access(gw->cfg.path, R_OK) < 0)
+		log_warn("user %s cannot read %s: reloads will be refused until it can", who,
+			 gw->cfg.path);
+	for (unsigned i = 0; i < gw->cfg.n_crl; i++) {
+		bool is_dir = stat(gw->cfg.crl[i], &st) == 0 && S_ISDIR(st.st_mode);
+
+		if (access(gw->cfg.crl[i], is_dir ? R_OK | X_OK : R_OK) < 0)
+			log_warn("%s: [gateway] crl: user %s cannot read %s: its updates will be "
+				 "refused until it can",
+				 gw->cfg.path, who, gw->cfg.crl[i]);
+	}
+	return 0;
+}
+
+int confine_start(struct gateway *gw)
+{
+	const struct privdrop_user *u = NULL;
+	const char *who = "root";
+	char why[256];
+	uid_t uid;
+	gid_t gid;
+
+	if (strcmp(gw->cfg.user, "root") != 0) {
+		if (geteuid() == 0 || geteuid() == gw->user.uid) {
+			u = &gw->user;
+			who = u->name;
+		} else {
+			log_warnx("started as uid %u, not root: [gateway] user = %s is not applied",
+				  (unsigned)geteuid(), gw->cfg.user);
+			who = "this";
+		}
+	}
+	if (privdrop_apply(u, PRIVDROP_CAP(CAP_NET_ADMIN), why, sizeof(why)) < 0) {
+		log_warnx("cannot drop privileges: %s", why);
+		return -1;
+	}
+	if (check_reach(gw, who) < 0)
+		return -1;
+#ifdef CONFINE_SANITIZED
+	/* The leak checker's tracer may attach only to a dumpable process,
+	 * which a uid change makes it no longer be. */
+	(void)prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+#endif
+	uid = geteuid();
+	gid = getegid();
+	if (sandbox_install("mtlsvpn-server", gateway_calls,
+			    sizeof(gateway_calls) / sizeof(gateway_calls[0]), why, sizeof(why)) < 0) {
+		log_warnx("cannot confine the gateway: %s", why);
+		return -1;
+	}
+	log_info("running as %s (uid %u gid %u), capabilities: net_admin only, system calls: %zu "
+		 "allowed",
+		 u != NULL ? u->name : "root", (unsigned)uid, (unsigned)gid,
+		 sizeof(gateway_calls) / sizeof(gateway_calls[0]));
+	return 0;
+}
