@@ -28,9 +28,11 @@
 
 #define ANY(n) {.name = n}
 
-/* AddressSanitizer's leak check runs at exit: a tracer (clone, ptrace,
- * PR_SET_PTRACER) stops the process and reads /proc/self/task and maps,
- * and a report spawns a symbolizer. Test builds only (MTLSVPN_SANITIZE). */
+/* AddressSanitizer (MTLSVPN_SANITIZE, test builds only) does not run
+ * under the filter: its leak check at exit clones a ptrace tracer, a report
+ * spawns a symbolizer, and a sanitized gateway hung at shutdown with the
+ * filter in place. Such a build drops user and capabilities but installs
+ * no filter, and says so. */
 #if defined(__SANITIZE_ADDRESS__)
 #define CONFINE_SANITIZED 1
 #elif defined(__has_feature)
@@ -87,13 +89,6 @@ static const struct sandbox_rule gateway_calls[] = {
     /* Leaving: exit, and the return from a signal handler. */
     ANY("exit_group"), ANY("exit"), ANY("rt_sigreturn"), ANY("rt_sigprocmask"),
     ANY("restart_syscall"),
-#ifdef CONFINE_SANITIZED
-    ANY("clone"), ANY("clone3"), ANY("fork"), ANY("vfork"), ANY("execve"), ANY("wait4"),
-    ANY("ptrace"), ANY("prctl"), ANY("sched_yield"), ANY("getppid"), ANY("kill"),
-    ANY("tgkill"), ANY("sigaltstack"), ANY("rt_sigaction"), ANY("mprotect"), ANY("pipe2"),
-    ANY("dup2"), ANY("dup3"), ANY("futex"), ANY("prlimit64"), ANY("process_vm_readv"),
-    ANY("sched_getaffinity"),
-#endif
 };
 
 int confine_init(struct gateway *gw)
@@ -187,11 +182,15 @@ int confine_start(struct gateway *gw)
 #endif
 	uid = geteuid();
 	gid = getegid();
+#ifdef CONFINE_SANITIZED
+	log_warnx("sanitizer build: system calls are not filtered");
+#else
 	if (sandbox_install("mtlsvpn-server", gateway_calls,
 			    sizeof(gateway_calls) / sizeof(gateway_calls[0]), why, sizeof(why)) < 0) {
 		log_warnx("cannot confine the gateway: %s", why);
 		return -1;
 	}
+#endif
 	log_info("running as %s (uid %u gid %u), capabilities: net_admin only, system calls: %zu "
 		 "allowed",
 		 u != NULL ? u->name : "root", (unsigned)uid, (unsigned)gid,
