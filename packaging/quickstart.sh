@@ -106,6 +106,12 @@ done
 info "each certificate is its owner's identity: $(openssl x509 -in "$work/alice@example.test.crt" -noout -subject)"
 
 step "Starting the gateway: two groups with their own pools and access rules"
+# Once set up, the gateway gives root up: here it becomes nobody (a package
+# install makes the user mtlsvpn), which must be able to pass through this
+# directory, re-read server.ini and the CRL, and write its lease file.
+chmod 711 "$work" "$work/ca"
+chmod 644 "$work/server.ini" 2>/dev/null || true
+install -d -o nobody -g nogroup "$work/state"
 cat >"$work/server.ini" <<INI
 [gateway]
 listen = 192.0.2.1:8443
@@ -114,6 +120,8 @@ cert = gw.example.test.crt
 key = gw.example.test.key
 crl = ca/crl.pem
 control = $work/control
+user = nobody
+lease_file = $work/state/leases
 default_group = deny
 
 [group engineering]
@@ -150,6 +158,9 @@ ca = ca/ca.crt
 cert = $who@example.test.crt
 key = $who@example.test.key
 dns = none
+# Each laptop's undo journal here (both tunnels are mtlsvpn0 in their own
+# namespace); on a real laptop it is /run/mtlsvpn.
+state_dir = $work/client-state-$who
 INI
 	t0=$(date +%s%N)
 	ip netns exec "$ns" "$build/mtlsvpn-client" -c "$work/$who.ini" >"$work/$who.log" 2>&1 &
