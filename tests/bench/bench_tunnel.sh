@@ -125,6 +125,10 @@ ip -n "$L" route del 10.20.0.0/24 via 10.99.1.1
 "$build/mtlsvpnctl" ca issue-client bench-user --dir "$work/ca" --out "$work" >/dev/null
 
 echo "== mtlsvpn =="
+# The gateway drops to nobody once set up: it passes through this
+# directory and writes its lease file in its own.
+chmod 711 "$work"
+install -d -o nobody -g nogroup "$work/state"
 cat >"$work/server.ini" <<INI
 [gateway]
 listen = 10.99.1.1:8443
@@ -133,6 +137,8 @@ cert = gw.bench.crt
 key = gw.bench.key
 tun = mtvb$id
 control = none
+user = nobody
+lease_file = $work/state/leases
 [pool]
 ipv4 = 10.8.1.0/24
 routes = 10.20.0.0/24
@@ -146,6 +152,7 @@ cert = bench-user.crt
 key = bench-user.key
 tun = mtvc$id
 dns = none
+state_dir = $work/client-state
 INI
 t0=$(date +%s.%N)
 ip netns exec "$G" "$build/mtlsvpn-server" -c "$work/server.ini" >"$work/server.log" 2>&1 &
