@@ -114,13 +114,13 @@ int dns_undo_record(const struct journal_rec *r);
 
 /* ---- netcfg.c ---- */
 
-enum netcfg_change_kind { NETCFG_ADDR, NETCFG_ROUTE };
+enum netcfg_change_kind { NETCFG_ADDR, NETCFG_ROUTE, NETCFG_UNREACH };
 
 struct netcfg_change {
 	enum netcfg_change_kind kind;
-	struct prefix prefix;        /* ADDR, ROUTE */
+	struct prefix prefix;        /* ADDR, ROUTE, UNREACH */
 	struct ipaddr via;           /* ROUTE: family 0 if on-link */
-	char ifname[IFNAMSIZ];       /* ADDR, ROUTE (may be another link) */
+	char ifname[IFNAMSIZ];       /* ADDR, ROUTE (may be another link); UNREACH: the TUN */
 	uint32_t seq;                /* its journal record */
 };
 
@@ -191,7 +191,7 @@ int roam_init(struct client *c);
 void roam_on_connected(struct client *c);
 void roam_deinit(struct client *c);
 
-/* Replays an ADDR or ROUTE record a dead client left: 0 if it is gone
+/* Replays an ADDR, ROUTE or UNREACH record a dead client left: 0 if it is gone
  * (or was never made), -1 (logged). */
 int netcfg_undo_record(const struct journal_rec *r);
 
