@@ -133,6 +133,8 @@ static int replay_one(const struct journal_rec *r)
 	case JOURNAL_RESOLVECTL:
 	case JOURNAL_RESOLV_FILE:
 		return dns_undo_record(r);
+	case JOURNAL_NFT_TABLE:
+		return killswitch_undo_record(r);
 	default:
 		return 0;
 	}

@@ -47,10 +47,15 @@ ip -n "$L" -6 route show >"$WORK/before6"
 write_client_ini 1 alice "full_tunnel = yes"
 start_client 1
 wait_tunnel 1
-ip -n "$L" -6 addr show dev mtlsvpn0 scope global | grep -q inet6 &&
+# The tunnel answers as soon as its address is there; the routes follow.
+blocked6() {
+	local r
+	r=$(ip -n "$L" -6 route show)
+	grep -q '^unreachable ::/1' <<<"$r" && grep -q '^unreachable 8000::/1' <<<"$r"
+}
+wait_for 5 blocked6 || fail "no unreachable routes ::/1 and 8000::/1: $(ip -n "$L" -6 route show)"
+[ -z "$(ip -n "$L" -6 addr show dev mtlsvpn0 scope global)" ] ||
 	fail "the tunnel has an IPv6 address although the pool is v4-only"
-ip -n "$L" -6 route show | grep -q '^unreachable ::/1' || fail "no unreachable route ::/1"
-ip -n "$L" -6 route show | grep -q '^unreachable 8000::/1' || fail "no unreachable route 8000::/1"
 before=$(far_count)
 ip netns exec "$L" ping -6 -c 3 -i 0.2 -W 1 fd00:20::2 >"$WORK/ping6.out" 2>&1 &&
 	fail "with the tunnel up, fd00:20::2 is still reachable around it"
@@ -76,9 +81,10 @@ say "after SIGTERM: routes as before, IPv6 reachable again"
 # SIGKILL leaves the block in place (fail closed) until --cleanup.
 start_client 1
 wait_tunnel 1
+wait_for 5 blocked6 || fail "no IPv6 block before SIGKILL"
 kill -KILL "${CLIENT_PID[1]}"
 wait "${CLIENT_PID[1]}" 2>/dev/null || true
-ip -n "$L" -6 route show | grep -q '^unreachable ::/1' || fail "after SIGKILL the IPv6 block is gone"
+blocked6 || fail "after SIGKILL the IPv6 block is gone"
 ip netns exec "$L" "$B/mtlsvpn-client" -c "$WORK/client1.ini" --cleanup >>"$WORK/cleanup.log" 2>&1 ||
 	fail "--cleanup failed: $(tail -n 3 "$WORK/cleanup.log")"
 ip -n "$L" link del mtlsvpn0 2>/dev/null || true
