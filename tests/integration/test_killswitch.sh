@@ -4,8 +4,9 @@
 # gateway's port gets out on the underlay (a web server beside the gateway
 # counts what reaches it); with the gateway back the tunnel works again. A
 # clean exit removes the table; after SIGKILL it stays until the next start
-# or --cleanup removes it. kill_switch = on without full_tunnel is a clear
-# configuration error.
+# or --cleanup removes it. When the gateway's name resolves to a new
+# address (a private /etc/hosts), a reconnect moves the kill switch's hole to
+# it. kill_switch = on without full_tunnel is a clear configuration error.
 . "$(dirname "$0")/lib.sh"
 
 command -v nft >/dev/null || fail "nft is missing (apt-get install nftables)"
@@ -41,6 +42,9 @@ table_present() { ip netns exec "$L" nft list table inet "$TABLE" >/dev/null 2>&
 pki_init
 pki_client alice
 write_server_ini
+# On every address, so the gateway can "move" to 192.0.2.2 at the end.
+sed -i 's/^listen = .*/listen = 0.0.0.0:8443/' "$WORK/server.ini"
+ip -n "$G" addr add 192.0.2.2/24 dev br0
 start_gateway
 web >/dev/null || fail "before the tunnel: the web server is not reachable"
 
@@ -124,4 +128,25 @@ ip netns exec "$L" "$B/mtlsvpn-client" -c "$WORK/client1.ini" --cleanup >>"$WORK
 table_present && fail "the table stays after --cleanup"
 web >/dev/null || fail "after --cleanup the web server is still blocked"
 say "SIGKILL, then --cleanup: table removed"
+
+# ---- the gateway moves: a new address after a re-resolution ----
+private_etc_init
+echo "192.0.2.1 gw.test" >>"$WORK/etc/hosts"
+sed -i 's/^gateway = .*/gateway = gw.test:8443/' "$WORK/client1.ini"
+holes() { ip netns exec "$L" nft list table inet "$TABLE" 2>/dev/null | grep -o 'daddr [0-9.]*' | tr '\n' ' '; }
+start_client_etc 1
+wait_tunnel 1
+[ "$(holes)" = "daddr 192.0.2.1 " ] || fail "the kill switch lets through '$(holes)', expected 192.0.2.1"
+sed -i 's/^192.0.2.1 gw.test$/192.0.2.2 gw.test/' "$WORK/etc/hosts"
+kill -USR2 "${CLIENT_PID[1]}"
+moved() { [ "$(holes)" = "daddr 192.0.2.2 " ]; }
+wait_for 10 moved || fail "after the gateway moved the kill switch lets through '$(holes)'"
+wait_tunnel 1 20
+grep -q "kill switch updated" "$WORK/client1.log" || fail "no 'kill switch updated' in the log"
+ip -n "$L" route show | grep -q '^192.0.2.2 ' || fail "the new gateway address is not pinned"
+ip netns exec "$L" ping -c 2 -i 0.2 -W 2 10.20.0.2 >/dev/null || fail "no traffic through the moved gateway"
+kill -TERM "${CLIENT_PID[1]}"
+wait "${CLIENT_PID[1]}" || fail "client exit status $? after SIGTERM"
+table_present && fail "the table stays after a clean exit"
+say "the gateway moved to 192.0.2.2: the kill switch followed, the tunnel came back"
 pass
