@@ -132,6 +132,10 @@ size_t nftrules_install(const struct nftrules_spec *s, char *out, size_t cap, ch
 	emit(&o, "\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n");
 	emit(&o, "\t\tiifname \"lo\" accept\n\t\tiifname \"%s\" accept\n", s->tun);
 	gateway_rules(&o, s, true);
+	/* ICMP errors about a flow that got out (the gateway's connection
+	 * needs "fragmentation needed" / "packet too big" for path MTU). A
+	 * flow is only tracked once it passed every hook, this output too. */
+	emit(&o, "\t\tct state related accept\n");
 	emit(&o, "\t\tudp sport 67 udp dport 68 accept\n"
 		 "\t\tudp sport 547 udp dport 546 accept\n"
 		 "\t\ticmpv6 type { nd-router-advert, nd-neighbor-solicit, "
