@@ -271,8 +271,10 @@ static void handle_resolving(struct client *c)
 	/* Before the first connect, and again whenever the gateway moved. */
 	if (killswitch_allow(c, &c->addrs) < 0) {
 		if (!c->ks.installed) {
-			client_fail(c, "kill_switch is on in %s, but the kill switch could not "
-				       "be installed (see above)", c->cfg->path);
+			client_fail(c,
+				    "kill_switch is on in %s, but the kill switch could not "
+				    "be installed (see above)",
+				    c->cfg->path);
 			return;
 		}
 		log_warnx("the kill switch still lets through only the gateway's old addresses");

@@ -145,8 +145,8 @@ static int undo_one(const struct netcfg_change *ch)
 			 addr_fmt_prefix(&ch->prefix, s), ch->ifname);
 		return -1;
 	}
-	log_debug("removed %s %s (%s)%s", change_name(ch->kind),
-		  addr_fmt_prefix(&ch->prefix, s), ch->ifname, r < 0 ? ": it was gone" : "");
+	log_debug("removed %s %s (%s)%s", change_name(ch->kind), addr_fmt_prefix(&ch->prefix, s),
+		  ch->ifname, r < 0 ? ": it was gone" : "");
 	return 0;
 }
 
@@ -249,6 +249,7 @@ static int add_halves(struct netcfg *n, int family, bool carried)
 {
 	static const uint8_t half4[4] = {128, 0, 0, 0};
 	static const uint8_t half6[16] = {0x80};
+	enum netcfg_change_kind kind = carried ? NETCFG_ROUTE : NETCFG_UNREACH;
 	struct prefix p;
 
 	for (int i = 0; i < 2; i++) {
@@ -259,7 +260,7 @@ static int add_halves(struct netcfg *n, int family, bool carried)
 			addr_from_v4(&p.addr, half4);
 		else if (i == 1)
 			addr_from_v6(&p.addr, half6);
-		if (add_route_of(n, carried ? NETCFG_ROUTE : NETCFG_UNREACH, &p, NULL, n->ifname) < 0)
+		if (add_route_of(n, kind, &p, NULL, n->ifname) < 0)
 			return -1;
 	}
 	return 0;

@@ -108,8 +108,7 @@ size_t nftrules_install(const struct nftrules_spec *s, char *out, size_t cap, ch
 	if (nftrules_table_name(s->tun, table, err, errlen) < 0)
 		return 0;
 	if (!quotable(s->tun)) {
-		errbuf_set(err, errlen, "the interface name '%s' cannot be quoted for nft",
-			   s->tun);
+		errbuf_set(err, errlen, "the interface name '%s' cannot be quoted for nft", s->tun);
 		return 0;
 	}
 	if (s->port == 0) {
@@ -143,8 +142,7 @@ size_t nftrules_install(const struct nftrules_spec *s, char *out, size_t cap, ch
 	/* What this machine routes for others (containers, VMs): only to or
 	 * from the tunnel. */
 	emit(&o, "\tchain forward {\n\t\ttype filter hook forward priority 0; policy drop;\n");
-	emit(&o, "\t\tiifname \"%s\" accept\n\t\toifname \"%s\" accept\n\t}\n}\n", s->tun,
-	     s->tun);
+	emit(&o, "\t\tiifname \"%s\" accept\n\t\toifname \"%s\" accept\n\t}\n}\n", s->tun, s->tun);
 	return finish(&o, err, errlen);
 }
 

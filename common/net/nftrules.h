@@ -22,10 +22,10 @@
 #define NFTRULES_GW_MAX 8
 
 struct nftrules_spec {
-	const char *tun;                      /* the tunnel interface */
-	struct ipaddr gw[NFTRULES_GW_MAX];    /* the gateway's addresses */
-	unsigned n_gw;                        /* 0: nothing outside the tunnel but the underlay's upkeep */
-	uint16_t port;                        /* the gateway's TCP port */
+	const char *tun;		   /* the tunnel interface */
+	struct ipaddr gw[NFTRULES_GW_MAX]; /* the gateway's addresses */
+	unsigned n_gw; /* 0: nothing outside the tunnel but the underlay's upkeep */
+	uint16_t port; /* the gateway's TCP port */
 };
 
 /* The table's name for tun: "mtlsvpn_" and tun with every character but
