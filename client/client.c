@@ -259,9 +259,25 @@ static void handle_resolving(struct client *c)
 
 	if (connect_resolve(c->cfg->gateway_host, c->cfg->gateway_port, &c->addrs, err,
 			    sizeof(err)) < 0) {
-		/* From RESOLVING straight to BACKOFF: no connection to drop. */
-		client_disconnect(c, "%s", err);
-		return;
+		/* The kill switch blocks DNS outside the tunnel: what it lets
+		 * through is where the gateway was. */
+		if (!killswitch_last_addrs(c, &c->addrs)) {
+			/* From RESOLVING straight to BACKOFF: no connection to drop. */
+			client_disconnect(c, "%s", err);
+			return;
+		}
+		log_info("%s; trying the gateway's last known addresses", err);
+	}
+	/* Before the first connect, and again whenever the gateway moved. */
+	if (killswitch_allow(c, &c->addrs) < 0) {
+		if (!c->ks.installed) {
+			client_fail(c,
+				    "kill_switch is on in %s, but the kill switch could not "
+				    "be installed (see above)",
+				    c->cfg->path);
+			return;
+		}
+		log_warnx("the kill switch still lets through only the gateway's old addresses");
 	}
 	c->addr_idx = 0;
 	connect_next(c);
@@ -754,6 +770,7 @@ void client_deinit(struct client *c)
 	roam_deinit(c);
 	close_conn(c);
 	netcfg_undo(&c->net);
+	killswitch_remove(c);
 	undo_close(&c->undo);
 	if (c->tun_fd >= 0)
 		close(c->tun_fd);

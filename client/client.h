@@ -22,6 +22,7 @@
 #include "ev.h"
 #include "journal.h"
 #include "msg.h"
+#include "nftrules.h"
 #include "rtnl_monitor.h"
 
 /* ---- undo.c: the undo journal on disk ---- */
@@ -114,13 +115,13 @@ int dns_undo_record(const struct journal_rec *r);
 
 /* ---- netcfg.c ---- */
 
-enum netcfg_change_kind { NETCFG_ADDR, NETCFG_ROUTE };
+enum netcfg_change_kind { NETCFG_ADDR, NETCFG_ROUTE, NETCFG_UNREACH };
 
 struct netcfg_change {
 	enum netcfg_change_kind kind;
-	struct prefix prefix;        /* ADDR, ROUTE */
+	struct prefix prefix;        /* ADDR, ROUTE, UNREACH */
 	struct ipaddr via;           /* ROUTE: family 0 if on-link */
-	char ifname[IFNAMSIZ];       /* ADDR, ROUTE (may be another link) */
+	char ifname[IFNAMSIZ];       /* ADDR, ROUTE (may be another link); UNREACH: the TUN */
 	uint32_t seq;                /* its journal record */
 };
 
@@ -191,9 +192,31 @@ int roam_init(struct client *c);
 void roam_on_connected(struct client *c);
 void roam_deinit(struct client *c);
 
-/* Replays an ADDR or ROUTE record a dead client left: 0 if it is gone
+/* Replays an ADDR, ROUTE or UNREACH record a dead client left: 0 if it is gone
  * (or was never made), -1 (logged). */
 int netcfg_undo_record(const struct journal_rec *r);
+
+/* ---- killswitch.c: kill_switch = on ---- */
+
+struct killswitch {
+	bool installed;
+	uint32_t seq;                  /* its journal record */
+	struct nftrules_spec spec;     /* what is installed */
+	struct connect_addrs last;     /* the addresses it lets through */
+};
+
+/* Installs the kill switch (recorded in the journal first) or replaces it
+ * if addrs differ from the addresses it lets through; nothing if
+ * kill_switch is off. 0, or -1 (logged): not installed or not updated. */
+int killswitch_allow(struct client *c, const struct connect_addrs *addrs);
+/* The addresses the kill switch lets through, for a resolution it blocks
+ * (DNS outside the tunnel). False if it is not installed. */
+bool killswitch_last_addrs(const struct client *c, struct connect_addrs *out);
+/* Removes the table (exit). Safe to call twice or when off. */
+void killswitch_remove(struct client *c);
+/* Replays an NFT_TABLE record a dead client left: 0 if the table is gone
+ * (or never was), -1 (logged). */
+int killswitch_undo_record(const struct journal_rec *r);
 
 /* ---- client.c ---- */
 
@@ -259,6 +282,7 @@ struct client {
 	struct undo undo;              /* the journal net's changes go to first */
 	struct client_stats stats;
 	uint64_t up_since_ms;
+	struct killswitch ks;          /* kill_switch = on */
 };
 
 /* Opens the TUN, sets up TLS and the loop's watchers. 0, or -1 (logged). */

@@ -1,7 +1,9 @@
 /*
  * netcfg.c - apply the gateway's CONFIG to the TUN: link up with the MTU,
  * addresses, routes, and in full-tunnel mode a host route keeping the
- * gateway outside the tunnel plus the two half-default routes into it.
+ * gateway outside the tunnel plus the two half-default routes into it;
+ * a family the gateway gives no address is blocked by two unreachable
+ * halves instead, so it never leaks around the tunnel.
  * Every change is written to the undo journal (undo.c) before it is made
  * and kept in memory once the kernel accepts it; undo removes exactly
  * those, newest first: never a route someone else owns.
@@ -81,16 +83,19 @@ static int add_addr(struct netcfg *n, const struct prefix *p)
 }
 
 /* A route the kernel already has (the connected route of our own address,
- * or one an administrator made) is not ours: use it, never remove it. */
-static int add_route(struct netcfg *n, const struct prefix *p, const struct ipaddr *via,
-		     const char *ifname)
+ * or one an administrator made) is not ours: use it, never remove it.
+ * kind: NETCFG_ROUTE (through ifname, via optional) or NETCFG_UNREACH (no
+ * device; ifname is the TUN it is made for). */
+static int add_route_of(struct netcfg *n, enum netcfg_change_kind kind, const struct prefix *p,
+			const struct ipaddr *via, const char *ifname)
 {
 	char s[ADDR_STRLEN], v[ADDR_STRLEN];
-	uint32_t seq = intend(n, JOURNAL_ROUTE, p, via, ifname);
+	bool unreach = kind == NETCFG_UNREACH;
+	uint32_t seq = intend(n, unreach ? JOURNAL_UNREACH : JOURNAL_ROUTE, p, via, ifname);
 
 	if (seq == 0)
 		return -1;
-	if (rtnl_route_add(p, via, ifname, 0) < 0) {
+	if ((unreach ? rtnl_unreach_add(p) : rtnl_route_add(p, via, ifname, 0)) < 0) {
 		int e = errno;
 		undo_done(n->undo, seq);
 		if (e == EEXIST) {
@@ -99,15 +104,26 @@ static int add_route(struct netcfg *n, const struct prefix *p, const struct ipad
 			return 0;
 		}
 		errno = e;
-		log_warn("cannot add route %s%s%s dev %s", addr_fmt_prefix(p, s),
-			 via && via->family ? " via " : "",
-			 via && via->family ? addr_fmt(via, v) : "", ifname);
+		log_warn("cannot add %sroute %s%s%s dev %s", unreach ? "unreachable " : "",
+			 addr_fmt_prefix(p, s), via && via->family ? " via " : "",
+			 via && via->family ? addr_fmt(via, v) : "", unreach ? "-" : ifname);
 		return -1;
 	}
-	log_debug("added route %s%s%s dev %s", addr_fmt_prefix(p, s),
-		  via && via->family ? " via " : "", via && via->family ? addr_fmt(via, v) : "",
-		  ifname);
-	return record(n, NETCFG_ROUTE, p, via, ifname, seq);
+	log_debug("added %sroute %s%s%s dev %s", unreach ? "unreachable " : "",
+		  addr_fmt_prefix(p, s), via && via->family ? " via " : "",
+		  via && via->family ? addr_fmt(via, v) : "", unreach ? "-" : ifname);
+	return record(n, kind, p, via, ifname, seq);
+}
+
+static int add_route(struct netcfg *n, const struct prefix *p, const struct ipaddr *via,
+		     const char *ifname)
+{
+	return add_route_of(n, NETCFG_ROUTE, p, via, ifname);
+}
+
+static const char *change_name(enum netcfg_change_kind k)
+{
+	return k == NETCFG_ADDR ? "address" : k == NETCFG_ROUTE ? "route" : "unreachable route";
 }
 
 static int undo_one(const struct netcfg_change *ch)
@@ -117,26 +133,29 @@ static int undo_one(const struct netcfg_change *ch)
 
 	if (ch->kind == NETCFG_ADDR)
 		r = rtnl_addr_del(ch->ifname, &ch->prefix);
+	else if (ch->kind == NETCFG_UNREACH)
+		r = rtnl_unreach_del(&ch->prefix);
 	else
 		r = rtnl_route_del(&ch->prefix, ch->via.family ? &ch->via : NULL, ch->ifname, 0);
 	/* Gone already (the link went away with it, or it was never made
 	 * before a crash) is as good as removed. */
 	if (r < 0 && errno != ENODEV && errno != ESRCH && errno != EADDRNOTAVAIL &&
 	    errno != ENOENT) {
-		log_warn("cannot remove %s %s from %s",
-			 ch->kind == NETCFG_ADDR ? "address" : "route",
+		log_warn("cannot remove %s %s from %s", change_name(ch->kind),
 			 addr_fmt_prefix(&ch->prefix, s), ch->ifname);
 		return -1;
 	}
-	log_debug("removed %s %s (%s)%s", ch->kind == NETCFG_ADDR ? "address" : "route",
-		  addr_fmt_prefix(&ch->prefix, s), ch->ifname, r < 0 ? ": it was gone" : "");
+	log_debug("removed %s %s (%s)%s", change_name(ch->kind), addr_fmt_prefix(&ch->prefix, s),
+		  ch->ifname, r < 0 ? ": it was gone" : "");
 	return 0;
 }
 
 int netcfg_undo_record(const struct journal_rec *r)
 {
 	struct netcfg_change ch = {
-	    .kind = r->kind == JOURNAL_ADDR ? NETCFG_ADDR : NETCFG_ROUTE,
+	    .kind = r->kind == JOURNAL_ADDR	 ? NETCFG_ADDR
+		    : r->kind == JOURNAL_UNREACH ? NETCFG_UNREACH
+						 : NETCFG_ROUTE,
 	    .prefix = r->prefix,
 	    .via = r->via,
 	};
@@ -222,12 +241,33 @@ int netcfg_pin_gateway(struct netcfg *n, const struct ipaddr *gateway)
 	return pin(n, gateway);
 }
 
-static int apply_routes(struct netcfg *n, const struct msg_config *cfg)
+/* Two halves instead of a default route: more specific than any default,
+ * so nothing needs to be deleted or replaced. Into the tunnel for a family
+ * the tunnel carries; unreachable for one it does not, so that family's
+ * traffic is refused instead of leaking around the tunnel. */
+static int add_halves(struct netcfg *n, int family, bool carried)
 {
 	static const uint8_t half4[4] = {128, 0, 0, 0};
 	static const uint8_t half6[16] = {0x80};
+	enum netcfg_change_kind kind = carried ? NETCFG_ROUTE : NETCFG_UNREACH;
 	struct prefix p;
 
+	for (int i = 0; i < 2; i++) {
+		memset(&p, 0, sizeof(p));
+		p.addr.family = family;
+		p.len = 1;
+		if (i == 1 && family == AF_INET)
+			addr_from_v4(&p.addr, half4);
+		else if (i == 1)
+			addr_from_v6(&p.addr, half6);
+		if (add_route_of(n, kind, &p, NULL, n->ifname) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int apply_routes(struct netcfg *n, const struct msg_config *cfg)
+{
 	for (unsigned i = 0; i < cfg->n_routes; i++) {
 		const struct prefix *r = &cfg->routes[i];
 		const struct prefix *own = r->addr.family == AF_INET ? &cfg->addr4 : &cfg->addr6;
@@ -244,29 +284,13 @@ static int apply_routes(struct netcfg *n, const struct msg_config *cfg)
 	}
 	if (!n->full_tunnel)
 		return 0;
-	/* Two halves instead of a default route: more specific than any
-	 * default, so nothing needs to be deleted or replaced. */
-	if (cfg->addr4.addr.family == AF_INET) {
-		memset(&p, 0, sizeof(p));
-		p.addr.family = AF_INET;
-		p.len = 1;
-		if (add_route(n, &p, NULL, n->ifname) < 0)
-			return -1;
-		addr_from_v4(&p.addr, half4);
-		if (add_route(n, &p, NULL, n->ifname) < 0)
-			return -1;
-	}
-	if (cfg->addr6.addr.family == AF_INET6) {
-		memset(&p, 0, sizeof(p));
-		p.addr.family = AF_INET6;
-		p.len = 1;
-		if (add_route(n, &p, NULL, n->ifname) < 0)
-			return -1;
-		addr_from_v6(&p.addr, half6);
-		if (add_route(n, &p, NULL, n->ifname) < 0)
-			return -1;
-	}
-	return 0;
+	if (cfg->addr4.addr.family != AF_INET)
+		log_info("full tunnel without an IPv4 address: IPv4 is blocked while connected");
+	if (cfg->addr6.addr.family != AF_INET6)
+		log_info("full tunnel without an IPv6 address: IPv6 is blocked while connected");
+	if (add_halves(n, AF_INET, cfg->addr4.addr.family == AF_INET) < 0)
+		return -1;
+	return add_halves(n, AF_INET6, cfg->addr6.addr.family == AF_INET6);
 }
 
 int netcfg_apply(struct netcfg *n, const struct msg_config *cfg, const struct ipaddr *gateway)

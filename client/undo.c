@@ -128,10 +128,13 @@ static int replay_one(const struct journal_rec *r)
 	switch (r->kind) {
 	case JOURNAL_ADDR:
 	case JOURNAL_ROUTE:
+	case JOURNAL_UNREACH:
 		return netcfg_undo_record(r);
 	case JOURNAL_RESOLVECTL:
 	case JOURNAL_RESOLV_FILE:
 		return dns_undo_record(r);
+	case JOURNAL_NFT_TABLE:
+		return killswitch_undo_record(r);
 	default:
 		return 0;
 	}

@@ -176,6 +176,9 @@ struct config_client {
 	 * [key] instead of paths: heap, NUL-terminated, NULL when the path
 	 * field is used. Freed (the key wiped) by config_client_free. */
 	char *ca_pem, *cert_pem, *key_pem;
+	/* Everything but the gateway is blocked while the tunnel is down or
+	 * reconnecting (client/killswitch.c); needs full_tunnel. */
+	bool kill_switch;              /* default false */
 };
 
 /* 0 on success; -1 with err = "server.ini:12 [gateway] mtu: '90000' is out

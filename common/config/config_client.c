@@ -154,6 +154,7 @@ enum {
 	K_CONNECT_TIMEOUT,
 	K_LOG_LEVEL,
 	K_STATE_DIR,
+	K_KILL_SWITCH,
 	K_COUNT
 };
 
@@ -193,6 +194,8 @@ static const struct config_key client_keys[K_COUNT] = {
 		.offset = CLI(log_level), .example = "info"},
 	[K_STATE_DIR] = {.section = "client", .name = "state_dir", .parse = parse_state_dir,
 		.offset = CLI(state_dir), .size = PATH_MAX, .example = "/run/mtlsvpn"},
+	[K_KILL_SWITCH] = {.section = "client", .name = "kill_switch", .parse = config_key_bool,
+		.offset = CLI(kill_switch), .example = "off"},
 };
 /* clang-format on */
 
@@ -405,6 +408,19 @@ static int check_across(const struct config_file *f, struct config_client *c, co
 {
 	if (lines[K_SERVER_NAME] == 0)
 		snprintf(c->server_name, sizeof(c->server_name), "%s", c->gateway_host);
+	/* Blocking all but the tunnel only makes sense if all goes into it. */
+	if (c->kill_switch && !c->full_tunnel) {
+		char where[32];
+
+		if (lines[K_FULL_TUNNEL] != 0)
+			snprintf(where, sizeof(where), "line %u", lines[K_FULL_TUNNEL]);
+		else
+			snprintf(where, sizeof(where), "the default");
+		return config_file_errf(f, lines[K_KILL_SWITCH], "client", "kill_switch", err,
+					"on needs full_tunnel = yes (it is no, %s): set "
+					"full_tunnel = yes, or kill_switch = off",
+					where);
+	}
 	if (c->reconnect_max >= c->reconnect_min)
 		return 0;
 	if (lines[K_RECONNECT_MAX] != 0) {

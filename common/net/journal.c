@@ -87,10 +87,12 @@ static bool check(const struct journal_rec *r, char *err, size_t errlen)
 	switch (r->kind) {
 	case JOURNAL_OWNER:
 	case JOURNAL_RESOLVECTL:
+	case JOURNAL_NFT_TABLE:
 	case JOURNAL_DONE:
 		return true;
 	case JOURNAL_ADDR:
 	case JOURNAL_ROUTE:
+	case JOURNAL_UNREACH:
 		if (!family_ok(&r->prefix.addr, false) ||
 		    r->prefix.len > addr_len(&r->prefix.addr) * 8 ||
 		    (r->kind == JOURNAL_ROUTE && !family_ok(&r->via, true))) {
@@ -123,6 +125,7 @@ static void body(struct wr *w, const struct journal_rec *r)
 		break;
 	case JOURNAL_ADDR:
 	case JOURNAL_ROUTE:
+	case JOURNAL_UNREACH:
 		put_str8(w, r->ifname);
 		put_addr(w, &r->prefix.addr);
 		put_u8(w, r->prefix.len);
@@ -130,6 +133,7 @@ static void body(struct wr *w, const struct journal_rec *r)
 			put_addr(w, &r->via);
 		break;
 	case JOURNAL_RESOLVECTL:
+	case JOURNAL_NFT_TABLE:
 		put_str8(w, r->ifname);
 		break;
 	case JOURNAL_RESOLV_FILE:
@@ -299,6 +303,7 @@ enum journal_result journal_decode_next(const uint8_t *p, size_t len, size_t *of
 		break;
 	case JOURNAL_ADDR:
 	case JOURNAL_ROUTE:
+	case JOURNAL_UNREACH:
 		get_str(&r, out->ifname, sizeof(out->ifname), get_u8(&r));
 		get_addr(&r, &out->prefix.addr);
 		out->prefix.len = (uint8_t)get_u8(&r);
@@ -306,6 +311,7 @@ enum journal_result journal_decode_next(const uint8_t *p, size_t len, size_t *of
 			get_addr(&r, &out->via);
 		break;
 	case JOURNAL_RESOLVECTL:
+	case JOURNAL_NFT_TABLE:
 		get_str(&r, out->ifname, sizeof(out->ifname), get_u8(&r));
 		break;
 	case JOURNAL_RESOLV_FILE:

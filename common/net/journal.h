@@ -30,6 +30,8 @@ enum journal_kind {
 	JOURNAL_RESOLVECTL,  /* DNS set per link with resolvectl: revert ifname */
 	JOURNAL_RESOLV_FILE, /* /etc/resolv.conf replaced: the original, and ours */
 	JOURNAL_DONE,	     /* the record numbered done_seq was undone */
+	JOURNAL_UNREACH,     /* an unreachable route (no device) added for ifname */
+	JOURNAL_NFT_TABLE,   /* the kill switch's nftables table of TUN ifname */
 };
 
 enum journal_orig { JOURNAL_ORIG_MISSING, JOURNAL_ORIG_FILE, JOURNAL_ORIG_SYMLINK };
@@ -41,7 +43,7 @@ struct journal_rec {
 	uint32_t seq;		     /* numbers every record of a journal */
 	char ifname[IFNAMSIZ];	     /* all but DONE */
 	uint32_t pid;		     /* OWNER */
-	struct prefix prefix;	     /* ADDR, ROUTE */
+	struct prefix prefix;	     /* ADDR, ROUTE, UNREACH */
 	struct ipaddr via;	     /* ROUTE: family 0 if on-link */
 	enum journal_orig orig;	     /* RESOLV_FILE: what there was before */
 	char link[JOURNAL_LINK_MAX]; /* ORIG_SYMLINK: its target */

@@ -270,7 +270,8 @@ int rtnl_addr_del(const char *ifname, const struct prefix *p)
 }
 
 static int route_change(uint16_t type, uint16_t flags, const struct prefix *dst,
-			const struct ipaddr *via, const char *ifname, unsigned metric)
+			const struct ipaddr *via, const char *ifname, unsigned metric,
+			uint8_t rtype)
 {
 	struct prefix net;
 	struct rtmsg rtm;
@@ -279,7 +280,7 @@ static int route_change(uint16_t type, uint16_t flags, const struct prefix *dst,
 
 	if (addr_check(&dst->addr, dst->len) < 0)
 		return -1;
-	if ((via == NULL || via->family == 0) && ifname == NULL) {
+	if ((via == NULL || via->family == 0) && ifname == NULL && rtype == RTN_UNICAST) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -300,12 +301,16 @@ static int route_change(uint16_t type, uint16_t flags, const struct prefix *dst,
 	rtm.rtm_table = RT_TABLE_MAIN;
 	if (type == RTM_NEWROUTE) {
 		rtm.rtm_protocol = RTPROT_STATIC;
-		rtm.rtm_type = RTN_UNICAST;
-		rtm.rtm_scope =
-		    (via != NULL && via->family != 0) ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+		rtm.rtm_type = rtype;
+		rtm.rtm_scope = (rtype != RTN_UNICAST || (via != NULL && via->family != 0))
+				    ? RT_SCOPE_UNIVERSE
+				    : RT_SCOPE_LINK;
 	} else {
-		/* Match whatever scope and protocol the route was added with. */
+		/* Match whatever scope and protocol the route was added with;
+		 * a type other than unicast must match too. */
 		rtm.rtm_scope = RT_SCOPE_NOWHERE;
+		if (rtype != RTN_UNICAST)
+			rtm.rtm_type = rtype;
 	}
 	req_init(&r, type, flags, &rtm, sizeof(rtm));
 	if (dst->len > 0 && req_attr(&r, RTA_DST, net.addr.bytes, addr_len(&net.addr)) < 0)
@@ -323,13 +328,25 @@ static int route_change(uint16_t type, uint16_t flags, const struct prefix *dst,
 int rtnl_route_add(const struct prefix *dst, const struct ipaddr *via, const char *ifname,
 		   unsigned metric)
 {
-	return route_change(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, dst, via, ifname, metric);
+	return route_change(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, dst, via, ifname, metric,
+			    RTN_UNICAST);
 }
 
 int rtnl_route_del(const struct prefix *dst, const struct ipaddr *via, const char *ifname,
 		   unsigned metric)
 {
-	return route_change(RTM_DELROUTE, 0, dst, via, ifname, metric);
+	return route_change(RTM_DELROUTE, 0, dst, via, ifname, metric, RTN_UNICAST);
+}
+
+int rtnl_unreach_add(const struct prefix *dst)
+{
+	return route_change(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, dst, NULL, NULL, 0,
+			    RTN_UNREACHABLE);
+}
+
+int rtnl_unreach_del(const struct prefix *dst)
+{
+	return route_change(RTM_DELROUTE, 0, dst, NULL, NULL, 0, RTN_UNREACHABLE);
 }
 
 int rtnl_route_path(const struct ipaddr *dst, struct rtnl_route *out)

@@ -24,6 +24,10 @@ int rtnl_route_add(const struct prefix *dst, const struct ipaddr *via, const cha
 		   unsigned metric);
 int rtnl_route_del(const struct prefix *dst, const struct ipaddr *via, const char *ifname,
 		   unsigned metric);
+/* An unreachable route to dst in the main table (no device: senders get
+ * EHOSTUNREACH / ENETUNREACH), and its removal. */
+int rtnl_unreach_add(const struct prefix *dst);
+int rtnl_unreach_del(const struct prefix *dst);
 /* The kernel's route to dst right now: next hop (family 0 if on-link) and
  * output interface. */
 int rtnl_route_get(const struct ipaddr *dst, struct ipaddr *via, char ifname[static IFNAMSIZ]);

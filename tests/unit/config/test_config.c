@@ -569,6 +569,7 @@ static void test_config_client_load_defaults(void **state)
 	assert_path(c.key, "alice.key");
 	assert_string_equal(c.tun, "mtlsvpn0");
 	assert_false(c.full_tunnel);
+	assert_false(c.kill_switch);
 	assert_int_equal(c.dns, CONFIG_DNS_AUTO);
 	assert_int_equal(c.reconnect_min, 1);
 	assert_int_equal(c.reconnect_max, 60);
@@ -622,7 +623,8 @@ static void test_config_client_load_every_key(void **state)
 		       "reconnect_min = 5\n"
 		       "reconnect_max = 5\n"
 		       "connect_timeout = 300\n"
-		       "log_level = debug\n",
+		       "log_level = debug\n"
+		       "kill_switch = on\n",
 		       &c);
 	assert_string_equal(c.gateway_host, "10.99.0.1");
 	assert_string_equal(c.server_name, "GW.Example");
@@ -635,6 +637,7 @@ static void test_config_client_load_every_key(void **state)
 	assert_int_equal(c.reconnect_max, 5);
 	assert_int_equal(c.connect_timeout, 300);
 	assert_int_equal(c.log_level, 1);
+	assert_true(c.kill_switch);
 }
 
 static void test_config_client_load_keywords(void **state)

@@ -25,7 +25,7 @@ struct bad_case {
 	"ocsp_cache, default_group, group_from, log_drops, lease_file, max_sessions_per_identity, control and user"
 #define CL_KEYS                                                                                    \
 	"gateway, server_name, ca, cert, key, tun, full_tunnel, dns, reconnect_min, "              \
-	"reconnect_max, connect_timeout, log_level and state_dir"
+	"reconnect_max, connect_timeout, log_level, state_dir and kill_switch"
 #define RANGE(v, lo, hi) "'" v "' is out of range; use a number from " #lo " to " #hi
 #define NOT_LINE(t)                                                                                \
 	"'" t "' is not a 'key = value' line, a [section] header or a comment; write key = "       \
@@ -460,6 +460,14 @@ static const struct bad_case client_bad[] = {
      "raise reconnect_max to at least 120"},
     {"connect_timeout zero", CL "connect_timeout = 0\n",
      "%F:6 [client] connect_timeout: " RANGE("0", 1, 300)},
+    {"kill_switch without full_tunnel", CL "kill_switch = on\n",
+     "%F:6 [client] kill_switch: on needs full_tunnel = yes (it is no, the default): set "
+     "full_tunnel = yes, or kill_switch = off"},
+    {"kill_switch with full_tunnel off", CL "full_tunnel = no\nkill_switch = yes\n",
+     "%F:7 [client] kill_switch: on needs full_tunnel = yes (it is no, line 6): set "
+     "full_tunnel = yes, or kill_switch = off"},
+    {"kill_switch maybe", CL "kill_switch = maybe\n",
+     "%F:6 [client] kill_switch: 'maybe' is not yes or no; use yes or no"},
     {"log_level unknown", CL "log_level = trace\n",
      "%F:6 [client] log_level: 'trace' is not a log level; use info or debug"},
     {"key readable by others",

@@ -20,7 +20,7 @@
 static const char orig_text[] = "nameserver 192.0.2.53\nsearch home.example\n";
 static const char ours_text[] = "# mtlsvpn0: written by mtlsvpn-client\nnameserver 10.8.0.1\n";
 
-static struct journal_rec recs[7];
+static struct journal_rec recs[9];
 
 static void make_recs(void)
 {
@@ -53,6 +53,11 @@ static void make_recs(void)
 	recs[5].written_len = strlen(ours_text);
 	recs[6].kind = JOURNAL_RESOLVECTL;
 	strcpy(recs[6].ifname, "mtlsvpn0");
+	recs[7].kind = JOURNAL_UNREACH;
+	strcpy(recs[7].ifname, "mtlsvpn0");
+	assert_true(addr_parse_prefix("8000::/1", true, &recs[7].prefix));
+	recs[8].kind = JOURNAL_NFT_TABLE;
+	strcpy(recs[8].ifname, "mtlsvpn0");
 	for (size_t i = 0; i < N(recs); i++)
 		recs[i].seq = (uint32_t)(i + 1);
 }
@@ -193,6 +198,12 @@ static void test_journal_decode_garbage(void **state)
 	assert_int_equal(journal_encode(&recs[4], file, sizeof(file), err, sizeof(err)), 0);
 	make_recs();
 	assert_int_equal(journal_encode(&recs[4], file, 10, err, sizeof(err)), 0);
+	make_recs();
+	recs[7].prefix.addr.family = 0;
+	assert_int_equal(journal_encode(&recs[7], file, sizeof(file), err, sizeof(err)), 0);
+	make_recs();
+	recs[8].ifname[0] = '\0';
+	assert_int_equal(journal_encode(&recs[8], file, sizeof(file), err, sizeof(err)), 0);
 }
 
 static void test_journal_replay_order_newest_first(void **state)
