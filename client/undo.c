@@ -129,7 +129,7 @@ static int replay_one(const struct journal_rec *r)
 	case JOURNAL_ADDR:
 	case JOURNAL_ROUTE:
 		return netcfg_undo_record(r);
-	case JOURNAL_RESOLVECTL:
+	case JOURNAL_RESOLVED:
 	case JOURNAL_RESOLV_FILE:
 		return dns_undo_record(r);
 	default:

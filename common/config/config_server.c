@@ -170,30 +170,50 @@ static bool parse_dns(const struct config_file *f, const struct config_key *k, c
 	return true;
 }
 
-static bool parse_search(const struct config_file *f, const struct config_key *k, const char *value,
-			 void *field, char why[static CONFIG_ERR_MAX])
+/* A list of domain names into out (room for max), kept as written: case
+ * is the administrator's choice. A routing domain may be written ~name, as
+ * resolvectl shows it; the ~ is implied. */
+static bool parse_domains(const char *value, char (*out)[MSG_DOMAIN_MAX + 1], unsigned max,
+			  unsigned *n, bool tilde, char why[static CONFIG_ERR_MAX])
 {
 	char items[CFG_MAX_SEARCH][CONFIG_LIST_ITEM_MAX];
-	struct config_net *net = field;
 	char q[CONFIG_QUOTE_MAX];
-	unsigned n;
 
-	(void)f;
-	(void)k;
-	if (!config_key_split(value, items, CFG_MAX_SEARCH, &n, why))
+	_Static_assert(CFG_MAX_ROUTING <= CFG_MAX_SEARCH, "items holds either list");
+	if (!config_key_split(value, items, max, n, why))
 		return false;
-	for (unsigned i = 0; i < n; i++) {
-		if (!config_key_is_hostname(items[i]) || strlen(items[i]) > MSG_DOMAIN_MAX) {
+	for (unsigned i = 0; i < *n; i++) {
+		const char *d = items[i] + (tilde && items[i][0] == '~');
+
+		if (!config_key_is_hostname(d) || strlen(d) > MSG_DOMAIN_MAX) {
 			config_key_why(why,
 				       "%s is not a domain name; list domains such as corp.example",
 				       config_file_quote(items[i], q));
 			return false;
 		}
-		/* Kept as written: case is the administrator's choice. */
-		memcpy(net->search[i], items[i], strlen(items[i]) + 1);
+		memcpy(out[i], d, strlen(d) + 1);
 	}
-	net->n_search = n;
 	return true;
+}
+
+static bool parse_search(const struct config_file *f, const struct config_key *k, const char *value,
+			 void *field, char why[static CONFIG_ERR_MAX])
+{
+	struct config_net *net = field;
+
+	(void)f;
+	(void)k;
+	return parse_domains(value, net->search, CFG_MAX_SEARCH, &net->n_search, false, why);
+}
+
+static bool parse_routing(const struct config_file *f, const struct config_key *k,
+			  const char *value, void *field, char why[static CONFIG_ERR_MAX])
+{
+	struct config_net *net = field;
+
+	(void)f;
+	(void)k;
+	return parse_domains(value, net->routing, CFG_MAX_ROUTING, &net->n_routing, true, why);
 }
 
 /* crl = PATH[, PATH...]: each a readable file (any number of CRLs in it)
@@ -536,6 +556,7 @@ enum {
 	K_MAX_PER_IDENTITY,
 	K_CONTROL,
 	K_USER,
+	K_DNS_ROUTING,
 	K_COUNT
 };
 
@@ -633,6 +654,8 @@ static const struct config_key server_keys[K_COUNT] = {
 	[K_USER] = {.section = "gateway", .name = "user", .parse = parse_user,
 		.offset = SRV(user), .size = sizeof(((struct config_server *)0)->user),
 		.example = "mtlsvpn"},
+	[K_DNS_ROUTING] = {.section = "pool", .name = "dns_routing_domains",
+		.parse = parse_routing, .offset = SRV(net), .example = "corp.example"},
 };
 /* clang-format on */
 
@@ -652,6 +675,8 @@ static const struct config_key group_net_keys[] = {
 	{.section = "group", .name = "routes", .parse = parse_routes, .offset = GRP(net)},
 	{.section = "group", .name = "dns", .parse = parse_dns, .offset = GRP(net)},
 	{.section = "group", .name = "search", .parse = parse_search, .offset = GRP(net)},
+	{.section = "group", .name = "dns_routing_domains", .parse = parse_routing,
+		.offset = GRP(net)},
 };
 /* clang-format on */
 
