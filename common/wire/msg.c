@@ -37,7 +37,7 @@ static bool host_bits_zero(const uint8_t *a, size_t alen, unsigned plen)
 
 /* The search-domain rule of config_key_is_hostname(): labels of 1..63
  * letters, digits, '-' or '_', no empty label, at most MSG_DOMAIN_MAX
- * bytes. The names end up in resolv.conf and on resolvectl's command line,
+ * bytes. The names end up in resolv.conf and in systemd-resolved's link settings,
  * so nothing else may pass. */
 static bool domain_ok(const uint8_t *s, size_t n)
 {

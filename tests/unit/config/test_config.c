@@ -650,6 +650,7 @@ static void test_config_client_load_keywords(void **state)
 	} rows[] = {
 	    {"full_tunnel = no\ndns = none\n", false, CONFIG_DNS_NONE},
 	    {"full_tunnel = true\ndns = resolvectl\n", true, CONFIG_DNS_RESOLVECTL},
+	    {"dns = resolved\n", false, CONFIG_DNS_RESOLVECTL},
 	    {"full_tunnel = off\ndns = auto\n", false, CONFIG_DNS_AUTO},
 	    {"full_tunnel = on\n", true, CONFIG_DNS_AUTO},
 	    {"full_tunnel = 1\n", true, CONFIG_DNS_AUTO},

@@ -456,7 +456,7 @@ static const struct bad_case client_bad[] = {
     {"full_tunnel capitalised", CL "full_tunnel = Yes\n",
      "%F:6 [client] full_tunnel: 'Yes' is not yes or no; use yes or no"},
     {"dns unknown", CL "dns = systemd\n",
-     "%F:6 [client] dns: 'systemd' is not a DNS mode; use auto, none, resolvectl or resolvconf"},
+     "%F:6 [client] dns: 'systemd' is not a DNS mode; use auto, none, resolved or resolvconf"},
     {"reconnect_max below reconnect_min", CL "reconnect_min = 30\nreconnect_max = 10\n",
      "%F:7 [client] reconnect_max: 10 is below reconnect_min (30, line 6); use at least 30"},
     {"reconnect_max below default reconnect_min", CL "reconnect_max = 0\n",
