@@ -26,7 +26,7 @@
 
 /* ---- systemd-resolved ---- */
 
-static int resolved_apply(struct dns_state *d, const struct dnsplan *plan)
+static int link_apply(struct dns_state *d, const struct dnsplan *plan)
 {
 	struct journal_rec rec = {.kind = JOURNAL_RESOLVED};
 	char text[512];
@@ -328,7 +328,7 @@ int dns_apply(struct dns_state *d, struct undo *u, const char *ifname, enum conf
 	if (mode == CONFIG_DNS_AUTO)
 		mode = resolved_present() ? CONFIG_DNS_RESOLVECTL : CONFIG_DNS_RESOLVCONF;
 	if (mode == CONFIG_DNS_RESOLVECTL)
-		r = resolved_apply(d, &plan);
+		r = link_apply(d, &plan);
 	else
 		r = file_apply(d, full_tunnel, cfg);
 	if (r < 0) {

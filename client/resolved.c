@@ -141,7 +141,8 @@ int resolved_set_link(const char *ifname, const struct dnsplan *p)
 	}
 	if (rc == 0) {
 		m = method(bus, "SetLinkDefaultRoute", ifindex);
-		rc = call(bus, m, m != NULL && sd_bus_message_append(m, "b", (int)p->default_route) >= 0,
+		rc = call(bus, m,
+			  m != NULL && sd_bus_message_append(m, "b", (int)p->default_route) >= 0,
 			  ifname);
 	}
 	sd_bus_flush_close_unref(bus);

@@ -170,20 +170,25 @@ static bool parse_dns(const struct config_file *f, const struct config_key *k, c
 	return true;
 }
 
-/* A list of domain names into out (room for max), kept as written: case
- * is the administrator's choice. A routing domain may be written ~name, as
+/* search, and dns_routing_domains too: domain names kept as written (case is
+ * the administrator's choice). A routing domain may be written ~name, as
  * resolvectl shows it; the ~ is implied. */
-static bool parse_domains(const char *value, char (*out)[MSG_DOMAIN_MAX + 1], unsigned max,
-			  unsigned *n, bool tilde, char why[static CONFIG_ERR_MAX])
+static bool parse_search(const struct config_file *f, const struct config_key *k, const char *value,
+			 void *field, char why[static CONFIG_ERR_MAX])
 {
 	char items[CFG_MAX_SEARCH][CONFIG_LIST_ITEM_MAX];
+	struct config_net *net = field;
+	bool routing = strcmp(k->name, "dns_routing_domains") == 0;
+	char(*out)[MSG_DOMAIN_MAX + 1] = routing ? net->routing : net->search;
+	unsigned *n = routing ? &net->n_routing : &net->n_search;
 	char q[CONFIG_QUOTE_MAX];
 
-	_Static_assert(CFG_MAX_ROUTING <= CFG_MAX_SEARCH, "items holds either list");
-	if (!config_key_split(value, items, max, n, why))
+	(void)f;
+	_Static_assert(CFG_MAX_ROUTING == CFG_MAX_SEARCH, "items holds either list");
+	if (!config_key_split(value, items, CFG_MAX_SEARCH, n, why))
 		return false;
 	for (unsigned i = 0; i < *n; i++) {
-		const char *d = items[i] + (tilde && items[i][0] == '~');
+		const char *d = items[i] + (routing && items[i][0] == '~');
 
 		if (!config_key_is_hostname(d) || strlen(d) > MSG_DOMAIN_MAX) {
 			config_key_why(why,
@@ -194,26 +199,6 @@ static bool parse_domains(const char *value, char (*out)[MSG_DOMAIN_MAX + 1], un
 		memcpy(out[i], d, strlen(d) + 1);
 	}
 	return true;
-}
-
-static bool parse_search(const struct config_file *f, const struct config_key *k, const char *value,
-			 void *field, char why[static CONFIG_ERR_MAX])
-{
-	struct config_net *net = field;
-
-	(void)f;
-	(void)k;
-	return parse_domains(value, net->search, CFG_MAX_SEARCH, &net->n_search, false, why);
-}
-
-static bool parse_routing(const struct config_file *f, const struct config_key *k,
-			  const char *value, void *field, char why[static CONFIG_ERR_MAX])
-{
-	struct config_net *net = field;
-
-	(void)f;
-	(void)k;
-	return parse_domains(value, net->routing, CFG_MAX_ROUTING, &net->n_routing, true, why);
 }
 
 /* crl = PATH[, PATH...]: each a readable file (any number of CRLs in it)
@@ -655,7 +640,7 @@ static const struct config_key server_keys[K_COUNT] = {
 		.offset = SRV(user), .size = sizeof(((struct config_server *)0)->user),
 		.example = "mtlsvpn"},
 	[K_DNS_ROUTING] = {.section = "pool", .name = "dns_routing_domains",
-		.parse = parse_routing, .offset = SRV(net), .example = "corp.example"},
+		.parse = parse_search, .offset = SRV(net), .example = "corp.example"},
 };
 /* clang-format on */
 
@@ -675,7 +660,7 @@ static const struct config_key group_net_keys[] = {
 	{.section = "group", .name = "routes", .parse = parse_routes, .offset = GRP(net)},
 	{.section = "group", .name = "dns", .parse = parse_dns, .offset = GRP(net)},
 	{.section = "group", .name = "search", .parse = parse_search, .offset = GRP(net)},
-	{.section = "group", .name = "dns_routing_domains", .parse = parse_routing,
+	{.section = "group", .name = "dns_routing_domains", .parse = parse_search,
 		.offset = GRP(net)},
 };
 /* clang-format on */

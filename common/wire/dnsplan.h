@@ -16,7 +16,7 @@
 
 struct dnsplan_domain {
 	char name[MSG_DOMAIN_MAX + 1]; /* "." for the root */
-	bool routing_only;             /* ~name: routes queries, never appended */
+	bool routing_only;	       /* ~name: routes queries, never appended */
 };
 
 struct dnsplan {

@@ -182,8 +182,8 @@ static bool config_ok(const struct msg_config *c)
 	if (c->mtu < MSG_MTU_MIN || c->mtu > MSG_MTU_MAX || c->keepalive < MSG_KEEPALIVE_MIN ||
 	    c->keepalive > MSG_KEEPALIVE_MAX)
 		return false;
-	if (c->n_routes > CFG_MAX_ROUTES || c->n_dns > CFG_MAX_DNS || c->n_search > CFG_MAX_SEARCH ||
-	    c->n_routing > CFG_MAX_ROUTING)
+	if (c->n_routes > CFG_MAX_ROUTES || c->n_dns > CFG_MAX_DNS ||
+	    c->n_search > CFG_MAX_SEARCH || c->n_routing > CFG_MAX_ROUTING)
 		return false;
 	for (unsigned i = 0; i < c->n_routes; i++)
 		if (!route_ok(&c->routes[i]))

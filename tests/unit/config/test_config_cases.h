@@ -37,7 +37,7 @@ struct bad_case {
 #define OID_EXAMPLE "write a dotted OID such as oid:2.5.4.5 (serialNumber)"
 #define ENG "[group eng]\nipv4 = 10.8.1.0/24\n"
 #define GRP_KEYS                                                                                   \
-	"ipv4, ipv6, routes, dns, search, dns_routing_domains, members, static, ruleN and "       \
+	"ipv4, ipv6, routes, dns, search, dns_routing_domains, members, static, ruleN and "        \
 	"inbound_ruleN (N from 1 to 9999)"
 #define NOT_LEASABLE(a, p)                                                                         \
 	a " is not an address of the pool " p " a client can hold; give one inside it, not its "   \
