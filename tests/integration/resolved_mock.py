@@ -5,9 +5,11 @@ test_dns_resolved.sh): owns org.freedesktop.resolve1 and implements the
 Manager methods the client calls, recording each call as one JSON line in
 LOG with the caller's uid and effective capabilities. Like resolved, it
 refuses a caller that is neither uid 0 nor holds CAP_NET_ADMIN. Touches
-READY once the name is owned; exits after SECONDS at most. Debian's
+READY once the name is owned; exits after SECONDS at most. The methods
+named in $MOCK_REFUSE (comma-separated) are refused as if polkit said no. Debian's
 python3-dbus and python3-gi (run by /usr/bin/python3, not another python)."""
 import json
+import os
 import sys
 
 import dbus
@@ -18,6 +20,7 @@ from gi.repository import GLib
 LOG, READY, SECONDS = sys.argv[1], sys.argv[2], int(sys.argv[3])
 CAP_NET_ADMIN = 12
 IFACE = "org.freedesktop.resolve1.Manager"
+REFUSE = set(filter(None, os.environ.get("MOCK_REFUSE", "").split(",")))
 
 
 class Manager(dbus.service.Object):
@@ -37,7 +40,7 @@ class Manager(dbus.service.Object):
                "capeff": f"{capeff:x}", **args}
         with open(LOG, "a") as f:
             f.write(json.dumps(rec) + "\n")
-        if uid != 0 and not capeff & (1 << CAP_NET_ADMIN):
+        if method in REFUSE or (uid != 0 and not capeff & (1 << CAP_NET_ADMIN)):
             raise dbus.exceptions.DBusException(
                 "not allowed", name="org.freedesktop.DBus.Error.AccessDenied")
 

@@ -8,8 +8,9 @@
 # domains and default-route off; full tunnel sets ~. and default-route on;
 # the calls come from uid 0 holding CAP_NET_ADMIN alone (after the
 # privilege drop); RevertLink on a clean exit, and after SIGKILL by the next
-# start's journal replay and by --cleanup; resolv.conf (a private copy) is
-# untouched while resolved is there and rewritten once it is gone.
+# start's journal replay and by --cleanup; a refused call leaves the tunnel
+# up and the link reverted; resolv.conf (a private copy) is untouched while
+# resolved is there and rewritten once it is gone.
 . "$(dirname "$0")/lib.sh"
 
 PY=/usr/bin/python3
@@ -61,7 +62,7 @@ CALLS=$WORK/calls.jsonl
 MOCK_PID=
 start_mock() {
 	rm -f "$BUS/ready"
-	"$PY" "$SRC/tests/integration/resolved_mock.py" "$CALLS" "$BUS/ready" 300 \
+	MOCK_REFUSE=${1:-} "$PY" "$SRC/tests/integration/resolved_mock.py" "$CALLS" "$BUS/ready" 300 \
 		>>"$WORK/mock.log" 2>&1 &
 	MOCK_PID=$!
 	T_PIDS+=("$MOCK_PID")
@@ -95,7 +96,8 @@ dns_set() { calls | grep -q '^SetLinkDefaultRoute '; }
 expect_calls() {
 	local what=$1
 	shift
-	printf '%s\n' "$@" >"$WORK/want"
+	: >"$WORK/want"
+	[ $# -eq 0 ] || printf '%s\n' "$@" >"$WORK/want"
 	calls >"$WORK/got"
 	diff -u "$WORK/want" "$WORK/got" >&2 || fail "$what: the calls to resolved differ (above)"
 }
@@ -179,6 +181,31 @@ resolv_untouched --cleanup
 ip -n "$L" link del mtv0
 ip -n "$L" link del mtv1
 say "--cleanup after SIGKILL: RevertLink, the journal removed"
+
+# ---- resolved refuses a call: the tunnel stays up, the link reverted ----
+stop_pid "$MOCK_PID"
+start_mock SetLinkDomains
+sed -i '/^full_tunnel = yes$/d' "$WORK/client1.ini"
+reset_calls
+: >"$WORK/client1.log"
+start_client_etc 1
+wait_for 20 grep -q 'DNS servers could not be set' "$WORK/client1.log" ||
+	fail "refused: the client did not report that DNS could not be set"
+wait_for 5 grep -q '"RevertLink"' "$CALLS" || fail "refused: the link was not reverted"
+i0=$(ifindex mtv0)
+expect_calls "refused SetLinkDomains" \
+	"SetLinkDNS $i0 uid=0 $CAP 10.20.0.53" \
+	"SetLinkDomains $i0 uid=0 $CAP corp.example ~int.example ~10.in-addr.arpa" \
+	"RevertLink $i0 uid=0 $CAP"
+ip netns exec "$L" ping -I mtv0 -c 1 -W 2 10.8.0.1 >/dev/null ||
+	fail "refused: the tunnel does not carry traffic"
+resolv_untouched refused
+reset_calls
+kill -TERM "${CLIENT_PID[1]}"
+wait "${CLIENT_PID[1]}" || fail "refused: client exit status $? after SIGTERM"
+expect_calls "refused, clean exit" # nothing left to revert
+[ ! -e "$JOURNAL" ] || fail "refused: the journal is still there after a clean exit"
+say "a refused call: tunnel up, the link reverted at once, nothing left at exit"
 
 # ---- resolved gone from the bus: /etc/resolv.conf instead ----
 stop_pid "$MOCK_PID"
