@@ -18,6 +18,7 @@
 #include "addr.h"
 #include "buf.h"
 #include "chan.h"
+#include "dnsplan.h"
 #include "config.h"
 #include "ev.h"
 #include "journal.h"
@@ -91,7 +92,7 @@ void connect_backoff_reset(struct connect_backoff *b);
  * exactly as they were. */
 struct dns_state {
 	bool active;
-	bool via_resolvectl;
+	bool via_resolved;
 	char ifname[IFNAMSIZ];
 	char *saved;                 /* resolv.conf before we wrote it */
 	size_t saved_len;
@@ -106,12 +107,21 @@ struct dns_state {
 /* 0 if set (or nothing to set), -1 (logged) if it could not be done. */
 int dns_apply(struct dns_state *d, struct undo *u, const char *ifname, enum config_dns_mode mode,
 	      bool full_tunnel, const struct msg_config *cfg);
-/* Where DNS went, for the connect message: "resolvectl", "/etc/resolv.conf". */
+/* Where DNS went, for the connect message: "systemd-resolved", "/etc/resolv.conf". */
 const char *dns_how(const struct dns_state *d);
 void dns_undo(struct dns_state *d);
-/* Replays a RESOLVECTL or RESOLV_FILE record a dead client left: 0 if DNS
+/* Replays a RESOLVED or RESOLV_FILE record a dead client left: 0 if DNS
  * is as it was (or someone else has changed it since), -1 (logged). */
 int dns_undo_record(const struct journal_rec *r);
+
+/* ---- resolved.c ---- */
+
+/* systemd-resolved owns org.freedesktop.resolve1 on the system bus. */
+bool resolved_present(void);
+/* Sets ifname's servers, domains and default-route flag: 0, or -1 logged. */
+int resolved_set_link(const char *ifname, const struct dnsplan *p);
+/* RevertLink; 0 also if the link is gone (its settings went with it). */
+int resolved_revert_link(const char *ifname);
 
 /* ---- netcfg.c ---- */
 

@@ -1,6 +1,7 @@
 /*
- * dns.c - the tunnel's DNS servers and search domains. With systemd-resolved
- * they are set per link (resolvectl) and reverted with the link; otherwise
+ * dns.c - the tunnel's DNS servers and domains. With systemd-resolved on the
+ * bus they are set per link (resolved.c, the plan from dnsplan.c: routing
+ * domains, default route) and reverted with the link; otherwise
  * /etc/resolv.conf is saved, rewritten atomically (temporary file + rename)
  * and put back on exit, unless someone else rewrote it meanwhile. Both ways
  * are written to the undo journal (undo.c) first, the original file with
@@ -10,15 +11,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -27,123 +23,25 @@
 #define RESOLV_TMP "/etc/.resolv.conf.mtlsvpn"
 #define RESOLV_MAX (64 * 1024)
 #define RESOLV_MAXNS 3 /* glibc reads no more nameserver lines */
-#define HELPER_TIMEOUT_MS 5000
 
-extern char **environ;
+/* ---- systemd-resolved ---- */
 
-/* ---- resolvectl ---- */
-
-static bool have_resolved(void)
+static int link_apply(struct dns_state *d, const struct dnsplan *plan)
 {
-	const char *path = getenv("PATH");
-	char buf[4096];
+	struct journal_rec rec = {.kind = JOURNAL_RESOLVED};
+	char text[512];
 
-	if (access("/run/systemd/resolve/", F_OK) != 0)
-		return false;
-	if (path == NULL)
-		path = "/usr/bin:/bin";
-	while (*path != '\0') {
-		size_t l = strcspn(path, ":");
-		if (l > 0 && l < sizeof(buf) - sizeof("/resolvectl")) {
-			snprintf(buf, sizeof(buf), "%.*s/resolvectl", (int)l, path);
-			if (access(buf, X_OK) == 0)
-				return true;
-		}
-		path += l;
-		if (*path == ':')
-			path++;
-	}
-	return false;
-}
-
-/* Runs argv with default signal handling (our loop blocks signals and a
- * child would inherit that) and waits a bounded time. 0 if it exited 0. */
-static int run_helper(char *const argv[])
-{
-	posix_spawnattr_t attr;
-	sigset_t none, all;
-	pid_t pid;
-	int status, rc;
-
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	rc = posix_spawnp(&pid, argv[0], NULL, &attr, argv, environ);
-	posix_spawnattr_destroy(&attr);
-	if (rc != 0) {
-		errno = rc;
-		log_warn("cannot run %s", argv[0]);
-		return -1;
-	}
-	for (int waited = 0;; waited += 10) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-		if (r == pid)
-			break;
-		if (r < 0 && errno != EINTR) {
-			log_warn("waitpid %s", argv[0]);
-			return -1;
-		}
-		if (waited >= HELPER_TIMEOUT_MS) {
-			log_warnx("%s %s did not finish in %d s; killed", argv[0], argv[1],
-				  HELPER_TIMEOUT_MS / 1000);
-			kill(pid, SIGKILL);
-			(void)waitpid(pid, &status, 0);
-			return -1;
-		}
-		nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		log_warnx("%s %s failed (status %d)", argv[0], argv[1],
-			  WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		return -1;
-	}
-	return 0;
-}
-
-static int resolvectl_apply(struct dns_state *d, bool full_tunnel, const struct msg_config *cfg)
-{
-	char addrs[CFG_MAX_DNS][ADDR_STRLEN];
-	char domains[CFG_MAX_SEARCH][MSG_DOMAIN_MAX + 1];
-	char *argv[CFG_MAX_DNS + CFG_MAX_SEARCH + 5];
-	char routing_all[] = "~.";
-	char cmd[] = "resolvectl", dns[] = "dns", domain[] = "domain";
-	unsigned k = 0;
-
-	struct journal_rec rec = {.kind = JOURNAL_RESOLVECTL};
-
-	argv[k++] = cmd;
-	argv[k++] = dns;
-	argv[k++] = d->ifname;
-	for (unsigned i = 0; i < cfg->n_dns; i++) {
-		addr_fmt(&cfg->dns[i], addrs[i]);
-		argv[k++] = addrs[i];
-	}
-	argv[k] = NULL;
+	/* Recorded first: a crash between the calls leaves a link to revert. */
 	snprintf(rec.ifname, sizeof(rec.ifname), "%s", d->ifname);
 	d->seq = undo_record(d->undo, &rec);
 	if (d->seq == 0)
 		return -1;
 	d->active = true;
-	d->via_resolvectl = true;
-	if (run_helper(argv) < 0)
+	d->via_resolved = true;
+	if (resolved_set_link(d->ifname, plan) < 0)
 		return -1;
-	k = 0;
-	argv[k++] = cmd;
-	argv[k++] = domain;
-	argv[k++] = d->ifname;
-	for (unsigned i = 0; i < cfg->n_search; i++) {
-		snprintf(domains[i], sizeof(domains[i]), "%s", cfg->search[i]);
-		argv[k++] = domains[i];
-	}
-	/* Full tunnel: every query goes to the tunnel's servers. */
-	if (full_tunnel)
-		argv[k++] = routing_all;
-	argv[k] = NULL;
-	if (k > 3 && run_helper(argv) < 0)
-		return -1;
+	dnsplan_describe(plan, text, sizeof(text));
+	log_info("DNS for %s set in systemd-resolved: %s", d->ifname, text);
 	return 0;
 }
 
@@ -406,22 +304,10 @@ static int file_undo(struct dns_state *d)
 	return file_restore(&r);
 }
 
-static int resolvectl_revert(const char *ifname)
-{
-	char cmd[] = "resolvectl", revert[] = "revert", name[IFNAMSIZ];
-	char *argv[] = {cmd, revert, name, NULL};
-
-	/* A link that is gone took its DNS settings with it. */
-	if (if_nametoindex(ifname) == 0)
-		return 0;
-	snprintf(name, sizeof(name), "%s", ifname);
-	return run_helper(argv);
-}
-
 int dns_undo_record(const struct journal_rec *r)
 {
-	if (r->kind == JOURNAL_RESOLVECTL)
-		return resolvectl_revert(r->ifname);
+	if (r->kind == JOURNAL_RESOLVED)
+		return resolved_revert_link(r->ifname);
 	return file_restore(r);
 }
 
@@ -430,17 +316,19 @@ int dns_undo_record(const struct journal_rec *r)
 int dns_apply(struct dns_state *d, struct undo *u, const char *ifname, enum config_dns_mode mode,
 	      bool full_tunnel, const struct msg_config *cfg)
 {
+	struct dnsplan plan;
 	int r;
 
 	dns_undo(d);
 	d->undo = u;
 	snprintf(d->ifname, sizeof(d->ifname), "%s", ifname);
-	if (mode == CONFIG_DNS_NONE || cfg->n_dns == 0)
+	if (mode == CONFIG_DNS_NONE || !dnsplan_make(cfg, full_tunnel, &plan))
 		return 0;
+	/* resolv.conf only where resolved is not on the bus. */
 	if (mode == CONFIG_DNS_AUTO)
-		mode = have_resolved() ? CONFIG_DNS_RESOLVECTL : CONFIG_DNS_RESOLVCONF;
+		mode = resolved_present() ? CONFIG_DNS_RESOLVECTL : CONFIG_DNS_RESOLVCONF;
 	if (mode == CONFIG_DNS_RESOLVECTL)
-		r = resolvectl_apply(d, full_tunnel, cfg);
+		r = link_apply(d, &plan);
 	else
 		r = file_apply(d, full_tunnel, cfg);
 	if (r < 0) {
@@ -454,14 +342,14 @@ const char *dns_how(const struct dns_state *d)
 {
 	if (!d->active)
 		return NULL;
-	return d->via_resolvectl ? "resolvectl" : RESOLV_CONF;
+	return d->via_resolved ? "systemd-resolved" : RESOLV_CONF;
 }
 
 void dns_undo(struct dns_state *d)
 {
 	if (d->active) {
-		int r = d->via_resolvectl ? resolvectl_revert(d->ifname) : file_undo(d);
-		if (r == 0 || d->via_resolvectl)
+		int r = d->via_resolved ? resolved_revert_link(d->ifname) : file_undo(d);
+		if (r == 0 || d->via_resolved)
 			undo_done(d->undo, d->seq);
 	}
 	free(d->saved);

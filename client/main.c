@@ -142,10 +142,10 @@ static struct tls_ctx *make_tls(const struct config_client *cfg)
 
 /*
  * Set up (TUN open, key read): the client stays uid 0, because putting
- * /etc/resolv.conf back and running resolvectl at exit need root's own
+ * /etc/resolv.conf back and resolved's RevertLink at exit need root's own
  * files and D-Bus identity, but keeps only CAP_NET_ADMIN (addresses,
- * routes, resolved's SetLinkDNS), in the bounding set too, with
- * NO_NEW_PRIVS. resolvectl, run as root, gets that same one capability.
+ * routes, resolved's SetLinkDNS and the others, which resolved grants to
+ * uid 0 or that capability), in the bounding set too, with NO_NEW_PRIVS.
  */
 static void drop_privileges(void)
 {

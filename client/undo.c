@@ -130,7 +130,7 @@ static int replay_one(const struct journal_rec *r)
 	case JOURNAL_ROUTE:
 	case JOURNAL_UNREACH:
 		return netcfg_undo_record(r);
-	case JOURNAL_RESOLVECTL:
+	case JOURNAL_RESOLVED:
 	case JOURNAL_RESOLV_FILE:
 		return dns_undo_record(r);
 	case JOURNAL_NFT_TABLE:

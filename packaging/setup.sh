@@ -45,6 +45,7 @@ packages=(
 	ca-certificates
 	debhelper lintian libsystemd-dev libseccomp-dev
 	libnftables-dev nftables
+	dbus-daemon python3-dbus python3-gi
 )
 
 missing=()

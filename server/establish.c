@@ -97,6 +97,8 @@ static bool send_config(struct session *s)
 	c.n_dns = net->n_dns;
 	memcpy(c.search, net->search, sizeof(c.search));
 	c.n_search = net->n_search;
+	memcpy(c.routing, net->routing, sizeof(c.routing));
+	c.n_routing = net->n_routing;
 	c.session_id = s->sid;
 	c.cert_not_after = s->cert_not_after;
 	c.cert_warn_days = (uint16_t)cfg->cert_warn_days;

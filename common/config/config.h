@@ -33,6 +33,8 @@ struct config_net {
 	unsigned n_dns;
 	char search[CFG_MAX_SEARCH][MSG_DOMAIN_MAX + 1];
 	unsigned n_search;
+	char routing[CFG_MAX_ROUTING][MSG_DOMAIN_MAX + 1]; /* dns_routing_domains */
+	unsigned n_routing;
 };
 
 /* Groups: [pool] (the implicit group "default", everything allowed) and

@@ -106,6 +106,7 @@ static bool parse_dns_mode(const struct config_file *f, const struct config_key 
 	    {"none", CONFIG_DNS_NONE},
 	    {"resolvectl", CONFIG_DNS_RESOLVECTL},
 	    {"resolvconf", CONFIG_DNS_RESOLVCONF},
+	    {"resolved", CONFIG_DNS_RESOLVECTL}, /* its D-Bus API; resolvectl is the old name */
 	};
 	char q[CONFIG_QUOTE_MAX];
 
@@ -117,7 +118,7 @@ static bool parse_dns_mode(const struct config_file *f, const struct config_key 
 			return true;
 		}
 	}
-	config_key_why(why, "%s is not a DNS mode; use auto, none, resolvectl or resolvconf",
+	config_key_why(why, "%s is not a DNS mode; use auto, none, resolved or resolvconf",
 		       config_file_quote(value, q));
 	return false;
 }

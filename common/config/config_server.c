@@ -170,29 +170,34 @@ static bool parse_dns(const struct config_file *f, const struct config_key *k, c
 	return true;
 }
 
+/* search, and dns_routing_domains too: domain names kept as written (case is
+ * the administrator's choice). A routing domain may be written ~name, as
+ * resolvectl shows it; the ~ is implied. */
 static bool parse_search(const struct config_file *f, const struct config_key *k, const char *value,
 			 void *field, char why[static CONFIG_ERR_MAX])
 {
 	char items[CFG_MAX_SEARCH][CONFIG_LIST_ITEM_MAX];
 	struct config_net *net = field;
+	bool routing = strcmp(k->name, "dns_routing_domains") == 0;
+	char(*out)[MSG_DOMAIN_MAX + 1] = routing ? net->routing : net->search;
+	unsigned *n = routing ? &net->n_routing : &net->n_search;
 	char q[CONFIG_QUOTE_MAX];
-	unsigned n;
 
 	(void)f;
-	(void)k;
-	if (!config_key_split(value, items, CFG_MAX_SEARCH, &n, why))
+	_Static_assert(CFG_MAX_ROUTING == CFG_MAX_SEARCH, "items holds either list");
+	if (!config_key_split(value, items, CFG_MAX_SEARCH, n, why))
 		return false;
-	for (unsigned i = 0; i < n; i++) {
-		if (!config_key_is_hostname(items[i]) || strlen(items[i]) > MSG_DOMAIN_MAX) {
+	for (unsigned i = 0; i < *n; i++) {
+		const char *d = items[i] + (routing && items[i][0] == '~');
+
+		if (!config_key_is_hostname(d) || strlen(d) > MSG_DOMAIN_MAX) {
 			config_key_why(why,
 				       "%s is not a domain name; list domains such as corp.example",
 				       config_file_quote(items[i], q));
 			return false;
 		}
-		/* Kept as written: case is the administrator's choice. */
-		memcpy(net->search[i], items[i], strlen(items[i]) + 1);
+		memcpy(out[i], d, strlen(d) + 1);
 	}
-	net->n_search = n;
 	return true;
 }
 
@@ -536,6 +541,7 @@ enum {
 	K_MAX_PER_IDENTITY,
 	K_CONTROL,
 	K_USER,
+	K_DNS_ROUTING,
 	K_COUNT
 };
 
@@ -633,6 +639,8 @@ static const struct config_key server_keys[K_COUNT] = {
 	[K_USER] = {.section = "gateway", .name = "user", .parse = parse_user,
 		.offset = SRV(user), .size = sizeof(((struct config_server *)0)->user),
 		.example = "mtlsvpn"},
+	[K_DNS_ROUTING] = {.section = "pool", .name = "dns_routing_domains",
+		.parse = parse_search, .offset = SRV(net), .example = "corp.example"},
 };
 /* clang-format on */
 
@@ -652,6 +660,8 @@ static const struct config_key group_net_keys[] = {
 	{.section = "group", .name = "routes", .parse = parse_routes, .offset = GRP(net)},
 	{.section = "group", .name = "dns", .parse = parse_dns, .offset = GRP(net)},
 	{.section = "group", .name = "search", .parse = parse_search, .offset = GRP(net)},
+	{.section = "group", .name = "dns_routing_domains", .parse = parse_search,
+		.offset = GRP(net)},
 };
 /* clang-format on */
 

@@ -86,7 +86,7 @@ static bool check(const struct journal_rec *r, char *err, size_t errlen)
 	}
 	switch (r->kind) {
 	case JOURNAL_OWNER:
-	case JOURNAL_RESOLVECTL:
+	case JOURNAL_RESOLVED:
 	case JOURNAL_NFT_TABLE:
 	case JOURNAL_DONE:
 		return true;
@@ -132,7 +132,7 @@ static void body(struct wr *w, const struct journal_rec *r)
 		if (r->kind == JOURNAL_ROUTE)
 			put_addr(w, &r->via);
 		break;
-	case JOURNAL_RESOLVECTL:
+	case JOURNAL_RESOLVED:
 	case JOURNAL_NFT_TABLE:
 		put_str8(w, r->ifname);
 		break;
@@ -310,7 +310,7 @@ enum journal_result journal_decode_next(const uint8_t *p, size_t len, size_t *of
 		if (out->kind == JOURNAL_ROUTE)
 			get_addr(&r, &out->via);
 		break;
-	case JOURNAL_RESOLVECTL:
+	case JOURNAL_RESOLVED:
 	case JOURNAL_NFT_TABLE:
 		get_str(&r, out->ifname, sizeof(out->ifname), get_u8(&r));
 		break;

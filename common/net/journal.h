@@ -27,7 +27,7 @@ enum journal_kind {
 	JOURNAL_OWNER = 1,   /* who writes the journal: pid, TUN name */
 	JOURNAL_ADDR,	     /* an address added to ifname */
 	JOURNAL_ROUTE,	     /* a route added (via optional) through ifname */
-	JOURNAL_RESOLVECTL,  /* DNS set per link with resolvectl: revert ifname */
+	JOURNAL_RESOLVED,    /* DNS set per link in systemd-resolved: revert ifname */
 	JOURNAL_RESOLV_FILE, /* /etc/resolv.conf replaced: the original, and ours */
 	JOURNAL_DONE,	     /* the record numbered done_seq was undone */
 	JOURNAL_UNREACH,     /* an unreachable route (no device) added for ifname */

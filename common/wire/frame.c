@@ -12,9 +12,10 @@
  * Largest payload each control type may carry; the encoder and the decoder
  * share these so we never send what the peer would refuse.
  *  - CONFIG: 8192. The largest CONFIG msg.c can write (both addresses and
- *    gateways, 64 IPv6 routes, 8 IPv6 DNS servers, 8 search domains of 253
- *    bytes, the optional attributes) is about 3.6 KiB; the rest is room for
- *    optional attributes a newer gateway may add. server/establish.c
+ *    gateways, 64 IPv6 routes, 8 IPv6 DNS servers, 8 search and 8 routing
+ *    domains of 253 bytes, the optional attributes) is about 5.7 KiB; the
+ *    rest is room for optional attributes a newer gateway may add.
+ *    server/establish.c
  *    encodes into an 8192-byte array for the same reason.
  *  - BYE: reason (2) + at most BYE_MAX_TEXT bytes of text, no terminator.
  *  - KEEPALIVE: always empty.

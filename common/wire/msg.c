@@ -37,7 +37,7 @@ static bool host_bits_zero(const uint8_t *a, size_t alen, unsigned plen)
 
 /* The search-domain rule of config_key_is_hostname(): labels of 1..63
  * letters, digits, '-' or '_', no empty label, at most MSG_DOMAIN_MAX
- * bytes. The names end up in resolv.conf and on resolvectl's command line,
+ * bytes. The names end up in resolv.conf and in systemd-resolved's link settings,
  * so nothing else may pass. */
 static bool domain_ok(const uint8_t *s, size_t n)
 {
@@ -182,7 +182,8 @@ static bool config_ok(const struct msg_config *c)
 	if (c->mtu < MSG_MTU_MIN || c->mtu > MSG_MTU_MAX || c->keepalive < MSG_KEEPALIVE_MIN ||
 	    c->keepalive > MSG_KEEPALIVE_MAX)
 		return false;
-	if (c->n_routes > CFG_MAX_ROUTES || c->n_dns > CFG_MAX_DNS || c->n_search > CFG_MAX_SEARCH)
+	if (c->n_routes > CFG_MAX_ROUTES || c->n_dns > CFG_MAX_DNS ||
+	    c->n_search > CFG_MAX_SEARCH || c->n_routing > CFG_MAX_ROUTING)
 		return false;
 	for (unsigned i = 0; i < c->n_routes; i++)
 		if (!route_ok(&c->routes[i]))
@@ -196,6 +197,10 @@ static bool config_ok(const struct msg_config *c)
 		if (!domain_ok((const uint8_t *)c->search[i], l))
 			return false;
 	}
+	for (unsigned i = 0; i < c->n_routing; i++)
+		if (!domain_ok((const uint8_t *)c->routing[i],
+			       strnlen(c->routing[i], sizeof(c->routing[i]))))
+			return false;
 	if (c->dead_peer != 0 && (c->dead_peer <= c->keepalive || c->dead_peer > MSG_DEAD_PEER_MAX))
 		return false;
 	return c->cert_not_after >= 0 && c->cert_not_after <= NOT_AFTER_MAX &&
@@ -239,6 +244,8 @@ size_t msg_config_encode(const struct msg_config *c, uint8_t *out, size_t cap)
 		buf_put32(v, c->dead_peer);
 		put_attr(&w, CFG_ATTR_DEAD_PEER, v, sizeof(v));
 	}
+	for (unsigned i = 0; i < c->n_routing; i++)
+		put_attr(&w, CFG_ATTR_DNS_ROUTING, c->routing[i], strlen(c->routing[i]));
 	return w.full ? 0 : w.len;
 }
 
@@ -271,6 +278,7 @@ static bool attr_len_ok(uint8_t type, size_t len)
 	case CFG_ATTR_GATEWAY6:
 		return len == 16;
 	case CFG_ATTR_DNS_SEARCH:
+	case CFG_ATTR_DNS_ROUTING:
 		return len >= 1 && len <= MSG_DOMAIN_MAX;
 	case CFG_ATTR_SESSION_ID:
 	case CFG_ATTR_CERT_NOT_AFTER:
@@ -283,19 +291,29 @@ static bool attr_len_ok(uint8_t type, size_t len)
 static bool known(uint8_t type)
 {
 	return (type >= CFG_ATTR_IPV4 && type <= CFG_ATTR_GATEWAY6) ||
-	       (type >= CFG_ATTR_SESSION_ID && type <= CFG_ATTR_DEAD_PEER);
+	       (type >= CFG_ATTR_SESSION_ID && type <= CFG_ATTR_DNS_ROUTING);
 }
 
 static bool repeatable(uint8_t type)
 {
 	return type == CFG_ATTR_ROUTE4 || type == CFG_ATTR_ROUTE6 || type == CFG_ATTR_DNS4 ||
-	       type == CFG_ATTR_DNS6 || type == CFG_ATTR_DNS_SEARCH;
+	       type == CFG_ATTR_DNS6 || type == CFG_ATTR_DNS_SEARCH || type == CFG_ATTR_DNS_ROUTING;
 }
 
 static void get_addr(struct ipaddr *a, int family, const uint8_t *v)
 {
 	a->family = family;
 	memcpy(a->bytes, v, family_len(family));
+}
+
+/* A domain attribute's value into out, if domain_ok() accepts it. */
+static bool get_domain(char out[static MSG_DOMAIN_MAX + 1], const uint8_t *v, size_t len)
+{
+	if (!domain_ok(v, len))
+		return false;
+	memcpy(out, v, len);
+	out[len] = '\0';
+	return true;
 }
 
 /* Applies one attribute whose length attr_len_ok() accepted; NULL or why. */
@@ -339,11 +357,15 @@ static const char *apply_attr(struct msg_config *c, uint8_t type, const uint8_t 
 	case CFG_ATTR_DNS_SEARCH:
 		if (c->n_search == CFG_MAX_SEARCH)
 			return "CONFIG has too many search domains";
-		if (!domain_ok(v, len))
-			return "CONFIG search domain is not a domain name";
-		memcpy(c->search[c->n_search], v, len);
-		c->search[c->n_search++][len] = '\0';
-		return NULL;
+		return get_domain(c->search[c->n_search++], v, len)
+			   ? NULL
+			   : "CONFIG search domain is not a domain name";
+	case CFG_ATTR_DNS_ROUTING:
+		if (c->n_routing == CFG_MAX_ROUTING)
+			return "CONFIG has too many routing domains";
+		return get_domain(c->routing[c->n_routing++], v, len)
+			   ? NULL
+			   : "CONFIG routing domain is not a domain name";
 	case CFG_ATTR_MTU:
 		c->mtu = buf_get16(v);
 		return c->mtu >= MSG_MTU_MIN && c->mtu <= MSG_MTU_MAX ? NULL

@@ -37,6 +37,10 @@ struct msg_config {
 	int64_t cert_not_after;         /* 0 if absent */
 	uint16_t cert_warn_days;        /* 0 if absent */
 	uint32_t dead_peer;             /* s, 0 if absent (an older gateway) */
+	/* Routing-only DNS domains (no search): names under them resolve
+	 * through the tunnel's servers; an older gateway sends none. */
+	char routing[CFG_MAX_ROUTING][MSG_DOMAIN_MAX + 1];
+	unsigned n_routing;
 };
 
 struct msg_bye {

@@ -39,6 +39,7 @@ enum cfg_attr {
 	CFG_ATTR_CERT_NOT_AFTER = 0x82, /* 8 bytes, unix time */
 	CFG_ATTR_CERT_WARN_DAYS = 0x83, /* 2 bytes */
 	CFG_ATTR_DEAD_PEER = 0x84,  /* 4 bytes, seconds: the gateway's dead_peer_timeout */
+	CFG_ATTR_DNS_ROUTING = 0x85, /* 1..253 bytes: a domain whose names go to our DNS */
 };
 
 enum bye_reason {
@@ -60,5 +61,6 @@ enum bye_reason {
 #define CFG_MAX_ROUTES 64
 #define CFG_MAX_DNS 8
 #define CFG_MAX_SEARCH 8
+#define CFG_MAX_ROUTING 8
 
 #endif

@@ -2,11 +2,13 @@
  * fuzz_msg.c - arbitrary bytes as a CONFIG or BYE payload (the first byte
  * chooses). Whatever decodes must encode again, and the re-encoding must
  * decode to the same message: the encoder and decoder agree on every range.
+ * A decoded CONFIG also goes through the DNS plan, split and full.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "dnsplan.h"
 #include "msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -33,6 +35,15 @@ static void config_round_trip(const uint8_t *p, size_t n)
 	for (unsigned i = 0; i < a.n_search; i++)
 		if (strlen(a.search[i]) == 0 || strlen(a.search[i]) > MSG_DOMAIN_MAX)
 			__builtin_trap();
+	for (int full = 0; full < 2; full++) {
+		static struct dnsplan plan;
+		char text[4096];
+
+		if (dnsplan_make(&a, full, &plan) != (a.n_dns > 0) ||
+		    plan.n_domains > DNSPLAN_MAX_DOMAINS || (full && !plan.default_route))
+			__builtin_trap();
+		dnsplan_describe(&plan, text, sizeof(text));
+	}
 }
 
 static void bye_round_trip(const uint8_t *p, size_t n)

@@ -417,7 +417,8 @@ static void test_config_server_load_every_key(void **state)
 		       "ipv6 = fd00:8::/64\r\n"
 		       "routes = 10.20.0.0/24 ,fd00:20::/64,  192.168.0.0/16\r\n"
 		       "dns = 10.20.0.53, fd00:20::53\r\n"
-		       "search = Corp.Example, lab.Corp.Example\r\n",
+		       "search = Corp.Example, lab.Corp.Example\r\n"
+		       "dns_routing_domains = ~Int.Example, 10.in-addr.arpa\r\n",
 		       &s);
 	assert_int_equal(s.listen.ss_family, AF_INET6);
 	assert_int_equal(port_of(&s.listen), 9443);
@@ -444,6 +445,9 @@ static void test_config_server_load_every_key(void **state)
 	assert_int_equal(s.net.n_search, 2);
 	assert_string_equal(s.net.search[0], "Corp.Example");
 	assert_string_equal(s.net.search[1], "lab.Corp.Example");
+	assert_int_equal(s.net.n_routing, 2);
+	assert_string_equal(s.net.routing[0], "Int.Example");
+	assert_string_equal(s.net.routing[1], "10.in-addr.arpa");
 }
 
 /* The revocation keys: files resolved, serials as bytes whatever the
@@ -649,6 +653,7 @@ static void test_config_client_load_keywords(void **state)
 	} rows[] = {
 	    {"full_tunnel = no\ndns = none\n", false, CONFIG_DNS_NONE},
 	    {"full_tunnel = true\ndns = resolvectl\n", true, CONFIG_DNS_RESOLVECTL},
+	    {"dns = resolved\n", false, CONFIG_DNS_RESOLVECTL},
 	    {"full_tunnel = off\ndns = auto\n", false, CONFIG_DNS_AUTO},
 	    {"full_tunnel = on\n", true, CONFIG_DNS_AUTO},
 	    {"full_tunnel = 1\n", true, CONFIG_DNS_AUTO},

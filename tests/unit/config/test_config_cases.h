@@ -37,8 +37,8 @@ struct bad_case {
 #define OID_EXAMPLE "write a dotted OID such as oid:2.5.4.5 (serialNumber)"
 #define ENG "[group eng]\nipv4 = 10.8.1.0/24\n"
 #define GRP_KEYS                                                                                   \
-	"ipv4, ipv6, routes, dns, search, members, static, ruleN and inbound_ruleN (N from 1 to "  \
-	"9999)"
+	"ipv4, ipv6, routes, dns, search, dns_routing_domains, members, static, ruleN and "        \
+	"inbound_ruleN (N from 1 to 9999)"
 #define NOT_LEASABLE(a, p)                                                                         \
 	a " is not an address of the pool " p " a client can hold; give one inside it, not its "   \
 	  "network, first (the gateway's) or broadcast address"
@@ -82,7 +82,8 @@ static const struct bad_case server_bad[] = {
     {"pool key in gateway", GW "dns = 10.20.0.53\n" POOL,
      "%F:5 [gateway] dns: unknown key; the keys of [gateway] are " GW_KEYS},
     {"gateway key in pool", GW POOL "mtu = 1400\n",
-     "%F:7 [pool] mtu: unknown key; the keys of [pool] are ipv4, ipv6, routes, dns and search"},
+     "%F:7 [pool] mtu: unknown key; the keys of [pool] are ipv4, ipv6, routes, dns, search and "
+     "dns_routing_domains"},
     {"missing ca", "[gateway]\ncert = server.crt\nkey = server.key\n" POOL,
      "%F:1 [gateway] ca: required key is missing, and nothing starts without it; add a line "
      "such as 'ca = ca.crt' to [gateway]"},
@@ -388,6 +389,11 @@ static const struct bad_case server_bad[] = {
     {"empty file", "", EMPTY_GW},
     {"only comments", "; nothing\n# here\n\n", EMPTY_GW},
     {"only blanks", "\n   \n\t\n", EMPTY_GW},
+    {"routing domain root", GW POOL "dns_routing_domains = ~.\n",
+     "%F:7 [pool] dns_routing_domains: '~.' is not a domain name; list domains such as "
+     "corp.example"},
+    {"routing domain too many in group", GW POOL ENG "dns_routing_domains = a,b,c,d,e,f,g,h,i\n",
+     "%F:9 [group eng] dns_routing_domains: the list has more than 8 items; keep at most 8"},
 };
 
 #define CL_NOT_GW(v)                                                                               \
@@ -450,7 +456,7 @@ static const struct bad_case client_bad[] = {
     {"full_tunnel capitalised", CL "full_tunnel = Yes\n",
      "%F:6 [client] full_tunnel: 'Yes' is not yes or no; use yes or no"},
     {"dns unknown", CL "dns = systemd\n",
-     "%F:6 [client] dns: 'systemd' is not a DNS mode; use auto, none, resolvectl or resolvconf"},
+     "%F:6 [client] dns: 'systemd' is not a DNS mode; use auto, none, resolved or resolvconf"},
     {"reconnect_max below reconnect_min", CL "reconnect_min = 30\nreconnect_max = 10\n",
      "%F:7 [client] reconnect_max: 10 is below reconnect_min (30, line 6); use at least 30"},
     {"reconnect_max below default reconnect_min", CL "reconnect_max = 0\n",

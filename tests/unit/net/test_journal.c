@@ -51,7 +51,7 @@ static void make_recs(void)
 	strcpy(recs[5].link, "../run/systemd/resolve/stub-resolv.conf");
 	recs[5].written = (const uint8_t *)ours_text;
 	recs[5].written_len = strlen(ours_text);
-	recs[6].kind = JOURNAL_RESOLVECTL;
+	recs[6].kind = JOURNAL_RESOLVED;
 	strcpy(recs[6].ifname, "mtlsvpn0");
 	recs[7].kind = JOURNAL_UNREACH;
 	strcpy(recs[7].ifname, "mtlsvpn0");

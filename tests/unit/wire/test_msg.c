@@ -77,6 +77,12 @@ static void full_config(struct msg_config *c)
 	c->cert_not_after = 1900000000;
 	c->cert_warn_days = 14;
 	c->dead_peer = MSG_DEAD_PEER_MAX;
+	/* Every routing domain at the full 253 bytes, each its own. */
+	for (unsigned i = 0; i < CFG_MAX_ROUTING; i++) {
+		memcpy(c->routing[i], c->search[0], sizeof(c->routing[i]));
+		c->routing[i][0] = (char)('b' + i);
+	}
+	c->n_routing = CFG_MAX_ROUTING;
 }
 
 static enum msg_result decode_config(const uint8_t *p, size_t n, struct msg_config *out,
@@ -128,6 +134,9 @@ static void assert_config_equal(const struct msg_config *a, const struct msg_con
 	assert_int_equal(a->cert_not_after, b->cert_not_after);
 	assert_int_equal(a->cert_warn_days, b->cert_warn_days);
 	assert_int_equal(a->dead_peer, b->dead_peer);
+	assert_int_equal(a->n_routing, b->n_routing);
+	for (unsigned i = 0; i < a->n_routing; i++)
+		assert_string_equal(a->routing[i], b->routing[i]);
 }
 
 static void test_msg_config_encode_round_trip_full(void **state)
@@ -280,6 +289,10 @@ static const struct hostile hostile[] = {
     {"search leading dot", "domain", {CFG_ATTR_DNS_SEARCH, 0, 2, '.', 'a'}, 5},
     {"search trailing dot", "domain", {CFG_ATTR_DNS_SEARCH, 0, 2, 'a', '.'}, 5},
     {"search high byte", "domain", {CFG_ATTR_DNS_SEARCH, 0, 2, 'a', 0xc3}, 5},
+    {"routing empty", "wrong length", {CFG_ATTR_DNS_ROUTING, 0, 0}, 3},
+    {"routing with tilde", "domain", {CFG_ATTR_DNS_ROUTING, 0, 3, '~', 'a', 'b'}, 6},
+    {"routing root dot", "domain", {CFG_ATTR_DNS_ROUTING, 0, 1, '.'}, 4},
+    {"routing with newline", "domain", {CFG_ATTR_DNS_ROUTING, 0, 3, 'a', '\n', 'b'}, 6},
     {"SESSION_ID zero", "session id", {0x81, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0}, 11},
     {"SESSION_ID length 7", "wrong length", {0x81, 0, 7, 0, 0, 0, 0, 0, 0, 1}, 10},
     {"CERT_NOT_AFTER zero", "expiry", {0x82, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0}, 11},
@@ -425,15 +438,17 @@ static void test_msg_config_decode_too_many_refused(void **state)
 	    {CFG_ATTR_ROUTE4, 0, 5, 10, 20, 0, 0, 24},
 	    {CFG_ATTR_DNS6, 0, 16, 0xfd, Z15},
 	    {CFG_ATTR_DNS_SEARCH, 0, 3, 'a', '.', 'b'},
+	    {CFG_ATTR_DNS_ROUTING, 0, 3, 'a', '.', 'b'},
 	};
-	static const unsigned max[] = {CFG_MAX_ROUTES, CFG_MAX_DNS, CFG_MAX_SEARCH};
-	static const size_t len[] = {8, 19, 6};
+	static const unsigned max[] = {CFG_MAX_ROUTES, CFG_MAX_DNS, CFG_MAX_SEARCH,
+				       CFG_MAX_ROUTING};
+	static const size_t len[] = {8, 19, 6, 6};
 	static struct msg_config c, back;
 	static uint8_t buf[4096];
 
 	(void)state;
 	minimal_config(&c);
-	for (size_t a = 0; a < 3; a++) {
+	for (size_t a = 0; a < 4; a++) {
 		size_t n = msg_config_encode(&c, buf, sizeof(buf));
 		const char *why = NULL;
 
@@ -598,6 +613,13 @@ static const char *spoil(unsigned i, struct msg_config *c)
 	case 23:
 		c->dead_peer = MSG_DEAD_PEER_MAX + 1;
 		return "dead-peer timeout above a day";
+	case 24:
+		c->n_routing = CFG_MAX_ROUTING + 1;
+		return "too many routing domains";
+	case 25:
+		strcpy(c->routing[0], "~corp.example");
+		c->n_routing = 1;
+		return "routing domain with a tilde";
 	default:
 		return NULL;
 	}
@@ -619,7 +641,7 @@ static void test_msg_config_encode_refuses_out_of_range(void **state)
 		if (msg_config_encode(&c, out, sizeof(out)) != 0)
 			fail_msg("%s: encoded", name);
 	}
-	assert_int_equal(i, 25);
+	assert_int_equal(i, 27);
 }
 
 /* ---- BYE ---- */
