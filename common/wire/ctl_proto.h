@@ -24,6 +24,7 @@ enum ctl_proto_type {
 	CTL_PROTO_TEXT = 2,    /* gateway: output for stdout */
 	CTL_PROTO_DONE = 3,    /* gateway: status byte, then a message; the last frame */
 	CTL_PROTO_PACKET = 4,  /* gateway: u64 time in us, then one inner IP packet */
+	CTL_PROTO_STATUS = 5,  /* mtlsvpn-client: one status record (client_status.h) */
 };
 
 enum ctl_proto_status {

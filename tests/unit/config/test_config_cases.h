@@ -25,7 +25,7 @@ struct bad_case {
 	"ocsp_cache, default_group, group_from, log_drops, lease_file, max_sessions_per_identity, control and user"
 #define CL_KEYS                                                                                    \
 	"gateway, server_name, ca, cert, key, tun, full_tunnel, dns, reconnect_min, "              \
-	"reconnect_max, connect_timeout, log_level and state_dir"
+	"reconnect_max, connect_timeout, log_level, state_dir and status_group"
 #define RANGE(v, lo, hi) "'" v "' is out of range; use a number from " #lo " to " #hi
 #define NOT_LINE(t)                                                                                \
 	"'" t "' is not a 'key = value' line, a [section] header or a comment; write key = "       \
