@@ -3,12 +3,14 @@
  * running client on its status socket (status.c) and prints the answer
  * for the person or as JSON. Needs no root: the socket serves members of
  * status_group too. -c names a configuration file (anything with a '/' or
- * ending in .ini) or an instance NAME (/run/mtlsvpn/NAME.sock). Exit
+ * ending in .ini) or a NAME: the profile of mtlsvpn-client@NAME if it can
+ * be read, else the tunnel NAME's socket /run/mtlsvpn/NAME.sock. Exit
  * status: 0 up, 3 not up yet (connecting, reconnecting, refused for now),
  * 4 not running, 5 ended after a failure, 1 error, 2 usage.
  */
 #include "client.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,7 @@
 
 #define PROG "mtlsvpn-client status"
 #define STATUS_DEFAULT_DIR "/run/mtlsvpn"
+#define STATUS_PROFILE_DIR "/etc/mtlsvpn/client" /* mtlsvpn-client@NAME.service's */
 #define STATUS_TIMEOUT_S 3
 
 enum {
@@ -64,8 +67,8 @@ static bool opt_help(const char *v, void *ctx)
 
 static const struct cli_opt status_options[] = {
     {"config", 'c', "FILE|NAME",
-     "the client's configuration file, or its instance name (NAME.sock in " STATUS_DEFAULT_DIR
-     ")",
+     "the client's configuration file, or NAME: the profile " STATUS_PROFILE_DIR
+     "/NAME.ini (.profile), else the tunnel NAME (" STATUS_DEFAULT_DIR "/NAME.sock)",
      opt_target},
     {"json", 0, NULL, "print JSON (docs/status-json.md)", opt_json},
     {"help", 'h', NULL, "show this help", opt_help},
@@ -86,37 +89,98 @@ static bool is_file(const char *t)
 	return strchr(t, '/') != NULL || (n > 4 && strcmp(t + n - 4, ".ini") == 0);
 }
 
-static int resolve(const char *t, struct target *out)
+static void by_name(const char *name, struct target *out)
+{
+	snprintf(out->sock, sizeof(out->sock), "%s/%s.sock", STATUS_DEFAULT_DIR, name);
+	snprintf(out->ended, sizeof(out->ended), "%s/%s.ended", STATUS_DEFAULT_DIR, name);
+	snprintf(out->group, sizeof(out->group), "mtlsvpn-status");
+}
+
+static int from_file(const char *path, struct target *out, bool quiet)
 {
 	static struct config_client cfg;
 	char err[CONFIG_ERR_MAX];
 
-	if (!is_file(t)) {
-		if (t[0] == '\0' || t[0] == '.' || strlen(t) > 64) {
-			fprintf(stderr, "%s: '%s' is not an instance name (the tunnel's name, e.g. "
-					"mtlsvpn0) nor a configuration file\n",
-				PROG, t);
-			return EXIT_USAGE;
-		}
-		snprintf(out->sock, sizeof(out->sock), "%s/%s.sock", STATUS_DEFAULT_DIR, t);
-		snprintf(out->ended, sizeof(out->ended), "%s/%s.ended", STATUS_DEFAULT_DIR, t);
-		snprintf(out->group, sizeof(out->group), "mtlsvpn-status");
-		return EXIT_UP;
-	}
-	if (config_client_load_paths(t, &cfg, err) < 0) {
-		fprintf(stderr, "%s: %s\n(without access to the configuration, name the instance: "
+	if (config_client_load_paths(path, &cfg, err) < 0) {
+		if (!quiet)
+			fprintf(stderr,
+				"%s: %s\n(without access to the configuration, name the tunnel: "
 				"-c NAME, e.g. -c mtlsvpn0)\n",
-			PROG, err);
+				PROG, err);
 		return EXIT_ERROR;
 	}
 	snprintf(out->group, sizeof(out->group), "%s", cfg.status_group);
 	if (undo_instance_path(&cfg, ".sock", out->sock) < 0 ||
 	    undo_instance_path(&cfg, ".ended", out->ended) < 0) {
 		config_client_free(&cfg);
-		fprintf(stderr, "%s: %s: the state_dir path is too long\n", PROG, t);
+		fprintf(stderr, "%s: %s: the state_dir path is too long\n", PROG, path);
 		return EXIT_ERROR;
 	}
 	config_client_free(&cfg);
+	return EXIT_UP;
+}
+
+/* No -c and no readable default configuration: the one instance in
+ * STATUS_DEFAULT_DIR, if there is exactly one. */
+static int only_instance(struct target *out)
+{
+	char names[1024] = "", first[256] = "";
+	unsigned n = 0;
+	struct dirent *e;
+	DIR *d = opendir(STATUS_DEFAULT_DIR);
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		size_t l = strlen(e->d_name);
+		const char *dot = strrchr(e->d_name, '.');
+
+		if (dot == NULL || (strcmp(dot, ".sock") != 0 && strcmp(dot, ".ended") != 0) ||
+		    l >= sizeof(first))
+			continue;
+		/* NAME.sock and NAME.ended are one instance. */
+		if (n > 0 && strncmp(first, e->d_name, (size_t)(dot - e->d_name)) == 0 &&
+		    first[dot - e->d_name] == '\0')
+			continue;
+		if (n++ == 0)
+			snprintf(first, sizeof(first), "%.*s", (int)(dot - e->d_name), e->d_name);
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%.*s",
+			 names[0] ? ", " : "", (int)(dot - e->d_name), e->d_name);
+	}
+	if (d != NULL)
+		closedir(d);
+	if (n > 1) {
+		fprintf(stderr, "%s: several tunnels in %s (%s): name one with -c NAME\n", PROG,
+			STATUS_DEFAULT_DIR, names);
+		return EXIT_USAGE;
+	}
+	by_name(n == 1 ? first : "mtlsvpn0", out);
+	return EXIT_UP;
+}
+
+/* -c FILE (a '/' or .ini), -c NAME (/etc/mtlsvpn/client/NAME.ini or
+ * .profile if readable, else the tunnel NAME in STATUS_DEFAULT_DIR), or
+ * nothing (the default configuration if readable, else the only tunnel). */
+static int resolve(const char *t, const char *default_config, struct target *out)
+{
+	char path[PATH_MAX];
+
+	if (t == NULL)
+		return from_file(default_config, out, true) == EXIT_UP ? EXIT_UP
+								      : only_instance(out);
+	if (is_file(t))
+		return from_file(t, out, false);
+	if (t[0] == '\0' || t[0] == '.' || strlen(t) > 64) {
+		fprintf(stderr, "%s: '%s' is not a tunnel's name (e.g. mtlsvpn0) nor a "
+				"configuration file\n",
+			PROG, t);
+		return EXIT_USAGE;
+	}
+	for (unsigned i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s%s", STATUS_PROFILE_DIR, t,
+			 i == 0 ? ".ini" : ".profile");
+		if (access(path, R_OK) == 0)
+			return from_file(path, out, false);
+	}
+	by_name(t, out);
 	return EXIT_UP;
 }
 
@@ -184,6 +248,16 @@ static int dial(const struct target *t, struct client_status *r, bool *answered)
 	return -1;
 }
 
+/* n: what send or recv returned (errno set if negative). -1. */
+static int no_answer(const char *sock, ssize_t n)
+{
+	fprintf(stderr,
+		"%s: %s closed without an answer%s%s (the client may be busy: it serves a few "
+		"callers at a time)\n",
+		PROG, sock, n < 0 ? ": " : "", n < 0 ? strerror(errno) : "");
+	return -1;
+}
+
 /* One REQUEST, then a STATUS and a DONE. 0, or -1 (said). */
 static int ask(int fd, const char *sock, struct client_status *r)
 {
@@ -194,10 +268,9 @@ static int ask(int fd, const char *sock, struct client_status *r)
 	bool got = false;
 
 	ctl_proto_encode_hdr(CTL_PROTO_REQUEST, plen, req, sizeof(req));
-	if (send(fd, req, CTL_PROTO_HDR_LEN + plen, MSG_NOSIGNAL) != (ssize_t)(CTL_PROTO_HDR_LEN + plen)) {
-		fprintf(stderr, "%s: %s: cannot send the request: %s\n", PROG, sock, strerror(errno));
-		return -1;
-	}
+	/* A busy client closes at once: the request may meet a closed socket. */
+	if (send(fd, req, CTL_PROTO_HDR_LEN + plen, MSG_NOSIGNAL) != (ssize_t)(CTL_PROTO_HDR_LEN + plen))
+		return no_answer(sock, -1);
 	for (;;) {
 		struct ctl_proto_frame f;
 		const char *why = NULL, *msg;
@@ -213,12 +286,8 @@ static int ask(int fd, const char *sock, struct client_status *r)
 			n = recv(fd, in + have, sizeof(in) - have, 0);
 			if (n < 0 && errno == EINTR)
 				continue;
-			if (n <= 0) {
-				fprintf(stderr, "%s: %s closed without an answer%s%s (the client may be "
-						"busy: it serves a few callers at a time)\n",
-					PROG, sock, n < 0 ? ": " : "", n < 0 ? strerror(errno) : "");
-				return -1;
-			}
+			if (n <= 0)
+				return no_answer(sock, n);
 			have += (size_t)n;
 			continue;
 		case CTL_PROTO_OK:
@@ -263,7 +332,7 @@ static int exit_for(uint8_t state)
 int status_cmd_main(int argc, char **argv, const char *default_config)
 {
 	static char out[CLIENT_STATUS_FMT_MAX];
-	struct status_opts o = {.target = default_config};
+	struct status_opts o = {.target = NULL};
 	struct client_status *r = malloc(sizeof(*r));
 	struct target t;
 	bool answered;
@@ -286,7 +355,7 @@ int status_cmd_main(int argc, char **argv, const char *default_config)
 		free(r);
 		return EXIT_UP;
 	}
-	rc = resolve(o.target, &t);
+	rc = resolve(o.target, default_config, &t);
 	if (rc != EXIT_UP) {
 		free(r);
 		return rc;
