@@ -3,10 +3,12 @@
 # (a gateway address that accepts and never answers), up (every field right,
 # text and JSON, the JSON valid against docs/status.schema.json), read by an
 # unprivileged member of status_group and refused to a non-member with a
-# clear error, at most 4 callers at once and each closed after 2 s,
-# reconnecting (gateway stopped), ended (the certificate revoked: exit 5
-# and the reason), not running (exit 4). A temporary user and group are
-# created and removed.
+# clear error (by the socket's mode, and by the client's own check on a
+# 0666 socket), refused for now (a second laptop while max_clients = 1),
+# at most 4 callers at once and each closed after 2 s, reconnecting
+# (gateway stopped), ended (the certificate revoked: exit 5 and the
+# reason), not running (exit 4). A temporary user and group are created
+# and removed.
 . "$(dirname "$0")/lib.sh"
 
 command -v runuser >/dev/null || fail "runuser is missing (util-linux)"
@@ -36,10 +38,13 @@ trap status_cleanup EXIT
 
 topo_init
 add_laptop 1
+add_laptop 2
 pki_init
 pki_client alice
+pki_client bob
 "$B/mtlsvpnctl" ca crl --dir "$CA" >>"$WORK/ctl.log" 2>&1 || fail "mtlsvpnctl ca crl"
-write_server_ini "crl = ca/crl.pem"
+# One client at a time: a second is refused ("gateway full"), for now.
+write_server_ini "crl = ca/crl.pem" "max_clients = 1"
 {
 	echo "dns = 10.20.0.53"
 	echo "search = corp.test"
@@ -156,6 +161,23 @@ check_json
 chmod 0660 "$STATE/mtlsvpn0.sock"
 say "on a 0666 socket the client itself refuses the non-member and serves the member"
 
+# ---- refused for now: bob, while alice holds the only place ----
+write_client_ini 2 bob
+start_client 2
+bob_refused() {
+	set +e
+	ST_OUT=$(timeout 10 ip netns exec "$(lap 2)" "$B/mtlsvpn-client" status -c "$WORK/client2.ini" 2>&1)
+	ST_RC=$?
+	set -e
+	grep -q '^state: *refused: ' <<<"$ST_OUT"
+}
+wait_for 15 bob_refused || fail "bob's status never said 'refused': $ST_OUT"
+[ "$ST_RC" -eq 3 ] || fail "refused: exit status $ST_RC, want 3: $ST_OUT"
+grep -q '^state: *refused: gateway closed the session: address pool exhausted (gateway full: too many clients (max_clients=1)) (retrying in [0-9.]* s)' \
+	<<<"$ST_OUT" || fail "refused: text says: $ST_OUT"
+say "refused: exit 3, $(head -n 1 <<<"$ST_OUT" | cut -c1-130)"
+stop_pid "${CLIENT_PID[2]}"
+
 # ---- at most 4 callers, each for at most 2 s ----
 ip netns exec "$(lap 1)" python3 - "$STATE/mtlsvpn0.sock" >"$WORK/hold.out" 2>&1 <<'PY' &
 import socket, sys, time
@@ -213,8 +235,8 @@ check_json
 say "ended: exit 5, $ended_line"
 
 # ---- not running ----
-write_client_ini 2 alice
-status -c "$WORK/client2.ini"
+write_client_ini 3 alice
+status -c "$WORK/client3.ini"
 [ "$ST_RC" -eq 4 ] && grep -q '^state: *not running' <<<"$ST_OUT" ||
 	fail "no client: exit status $ST_RC, want 4: $ST_OUT"
 status -c "mtvnone$ID" --json
