@@ -41,7 +41,7 @@
 
 struct status_conn {
 	struct status_srv *srv;
-	int fd;                        /* -1: slot free */
+	int fd; /* -1: slot free */
 	struct ev_io io;
 	struct ev_timer deadline;
 	bool allowed;
@@ -184,8 +184,8 @@ static void answer(struct status_conn *k, const struct ctl_proto_frame *f)
 	if (!k->allowed) {
 		char msg[256];
 
-		log_warnx("status: refused a caller with uid %lu: not root nor in group %s",
-			  k->uid, k->srv->c->cfg->status_group);
+		log_warnx("status: refused a caller with uid %lu: not root nor in group %s", k->uid,
+			  k->srv->c->cfg->status_group);
 		snprintf(msg, sizeof(msg),
 			 "permission denied: the status socket serves root and members of group "
 			 "%s",

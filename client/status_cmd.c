@@ -165,12 +165,13 @@ static int resolve(const char *t, const char *default_config, struct target *out
 
 	if (t == NULL)
 		return from_file(default_config, out, true) == EXIT_UP ? EXIT_UP
-								      : only_instance(out);
+								       : only_instance(out);
 	if (is_file(t))
 		return from_file(t, out, false);
 	if (t[0] == '\0' || t[0] == '.' || strlen(t) > 64) {
-		fprintf(stderr, "%s: '%s' is not a tunnel's name (e.g. mtlsvpn0) nor a "
-				"configuration file\n",
+		fprintf(stderr,
+			"%s: '%s' is not a tunnel's name (e.g. mtlsvpn0) nor a "
+			"configuration file\n",
 			PROG, t);
 		return EXIT_USAGE;
 	}
@@ -269,7 +270,8 @@ static int ask(int fd, const char *sock, struct client_status *r)
 
 	ctl_proto_encode_hdr(CTL_PROTO_REQUEST, plen, req, sizeof(req));
 	/* A busy client closes at once: the request may meet a closed socket. */
-	if (send(fd, req, CTL_PROTO_HDR_LEN + plen, MSG_NOSIGNAL) != (ssize_t)(CTL_PROTO_HDR_LEN + plen))
+	if (send(fd, req, CTL_PROTO_HDR_LEN + plen, MSG_NOSIGNAL) !=
+	    (ssize_t)(CTL_PROTO_HDR_LEN + plen))
 		return no_answer(sock, -1);
 	for (;;) {
 		struct ctl_proto_frame f;
@@ -295,7 +297,8 @@ static int ask(int fd, const char *sock, struct client_status *r)
 		}
 		if (f.type == CTL_PROTO_STATUS) {
 			if (client_status_decode(f.payload, f.len, r, &why) != CLIENT_STATUS_OK) {
-				fprintf(stderr, "%s: bad status record on %s: %s\n", PROG, sock, why);
+				fprintf(stderr, "%s: bad status record on %s: %s\n", PROG, sock,
+					why);
 				return -1;
 			}
 			got = true;
@@ -346,7 +349,8 @@ int status_cmd_main(int argc, char **argv, const char *default_config)
 	idx = cli_parse(status_options, argc, argv, 1, &o, PROG);
 	if (idx < 0 || idx < argc) {
 		if (idx >= 0)
-			fprintf(stderr, "%s: unexpected argument '%s'; see --help\n", PROG, argv[idx]);
+			fprintf(stderr, "%s: unexpected argument '%s'; see --help\n", PROG,
+				argv[idx]);
 		free(r);
 		return EXIT_USAGE;
 	}
@@ -372,7 +376,8 @@ int status_cmd_main(int argc, char **argv, const char *default_config)
 		free(r);
 		return EXIT_ERROR;
 	}
-	n = o.json ? client_status_json(r, out, sizeof(out)) : client_status_text(r, out, sizeof(out));
+	n = o.json ? client_status_json(r, out, sizeof(out))
+		   : client_status_text(r, out, sizeof(out));
 	fwrite(out, 1, n, stdout);
 	rc = exit_for(r->state);
 	free(r);

@@ -15,36 +15,36 @@
 #include "buf.h"
 
 enum attr {
-	A_STATE = 1,          /* u8 */
-	A_NOW = 2,            /* i64 */
-	A_SINCE = 3,          /* i64 */
-	A_RETRY_MS = 4,       /* u32 */
-	A_REASON = 5,         /* text */
-	A_GATEWAY_HOST = 6,   /* text */
-	A_GATEWAY_PORT = 7,   /* u16 */
-	A_GATEWAY_ADDR = 8,   /* address */
-	A_TUN = 9,            /* text */
-	A_ADDR4 = 10,         /* prefix */
-	A_ADDR6 = 11,         /* prefix */
-	A_FULL_TUNNEL = 12,   /* u8 0/1 */
-	A_ROUTE = 13,         /* prefix, repeated */
-	A_DNS = 14,           /* address, repeated */
-	A_SEARCH = 15,        /* text, repeated */
-	A_TX_BYTES = 16,      /* u64 */
-	A_TX_PACKETS = 17,    /* u64 */
-	A_RX_BYTES = 18,      /* u64 */
-	A_RX_PACKETS = 19,    /* u64 */
-	A_IDENTITY = 20,      /* text */
+	A_STATE = 1,	       /* u8 */
+	A_NOW = 2,	       /* i64 */
+	A_SINCE = 3,	       /* i64 */
+	A_RETRY_MS = 4,	       /* u32 */
+	A_REASON = 5,	       /* text */
+	A_GATEWAY_HOST = 6,    /* text */
+	A_GATEWAY_PORT = 7,    /* u16 */
+	A_GATEWAY_ADDR = 8,    /* address */
+	A_TUN = 9,	       /* text */
+	A_ADDR4 = 10,	       /* prefix */
+	A_ADDR6 = 11,	       /* prefix */
+	A_FULL_TUNNEL = 12,    /* u8 0/1 */
+	A_ROUTE = 13,	       /* prefix, repeated */
+	A_DNS = 14,	       /* address, repeated */
+	A_SEARCH = 15,	       /* text, repeated */
+	A_TX_BYTES = 16,       /* u64 */
+	A_TX_PACKETS = 17,     /* u64 */
+	A_RX_BYTES = 18,       /* u64 */
+	A_RX_PACKETS = 19,     /* u64 */
+	A_IDENTITY = 20,       /* text */
 	A_CERT_NOT_AFTER = 21, /* i64 */
-	A_KILL_SWITCH = 22,   /* u8 0/1; absent: unknown */
-	A_PID = 23,           /* u32 */
-	A_DNS_APPLIED = 24,   /* u8 0/1 */
+	A_KILL_SWITCH = 22,    /* u8 0/1; absent: unknown */
+	A_PID = 23,	       /* u32 */
+	A_DNS_APPLIED = 24,    /* u8 0/1 */
 };
 
 static const char *const state_names[] = {
-    [CLIENT_STATUS_CONNECTING] = "connecting", [CLIENT_STATUS_UP] = "up",
+    [CLIENT_STATUS_CONNECTING] = "connecting",	   [CLIENT_STATUS_UP] = "up",
     [CLIENT_STATUS_RECONNECTING] = "reconnecting", [CLIENT_STATUS_REFUSED] = "refused",
-    [CLIENT_STATUS_CLOSING] = "closing", [CLIENT_STATUS_ENDED] = "ended",
+    [CLIENT_STATUS_CLOSING] = "closing",	   [CLIENT_STATUS_ENDED] = "ended",
     [CLIENT_STATUS_NOT_RUNNING] = "not_running",
 };
 
@@ -151,7 +151,8 @@ size_t client_status_encode(const struct client_status *s, uint8_t *out, size_t 
 	put_u32(&w, A_RETRY_MS, s->retry_in_ms);
 	put_text(&w, A_REASON, s->reason, CLIENT_STATUS_TEXT_MAX);
 	put_text(&w, A_GATEWAY_HOST, s->gateway_host, CLIENT_STATUS_TEXT_MAX);
-	put(&w, A_GATEWAY_PORT, (uint8_t[2]){(uint8_t)(s->gateway_port >> 8), (uint8_t)s->gateway_port}, 2);
+	put(&w, A_GATEWAY_PORT,
+	    (uint8_t[2]){(uint8_t)(s->gateway_port >> 8), (uint8_t)s->gateway_port}, 2);
 	if (s->gateway_addr.family != 0)
 		put_addr(&w, A_GATEWAY_ADDR, &s->gateway_addr, -1);
 	put_text(&w, A_TUN, s->tun, CLIENT_STATUS_NAME_MAX);
@@ -230,10 +231,10 @@ static bool decode_attr(uint8_t type, const uint8_t *v, size_t n, struct client_
 {
 	/* Fixed sizes first: one check for all. */
 	static const uint8_t fixed[] = {
-	    [A_STATE] = 1,    [A_NOW] = 8,	[A_SINCE] = 8,	     [A_RETRY_MS] = 4,
-	    [A_GATEWAY_PORT] = 2, [A_FULL_TUNNEL] = 1, [A_TX_BYTES] = 8, [A_TX_PACKETS] = 8,
-	    [A_RX_BYTES] = 8, [A_RX_PACKETS] = 8, [A_CERT_NOT_AFTER] = 8, [A_KILL_SWITCH] = 1,
-	    [A_PID] = 4,      [A_DNS_APPLIED] = 1,
+	    [A_STATE] = 1,	  [A_NOW] = 8,	       [A_SINCE] = 8,	       [A_RETRY_MS] = 4,
+	    [A_GATEWAY_PORT] = 2, [A_FULL_TUNNEL] = 1, [A_TX_BYTES] = 8,       [A_TX_PACKETS] = 8,
+	    [A_RX_BYTES] = 8,	  [A_RX_PACKETS] = 8,  [A_CERT_NOT_AFTER] = 8, [A_KILL_SWITCH] = 1,
+	    [A_PID] = 4,	  [A_DNS_APPLIED] = 1,
 	};
 
 	if (type < sizeof(fixed) && fixed[type] != 0 && n != fixed[type]) {
@@ -322,8 +323,8 @@ static bool decode_attr(uint8_t type, const uint8_t *v, size_t n, struct client_
 	}
 }
 
-enum client_status_result client_status_decode(const uint8_t *p, size_t n, struct client_status *out,
-					       const char **why)
+enum client_status_result client_status_decode(const uint8_t *p, size_t n,
+					       struct client_status *out, const char **why)
 {
 	size_t off = 0;
 

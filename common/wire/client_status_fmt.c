@@ -90,8 +90,7 @@ static void text_state(struct out *o, const struct client_status *s)
 	add(o, "state:        ");
 	switch (s->state) {
 	case CLIENT_STATUS_UP:
-		add(o, "up since %s (%s)",
-		    utc(s->since, t, sizeof(t), "%Y-%m-%d %H:%M:%S UTC"),
+		add(o, "up since %s (%s)", utc(s->since, t, sizeof(t), "%Y-%m-%d %H:%M:%S UTC"),
 		    span(s->now - s->since, d, sizeof(d)));
 		break;
 	case CLIENT_STATUS_CONNECTING:
@@ -105,8 +104,8 @@ static void text_state(struct out *o, const struct client_status *s)
 			add(o, " (%s)", s->reason);
 		break;
 	case CLIENT_STATUS_REFUSED:
-		add(o, "refused: %s (retrying in %.1f s)", s->reason[0] ? s->reason : "no reason given",
-		    retry);
+		add(o, "refused: %s (retrying in %.1f s)",
+		    s->reason[0] ? s->reason : "no reason given", retry);
 		break;
 	case CLIENT_STATUS_CLOSING:
 		add(o, "closing");
@@ -153,7 +152,10 @@ size_t client_status_text(const struct client_status *s, char *buf, size_t cap)
 	add(&o, "\ndns servers:  ");
 	for (unsigned i = 0; i < s->n_dns; i++)
 		add(&o, "%s%s", i ? ", " : "", addr_fmt(&s->dns[i], a));
-	add(&o, "%s\ndns domains:  ", s->n_dns == 0 ? "none pushed" : s->dns_applied ? "" : " (pushed, not applied)");
+	add(&o, "%s\ndns domains:  ",
+	    s->n_dns == 0    ? "none pushed"
+	    : s->dns_applied ? ""
+			     : " (pushed, not applied)");
 	for (unsigned i = 0; i < s->n_search; i++)
 		add(&o, "%s%s", i ? ", " : "", s->search[i]);
 	add(&o, "%s\n", s->n_search ? "" : "none");
@@ -172,7 +174,9 @@ size_t client_status_text(const struct client_status *s, char *buf, size_t cap)
 		    utc(s->cert_not_after, t, sizeof(t), "%Y-%m-%d %H:%M:%S UTC"),
 		    span(s->cert_not_after - s->now, d, sizeof(d)));
 	add(&o, "kill switch:  %s\n",
-	    s->kill_switch < 0 ? "not reported" : s->kill_switch ? "on" : "off");
+	    s->kill_switch < 0 ? "not reported"
+	    : s->kill_switch   ? "on"
+			       : "off");
 	return finish(&o);
 }
 
@@ -303,7 +307,9 @@ size_t client_status_json(const struct client_status *s, char *buf, size_t cap)
 	add(&o, ",\"cert_not_after\":");
 	jtime(&o, s->cert_not_after);
 	add(&o, ",\"kill_switch\":%s",
-	    s->kill_switch < 0 ? "null" : s->kill_switch ? "true" : "false");
+	    s->kill_switch < 0 ? "null"
+	    : s->kill_switch   ? "true"
+			       : "false");
 	if (s->pid != 0)
 		add(&o, ",\"pid\":%" PRIu32 "}\n", s->pid);
 	else

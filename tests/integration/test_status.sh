@@ -136,6 +136,12 @@ want="up|192.0.2.1|8443|192.0.2.1|mtlsvpn0|$addr/24|['10.20.0.0/24', 'fd00:20::/
  got  $got
  want $want"
 say "up: exit 0, JSON valid and every field right (address $addr, notAfter $na)"
+# A figure, not a bound: what one status call costs, the program's start included.
+t0=$(date +%s%N)
+for _ in $(seq 50); do
+	ip netns exec "$(lap 1)" "$B/mtlsvpn-client" status -c "$CINI" >/dev/null || fail "status call failed"
+done
+say "50 status calls: $((($(date +%s%N) - t0) / 50000)) us each on average (ip netns exec and the program's start included)"
 
 # ---- who may ask ----
 as "$U_IN" -c "$CINI"

@@ -158,7 +158,8 @@ static void test_client_status_ended_round_trip(void **state)
 	n = client_status_ended_encode(1800000000, "gateway closed the session: revoked\nx", text,
 				       sizeof(text));
 	assert_string_equal(text, "ended 1800000000\ngateway closed the session: revoked?x\n");
-	assert_int_equal(client_status_ended_decode(text, n, &when, reason, &why), CLIENT_STATUS_OK);
+	assert_int_equal(client_status_ended_decode(text, n, &when, reason, &why),
+			 CLIENT_STATUS_OK);
 	assert_int_equal(when, 1800000000);
 	assert_string_equal(reason, "gateway closed the session: revoked?x");
 	assert_int_equal(client_status_ended_encode(1, "x", text, 4), 0);
@@ -167,8 +168,15 @@ static void test_client_status_ended_round_trip(void **state)
 static void test_client_status_ended_decode_hostile(void **state)
 {
 	static const char *const bad[] = {
-	    "", "ended\n", "ended \n", "ended x\n", "ended -5\nr\n", "ended 12 \nr\n",
-	    "ENDED 1\nr\n", "ended 1", "ended 123456789012345678901234567890\n",
+	    "",
+	    "ended\n",
+	    "ended \n",
+	    "ended x\n",
+	    "ended -5\nr\n",
+	    "ended 12 \nr\n",
+	    "ENDED 1\nr\n",
+	    "ended 1",
+	    "ended 123456789012345678901234567890\n",
 	};
 	char reason[CLIENT_STATUS_TEXT_MAX + 1];
 	int64_t when;
@@ -183,8 +191,9 @@ static void test_client_status_ended_decode_hostile(void **state)
 		assert_non_null(why);
 	}
 	/* No reason line: an empty reason. Control bytes become '?'. */
-	assert_int_equal(client_status_ended_decode("ended 7\n", 8, &when, reason, &(const char *){0}),
-			 CLIENT_STATUS_OK);
+	assert_int_equal(
+	    client_status_ended_decode("ended 7\n", 8, &when, reason, &(const char *){0}),
+	    CLIENT_STATUS_OK);
 	assert_string_equal(reason, "");
 	assert_int_equal(
 	    client_status_ended_decode("ended 7\na\tb\x1b", 12, &when, reason, &(const char *){0}),

@@ -27,18 +27,19 @@ static void test_client_status_text_up_whole(void **state)
 	client_status_sample(&s);
 	n = client_status_text(&s, out, sizeof(out));
 	assert_int_equal(n, strlen(out));
-	assert_string_equal(out, "state:        up since 2027-01-15 08:00:00 UTC (1h02m05s)\n"
-				 "gateway:      vpn.example.com:8443 (192.0.2.1)\n"
-				 "tunnel:       mtlsvpn0\n"
-				 "addresses:    10.8.0.2/24, fd00:8::2/64\n"
-				 "routes:       10.20.0.0/24, fd00:20::/64\n"
-				 "dns servers:  10.20.0.53\n"
-				 "dns domains:  corp.example\n"
-				 "sent:         1000 bytes in 10 packets\n"
-				 "received:     2000 bytes in 20 packets\n"
-				 "identity:     alice\n"
-				 "certificate:  valid until 2027-04-15 08:00:00 UTC (89d22h57m left)\n"
-				 "kill switch:  not reported\n");
+	assert_string_equal(out,
+			    "state:        up since 2027-01-15 08:00:00 UTC (1h02m05s)\n"
+			    "gateway:      vpn.example.com:8443 (192.0.2.1)\n"
+			    "tunnel:       mtlsvpn0\n"
+			    "addresses:    10.8.0.2/24, fd00:8::2/64\n"
+			    "routes:       10.20.0.0/24, fd00:20::/64\n"
+			    "dns servers:  10.20.0.53\n"
+			    "dns domains:  corp.example\n"
+			    "sent:         1000 bytes in 10 packets\n"
+			    "received:     2000 bytes in 20 packets\n"
+			    "identity:     alice\n"
+			    "certificate:  valid until 2027-04-15 08:00:00 UTC (89d22h57m left)\n"
+			    "kill switch:  not reported\n");
 }
 
 static void test_client_status_text_state_lines(void **state)
@@ -154,9 +155,13 @@ static void test_client_status_json_escapes_strings(void **state)
 	(void)state;
 	client_status_init(&s, CLIENT_STATUS_ENDED);
 	/* Quote, backslash, a control byte, valid UTF-8 (é), a lone 0xff. */
-	snprintf(s.reason, sizeof(s.reason), "a\"b\\c\x01" "d\xc3\xa9" "e\xff");
+	snprintf(s.reason, sizeof(s.reason),
+		 "a\"b\\c\x01"
+		 "d\xc3\xa9"
+		 "e\xff");
 	assert_true(client_status_json(&s, out, sizeof(out)) > 0);
-	assert_non_null(strstr(out, "\"reason\":\"a\\\"b\\\\c\\u0001d\xc3\xa9" "e?\","));
+	assert_non_null(strstr(out, "\"reason\":\"a\\\"b\\\\c\\u0001d\xc3\xa9"
+				    "e?\","));
 	/* A truncated UTF-8 sequence at the end. */
 	snprintf(s.reason, sizeof(s.reason), "x\xe2\x82");
 	assert_true(client_status_json(&s, out, sizeof(out)) > 0);
