@@ -574,6 +574,7 @@ static void test_config_client_load_defaults(void **state)
 	assert_int_equal(c.reconnect_max, 60);
 	assert_int_equal(c.connect_timeout, 10);
 	assert_int_equal(c.log_level, 0);
+	assert_string_equal(c.status_group, "mtlsvpn-status");
 }
 
 static void test_config_client_load_gateway_forms(void **state)
@@ -622,7 +623,8 @@ static void test_config_client_load_every_key(void **state)
 		       "reconnect_min = 5\n"
 		       "reconnect_max = 5\n"
 		       "connect_timeout = 300\n"
-		       "log_level = debug\n",
+		       "log_level = debug\n"
+		       "status_group = vpn_users.2\n",
 		       &c);
 	assert_string_equal(c.gateway_host, "10.99.0.1");
 	assert_string_equal(c.server_name, "GW.Example");
@@ -635,6 +637,7 @@ static void test_config_client_load_every_key(void **state)
 	assert_int_equal(c.reconnect_max, 5);
 	assert_int_equal(c.connect_timeout, 300);
 	assert_int_equal(c.log_level, 1);
+	assert_string_equal(c.status_group, "vpn_users.2");
 }
 
 static void test_config_client_load_keywords(void **state)

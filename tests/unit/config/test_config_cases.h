@@ -475,6 +475,12 @@ static const struct bad_case client_bad[] = {
     {"duplicate gateway", CL "gateway = other.example.com\n",
      "%F:6 [client] gateway: set twice, on lines 2 and 6; keep only one of them"},
     {"garbage", CL "connect\n", "%F:6 [client]: " NOT_LINE("connect")},
+    {"status_group with a capital", CL "status_group = Staff\n",
+     "%F:6 [client] status_group: 'Staff' is not a group name; use at most 32 lowercase "
+     "letters, digits, '_', '-' or '.', e.g. mtlsvpn-status"},
+    {"status_group too long", CL "status_group = " "abcdefghijabcdefghijabcdefghijabc\n",
+     "%F:6 [client] status_group: 'abcdefghijabcdefghijabcdefghijabc' is not a group name; use "
+     "at most 32 lowercase letters, digits, '_', '-' or '.', e.g. mtlsvpn-status"},
 };
 
 #endif
