@@ -213,7 +213,7 @@ static int dial(const struct target *t, struct client_status *r, bool *answered)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	struct timeval tv = {.tv_sec = STATUS_TIMEOUT_S};
-	int fd;
+	int fd, err;
 
 	*answered = false;
 	if (strlen(t->sock) >= sizeof(sun.sun_path)) {
@@ -230,22 +230,22 @@ static int dial(const struct target *t, struct client_status *r, bool *answered)
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (const struct sockaddr *)&sun, sizeof(sun)) == 0)
 		return fd;
-	if (errno == EACCES || errno == EPERM) {
+	err = errno;
+	close(fd);
+	if (err == EACCES || err == EPERM) {
 		fprintf(stderr,
 			"%s: permission denied on %s: it serves root and members of group %s "
 			"(ask an administrator: adduser $USER %s, then log in again)\n",
 			PROG, t->sock, t->group, t->group);
-		close(fd);
 		return -1;
 	}
-	close(fd);
-	if (errno == ENOENT || errno == ECONNREFUSED) {
+	if (err == ENOENT || err == ECONNREFUSED) {
 		/* Answered by its absence: r says not running, or ended. */
 		(void)not_running(t, r);
 		*answered = true;
 		return -1;
 	}
-	fprintf(stderr, "%s: cannot reach %s: %s\n", PROG, t->sock, strerror(errno));
+	fprintf(stderr, "%s: cannot reach %s: %s\n", PROG, t->sock, strerror(err));
 	return -1;
 }
 
