@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "frame.h"
@@ -75,6 +76,10 @@ void client_set_state(struct client *c, enum client_state next, const char *why)
 		fatalx("client state %s -> %s is not a transition the protocol has (%s)",
 		       client_state_name(c->state), client_state_name(next), why);
 	log_debug("state %s -> %s: %s", client_state_name(c->state), client_state_name(next), why);
+	/* Resolving, connecting and the handshake are one "connecting" to
+	 * the person: its time starts with the first of them. */
+	if (!(c->state <= CLIENT_WAIT_CONFIG && next <= CLIENT_WAIT_CONFIG))
+		c->state_since = (int64_t)time(NULL);
 	c->state = next;
 }
 
@@ -109,6 +114,8 @@ static void drop_and_retry(struct client *c, bool at_once, const char *why)
 
 	log_warnx("%s", why);
 	notify_status("reconnecting: %s", why);
+	snprintf(c->last_reason, sizeof(c->last_reason), "%s", why);
+	c->last_refused = false;
 	if (c->state == CLIENT_CLOSING) {
 		/* Leaving anyway: the goodbye just ends sooner. */
 		close_conn(c);
@@ -164,6 +171,7 @@ void client_fail(struct client *c, const char *fmt, ...)
 	if (c->state != CLIENT_CLOSING) {
 		c->exit_code = 1;
 		client_set_state(c, CLIENT_CLOSING, why);
+		status_on_fatal(c, why);
 	}
 	ev_loop_break(c->loop);
 }
@@ -457,10 +465,14 @@ static void on_bye(struct client *c, const struct msg_bye *bye)
 	if (c->state == CLIENT_CLOSING)
 		return;
 	notice_bye(bye, sentence, sizeof(sentence));
-	if (msg_bye_is_permanent(bye->reason))
+	if (msg_bye_is_permanent(bye->reason)) {
 		client_fail(c, "%s", sentence);
-	else
-		client_disconnect(c, "%s", sentence);
+		return;
+	}
+	client_disconnect(c, "%s", sentence);
+	/* A refusal for now (the gateway is full): status says so. */
+	if (c->state == CLIENT_BACKOFF && bye->reason == BYE_POOL_EXHAUSTED)
+		c->last_refused = true;
 }
 
 static void protocol_error(struct client *c, const char *what)
@@ -743,6 +755,8 @@ int client_init(struct client *c, const struct config_client *cfg, struct ev_loo
 	/* What a crashed run left is put back before anything new is done. */
 	if (undo_open(&c->undo, cfg) < 0)
 		return -1;
+	c->state_since = (int64_t)time(NULL);
+	(void)status_start(c);
 	c->tun_fd = tun_open(cfg->tun, false, c->tun_name);
 	if (c->tun_fd < 0) {
 		log_warn("cannot create the TUN device %s", cfg->tun);
@@ -767,6 +781,7 @@ void client_start(struct client *c)
 
 void client_deinit(struct client *c)
 {
+	status_stop(c);
 	roam_deinit(c);
 	close_conn(c);
 	netcfg_undo(&c->net);

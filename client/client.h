@@ -42,6 +42,10 @@ struct undo {
 /* state_dir/TUN.journal, or state_dir/CONFIG.journal for a numbered TUN.
  * 0, or -1 (ENAMETOOLONG). */
 int undo_path(const struct config_client *cfg, char out[static PATH_MAX]);
+/* The same instance's other files: state_dir/NAME followed by suffix
+ * (".sock", ".ended"). */
+int undo_instance_path(const struct config_client *cfg, const char *suffix,
+		       char out[static PATH_MAX]);
 /* Locks this instance's journal, first replaying one a dead client left.
  * 0, or -1 (logged): another client runs, or the old journal could not be
  * undone entirely (it is kept). */
@@ -293,6 +297,12 @@ struct client {
 	struct client_stats stats;
 	uint64_t up_since_ms;
 	struct killswitch ks;          /* kill_switch = on */
+
+	/* What `mtlsvpn-client status` is told (status.c). */
+	struct status_srv *status;     /* NULL: no status socket */
+	int64_t state_since;           /* wall clock (unix s) of the last change the person sees */
+	char last_reason[256];         /* the last reason the tunnel went down; "" none */
+	bool last_refused;             /* ... and it was the gateway refusing us */
 };
 
 /* Opens the TUN, sets up TLS and the loop's watchers. 0, or -1 (logged). */
@@ -331,6 +341,19 @@ void notice_foreign_source(const struct client *c, const struct ippkt_info *ip);
 void notice_session_end(struct client *c);       /* counters; once */
 /* SIGUSR1: one line with the state, gateway, address, bytes and uptime. */
 void notice_status(const struct client *c);
+
+/* ---- status.c: `mtlsvpn-client status` ---- */
+
+/* state_dir/NAME.sock, served from the loop to root and members of
+ * status_group (SO_PEERCRED, SO_PEERGROUPS); removes a stale NAME.ended.
+ * Before privileges are dropped. 0, or -1 (logged): the client runs
+ * without it. */
+int status_start(struct client *c);
+void status_stop(struct client *c);
+/* A failure no retry fixes: leave NAME.ended (time, reason) for status. */
+void status_on_fatal(struct client *c, const char *why);
+/* `mtlsvpn-client status ...` (argv[0] is "status"): the exit status. */
+int status_cmd_main(int argc, char **argv, const char *default_config);
 
 /* ---- tunnel.c: the data path while UP ---- */
 

@@ -3,7 +3,8 @@
  * prints --help), configuration, signals (TERM, INT, HUP stop; USR1 logs
  * a status line; USR2 reconnects now), and the exit status contract: 0
  * after a stop signal with every network change undone, 1 on a failure no
- * retry can fix, 2 on a configuration error.
+ * retry can fix, 2 on a configuration error. `status` is a subcommand of
+ * its own (status_cmd.c).
  */
 #include <limits.h>
 #include <linux/capability.h>
@@ -166,6 +167,9 @@ int main(int argc, char **argv)
 	int idx;
 
 	log_init(PROGNAME, 0, false);
+	/* The one subcommand: asks a running client, needs no root. */
+	if (argc >= 2 && strcmp(argv[1], "status") == 0)
+		return status_cmd_main(argc - 1, argv + 1, DEFAULT_CONFIG);
 	idx = cli_parse(options, argc, argv, 1, &o, PROGNAME);
 	if (idx < 0)
 		return EXIT_CONFIG;
@@ -175,6 +179,9 @@ int main(int argc, char **argv)
 	}
 	if (o.help) {
 		cli_usage(stdout, PROGNAME, "[options]", options);
+		printf("\n       %s status [-c FILE|NAME] [--json]   the running client's state "
+		       "(see status --help)\n",
+		       PROGNAME);
 		return 0;
 	}
 	if (o.version) {

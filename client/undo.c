@@ -23,14 +23,15 @@
 
 #define UNDO_FILE_MAX (8 * 1024 * 1024)
 
-int undo_path(const struct config_client *cfg, char out[static PATH_MAX])
+int undo_instance_path(const struct config_client *cfg, const char *suffix,
+		       char out[static PATH_MAX])
 {
 	const char *base;
 	size_t len;
 	int r;
 
 	if (strchr(cfg->tun, '%') == NULL) {
-		r = snprintf(out, PATH_MAX, "%s/%s.journal", cfg->state_dir, cfg->tun);
+		r = snprintf(out, PATH_MAX, "%s/%s%s", cfg->state_dir, cfg->tun, suffix);
 	} else {
 		/* A numbered TUN has no name yet: the configuration file names it. */
 		base = strrchr(cfg->path, '/');
@@ -38,13 +39,18 @@ int undo_path(const struct config_client *cfg, char out[static PATH_MAX])
 		len = strlen(base);
 		if (len > 4 && strcmp(base + len - 4, ".ini") == 0)
 			len -= 4;
-		r = snprintf(out, PATH_MAX, "%s/%.*s.journal", cfg->state_dir, (int)len, base);
+		r = snprintf(out, PATH_MAX, "%s/%.*s%s", cfg->state_dir, (int)len, base, suffix);
 	}
 	if (r < 0 || r >= PATH_MAX) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
 	return 0;
+}
+
+int undo_path(const struct config_client *cfg, char out[static PATH_MAX])
+{
+	return undo_instance_path(cfg, ".journal", out);
 }
 
 static int write_all(int fd, const uint8_t *p, size_t len)

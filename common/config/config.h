@@ -160,6 +160,8 @@ struct config_server {
 
 enum config_dns_mode { CONFIG_DNS_AUTO, CONFIG_DNS_NONE, CONFIG_DNS_RESOLVECTL, CONFIG_DNS_RESOLVCONF };
 
+#define CONFIG_GROUP_NAME_MAX 32
+
 struct config_client {
 	char path[PATH_MAX];
 	char gateway_host[256];        /* name or numeric address */
@@ -181,6 +183,8 @@ struct config_client {
 	/* Everything but the gateway is blocked while the tunnel is down or
 	 * reconnecting (client/killswitch.c); needs full_tunnel. */
 	bool kill_switch;              /* default false */
+	/* Root and members of this group may read the status socket. */
+	char status_group[CONFIG_GROUP_NAME_MAX + 1]; /* default mtlsvpn-status */
 };
 
 /* 0 on success; -1 with err = "server.ini:12 [gateway] mtu: '90000' is out
@@ -193,6 +197,10 @@ int config_server_load(const char *path, struct config_server *out, char err[sta
 int config_server_reload(const char *path, struct config_server *out,
 			 char err[static CONFIG_ERR_MAX]);
 int config_client_load(const char *path, struct config_client *out, char err[static CONFIG_ERR_MAX]);
+/* The same, but ca, cert and key are resolved to paths and not opened
+ * (`mtlsvpn-client status`, run by someone who may not read them). */
+int config_client_load_paths(const char *path, struct config_client *out,
+			     char err[static CONFIG_ERR_MAX]);
 /* Frees and wipes what config_client_load put on the heap; NULL is fine. */
 void config_client_free(struct config_client *c);
 

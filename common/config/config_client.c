@@ -141,6 +141,42 @@ static bool parse_state_dir(const struct config_file *f, const struct config_key
 	return true;
 }
 
+/* status_group = NAME: a Unix group name (who may read `mtlsvpn-client
+ * status` besides root); it need not exist yet. */
+static bool parse_status_group(const struct config_file *f, const struct config_key *k,
+			       const char *value, void *field, char why[static CONFIG_ERR_MAX])
+{
+	char q[CONFIG_QUOTE_MAX];
+	size_t n = strlen(value);
+	bool ok = n > 0 && n < k->size && value[0] != '-';
+
+	(void)f;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = (value[i] >= 'a' && value[i] <= 'z') || (value[i] >= '0' && value[i] <= '9') ||
+		     value[i] == '_' || value[i] == '-' || value[i] == '.';
+	if (!ok) {
+		config_key_why(why,
+			       "%s is not a group name; use at most %zu lowercase letters, digits, "
+			       "'_', '-' or '.', e.g. mtlsvpn-status",
+			       config_file_quote(value, q), k->size - 1);
+		return false;
+	}
+	snprintf(field, k->size, "%s", value);
+	return true;
+}
+
+/* ca, cert and key; `mtlsvpn-client status`, which may run as anyone,
+ * only needs where they are. */
+static bool parse_source_file(const struct config_file *f, const struct config_key *k,
+			      const char *value, void *field, char why[static CONFIG_ERR_MAX])
+{
+	if (f->paths_only)
+		return config_key_path(f, k, value, field, why);
+	if (k->offset == CLI(key))
+		return config_key_private_file(f, k, value, field, why);
+	return config_key_file(f, k, value, field, why);
+}
+
 enum {
 	K_GATEWAY,
 	K_SERVER_NAME,
@@ -156,6 +192,7 @@ enum {
 	K_LOG_LEVEL,
 	K_STATE_DIR,
 	K_KILL_SWITCH,
+	K_STATUS_GROUP,
 	K_COUNT
 };
 
@@ -167,13 +204,13 @@ static const struct config_key client_keys[K_COUNT] = {
 		.parse = config_key_hostname, .offset = CLI(server_name),
 		.size = sizeof(((struct config_client *)0)->server_name),
 		.example = "vpn.example.com"},
-	[K_CA] = {.section = "client", .name = "ca", .parse = config_key_file, .offset = CLI(ca),
+	[K_CA] = {.section = "client", .name = "ca", .parse = parse_source_file, .offset = CLI(ca),
 		.size = PATH_MAX, .example = "ca.crt",
 		.what = "the CA bundle the gateway certificate must chain to"},
-	[K_CERT] = {.section = "client", .name = "cert", .parse = config_key_file,
+	[K_CERT] = {.section = "client", .name = "cert", .parse = parse_source_file,
 		.offset = CLI(cert), .size = PATH_MAX, .example = "alice.crt",
 		.what = "this client's certificate with its chain"},
-	[K_KEY] = {.section = "client", .name = "key", .parse = config_key_private_file,
+	[K_KEY] = {.section = "client", .name = "key", .parse = parse_source_file,
 		.offset = CLI(key), .size = PATH_MAX, .example = "alice.key",
 		.what = "this client certificate's private key"},
 	[K_TUN] = {.section = "client", .name = "tun", .parse = config_key_tun, .offset = CLI(tun),
@@ -197,6 +234,9 @@ static const struct config_key client_keys[K_COUNT] = {
 		.offset = CLI(state_dir), .size = PATH_MAX, .example = "/run/mtlsvpn"},
 	[K_KILL_SWITCH] = {.section = "client", .name = "kill_switch", .parse = config_key_bool,
 		.offset = CLI(kill_switch), .example = "off"},
+	[K_STATUS_GROUP] = {.section = "client", .name = "status_group", .parse = parse_status_group,
+		.offset = CLI(status_group), .size = CONFIG_GROUP_NAME_MAX + 1,
+		.example = "mtlsvpn-status"},
 };
 /* clang-format on */
 
@@ -402,6 +442,7 @@ static void set_defaults(struct config_client *c)
 	c->connect_timeout = 10;
 	c->log_level = 0;
 	snprintf(c->state_dir, sizeof(c->state_dir), "/run/mtlsvpn");
+	snprintf(c->status_group, sizeof(c->status_group), "mtlsvpn-status");
 }
 
 static int check_across(const struct config_file *f, struct config_client *c, const unsigned *lines,
@@ -442,7 +483,8 @@ static int check_across(const struct config_file *f, struct config_client *c, co
 				c->reconnect_min, c->reconnect_max, c->reconnect_min);
 }
 
-int config_client_load(const char *path, struct config_client *out, char err[static CONFIG_ERR_MAX])
+static int load(const char *path, struct config_client *out, bool paths_only,
+		char err[static CONFIG_ERR_MAX])
 {
 	unsigned lines[K_COUNT], embed_lines[N_EMBEDS];
 	struct config_file f, view = {0};
@@ -451,6 +493,7 @@ int config_client_load(const char *path, struct config_client *out, char err[sta
 	set_defaults(out);
 	if (config_file_load(&f, path, "client", err) < 0)
 		return -1;
+	f.paths_only = paths_only;
 	if (load_embeds(&f, &view, out, embed_lines, err) < 0) {
 		free(view.items);
 		config_client_free(out);
@@ -476,4 +519,15 @@ int config_client_load(const char *path, struct config_client *out, char err[sta
 		config_client_free(out);
 	config_file_free(&f);
 	return rc;
+}
+
+int config_client_load(const char *path, struct config_client *out, char err[static CONFIG_ERR_MAX])
+{
+	return load(path, out, false, err);
+}
+
+int config_client_load_paths(const char *path, struct config_client *out,
+			     char err[static CONFIG_ERR_MAX])
+{
+	return load(path, out, true, err);
 }

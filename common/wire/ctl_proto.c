@@ -11,7 +11,7 @@
 
 static int type_known(uint8_t t)
 {
-	return t >= CTL_PROTO_REQUEST && t <= CTL_PROTO_PACKET;
+	return t >= CTL_PROTO_REQUEST && t <= CTL_PROTO_STATUS;
 }
 
 size_t ctl_proto_encode_hdr(uint8_t type, size_t len, uint8_t *out, size_t cap)

@@ -5,7 +5,9 @@
  * big-endian payload length of at most CTL_PROTO_MAX_PAYLOAD. The client
  * sends one REQUEST (its arguments, each NUL-terminated); the gateway
  * answers with any number of TEXT (and, for capture, PACKET) frames and
- * ends with one DONE (a status byte and a message).
+ * ends with one DONE (a status byte and a message). A running
+ * mtlsvpn-client's status socket (client/status.c) speaks it too: REQUEST
+ * "status", then one STATUS frame (client_status.h) and a DONE.
  */
 #ifndef MTLSVPN_CTL_PROTO_H
 #define MTLSVPN_CTL_PROTO_H
@@ -24,6 +26,7 @@ enum ctl_proto_type {
 	CTL_PROTO_TEXT = 2,    /* gateway: output for stdout */
 	CTL_PROTO_DONE = 3,    /* gateway: status byte, then a message; the last frame */
 	CTL_PROTO_PACKET = 4,  /* gateway: u64 time in us, then one inner IP packet */
+	CTL_PROTO_STATUS = 5,  /* mtlsvpn-client: one status record (client_status.h) */
 };
 
 enum ctl_proto_status {

@@ -65,7 +65,11 @@ start_client 1
 wait_tunnel 1
 table_present || fail "no table $TABLE with the tunnel up"
 ip netns exec "$L" ping -c 2 -i 0.2 -W 2 10.20.0.2 >/dev/null || fail "ping through the tunnel failed"
-say "tunnel up: traffic through the tunnel works, table $TABLE installed"
+ks=$(timeout 10 ip netns exec "$L" "$B/mtlsvpn-client" status -c "$WORK/client1.ini" --json |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["kill_switch"])') ||
+	fail "mtlsvpn-client status failed with the kill switch on"
+[ "$ks" = True ] || fail "mtlsvpn-client status says kill_switch $ks with the table installed"
+say "tunnel up: traffic through the tunnel works, table $TABLE installed, status says kill_switch true"
 
 # ---- gateway stopped: the client reconnects, the kill switch holds ----
 stop_pid "$GW_PID"

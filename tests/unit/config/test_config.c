@@ -579,6 +579,7 @@ static void test_config_client_load_defaults(void **state)
 	assert_int_equal(c.reconnect_max, 60);
 	assert_int_equal(c.connect_timeout, 10);
 	assert_int_equal(c.log_level, 0);
+	assert_string_equal(c.status_group, "mtlsvpn-status");
 }
 
 static void test_config_client_load_gateway_forms(void **state)
@@ -629,6 +630,7 @@ static void test_config_client_load_every_key(void **state)
 		       "connect_timeout = 300\n"
 		       "log_level = debug\n"
 		       "kill_switch = on\n",
+		       "status_group = vpn_users.2\n",
 		       &c);
 	assert_string_equal(c.gateway_host, "10.99.0.1");
 	assert_string_equal(c.server_name, "GW.Example");
@@ -642,6 +644,7 @@ static void test_config_client_load_every_key(void **state)
 	assert_int_equal(c.connect_timeout, 300);
 	assert_int_equal(c.log_level, 1);
 	assert_true(c.kill_switch);
+	assert_string_equal(c.status_group, "vpn_users.2");
 }
 
 static void test_config_client_load_keywords(void **state)

@@ -25,7 +25,7 @@ struct bad_case {
 	"ocsp_cache, default_group, group_from, log_drops, lease_file, max_sessions_per_identity, control and user"
 #define CL_KEYS                                                                                    \
 	"gateway, server_name, ca, cert, key, tun, full_tunnel, dns, reconnect_min, "              \
-	"reconnect_max, connect_timeout, log_level, state_dir and kill_switch"
+	"reconnect_max, connect_timeout, log_level, state_dir, kill_switch and status_group"
 #define RANGE(v, lo, hi) "'" v "' is out of range; use a number from " #lo " to " #hi
 #define NOT_LINE(t)                                                                                \
 	"'" t "' is not a 'key = value' line, a [section] header or a comment; write key = "       \
@@ -489,6 +489,12 @@ static const struct bad_case client_bad[] = {
     {"duplicate gateway", CL "gateway = other.example.com\n",
      "%F:6 [client] gateway: set twice, on lines 2 and 6; keep only one of them"},
     {"garbage", CL "connect\n", "%F:6 [client]: " NOT_LINE("connect")},
+    {"status_group with a capital", CL "status_group = Staff\n",
+     "%F:6 [client] status_group: 'Staff' is not a group name; use at most 32 lowercase "
+     "letters, digits, '_', '-' or '.', e.g. mtlsvpn-status"},
+    {"status_group too long", CL "status_group = " "abcdefghijabcdefghijabcdefghijabc\n",
+     "%F:6 [client] status_group: 'abcdefghijabcdefghijabcdefghijabc' is not a group name; use "
+     "at most 32 lowercase letters, digits, '_', '-' or '.', e.g. mtlsvpn-status"},
 };
 
 #endif

@@ -86,7 +86,7 @@ static void test_ctl_proto_decode_hostile_table(void **state)
 	    {"version 0", {'M', 'C', 0}, 3, CTL_PROTO_MALFORMED},
 	    {"version 2", {'M', 'C', 2, 1, 0, 0, 0, 0}, 8, CTL_PROTO_MALFORMED},
 	    {"type 0", {'M', 'C', 1, 0}, 4, CTL_PROTO_MALFORMED},
-	    {"type 5", {'M', 'C', 1, 5, 0, 0, 0, 0}, 8, CTL_PROTO_MALFORMED},
+	    {"type 6", {'M', 'C', 1, 6, 0, 0, 0, 0}, 8, CTL_PROTO_MALFORMED},
 	    {"header cut", {'M', 'C', 1, 1, 0, 0}, 6, CTL_PROTO_NEED_MORE},
 	    {"payload cut", {'M', 'C', 1, 2, 0, 0, 0, 4, 'a', 'b'}, 10, CTL_PROTO_NEED_MORE},
 	    {"length max+1", {'M', 'C', 1, 2, 0, 1, 0, 1}, 8, CTL_PROTO_MALFORMED},

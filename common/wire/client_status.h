@@ -1,0 +1,82 @@
+/*
+ * client_status.h - what a running mtlsvpn-client says about itself on its
+ * status socket (client/status.c), as bytes: one record of attributes
+ * (type u8, length u16 big-endian, value), carried in one CTL_PROTO_STATUS
+ * frame. Pure: no I/O, no logging; the decoder refuses every attribute out
+ * of range and skips types it does not know, so a newer client can add
+ * some. Also the NAME.ended note a client leaves after a fatal failure.
+ */
+#ifndef MTLSVPN_CLIENT_STATUS_H
+#define MTLSVPN_CLIENT_STATUS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "proto.h"
+
+#define CLIENT_STATUS_TEXT_MAX 255  /* reason, gateway host, identity */
+#define CLIENT_STATUS_NAME_MAX 63   /* tunnel interface, search domain */
+#define CLIENT_STATUS_MAX_LEN 16384 /* an encoded record never exceeds it */
+
+/* The person's view of the connection, not the state machine's. */
+enum client_status_state {
+	CLIENT_STATUS_CONNECTING = 1,	/* resolving, connecting, handshake, waiting for CONFIG */
+	CLIENT_STATUS_UP = 2,		/* the tunnel is configured and carries packets */
+	CLIENT_STATUS_RECONNECTING = 3, /* the connection was lost; waiting to retry */
+	CLIENT_STATUS_REFUSED = 4,	/* the gateway refused us for now; waiting to retry */
+	CLIENT_STATUS_CLOSING = 5,	/* saying goodbye before the program ends */
+	CLIENT_STATUS_ENDED = 6,	/* never sent: the program ended after a failure */
+	CLIENT_STATUS_NOT_RUNNING = 7,	/* never sent: no client answers */
+};
+
+struct client_status {
+	uint8_t state;				 /* enum client_status_state */
+	int64_t now;				 /* the client's clock when it answered, unix s */
+	int64_t since;				 /* the state began, unix s; 0 unknown */
+	uint32_t retry_in_ms;			 /* RECONNECTING, REFUSED: the next attempt */
+	char reason[CLIENT_STATUS_TEXT_MAX + 1]; /* why not up (the last failure); "" none */
+	char gateway_host[CLIENT_STATUS_TEXT_MAX + 1];
+	uint16_t gateway_port;
+	struct ipaddr gateway_addr; /* the address connected to; family 0 if none */
+	char tun[CLIENT_STATUS_NAME_MAX + 1];
+	struct prefix addr4, addr6; /* tunnel addresses; family 0 if none */
+	bool full_tunnel;
+	struct prefix routes[CFG_MAX_ROUTES];
+	unsigned n_routes;
+	struct ipaddr dns[CFG_MAX_DNS];
+	unsigned n_dns;
+	char search[CFG_MAX_SEARCH][CLIENT_STATUS_TEXT_MAX + 1];
+	unsigned n_search;
+	bool dns_applied;	       /* false: pushed but not set (dns = none, or failed) */
+	uint64_t tx_bytes, tx_packets; /* into the tunnel */
+	uint64_t rx_bytes, rx_packets; /* out of the tunnel */
+	char identity[CLIENT_STATUS_TEXT_MAX + 1]; /* our certificate's CN; "" unknown */
+	int64_t cert_not_after;			   /* unix s; 0 unknown */
+	int8_t kill_switch;			   /* -1 unknown (not reported), 0 off, 1 on */
+	uint32_t pid;				   /* 0 unknown */
+};
+
+enum client_status_result { CLIENT_STATUS_OK, CLIENT_STATUS_MALFORMED };
+
+/* A record with nothing known (kill_switch -1). */
+void client_status_init(struct client_status *s, uint8_t state);
+/* "connecting", "up", ..., "not_running" (the JSON's words); "?" if unknown. */
+const char *client_status_state_name(uint8_t state);
+
+/* The record into out; its length, or 0 if it does not fit in cap or a
+ * field is out of range (a string too long or with a control character). */
+size_t client_status_encode(const struct client_status *s, uint8_t *out, size_t cap);
+/* OK with *out filled, or MALFORMED with *why (static). */
+enum client_status_result client_status_decode(const uint8_t *p, size_t n,
+					       struct client_status *out, const char **why);
+
+/* NAME.ended: "ended UNIXTIME\nREASON\n". encode: the length, or 0. */
+size_t client_status_ended_encode(int64_t when, const char *reason, char *out, size_t cap);
+/* OK with *when and reason (control characters made '?'), or MALFORMED. */
+enum client_status_result client_status_ended_decode(const char *p, size_t n, int64_t *when,
+						     char reason[static CLIENT_STATUS_TEXT_MAX + 1],
+						     const char **why);
+
+#endif
