@@ -629,7 +629,7 @@ static void test_config_client_load_every_key(void **state)
 		       "reconnect_max = 5\n"
 		       "connect_timeout = 300\n"
 		       "log_level = debug\n"
-		       "kill_switch = on\n",
+		       "kill_switch = on\n"
 		       "status_group = vpn_users.2\n",
 		       &c);
 	assert_string_equal(c.gateway_host, "10.99.0.1");
