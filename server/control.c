@@ -98,7 +98,7 @@ static bool conn_flush(struct control_conn *c)
 		/* Room is at the tail: make it again as the front drains. */
 		if (buf_len(&c->out) == 0)
 			buf_reset(&c->out, 0);
-		else if (c->out.head > CONTROL_OUT_CAP / 2)
+		else if (c->capture != NULL && c->out.head > CONTROL_OUT_CAP / 2)
 			buf_compact(&c->out);
 	}
 	if (c->done) {
@@ -410,6 +410,22 @@ static void flush_all(struct ev_loop *loop, void *data)
 		if (buf_len(&c->out) > 0 || c->done)
 			(void)conn_flush(c);
 	}
+}
+
+/* Room for an answer of n bytes that must go out whole (status --json):
+ * the empty output buffer of this one-request connection is replaced by a
+ * larger one. False if it cannot be had. */
+bool control_conn_reserve(struct control_conn *c, size_t n)
+{
+	struct buf bigger;
+
+	if (control_conn_room(c) >= n)
+		return true;
+	if (buf_len(&c->out) > 0 || buf_init(&bigger, n + 1024) < 0)
+		return false;
+	buf_deinit(&c->out);
+	c->out = bigger;
+	return true;
 }
 
 size_t control_conn_room(const struct control_conn *c)

@@ -347,6 +347,7 @@ void control_textf(struct control_conn *c, const char *fmt, ...)
 void control_done(struct control_conn *c, uint8_t status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 size_t control_conn_room(const struct control_conn *c);
+bool control_conn_reserve(struct control_conn *c, size_t n);
 bool control_conn_append(struct control_conn *c, const void *p, size_t n);
 struct gateway *control_conn_gateway(const struct control_conn *c);
 void control_conn_set_capture(struct control_conn *c, struct capture *cap);

@@ -4,8 +4,8 @@
  * every live session with its certificate, addresses, counters and
  * cipher, then the gateway's totals, refusals by reason, pool use per
  * group and the revocation lists' ages. Built in memory (common/base/jsonw)
- * and sent as TEXT frames; a document over the connection's room is
- * refused whole rather than cut into invalid JSON.
+ * and sent as TEXT frames, the connection's output buffer grown to hold
+ * it whole: a document is never cut into invalid JSON.
  */
 #include "server.h"
 
@@ -18,6 +18,8 @@
 
 #define STATUS_SCHEMA 1
 #define STATUS_TEXT_CHUNK 1900
+/* About 800 bytes a session: 64 MiB is far beyond max_clients' 65536. */
+#define STATUS_MAX (64u * 1024 * 1024)
 
 void status_add_stats(struct session_stats *to, const struct session_stats *from)
 {
@@ -206,7 +208,7 @@ void status_json(struct control_conn *c)
 	const char *doc;
 	size_t len;
 
-	jsonw_init(&j, control_conn_room(c) > 4096 ? control_conn_room(c) / 2 : 2048);
+	jsonw_init(&j, STATUS_MAX);
 	jsonw_obj_begin(&j, NULL);
 	jsonw_u64(&j, "schema_version", STATUS_SCHEMA);
 	jsonw_i64(&j, "time", now);
@@ -219,11 +221,14 @@ void status_json(struct control_conn *c)
 	jsonw_arr_end(&j);
 	gateway_part(&j, gw, now);
 	jsonw_obj_end(&j);
-	if (!jsonw_finish(&j, &doc, &len)) {
+	/* Frame headers and the control_textf margin on top of the text. */
+	if (!jsonw_finish(&j, &doc, &len) ||
+	    !control_conn_reserve(c, len + (len / STATUS_TEXT_CHUNK + 2) * CTL_PROTO_HDR_LEN +
+					 2048)) {
 		jsonw_deinit(&j);
 		control_done(c, CTL_PROTO_STATUS_FAIL,
-			     "the status of %u sessions does not fit in one answer; use the "
-			     "metrics endpoint or the table",
+			     "out of memory for the status of %u sessions; use the table or the "
+			     "metrics endpoint",
 			     w->n_established);
 		return;
 	}
