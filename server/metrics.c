@@ -97,6 +97,22 @@ static bool answer(struct metrics_conn *c, int code, const char *reason, const c
 	return true;
 }
 
+static const char *reason_phrase(int code)
+{
+	switch (code) {
+	case 405:
+		return "Method Not Allowed";
+	case 414:
+		return "URI Too Long";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 505:
+		return "HTTP Version Not Supported";
+	default:
+		return "Bad Request";
+	}
+}
+
 static void respond(struct metrics_conn *c, const struct http_get_req *r)
 {
 	struct metrics *m = c->m;
@@ -168,8 +184,8 @@ static void on_conn_io(struct ev_loop *loop, struct ev_io *io, uint32_t revents)
 		return;
 	case HTTP_GET_BAD:
 		c->m->gw->worker.st.metrics_refused++;
-		if (!answer(c, status, "Bad Request", "text/plain; charset=utf-8", why, strlen(why),
-			    false)) {
+		if (!answer(c, status, reason_phrase(status), "text/plain; charset=utf-8", why,
+			    strlen(why), false)) {
 			conn_free(c);
 			return;
 		}
