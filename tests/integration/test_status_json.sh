@@ -18,8 +18,11 @@ GRP=mtv-adm-$ID
 USR=mtv-usr-$ID
 made_user=0
 made_group=0
+# Then lib.sh's cleanup, with the test's exit status in $? (errexit off:
+# under it the "(exit rc)" that hands the status on would end the trap).
 status_cleanup() {
 	local rc=$?
+	set +e
 	[ "$made_user" -eq 1 ] && userdel "$USR" 2>/dev/null
 	[ "$made_group" -eq 1 ] && groupdel "$GRP" 2>/dev/null
 	(exit "$rc")
