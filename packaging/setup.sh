@@ -46,7 +46,7 @@ packages=(
 	debhelper lintian libsystemd-dev libseccomp-dev
 	libnftables-dev nftables
 	dbus-daemon python3-dbus python3-gi
-	python3-jsonschema
+	python3-jsonschema prometheus
 )
 
 missing=()

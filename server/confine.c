@@ -94,7 +94,18 @@ static const struct sandbox_rule gateway_calls[] = {
 int confine_init(struct gateway *gw)
 {
 	char why[256];
+	unsigned n = 0;
+	uid_t none[1];
+	gid_t gid;
 
+	/* control_group too, so --check-config names a missing one. */
+	if (gw->cfg.control_group[0] != '\0' &&
+	    privdrop_group_lookup(gw->cfg.control_group, &gid, none, 0, &n, why, sizeof(why)) < 0) {
+		log_warnx("%s: [gateway] control_group: %s; create it (groupadd --system %s) or "
+			  "remove the key",
+			  gw->cfg.path, why, gw->cfg.control_group);
+		return -1;
+	}
 	if (strcmp(gw->cfg.user, "root") == 0)
 		return 0;
 	if (privdrop_user_lookup(gw->cfg.user, &gw->user, why, sizeof(why)) < 0) {

@@ -1,7 +1,10 @@
 /*
  * control.c - the admin socket in the worker's loop: a Unix stream socket
- * (mode 0660, owner root; only uid 0 is served, checked with SO_PEERCRED)
- * where mtlsvpnctl sends one REQUEST and reads TEXT frames and a DONE
+ * (mode 0660, owner root, group root or control_group) where mtlsvpnctl
+ * sends one REQUEST and reads TEXT frames and a DONE. SO_PEERCRED decides
+ * what a caller may do: uid 0 everything; a member of control_group the
+ * read-only commands (status); anyone else nothing. The membership is
+ * read once at start, before the gateway drops root
  * (common/wire/ctl_proto.h). Commands run inline in the loop and are short; a
  * reply is bounded by the connection's output buffer and written without
  * blocking, the connection closed once the DONE is out. Commands come from
@@ -26,6 +29,7 @@
 #define CONTROL_MAX_CONNS 8
 #define CONTROL_IN_CAP (CTL_PROTO_HDR_LEN + 4096)
 #define CONTROL_OUT_CAP (512 * 1024)
+#define CONTROL_MAX_MEMBERS 64
 
 struct control_conn {
 	struct control *ctl;
@@ -33,6 +37,7 @@ struct control_conn {
 	struct ev_io io;
 	struct buf in, out;
 	bool done;		 /* DONE queued: close once out drains */
+	bool read_only;		 /* a control_group member, not root */
 	struct capture *capture; /* streaming one session's packets */
 	LIST_ENTRY(control_conn) entry;
 };
@@ -44,11 +49,17 @@ struct control {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	LIST_HEAD(, control_conn) conns;
 	unsigned n_conns;
+	/* control_group, resolved at start: its gid and its members' uids. */
+	bool have_group;
+	gid_t group_gid;
+	uid_t members[CONTROL_MAX_MEMBERS];
+	unsigned n_members;
 };
 
 struct control_cmd {
 	const char *name;
 	unsigned min_args, max_args; /* after the command word */
+	bool changes;                /* changes state or shows traffic: root only */
 	void (*run)(struct control_conn *c, unsigned argc, const char **argv);
 };
 
@@ -87,7 +98,7 @@ static bool conn_flush(struct control_conn *c)
 		/* Room is at the tail: make it again as the front drains. */
 		if (buf_len(&c->out) == 0)
 			buf_reset(&c->out, 0);
-		else if (c->out.head > CONTROL_OUT_CAP / 2)
+		else if (c->capture != NULL && c->out.head > CONTROL_OUT_CAP / 2)
 			buf_compact(&c->out);
 	}
 	if (c->done) {
@@ -157,8 +168,15 @@ static void cmd_status(struct control_conn *c, unsigned argc, const char **argv)
 	unsigned up = 0;
 	char refused[1024];
 
-	(void)argc;
-	(void)argv;
+	if (argc == 2 && strcmp(argv[1], "json") == 0) {
+		status_json(c);
+		return;
+	}
+	if (argc == 2) {
+		control_done(c, CTL_PROTO_STATUS_USAGE, "status: unknown format \"%.32s\" (json)",
+			     argv[1]);
+		return;
+	}
 	control_textf(c, "%-6s %-24s %-12s %-15s %-24s %-22s %12s %12s %8s %8s %10s\n", "SID",
 		      "IDENTITY", "GROUP", "ADDRESS", "ADDRESS6", "REMOTE", "RX_BYTES", "TX_BYTES",
 		      "DROP_ACL", "DROPS", "UPTIME");
@@ -210,26 +228,74 @@ static void cmd_reload(struct control_conn *c, unsigned argc, const char **argv)
 	control_done(c, rc == 0 ? CTL_PROTO_STATUS_OK : CTL_PROTO_STATUS_FAIL, "%s", msg);
 }
 
+enum disconnect_by { BY_IDENTITY, BY_SID, BY_GROUP };
+
+static bool disconnect_matches(const struct session *s, enum disconnect_by by, const char *v,
+			       uint64_t sid)
+{
+	switch (by) {
+	case BY_SID:
+		return s->sid == sid;
+	case BY_GROUP:
+		return s->group != NULL && strcmp(s->group->net->name, v) == 0;
+	default:
+		return strcmp(s->identity, v) == 0;
+	}
+}
+
+/* "disconnect IDENTITY" or "disconnect identity|sid|group VALUE": every
+ * live session that matches gets BYE_ADMIN. */
 static void cmd_disconnect(struct control_conn *c, unsigned argc, const char **argv)
 {
-	struct session *s = sestab_find_id(&c->ctl->gw->worker.by_id, argv[1]);
+	struct session *s, *next;
+	enum disconnect_by by = BY_IDENTITY;
+	const char *v = argv[argc - 1], *what = "identity";
+	uint64_t sid = 0, first = 0;
+	unsigned n = 0;
+	char *end;
 
-	(void)argc;
-	if (s == NULL || s->state != SESSION_ESTABLISHED) {
-		control_done(c, CTL_PROTO_STATUS_FAIL, "no live session of identity \"%s\"",
-			     argv[1]);
+	if (argc == 3 && strcmp(argv[1], "sid") == 0) {
+		by = BY_SID;
+		what = "sid";
+		sid = strtoull(v, &end, 10);
+		if (v[0] < '0' || v[0] > '9' || *end != 0) {
+			control_done(c, CTL_PROTO_STATUS_USAGE,
+				     "disconnect: sid \"%.32s\" is not a number", v);
+			return;
+		}
+	} else if (argc == 3 && strcmp(argv[1], "group") == 0) {
+		by = BY_GROUP;
+		what = "group";
+	} else if (argc == 3 && strcmp(argv[1], "identity") != 0) {
+		control_done(c, CTL_PROTO_STATUS_USAGE,
+			     "disconnect: by \"%.32s\"? use identity, sid or group", argv[1]);
 		return;
 	}
-	session_close(s, BYE_ADMIN, "disconnected by an administrator");
-	control_done(c, CTL_PROTO_STATUS_OK, "session %" PRIu64 " of \"%s\" disconnected", s->sid,
-		     argv[1]);
+	for (s = LIST_FIRST(&c->ctl->gw->worker.sessions); s != NULL; s = next) {
+		next = LIST_NEXT(s, entry);
+		if (s->state != SESSION_ESTABLISHED || !disconnect_matches(s, by, v, sid))
+			continue;
+		if (n++ == 0)
+			first = s->sid;
+		session_close(s, BYE_ADMIN, "disconnected by an administrator");
+	}
+	if (n == 0) {
+		control_done(c, CTL_PROTO_STATUS_FAIL, "no live session of %s \"%.200s\"", what, v);
+		return;
+	}
+	if (n == 1)
+		control_done(c, CTL_PROTO_STATUS_OK, "session %" PRIu64 " of %s \"%.200s\" "
+			     "disconnected", first, what, v);
+	else
+		control_done(c, CTL_PROTO_STATUS_OK, "%u sessions of %s \"%.200s\" disconnected", n,
+			     what, v);
 }
 
 static const struct control_cmd commands[] = {
-    {"status", 0, 0, cmd_status},
-    {"reload", 0, 0, cmd_reload},
-    {"disconnect", 1, 1, cmd_disconnect},
-    {"capture", 1, 2, capture_start},
+    {"status", 0, 1, false, cmd_status},
+    {"reload", 0, 0, true, cmd_reload},
+    {"disconnect", 1, 2, true, cmd_disconnect},
+    {"capture", 1, 2, true, capture_start},
 };
 
 static void dispatch(struct control_conn *c, const struct ctl_proto_frame *f)
@@ -251,12 +317,22 @@ static void dispatch(struct control_conn *c, const struct ctl_proto_frame *f)
 				     k->name);
 			return;
 		}
+		if (k->changes && c->read_only) {
+			log_info("control: refused %s to a member of control_group %s",
+				 k->name, c->ctl->gw->cfg.control_group);
+			control_done(c, CTL_PROTO_STATUS_DENIED,
+				     "permission denied: %s is for root; members of control_group "
+				     "%s may run status only",
+				     k->name, c->ctl->gw->cfg.control_group);
+			return;
+		}
 		log_debug("control: %s", argv[0]);
 		k->run(c, argc, argv);
 		return;
 	}
 	control_done(c, CTL_PROTO_STATUS_USAGE,
-		     "unknown command \"%.64s\" (this gateway knows status, reload, disconnect)",
+		     "unknown command \"%.64s\" (this gateway knows status, reload, disconnect, "
+		     "capture)",
 		     argv[0]);
 }
 
@@ -336,6 +412,22 @@ static void flush_all(struct ev_loop *loop, void *data)
 	}
 }
 
+/* Room for an answer of n bytes that must go out whole (status --json):
+ * the empty output buffer of this one-request connection is replaced by a
+ * larger one. False if it cannot be had. */
+bool control_conn_reserve(struct control_conn *c, size_t n)
+{
+	struct buf bigger;
+
+	if (control_conn_room(c) >= n)
+		return true;
+	if (buf_len(&c->out) > 0 || buf_init(&bigger, n + 1024) < 0)
+		return false;
+	buf_deinit(&c->out);
+	c->out = bigger;
+	return true;
+}
+
 size_t control_conn_room(const struct control_conn *c)
 {
 	return buf_room(&c->out) > 1024 ? buf_room(&c->out) - 1024 : 0;
@@ -344,6 +436,18 @@ size_t control_conn_room(const struct control_conn *c)
 bool control_conn_append(struct control_conn *c, const void *p, size_t n)
 {
 	return buf_append(&c->out, p, n);
+}
+
+static bool is_member(const struct control *ctl, uid_t uid, gid_t gid)
+{
+	if (!ctl->have_group)
+		return false;
+	if (gid == ctl->group_gid)
+		return true;
+	for (unsigned i = 0; i < ctl->n_members; i++)
+		if (ctl->members[i] == uid)
+			return true;
+	return false;
 }
 
 static void on_accept(struct ev_loop *loop, struct ev_io *io, uint32_t revents)
@@ -385,18 +489,47 @@ static void on_accept(struct ev_loop *loop, struct ev_io *io, uint32_t revents)
 			conn_free(c);
 			continue;
 		}
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 || cred.uid != 0) {
-			log_warnx("control: refused a caller with uid %ld pid %ld: only root may "
-				  "use the control socket",
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0)
+			cl = 0;
+		if (cl == sizeof(cred) && cred.uid != 0 && is_member(ctl, cred.uid, cred.gid)) {
+			c->read_only = true;
+		} else if (cl != sizeof(cred) || cred.uid != 0) {
+			log_warnx("control: refused a caller with uid %ld pid %ld: only root and "
+				  "members of control_group may use the control socket",
 				  cl == sizeof(cred) ? (long)cred.uid : -1L,
 				  cl == sizeof(cred) ? (long)cred.pid : -1L);
-			control_done(c, CTL_PROTO_STATUS_DENIED,
-				     "permission denied: the control socket %s serves root (uid 0) "
-				     "only",
-				     ctl->path);
+			if (ctl->have_group)
+				control_done(c, CTL_PROTO_STATUS_DENIED,
+					     "permission denied: the control socket %s serves root "
+					     "(uid 0), and members of control_group %s read-only",
+					     ctl->path, ctl->gw->cfg.control_group);
+			else
+				control_done(c, CTL_PROTO_STATUS_DENIED,
+					     "permission denied: the control socket %s serves root "
+					     "(uid 0) only",
+					     ctl->path);
 			(void)conn_flush(c);
 		}
 	}
+}
+
+/* control_group's gid and its listed members, before the drop (the
+ * files may be out of reach later, and membership is decided once). */
+static int resolve_group(struct control *ctl, const char *name)
+{
+	char why[128];
+
+	if (name[0] == 0)
+		return 0;
+	if (privdrop_group_lookup(name, &ctl->group_gid, ctl->members, CONTROL_MAX_MEMBERS,
+				  &ctl->n_members, why, sizeof(why)) < 0) {
+		log_warnx("%s: [gateway] control_group: %s; create it (groupadd --system %s) or "
+			  "remove the key",
+			  ctl->gw->cfg.path, why, name);
+		return -1;
+	}
+	ctl->have_group = true;
+	return 0;
 }
 
 /* Another gateway answering on the path keeps it; a stale socket goes. */
@@ -428,6 +561,10 @@ int control_start(struct gateway *gw)
 	ctl->fd = -1;
 	LIST_INIT(&ctl->conns);
 	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
+	if (resolve_group(ctl, gw->cfg.control_group) < 0) {
+		free(ctl);
+		return -1;
+	}
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
@@ -455,7 +592,8 @@ int control_start(struct gateway *gw)
 		return 0;
 	}
 	umask(old);
-	if (chmod(path, 0660) < 0 || listen(ctl->fd, 8) < 0) {
+	if (chmod(path, 0660) < 0 || (ctl->have_group && chown(path, 0, ctl->group_gid) < 0) ||
+	    listen(ctl->fd, 8) < 0) {
 		log_warn("cannot set up the control socket %s", path);
 		close(ctl->fd);
 		(void)unlink(path);
@@ -472,7 +610,11 @@ int control_start(struct gateway *gw)
 		return -1;
 	}
 	gw->control = ctl;
-	log_info("control socket %s (mode 0660, root only)", path);
+	if (ctl->have_group)
+		log_info("control socket %s (mode 0660, root; group %s read-only)", path,
+			 gw->cfg.control_group);
+	else
+		log_info("control socket %s (mode 0660, root only)", path);
 	return 0;
 }
 

@@ -12,8 +12,10 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -49,6 +51,15 @@ int gateway_init(struct gateway *gw, const struct config_server *cfg)
 		log_errx("%s: %s", cfg->path, err);
 		group_deinit_all(gw);
 		return -1;
+	}
+	/* Its notAfter for status and metrics; the file may be out of reach
+	 * once confined. */
+	{
+		struct cert_info *ci = calloc(1, sizeof(*ci));
+
+		if (ci != NULL && tls_cert_info_from_file(gw->cfg.cert, ci, err, sizeof(err)))
+			gw->cert_not_after = ci->not_after;
+		free(ci);
 	}
 	/* The CA bundle and every configured CRL, checked here so
 	 * --check-config catches a bad CRL too. */
@@ -203,6 +214,7 @@ int gateway_start(struct gateway *gw)
 	char a[ADDR_STRLEN], p4[ADDR_STRLEN] = "-", p6[ADDR_STRLEN] = "-";
 
 	w->gw = gw;
+	gw->started_unix = (int64_t)time(NULL);
 	LIST_INIT(&w->sessions);
 	LIST_INIT(&w->reap);
 	w->loop = ev_loop_new();
@@ -247,6 +259,9 @@ int gateway_start(struct gateway *gw)
 		return -1;
 	/* mtlsvpnctl: status, reload, capture (server/control.c). */
 	if (control_start(gw) < 0)
+		return -1;
+	/* The Prometheus endpoint, bound while still root. */
+	if (metrics_start(gw) < 0)
 		return -1;
 	/* Pending decrypted input first (it may close sessions), then reap. */
 	if (ev_hook_add(w->loop, router_drain_pending, w) < 0 ||
@@ -359,6 +374,7 @@ void gateway_deinit(struct gateway *gw)
 		ev_timer_stop(w->loop, &gw->grace_timer);
 		ev_timer_stop(w->loop, &gw->watchdog_timer);
 		control_stop(gw);
+		metrics_stop(gw);
 		revoke_stop(w);
 		ocsp_check_deinit(gw);
 		refusal_deinit(w);

@@ -156,3 +156,13 @@ void refusal_status_line(const struct worker *w, char *out, size_t cap)
 	APPEND(" max_clients=%" PRIu64, w->st.refused_full);
 #undef APPEND
 }
+
+const char *refusal_pre_key(unsigned r)
+{
+	return r < REFUSAL_PRE_N ? refusal_keys[r] : NULL;
+}
+
+const char *refusal_post_key(unsigned bye)
+{
+	return bye <= BYE_REASON_MAX ? bye_keys[bye] : NULL;
+}

@@ -72,6 +72,11 @@ static void keep_restart_keys(const struct config_server *o, struct config_serve
 	KEEP(strcmp(o->control, n->control) != 0, "control",
 	     memcpy(n->control, o->control, sizeof(n->control)));
 	KEEP(strcmp(o->user, n->user) != 0, "user", memcpy(n->user, o->user, sizeof(n->user)));
+	KEEP(strcmp(o->control_group, n->control_group) != 0, "control_group",
+	     memcpy(n->control_group, o->control_group, sizeof(n->control_group)));
+	KEEP(o->metrics_len != n->metrics_len ||
+		 memcmp(&o->metrics, &n->metrics, o->metrics_len) != 0,
+	     "metrics", (n->metrics = o->metrics, n->metrics_len = o->metrics_len));
 #undef KEEP
 }
 
@@ -234,6 +239,12 @@ int reload_config(struct gateway *gw, const char *trigger, char *msg, size_t cap
 
 	notify_reloading();
 	rc = reload_apply(gw, trigger, msg, cap);
+	if (rc == 0)
+		gw->worker.st.reloads_ok++;
+	else
+		gw->worker.st.reloads_failed++;
+	gw->worker.st.last_reload_unix = (int64_t)time(NULL);
+	gw->worker.st.last_reload_ok = rc == 0;
 	notify_ready();
 	return rc;
 }

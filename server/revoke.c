@@ -271,6 +271,7 @@ void revoke_sweep(struct worker *w)
 		    "session revoked: sid=%" PRIu64 " identity=\"%s\" serial=%s remote=%s: %s",
 		    s->sid, session_quote(s->identity, id, sizeof(id)), s->serial, s->remote, why);
 		session_close(s, BYE_REVOKED, "%s", why);
+		w->st.revoked_live++;
 		closed++;
 	}
 	log_info("revocation sweep: %u of %u live sessions closed", closed, live);

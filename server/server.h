@@ -124,6 +124,10 @@ struct halfopen_count {
 /* No BYE for this close: the peer is gone or TLS never came up. */
 #define SESSION_NO_BYE 0xffffu
 
+/* Handshake latency histogram buckets, upper bounds in ms (metrics.c). */
+#define METRICS_HS_BUCKETS 11
+#define METRICS_HS_BOUNDS_MS {5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000}
+
 struct session_stats {
 	uint64_t rx_bytes, rx_packets;   /* from the client into the network */
 	uint64_t tx_bytes, tx_packets;   /* from the network to the client */
@@ -205,6 +209,18 @@ struct worker_stats {
 	uint64_t refused_pre[REFUSAL_PRE_N];   /* before authentication, by reason */
 	uint64_t refused_post[BYE_REASON_MAX + 1]; /* after it, by BYE reason */
 	uint64_t accept_pauses;          /* out of descriptors: accept paused */
+	/* Monitoring (status --json, server/metrics.c): what closed sessions
+	 * carried, so totals never go down; handshake latency from accept to
+	 * ESTABLISHED by bucket (METRICS_HS_BOUNDS_MS); reloads. */
+	struct session_stats closed;
+	uint64_t hs_buckets[METRICS_HS_BUCKETS];
+	uint64_t hs_count, hs_sum_us;
+	uint64_t reloads_ok, reloads_failed;
+	int64_t last_reload_unix;        /* 0: none yet */
+	bool last_reload_ok;
+	uint64_t metrics_scrapes;        /* GET /metrics answered */
+	uint64_t metrics_refused;        /* bad, unknown, too many, too slow */
+	uint64_t revoked_live;           /* live sessions a revocation sweep closed */
 };
 
 struct worker {
@@ -305,6 +321,9 @@ struct gateway {
 	bool lease_dirty;                /* the pools differ from the lease file */
 	struct control *control;         /* the admin socket; NULL if none */
 	struct privdrop_user user;       /* cfg.user, looked up (confine.c) */
+	int64_t cert_not_after;          /* the gateway certificate's, 0 if unknown */
+	int64_t started_unix;            /* when gateway_start ran */
+	struct metrics *metrics;         /* the Prometheus endpoint; NULL if none */
 };
 
 /* confine.c: once set up, the gateway runs as cfg.user with CAP_NET_ADMIN
@@ -328,9 +347,23 @@ void control_textf(struct control_conn *c, const char *fmt, ...)
 void control_done(struct control_conn *c, uint8_t status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 size_t control_conn_room(const struct control_conn *c);
+bool control_conn_reserve(struct control_conn *c, size_t n);
 bool control_conn_append(struct control_conn *c, const void *p, size_t n);
 struct gateway *control_conn_gateway(const struct control_conn *c);
 void control_conn_set_capture(struct control_conn *c, struct capture *cap);
+
+/* status_json.c: mtlsvpnctl status --json (docs/status-schema.json) */
+void status_json(struct control_conn *c);
+void status_add_stats(struct session_stats *to, const struct session_stats *from);
+void status_totals(const struct worker *w, struct session_stats *out);
+
+/* metrics.c: the optional Prometheus endpoint in the worker's loop */
+int metrics_start(struct gateway *gw);
+void metrics_stop(struct gateway *gw);
+void metrics_observe_handshake(struct worker *w, uint64_t ms);
+/* metrics_render.c: the text exposition of every metric; false if it
+ * does not fit in out. */
+bool metrics_render(const struct gateway *gw, struct buf *out);
 
 /* capture.c: a session's inner packets to mtlsvpnctl capture */
 struct capture;
@@ -370,6 +403,10 @@ void refusal_pre_auth(struct worker *w, enum refusal r, const char *remote,
 void refusal_post_auth(struct worker *w, uint16_t bye);
 enum refusal refusal_from_tls(enum tls_failure f);
 void refusal_status_line(const struct worker *w, char *out, size_t cap);
+/* Machine names of the reasons ("no_certificate", "revoked"); NULL for a
+ * BYE reason that is not a refusal. */
+const char *refusal_pre_key(unsigned r);
+const char *refusal_post_key(unsigned bye);
 
 uint64_t sestab_hash_bytes(uint64_t seed, const uint8_t *p, size_t n);
 

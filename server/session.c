@@ -211,8 +211,10 @@ void session_set_state(struct session *s, enum session_state to)
 	session_log(s, SESSION_LOG_DEBUG, "%s -> %s", state_names[s->state], state_names[to]);
 	if (s->state == SESSION_HANDSHAKE)
 		halfopen_remove(s);
-	if (s->state == SESSION_ESTABLISHED)
+	if (s->state == SESSION_ESTABLISHED) {
 		s->w->n_established--;
+		status_add_stats(&s->w->st.closed, &s->st);
+	}
 	if (to == SESSION_ESTABLISHED)
 		s->w->n_established++;
 	s->state = to;
@@ -381,6 +383,7 @@ void session_on_established(struct session *s)
 	int64_t left = s->cert_not_after - (int64_t)time(NULL);
 
 	ev_timer_stop(loop, &s->handshake_timer);
+	metrics_observe_handshake(s->w, ev_now_ms(loop) - s->up_ms);
 	s->up_ms = s->last_rx_ms = s->last_tx_ms = ev_now_ms(loop);
 	/* The timers re-check the last activity when they fire, so sending
 	 * and receiving only store a time stamp on the data path. */

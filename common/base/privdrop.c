@@ -20,6 +20,26 @@
 
 #include "errbuf.h"
 
+int privdrop_group_lookup(const char *name, gid_t *gid, uid_t *members, unsigned max,
+			  unsigned *n, char *why, size_t cap)
+{
+	struct group *g = getgrnam(name);
+
+	*n = 0;
+	if (g == NULL) {
+		errbuf_set(why, cap, "no group %s on this system", name);
+		return -1;
+	}
+	*gid = g->gr_gid;
+	for (char **m = g->gr_mem; m != NULL && *m != NULL && *n < max; m++) {
+		struct passwd *pw = getpwnam(*m);
+
+		if (pw != NULL)
+			members[(*n)++] = pw->pw_uid;
+	}
+	return 0;
+}
+
 int privdrop_user_lookup(const char *name, struct privdrop_user *u, char *why, size_t cap)
 {
 	struct passwd *pw;

@@ -24,6 +24,11 @@ struct privdrop_user {
 /* 0 with *u filled from the user database, or -1 with why. */
 int privdrop_user_lookup(const char *name, struct privdrop_user *u, char *why, size_t cap);
 
+/* A group and the uids of the users its entry lists (at most max; *n
+ * says how many): 0, or -1 with why if there is no such group. */
+int privdrop_group_lookup(const char *name, gid_t *gid, uid_t *members, unsigned max,
+			  unsigned *n, char *why, size_t cap);
+
 /*
  * Becomes u (NULL: keeps the uid and gid it has) with u's groups, keeping
  * only the capabilities in keep in the permitted and effective sets (the

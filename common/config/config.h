@@ -20,7 +20,7 @@
 #include "msg.h"
 #include "proto.h"
 
-#define CONFIG_ERR_MAX 512
+#define CONFIG_ERR_MAX 768
 
 /* The network handed to a group's clients: its pools and what is pushed. */
 struct config_net {
@@ -156,6 +156,12 @@ struct config_server {
 	/* Who the gateway runs as once set up (server/confine.c); "root"
 	 * keeps root. A name; whether it exists is the gateway's to check. */
 	char user[33];                 /* default mtlsvpn */
+	/* Members of this system group may use the control socket's
+	 * read-only commands (status); "" = root only. */
+	char control_group[33];
+	/* The Prometheus endpoint (server/metrics.c); metrics_len 0 = none. */
+	struct sockaddr_storage metrics;
+	socklen_t metrics_len;
 };
 
 enum config_dns_mode { CONFIG_DNS_AUTO, CONFIG_DNS_NONE, CONFIG_DNS_RESOLVECTL, CONFIG_DNS_RESOLVCONF };

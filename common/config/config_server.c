@@ -19,6 +19,15 @@
 #define SRV(field) offsetof(struct config_server, field)
 #define DEFAULT_PORT 8443
 
+static uint16_t sockaddr_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	return 0;
+}
+
 static bool parse_listen(const struct config_file *f, const struct config_key *k, const char *value,
 			 void *field, char why[static CONFIG_ERR_MAX])
 {
@@ -26,7 +35,6 @@ static bool parse_listen(const struct config_file *f, const struct config_key *k
 	struct sockaddr_storage ss;
 	char q[CONFIG_QUOTE_MAX];
 	socklen_t len;
-	uint16_t port = 0;
 
 	(void)f;
 	(void)k;
@@ -37,11 +45,7 @@ static bool parse_listen(const struct config_file *f, const struct config_key *k
 			       config_file_quote(value, q));
 		return false;
 	}
-	if (ss.ss_family == AF_INET)
-		port = ntohs(((const struct sockaddr_in *)&ss)->sin_port);
-	else if (ss.ss_family == AF_INET6)
-		port = ntohs(((const struct sockaddr_in6 *)&ss)->sin6_port);
-	if (port == 0) {
+	if (sockaddr_port(&ss) == 0) {
 		config_key_why(why, "%s has no usable port; use a port from 1 to 65535",
 			       config_file_quote(value, q));
 		return false;
@@ -415,7 +419,7 @@ static bool parse_kept_file(const struct config_file *f, const struct config_key
 	return config_key_file(f, k, value, field, why);
 }
 
-/* user = NAME: a user name as useradd accepts it (the gateway checks that
+/* user = NAME (and control_group = NAME): a name as useradd accepts it (the gateway checks that
  * it exists, server/confine.c), or root. */
 static bool parse_user(const struct config_file *f, const struct config_key *k,
 		       const char *value, void *field, char why[static CONFIG_ERR_MAX])
@@ -428,6 +432,13 @@ static bool parse_user(const struct config_file *f, const struct config_key *k,
 	for (size_t i = 0; ok && i < len; i++)
 		ok = isalnum((unsigned char)value[i]) || value[i] == '_' || value[i] == '-' ||
 		     value[i] == '.';
+	if (!ok && k->offset == SRV(control_group)) {
+		config_key_why(why,
+			       "%s is not a group name; name the system group whose members may "
+			       "run the read-only mtlsvpnctl commands, e.g. mtlsvpn-admin",
+			       config_file_quote(value, q));
+		return false;
+	}
 	if (!ok) {
 		config_key_why(why,
 			       "%s is not a user name; name the unprivileged user the gateway "
@@ -458,6 +469,30 @@ static bool parse_control(const struct config_file *f, const struct config_key *
 		return false;
 	}
 	snprintf(field, k->size, "%s", value);
+	return true;
+}
+
+/* metrics = ADDRESS:PORT (numeric, port default 9560) or "none". */
+static bool parse_metrics(const struct config_file *f, const struct config_key *k,
+			  const char *value, void *field, char why[static CONFIG_ERR_MAX])
+{
+	struct config_server *s = field;
+	char q[CONFIG_QUOTE_MAX];
+
+	(void)f;
+	(void)k;
+	s->metrics_len = 0;
+	if (strcmp(value, "none") == 0)
+		return true;
+	if (!addr_parse_sockaddr(value, 9560, &s->metrics, &s->metrics_len) ||
+	    sockaddr_port(&s->metrics) == 0) {
+		s->metrics_len = 0;
+		config_key_why(why,
+			       "%s is not a numeric address and port; use e.g. 127.0.0.1:9560 or "
+			       "[::1]:9560, or none",
+			       config_file_quote(value, q));
+		return false;
+	}
 	return true;
 }
 
@@ -542,6 +577,8 @@ enum {
 	K_CONTROL,
 	K_USER,
 	K_DNS_ROUTING,
+	K_CONTROL_GROUP,
+	K_METRICS,
 	K_COUNT
 };
 
@@ -641,6 +678,12 @@ static const struct config_key server_keys[K_COUNT] = {
 		.example = "mtlsvpn"},
 	[K_DNS_ROUTING] = {.section = "pool", .name = "dns_routing_domains",
 		.parse = parse_search, .offset = SRV(net), .example = "corp.example"},
+	[K_CONTROL_GROUP] = {.section = "gateway", .name = "control_group", .parse = parse_user,
+		.offset = SRV(control_group),
+		.size = sizeof(((struct config_server *)0)->control_group),
+		.example = "mtlsvpn-admin"},
+	[K_METRICS] = {.section = "gateway", .name = "metrics", .parse = parse_metrics,
+		.example = "127.0.0.1:9560"},
 };
 /* clang-format on */
 

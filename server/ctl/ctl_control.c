@@ -1,6 +1,6 @@
 /*
  * ctl_control.c - mtlsvpnctl's side of the control socket: "reload",
- * "status" and "disconnect" send one request (common/wire/ctl_proto.h) to the
+ * "status [--json]" and "disconnect IDENTITY|--sid|--group" send one request (common/wire/ctl_proto.h) to the
  * running gateway and print its answer; the gateway's DONE status becomes
  * the exit status. ctl_control_request is shared with "capture", which also
  * receives PACKET frames.
@@ -216,7 +216,92 @@ static const struct cli_opt control_opts[] = {
 
 const struct ctl_cmd ctl_reload_cmds[] =
     SIMPLE("reload server.ini in the running gateway (all or nothing; live sessions stay)", "", 0);
-const struct ctl_cmd ctl_status_cmds[] =
-    SIMPLE("list the live sessions: identity, group, addresses, bytes, drops", "", 0);
-const struct ctl_cmd ctl_disconnect_cmds[] =
-    SIMPLE("close the session of IDENTITY (BYE: disconnected by an administrator)", "IDENTITY", 1);
+
+static bool opt_json(const char *value, void *ctx)
+{
+	(void)value;
+	((struct ctl_control_ctx *)ctx)->json = true;
+	return true;
+}
+
+static int run_status(const struct ctl_cmd *cmd, int argc, char **argv, void *ctx)
+{
+	const char *args[] = {"status", "json"};
+
+	(void)cmd;
+	(void)argc;
+	(void)argv;
+	return ctl_control_request(ctx, ((struct ctl_control_ctx *)ctx)->json ? 2 : 1, args, NULL,
+				   NULL);
+}
+
+static const struct cli_opt status_opts[] = {
+    CTL_CONTROL_OPT,
+    {"json", 0, NULL, "one JSON document (schema: docs/status-schema.json)", opt_json},
+    {"help", 'h', NULL, "show this help", ctl_opt_help},
+    {NULL, 0, NULL, NULL, NULL},
+};
+
+const struct ctl_cmd ctl_status_cmds[] = {
+    {"", "", 0, 0,
+     "the live sessions (identity, group, addresses, bytes, drops) and the gateway's counters",
+     status_opts, run_status, sizeof(struct ctl_control_ctx), ctl_control_ctx_init},
+    {NULL, NULL, 0, 0, NULL, NULL, NULL, 0, NULL},
+};
+
+static bool set_by(struct ctl_control_ctx *c, const char *by, const char *value)
+{
+	if (c->by != NULL) {
+		ctl_errorf(&c->base, "give one of IDENTITY, --sid and --group");
+		return false;
+	}
+	c->by = by;
+	c->by_value = value;
+	return true;
+}
+
+static bool opt_sid(const char *value, void *ctx)
+{
+	return set_by(ctx, "sid", value);
+}
+
+static bool opt_group(const char *value, void *ctx)
+{
+	return set_by(ctx, "group", value);
+}
+
+/* IDENTITY, --sid N or --group NAME: exactly one. */
+static int run_disconnect(const struct ctl_cmd *cmd, int argc, char **argv, void *ctx)
+{
+	struct ctl_control_ctx *c = ctx;
+	const char *args[3] = {"disconnect", "identity", NULL};
+
+	(void)cmd;
+	if ((c->by == NULL) == (argc == 0) || (c->by != NULL && argc > 0)) {
+		ctl_errorf(&c->base, "give one of IDENTITY, --sid SID and --group GROUP; see --help");
+		return CTL_EXIT_USAGE;
+	}
+	if (c->by != NULL) {
+		args[1] = c->by;
+		args[2] = c->by_value;
+	} else {
+		args[2] = argv[0];
+	}
+	return ctl_control_request(ctx, 3, args, NULL, NULL);
+}
+
+static const struct cli_opt disconnect_opts[] = {
+    CTL_CONTROL_OPT,
+    {"sid", 0, "SID", "the session with this number (status shows it)", opt_sid},
+    {"group", 0, "GROUP", "every session of this group", opt_group},
+    {"help", 'h', NULL, "show this help", ctl_opt_help},
+    {NULL, 0, NULL, NULL, NULL},
+};
+
+const struct ctl_cmd ctl_disconnect_cmds[] = {
+    {"", "[IDENTITY]", 0, 1,
+     "close the sessions of IDENTITY, one session (--sid) or a whole group (--group); BYE: "
+     "disconnected by an administrator",
+     disconnect_opts, run_disconnect, sizeof(struct ctl_control_ctx), ctl_control_ctx_init},
+    {NULL, NULL, 0, 0, NULL, NULL, NULL, 0, NULL},
+};

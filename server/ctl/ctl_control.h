@@ -14,6 +14,9 @@
 struct ctl_control_ctx {
 	struct ctl_ctx base;
 	const char *path; /* --control, default /run/mtlsvpn/control */
+	bool json;        /* status --json */
+	const char *by;   /* disconnect --sid/--group: "sid" or "group"; NULL: identity */
+	const char *by_value;
 };
 
 bool ctl_control_opt_path(const char *value, void *ctx);

@@ -352,6 +352,26 @@ static void test_config_server_load_defaults(void **state)
 	assert_path(s.lease_file, "leases");
 }
 
+/* metrics: unset is none, a port defaults to 9560; control_group as written. */
+static void test_config_server_load_monitoring_keys(void **state)
+{
+	static struct config_server s;
+
+	(void)state;
+	load_ok_server(GW POOL, &s);
+	assert_int_equal(s.metrics_len, 0);
+	assert_string_equal(s.control_group, "");
+	load_ok_server(GW "metrics = 127.0.0.1\ncontrol_group = mtlsvpn-admin\n" POOL, &s);
+	assert_int_equal(s.metrics.ss_family, AF_INET);
+	assert_int_equal(port_of(&s.metrics), 9560);
+	assert_string_equal(s.control_group, "mtlsvpn-admin");
+	load_ok_server(GW "metrics = [::1]:9100\n" POOL, &s);
+	assert_int_equal(s.metrics.ss_family, AF_INET6);
+	assert_int_equal(port_of(&s.metrics), 9100);
+	load_ok_server(GW "metrics = none\n" POOL, &s);
+	assert_int_equal(s.metrics_len, 0);
+}
+
 /* lease_file: relative to the file's directory, absolute as is, none = "". */
 static void test_config_server_load_lease_file(void **state)
 {
@@ -787,6 +807,7 @@ int main(void)
 	    cmocka_unit_test(test_config_server_load_prints_nothing),
 	    cmocka_unit_test(test_config_server_load_defaults),
 	    cmocka_unit_test(test_config_server_load_lease_file),
+	    cmocka_unit_test(test_config_server_load_monitoring_keys),
 	    cmocka_unit_test(test_config_server_load_oid_sources),
 	    cmocka_unit_test(test_config_server_load_every_key),
 	    cmocka_unit_test(test_config_server_load_revocation_keys),

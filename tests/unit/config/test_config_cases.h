@@ -22,7 +22,7 @@ struct bad_case {
 	"listen, ca, cert, key, tun, mtu, keepalive, dead_peer_timeout, handshake_timeout, "       \
 	"max_clients, max_handshakes, max_handshakes_per_source, identity, log_level, cert_warn_days, crl, crl_expired, deny_serials, "       \
 	"deny_identities, max_session_lifetime, ocsp, ocsp_responder, ocsp_timeout, ocsp_fail, "     \
-	"ocsp_cache, default_group, group_from, log_drops, lease_file, max_sessions_per_identity, control and user"
+	"ocsp_cache, default_group, group_from, log_drops, lease_file, max_sessions_per_identity, control, user, control_group and metrics"
 #define CL_KEYS                                                                                    \
 	"gateway, server_name, ca, cert, key, tun, full_tunnel, dns, reconnect_min, "              \
 	"reconnect_max, connect_timeout, log_level, state_dir, kill_switch and status_group"
@@ -394,6 +394,16 @@ static const struct bad_case server_bad[] = {
      "corp.example"},
     {"routing domain too many in group", GW POOL ENG "dns_routing_domains = a,b,c,d,e,f,g,h,i\n",
      "%F:9 [group eng] dns_routing_domains: the list has more than 8 items; keep at most 8"},
+    /* monitoring */
+    {"metrics not an address", GW "metrics = localhost:9560\n" POOL,
+     "%F:5 [gateway] metrics: 'localhost:9560' is not a numeric address and port; use e.g. "
+     "127.0.0.1:9560 or [::1]:9560, or none"},
+    {"metrics port 0", GW "metrics = 127.0.0.1:0\n" POOL,
+     "%F:5 [gateway] metrics: '127.0.0.1:0' is not a numeric address and port; use e.g. "
+     "127.0.0.1:9560 or [::1]:9560, or none"},
+    {"control_group not a name", GW "control_group = adm in\n" POOL,
+     "%F:5 [gateway] control_group: 'adm in' is not a group name; name the system group whose "
+     "members may run the read-only mtlsvpnctl commands, e.g. mtlsvpn-admin"},
 };
 
 #define CL_NOT_GW(v)                                                                               \
