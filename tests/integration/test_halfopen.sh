@@ -105,8 +105,13 @@ wait "$flood" || fail "the flood tool failed: $(cat "$WORK/flood.log")"
 # The idle value again after the flood: the machine's own noise moves it.
 idle_after=$(ip netns exec "$(lap 1)" ping -c 300 -i 0.01 -W 1 10.20.0.2 | p99)
 say "bob connected under the flood in ${times[*]} ms"
+# 2 s is the bound; under AddressSanitizer every handshake of the flood and
+# of bob's costs about twice the CPU, so the sanitized run allows twice that
+# (the plain build, which CI also runs, holds the real bound).
+connect_max=2000
+[ "${MTLSVPN_SANITIZED:-OFF}" = ON ] && connect_max=4000
 for t in "${times[@]}"; do
-	[ "$t" -le 2000 ] || fail "bob needed $t ms to connect under the flood (want <= 2000)"
+	[ "$t" -le "$connect_max" ] || fail "bob needed $t ms to connect under the flood (want <= $connect_max)"
 done
 
 # The oldest were dropped: of 150 opened in order with room for 64, the
