@@ -187,7 +187,7 @@ struct config_client {
 	 * field is used. Freed (the key wiped) by config_client_free. */
 	char *ca_pem, *cert_pem, *key_pem;
 	/* Everything but the gateway is blocked while the tunnel is down or
-	 * reconnecting (client/killswitch.c); needs full_tunnel. */
+	 * reconnecting (client/linux/killswitch.c); needs full_tunnel. */
 	bool kill_switch;              /* default false */
 	/* Root and members of this group may read the status socket. */
 	char status_group[CONFIG_GROUP_NAME_MAX + 1]; /* default mtlsvpn-status */

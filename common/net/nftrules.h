@@ -5,7 +5,7 @@
  * and what keeps the underlay itself alive (DHCPv4, DHCPv6, ICMPv6
  * neighbour and router discovery); everything else is refused (locally
  * sent packets with an ICMP error, so programs fail at once). Pure: no I/O,
- * no logging; a reason goes into err. The I/O is client/killswitch.c's.
+ * no logging; a reason goes into err. The I/O is client/linux/killswitch.c's.
  */
 #ifndef MTLSVPN_NFTRULES_H
 #define MTLSVPN_NFTRULES_H

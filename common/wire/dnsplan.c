@@ -1,6 +1,6 @@
 /*
  * dnsplan.c - the per-link DNS plan for systemd-resolved (see dnsplan.h).
- * Pure: no I/O, no logging; the client applies the plan (client/resolved.c).
+ * Pure: no I/O, no logging; the client applies the plan (client/linux/resolved.c).
  */
 #include "dnsplan.h"
 
