@@ -154,6 +154,7 @@ struct config_server {
 	/* Who the gateway runs as once set up (server/confine.c); "root"
 	 * keeps root. A name; whether it exists is the gateway's to check. */
 	char user[33];                 /* default mtlsvpn */
+	char key_passphrase_file[PATH_MAX]; /* "" = ask (terminal, systemd) */
 };
 
 enum config_dns_mode { CONFIG_DNS_AUTO, CONFIG_DNS_NONE, CONFIG_DNS_RESOLVECTL, CONFIG_DNS_RESOLVCONF };
@@ -176,6 +177,7 @@ struct config_client {
 	 * [key] instead of paths: heap, NUL-terminated, NULL when the path
 	 * field is used. Freed (the key wiped) by config_client_free. */
 	char *ca_pem, *cert_pem, *key_pem;
+	char key_passphrase_file[PATH_MAX]; /* "" = ask (terminal, systemd) */
 };
 
 /* 0 on success; -1 with err = "server.ini:12 [gateway] mtu: '90000' is out

@@ -154,6 +154,7 @@ enum {
 	K_CONNECT_TIMEOUT,
 	K_LOG_LEVEL,
 	K_STATE_DIR,
+	K_KEY_PASSPHRASE_FILE,
 	K_COUNT
 };
 
@@ -193,6 +194,10 @@ static const struct config_key client_keys[K_COUNT] = {
 		.offset = CLI(log_level), .example = "info"},
 	[K_STATE_DIR] = {.section = "client", .name = "state_dir", .parse = parse_state_dir,
 		.offset = CLI(state_dir), .size = PATH_MAX, .example = "/run/mtlsvpn"},
+	[K_KEY_PASSPHRASE_FILE] = {.section = "client", .name = "key_passphrase_file",
+		.parse = config_key_private_file, .offset = CLI(key_passphrase_file),
+		.size = PATH_MAX, .example = "/etc/mtlsvpn/alice.pass",
+		.what = "the passphrase of an encrypted key"},
 };
 /* clang-format on */
 

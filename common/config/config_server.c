@@ -405,7 +405,7 @@ static bool parse_kept_file(const struct config_file *f, const struct config_key
 {
 	if (f->paths_only)
 		return config_key_path(f, k, value, field, why);
-	if (k->offset == SRV(key))
+	if (k->offset == SRV(key) || k->offset == SRV(key_passphrase_file))
 		return config_key_private_file(f, k, value, field, why);
 	return config_key_file(f, k, value, field, why);
 }
@@ -536,6 +536,7 @@ enum {
 	K_MAX_PER_IDENTITY,
 	K_CONTROL,
 	K_USER,
+	K_KEY_PASSPHRASE_FILE,
 	K_COUNT
 };
 
@@ -633,6 +634,9 @@ static const struct config_key server_keys[K_COUNT] = {
 	[K_USER] = {.section = "gateway", .name = "user", .parse = parse_user,
 		.offset = SRV(user), .size = sizeof(((struct config_server *)0)->user),
 		.example = "mtlsvpn"},
+	[K_KEY_PASSPHRASE_FILE] = {.section = "gateway", .name = "key_passphrase_file",
+		.parse = parse_kept_file, .offset = SRV(key_passphrase_file), .size = PATH_MAX,
+		.example = "/etc/mtlsvpn/server.pass", .what = "the passphrase of an encrypted key"},
 };
 /* clang-format on */
 

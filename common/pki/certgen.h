@@ -102,6 +102,10 @@ int certgen_cert_load(const char *path, struct certgen_cert *out, char *err, siz
 uint8_t *certgen_cert_pem(const struct certgen_cert *cert, size_t *len);
 /* A whole (PEM) file of at most 64 KiB, NUL-terminated; NULL with err. */
 uint8_t *certgen_pem_read(const char *path, size_t *len, char *err, size_t errlen);
+/* The PKCS#8 DER inside a PEM "ENCRYPTED PRIVATE KEY", decrypted with
+ * pass into der; its length, or a negative wolfCrypt error. */
+int certgen_pem_decrypt(const uint8_t *pem, size_t pem_len, const char *pass, uint8_t *der,
+			size_t cap);
 /* Atomically writes the PEM certificate, mode 0644, never replacing a file. */
 int certgen_cert_write(const struct certgen_cert *cert, const char *path, char *err, size_t errlen);
 void certgen_cert_free(struct certgen_cert *cert);

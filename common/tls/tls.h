@@ -30,6 +30,9 @@ struct tls_ctx_params {
 	 * from in messages. tls_ctx_new copies nothing: the caller wipes. */
 	const char *ca_pem, *cert_pem, *key_pem; /* NUL-terminated */
 	const char *embedded_in;
+	/* An encrypted PKCS#8 key's passphrase: the first line of this file;
+	 * NULL asks (the terminal, else systemd-ask-password). */
+	const char *key_passphrase_file;
 };
 
 enum tls_result {

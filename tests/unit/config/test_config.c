@@ -101,6 +101,8 @@ static int group_setup(void **state)
 	put("alice.key", "key\n", 0600);
 	put("open.key", "key\n", 0644);
 	put("group.key", "key\n", 0640);
+	put("server.pass", "pass\n", 0600);
+	put("alice.pass", "pass\n", 0600);
 	put("my#cert.crt", "cert\n", 0644);
 	put("crl.pem", "crl\n", 0644);
 	{
