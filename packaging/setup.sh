@@ -44,6 +44,7 @@ packages=(
 	iproute2 iputils-ping iperf3 tshark openssl curl python3 procps psmisc
 	ca-certificates
 	debhelper lintian libsystemd-dev libseccomp-dev
+	softhsm2 opensc
 )
 
 missing=()

@@ -72,6 +72,10 @@ static void keep_restart_keys(const struct config_server *o, struct config_serve
 	KEEP(strcmp(o->control, n->control) != 0, "control",
 	     memcpy(n->control, o->control, sizeof(n->control)));
 	KEEP(strcmp(o->user, n->user) != 0, "user", memcpy(n->user, o->user, sizeof(n->user)));
+	KEEP(strcmp(o->key_passphrase_file, n->key_passphrase_file) != 0, "key_passphrase_file",
+	     memcpy(n->key_passphrase_file, o->key_passphrase_file, sizeof(n->key_passphrase_file)));
+	KEEP(strcmp(o->pkcs11_module, n->pkcs11_module) != 0, "pkcs11_module",
+	     memcpy(n->pkcs11_module, o->pkcs11_module, sizeof(n->pkcs11_module)));
 #undef KEEP
 }
 

@@ -20,7 +20,7 @@
 #include "msg.h"
 #include "proto.h"
 
-#define CONFIG_ERR_MAX 512
+#define CONFIG_ERR_MAX 1024
 
 /* The network handed to a group's clients: its pools and what is pushed. */
 struct config_net {
@@ -155,6 +155,7 @@ struct config_server {
 	 * keeps root. A name; whether it exists is the gateway's to check. */
 	char user[33];                 /* default mtlsvpn */
 	char key_passphrase_file[PATH_MAX]; /* "" = ask (terminal, systemd) */
+	char pkcs11_module[PATH_MAX];  /* of key = pkcs11:...; "" = p11-kit-proxy.so */
 };
 
 enum config_dns_mode { CONFIG_DNS_AUTO, CONFIG_DNS_NONE, CONFIG_DNS_RESOLVECTL, CONFIG_DNS_RESOLVCONF };
@@ -178,6 +179,7 @@ struct config_client {
 	 * field is used. Freed (the key wiped) by config_client_free. */
 	char *ca_pem, *cert_pem, *key_pem;
 	char key_passphrase_file[PATH_MAX]; /* "" = ask (terminal, systemd) */
+	char pkcs11_module[PATH_MAX];  /* of key = pkcs11:...; "" = p11-kit-proxy.so */
 };
 
 /* 0 on success; -1 with err = "server.ini:12 [gateway] mtu: '90000' is out

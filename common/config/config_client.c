@@ -155,6 +155,7 @@ enum {
 	K_LOG_LEVEL,
 	K_STATE_DIR,
 	K_KEY_PASSPHRASE_FILE,
+	K_PKCS11_MODULE,
 	K_COUNT
 };
 
@@ -172,7 +173,7 @@ static const struct config_key client_keys[K_COUNT] = {
 	[K_CERT] = {.section = "client", .name = "cert", .parse = config_key_file,
 		.offset = CLI(cert), .size = PATH_MAX, .example = "alice.crt",
 		.what = "this client's certificate with its chain"},
-	[K_KEY] = {.section = "client", .name = "key", .parse = config_key_private_file,
+	[K_KEY] = {.section = "client", .name = "key", .parse = config_key_private_key,
 		.offset = CLI(key), .size = PATH_MAX, .example = "alice.key",
 		.what = "this client certificate's private key"},
 	[K_TUN] = {.section = "client", .name = "tun", .parse = config_key_tun, .offset = CLI(tun),
@@ -198,6 +199,9 @@ static const struct config_key client_keys[K_COUNT] = {
 		.parse = config_key_private_file, .offset = CLI(key_passphrase_file),
 		.size = PATH_MAX, .example = "/etc/mtlsvpn/alice.pass",
 		.what = "the passphrase of an encrypted key"},
+	[K_PKCS11_MODULE] = {.section = "client", .name = "pkcs11_module",
+		.parse = config_key_module, .offset = CLI(pkcs11_module), .size = PATH_MAX,
+		.example = "p11-kit-proxy.so", .what = "the PKCS#11 module of key = pkcs11:..."},
 };
 /* clang-format on */
 

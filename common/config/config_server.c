@@ -15,6 +15,7 @@
 #include "config_group.h"
 #include "config_key.h"
 #include "ocsp_http.h"
+#include "p11uri.h"
 
 #define SRV(field) offsetof(struct config_server, field)
 #define DEFAULT_PORT 8443
@@ -403,9 +404,11 @@ static bool parse_ocsp_responder(const struct config_file *f, const struct confi
 static bool parse_kept_file(const struct config_file *f, const struct config_key *k,
 			    const char *value, void *field, char why[static CONFIG_ERR_MAX])
 {
-	if (f->paths_only)
+	if (f->paths_only && !(k->offset == SRV(key) && p11uri_is(value)))
 		return config_key_path(f, k, value, field, why);
-	if (k->offset == SRV(key) || k->offset == SRV(key_passphrase_file))
+	if (k->offset == SRV(key))
+		return config_key_private_key(f, k, value, field, why);
+	if (k->offset == SRV(key_passphrase_file))
 		return config_key_private_file(f, k, value, field, why);
 	return config_key_file(f, k, value, field, why);
 }
@@ -537,6 +540,7 @@ enum {
 	K_CONTROL,
 	K_USER,
 	K_KEY_PASSPHRASE_FILE,
+	K_PKCS11_MODULE,
 	K_COUNT
 };
 
@@ -637,6 +641,9 @@ static const struct config_key server_keys[K_COUNT] = {
 	[K_KEY_PASSPHRASE_FILE] = {.section = "gateway", .name = "key_passphrase_file",
 		.parse = parse_kept_file, .offset = SRV(key_passphrase_file), .size = PATH_MAX,
 		.example = "/etc/mtlsvpn/server.pass", .what = "the passphrase of an encrypted key"},
+	[K_PKCS11_MODULE] = {.section = "gateway", .name = "pkcs11_module",
+		.parse = config_key_module, .offset = SRV(pkcs11_module), .size = PATH_MAX,
+		.example = "p11-kit-proxy.so", .what = "the PKCS#11 module of key = pkcs11:..."},
 };
 /* clang-format on */
 

@@ -86,6 +86,12 @@ bool certgen_key_is_encrypted(const char *path);
 /* The public key of a PKCS#10 request (PEM), after checking its
  * self-signature; its subject CN must equal cn (NULL: any). */
 struct certgen_key *certgen_csr_load(const char *path, const char *cn, char *err, size_t errlen);
+/* A PKCS#10 request with subject CN=cn for an EC P-256 key inside a
+ * PKCS#11 token (p11key.h), signed in the token: PEM in a fresh buffer
+ * (*pem_len bytes), or NULL with err. */
+struct p11key;
+uint8_t *certgen_csr_token(const struct p11key *k, const char *cn, size_t *pem_len, char *err,
+			   size_t errlen);
 
 /* Builds and signs a certificate for subject_key (which may hold only a
  * public key, as from a CSR). For a root CA, issuer and issuer_key are NULL

@@ -33,6 +33,9 @@ struct tls_ctx_params {
 	/* An encrypted PKCS#8 key's passphrase: the first line of this file;
 	 * NULL asks (the terminal, else systemd-ask-password). */
 	const char *key_passphrase_file;
+	/* key_file may be a pkcs11: URI (RFC 7512); this is the PKCS#11
+	 * module then (NULL: p11-kit-proxy.so). */
+	const char *pkcs11_module;
 };
 
 enum tls_result {

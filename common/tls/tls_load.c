@@ -20,6 +20,8 @@
 #include <wolfssl/ssl.h>
 
 #include "certgen.h"
+#include "p11key.h"
+#include "p11uri.h"
 #include "secret.h"
 
 #define KEY_DER_MAX 8192
@@ -161,7 +163,72 @@ static bool use_key_file(struct WOLFSSL_CTX *wctx, const struct tls_ctx_params *
 	return ok;
 }
 
-bool tls_load(struct WOLFSSL_CTX *wctx, const struct tls_ctx_params *p, char *err, size_t errlen)
+/* A key inside a PKCS#11 token: wolfSSL gets its id (or label) and the
+ * device that signs with it; no key bytes are read. */
+static bool use_token_key(struct WOLFSSL_CTX *wctx, const struct tls_ctx_params *p,
+			  struct p11key **p11, char *err, size_t errlen)
+{
+	char why[512];
+	const uint8_t *id;
+	size_t id_len;
+	int r;
+
+	*p11 = p11key_open(p->key_file, p->pkcs11_module, why, sizeof(why));
+	if (*p11 == NULL) {
+		char name[P11URI_MAX + 1] = "pkcs11:...";
+		struct p11uri u;
+
+		/* Named without its PIN. */
+		if (p11uri_parse(p->key_file, &u, NULL, 0))
+			(void)p11uri_format(&u, name, sizeof(name));
+		p11uri_wipe(&u);
+		snprintf(err, errlen, "cannot use key %s: %s", name, why);
+		return false;
+	}
+	id = p11key_id(*p11, &id_len);
+	if (id_len > 0)
+		r = wolfSSL_CTX_use_PrivateKey_id(wctx, id, (long)id_len, p11key_dev_id(*p11),
+						  (long)p11key_size(*p11));
+	else
+		r = wolfSSL_CTX_use_PrivateKey_Label(wctx, p11key_label(*p11),
+						     p11key_dev_id(*p11));
+	if (r != WOLFSSL_SUCCESS) {
+		char reason[WOLFSSL_MAX_ERROR_SZ];
+
+		load_reason(r, "wolfSSL refused it", reason);
+		snprintf(err, errlen, "cannot use key %s: %s", p11key_name(*p11), reason);
+		return false;
+	}
+	return true;
+}
+
+/* wolfSSL's own check cannot look into a token (5.5.4): an EC key's
+ * public point, read from the token, must be the certificate's. Without a
+ * public key object (or for RSA) the handshake is the judge. */
+static bool token_key_matches(const struct tls_ctx_params *p, const struct p11key *k)
+{
+	const uint8_t *point;
+	size_t n = p11key_ec_point(k, &point);
+	unsigned char spki[512];
+	int len = (int)sizeof(spki);
+	WOLFSSL_X509 *x;
+	bool ok;
+
+	if (n == 0)
+		return true;
+	x = p->cert_pem != NULL
+		? wolfSSL_X509_load_certificate_buffer((const unsigned char *)p->cert_pem,
+						       (int)strlen(p->cert_pem), WOLFSSL_FILETYPE_PEM)
+		: wolfSSL_X509_load_certificate_file(p->cert_file, WOLFSSL_FILETYPE_PEM);
+	/* A P-256 SubjectPublicKeyInfo ends with the BIT STRING's 04 || X || Y. */
+	ok = x != NULL && wolfSSL_X509_get_pubkey_buffer(x, spki, &len) == WOLFSSL_SUCCESS &&
+	     (size_t)len >= n && memcmp(spki + (size_t)len - n, point, n) == 0;
+	wolfSSL_X509_free(x);
+	return ok;
+}
+
+bool tls_load(struct WOLFSSL_CTX *wctx, const struct tls_ctx_params *p, struct p11key **p11,
+	      char *err, size_t errlen)
 {
 	const char *in = p->embedded_in;
 	int r;
@@ -223,12 +290,18 @@ bool tls_load(struct WOLFSSL_CTX *wctx, const struct tls_ctx_params *p, char *er
 			load_error_mem(err, errlen, "key [key]", in, r);
 			return false;
 		}
+	} else if (p11uri_is(p->key_file)) {
+		if (!use_token_key(wctx, p, p11, err, errlen))
+			return false;
 	} else if (!use_key_file(wctx, p, err, errlen)) {
 		return false;
 	}
-	if (wolfSSL_CTX_check_private_key(wctx) != WOLFSSL_SUCCESS) {
+	if (*p11 != NULL ? !token_key_matches(p, *p11)
+			 : wolfSSL_CTX_check_private_key(wctx) != WOLFSSL_SUCCESS) {
 		snprintf(err, errlen, "key %s does not belong to certificate %s",
-			 p->key_pem != NULL ? "[key]" : p->key_file,
+			 *p11 != NULL		? p11key_name(*p11)
+			 : p->key_pem != NULL	? "[key]"
+						: p->key_file,
 			 p->cert_pem != NULL ? "[cert]" : p->cert_file);
 		wolfSSL_ERR_clear_error();
 		return false;

@@ -22,10 +22,10 @@ struct bad_case {
 	"listen, ca, cert, key, tun, mtu, keepalive, dead_peer_timeout, handshake_timeout, "       \
 	"max_clients, max_handshakes, max_handshakes_per_source, identity, log_level, cert_warn_days, crl, crl_expired, deny_serials, "       \
 	"deny_identities, max_session_lifetime, ocsp, ocsp_responder, ocsp_timeout, ocsp_fail, "     \
-	"ocsp_cache, default_group, group_from, log_drops, lease_file, max_sessions_per_identity, control, user and key_passphrase_file"
+	"ocsp_cache, default_group, group_from, log_drops, lease_file, max_sessions_per_identity, control, user, key_passphrase_file and pkcs11_module"
 #define CL_KEYS                                                                                    \
 	"gateway, server_name, ca, cert, key, tun, full_tunnel, dns, reconnect_min, "              \
-	"reconnect_max, connect_timeout, log_level, state_dir and key_passphrase_file"
+	"reconnect_max, connect_timeout, log_level, state_dir, key_passphrase_file and pkcs11_module"
 #define RANGE(v, lo, hi) "'" v "' is out of range; use a number from " #lo " to " #hi
 #define NOT_LINE(t)                                                                                \
 	"'" t "' is not a 'key = value' line, a [section] header or a comment; write key = "       \
