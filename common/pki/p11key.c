@@ -173,14 +173,13 @@ static bool read_key(struct p11key *k, struct p11uri *u, char *err, size_t errle
 	priv = find_object(k, u, CKO_PRIVATE_KEY, &count);
 	if (priv == CK_INVALID_HANDLE) {
 		errbuf_set(err, errlen,
-			   count == 0 ? "no private key %s in the token (or the PIN is missing)"
-				      : "several private keys match %s: add id= or object=",
-			   k->name);
+			   count == 0 ? "the token holds no such private key (or the PIN is missing)"
+				      : "several private keys match: add id= or object=");
 		return false;
 	}
 	if (attr(k, priv, CKA_KEY_TYPE, &ktype, sizeof(ktype)) < 0 ||
 	    (ktype != CKK_EC && ktype != CKK_RSA)) {
-		errbuf_set(err, errlen, "%s is neither an EC nor an RSA key", k->name);
+		errbuf_set(err, errlen, "it is neither an EC nor an RSA key");
 		return false;
 	}
 	n = attr(k, priv, CKA_ID, k->id, sizeof(k->id));
@@ -193,6 +192,15 @@ static bool read_key(struct p11key *k, struct p11uri *u, char *err, size_t errle
 		if (n <= 0 && pub != CK_INVALID_HANDLE)
 			n = attr(k, pub, CKA_MODULUS, buf, sizeof(buf));
 		k->size = n > 0 ? (size_t)n : 256;
+		/* wolfSSL 5.5.4 signs RSA-PSS wrongly through PKCS#11 for
+		 * longer moduli ("PSS - Length of salt is too big"). */
+		if (k->size != 256) {
+			errbuf_set(err, errlen,
+				   "it is a %zu-bit RSA key; in a token only RSA-2048 and EC "
+				   "P-256 keys work",
+				   k->size * 8);
+			return false;
+		}
 		return true;
 	}
 	k->type = P11KEY_EC_P256;
@@ -201,7 +209,7 @@ static bool read_key(struct p11key *k, struct p11uri *u, char *err, size_t errle
 	if (n < 0 && pub != CK_INVALID_HANDLE)
 		n = attr(k, pub, CKA_EC_PARAMS, buf, sizeof(buf));
 	if (n >= 0 && (n != (long)sizeof(p256_oid) || memcmp(buf, p256_oid, sizeof(p256_oid)) != 0)) {
-		errbuf_set(err, errlen, "%s is an EC key on a curve other than P-256", k->name);
+		errbuf_set(err, errlen, "it is an EC key on a curve other than P-256");
 		return false;
 	}
 	/* CKA_EC_POINT: a DER OCTET STRING holding 04 || X || Y. */

@@ -8,7 +8,8 @@
 # is generated inside the token, "mtlsvpnctl ca csr" makes a request signed
 # in the token, "ca issue-client/issue-server --csr" certify it, and the
 # gateway (running as nobody) and a client connect with key = pkcs11:...;
-# a wrong PIN and a missing module are clear errors with exit status 2.
+# a wrong PIN, a missing module and an RSA key longer than 2048 bits are
+# clear errors with exit status 2.
 . "$(dirname "$0")/lib.sh"
 
 command -v openssl >/dev/null || fail "openssl is missing (packaging/setup.sh installs it)"
@@ -152,5 +153,22 @@ run_client_to_end 1 20 </dev/null
 grep -q "pkcs11_module: /nonexistent/libpkcs11.so does not exist" "$WORK/client1.log" ||
 	fail "missing module: unclear error: $(cat "$WORK/client1.log")"
 say "missing PKCS#11 module: a clear error, exit 2"
+
+# An RSA-3072 key in a token: refused at start (wolfSSL 5.5.4 cannot sign
+# RSA-PSS with it through PKCS#11), not left to fail every handshake.
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -outform DER \
+	-out "$WORK/big.der" 2>>"$WORK/ctl.log" || fail "openssl could not make an RSA-3072 key"
+SOFTHSM2_CONF=$LAPTOP_HSM pkcs11-tool --module "$M" --token-label laptop --login --pin 4321 \
+	--write-object "$WORK/big.der" --type privkey --id 0c --label big >>"$WORK/ctl.log" 2>&1 ||
+	fail "pkcs11-tool could not store the RSA-3072 key"
+rm -f "$WORK/big.der"
+sed -i "s|^pkcs11_module = .*|pkcs11_module = $M|; s|object=carol|object=big|; s|/bad\.pin|/carol.pin|" \
+	"$WORK/client1.ini"
+: >"$WORK/client1.log"
+run_client_to_end 1 20 </dev/null
+[ "$RUN_RC" -eq 2 ] || fail "RSA-3072 in a token: exit status $RUN_RC, want 2"
+grep -q "it is a 3072-bit RSA key; in a token only RSA-2048 and EC P-256 keys work" \
+	"$WORK/client1.log" || fail "RSA-3072 in a token: unclear error: $(cat "$WORK/client1.log")"
+say "an RSA-3072 key in a token: refused at start, exit 2"
 
 pass
