@@ -103,7 +103,8 @@ static int ask_tty(const char *prompt, char *buf, size_t cap, char *err, size_t 
 	quiet.c_lflag |= ICANON;
 	fprintf(stderr, "%s", prompt);
 	fflush(stderr);
-	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) < 0) {
+	/* TCSANOW: a line typed ahead of the prompt is kept, not discarded. */
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &quiet) < 0) {
 		errbuf_set(err, errlen, "cannot turn off echo: %s", strerror(errno));
 		return -1;
 	}

@@ -475,6 +475,24 @@ static const struct bad_case client_bad[] = {
     {"duplicate gateway", CL "gateway = other.example.com\n",
      "%F:6 [client] gateway: set twice, on lines 2 and 6; keep only one of them"},
     {"garbage", CL "connect\n", "%F:6 [client]: " NOT_LINE("connect")},
+    /* protected keys */
+    {"pkcs11 URI not quoted",
+     "[client]\ngateway = vpn.example.com\nca = ca.crt\ncert = alice.crt\n"
+     "key = pkcs11:token=t;object=k\n",
+     "%F:5 [client] key: not a usable PKCS#11 URI (name the key with object=LABEL or "
+     "id=%HEX); write it in double quotes, since ';' starts a comment: "
+     "\"pkcs11:token=LABEL;object=LABEL\""},
+    {"pkcs11 URI unknown attribute, PIN not shown",
+     "[client]\ngateway = vpn.example.com\nca = ca.crt\ncert = alice.crt\n"
+     "key = \"pkcs11:object=k;bogus=1?pin-value=S3CRET\"\n",
+     "%F:5 [client] key: not a usable PKCS#11 URI (attribute 'bogus' is unknown); write it in "
+     "double quotes, since ';' starts a comment: \"pkcs11:token=LABEL;object=LABEL\""},
+    {"pkcs11_module missing", CL "pkcs11_module = /nonexistent/p11.so\n",
+     "%F:6 [client] pkcs11_module: /nonexistent/p11.so does not exist; give the path of the "
+     "PKCS#11 module of key = pkcs11:... (a relative path starts from %D)"},
+    {"key_passphrase_file readable by others", CL "key_passphrase_file = open.key\n",
+     "%F:6 [client] key_passphrase_file: %D/open.key is accessible by group or others (mode "
+     "0644); run chmod 600 %D/open.key"},
 };
 
 #endif
