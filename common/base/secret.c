@@ -101,13 +101,14 @@ static int ask_tty(const char *prompt, char *buf, size_t cap, char *err, size_t 
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	quiet.c_lflag |= ICANON;
-	fprintf(stderr, "%s", prompt);
-	fflush(stderr);
-	/* TCSANOW: a line typed ahead of the prompt is kept, not discarded. */
+	/* Echo off before the prompt shows, so nothing typed after it is
+	 * echoed; TCSANOW keeps a line typed ahead. */
 	if (tcsetattr(STDIN_FILENO, TCSANOW, &quiet) < 0) {
 		errbuf_set(err, errlen, "cannot turn off echo: %s", strerror(errno));
 		return -1;
 	}
+	fprintf(stderr, "%s", prompt);
+	fflush(stderr);
 	r = read_line_fd(STDIN_FILENO, buf, cap);
 	(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
 	fputc('\n', stderr);

@@ -52,24 +52,25 @@ wait_tunnel 1
 say "a client with an encrypted key connects (passphrase from key_passphrase_file)"
 stop_pid "${CLIENT_PID[1]}"
 
-# ---- the passphrase typed on a terminal (a pty made by script) ----
+# ---- the passphrase typed on a terminal (a pseudo-terminal) ----
 sed -i "/^key_passphrase_file = /d" "$WORK/client1.ini"
-# ask_tty PASSPHRASE: --check-config loads the key; sets RUN_RC.
+# ask_tty PASSPHRASE: --check-config loads the key; the passphrase is typed
+# once the prompt shows; sets RUN_RC.
 ask_tty() {
 	set +e
-	printf '%s\n' "$1" | timeout 20 script -qec \
-		"$B/mtlsvpn-client -c $WORK/client1.ini --check-config" /dev/null >"$WORK/tty.out" 2>&1
+	timeout 30 python3 "$SRC/tests/integration/tty_answer.py" "Passphrase for" "$1" \
+		"$B/mtlsvpn-client" -c "$WORK/client1.ini" --check-config >"$WORK/tty.out" 2>&1
 	RUN_RC=$?
 	set -e
 }
-command -v script >/dev/null || fail "script (bsdutils) is missing"
 ask_tty "correct horse $ID"
 [ "$RUN_RC" -eq 0 ] || fail "passphrase on the terminal: exit $RUN_RC: $(cat "$WORK/tty.out")"
 grep -q "Passphrase for $WORK/alice.enc.key:" "$WORK/tty.out" ||
 	fail "no passphrase prompt on the terminal: $(cat "$WORK/tty.out")"
 grep -q "configuration OK" "$WORK/tty.out" || fail "--check-config: $(cat "$WORK/tty.out")"
+grep -q "correct horse" "$WORK/tty.out" && fail "the passphrase was echoed: $(cat "$WORK/tty.out")"
 ask_tty "not it"
-[ "$RUN_RC" -eq 2 ] || fail "wrong passphrase on the terminal: exit $RUN_RC, want 2"
+[ "$RUN_RC" -eq 2 ] || fail "wrong passphrase on the terminal: exit $RUN_RC, want 2: $(cat "$WORK/tty.out")"
 grep -q "cannot decrypt key $WORK/alice.enc.key: wrong passphrase" "$WORK/tty.out" ||
 	fail "wrong passphrase on the terminal: $(cat "$WORK/tty.out")"
 say "passphrase asked on the terminal: right one accepted, wrong one exit 2"
