@@ -74,6 +74,27 @@ ask_tty "not it"
 grep -q "cannot decrypt key $WORK/alice.enc.key: wrong passphrase" "$WORK/tty.out" ||
 	fail "wrong passphrase on the terminal: $(cat "$WORK/tty.out")"
 say "passphrase asked on the terminal: right one accepted, wrong one exit 2"
+
+# A profile whose embedded [key] is encrypted: asked the same way.
+"$B/mtlsvpnctl" ca profile alice --dir "$CA" --gateway 192.0.2.1:8443 --server-name gw.test \
+	--cert "$WORK/alice.crt" --key "$WORK/alice.key" --out "$WORK/alice.profile" \
+	>>"$WORK/ctl.log" 2>&1 || fail "ca profile: $(tail -n 3 "$WORK/ctl.log")"
+sed -i '/^\[key\]$/,$d' "$WORK/alice.profile"
+{
+	echo "[key]"
+	awk '{ printf "pem%d = %s\n", NR, $0 }' "$WORK/alice.enc.key"
+} >>"$WORK/alice.profile"
+grep -q "^pem1 = -----BEGIN ENCRYPTED PRIVATE KEY-----" "$WORK/alice.profile" ||
+	fail "the profile does not embed the encrypted key"
+set +e
+timeout 30 python3 "$SRC/tests/integration/tty_answer.py" "Passphrase for [key] of" \
+	"correct horse $ID" "$B/mtlsvpn-client" -c "$WORK/alice.profile" --check-config \
+	>"$WORK/tty.out" 2>&1
+RUN_RC=$?
+set -e
+[ "$RUN_RC" -eq 0 ] && grep -q "configuration OK" "$WORK/tty.out" ||
+	fail "profile with an encrypted [key]: exit $RUN_RC: $(cat "$WORK/tty.out")"
+say "a profile with an encrypted [key]: passphrase asked, configuration OK"
 echo "key_passphrase_file = $WORK/alice.pass" >>"$WORK/client1.ini"
 
 # ---- a wrong passphrase: one clear error, exit 2, no retry ----
