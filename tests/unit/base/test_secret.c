@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -93,6 +94,40 @@ static void test_secret_source_now_tty_systemd_none(void **state)
 	close(null);
 }
 
+/* Under systemd (INVOCATION_ID) with no terminal, the answer comes from
+ * systemd-ask-password: a stand-in on PATH prints it (or fails). */
+static void test_secret_ask_systemd_helper(void **state)
+{
+	char buf[32], err[256] = "", path[256], *old = getenv("PATH");
+	int saved = dup(STDIN_FILENO), null = open("/dev/null", O_RDONLY);
+	char *old_path = old != NULL ? strdup(old) : NULL;
+
+	(void)state;
+	write_file("systemd-ask-password", "#!/bin/sh\n"
+					   "[ \"$2\" = 'PIN for x: ' ] || exit 3\n"
+					   "[ -n \"$SECRET_FAIL\" ] && exit 1\n"
+					   "echo 'from the agent'\n");
+	snprintf(path, sizeof(path), "%s/systemd-ask-password", dir);
+	chmod(path, 0700);
+	snprintf(path, sizeof(path), "%s:%s", dir, old_path != NULL ? old_path : "/usr/bin:/bin");
+	setenv("PATH", path, 1);
+	dup2(null, STDIN_FILENO);
+	setenv("INVOCATION_ID", "0123456789abcdef", 1);
+	assert_int_equal(secret_ask("PIN for x: ", buf, sizeof(buf), err, sizeof(err)), 0);
+	assert_string_equal(buf, "from the agent");
+	setenv("SECRET_FAIL", "1", 1);
+	assert_int_equal(secret_ask("PIN for x: ", buf, sizeof(buf), err, sizeof(err)), -1);
+	assert_string_equal(err, "systemd-ask-password gave no answer");
+	unsetenv("SECRET_FAIL");
+	unsetenv("INVOCATION_ID");
+	if (old_path != NULL)
+		setenv("PATH", old_path, 1);
+	free(old_path);
+	dup2(saved, STDIN_FILENO);
+	close(saved);
+	close(null);
+}
+
 static void test_secret_wipe_zeroes(void **state)
 {
 	char buf[5] = "abcd";
@@ -110,9 +145,10 @@ int main(void)
 	    cmocka_unit_test(test_secret_read_file_first_line),
 	    cmocka_unit_test(test_secret_read_file_refuses_empty_long_missing),
 	    cmocka_unit_test(test_secret_source_now_tty_systemd_none),
+	    cmocka_unit_test(test_secret_ask_systemd_helper),
 	    cmocka_unit_test(test_secret_wipe_zeroes),
 	};
-	const char *names[] = {"a", "b", "c", "e", "l"};
+	const char *names[] = {"a", "b", "c", "e", "l", "systemd-ask-password"};
 	char path[128];
 	int rc;
 
