@@ -132,6 +132,8 @@ static struct tls_ctx *make_tls(const struct config_client *cfg)
 	    .cert_pem = cfg->cert_pem,
 	    .key_pem = cfg->key_pem,
 	    .embedded_in = cfg->path,
+	    .key_passphrase_file = cfg->key_passphrase_file,
+	    .pkcs11_module = cfg->pkcs11_module,
 	};
 	char err[512] = "";
 	struct tls_ctx *ctx = tls_ctx_new(&p, err, sizeof(err));

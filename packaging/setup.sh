@@ -47,6 +47,7 @@ packages=(
 	libnftables-dev nftables
 	dbus-daemon python3-dbus python3-gi
 	python3-jsonschema prometheus
+	softhsm2 opensc
 )
 
 missing=()

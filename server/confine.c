@@ -82,6 +82,9 @@ static const struct sandbox_rule gateway_calls[] = {
     {.name = "mmap", .how = SANDBOX_ARG_BITS_CLEAR, .arg = 2, .n = 1, .v = {PROT_EXEC}},
     /* wolfSSL's RNG, keyed hash seeds. */
     ANY("getrandom"),
+    /* A PKCS#11 module that signs with the gateway's key (key =
+     * pkcs11:...) takes its own locks, and SoftHSM2 finalises with them. */
+    ANY("futex"),
     /* sd_notify's credentials (it sends SCM_CREDENTIALS: pid, uid, gid)
      * and the log's identity. */
     ANY("getpid"), ANY("gettid"), ANY("getuid"), ANY("geteuid"), ANY("getgid"),

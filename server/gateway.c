@@ -46,6 +46,8 @@ int gateway_init(struct gateway *gw, const struct config_server *cfg)
 	tp.ca_file = gw->cfg.ca;
 	tp.cert_file = gw->cfg.cert;
 	tp.key_file = gw->cfg.key;
+	tp.key_passphrase_file = gw->cfg.key_passphrase_file;
+	tp.pkcs11_module = gw->cfg.pkcs11_module;
 	gw->tls = tls_ctx_new(&tp, err, sizeof(err));
 	if (gw->tls == NULL) {
 		log_errx("%s: %s", cfg->path, err);

@@ -77,6 +77,10 @@ static void keep_restart_keys(const struct config_server *o, struct config_serve
 	KEEP(o->metrics_len != n->metrics_len ||
 		 memcmp(&o->metrics, &n->metrics, o->metrics_len) != 0,
 	     "metrics", (n->metrics = o->metrics, n->metrics_len = o->metrics_len));
+	KEEP(strcmp(o->key_passphrase_file, n->key_passphrase_file) != 0, "key_passphrase_file",
+	     memcpy(n->key_passphrase_file, o->key_passphrase_file, sizeof(n->key_passphrase_file)));
+	KEEP(strcmp(o->pkcs11_module, n->pkcs11_module) != 0, "pkcs11_module",
+	     memcpy(n->pkcs11_module, o->pkcs11_module, sizeof(n->pkcs11_module)));
 #undef KEEP
 }
 

@@ -20,7 +20,7 @@
 #include "msg.h"
 #include "proto.h"
 
-#define CONFIG_ERR_MAX 768
+#define CONFIG_ERR_MAX 1024
 
 /* The network handed to a group's clients: its pools and what is pushed. */
 struct config_net {
@@ -162,6 +162,8 @@ struct config_server {
 	/* The Prometheus endpoint (server/metrics.c); metrics_len 0 = none. */
 	struct sockaddr_storage metrics;
 	socklen_t metrics_len;
+	char key_passphrase_file[PATH_MAX]; /* "" = ask (terminal, systemd) */
+	char pkcs11_module[PATH_MAX];  /* of key = pkcs11:...; "" = p11-kit-proxy.so */
 };
 
 enum config_dns_mode { CONFIG_DNS_AUTO, CONFIG_DNS_NONE, CONFIG_DNS_RESOLVECTL, CONFIG_DNS_RESOLVCONF };
@@ -191,6 +193,8 @@ struct config_client {
 	bool kill_switch;              /* default false */
 	/* Root and members of this group may read the status socket. */
 	char status_group[CONFIG_GROUP_NAME_MAX + 1]; /* default mtlsvpn-status */
+	char key_passphrase_file[PATH_MAX]; /* "" = ask (terminal, systemd) */
+	char pkcs11_module[PATH_MAX];  /* of key = pkcs11:...; "" = p11-kit-proxy.so */
 };
 
 /* 0 on success; -1 with err = "server.ini:12 [gateway] mtu: '90000' is out

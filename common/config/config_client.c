@@ -17,6 +17,7 @@
 
 #include "config_key.h"
 #include "config_profile.h"
+#include "p11uri.h"
 
 #define CLI(field) offsetof(struct config_client, field)
 #define DEFAULT_PORT 8443
@@ -165,14 +166,16 @@ static bool parse_status_group(const struct config_file *f, const struct config_
 	return true;
 }
 
-/* ca, cert and key; `mtlsvpn-client status`, which may run as anyone,
- * only needs where they are. */
+/* ca, cert, key and key_passphrase_file; `mtlsvpn-client status`, which
+ * may run as anyone, only needs where they are. */
 static bool parse_source_file(const struct config_file *f, const struct config_key *k,
 			      const char *value, void *field, char why[static CONFIG_ERR_MAX])
 {
-	if (f->paths_only)
+	if (f->paths_only && !(k->offset == CLI(key) && p11uri_is(value)))
 		return config_key_path(f, k, value, field, why);
 	if (k->offset == CLI(key))
+		return config_key_private_key(f, k, value, field, why);
+	if (k->offset == CLI(key_passphrase_file))
 		return config_key_private_file(f, k, value, field, why);
 	return config_key_file(f, k, value, field, why);
 }
@@ -193,6 +196,8 @@ enum {
 	K_STATE_DIR,
 	K_KILL_SWITCH,
 	K_STATUS_GROUP,
+	K_KEY_PASSPHRASE_FILE,
+	K_PKCS11_MODULE,
 	K_COUNT
 };
 
@@ -237,6 +242,13 @@ static const struct config_key client_keys[K_COUNT] = {
 	[K_STATUS_GROUP] = {.section = "client", .name = "status_group", .parse = parse_status_group,
 		.offset = CLI(status_group), .size = CONFIG_GROUP_NAME_MAX + 1,
 		.example = "mtlsvpn-status"},
+	[K_KEY_PASSPHRASE_FILE] = {.section = "client", .name = "key_passphrase_file",
+		.parse = parse_source_file, .offset = CLI(key_passphrase_file),
+		.size = PATH_MAX, .example = "/etc/mtlsvpn/alice.pass",
+		.what = "the passphrase of an encrypted key"},
+	[K_PKCS11_MODULE] = {.section = "client", .name = "pkcs11_module",
+		.parse = config_key_module, .offset = CLI(pkcs11_module), .size = PATH_MAX,
+		.example = "p11-kit-proxy.so", .what = "the PKCS#11 module of key = pkcs11:..."},
 };
 /* clang-format on */
 

@@ -17,6 +17,7 @@
 
 #include "addr.h"
 #include "config_key.h"
+#include "p11uri.h"
 
 /* "a, b and c" into out; items are table strings, so out never overflows
  * in practice but is bounded anyway. */
@@ -420,4 +421,45 @@ void config_key_names(const struct config_key *keys, size_t n_keys, struct confi
 {
 	for (size_t i = 0; i < n_keys; i++)
 		config_key_name_add(keys[i].section, keys[i].name, out, max, n);
+}
+
+bool config_key_private_key(const struct config_file *f, const struct config_key *k,
+			    const char *value, void *field, char why[static CONFIG_ERR_MAX])
+{
+	char reason[256];
+	struct p11uri u;
+	bool ok;
+
+	if (!p11uri_is(value))
+		return config_key_private_file(f, k, value, field, why);
+	/* The URI may hold a PIN: never quoted back. */
+	ok = p11uri_parse(value, &u, reason, sizeof(reason));
+	p11uri_wipe(&u);
+	if (!ok || strlen(value) >= k->size) {
+		config_key_why(why,
+			       "not a usable PKCS#11 URI (%s); write it in double quotes, since "
+			       "';' starts a comment: \"pkcs11:token=LABEL;object=LABEL\"",
+			       ok ? "too long" : reason);
+		return false;
+	}
+	memcpy(field, value, strlen(value) + 1);
+	return true;
+}
+
+bool config_key_module(const struct config_file *f, const struct config_key *k, const char *value,
+		       void *field, char why[static CONFIG_ERR_MAX])
+{
+	char q[CONFIG_QUOTE_MAX];
+
+	if (strchr(value, '/') != NULL)
+		return config_key_file(f, k, value, field, why);
+	if (value[0] == '\0' || strlen(value) >= k->size) {
+		config_key_why(why,
+			       "%s is not a module; give a library's path or a name the dynamic "
+			       "loader finds, such as p11-kit-proxy.so",
+			       config_file_quote(value, q));
+		return false;
+	}
+	memcpy(field, value, strlen(value) + 1);
+	return true;
 }

@@ -84,4 +84,13 @@ bool config_key_is_hostname(const char *s);
 bool config_key_split(const char *value, char items[][CONFIG_LIST_ITEM_MAX], unsigned max,
 		      unsigned *n, char why[static CONFIG_ERR_MAX]);
 
+/* A private key: a file only its owner may access, or a pkcs11: URI
+ * (RFC 7512) checked for form (the token is opened by the TLS layer). */
+bool config_key_private_key(const struct config_file *f, const struct config_key *k,
+			    const char *value, void *field, char why[static CONFIG_ERR_MAX]);
+/* A PKCS#11 module: a path to a readable file, or a bare library name the
+ * dynamic loader finds. */
+bool config_key_module(const struct config_file *f, const struct config_key *k, const char *value,
+		       void *field, char why[static CONFIG_ERR_MAX]);
+
 #endif

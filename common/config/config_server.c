@@ -15,6 +15,7 @@
 #include "config_group.h"
 #include "config_key.h"
 #include "config_revoke.h"
+#include "p11uri.h"
 
 #define SRV(field) offsetof(struct config_server, field)
 #define DEFAULT_PORT 8443
@@ -248,9 +249,11 @@ static bool parse_lease_file(const struct config_file *f, const struct config_ke
 static bool parse_kept_file(const struct config_file *f, const struct config_key *k,
 			    const char *value, void *field, char why[static CONFIG_ERR_MAX])
 {
-	if (f->paths_only)
+	if (f->paths_only && !(k->offset == SRV(key) && p11uri_is(value)))
 		return config_key_path(f, k, value, field, why);
 	if (k->offset == SRV(key))
+		return config_key_private_key(f, k, value, field, why);
+	if (k->offset == SRV(key_passphrase_file))
 		return config_key_private_file(f, k, value, field, why);
 	return config_key_file(f, k, value, field, why);
 }
@@ -373,6 +376,8 @@ enum {
 	K_DNS_ROUTING,
 	K_CONTROL_GROUP,
 	K_METRICS,
+	K_KEY_PASSPHRASE_FILE,
+	K_PKCS11_MODULE,
 	K_COUNT
 };
 
@@ -478,6 +483,12 @@ static const struct config_key server_keys[K_COUNT] = {
 		.example = "mtlsvpn-admin"},
 	[K_METRICS] = {.section = "gateway", .name = "metrics", .parse = parse_metrics,
 		.example = "127.0.0.1:9560"},
+	[K_KEY_PASSPHRASE_FILE] = {.section = "gateway", .name = "key_passphrase_file",
+		.parse = parse_kept_file, .offset = SRV(key_passphrase_file), .size = PATH_MAX,
+		.example = "/etc/mtlsvpn/server.pass", .what = "the passphrase of an encrypted key"},
+	[K_PKCS11_MODULE] = {.section = "gateway", .name = "pkcs11_module",
+		.parse = config_key_module, .offset = SRV(pkcs11_module), .size = PATH_MAX,
+		.example = "p11-kit-proxy.so", .what = "the PKCS#11 module of key = pkcs11:..."},
 };
 /* clang-format on */
 

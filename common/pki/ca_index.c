@@ -13,6 +13,7 @@
 
 #include "ca_index.h"
 #include "errbuf.h"
+#include "hex.h"
 #include "certgen.h"
 #include "crl_build.h"
 
@@ -64,17 +65,6 @@ static char *escape_field(const char *s)
 	return out;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static char *unescape_field(const char *s)
 {
 	char *out = malloc(strlen(s) + 1);
@@ -83,8 +73,8 @@ static char *unescape_field(const char *s)
 	if (out == NULL)
 		return NULL;
 	for (; *s != 0; s++) {
-		if (s[0] == '%' && hexval(s[1]) >= 0 && hexval(s[2]) >= 0) {
-			out[w++] = (char)(hexval(s[1]) << 4 | hexval(s[2]));
+		if (s[0] == '%' && hex_value(s[1]) >= 0 && hex_value(s[2]) >= 0) {
+			out[w++] = (char)(hex_value(s[1]) << 4 | hex_value(s[2]));
 			s += 2;
 		} else {
 			out[w++] = *s;

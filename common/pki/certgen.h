@@ -86,6 +86,12 @@ bool certgen_key_is_encrypted(const char *path);
 /* The public key of a PKCS#10 request (PEM), after checking its
  * self-signature; its subject CN must equal cn (NULL: any). */
 struct certgen_key *certgen_csr_load(const char *path, const char *cn, char *err, size_t errlen);
+/* A PKCS#10 request with subject CN=cn for an EC P-256 key inside a
+ * PKCS#11 token (p11key.h), signed in the token: PEM in a fresh buffer
+ * (*pem_len bytes), or NULL with err. */
+struct p11key;
+uint8_t *certgen_csr_token(const struct p11key *k, const char *cn, size_t *pem_len, char *err,
+			   size_t errlen);
 
 /* Builds and signs a certificate for subject_key (which may hold only a
  * public key, as from a CSR). For a root CA, issuer and issuer_key are NULL
@@ -102,6 +108,10 @@ int certgen_cert_load(const char *path, struct certgen_cert *out, char *err, siz
 uint8_t *certgen_cert_pem(const struct certgen_cert *cert, size_t *len);
 /* A whole (PEM) file of at most 64 KiB, NUL-terminated; NULL with err. */
 uint8_t *certgen_pem_read(const char *path, size_t *len, char *err, size_t errlen);
+/* The PKCS#8 DER inside a PEM "ENCRYPTED PRIVATE KEY", decrypted with
+ * pass into der; its length, or a negative wolfCrypt error. */
+int certgen_pem_decrypt(const uint8_t *pem, size_t pem_len, const char *pass, uint8_t *der,
+			size_t cap);
 /* Atomically writes the PEM certificate, mode 0644, never replacing a file. */
 int certgen_cert_write(const struct certgen_cert *cert, const char *path, char *err, size_t errlen);
 void certgen_cert_free(struct certgen_cert *cert);

@@ -35,11 +35,6 @@ void *certgen_key_obj(struct certgen_key *k);
 struct certgen_key *certgen_key_load_with(const char *path, const char *pass, char *err,
 					  size_t errlen);
 
-/* The PKCS#8 DER inside a PEM "ENCRYPTED PRIVATE KEY", decrypted with
- * pass into der; its length, or a negative wolfCrypt error. */
-int certgen_pem_decrypt(const uint8_t *pem, size_t pem_len, const char *pass, uint8_t *der,
-			size_t cap);
-
 /* DER -> PEM in a fresh buffer; NULL on failure. */
 uint8_t *certgen_der_to_pem(const uint8_t *der, size_t der_len, int type, size_t *pem_len);
 

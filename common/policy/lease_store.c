@@ -10,6 +10,7 @@
  * byte for byte. A bad line is reported and skipped, never fatal.
  */
 #include "lease_store.h"
+#include "hex.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -53,17 +54,6 @@ bool lease_store_escape(const char *in, char *out, size_t cap)
 	return true;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 bool lease_store_unescape(const char *in, char *out, size_t cap)
 {
 	size_t o = 0;
@@ -72,7 +62,7 @@ bool lease_store_unescape(const char *in, char *out, size_t cap)
 		int c = (unsigned char)*p;
 
 		if (c == '%') {
-			int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
+			int hi = hex_value(p[1]), lo = hi < 0 ? -1 : hex_value(p[2]);
 
 			if (hi < 0 || lo < 0 || (hi | lo) == 0)
 				return false;

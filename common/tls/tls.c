@@ -25,6 +25,7 @@
 #include <wolfssl/error-ssl.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 
+#include "p11key.h"
 #include "proto.h"
 #include "tls_internal.h"
 
@@ -66,6 +67,7 @@ struct tls_ctx {
 	WOLFSSL_CTX *wctx;
 	bool server;
 	char server_name[256]; /* client: what the gateway certificate must name */
+	struct p11key *p11;    /* a key in a PKCS#11 token, or NULL */
 };
 
 struct tls_conn {
@@ -412,7 +414,7 @@ struct tls_ctx *tls_ctx_new(const struct tls_ctx_params *p, char *err, size_t er
 		snprintf(err, errlen, "this wolfSSL lacks the TLS 1.3 suites or groups we need");
 		goto fail;
 	}
-	if (!tls_load(t->wctx, p, err, errlen))
+	if (!tls_load(t->wctx, p, &t->p11, err, errlen))
 		goto fail;
 	mode = WOLFSSL_VERIFY_PEER;
 	if (p->server)
@@ -431,6 +433,7 @@ struct tls_ctx *tls_ctx_new(const struct tls_ctx_params *p, char *err, size_t er
 	return t;
 fail:
 	wolfSSL_CTX_free(t->wctx);
+	p11key_close(t->p11);
 	free(t);
 	return NULL;
 }
@@ -440,6 +443,8 @@ void tls_ctx_free(struct tls_ctx *t)
 	if (t == NULL)
 		return;
 	wolfSSL_CTX_free(t->wctx);
+	/* After the context: the token signs for it until then. */
+	p11key_close(t->p11);
 	explicit_bzero(t, sizeof(*t));
 	free(t);
 }

@@ -30,6 +30,12 @@ struct tls_ctx_params {
 	 * from in messages. tls_ctx_new copies nothing: the caller wipes. */
 	const char *ca_pem, *cert_pem, *key_pem; /* NUL-terminated */
 	const char *embedded_in;
+	/* An encrypted PKCS#8 key's passphrase: the first line of this file;
+	 * NULL asks (the terminal, else systemd-ask-password). */
+	const char *key_passphrase_file;
+	/* key_file may be a pkcs11: URI (RFC 7512); this is the PKCS#11
+	 * module then (NULL: p11-kit-proxy.so). */
+	const char *pkcs11_module;
 };
 
 enum tls_result {

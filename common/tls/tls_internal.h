@@ -22,9 +22,12 @@ struct WOLFSSL_X509;
 struct WOLFSSL_X509_CHAIN;
 
 /* The CA bundle, then (unless a client has none) the certificate chain and
- * its key, which must match. False with err filled if any of it fails. */
-bool tls_load(struct WOLFSSL_CTX *wctx, const struct tls_ctx_params *p, char *err,
-	      size_t errlen);
+ * its key, which must match. A pkcs11: key is opened into *p11, which the
+ * caller closes after the context is freed. False with err filled if any
+ * of it fails. */
+struct p11key;
+bool tls_load(struct WOLFSSL_CTX *wctx, const struct tls_ctx_params *p, struct p11key **p11,
+	      char *err, size_t errlen);
 
 /* True if the certificate carries the extended key usage clientAuth
  * (want_client) or serverAuth. A certificate without the extension does not

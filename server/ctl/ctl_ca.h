@@ -4,7 +4,8 @@
  * and key that issue: the root, or the intermediate when there is one).
  * ctl_ca_opts.c: options and the command table; ctl_ca.c: the directory,
  * the signer, init, issue-*; ctl_ca_crl.c: list, revoke, crl, expiring;
- * ctl_ca_renew.c: renew, profile; ctl_ca_key.c: the CA key's passphrase.
+ * ctl_ca_renew.c: renew, profile; ctl_ca_key.c: the CA key's passphrase;
+ * ctl_ca_csr.c: csr (a request for a key kept in a PKCS#11 token).
  */
 #ifndef MTLSVPN_CTL_CA_H
 #define MTLSVPN_CTL_CA_H
@@ -38,6 +39,7 @@ struct ca_opts {
 	enum certgen_key_type key_type;
 	const char *reason, *gateway, *server_name, *cert, *key, *csr, *passphrase_file;
 	bool revoke_old, intermediate;
+	const char *pkcs11_module; /* ca csr: the module of --key pkcs11:... */
 };
 
 /* The CA that signs: loaded, matched, not expired. chain_pem is the
@@ -107,5 +109,6 @@ int ctl_ca_run_crl(const struct ctl_cmd *cmd, int argc, char **argv, void *ctx);
 int ctl_ca_run_expiring(const struct ctl_cmd *cmd, int argc, char **argv, void *ctx);
 int ctl_ca_run_renew(const struct ctl_cmd *cmd, int argc, char **argv, void *ctx);
 int ctl_ca_run_profile(const struct ctl_cmd *cmd, int argc, char **argv, void *ctx);
+int ctl_ca_run_csr(const struct ctl_cmd *cmd, int argc, char **argv, void *ctx);
 
 #endif

@@ -151,6 +151,12 @@ static bool opt_passphrase_file(const char *v, void *ctx)
 	return true;
 }
 
+static bool opt_pkcs11_module(const char *v, void *ctx)
+{
+	((struct ca_opts *)ctx)->pkcs11_module = v;
+	return true;
+}
+
 static bool opt_revoke_old(const char *v, void *ctx)
 {
 	(void)v;
@@ -280,6 +286,15 @@ static const struct cli_opt profile_opts[] = {
     OPT_END,
 };
 
+static const struct cli_opt csr_opts[] = {
+    {"key", 0, "pkcs11:URI", "the key in a PKCS#11 token (RFC 7512 URI, required)", opt_key},
+    {"pkcs11-module", 0, "MODULE", "the PKCS#11 module (default p11-kit-proxy.so)",
+     opt_pkcs11_module},
+    {"out", 'o', "FILE", "where to write the request (default NAME.csr here)", opt_out},
+    OPT_HELP,
+    OPT_END,
+};
+
 static void ca_opts_init(void *ctx)
 {
 	struct ca_opts *o = ctx;
@@ -311,5 +326,8 @@ const struct ctl_cmd ctl_ca_cmds[] = {
     {"profile", "IDENTITY", 1, 1,
      "write one client profile file (INI with CA, certificate and key embedded)", profile_opts,
      ctl_ca_run_profile, CA_CTX},
+    {"csr", "NAME", 1, 1,
+     "write a certificate request for a key kept in a PKCS#11 token, signed in the token",
+     csr_opts, ctl_ca_run_csr, CA_CTX},
     {NULL, NULL, 0, 0, NULL, NULL, NULL, 0, NULL},
 };

@@ -101,6 +101,8 @@ static int group_setup(void **state)
 	put("alice.key", "key\n", 0600);
 	put("open.key", "key\n", 0644);
 	put("group.key", "key\n", 0640);
+	put("server.pass", "pass\n", 0600);
+	put("alice.pass", "pass\n", 0600);
 	put("my#cert.crt", "cert\n", 0644);
 	put("crl.pem", "crl\n", 0644);
 	{
@@ -783,6 +785,30 @@ static void load_example(const char *name, bool uncomment, char *err)
 	}
 }
 
+/* key as a pkcs11: URI is kept as written (not resolved as a path), on
+ * the gateway too; the module and the passphrase file are read. */
+static void test_config_load_protected_keys(void **state)
+{
+	static struct config_client c;
+	static struct config_server s;
+
+	(void)state;
+	load_ok_client("[client]\ngateway = vpn.example.com\nca = ca.crt\ncert = alice.crt\n"
+		       "key = \"pkcs11:token=My%20Token;object=alice?pin-source=file:/etc/pin\"\n"
+		       "pkcs11_module = p11-kit-proxy.so\n",
+		       &c);
+	assert_string_equal(c.key, "pkcs11:token=My%20Token;object=alice?pin-source=file:/etc/pin");
+	assert_string_equal(c.pkcs11_module, "p11-kit-proxy.so");
+	load_ok_server("[gateway]\nca = ca.crt\ncert = server.crt\n"
+		       "key = \"pkcs11:token=hsm;id=%01\"\npkcs11_module = libsofthsm2.so\n"
+		       "key_passphrase_file = server.pass\n" POOL,
+		       &s);
+	assert_string_equal(s.key, "pkcs11:token=hsm;id=%01");
+	/* A bare name is the dynamic loader's to find, never a relative path. */
+	assert_string_equal(s.pkcs11_module, "libsofthsm2.so");
+	assert_path(s.key_passphrase_file, "server.pass");
+}
+
 static void test_config_load_shipped_examples(void **state)
 {
 	char err[CONFIG_ERR_MAX];
@@ -821,6 +847,7 @@ int main(void)
 	    cmocka_unit_test(test_config_check_key_mode_modes),
 	    cmocka_unit_test(test_config_check_key_mode_not_a_file),
 	    cmocka_unit_test(test_config_load_shipped_examples),
+	    cmocka_unit_test(test_config_load_protected_keys),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

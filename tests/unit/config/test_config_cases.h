@@ -22,10 +22,10 @@ struct bad_case {
 	"listen, ca, cert, key, tun, mtu, keepalive, dead_peer_timeout, handshake_timeout, "       \
 	"max_clients, max_handshakes, max_handshakes_per_source, identity, log_level, cert_warn_days, crl, crl_expired, deny_serials, "       \
 	"deny_identities, max_session_lifetime, ocsp, ocsp_responder, ocsp_timeout, ocsp_fail, "     \
-	"ocsp_cache, default_group, group_from, log_drops, lease_file, max_sessions_per_identity, control, user, control_group and metrics"
+	"ocsp_cache, default_group, group_from, log_drops, lease_file, max_sessions_per_identity, control, user, control_group, metrics, key_passphrase_file and pkcs11_module"
 #define CL_KEYS                                                                                    \
 	"gateway, server_name, ca, cert, key, tun, full_tunnel, dns, reconnect_min, "              \
-	"reconnect_max, connect_timeout, log_level, state_dir, kill_switch and status_group"
+	"reconnect_max, connect_timeout, log_level, state_dir, kill_switch, status_group, key_passphrase_file and pkcs11_module"
 #define RANGE(v, lo, hi) "'" v "' is out of range; use a number from " #lo " to " #hi
 #define NOT_LINE(t)                                                                                \
 	"'" t "' is not a 'key = value' line, a [section] header or a comment; write key = "       \
@@ -505,6 +505,24 @@ static const struct bad_case client_bad[] = {
     {"status_group too long", CL "status_group = " "abcdefghijabcdefghijabcdefghijabc\n",
      "%F:6 [client] status_group: 'abcdefghijabcdefghijabcdefghijabc' is not a group name; use "
      "at most 32 lowercase letters, digits, '_', '-' or '.', e.g. mtlsvpn-status"},
+    /* protected keys */
+    {"pkcs11 URI not quoted",
+     "[client]\ngateway = vpn.example.com\nca = ca.crt\ncert = alice.crt\n"
+     "key = pkcs11:token=t;object=k\n",
+     "%F:5 [client] key: not a usable PKCS#11 URI (name the key with object=LABEL or "
+     "id=%HEX); write it in double quotes, since ';' starts a comment: "
+     "\"pkcs11:token=LABEL;object=LABEL\""},
+    {"pkcs11 URI unknown attribute, PIN not shown",
+     "[client]\ngateway = vpn.example.com\nca = ca.crt\ncert = alice.crt\n"
+     "key = \"pkcs11:object=k;bogus=1?pin-value=S3CRET\"\n",
+     "%F:5 [client] key: not a usable PKCS#11 URI (attribute 'bogus' is unknown); write it in "
+     "double quotes, since ';' starts a comment: \"pkcs11:token=LABEL;object=LABEL\""},
+    {"pkcs11_module missing", CL "pkcs11_module = /nonexistent/p11.so\n",
+     "%F:6 [client] pkcs11_module: /nonexistent/p11.so does not exist; give the path of the "
+     "PKCS#11 module of key = pkcs11:... (a relative path starts from %D)"},
+    {"key_passphrase_file readable by others", CL "key_passphrase_file = open.key\n",
+     "%F:6 [client] key_passphrase_file: %D/open.key is accessible by group or others (mode "
+     "0644); run chmod 600 %D/open.key"},
 };
 
 #endif
