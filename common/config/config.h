@@ -20,7 +20,7 @@
 #include "msg.h"
 #include "proto.h"
 
-#define CONFIG_ERR_MAX 512
+#define CONFIG_ERR_MAX 1024
 
 /* The network handed to a group's clients: its pools and what is pushed. */
 struct config_net {
@@ -154,6 +154,9 @@ struct config_server {
 	/* Who the gateway runs as once set up (server/confine.c); "root"
 	 * keeps root. A name; whether it exists is the gateway's to check. */
 	char user[33];                 /* default mtlsvpn */
+	/* TLS 1.3 resumption (common/tls/tls_ticket.c). */
+	bool tls_resumption;           /* default on */
+	unsigned tls_ticket_lifetime;  /* s, default 28800 (RFC 8446 caps it at 7 days) */
 };
 
 enum config_dns_mode { CONFIG_DNS_AUTO, CONFIG_DNS_NONE, CONFIG_DNS_RESOLVECTL, CONFIG_DNS_RESOLVCONF };

@@ -26,6 +26,7 @@
 #include <wolfssl/wolfcrypt/error-crypt.h>
 
 #include "proto.h"
+#include "ticket_table.h"
 #include "tls_internal.h"
 
 /* One recv() takes up to this much ciphertext: four full records. */
@@ -61,32 +62,6 @@ static const int tls_groups[] = {WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1,
 /* Fatal alerts the gateway sends itself, before wolfSSL has answered. */
 #define ALERT_HANDSHAKE_FAILURE 40
 #define ALERT_NO_APPLICATION_PROTOCOL 120
-
-struct tls_ctx {
-	WOLFSSL_CTX *wctx;
-	bool server;
-	char server_name[256]; /* client: what the gateway certificate must name */
-};
-
-struct tls_conn {
-	struct tls_ctx *ctx;
-	WOLFSSL *ssl;
-	int fd;
-	bool hs_done;
-	bool hello_checked; /* server: tls_hello_check passed the ClientHello */
-	bool leaf_checked; /* the verify callback saw and accepted the leaf */
-	bool in_eof;	   /* tls_fill() saw EOF: no more input will come */
-	bool shutdown_sent;
-	bool hello_in;	   /* server: the peer's ClientHello was read whole */
-	uint8_t *in; /* ciphertext from recv(): [in_off, in_len) unread */
-	size_t in_off, in_len, in_cap;
-	uint8_t *out; /* ciphertext for send(): [out_head, out_tail) */
-	size_t out_head, out_tail, out_cap;
-	enum tls_failure failure;
-	enum tls_failure verify_fail; /* set by the verify callback */
-	char verify_why[320];
-	char err[400];
-};
 
 /* ---- library ---- */
 
@@ -420,16 +395,13 @@ struct tls_ctx *tls_ctx_new(const struct tls_ctx_params *p, char *err, size_t er
 	wolfSSL_CTX_set_verify(t->wctx, mode, verify_cb);
 	wolfSSL_CTX_SetIORecv(t->wctx, io_recv);
 	wolfSSL_CTX_SetIOSend(t->wctx, io_send);
-	/* No resumption: a resumed TLS 1.3 session carries no client
-	 * certificate, and every session must prove its identity afresh
-	 * (revocation and expiry are checked per handshake). So the gateway
-	 * issues no tickets and neither side caches sessions. */
-	(void)wolfSSL_CTX_set_session_cache_mode(t->wctx, WOLFSSL_SESS_CACHE_OFF);
-	if (p->server)
-		(void)wolfSSL_CTX_no_ticket_TLSv13(t->wctx);
+	/* Resumption, or none: tls_ticket.c. */
+	if (!tls_ticket_ctx_init(t, p, err, errlen))
+		goto fail;
 	wolfSSL_ERR_clear_error();
 	return t;
 fail:
+	tls_ticket_ctx_deinit(t);
 	wolfSSL_CTX_free(t->wctx);
 	free(t);
 	return NULL;
@@ -439,6 +411,7 @@ void tls_ctx_free(struct tls_ctx *t)
 {
 	if (t == NULL)
 		return;
+	tls_ticket_ctx_deinit(t);
 	wolfSSL_CTX_free(t->wctx);
 	explicit_bzero(t, sizeof(*t));
 	free(t);
@@ -482,6 +455,7 @@ static bool conn_start(struct tls_conn *c)
 			goto fail;
 		if (wolfSSL_UseKeyShare(c->ssl, WOLFSSL_ECC_X25519) != WOLFSSL_SUCCESS)
 			goto fail;
+		tls_ticket_offer(c);
 	}
 	wolfSSL_ERR_clear_error();
 	return true;
@@ -494,6 +468,8 @@ void tls_conn_free(struct tls_conn *c)
 {
 	if (c == NULL)
 		return;
+	tls_ticket_save(c);
+	ticket_free(c->ticket);
 	if (c->ssl != NULL)
 		wolfSSL_free(c->ssl);
 	if (c->in != NULL) {
@@ -623,7 +599,7 @@ enum tls_result tls_handshake(struct tls_conn *c)
 	ret = c->ctx->server ? wolfSSL_accept(c->ssl) : wolfSSL_connect(c->ssl);
 	if (ret != WOLFSSL_SUCCESS)
 		return conn_result(c, ret);
-	if (!post_handshake_ok(c))
+	if (!tls_ticket_after_handshake(c) || !post_handshake_ok(c))
 		return TLS_ERROR;
 	/* A chain the callback refused may have been replaced by an alternate
 	 * one that verified (WOLFSSL_ALT_CERT_CHAINS): forget that refusal. */
@@ -760,6 +736,8 @@ bool tls_peer_info(const struct tls_conn *c, struct cert_info *out)
 	memset(out, 0, sizeof(*out));
 	if (!c->hs_done)
 		return false;
+	if (c->resumed && c->ctx->server)
+		return tls_ticket_peer_info(c, out);
 	chain = wolfSSL_get_peer_chain(c->ssl);
 	if (chain == NULL || wolfSSL_get_chain_count(chain) < 1)
 		return false;

@@ -30,6 +30,13 @@ struct tls_ctx_params {
 	 * from in messages. tls_ctx_new copies nothing: the caller wipes. */
 	const char *ca_pem, *cert_pem, *key_pem; /* NUL-terminated */
 	const char *embedded_in;
+	/* Gateway: issue TLS 1.3 session tickets (docs/design.md,
+	 * "Resumption"); a ticket lives at most ticket_lifetime seconds, never
+	 * past the client certificate's notAfter, nor past
+	 * max_session_lifetime (when > 0) after the last full handshake.
+	 * A client always offers the session of its previous connection. */
+	bool resumption;
+	unsigned ticket_lifetime, max_session_lifetime;
 };
 
 enum tls_result {
@@ -98,6 +105,27 @@ const char *tls_error_str(const struct tls_conn *c);
  * field did not fit. */
 bool tls_peer_info(const struct tls_conn *c, struct cert_info *out);
 const char *tls_cipher_name(const struct tls_conn *c);
+
+/* After a successful handshake: true if it resumed a session from a ticket
+ * (the gateway then re-verified the stored certificate chain). */
+bool tls_resumed(const struct tls_conn *c);
+/* Gateway: why the ticket a client offered was not used (expired; unknown:
+ * never issued, used or dropped; mismatch; unverifiable: the stored leaf
+ * no longer verifies), or NULL if none was refused. */
+const char *tls_ticket_refused(const struct tls_conn *c);
+/* Gateway: when the full handshake this connection descends from ran (unix
+ * time; now for a full handshake, 0 before the handshake). */
+int64_t tls_full_handshake_at(const struct tls_conn *c);
+/* Gateway: the ticket issued on this connection must never be used (its
+ * session was refused or revoked). */
+void tls_conn_forget_ticket(struct tls_conn *c);
+/* Gateway, on a reload: drop every ticket (trust anchors and policy may
+ * have changed); tickets issued from now on end max_session_lifetime after
+ * their full handshake (0 = no such bound). How many tickets are held. */
+void tls_ctx_reset_tickets(struct tls_ctx *t, unsigned max_session_lifetime);
+size_t tls_ctx_ticket_count(const struct tls_ctx *t);
+/* Whether this wolfSSL can resume sessions at all (HAVE_SESSION_TICKET). */
+bool tls_resumption_compiled(void);
 
 /* The struct cert_info of the first certificate in a PEM file, filled by
  * the same code that fills it from a peer's leaf (tls_peer_info), for

@@ -17,9 +17,74 @@
 #include "identity.h"
 #include "tls.h"
 
+struct WOLFSSL;
 struct WOLFSSL_CTX;
+struct WOLFSSL_SESSION;
 struct WOLFSSL_X509;
 struct WOLFSSL_X509_CHAIN;
+struct ticket;
+struct ticket_table;
+
+struct tls_ctx {
+	struct WOLFSSL_CTX *wctx;
+	bool server;
+	char server_name[256]; /* client: what the gateway certificate must name */
+	/* Resumption (tls_ticket.c). Gateway: the ticket table (NULL when
+	 * resumption is off) and what bounds a ticket's life. Client: the
+	 * session of the last connection, offered once by the next one. */
+	struct ticket_table *tickets;
+	unsigned ticket_lifetime, max_session_lifetime;
+	struct WOLFSSL_SESSION *session;
+};
+
+struct tls_conn {
+	struct tls_ctx *ctx;
+	struct WOLFSSL *ssl;
+	int fd;
+	bool hs_done;
+	bool hello_checked; /* server: tls_hello_check passed the ClientHello */
+	bool leaf_checked; /* the verify callback saw and accepted the leaf */
+	bool in_eof;	   /* tls_fill() saw EOF: no more input will come */
+	bool shutdown_sent;
+	bool hello_in;	   /* server: the peer's ClientHello was read whole */
+	bool resumed;	   /* the handshake resumed a session (no certificate sent) */
+	bool issued;	   /* server: a ticket was issued on this connection */
+	uint8_t *in; /* ciphertext from recv(): [in_off, in_len) unread */
+	size_t in_off, in_len, in_cap;
+	uint8_t *out; /* ciphertext for send(): [out_head, out_tail) */
+	size_t out_head, out_tail, out_cap;
+	enum tls_failure failure;
+	enum tls_failure verify_fail; /* set by the verify callback */
+	char verify_why[320];
+	char err[400];
+	/* Server resumption: the ticket the client offered (its chain stands
+	 * in for the certificate it did not send), the handle issued on this
+	 * connection, and the time of the full handshake both descend from. */
+	struct ticket *ticket;
+	const char *ticket_refused; /* why an offered ticket was not used */
+	uint8_t issued_handle[16];
+	int64_t full_at;
+};
+
+/* Resumption (tls_ticket.c). Set up a new context: the gateway's ticket
+ * callback and table, or nothing on a client. False with err filled. */
+bool tls_ticket_ctx_init(struct tls_ctx *t, const struct tls_ctx_params *p, char *err,
+			 size_t errlen);
+void tls_ticket_ctx_deinit(struct tls_ctx *t);
+/* Client: offer the saved session (once) on a new connection. */
+void tls_ticket_offer(struct tls_conn *c);
+/* After a successful handshake: settle resumed/full_at; false (with the
+ * conn's failure set) if a resumed session is not acceptable. */
+bool tls_ticket_after_handshake(struct tls_conn *c);
+/* Client, when a connection ends: keep its session for the next one. */
+void tls_ticket_save(struct tls_conn *c);
+/* The peer's leaf and chain references from a resumed session's ticket. */
+bool tls_ticket_peer_info(const struct tls_conn *c, struct cert_info *out);
+
+/* Append the (issuer, serial) reference of one DER certificate to
+ * out->chain; false (out->truncated set) if it does not decode or the
+ * chain is full. */
+bool tls_cert_ref_add(struct cert_info *out, const uint8_t *der, size_t len);
 
 /* The CA bundle, then (unless a client has none) the certificate chain and
  * its key, which must match. False with err filled if any of it fails. */

@@ -22,7 +22,8 @@ struct bad_case {
 	"listen, ca, cert, key, tun, mtu, keepalive, dead_peer_timeout, handshake_timeout, "       \
 	"max_clients, max_handshakes, max_handshakes_per_source, identity, log_level, cert_warn_days, crl, crl_expired, deny_serials, "       \
 	"deny_identities, max_session_lifetime, ocsp, ocsp_responder, ocsp_timeout, ocsp_fail, "     \
-	"ocsp_cache, default_group, group_from, log_drops, lease_file, max_sessions_per_identity, control and user"
+	"ocsp_cache, default_group, group_from, log_drops, lease_file, max_sessions_per_identity, control, user, "  \
+	"tls_resumption and tls_ticket_lifetime"
 #define CL_KEYS                                                                                    \
 	"gateway, server_name, ca, cert, key, tun, full_tunnel, dns, reconnect_min, "              \
 	"reconnect_max, connect_timeout, log_level and state_dir"
@@ -388,6 +389,10 @@ static const struct bad_case server_bad[] = {
     {"empty file", "", EMPTY_GW},
     {"only comments", "; nothing\n# here\n\n", EMPTY_GW},
     {"only blanks", "\n   \n\t\n", EMPTY_GW},
+    {"tls_ticket_lifetime zero", GW "tls_ticket_lifetime = 0\n" POOL,
+     "%F:5 [gateway] tls_ticket_lifetime: " RANGE("0", 1, 604800)},
+    {"tls_ticket_lifetime over 7 days", GW "tls_ticket_lifetime = 604801\n" POOL,
+     "%F:5 [gateway] tls_ticket_lifetime: " RANGE("604801", 1, 604800)},
 };
 
 #define CL_NOT_GW(v)                                                                               \
