@@ -158,24 +158,37 @@ static int ticket_redeem(struct tls_conn *c, const uint8_t name[WOLFSSL_TICKET_N
 			 int *out_len)
 {
 	struct ticket *k = NULL;
+	const char *why = NULL;
 
+	/* wolfSSL may look at the same ClientHello's ticket more than once:
+	 * the ticket this connection took stays its own, and the first
+	 * refusal is the one reported. */
+	if (c->ticket != NULL && ticket_bytes_equal(c->ticket->handle, name, TICKET_HANDLE_LEN) &&
+	    ticket_bytes_equal(c->ticket->mac, mac, TICKET_MAC_LEN) && len >= 0 &&
+	    c->ticket->state_len <= (size_t)len) {
+		memcpy(buf, c->ticket->state, c->ticket->state_len);
+		*out_len = (int)c->ticket->state_len;
+		return WOLFSSL_TICKET_RET_OK;
+	}
 	switch (ticket_table_take(c->ctx->tickets, name, (int64_t)time(NULL), &k)) {
 	case TICKET_TAKEN:
+		if (!ticket_bytes_equal(k->mac, mac, TICKET_MAC_LEN) || len < 0 ||
+		    k->state_len > (size_t)len)
+			why = "mismatch";
+		else if (!leaf_still_good(c, k))
+			why = "unverifiable"; /* the stored leaf */
 		break;
 	case TICKET_EXPIRED:
-		c->ticket_refused = "expired";
-		return WOLFSSL_TICKET_RET_REJECT;
+		why = "expired";
+		break;
 	case TICKET_UNKNOWN:
 	default:
-		c->ticket_refused = "unknown"; /* never issued, used, or dropped */
-		return WOLFSSL_TICKET_RET_REJECT;
+		why = "unknown"; /* never issued, used, or dropped */
+		break;
 	}
-	if (!ticket_bytes_equal(k->mac, mac, TICKET_MAC_LEN) || len < 0 ||
-	    k->state_len > (size_t)len)
-		c->ticket_refused = "mismatch";
-	else if (!leaf_still_good(c, k))
-		c->ticket_refused = "unverifiable"; /* the stored leaf */
-	if (c->ticket_refused != NULL) {
+	if (why != NULL) {
+		if (c->ticket_refused == NULL)
+			c->ticket_refused = why;
 		ticket_free(k);
 		return WOLFSSL_TICKET_RET_REJECT;
 	}

@@ -53,8 +53,10 @@ s_client() {
 		-key "$WORK/$who.key" -alpn mtlsvpn/1 -tls1_3 -msg "$@" \
 		>"$WORK/sclient$n.out" 2>&1 || true
 }
-# up_count PATTERN: how many "session up" lines match.
+# up_count PATTERN: how many "session up" lines match; ups_reach PATTERN N:
+# at least N of them.
 up_count() { grep -c "session up: .*$1" "$WORK/gateway.log" || true; }
+ups_reach() { [ "$(up_count "$1")" -ge "$2" ]; }
 
 # ---- 1. resume once, and only once ----
 s_client 1 bob -sess_out "$WORK/s1.pem"
@@ -83,7 +85,7 @@ wait_for 5 grep -q 'SIGHUP: .* reloaded in .*ticket(s) dropped' "$WORK/gateway.l
 	fail "the reload did not report dropping tickets"
 s_client 4 bob -sess_in "$WORK/s2.pem"
 grep -q "^New, TLSv1.3" "$WORK/sclient4.out" || fail "a ticket resumed after a reload"
-wait_for 5 [ "$(up_count 'identity="bob".*ticket_refused=unknown')" -eq 2 ] ||
+wait_for 5 ups_reach 'identity="bob".*ticket_refused=unknown' 2 ||
 	fail "the ticket issued before the reload was not refused"
 say "after a reload: the old ticket is refused, full handshake"
 
@@ -99,5 +101,64 @@ wait_for 5 grep -q 'session refused: .*reason="serial .* revoked.*handshake=resu
 	fail "the resumed connection of a revoked certificate was not refused"
 [ "$(up_count 'identity="alice"')" -eq "$ups" ] || fail "a session came up for revoked alice"
 say "revoked while away: the ticket resumes TLS, the session is refused as revoked"
+
+# ---- 4. the real client resumes; revoked while connected, it is out ----
+pki_client carol
+write_client_ini 1 carol
+start_client 1
+wait_tunnel 1
+wait_for 5 grep -q 'session up: .*identity="carol".*handshake=full' "$WORK/gateway.log" ||
+	fail "carol's first session was not a full handshake"
+# SIGUSR2: the client drops the connection and reconnects at once.
+kill -USR2 "${CLIENT_PID[1]}"
+wait_for 10 grep -q 'session up: .*identity="carol".*handshake=resumed' "$WORK/gateway.log" ||
+	fail "the client's reconnect did not resume"
+grep -q 'resumed the TLS session' "$WORK/client1.log" || fail "the client did not log the resumption"
+wait_tunnel 1
+say "the client's reconnect resumed (gateway and client logs) and the tunnel carries traffic"
+
+revoke carol
+wait_for 5 grep -q 'session down: .*identity="carol".*revoked' "$WORK/gateway.log" ||
+	fail "carol's live session was not closed on revocation"
+wait_for 10 bash -c "! kill -0 ${CLIENT_PID[1]} 2>/dev/null" || fail "the revoked client is still running"
+grep -q 'revoked' "$WORK/client1.log" || fail "the client did not say it was revoked"
+say "revoked while connected: the tunnel closed and the client stopped"
+
+# A session held open by s_client, revoked while up: the ticket it was
+# given dies with it, and its reconnect is a refused full handshake.
+pki_client dave
+(sleep 4) | timeout 10 ip netns exec "$(lap 1)" openssl s_client -connect 192.0.2.1:8443 \
+	-servername gw.test -CAfile "$CA/ca.crt" -cert "$WORK/dave.crt" -key "$WORK/dave.key" \
+	-alpn mtlsvpn/1 -tls1_3 -sess_out "$WORK/s7.pem" >"$WORK/sclient7.out" 2>&1 &
+held=$!
+T_PIDS+=("$held")
+wait_for 5 [ -s "$WORK/s7.pem" ] || fail "the held s_client saved no session"
+wait_for 5 grep -q 'session up: .*identity="dave"' "$WORK/gateway.log" || fail "dave's session did not come up"
+revoke dave
+wait_for 5 grep -q 'session down: .*identity="dave".*revoked' "$WORK/gateway.log" ||
+	fail "dave's live session was not closed on revocation"
+stop_pid "$held"
+ups=$(up_count 'identity="dave"')
+s_client 8 dave -sess_in "$WORK/s7.pem"
+grep -q "^Reused" "$WORK/sclient8.out" && fail "a ticket of a session closed by revocation resumed"
+wait_for 5 grep -q 'session refused: .*reason="serial .* revoked.*handshake=full' "$WORK/gateway.log" ||
+	fail "the reconnect after the revocation was not refused"
+[ "$(up_count 'identity="dave"')" -eq "$ups" ] || fail "a session came up for revoked dave"
+say "revoked while connected: its ticket was dropped, the reconnect refused (full handshake)"
+
+# ---- 5. a ticket past its lifetime is refused ----
+# max_session_lifetime bounds tickets from the full handshake: 3 s here
+# (the lifetime the client is told stays long, so it still offers it).
+stop_pid "$GW_PID"
+write_server_ini "crl = crl/crl.pem" "max_session_lifetime = 3"
+start_gateway
+s_client 9 bob -sess_out "$WORK/s9.pem"
+grep -q "^New, TLSv1.3" "$WORK/sclient9.out" || fail "bob could not connect to the restarted gateway"
+sleep 2
+s_client 10 bob -sess_in "$WORK/s9.pem"
+grep -q "^New, TLSv1.3" "$WORK/sclient10.out" || fail "an expired ticket resumed: $(grep -E '^(New|Reused)' "$WORK/sclient10.out")"
+wait_for 5 grep -q 'session up: .*identity="bob".*handshake=full ticket_refused=expired' "$WORK/gateway.log" ||
+	fail "the expired ticket was not refused as expired"
+say "a ticket past max_session_lifetime from its full handshake: refused as expired"
 
 pass
