@@ -574,6 +574,7 @@ static enum tls_result check_hello(struct tls_conn *c)
 		fail(c, TLS_FAIL_ALPN, "peer did not offer %s", PROTO_ALPN);
 		return TLS_ERROR;
 	}
+	c->psk_dhe = tls_hello_offers_psk_dhe(c->in + c->in_off, c->in_len - c->in_off);
 	c->hello_checked = true;
 	return TLS_OK;
 }

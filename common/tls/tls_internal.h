@@ -49,6 +49,7 @@ struct tls_conn {
 	bool hello_in;	   /* server: the peer's ClientHello was read whole */
 	bool resumed;	   /* the handshake resumed a session (no certificate sent) */
 	bool issued;	   /* server: a ticket was issued on this connection */
+	bool psk_dhe;	   /* server: the ClientHello allows psk_dhe_ke */
 	uint8_t *in; /* ciphertext from recv(): [in_off, in_len) unread */
 	size_t in_off, in_len, in_cap;
 	uint8_t *out; /* ciphertext for send(): [out_head, out_tail) */
@@ -131,5 +132,10 @@ enum tls_hello {
 /* Read the start of a connection [p, p + len) as a ClientHello; groups are
  * the IANA numbers of the key-exchange groups the gateway accepts. */
 enum tls_hello tls_hello_check(const uint8_t *p, size_t len, const int *groups, size_t n_groups);
+/* True if [p, p + len) holds a whole ClientHello whose
+ * psk_key_exchange_modes include psk_dhe_ke: the only mode in which the
+ * gateway resumes (a psk_ke-only resumption would have no forward
+ * secrecy). */
+bool tls_hello_offers_psk_dhe(const uint8_t *p, size_t len);
 
 #endif

@@ -172,7 +172,9 @@ static int ticket_redeem(struct tls_conn *c, const uint8_t name[WOLFSSL_TICKET_N
 	}
 	switch (ticket_table_take(c->ctx->tickets, name, (int64_t)time(NULL), &k)) {
 	case TICKET_TAKEN:
-		if (!ticket_bytes_equal(k->mac, mac, TICKET_MAC_LEN) || len < 0 ||
+		if (!c->psk_dhe)
+			why = "no-dhe"; /* psk_ke alone: no forward secrecy */
+		else if (!ticket_bytes_equal(k->mac, mac, TICKET_MAC_LEN) || len < 0 ||
 		    k->state_len > (size_t)len)
 			why = "mismatch";
 		else if (!leaf_still_good(c, k))
