@@ -14,6 +14,7 @@ TAILQ_HEAD(ticket_age, ticket);
 
 struct ticket_table {
 	size_t max, count;
+	size_t max_bytes, bytes; /* state and chains */
 	struct ticket *buckets[TICKET_BUCKETS];
 	struct ticket_age by_age;
 };
@@ -33,7 +34,7 @@ static size_t bucket_of(const uint8_t handle[static TICKET_HANDLE_LEN])
 	return ((size_t)handle[0] << 8 | handle[1]) % TICKET_BUCKETS;
 }
 
-struct ticket_table *ticket_table_new(size_t max)
+struct ticket_table *ticket_table_new(size_t max, size_t max_bytes)
 {
 	struct ticket_table *t;
 
@@ -43,6 +44,7 @@ struct ticket_table *ticket_table_new(size_t max)
 	if (t == NULL)
 		return NULL;
 	t->max = max;
+	t->max_bytes = max_bytes;
 	TAILQ_INIT(&t->by_age);
 	return t;
 }
@@ -71,6 +73,7 @@ static void unlink_ticket(struct ticket_table *t, struct ticket *k)
 		*pp = k->hash_next;
 	TAILQ_REMOVE(&t->by_age, k, age);
 	t->count--;
+	t->bytes -= k->state_len + k->chain_len;
 }
 
 static struct ticket *find(const struct ticket_table *t,
@@ -146,7 +149,8 @@ bool ticket_table_put(struct ticket_table *t, const uint8_t handle[static TICKET
 	size_t b;
 
 	if (state_len == 0 || state_len > TICKET_STATE_MAX || chain_len == 0 ||
-	    chain_len > TICKET_CHAIN_MAX || find(t, handle) != NULL)
+	    chain_len > TICKET_CHAIN_MAX || state_len + chain_len > t->max_bytes ||
+	    find(t, handle) != NULL)
 		return false;
 	k = calloc(1, sizeof(*k));
 	if (k == NULL)
@@ -167,7 +171,7 @@ bool ticket_table_put(struct ticket_table *t, const uint8_t handle[static TICKET
 	k->full_at = full_at;
 	k->expires = expires;
 	drop_expired(t, now);
-	while (t->count >= t->max) {
+	while (t->count >= t->max || t->bytes + state_len + chain_len > t->max_bytes) {
 		struct ticket *old = TAILQ_FIRST(&t->by_age);
 
 		unlink_ticket(t, old);
@@ -178,6 +182,7 @@ bool ticket_table_put(struct ticket_table *t, const uint8_t handle[static TICKET
 	t->buckets[b] = k;
 	TAILQ_INSERT_TAIL(&t->by_age, k, age);
 	t->count++;
+	t->bytes += state_len + chain_len;
 	return true;
 }
 

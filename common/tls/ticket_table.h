@@ -5,7 +5,8 @@
  * certificate chain (DER) and the times that bound it. Pure: no I/O, no
  * logging, the caller passes the clock. Invariants: a ticket is used at most
  * once (taking it removes it); a ticket past its expiry is never handed
- * out; the table never holds more than its bound (the oldest goes first);
+ * out; the table never holds more tickets or bytes than its bounds (the
+ * oldest goes first);
  * every secret byte is wiped before it is freed.
  */
 #ifndef MTLSVPN_TICKET_TABLE_H
@@ -44,8 +45,9 @@ enum ticket_take {
 
 struct ticket_table;
 
-/* At most max tickets (max >= 1); NULL when out of memory. */
-struct ticket_table *ticket_table_new(size_t max);
+/* At most max tickets (max >= 1) holding at most max_bytes of state and
+ * chains together; NULL when out of memory. */
+struct ticket_table *ticket_table_new(size_t max, size_t max_bytes);
 void ticket_table_free(struct ticket_table *t);
 
 /* The end of a ticket issued now (exclusive): the soonest of now +
@@ -55,9 +57,10 @@ int64_t ticket_expiry(int64_t now, int64_t full_at, unsigned lifetime, int64_t n
 		      unsigned max_session_lifetime);
 
 /* Store a copy of state and chain under handle; expired tickets are
- * dropped first, then the oldest if the table is full. False (and the
- * table unchanged) if a length is 0 or too large, the handle is already
- * in use, or memory runs out. */
+ * dropped first, then the oldest while the table is full. False (and the
+ * table unchanged) if a length is 0 or too large (past TICKET_*_MAX or the
+ * table's byte bound), the handle is already in use, or memory runs
+ * out. */
 bool ticket_table_put(struct ticket_table *t, const uint8_t handle[static TICKET_HANDLE_LEN],
 		      const uint8_t mac[static TICKET_MAC_LEN], const void *state, size_t state_len,
 		      const void *chain, size_t chain_len, int64_t now, int64_t full_at,

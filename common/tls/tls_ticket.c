@@ -24,8 +24,12 @@
 #include "ticket_table.h"
 #include "tls_internal.h"
 
-/* Bound on the gateway's table: each ticket is a few KiB. */
+/* Bounds on the gateway's table: a ticket is typically 1-3 KiB (wolfSSL's
+ * state and a chain of one or two certificates); a client sending a huge
+ * chain evicts older tickets (a full handshake for their owners), never
+ * more memory. */
 #define TICKET_TABLE_MAX 65536
+#define TICKET_TABLE_BYTES (64u * 1024 * 1024)
 
 static bool random_bytes(uint8_t *p, size_t n)
 {
@@ -231,7 +235,7 @@ bool tls_ticket_ctx_init(struct tls_ctx *t, const struct tls_ctx_params *p, char
 		return true;
 	}
 #ifdef HAVE_SESSION_TICKET
-	t->tickets = ticket_table_new(TICKET_TABLE_MAX);
+	t->tickets = ticket_table_new(TICKET_TABLE_MAX, TICKET_TABLE_BYTES);
 	if (t->tickets == NULL) {
 		snprintf(err, errlen, "out of memory for the ticket table");
 		return false;

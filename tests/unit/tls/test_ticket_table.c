@@ -46,7 +46,7 @@ static enum ticket_take take(struct ticket_table *t, unsigned n, int64_t now, st
 
 static void test_ticket_table_take_once(void **unused)
 {
-	struct ticket_table *t = ticket_table_new(8);
+	struct ticket_table *t = ticket_table_new(8, 1 << 20);
 	struct ticket *k = NULL;
 
 	(void)unused;
@@ -68,7 +68,7 @@ static void test_ticket_table_take_once(void **unused)
 
 static void test_ticket_table_take_unknown_handle(void **unused)
 {
-	struct ticket_table *t = ticket_table_new(8);
+	struct ticket_table *t = ticket_table_new(8, 1 << 20);
 	struct ticket *k = NULL;
 	uint8_t h[TICKET_HANDLE_LEN];
 
@@ -85,7 +85,7 @@ static void test_ticket_table_take_unknown_handle(void **unused)
 
 static void test_ticket_table_take_expired(void **unused)
 {
-	struct ticket_table *t = ticket_table_new(8);
+	struct ticket_table *t = ticket_table_new(8, 1 << 20);
 	struct ticket *k = NULL;
 
 	(void)unused;
@@ -99,7 +99,7 @@ static void test_ticket_table_take_expired(void **unused)
 
 static void test_ticket_table_clear_empties(void **unused)
 {
-	struct ticket_table *t = ticket_table_new(8);
+	struct ticket_table *t = ticket_table_new(8, 1 << 20);
 	struct ticket *k = NULL;
 
 	(void)unused;
@@ -118,7 +118,7 @@ static void test_ticket_table_clear_empties(void **unused)
 
 static void test_ticket_table_put_evicts_oldest(void **unused)
 {
-	struct ticket_table *t = ticket_table_new(2);
+	struct ticket_table *t = ticket_table_new(2, 1 << 20);
 	struct ticket *k = NULL;
 
 	(void)unused;
@@ -134,9 +134,32 @@ static void test_ticket_table_put_evicts_oldest(void **unused)
 	ticket_table_free(t);
 }
 
+static void test_ticket_table_put_bounds_bytes(void **unused)
+{
+	/* Room for two tickets' bytes (5 + 11 each), not three. */
+	struct ticket_table *t = ticket_table_new(8, 40);
+	struct ticket *k = NULL;
+	uint8_t h[TICKET_HANDLE_LEN];
+	static uint8_t big[41];
+
+	(void)unused;
+	assert_true(put(t, 1, 100, 1000));
+	assert_true(put(t, 2, 101, 1000));
+	assert_true(put(t, 3, 102, 1000));
+	assert_int_equal(ticket_table_count(t), 2);
+	assert_int_equal(take(t, 1, 150, &k), TICKET_UNKNOWN);
+	/* One that could never fit is refused, and evicts nothing. */
+	handle_of(4, h);
+	assert_false(ticket_table_put(t, h, mac, big, sizeof(big), chain, sizeof(chain), 1, 1, 2));
+	assert_int_equal(ticket_table_count(t), 2);
+	assert_int_equal(take(t, 3, 150, &k), TICKET_TAKEN);
+	ticket_free(k);
+	ticket_table_free(t);
+}
+
 static void test_ticket_table_put_drops_expired(void **unused)
 {
-	struct ticket_table *t = ticket_table_new(8);
+	struct ticket_table *t = ticket_table_new(8, 1 << 20);
 	struct ticket *k = NULL;
 
 	(void)unused;
@@ -151,7 +174,7 @@ static void test_ticket_table_put_drops_expired(void **unused)
 
 static void test_ticket_table_put_refuses(void **unused)
 {
-	struct ticket_table *t = ticket_table_new(8);
+	struct ticket_table *t = ticket_table_new(8, 1 << 20);
 	uint8_t h[TICKET_HANDLE_LEN];
 	static uint8_t big[TICKET_CHAIN_MAX + 1];
 
@@ -221,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_ticket_table_take_expired),
 		cmocka_unit_test(test_ticket_table_clear_empties),
 		cmocka_unit_test(test_ticket_table_put_evicts_oldest),
+		cmocka_unit_test(test_ticket_table_put_bounds_bytes),
 		cmocka_unit_test(test_ticket_table_put_drops_expired),
 		cmocka_unit_test(test_ticket_table_put_refuses),
 		cmocka_unit_test(test_ticket_expiry_soonest),
