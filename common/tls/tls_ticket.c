@@ -240,9 +240,11 @@ bool tls_ticket_ctx_init(struct tls_ctx *t, const struct tls_ctx_params *p, char
 		snprintf(err, errlen, "out of memory for the ticket table");
 		return false;
 	}
+	/* set_timeout returns the old timeout in builds with OpenSSL's error
+	 * codes (Debian's), WOLFSSL_SUCCESS in others: it cannot fail. */
+	(void)wolfSSL_CTX_set_timeout(t->wctx, p->ticket_lifetime);
 	if (wolfSSL_CTX_set_TicketEncCb(t->wctx, ticket_cb) != WOLFSSL_SUCCESS ||
 	    wolfSSL_CTX_set_TicketHint(t->wctx, (int)p->ticket_lifetime) != WOLFSSL_SUCCESS ||
-	    wolfSSL_CTX_set_timeout(t->wctx, p->ticket_lifetime) != WOLFSSL_SUCCESS ||
 	    wolfSSL_CTX_set_num_tickets(t->wctx, 1) != WOLFSSL_SUCCESS) {
 		snprintf(err, errlen, "this wolfSSL cannot issue session tickets");
 		return false;
