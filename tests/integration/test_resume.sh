@@ -115,6 +115,9 @@ wait_for 10 grep -q 'session up: .*identity="carol".*handshake=resumed' "$WORK/g
 	fail "the client's reconnect did not resume"
 grep -q 'resumed the TLS session' "$WORK/client1.log" || fail "the client did not log the resumption"
 wait_tunnel 1
+"$B/mtlsvpnctl" status --control "$WORK/control" >"$WORK/status.txt" 2>&1 || fail "mtlsvpnctl status failed"
+grep -q '^tls resumption: on; [0-9]* ticket(s) held; 1 session(s) up by resumption$' "$WORK/status.txt" ||
+	fail "mtlsvpnctl status does not count the resumed session: $(cat "$WORK/status.txt")"
 say "the client's reconnect resumed (gateway and client logs) and the tunnel carries traffic"
 
 revoke carol
