@@ -318,6 +318,10 @@ bool tls_ticket_after_handshake(struct tls_conn *c)
 	c->full_at = c->ticket->full_at;
 	/* The leaf was checked when the ticket was redeemed. */
 	c->leaf_checked = true;
+	/* The resumption secret has served; only the chain is kept, for the
+	 * checks after the handshake and the next ticket. */
+	explicit_bzero(c->ticket->state, c->ticket->state_len);
+	c->ticket->state_len = 0;
 	return true;
 }
 
