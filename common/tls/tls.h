@@ -111,7 +111,7 @@ const char *tls_cipher_name(const struct tls_conn *c);
 bool tls_resumed(const struct tls_conn *c);
 /* Gateway: why the ticket a client offered was not used (expired; unknown:
  * never issued, used or dropped; mismatch; no-dhe: the client allows no
- * psk_dhe_ke; unverifiable: the stored leaf
+ * psk_dhe_ke; unverifiable: the stored chain
  * no longer verifies), or NULL if none was refused. */
 const char *tls_ticket_refused(const struct tls_conn *c);
 /* Gateway: when the full handshake this connection descends from ran (unix

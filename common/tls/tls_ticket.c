@@ -5,8 +5,8 @@
  * client's certificate chain in a ticket table (ticket_table.c) and sends
  * random bytes instead. A ticket offered back is taken out of the table
  * (single use), and accepted only if it has not expired and its stored
- * leaf still verifies against the trust anchors in force (signature, dates,
- * clientAuth); anything else falls back to a full handshake. What the
+ * chain still verifies against the trust anchors in force (signatures,
+ * dates, clientAuth); anything else falls back to a full handshake. What the
  * gateway checks after the handshake (revocation, deny lists, OCSP,
  * identity, group) then reads the stored chain as if the client had sent
  * it (tls_peer_info). The client keeps the session of its last connection
@@ -131,21 +131,43 @@ static int ticket_issue(struct tls_conn *c, uint8_t name[WOLFSSL_TICKET_NAME_SZ]
 	return WOLFSSL_TICKET_RET_OK;
 }
 
-/* The stored leaf, checked now as a full handshake would check it: it
- * chains to a trust anchor of this context and is within its dates, and it
- * states clientAuth. */
-static bool leaf_still_good(struct tls_conn *c, const struct ticket *k)
+/* The stored chain, checked now as a full handshake would check it: from
+ * the top, each certificate verifies (signature, notBefore/notAfter)
+ * against this context's trust anchors or against the ones below it that
+ * verified (a scratch manager holds those, never the context's), and the
+ * leaf states clientAuth. */
+static bool chain_still_good(struct tls_conn *c, const struct ticket *k)
 {
-	WOLFSSL_CERT_MANAGER *cm = wolfSSL_CTX_GetCertManager(c->ctx->wctx);
-	const uint8_t *der;
-	size_t len;
+	WOLFSSL_CERT_MANAGER *anchors = wolfSSL_CTX_GetCertManager(c->ctx->wctx), *below = NULL;
+	const uint8_t *der = NULL;
+	size_t len = 0, n = 0;
 	WOLFSSL_X509 *x;
-	bool ok;
+	bool ok = anchors != NULL;
 
-	if (cm == NULL || !ticket_chain_cert(k, 0, &der, &len) ||
-	    wolfSSL_CertManagerVerifyBuffer(cm, der, (long)len, WOLFSSL_FILETYPE_ASN1) !=
-		WOLFSSL_SUCCESS)
+	while (ticket_chain_cert(k, n, &der, &len))
+		n++;
+	if (n == 0)
 		return false;
+	for (size_t i = n; ok && i-- > 0;) {
+		(void)ticket_chain_cert(k, i, &der, &len);
+		ok = wolfSSL_CertManagerVerifyBuffer(anchors, der, (long)len, WOLFSSL_FILETYPE_ASN1) ==
+			 WOLFSSL_SUCCESS ||
+		     (below != NULL && wolfSSL_CertManagerVerifyBuffer(below, der, (long)len,
+								       WOLFSSL_FILETYPE_ASN1) ==
+					   WOLFSSL_SUCCESS);
+		if (!ok || i == 0)
+			break;
+		if (below == NULL)
+			below = wolfSSL_CertManagerNew();
+		ok = below != NULL && wolfSSL_CertManagerLoadCABuffer(below, der, (long)len,
+								      WOLFSSL_FILETYPE_ASN1) ==
+					  WOLFSSL_SUCCESS;
+	}
+	if (below != NULL)
+		wolfSSL_CertManagerFree(below);
+	if (!ok)
+		return false;
+	/* der is the leaf now. */
 	x = wolfSSL_X509_d2i(NULL, der, (int)len);
 	if (x == NULL)
 		return false;
@@ -181,8 +203,8 @@ static int ticket_redeem(struct tls_conn *c, const uint8_t name[WOLFSSL_TICKET_N
 		else if (!ticket_bytes_equal(k->mac, mac, TICKET_MAC_LEN) || len < 0 ||
 		    k->state_len > (size_t)len)
 			why = "mismatch";
-		else if (!leaf_still_good(c, k))
-			why = "unverifiable"; /* the stored leaf */
+		else if (!chain_still_good(c, k))
+			why = "unverifiable"; /* the stored chain */
 		break;
 	case TICKET_EXPIRED:
 		why = "expired";
