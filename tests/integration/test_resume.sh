@@ -14,6 +14,7 @@
 #      and its reconnect is refused.
 #   5. A ticket past max_session_lifetime from its full handshake is
 #      refused as expired (a short lifetime, set for the test).
+#   6. tls_resumption = off: the gateway sends no ticket.
 . "$(dirname "$0")/lib.sh"
 
 topo_init
@@ -163,5 +164,17 @@ grep -q "^New, TLSv1.3" "$WORK/sclient10.out" || fail "an expired ticket resumed
 wait_for 5 grep -q 'session up: .*identity="bob".*handshake=full ticket_refused=expired' "$WORK/gateway.log" ||
 	fail "the expired ticket was not refused as expired"
 say "a ticket past max_session_lifetime from its full handshake: refused as expired"
+
+# ---- 6. tls_resumption = off: no tickets at all ----
+stop_pid "$GW_PID"
+write_server_ini "crl = crl/crl.pem" "tls_resumption = off"
+start_gateway
+s_client 11 bob -sess_out "$WORK/s11.pem"
+grep -q "^New, TLSv1.3" "$WORK/sclient11.out" || fail "bob could not connect with resumption off"
+grep -q "NewSessionTicket" "$WORK/sclient11.out" && fail "the gateway sent a ticket with tls_resumption = off"
+"$B/mtlsvpnctl" status --control "$WORK/control" >"$WORK/status2.txt" 2>&1 || fail "mtlsvpnctl status failed"
+grep -q '^tls resumption: off; 0 ticket(s) held' "$WORK/status2.txt" ||
+	fail "mtlsvpnctl status does not say resumption is off: $(cat "$WORK/status2.txt")"
+say "tls_resumption = off: no ticket is sent"
 
 pass
