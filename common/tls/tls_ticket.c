@@ -117,10 +117,14 @@ static int ticket_issue(struct tls_conn *c, uint8_t name[WOLFSSL_TICKET_NAME_SZ]
 					  chain_len, now, full_at, expires);
 	}
 	free(chain);
-	if (!stored)
-		return WOLFSSL_TICKET_RET_FATAL;
-	memcpy(c->issued_handle, name, sizeof(c->issued_handle));
-	c->issued = true;
+	/* A ticket that could not be stored (out of memory, a chain past
+	 * TICKET_CHAIN_MAX) still goes out, as a handle the table does not
+	 * know: refusing here would fail the handshake, and its owner just
+	 * gets a full handshake next time. */
+	if (stored) {
+		memcpy(c->issued_handle, name, sizeof(c->issued_handle));
+		c->issued = true;
+	}
 	/* The wire carries no secret: the state stays here. */
 	if (!random_bytes(buf, (size_t)len)) {
 		(void)ticket_table_forget(t->tickets, name);
@@ -191,7 +195,7 @@ static int ticket_redeem(struct tls_conn *c, const uint8_t name[WOLFSSL_TICKET_N
 	 * refusal is the one reported. */
 	if (c->ticket != NULL && ticket_bytes_equal(c->ticket->handle, name, TICKET_HANDLE_LEN) &&
 	    ticket_bytes_equal(c->ticket->mac, mac, TICKET_MAC_LEN) && len >= 0 &&
-	    c->ticket->state_len <= (size_t)len) {
+	    c->ticket->state_len > 0 && c->ticket->state_len <= (size_t)len) {
 		memcpy(buf, c->ticket->state, c->ticket->state_len);
 		*out_len = (int)c->ticket->state_len;
 		return WOLFSSL_TICKET_RET_OK;
