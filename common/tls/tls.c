@@ -1,6 +1,6 @@
 /*
  * tls.c - the TLS 1.3 wrapper and the only user of <wolfssl/ssl.h> (with its
- * private halves tls_cert.c and tls_failure.c). wolfSSL never touches the socket: its recv
+ * private halves tls_cert.c, tls_failure.c and tls_ticket.c). wolfSSL never touches the socket: its recv
  * callback reads from an input buffer that tls_fill() filled with one recv(),
  * its send callback appends to an output queue that tls_flush() drains with
  * one send(). Invariants: tls_write() is all or nothing (the queue has room

@@ -1,6 +1,7 @@
 /*
- * tls.h - the TLS 1.3 wrapper; tls.c (with its private halves tls_cert.c
- * and tls_failure.c) is the only code that includes <wolfssl/ssl.h>. It owns the non-blocking rules: wolfSSL talks to our own
+ * tls.h - the TLS 1.3 wrapper; tls.c (with its private halves tls_cert.c,
+ * tls_failure.c and tls_ticket.c) is the only code that includes
+ * <wolfssl/ssl.h>. It owns the non-blocking rules: wolfSSL talks to our own
  * I/O callbacks, which read from an input buffer filled by one recv() and
  * write into an output queue flushed by one send(), so a burst of records
  * costs one syscall per side. One function maps wolfSSL's errors to

@@ -1,11 +1,13 @@
 /*
  * tls_internal.h - private to the TLS wrapper (tls.c, tls_cert.c,
- * tls_failure.c, tls_hello.c, tls_load.c); the rest of the project sees
- * tls.h only. tls_load fills a context with its key material; tls_cert_*
+ * tls_failure.c, tls_hello.c, tls_load.c, tls_ticket.c); the rest of the
+ * project sees tls.h only. struct tls_ctx and struct tls_conn live here so
+ * tls_ticket.c (resumption) shares them with tls.c. tls_load fills a context with its key material; tls_cert_*
  * read and check an X.509 certificate wolfSSL has parsed;
  * tls_failure_* turn wolfSSL's numbers into enum tls_failure and words;
- * tls_hello_check reads a ClientHello before wolfSSL does.
- * WOLFSSL_X509 is forward-declared so this header needs no wolfSSL include.
+ * tls_hello_check reads a ClientHello before wolfSSL does; tls_ticket_*
+ * issue, redeem and keep sessions. wolfSSL's types are forward-declared so
+ * this header needs no wolfSSL include.
  */
 #ifndef MTLSVPN_TLS_INTERNAL_H
 #define MTLSVPN_TLS_INTERNAL_H
