@@ -382,6 +382,11 @@ static void on_handshake_done(struct client *c)
 	if (tls_peer_info(c->tls, &peer))
 		log_debug("gateway certificate: cn=\"%s\" serial=%s fp=%s", peer.subject_cn,
 			  peer.serial_hex, peer.fingerprint);
+	/* A resumed session proved no certificate again here; the gateway
+	 * re-checked the stored one (docs/design.md, "Resumption"). */
+	if (tls_resumed(c->tls))
+		log_info("resumed the TLS session with %s (no certificate signature)",
+			 c->gateway_str);
 	client_set_state(c, CLIENT_WAIT_CONFIG, tls_cipher_name(c->tls));
 	c->last_rx_ms = c->last_tx_ms = ev_now_ms(c->loop);
 	ev_timer_arm(c->loop, &c->state_timer, (uint64_t)c->cfg->connect_timeout * 1000u);

@@ -165,7 +165,7 @@ static void cmd_status(struct control_conn *c, unsigned argc, const char **argv)
 	struct gateway *gw = c->ctl->gw;
 	struct worker *w = &gw->worker;
 	const struct session *s;
-	unsigned up = 0;
+	unsigned up = 0, resumed = 0;
 	char refused[1024];
 
 	if (argc == 2 && strcmp(argv[1], "json") == 0) {
@@ -189,6 +189,7 @@ static void cmd_status(struct control_conn *c, unsigned argc, const char **argv)
 		if (s->state != SESSION_ESTABLISHED)
 			continue;
 		up++;
+		resumed += tls_resumed(s->tls) ? 1 : 0;
 		if (s->addr4.family != 0)
 			addr_fmt(&s->addr4, a4);
 		if (s->addr6.family != 0)
@@ -212,6 +213,9 @@ static void cmd_status(struct control_conn *c, unsigned argc, const char **argv)
 			 "accept pauses: %" PRIu64 "\n",
 		      w->n_halfopen, gw->cfg.max_handshakes, gw->cfg.max_handshakes_per_source,
 		      w->st.accept_pauses);
+	control_textf(c, "tls resumption: %s; %zu ticket(s) held; %u session(s) up by resumption\n",
+		      gw->cfg.tls_resumption && tls_resumption_compiled() ? "on" : "off",
+		      tls_ctx_ticket_count(gw->tls), resumed);
 	refusal_status_line(w, refused, sizeof(refused));
 	control_textf(c, "%s\n", refused);
 	control_done(c, CTL_PROTO_STATUS_OK, "%s", "");

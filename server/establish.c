@@ -124,10 +124,12 @@ static void log_up(const struct session *s)
 		snprintf(tunnel + l, sizeof(tunnel) - l, " tunnel6=%s", addr_fmt(&s->addr6, t6));
 	}
 	log_info("session up: sid=%llu identity=\"%s\" serial=%s fp=%s remote=%s%s group=%s "
-		 "(%s) cipher=%s",
+		 "(%s) cipher=%s handshake=%s%s%s",
 		 (unsigned long long)s->sid, session_quote(s->identity, id, sizeof(id)), s->serial,
 		 s->fingerprint, s->remote, tunnel, s->group->net->name, s->group_how,
-		 tls_cipher_name(s->tls));
+		 tls_cipher_name(s->tls), tls_resumed(s->tls) ? "resumed" : "full",
+		 tls_ticket_refused(s->tls) != NULL ? " ticket_refused=" : "",
+		 tls_ticket_refused(s->tls) != NULL ? tls_ticket_refused(s->tls) : "");
 }
 
 static void admit(struct session *s, const struct cert_info *ci);

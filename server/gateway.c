@@ -48,6 +48,9 @@ int gateway_init(struct gateway *gw, const struct config_server *cfg)
 	tp.key_file = gw->cfg.key;
 	tp.key_passphrase_file = gw->cfg.key_passphrase_file;
 	tp.pkcs11_module = gw->cfg.pkcs11_module;
+	tp.resumption = gw->cfg.tls_resumption;
+	tp.ticket_lifetime = gw->cfg.tls_ticket_lifetime;
+	tp.max_session_lifetime = gw->cfg.max_session_lifetime;
 	gw->tls = tls_ctx_new(&tp, err, sizeof(err));
 	if (gw->tls == NULL) {
 		log_errx("%s: %s", cfg->path, err);
@@ -63,6 +66,9 @@ int gateway_init(struct gateway *gw, const struct config_server *cfg)
 			gw->cert_not_after = ci->not_after;
 		free(ci);
 	}
+	if (cfg->tls_resumption && !tls_resumption_compiled())
+		log_warnx("tls_resumption = on, but this wolfSSL has no session tickets: every "
+			  "connection is a full handshake");
 	/* The CA bundle and every configured CRL, checked here so
 	 * --check-config catches a bad CRL too. */
 	if (revoke_init(gw) < 0) {

@@ -61,6 +61,9 @@ static void keep_restart_keys(const struct config_server *o, struct config_serve
 	KEEP(o->handshake_timeout != n->handshake_timeout, "handshake_timeout",
 	     n->handshake_timeout = o->handshake_timeout);
 	KEEP(o->log_level != n->log_level, "log_level", n->log_level = o->log_level);
+	KEEP(o->tls_resumption != n->tls_resumption || o->tls_ticket_lifetime != n->tls_ticket_lifetime,
+	     "tls_resumption/tls_ticket_lifetime",
+	     (n->tls_resumption = o->tls_resumption, n->tls_ticket_lifetime = o->tls_ticket_lifetime));
 	KEEP(o->ocsp != n->ocsp || strcmp(o->ocsp_responder, n->ocsp_responder) != 0 ||
 		 o->ocsp_timeout_ms != n->ocsp_timeout_ms || o->ocsp_fail != n->ocsp_fail ||
 		 o->ocsp_cache != n->ocsp_cache,
@@ -260,6 +263,7 @@ static int reload_apply(struct gateway *gw, const char *trigger, char *msg, size
 	struct fate *fates = calloc(w->n_sessions + 1, sizeof(*fates));
 	struct group *ng = NULL, *old;
 	unsigned n_ng = 0, n_fates = 0, kept = 0, closed = 0, n_old;
+	size_t tickets;
 	uint64_t t0 = ev_time_ms();
 	char err[CONFIG_ERR_MAX], restart[256];
 	struct session *s;
@@ -332,10 +336,14 @@ static int reload_apply(struct gateway *gw, const char *trigger, char *msg, size
 	gw->n_groups = n_ng;
 	free_groups(old, n_old);
 	lease_changed(gw);
+	/* Tickets were issued under the old trust and policy: every client
+	 * proves its certificate again. */
+	tickets = tls_ctx_ticket_count(gw->tls);
+	tls_ctx_reset_tickets(gw->tls, gw->cfg.max_session_lifetime);
 	snprintf(msg, cap,
 		 "%s reloaded in %" PRIu64 " ms: %u group(s), %u rule(s); %u session(s) kept, "
-		 "%u closed%s%s%s",
-		 gw->cfg.path, ev_time_ms() - t0, gw->n_groups, gw->cfg.n_rules, kept, closed,
+		 "%u closed, %zu ticket(s) dropped%s%s%s",
+		 gw->cfg.path, ev_time_ms() - t0, gw->n_groups, gw->cfg.n_rules, kept, closed, tickets,
 		 restart[0] ? "; needs a restart, running value kept: " : "", restart,
 		 restart[0] ? "" : "");
 	log_info("%s: %s", trigger, msg);

@@ -393,8 +393,13 @@ void session_on_established(struct session *s)
 	 * ends as the next one begins. */
 	if (s->cert_not_after > 0)
 		ev_timer_arm(loop, &s->expiry_timer, left >= 0 ? (uint64_t)left * 1000 + 1000 : 0);
-	if (cfg->max_session_lifetime > 0)
-		ev_timer_arm(loop, &s->lifetime_timer, (uint64_t)cfg->max_session_lifetime * 1000);
+	/* Counted from the last full handshake: resuming does not extend it. */
+	if (cfg->max_session_lifetime > 0) {
+		int64_t end = tls_full_handshake_at(s->tls) + (int64_t)cfg->max_session_lifetime;
+		int64_t rest = end - (int64_t)time(NULL);
+
+		ev_timer_arm(loop, &s->lifetime_timer, rest > 0 ? (uint64_t)rest * 1000 : 0);
+	}
 }
 
 static void session_on_handshake_timeout(struct ev_loop *loop, struct ev_timer *t)
@@ -561,7 +566,8 @@ static void log_close(const struct session *s, bool was_up, uint16_t bye)
 			s->w->st.refused_full++;
 		else
 			refusal_post_auth(s->w, bye);
-		log_info("session refused: remote=%s reason=\"%s\"", s->remote, reason);
+		log_info("session refused: remote=%s reason=\"%s\" handshake=%s", s->remote, reason,
+			 tls_resumed(s->tls) ? "resumed" : "full");
 		if (s->serial[0] != '\0')
 			session_log(s, SESSION_LOG_INFO, "refused certificate serial=%s fp=%s",
 				    s->serial, s->fingerprint);
@@ -612,6 +618,10 @@ void session_close(struct session *s, uint16_t bye, const char *fmt, ...)
 	va_end(ap);
 	detach(s);
 	log_close(s, was_up, bye);
+	/* A refused, revoked or expired session's ticket never comes back. */
+	if (!was_up || bye == BYE_REVOKED || bye == BYE_NOT_AUTHORIZED || bye == BYE_EXPIRED ||
+	    bye == BYE_LIFETIME)
+		tls_conn_forget_ticket(s->tls);
 	if (bye != SESSION_NO_BYE && s->tls_up && s->tx.data != NULL)
 		queue_bye(s, bye);
 	session_set_state(s, SESSION_CLOSING);

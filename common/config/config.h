@@ -164,6 +164,9 @@ struct config_server {
 	socklen_t metrics_len;
 	char key_passphrase_file[PATH_MAX]; /* "" = ask (terminal, systemd) */
 	char pkcs11_module[PATH_MAX];  /* of key = pkcs11:...; "" = p11-kit-proxy.so */
+	/* TLS 1.3 resumption (common/tls/tls_ticket.c). */
+	bool tls_resumption;           /* default on */
+	unsigned tls_ticket_lifetime;  /* s, default 28800 (RFC 8446 caps it at 7 days) */
 };
 
 enum config_dns_mode { CONFIG_DNS_AUTO, CONFIG_DNS_NONE, CONFIG_DNS_RESOLVECTL, CONFIG_DNS_RESOLVCONF };

@@ -378,6 +378,8 @@ enum {
 	K_METRICS,
 	K_KEY_PASSPHRASE_FILE,
 	K_PKCS11_MODULE,
+	K_TLS_RESUMPTION,
+	K_TLS_TICKET_LIFETIME,
 	K_COUNT
 };
 
@@ -489,6 +491,11 @@ static const struct config_key server_keys[K_COUNT] = {
 	[K_PKCS11_MODULE] = {.section = "gateway", .name = "pkcs11_module",
 		.parse = config_key_module, .offset = SRV(pkcs11_module), .size = PATH_MAX,
 		.example = "p11-kit-proxy.so", .what = "the PKCS#11 module of key = pkcs11:..."},
+	[K_TLS_RESUMPTION] = {.section = "gateway", .name = "tls_resumption",
+		.parse = config_key_bool, .offset = SRV(tls_resumption), .example = "on"},
+	[K_TLS_TICKET_LIFETIME] = {.section = "gateway", .name = "tls_ticket_lifetime",
+		.parse = config_key_uint, .offset = SRV(tls_ticket_lifetime), .min = 1,
+		.max = 604800, .example = "28800"},
 };
 /* clang-format on */
 
@@ -546,6 +553,8 @@ static void set_defaults(struct config_server *s)
 	s->lease_file[0] = '\0'; /* "leases" next to the file, set by the loader */
 	s->max_sessions_per_identity = 1;
 	snprintf(s->control, sizeof(s->control), "/run/mtlsvpn/control");
+	s->tls_resumption = true;
+	s->tls_ticket_lifetime = 28800;
 }
 
 static int check_across(const struct config_file *f, struct config_server *s, const unsigned *lines,

@@ -1,6 +1,6 @@
 /*
  * tls.c - the TLS 1.3 wrapper and the only user of <wolfssl/ssl.h> (with its
- * private halves tls_cert.c and tls_failure.c). wolfSSL never touches the socket: its recv
+ * private halves tls_cert.c, tls_failure.c and tls_ticket.c). wolfSSL never touches the socket: its recv
  * callback reads from an input buffer that tls_fill() filled with one recv(),
  * its send callback appends to an output queue that tls_flush() drains with
  * one send(). Invariants: tls_write() is all or nothing (the queue has room
@@ -27,6 +27,7 @@
 
 #include "p11key.h"
 #include "proto.h"
+#include "ticket_table.h"
 #include "tls_internal.h"
 
 /* One recv() takes up to this much ciphertext: four full records. */
@@ -62,33 +63,6 @@ static const int tls_groups[] = {WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1,
 /* Fatal alerts the gateway sends itself, before wolfSSL has answered. */
 #define ALERT_HANDSHAKE_FAILURE 40
 #define ALERT_NO_APPLICATION_PROTOCOL 120
-
-struct tls_ctx {
-	WOLFSSL_CTX *wctx;
-	bool server;
-	char server_name[256]; /* client: what the gateway certificate must name */
-	struct p11key *p11;    /* a key in a PKCS#11 token, or NULL */
-};
-
-struct tls_conn {
-	struct tls_ctx *ctx;
-	WOLFSSL *ssl;
-	int fd;
-	bool hs_done;
-	bool hello_checked; /* server: tls_hello_check passed the ClientHello */
-	bool leaf_checked; /* the verify callback saw and accepted the leaf */
-	bool in_eof;	   /* tls_fill() saw EOF: no more input will come */
-	bool shutdown_sent;
-	bool hello_in;	   /* server: the peer's ClientHello was read whole */
-	uint8_t *in; /* ciphertext from recv(): [in_off, in_len) unread */
-	size_t in_off, in_len, in_cap;
-	uint8_t *out; /* ciphertext for send(): [out_head, out_tail) */
-	size_t out_head, out_tail, out_cap;
-	enum tls_failure failure;
-	enum tls_failure verify_fail; /* set by the verify callback */
-	char verify_why[320];
-	char err[400];
-};
 
 /* ---- library ---- */
 
@@ -422,16 +396,13 @@ struct tls_ctx *tls_ctx_new(const struct tls_ctx_params *p, char *err, size_t er
 	wolfSSL_CTX_set_verify(t->wctx, mode, verify_cb);
 	wolfSSL_CTX_SetIORecv(t->wctx, io_recv);
 	wolfSSL_CTX_SetIOSend(t->wctx, io_send);
-	/* No resumption: a resumed TLS 1.3 session carries no client
-	 * certificate, and every session must prove its identity afresh
-	 * (revocation and expiry are checked per handshake). So the gateway
-	 * issues no tickets and neither side caches sessions. */
-	(void)wolfSSL_CTX_set_session_cache_mode(t->wctx, WOLFSSL_SESS_CACHE_OFF);
-	if (p->server)
-		(void)wolfSSL_CTX_no_ticket_TLSv13(t->wctx);
+	/* Resumption, or none: tls_ticket.c. */
+	if (!tls_ticket_ctx_init(t, p, err, errlen))
+		goto fail;
 	wolfSSL_ERR_clear_error();
 	return t;
 fail:
+	tls_ticket_ctx_deinit(t);
 	wolfSSL_CTX_free(t->wctx);
 	p11key_close(t->p11);
 	free(t);
@@ -442,6 +413,7 @@ void tls_ctx_free(struct tls_ctx *t)
 {
 	if (t == NULL)
 		return;
+	tls_ticket_ctx_deinit(t);
 	wolfSSL_CTX_free(t->wctx);
 	/* After the context: the token signs for it until then. */
 	p11key_close(t->p11);
@@ -487,6 +459,7 @@ static bool conn_start(struct tls_conn *c)
 			goto fail;
 		if (wolfSSL_UseKeyShare(c->ssl, WOLFSSL_ECC_X25519) != WOLFSSL_SUCCESS)
 			goto fail;
+		tls_ticket_offer(c);
 	}
 	wolfSSL_ERR_clear_error();
 	return true;
@@ -499,6 +472,8 @@ void tls_conn_free(struct tls_conn *c)
 {
 	if (c == NULL)
 		return;
+	tls_ticket_save(c);
+	ticket_free(c->ticket);
 	if (c->ssl != NULL)
 		wolfSSL_free(c->ssl);
 	if (c->in != NULL) {
@@ -603,6 +578,7 @@ static enum tls_result check_hello(struct tls_conn *c)
 		fail(c, TLS_FAIL_ALPN, "peer did not offer %s", PROTO_ALPN);
 		return TLS_ERROR;
 	}
+	c->psk_dhe = tls_hello_offers_psk_dhe(c->in + c->in_off, c->in_len - c->in_off);
 	c->hello_checked = true;
 	return TLS_OK;
 }
@@ -628,7 +604,7 @@ enum tls_result tls_handshake(struct tls_conn *c)
 	ret = c->ctx->server ? wolfSSL_accept(c->ssl) : wolfSSL_connect(c->ssl);
 	if (ret != WOLFSSL_SUCCESS)
 		return conn_result(c, ret);
-	if (!post_handshake_ok(c))
+	if (!tls_ticket_after_handshake(c) || !post_handshake_ok(c))
 		return TLS_ERROR;
 	/* A chain the callback refused may have been replaced by an alternate
 	 * one that verified (WOLFSSL_ALT_CERT_CHAINS): forget that refusal. */
@@ -765,6 +741,8 @@ bool tls_peer_info(const struct tls_conn *c, struct cert_info *out)
 	memset(out, 0, sizeof(*out));
 	if (!c->hs_done)
 		return false;
+	if (c->resumed && c->ctx->server)
+		return tls_ticket_peer_info(c, out);
 	chain = wolfSSL_get_peer_chain(c->ssl);
 	if (chain == NULL || wolfSSL_get_chain_count(chain) < 1)
 		return false;

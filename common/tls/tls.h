@@ -1,6 +1,7 @@
 /*
- * tls.h - the TLS 1.3 wrapper; tls.c (with its private halves tls_cert.c
- * and tls_failure.c) is the only code that includes <wolfssl/ssl.h>. It owns the non-blocking rules: wolfSSL talks to our own
+ * tls.h - the TLS 1.3 wrapper; tls.c (with its private halves tls_cert.c,
+ * tls_failure.c and tls_ticket.c) is the only code that includes
+ * <wolfssl/ssl.h>. It owns the non-blocking rules: wolfSSL talks to our own
  * I/O callbacks, which read from an input buffer filled by one recv() and
  * write into an output queue flushed by one send(), so a burst of records
  * costs one syscall per side. One function maps wolfSSL's errors to
@@ -36,6 +37,13 @@ struct tls_ctx_params {
 	/* key_file may be a pkcs11: URI (RFC 7512); this is the PKCS#11
 	 * module then (NULL: p11-kit-proxy.so). */
 	const char *pkcs11_module;
+	/* Gateway: issue TLS 1.3 session tickets (docs/design.md,
+	 * "Resumption"); a ticket lives at most ticket_lifetime seconds, never
+	 * past the client certificate's notAfter, nor past
+	 * max_session_lifetime (when > 0) after the last full handshake.
+	 * A client always offers the session of its previous connection. */
+	bool resumption;
+	unsigned ticket_lifetime, max_session_lifetime;
 };
 
 enum tls_result {
@@ -104,6 +112,28 @@ const char *tls_error_str(const struct tls_conn *c);
  * field did not fit. */
 bool tls_peer_info(const struct tls_conn *c, struct cert_info *out);
 const char *tls_cipher_name(const struct tls_conn *c);
+
+/* After a successful handshake: true if it resumed a session from a ticket
+ * (the gateway then re-verified the stored certificate chain). */
+bool tls_resumed(const struct tls_conn *c);
+/* Gateway: why the ticket a client offered was not used (expired; unknown:
+ * never issued, used or dropped; mismatch; no-dhe: the client allows no
+ * psk_dhe_ke; unverifiable: the stored chain
+ * no longer verifies), or NULL if none was refused. */
+const char *tls_ticket_refused(const struct tls_conn *c);
+/* Gateway: when the full handshake this connection descends from ran (unix
+ * time; now for a full handshake, 0 before the handshake). */
+int64_t tls_full_handshake_at(const struct tls_conn *c);
+/* Gateway: the ticket issued on this connection must never be used (its
+ * session was refused or revoked). */
+void tls_conn_forget_ticket(struct tls_conn *c);
+/* Gateway, on a reload: drop every ticket (trust anchors and policy may
+ * have changed); tickets issued from now on end max_session_lifetime after
+ * their full handshake (0 = no such bound). How many tickets are held. */
+void tls_ctx_reset_tickets(struct tls_ctx *t, unsigned max_session_lifetime);
+size_t tls_ctx_ticket_count(const struct tls_ctx *t);
+/* Whether this wolfSSL can resume sessions at all (HAVE_SESSION_TICKET). */
+bool tls_resumption_compiled(void);
 
 /* The struct cert_info of the first certificate in a PEM file, filled by
  * the same code that fills it from a peer's leaf (tls_peer_info), for

@@ -519,6 +519,17 @@ out:
 	return ok;
 }
 
+bool tls_cert_ref_add(struct cert_info *out, const uint8_t *der, size_t len)
+{
+	if (out->n_chain >= CERT_MAX_CHAIN || der == NULL || len == 0 ||
+	    !crl_verify_cert_ref(der, len, &out->chain[out->n_chain])) {
+		out->truncated = true;
+		return false;
+	}
+	out->n_chain++;
+	return true;
+}
+
 void tls_cert_chain_refs(WOLFSSL_X509_CHAIN *chain, struct cert_info *out)
 {
 	int n = wolfSSL_get_chain_count(chain);
@@ -529,15 +540,11 @@ void tls_cert_chain_refs(WOLFSSL_X509_CHAIN *chain, struct cert_info *out)
 		return;
 	}
 	for (int i = 0; i < n; i++) {
-		const unsigned char *der = wolfSSL_get_chain_cert(chain, i);
 		int len = wolfSSL_get_chain_length(chain, i);
 
-		if (der == NULL || len <= 0 ||
-		    !crl_verify_cert_ref(der, (size_t)len, &out->chain[out->n_chain])) {
-			out->truncated = true;
+		if (!tls_cert_ref_add(out, wolfSSL_get_chain_cert(chain, i),
+				      len > 0 ? (size_t)len : 0))
 			return;
-		}
-		out->n_chain++;
 	}
 }
 

@@ -16,6 +16,8 @@
 #define HS_CLIENT_HELLO 1
 #define EXT_SUPPORTED_GROUPS 10
 #define EXT_ALPN 16
+#define EXT_PSK_MODES 45
+#define PSK_DHE_KE 1 /* psk_key_exchange_modes: PSK with (EC)DHE */
 
 /* A bounded cursor over the hello: every read checks the length first. */
 struct rd {
@@ -72,12 +74,29 @@ static bool offers_our_alpn(struct rd list)
 	return false;
 }
 
-enum tls_hello tls_hello_check(const uint8_t *p, size_t len, const int *groups, size_t n_groups)
+/* What one pass over a ClientHello saw. read: the hello was there whole
+ * and well-formed up to its extensions' end. */
+struct hello_seen {
+	bool read, groups, alpn, our_group, our_alpn, psk_dhe;
+};
+
+static bool offers_psk_dhe(struct rd list)
+{
+	for (; list.left > 0; (void)rd_skip(&list, 1))
+		if (list.p[0] == PSK_DHE_KE)
+			return true;
+	return false;
+}
+
+/* NEED_MORE while the first record is incomplete, else PASS with *seen
+ * filled (seen->read false if it is not a ClientHello we can read). */
+static enum tls_hello hello_walk(const uint8_t *p, size_t len, const int *groups,
+				 size_t n_groups, struct hello_seen *seen)
 {
 	struct rd rec, r = {p, len}, exts, ext;
-	bool seen_groups = false, seen_alpn = false, our_group = false, our_alpn = false;
 	size_t hs_len;
 
+	memset(seen, 0, sizeof(*seen));
 	if (len < 5)
 		return len > 0 && p[0] != REC_HANDSHAKE ? TLS_HELLO_PASS : TLS_HELLO_NEED_MORE;
 	if (p[0] != REC_HANDSHAKE)
@@ -98,6 +117,7 @@ enum tls_hello tls_hello_check(const uint8_t *p, size_t len, const int *groups, 
 		return TLS_HELLO_PASS;
 	while (exts.left > 0) {
 		uint16_t type;
+		struct rd list;
 
 		if (exts.left < 4)
 			return TLS_HELLO_PASS;
@@ -106,26 +126,45 @@ enum tls_hello tls_hello_check(const uint8_t *p, size_t len, const int *groups, 
 		if (!rd_vec(&exts, 2, &ext))
 			return TLS_HELLO_PASS;
 		if (type == EXT_SUPPORTED_GROUPS) {
-			struct rd list;
-
-			if (seen_groups || !rd_vec(&ext, 2, &list))
+			if (seen->groups || !rd_vec(&ext, 2, &list))
 				return TLS_HELLO_PASS;
-			seen_groups = true;
-			our_group = offers_our_group(list, groups, n_groups);
+			seen->groups = true;
+			seen->our_group = offers_our_group(list, groups, n_groups);
 		} else if (type == EXT_ALPN) {
-			struct rd list;
-
-			if (seen_alpn || !rd_vec(&ext, 2, &list))
+			if (seen->alpn || !rd_vec(&ext, 2, &list))
 				return TLS_HELLO_PASS;
-			seen_alpn = true;
-			our_alpn = offers_our_alpn(list);
+			seen->alpn = true;
+			seen->our_alpn = offers_our_alpn(list);
+		} else if (type == EXT_PSK_MODES) {
+			if (!rd_vec(&ext, 1, &list))
+				return TLS_HELLO_PASS;
+			seen->psk_dhe = offers_psk_dhe(list);
 		}
 	}
+	seen->read = true;
+	return TLS_HELLO_PASS;
+}
+
+enum tls_hello tls_hello_check(const uint8_t *p, size_t len, const int *groups, size_t n_groups)
+{
+	struct hello_seen seen;
+
+	if (hello_walk(p, len, groups, n_groups, &seen) == TLS_HELLO_NEED_MORE)
+		return TLS_HELLO_NEED_MORE;
+	if (!seen.read)
+		return TLS_HELLO_PASS;
 	/* Without supported_groups there is no TLS 1.3 key exchange at all,
 	 * which wolfSSL refuses correctly. */
-	if (seen_groups && !our_group)
+	if (seen.groups && !seen.our_group)
 		return TLS_HELLO_NO_GROUP;
-	if (!our_alpn)
+	if (!seen.our_alpn)
 		return TLS_HELLO_NO_ALPN;
 	return TLS_HELLO_PASS;
+}
+
+bool tls_hello_offers_psk_dhe(const uint8_t *p, size_t len)
+{
+	struct hello_seen seen;
+
+	return hello_walk(p, len, NULL, 0, &seen) == TLS_HELLO_PASS && seen.read && seen.psk_dhe;
 }

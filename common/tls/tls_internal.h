@@ -1,11 +1,13 @@
 /*
  * tls_internal.h - private to the TLS wrapper (tls.c, tls_cert.c,
- * tls_failure.c, tls_hello.c, tls_load.c); the rest of the project sees
- * tls.h only. tls_load fills a context with its key material; tls_cert_*
+ * tls_failure.c, tls_hello.c, tls_load.c, tls_ticket.c); the rest of the
+ * project sees tls.h only. struct tls_ctx and struct tls_conn live here so
+ * tls_ticket.c (resumption) shares them with tls.c. tls_load fills a context with its key material; tls_cert_*
  * read and check an X.509 certificate wolfSSL has parsed;
  * tls_failure_* turn wolfSSL's numbers into enum tls_failure and words;
- * tls_hello_check reads a ClientHello before wolfSSL does.
- * WOLFSSL_X509 is forward-declared so this header needs no wolfSSL include.
+ * tls_hello_check reads a ClientHello before wolfSSL does; tls_ticket_*
+ * issue, redeem and keep sessions. wolfSSL's types are forward-declared so
+ * this header needs no wolfSSL include.
  */
 #ifndef MTLSVPN_TLS_INTERNAL_H
 #define MTLSVPN_TLS_INTERNAL_H
@@ -17,9 +19,76 @@
 #include "identity.h"
 #include "tls.h"
 
+struct WOLFSSL;
 struct WOLFSSL_CTX;
+struct WOLFSSL_SESSION;
 struct WOLFSSL_X509;
 struct WOLFSSL_X509_CHAIN;
+struct ticket;
+struct ticket_table;
+
+struct tls_ctx {
+	struct WOLFSSL_CTX *wctx;
+	bool server;
+	char server_name[256]; /* client: what the gateway certificate must name */
+	struct p11key *p11;    /* a key in a PKCS#11 token, or NULL */
+	/* Resumption (tls_ticket.c). Gateway: the ticket table (NULL when
+	 * resumption is off) and what bounds a ticket's life. Client: the
+	 * session of the last connection, offered once by the next one. */
+	struct ticket_table *tickets;
+	unsigned ticket_lifetime, max_session_lifetime;
+	struct WOLFSSL_SESSION *session;
+};
+
+struct tls_conn {
+	struct tls_ctx *ctx;
+	struct WOLFSSL *ssl;
+	int fd;
+	bool hs_done;
+	bool hello_checked; /* server: tls_hello_check passed the ClientHello */
+	bool leaf_checked; /* the verify callback saw and accepted the leaf */
+	bool in_eof;	   /* tls_fill() saw EOF: no more input will come */
+	bool shutdown_sent;
+	bool hello_in;	   /* server: the peer's ClientHello was read whole */
+	bool resumed;	   /* the handshake resumed a session (no certificate sent) */
+	bool issued;	   /* server: a ticket was issued on this connection */
+	bool psk_dhe;	   /* server: the ClientHello allows psk_dhe_ke */
+	uint8_t *in; /* ciphertext from recv(): [in_off, in_len) unread */
+	size_t in_off, in_len, in_cap;
+	uint8_t *out; /* ciphertext for send(): [out_head, out_tail) */
+	size_t out_head, out_tail, out_cap;
+	enum tls_failure failure;
+	enum tls_failure verify_fail; /* set by the verify callback */
+	char verify_why[320];
+	char err[400];
+	/* Server resumption: the ticket the client offered (its chain stands
+	 * in for the certificate it did not send), the handle issued on this
+	 * connection, and the time of the full handshake both descend from. */
+	struct ticket *ticket;
+	const char *ticket_refused; /* why an offered ticket was not used */
+	uint8_t issued_handle[16];
+	int64_t full_at;
+};
+
+/* Resumption (tls_ticket.c). Set up a new context: the gateway's ticket
+ * callback and table, or nothing on a client. False with err filled. */
+bool tls_ticket_ctx_init(struct tls_ctx *t, const struct tls_ctx_params *p, char *err,
+			 size_t errlen);
+void tls_ticket_ctx_deinit(struct tls_ctx *t);
+/* Client: offer the saved session (once) on a new connection. */
+void tls_ticket_offer(struct tls_conn *c);
+/* After a successful handshake: settle resumed/full_at; false (with the
+ * conn's failure set) if a resumed session is not acceptable. */
+bool tls_ticket_after_handshake(struct tls_conn *c);
+/* Client, when a connection ends: keep its session for the next one. */
+void tls_ticket_save(struct tls_conn *c);
+/* The peer's leaf and chain references from a resumed session's ticket. */
+bool tls_ticket_peer_info(const struct tls_conn *c, struct cert_info *out);
+
+/* Append the (issuer, serial) reference of one DER certificate to
+ * out->chain; false (out->truncated set) if it does not decode or the
+ * chain is full. */
+bool tls_cert_ref_add(struct cert_info *out, const uint8_t *der, size_t len);
 
 /* The CA bundle, then (unless a client has none) the certificate chain and
  * its key, which must match. A pkcs11: key is opened into *p11, which the
@@ -69,5 +138,10 @@ enum tls_hello {
 /* Read the start of a connection [p, p + len) as a ClientHello; groups are
  * the IANA numbers of the key-exchange groups the gateway accepts. */
 enum tls_hello tls_hello_check(const uint8_t *p, size_t len, const int *groups, size_t n_groups);
+/* True if [p, p + len) holds a whole ClientHello whose
+ * psk_key_exchange_modes include psk_dhe_ke: the only mode in which the
+ * gateway resumes (a psk_ke-only resumption would have no forward
+ * secrecy). */
+bool tls_hello_offers_psk_dhe(const uint8_t *p, size_t len);
 
 #endif

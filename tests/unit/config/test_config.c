@@ -483,11 +483,14 @@ static void test_config_server_load_revocation_keys(void **state)
 	assert_int_equal(s.n_crl, 0);
 	assert_int_equal(s.crl_expired, CONFIG_CRL_EXPIRED_WARN);
 	assert_int_equal(s.max_session_lifetime, 0);
+	assert_true(s.tls_resumption);
+	assert_int_equal(s.tls_ticket_lifetime, 28800);
 	load_ok_server("[gateway]\nca = ca.crt\ncert = server.crt\nkey = server.key\n"
 		       "crl = server.crt, pki/ca.crt, pki\ncrl_expired = refuse\n"
 		       "deny_serials = 0x00A1b2, 0a:1B:2c:3d, 7, 00\n"
 		       "deny_identities = Alice@Corp.Example, bob smith\n"
-		       "max_session_lifetime = 28800\n" POOL,
+		       "max_session_lifetime = 28800\n"
+		       "tls_resumption = off\ntls_ticket_lifetime = 600\n" POOL,
 		       &s);
 	assert_int_equal(s.n_crl, 3);
 	assert_path(s.crl[0], "server.crt");
@@ -507,6 +510,8 @@ static void test_config_server_load_revocation_keys(void **state)
 	assert_string_equal(s.deny_identities[0], "Alice@Corp.Example");
 	assert_string_equal(s.deny_identities[1], "bob smith");
 	assert_int_equal(s.max_session_lifetime, 28800);
+	assert_false(s.tls_resumption);
+	assert_int_equal(s.tls_ticket_lifetime, 600);
 }
 
 static void test_config_server_load_bounds_and_relations(void **state)

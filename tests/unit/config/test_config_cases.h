@@ -22,7 +22,8 @@ struct bad_case {
 	"listen, ca, cert, key, tun, mtu, keepalive, dead_peer_timeout, handshake_timeout, "       \
 	"max_clients, max_handshakes, max_handshakes_per_source, identity, log_level, cert_warn_days, crl, crl_expired, deny_serials, "       \
 	"deny_identities, max_session_lifetime, ocsp, ocsp_responder, ocsp_timeout, ocsp_fail, "     \
-	"ocsp_cache, default_group, group_from, log_drops, lease_file, max_sessions_per_identity, control, user, control_group, metrics, key_passphrase_file and pkcs11_module"
+	"ocsp_cache, default_group, group_from, log_drops, lease_file, max_sessions_per_identity, control, user, "  \
+	"control_group, metrics, key_passphrase_file, pkcs11_module, tls_resumption and tls_ticket_lifetime"
 #define CL_KEYS                                                                                    \
 	"gateway, server_name, ca, cert, key, tun, full_tunnel, dns, reconnect_min, "              \
 	"reconnect_max, connect_timeout, log_level, state_dir, kill_switch, status_group, key_passphrase_file and pkcs11_module"
@@ -404,6 +405,10 @@ static const struct bad_case server_bad[] = {
     {"control_group not a name", GW "control_group = adm in\n" POOL,
      "%F:5 [gateway] control_group: 'adm in' is not a group name; name the system group whose "
      "members may run the read-only mtlsvpnctl commands, e.g. mtlsvpn-admin"},
+    {"tls_ticket_lifetime zero", GW "tls_ticket_lifetime = 0\n" POOL,
+     "%F:5 [gateway] tls_ticket_lifetime: " RANGE("0", 1, 604800)},
+    {"tls_ticket_lifetime over 7 days", GW "tls_ticket_lifetime = 604801\n" POOL,
+     "%F:5 [gateway] tls_ticket_lifetime: " RANGE("604801", 1, 604800)},
 };
 
 #define CL_NOT_GW(v)                                                                               \

@@ -325,6 +325,44 @@ static void test_tls_hello_larger_than_first_buffer(void **state)
 	close(fds[1]);
 }
 
+/* Where the psk_key_exchange_modes list of a hello starts (its length
+ * byte); 0 if it has none. */
+static size_t psk_modes_at(const uint8_t *h, size_t len)
+{
+	size_t o = 5 + 4 + 2 + 32, end;
+
+	o += 1 + h[o];                         /* session id */
+	o += 2 + ((size_t)h[o] << 8 | h[o + 1]); /* cipher suites */
+	o += 1 + h[o];                         /* compression methods */
+	end = o + 2 + ((size_t)h[o] << 8 | h[o + 1]);
+	assert_int_equal(end, len);
+	for (o += 2; o + 4 <= end; o += 4 + ((size_t)h[o + 2] << 8 | h[o + 3]))
+		if (h[o] == 0 && h[o + 1] == 45)
+			return o + 4;
+	return 0;
+}
+
+/* The gateway resumes only with psk_dhe_ke (forward secrecy): our client
+ * allows it; a hello allowing psk_ke alone, or one not there whole, does
+ * not qualify. */
+static void test_tls_hello_offers_psk_dhe(void **state)
+{
+	uint8_t h[4096];
+	size_t len = own_hello(h, sizeof(h)), at = psk_modes_at(h, len);
+
+	(void)state;
+	assert_true(at > 0);
+	assert_true(h[at] >= 1);
+	assert_true(tls_hello_offers_psk_dhe(h, len));
+	assert_false(tls_hello_offers_psk_dhe(h, len - 1));
+	for (size_t i = 0; i < h[at]; i++)
+		h[at + 1 + i] = 0; /* psk_ke */
+	assert_false(tls_hello_offers_psk_dhe(h, len));
+	assert_int_equal(tls_hello_check(h, len, our_groups, N_OUR), TLS_HELLO_PASS);
+	h[at + h[at]] = 1; /* psk_ke, ..., psk_dhe_ke */
+	assert_true(tls_hello_offers_psk_dhe(h, len));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +374,7 @@ int main(void)
 	    cmocka_unit_test(test_tls_hello_check_own_client),
 	    cmocka_unit_test(test_tls_hello_check_broken_lengths_pass),
 	    cmocka_unit_test(test_tls_hello_larger_than_first_buffer),
+	    cmocka_unit_test(test_tls_hello_offers_psk_dhe),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
