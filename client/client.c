@@ -21,7 +21,6 @@
 #include "log.h"
 #include "notify.h"
 #include "tls.h"
-#include "tun.h"
 
 #define CLOSING_FLUSH_MS 2000
 #define DEAD_PEER_FACTOR 3
@@ -278,7 +277,7 @@ static void handle_resolving(struct client *c)
 	}
 	/* Before the first connect, and again whenever the gateway moved. */
 	if (killswitch_allow(c, &c->addrs) < 0) {
-		if (!c->ks.installed) {
+		if (!killswitch_installed(c)) {
 			client_fail(c,
 				    "kill_switch is on in %s, but the kill switch could not "
 				    "be installed (see above)",
@@ -742,7 +741,7 @@ int client_init(struct client *c, const struct config_client *cfg, struct ev_loo
 	c->cfg = cfg;
 	c->loop = loop;
 	c->sock = -1;
-	c->roam.fd = -1;
+	roam_clear(&c->roam);
 	c->undo.fd = -1;
 	c->tun_fd = -1;
 	c->state = CLIENT_RESOLVING;
@@ -762,15 +761,14 @@ int client_init(struct client *c, const struct config_client *cfg, struct ev_loo
 		return -1;
 	c->state_since = (int64_t)time(NULL);
 	(void)status_start(c);
-	c->tun_fd = tun_open(cfg->tun, false, c->tun_name);
+	c->tun_fd = platform_tun_open(cfg->tun, c->tun_name);
 	if (c->tun_fd < 0) {
 		log_warn("cannot create the TUN device %s", cfg->tun);
 		return -1;
 	}
 	ev_io_init(&c->tun_io, c->tun_fd, client_on_tun, c);
-	netcfg_init(&c->net, c->tun_name, cfg->full_tunnel, cfg->dns, cfg->path);
+	netcfg_init(&c->net, &c->undo, c->tun_name, cfg->full_tunnel, cfg->dns, cfg->path);
 	(void)roam_init(c);
-	c->net.undo = &c->undo;
 	if (ev_hook_add(loop, client_before_sleep, c) < 0) {
 		log_warn("cannot add the loop hook");
 		return -1;

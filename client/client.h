@@ -2,9 +2,9 @@
  * client.h - the client's parts and what they share: the connection state
  * machine (client.c) and its messages to the person (notice.c); resolving,
  * connecting and backing off (connect.c); the TUN <-> TLS data path
- * (tunnel.c); the network changes made for the tunnel, recorded so exactly
- * they are undone (netcfg.c, dns.c); noticing that the way to the gateway
- * moved (roam.c).
+ * (tunnel.c); the undo journal on disk (undo.c); `mtlsvpn-client status`
+ * (status.c, status_cmd.c). What the client asks of the operating system is
+ * in platform.h, implemented for Linux in linux/.
  */
 #ifndef MTLSVPN_CLIENT_H
 #define MTLSVPN_CLIENT_H
@@ -18,13 +18,10 @@
 #include "addr.h"
 #include "buf.h"
 #include "chan.h"
-#include "dnsplan.h"
 #include "config.h"
 #include "ev.h"
 #include "journal.h"
 #include "msg.h"
-#include "nftrules.h"
-#include "rtnl_monitor.h"
 
 /* ---- undo.c: the undo journal on disk ---- */
 
@@ -89,148 +86,7 @@ void connect_backoff_init(struct connect_backoff *b, unsigned min_s, unsigned ma
 uint64_t connect_backoff_next(struct connect_backoff *b);
 void connect_backoff_reset(struct connect_backoff *b);
 
-/* ---- dns.c ---- */
-
-/* DNS servers and search domains for the tunnel, set through
- * systemd-resolved (per link) or by rewriting /etc/resolv.conf, and put back
- * exactly as they were. */
-struct dns_state {
-	bool active;
-	bool via_resolved;
-	char ifname[IFNAMSIZ];
-	char *saved;                 /* resolv.conf before we wrote it */
-	size_t saved_len;
-	bool saved_missing;          /* there was no resolv.conf at all */
-	char saved_link[4096];       /* non-empty if it was a symlink to this */
-	char *written;               /* what we wrote, to notice other writers */
-	size_t written_len;
-	struct undo *undo;
-	uint32_t seq;                /* its journal record */
-};
-
-/* 0 if set (or nothing to set), -1 (logged) if it could not be done. */
-int dns_apply(struct dns_state *d, struct undo *u, const char *ifname, enum config_dns_mode mode,
-	      bool full_tunnel, const struct msg_config *cfg);
-/* Where DNS went, for the connect message: "systemd-resolved", "/etc/resolv.conf". */
-const char *dns_how(const struct dns_state *d);
-void dns_undo(struct dns_state *d);
-/* Replays a RESOLVED or RESOLV_FILE record a dead client left: 0 if DNS
- * is as it was (or someone else has changed it since), -1 (logged). */
-int dns_undo_record(const struct journal_rec *r);
-
-/* ---- resolved.c ---- */
-
-/* systemd-resolved owns org.freedesktop.resolve1 on the system bus. */
-bool resolved_present(void);
-/* Sets ifname's servers, domains and default-route flag: 0, or -1 logged. */
-int resolved_set_link(const char *ifname, const struct dnsplan *p);
-/* RevertLink; 0 also if the link is gone (its settings went with it). */
-int resolved_revert_link(const char *ifname);
-
-/* ---- netcfg.c ---- */
-
-enum netcfg_change_kind { NETCFG_ADDR, NETCFG_ROUTE, NETCFG_UNREACH };
-
-struct netcfg_change {
-	enum netcfg_change_kind kind;
-	struct prefix prefix;        /* ADDR, ROUTE, UNREACH */
-	struct ipaddr via;           /* ROUTE: family 0 if on-link */
-	char ifname[IFNAMSIZ];       /* ADDR, ROUTE (may be another link); UNREACH: the TUN */
-	uint32_t seq;                /* its journal record */
-};
-
-/* The route the gateway was reachable by before the tunnel took over,
- * per family, so a reconnect to a new gateway address can be pinned too. */
-struct netcfg_underlay {
-	bool known;
-	struct ipaddr via;
-	char ifname[IFNAMSIZ];
-};
-
-struct netcfg {
-	char ifname[IFNAMSIZ];
-	bool full_tunnel;
-	enum config_dns_mode dns;
-	const char *config_path;     /* for messages */
-	bool applied;
-	struct msg_config cfg;       /* what is applied */
-	struct netcfg_change *changes; /* in the order made; undone in reverse */
-	size_t n_changes, cap_changes;
-	struct netcfg_underlay underlay4, underlay6;
-	struct dns_state dns_state;
-	struct undo *undo;           /* where changes are recorded first */
-};
-
-void netcfg_init(struct netcfg *n, const char *ifname, bool full_tunnel,
-		 enum config_dns_mode dns, const char *config_path);
-/* Link up with the MTU, addresses, routes, DNS. gateway: the address we are
- * connected to (for the full-tunnel host route). On failure everything
- * this call added is removed again and -1 is returned (already logged). */
-int netcfg_apply(struct netcfg *n, const struct msg_config *cfg, const struct ipaddr *gateway);
-/* True if cfg would configure exactly what is applied now. */
-bool netcfg_same(const struct netcfg *n, const struct msg_config *cfg);
-/* Full tunnel only: make sure the gateway at addr is reached outside the
- * tunnel before connecting to it. 0, or -1 (logged). */
-int netcfg_pin_gateway(struct netcfg *n, const struct ipaddr *gateway);
-/* Remove every change, newest first. Safe to call twice. */
-void netcfg_undo(struct netcfg *n);
-/* After a change of the network (roaming): if the gateway is pinned, point
- * the pin at the way the main table now has around tun_ifindex, or put it
- * back if the kernel dropped it with an address. 0 if the pin is right (or
- * there is none), -1 if there is no way yet or it cannot be set (logged). */
-int netcfg_repin_gateway(struct netcfg *n, const struct ipaddr *gateway, int tun_ifindex);
-
-/* ---- roam.c: noticing that the way to the gateway moved ---- */
-
-struct client;
-
-/* A moment for a change to complete (an address removed, then its
- * successor added; a route replaced) before the way is looked up. */
-#define ROAM_SETTLE_MS 150
-
-struct roam {
-	int fd;                        /* NETLINK_ROUTE, subscribed to changes; -1 if none */
-	struct ev_io io;
-	struct ev_timer settle;        /* the look, ROAM_SETTLE_MS after a change */
-	int tun_ifindex;               /* our own changes there are not news */
-	bool changed4, changed6;       /* since the last look */
-	bool known;                    /* path and source hold the connection's way */
-	struct rtnl_route path;        /* the way to the gateway when connected */
-	struct ipaddr source;          /* the connection's own address */
-};
-
-/* Opens the notification socket. 0, or -1 (logged): the client then runs
- * without, and a move is noticed by the dead-peer timeout instead. */
-int roam_init(struct client *c);
-/* The connection is up: remember the way it uses. */
-void roam_on_connected(struct client *c);
-void roam_deinit(struct client *c);
-
-/* Replays an ADDR, ROUTE or UNREACH record a dead client left: 0 if it is gone
- * (or was never made), -1 (logged). */
-int netcfg_undo_record(const struct journal_rec *r);
-
-/* ---- killswitch.c: kill_switch = on ---- */
-
-struct killswitch {
-	bool installed;
-	uint32_t seq;                  /* its journal record */
-	struct nftrules_spec spec;     /* what is installed */
-	struct connect_addrs last;     /* the addresses it lets through */
-};
-
-/* Installs the kill switch (recorded in the journal first) or replaces it
- * if addrs differ from the addresses it lets through; nothing if
- * kill_switch is off. 0, or -1 (logged): not installed or not updated. */
-int killswitch_allow(struct client *c, const struct connect_addrs *addrs);
-/* The addresses the kill switch lets through, for a resolution it blocks
- * (DNS outside the tunnel). False if it is not installed. */
-bool killswitch_last_addrs(const struct client *c, struct connect_addrs *out);
-/* Removes the table (exit). Safe to call twice or when off. */
-void killswitch_remove(struct client *c);
-/* Replays an NFT_TABLE record a dead client left: 0 if the table is gone
- * (or never was), -1 (logged). */
-int killswitch_undo_record(const struct journal_rec *r);
+#include "platform.h"
 
 /* ---- client.c ---- */
 

@@ -7,7 +7,6 @@
  * its own (status_cmd.c).
  */
 #include <limits.h>
-#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +18,6 @@
 #include "ev.h"
 #include "log.h"
 #include "notify.h"
-#include "privdrop.h"
 #include "tls.h"
 #include "version.h"
 
@@ -143,18 +141,13 @@ static struct tls_ctx *make_tls(const struct config_client *cfg)
 	return ctx;
 }
 
-/*
- * Set up (TUN open, key read): the client stays uid 0, because putting
- * /etc/resolv.conf back and resolved's RevertLink at exit need root's own
- * files and D-Bus identity, but keeps only CAP_NET_ADMIN (addresses,
- * routes, resolved's SetLinkDNS and the others, which resolved grants to
- * uid 0 or that capability), in the bounding set too, with NO_NEW_PRIVS.
- */
+/* Set up (TUN open, key read): keep only what the network changes and
+ * their undo need (client/platform.h). */
 static void drop_privileges(void)
 {
 	char why[256];
 
-	if (privdrop_apply(NULL, PRIVDROP_CAP(CAP_NET_ADMIN), why, sizeof(why)) < 0)
+	if (platform_confine(why, sizeof(why)) < 0)
 		fatalx("cannot drop privileges: %s", why);
 }
 

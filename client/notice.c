@@ -82,7 +82,7 @@ void notice_connected(const struct client *c)
 {
 	const struct msg_config *cfg = &c->config;
 	char s[ADDR_STRLEN], addrs[160] = "", routes[512] = "", dns[256] = "";
-	const char *how = dns_how(&c->net.dns_state);
+	const char *how = netcfg_dns_how(&c->net);
 
 	if (cfg->addr4.addr.family)
 		list_add(addrs, sizeof(addrs), addr_fmt_prefix(&cfg->addr4, s));
@@ -158,12 +158,12 @@ void notice_session_end(struct client *c)
 void notice_status(const struct client *c)
 {
 	const struct client_stats *st = &c->stats;
-	const struct msg_config *cfg = &c->net.cfg;
+	const struct msg_config *cfg = netcfg_applied(&c->net);
 	char s[ADDR_STRLEN], addrs[160] = "", up[48] = "not up";
 
-	if (c->net.applied && cfg->addr4.addr.family)
+	if (cfg != NULL && cfg->addr4.addr.family)
 		list_add(addrs, sizeof(addrs), addr_fmt_prefix(&cfg->addr4, s));
-	if (c->net.applied && cfg->addr6.addr.family)
+	if (cfg != NULL && cfg->addr6.addr.family)
 		list_add(addrs, sizeof(addrs), addr_fmt_prefix(&cfg->addr6, s));
 	if (c->state == CLIENT_UP && c->up_since_ms != 0)
 		snprintf(up, sizeof(up), "up %.0f s",

@@ -2,7 +2,7 @@
  * status.c - what the running client tells `mtlsvpn-client status`: a Unix
  * socket state_dir/NAME.sock (NAME as the undo journal's), mode 0660, group
  * status_group, served from the client's one event loop. A caller must be
- * root or a member of the group (SO_PEERCRED, then SO_PEERGROUPS); at most
+ * root or a member of the group (platform_peer_allowed); at most
  * STATUS_MAX_CONNS at once, each closed after STATUS_DEADLINE_MS whatever
  * it does, so nobody can hold the client. The request and the answer are
  * ctl_proto frames: REQUEST "status", then one STATUS record
@@ -29,15 +29,10 @@
 #include "log.h"
 #include "tls.h"
 
-#ifndef SO_PEERGROUPS
-#define SO_PEERGROUPS 59
-#endif
-
 #define STATUS_MAX_CONNS 4
 #define STATUS_DEADLINE_MS 2000
 #define STATUS_IN_CAP (CTL_PROTO_HDR_LEN + 256)
 #define STATUS_OUT_CAP (2 * CTL_PROTO_HDR_LEN + CLIENT_STATUS_MAX_LEN + 1024)
-#define STATUS_MAX_GROUPS 1024
 
 struct status_conn {
 	struct status_srv *srv;
@@ -84,7 +79,7 @@ static uint8_t view_of(const struct client *c)
 static void fill(const struct status_srv *srv, struct client_status *r)
 {
 	const struct client *c = srv->c;
-	const struct msg_config *net = &c->net.cfg;
+	const struct msg_config *net = netcfg_applied(&c->net);
 
 	client_status_init(r, view_of(c));
 	r->now = (int64_t)time(NULL);
@@ -103,7 +98,7 @@ static void fill(const struct status_srv *srv, struct client_status *r)
 	snprintf(r->tun, sizeof(r->tun), "%s", c->tun_name);
 	r->full_tunnel = c->cfg->full_tunnel;
 	/* The tunnel's settings outlive a reconnect: they are what is in force. */
-	if (c->net.applied) {
+	if (net != NULL) {
 		r->addr4 = net->addr4;
 		r->addr6 = net->addr6;
 		r->n_routes = net->n_routes;
@@ -113,7 +108,7 @@ static void fill(const struct status_srv *srv, struct client_status *r)
 		r->n_search = net->n_search;
 		for (unsigned i = 0; i < net->n_search; i++)
 			snprintf(r->search[i], sizeof(r->search[i]), "%s", net->search[i]);
-		r->dns_applied = c->net.dns_state.active;
+		r->dns_applied = netcfg_dns_how(&c->net) != NULL;
 	}
 	r->tx_bytes = c->stats.tx_bytes;
 	r->tx_packets = c->stats.tx_packets;
@@ -122,7 +117,7 @@ static void fill(const struct status_srv *srv, struct client_status *r)
 	snprintf(r->identity, sizeof(r->identity), "%s", srv->identity);
 	r->cert_not_after = srv->cert_not_after ? srv->cert_not_after : c->config.cert_not_after;
 	/* On while the nftables table blocks everything but the gateway. */
-	r->kill_switch = c->ks.installed ? 1 : 0;
+	r->kill_switch = killswitch_installed(c) ? 1 : 0;
 	r->pid = (uint32_t)getpid();
 }
 
@@ -271,32 +266,6 @@ static void on_conn_deadline(struct ev_loop *loop, struct ev_timer *t)
 	conn_close(k);
 }
 
-/* Root, or the group as primary or supplementary group at connect time. */
-static bool peer_allowed(const struct status_srv *srv, int fd, unsigned long *uid)
-{
-	struct ucred cr;
-	socklen_t len = sizeof(cr);
-	gid_t groups[STATUS_MAX_GROUPS];
-
-	*uid = (unsigned long)-1;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 || len != sizeof(cr))
-		return false;
-	*uid = cr.uid;
-	if (cr.uid == 0)
-		return true;
-	if (!srv->have_gid)
-		return false;
-	if (cr.gid == srv->gid)
-		return true;
-	len = sizeof(groups);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
-		return false;
-	for (size_t i = 0; i < len / sizeof(groups[0]); i++)
-		if (groups[i] == srv->gid)
-			return true;
-	return false;
-}
-
 static void on_accept(struct ev_loop *loop, struct ev_io *io, uint32_t revents)
 {
 	struct status_srv *srv = io->data;
@@ -322,7 +291,7 @@ static void on_accept(struct ev_loop *loop, struct ev_io *io, uint32_t revents)
 		}
 		k->fd = fd;
 		k->in_len = k->out_len = k->out_off = 0;
-		k->allowed = peer_allowed(srv, fd, &k->uid);
+		k->allowed = platform_peer_allowed(fd, srv->have_gid, srv->gid, &k->uid);
 		ev_io_init(&k->io, fd, on_conn_io, k);
 		if (ev_io_start(loop, &k->io, EPOLLIN) < 0) {
 			log_warn("status: cannot watch a connection");

@@ -129,23 +129,6 @@ void undo_done(struct undo *u, uint32_t seq)
 	(void)append(u, &done);
 }
 
-static int replay_one(const struct journal_rec *r)
-{
-	switch (r->kind) {
-	case JOURNAL_ADDR:
-	case JOURNAL_ROUTE:
-	case JOURNAL_UNREACH:
-		return netcfg_undo_record(r);
-	case JOURNAL_RESOLVED:
-	case JOURNAL_RESOLV_FILE:
-		return dns_undo_record(r);
-	case JOURNAL_NFT_TABLE:
-		return killswitch_undo_record(r);
-	default:
-		return 0;
-	}
-}
-
 /* Undoes what the journal in fd lists, newest first. 0 if all of it is
  * undone (or there was nothing), -1 if something is still in place. */
 static int replay(int fd, const char *path)
@@ -196,7 +179,7 @@ static int replay(int fd, const char *path)
 		log_info("undoing %zu change%s left by mtlsvpn-client (pid %u, %s) in %s", k,
 			 k == 1 ? "" : "s", recs[0].pid, recs[0].ifname, path);
 	for (size_t i = 0; i < k; i++)
-		if (replay_one(&recs[order[i]]) < 0)
+		if (platform_undo_record(&recs[order[i]]) < 0)
 			rc = -1;
 out:
 	free(order);

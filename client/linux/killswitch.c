@@ -119,6 +119,11 @@ int killswitch_allow(struct client *c, const struct connect_addrs *addrs)
 	return 0;
 }
 
+bool killswitch_installed(const struct client *c)
+{
+	return c->ks.installed;
+}
+
 bool killswitch_last_addrs(const struct client *c, struct connect_addrs *out)
 {
 	if (!c->ks.installed || c->ks.last.n == 0)

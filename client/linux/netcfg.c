@@ -18,14 +18,25 @@
 #include "log.h"
 #include "rtnl.h"
 
-void netcfg_init(struct netcfg *n, const char *ifname, bool full_tunnel, enum config_dns_mode dns,
-		 const char *config_path)
+void netcfg_init(struct netcfg *n, struct undo *u, const char *ifname, bool full_tunnel,
+		 enum config_dns_mode dns, const char *config_path)
 {
 	memset(n, 0, sizeof(*n));
+	n->undo = u;
 	snprintf(n->ifname, sizeof(n->ifname), "%s", ifname);
 	n->full_tunnel = full_tunnel;
 	n->dns = dns;
 	n->config_path = config_path;
+}
+
+const struct msg_config *netcfg_applied(const struct netcfg *n)
+{
+	return n->applied ? &n->cfg : NULL;
+}
+
+const char *netcfg_dns_how(const struct netcfg *n)
+{
+	return dns_how(&n->dns_state);
 }
 
 static int record(struct netcfg *n, enum netcfg_change_kind kind, const struct prefix *p,
@@ -393,7 +404,8 @@ int netcfg_repin_gateway(struct netcfg *n, const struct ipaddr *gateway, int tun
 		 * drops it with the last address of its link. */
 		if (rtnl_route_add(&host, u->via.family ? &u->via : NULL, u->ifname, 0) < 0 &&
 		    errno != EEXIST) {
-			log_warn("cannot pin the gateway %s to %s", addr_fmt(gateway, s), u->ifname);
+			log_warn("cannot pin the gateway %s to %s", addr_fmt(gateway, s),
+				 u->ifname);
 			return -1;
 		}
 		return 0;

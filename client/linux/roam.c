@@ -21,8 +21,8 @@
 #include "log.h"
 #include "rtnl.h"
 
-#define ROAM_GROUPS                                                                     \
-	(RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE |       \
+#define ROAM_GROUPS                                                                                \
+	(RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE |               \
 	 RTMGRP_IPV6_ROUTE)
 #define ROAM_READS_MAX 16 /* per readiness event; the rest next turn */
 #define ROAM_RCVBUF (256 * 1024)
@@ -106,7 +106,8 @@ static void roam_on_readable(struct ev_loop *loop, struct ev_io *w, uint32_t rev
 		 * anything may have changed. */
 		if (n < 0 || rtnl_monitor_decode(buf.bytes, (size_t)n, r->tun_ifindex, &s, &why) !=
 				 RTNL_MON_OK) {
-			log_debug("rtnetlink: %s; looking again", n < 0 ? "notifications lost" : why);
+			log_debug("rtnetlink: %s; looking again",
+				  n < 0 ? "notifications lost" : why);
 			r->changed4 = r->changed6 = changed = true;
 			continue;
 		}
@@ -122,6 +123,11 @@ static void roam_on_readable(struct ev_loop *loop, struct ev_io *w, uint32_t rev
 	 * is still looked at. */
 	if (changed && !ev_timer_armed(&r->settle))
 		ev_timer_arm(loop, &r->settle, ROAM_SETTLE_MS);
+}
+
+void roam_clear(struct roam *r)
+{
+	r->fd = -1;
 }
 
 int roam_init(struct client *c)
