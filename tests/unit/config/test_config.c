@@ -1,188 +1,17 @@
 /*
- * test_config.c - server.ini and client.ini loading. Every bad file is
- * written to a private temporary directory at test time and must be refused
- * with one exact message: "FILE:LINE [section] key: what; what is valid".
- * In expected messages %F stands for the config file and %D for its directory.
+ * test_config.c - server.ini loading, and what both loaders share (a
+ * missing file, a directory, the shipped examples, protected keys). Every
+ * bad file is written to a private temporary directory at test time and
+ * must be refused with one exact message: "FILE:LINE [section] key: what;
+ * what is valid". In expected messages %F stands for the config file and
+ * %D for its directory. client.ini's own keys: test_config_client.c.
  */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
-#include <limits.h>
-#include <netinet/in.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cmocka.h>
-
-#include "config.h"
-#include "test_config_cases.h"
-
-static char dir[PATH_MAX]; /* realpath of the temporary directory */
-static char cwd[PATH_MAX]; /* restored after tests that chdir */
-
-static void put_n(const char *name, const char *text, size_t len, mode_t mode)
-{
-	char path[PATH_MAX + 64];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	unlink(path);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, len), (ssize_t)len);
-	assert_int_equal(fchmod(fd, mode), 0);
-	close(fd);
-}
-
-static void put(const char *name, const char *text, mode_t mode)
-{
-	put_n(name, text, strlen(text), mode);
-}
-
-static void path_of(const char *name, char out[static PATH_MAX + 64])
-{
-	snprintf(out, PATH_MAX + 64, "%s/%s", dir, name);
-}
-
-/* Replaces %F with cfg and %D with the directory. */
-static void expand(const char *tmpl, const char *cfg, char *out, size_t cap)
-{
-	size_t n = 0;
-
-	for (const char *p = tmpl; *p != '\0' && n + 1 < cap; p++) {
-		const char *sub = NULL;
-
-		if (p[0] == '%' && p[1] == 'F')
-			sub = cfg;
-		else if (p[0] == '%' && p[1] == 'D')
-			sub = dir;
-		if (sub != NULL) {
-			n += (size_t)snprintf(out + n, cap - n, "%s", sub);
-			if (n >= cap)
-				n = cap - 1;
-			p++;
-		} else {
-			out[n++] = *p;
-		}
-	}
-	out[n] = '\0';
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int group_setup(void **state)
-{
-	char tmpl[] = "/tmp/test_config.XXXXXX";
-
-	(void)state;
-	if (getcwd(cwd, sizeof(cwd)) == NULL || mkdtemp(tmpl) == NULL ||
-	    realpath(tmpl, dir) == NULL)
-		return -1;
-	put("ca.crt", "ca\n", 0644);
-	put("CA.Crt", "mixed case ca\n", 0644);
-	put("server.crt", "cert\n", 0644);
-	put("server.key", "key\n", 0600);
-	put("ro.key", "key\n", 0400);
-	put("alice.crt", "cert\n", 0644);
-	put("alice.key", "key\n", 0600);
-	put("open.key", "key\n", 0644);
-	put("group.key", "key\n", 0640);
-	put("server.pass", "pass\n", 0600);
-	put("alice.pass", "pass\n", 0600);
-	put("my#cert.crt", "cert\n", 0644);
-	put("crl.pem", "crl\n", 0644);
-	{
-		char p[PATH_MAX + 64];
-
-		path_of("adir", p);
-		if (mkdir(p, 0700) < 0)
-			return -1;
-		path_of("pki", p);
-		if (mkdir(p, 0700) < 0)
-			return -1;
-	}
-	put("pki/ca.crt", "ca\n", 0644);
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	if (chdir(cwd) < 0)
-		return -1;
-	return nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-enum which { SERVER, CLIENT };
-
-static int load(enum which w, const char *path, char err[static CONFIG_ERR_MAX])
-{
-	static struct config_server s;
-	static struct config_client c;
-
-	if (w == SERVER)
-		return config_server_load(path, &s, err);
-	return config_client_load(path, &c, err);
-}
-
-static void run_bad(enum which w, const struct bad_case *cases, size_t n)
-{
-	char cfg[PATH_MAX + 64], want[2048], err[CONFIG_ERR_MAX];
-	unsigned failures = 0;
-
-	path_of("case.ini", cfg);
-	for (size_t i = 0; i < n; i++) {
-		int rc;
-
-		put("case.ini", cases[i].text, 0644);
-		expand(cases[i].want, cfg, want, sizeof(want));
-		memset(err, 'x', sizeof(err));
-		err[sizeof(err) - 1] = '\0';
-		rc = load(w, cfg, err);
-		if (rc != -1 || strcmp(err, want) != 0) {
-			print_error("case '%s':\n  rc   %d\n  want %s\n  got  %s\n", cases[i].name,
-				    rc, want, rc == 0 ? "(accepted)" : err);
-			failures++;
-		}
-	}
-	assert_int_equal(failures, 0);
-}
+#include "config_fixture.h"
 
 static void test_config_server_load_bad_files(void **state)
 {
 	(void)state;
 	run_bad(SERVER, server_bad, sizeof(server_bad) / sizeof(server_bad[0]));
-}
-
-static void test_config_client_load_bad_files(void **state)
-{
-	(void)state;
-	run_bad(CLIENT, client_bad, sizeof(client_bad) / sizeof(client_bad[0]));
-}
-
-static void check_one(enum which w, const char *text, size_t len, const char *want_tmpl)
-{
-	char cfg[PATH_MAX + 64], want[2048], err[CONFIG_ERR_MAX];
-
-	put_n("one.ini", text, len, 0644);
-	path_of("one.ini", cfg);
-	expand(want_tmpl, cfg, want, sizeof(want));
-	assert_int_equal(load(w, cfg, err), -1);
-	assert_string_equal(err, want);
 }
 
 static void test_config_server_load_nul_byte(void **state)
@@ -281,44 +110,6 @@ static void test_config_server_load_prints_nothing(void **state)
 	assert_int_equal(accepted, 0);
 	assert_int_equal(stat(capture, &st), 0);
 	assert_int_equal(st.st_size, 0);
-}
-
-static uint16_t port_of(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
-	return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
-}
-
-static void load_ok_server(const char *text, struct config_server *s)
-{
-	char cfg[PATH_MAX + 64], err[CONFIG_ERR_MAX];
-
-	put("ok.ini", text, 0644);
-	path_of("ok.ini", cfg);
-	err[0] = '\0';
-	if (config_server_load(cfg, s, err) != 0)
-		fail_msg("refused: %s", err);
-	assert_string_equal(s->path, cfg);
-}
-
-static void load_ok_client(const char *text, struct config_client *c)
-{
-	char cfg[PATH_MAX + 64], err[CONFIG_ERR_MAX];
-
-	put("ok.ini", text, 0644);
-	path_of("ok.ini", cfg);
-	err[0] = '\0';
-	if (config_client_load(cfg, c, err) != 0)
-		fail_msg("refused: %s", err);
-}
-
-static void assert_path(const char *got, const char *name)
-{
-	char want[PATH_MAX + 64];
-
-	path_of(name, want);
-	assert_string_equal(got, want);
 }
 
 static void test_config_server_load_defaults(void **state)
@@ -586,166 +377,6 @@ static void test_config_server_load_relative_paths(void **state)
 	assert_int_equal(chdir(cwd), 0);
 }
 
-static void test_config_client_load_defaults(void **state)
-{
-	static struct config_client c;
-
-	(void)state;
-	load_ok_client(CL, &c);
-	assert_string_equal(c.gateway_host, "vpn.example.com");
-	assert_int_equal(c.gateway_port, 8443);
-	assert_string_equal(c.server_name, "vpn.example.com");
-	assert_path(c.ca, "ca.crt");
-	assert_path(c.cert, "alice.crt");
-	assert_path(c.key, "alice.key");
-	assert_string_equal(c.tun, "mtlsvpn0");
-	assert_false(c.full_tunnel);
-	assert_false(c.kill_switch);
-	assert_int_equal(c.dns, CONFIG_DNS_AUTO);
-	assert_int_equal(c.reconnect_min, 1);
-	assert_int_equal(c.reconnect_max, 60);
-	assert_int_equal(c.connect_timeout, 10);
-	assert_int_equal(c.log_level, 0);
-	assert_string_equal(c.status_group, "mtlsvpn-status");
-}
-
-static void test_config_client_load_gateway_forms(void **state)
-{
-	static const struct {
-		const char *value, *host;
-		unsigned port;
-	} forms[] = {
-	    {"vpn.example.com", "vpn.example.com", 8443},
-	    {"VPN.Example.com:443", "VPN.Example.com", 443},
-	    {"10.99.0.1:8443", "10.99.0.1", 8443},
-	    {"10.99.0.1", "10.99.0.1", 8443},
-	    {"[fd00::1]:9443", "fd00::1", 9443},
-	    {"[fd00::1]", "fd00::1", 8443},
-	    {"fd00::1", "fd00::1", 8443},
-	    {"gw:65535", "gw", 65535},
-	    {"gw:1", "gw", 1},
-	};
-	static struct config_client c;
-	char text[512];
-
-	(void)state;
-	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
-		snprintf(text, sizeof(text), CL_GW("%s"), forms[i].value);
-		load_ok_client(text, &c);
-		assert_string_equal(c.gateway_host, forms[i].host);
-		assert_int_equal(c.gateway_port, forms[i].port);
-		assert_string_equal(c.server_name, forms[i].host);
-	}
-}
-
-static void test_config_client_load_every_key(void **state)
-{
-	static struct config_client c;
-
-	(void)state;
-	load_ok_client("[Client]\n"
-		       "Gateway = 10.99.0.1:8443\n"
-		       "Server_Name = GW.Example\n"
-		       "ca = pki/ca.crt\n"
-		       "cert = alice.crt\n"
-		       "key = ro.key\n"
-		       "tun = vpn0\n"
-		       "full_tunnel = yes\n"
-		       "dns = resolvconf\n"
-		       "reconnect_min = 5\n"
-		       "reconnect_max = 5\n"
-		       "connect_timeout = 300\n"
-		       "log_level = debug\n"
-		       "kill_switch = on\n"
-		       "status_group = vpn_users.2\n",
-		       &c);
-	assert_string_equal(c.gateway_host, "10.99.0.1");
-	assert_string_equal(c.server_name, "GW.Example");
-	assert_path(c.ca, "pki/ca.crt");
-	assert_path(c.key, "ro.key");
-	assert_string_equal(c.tun, "vpn0");
-	assert_true(c.full_tunnel);
-	assert_int_equal(c.dns, CONFIG_DNS_RESOLVCONF);
-	assert_int_equal(c.reconnect_min, 5);
-	assert_int_equal(c.reconnect_max, 5);
-	assert_int_equal(c.connect_timeout, 300);
-	assert_int_equal(c.log_level, 1);
-	assert_true(c.kill_switch);
-	assert_string_equal(c.status_group, "vpn_users.2");
-}
-
-static void test_config_client_load_keywords(void **state)
-{
-	static const struct {
-		const char *line;
-		bool full_tunnel;
-		enum config_dns_mode dns;
-	} rows[] = {
-	    {"full_tunnel = no\ndns = none\n", false, CONFIG_DNS_NONE},
-	    {"full_tunnel = true\ndns = resolvectl\n", true, CONFIG_DNS_RESOLVECTL},
-	    {"dns = resolved\n", false, CONFIG_DNS_RESOLVECTL},
-	    {"full_tunnel = off\ndns = auto\n", false, CONFIG_DNS_AUTO},
-	    {"full_tunnel = on\n", true, CONFIG_DNS_AUTO},
-	    {"full_tunnel = 1\n", true, CONFIG_DNS_AUTO},
-	    {"full_tunnel = 0\n", false, CONFIG_DNS_AUTO},
-	    {"full_tunnel = false\n", false, CONFIG_DNS_AUTO},
-	};
-	static struct config_client c;
-	char text[512];
-
-	(void)state;
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		snprintf(text, sizeof(text), CL "%s", rows[i].line);
-		load_ok_client(text, &c);
-		assert_int_equal(c.full_tunnel, rows[i].full_tunnel);
-		assert_int_equal(c.dns, rows[i].dns);
-	}
-}
-
-static void test_config_check_key_mode_modes(void **state)
-{
-	static const struct {
-		mode_t mode;
-		int rc;
-	} rows[] = {
-	    {0600, 0},	{0400, 0},  {0700, 0},	{0200, 0},  {0640, -1},
-	    {0604, -1}, {0660, -1}, {0644, -1}, {0610, -1}, {0601, -1},
-	};
-	char path[PATH_MAX + 64], want[3 * PATH_MAX], err[CONFIG_ERR_MAX];
-
-	(void)state;
-	path_of("mode.key", path);
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		put("mode.key", "k\n", rows[i].mode);
-		err[0] = '\0';
-		assert_int_equal(config_check_key_mode(path, err), rows[i].rc);
-		if (rows[i].rc == 0)
-			continue;
-		snprintf(want, sizeof(want),
-			 "%s is accessible by group or others (mode %04o); run chmod 600 %s", path,
-			 (unsigned)rows[i].mode, path);
-		assert_string_equal(err, want);
-	}
-}
-
-static void test_config_check_key_mode_not_a_file(void **state)
-{
-	char path[PATH_MAX + 64], want[3 * PATH_MAX], err[CONFIG_ERR_MAX];
-
-	(void)state;
-	path_of("adir", path);
-	assert_int_equal(config_check_key_mode(path, err), -1);
-	snprintf(want, sizeof(want), "%s is not a regular file; give the path of the private key",
-		 path);
-	assert_string_equal(err, want);
-	path_of("none.key", path);
-	assert_int_equal(config_check_key_mode(path, err), -1);
-	snprintf(want, sizeof(want),
-		 "%s cannot be used (No such file or directory); give the path of the private key",
-		 path);
-	assert_string_equal(err, want);
-}
-
 /* The shipped examples load as they are, and again with every optional key
  * uncommented: they cannot drift from what the loader accepts. */
 static void load_example(const char *name, bool uncomment, char *err)
@@ -829,7 +460,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_config_server_load_bad_files),
-	    cmocka_unit_test(test_config_client_load_bad_files),
 	    cmocka_unit_test(test_config_server_load_nul_byte),
 	    cmocka_unit_test(test_config_server_load_long_line),
 	    cmocka_unit_test(test_config_server_load_too_many_routes),
@@ -845,12 +475,6 @@ int main(void)
 	    cmocka_unit_test(test_config_server_load_bounds_and_relations),
 	    cmocka_unit_test(test_config_server_load_absolute_paths),
 	    cmocka_unit_test(test_config_server_load_relative_paths),
-	    cmocka_unit_test(test_config_client_load_defaults),
-	    cmocka_unit_test(test_config_client_load_gateway_forms),
-	    cmocka_unit_test(test_config_client_load_every_key),
-	    cmocka_unit_test(test_config_client_load_keywords),
-	    cmocka_unit_test(test_config_check_key_mode_modes),
-	    cmocka_unit_test(test_config_check_key_mode_not_a_file),
 	    cmocka_unit_test(test_config_load_shipped_examples),
 	    cmocka_unit_test(test_config_load_protected_keys),
 	};
