@@ -352,7 +352,7 @@ bool control_conn_append(struct control_conn *c, const void *p, size_t n);
 struct gateway *control_conn_gateway(const struct control_conn *c);
 void control_conn_set_capture(struct control_conn *c, struct capture *cap);
 
-/* status_json.c: mtlsvpnctl status --json (docs/status-schema.json) */
+/* status_json.c: mtlsvpnctl status --json (docs/gateway-status.schema.json) */
 void status_json(struct control_conn *c);
 void status_add_stats(struct session_stats *to, const struct session_stats *from);
 void status_totals(const struct worker *w, struct session_stats *out);

@@ -1,6 +1,6 @@
 /*
  * status_json.c - "mtlsvpnctl status --json": the gateway's state as one
- * JSON document (schema docs/status-schema.json, version STATUS_SCHEMA):
+ * JSON document (schema docs/gateway-status.schema.json, version STATUS_SCHEMA):
  * every live session with its certificate, addresses, counters and
  * cipher, then the gateway's totals, refusals by reason, pool use per
  * group and the revocation lists' ages. Built in memory (common/base/jsonw)

@@ -1,7 +1,7 @@
 /*
  * client_status_fmt.c - a client status record as the person reads it
  * (`mtlsvpn-client status`) and as JSON (`--json`, documented in
- * docs/status-json.md and docs/status.schema.json). Pure: into a caller's
+ * docs/status-json.md and docs/client-status.schema.json). Pure: into a caller's
  * buffer, with times relative to the record's own clock (now), so the
  * output depends on the record alone. Every JSON key is always present;
  * what is unknown is null.

@@ -237,7 +237,7 @@ static int run_status(const struct ctl_cmd *cmd, int argc, char **argv, void *ct
 
 static const struct cli_opt status_opts[] = {
     CTL_CONTROL_OPT,
-    {"json", 0, NULL, "one JSON document (schema: docs/status-schema.json)", opt_json},
+    {"json", 0, NULL, "one JSON document (schema: docs/gateway-status.schema.json)", opt_json},
     {"help", 'h', NULL, "show this help", ctl_opt_help},
     {NULL, 0, NULL, NULL, NULL},
 };

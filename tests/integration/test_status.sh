@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `mtlsvpn-client status` against a real client in its namespace: connecting
 # (a gateway address that accepts and never answers), up (every field right,
-# text and JSON, the JSON valid against docs/status.schema.json), read by an
+# text and JSON, the JSON valid against docs/client-status.schema.json), read by an
 # unprivileged member of status_group and refused to a non-member with a
 # clear error (by the socket's mode, and by the client's own check on a
 # 0666 socket), refused for now (a second laptop while max_clients = 1),
@@ -14,7 +14,7 @@
 command -v runuser >/dev/null || fail "runuser is missing (util-linux)"
 python3 -c 'import jsonschema' 2>/dev/null ||
 	fail "python3-jsonschema is missing (apt-get install python3-jsonschema)"
-SCHEMA=$SRC/docs/status.schema.json
+SCHEMA=$SRC/docs/client-status.schema.json
 [ -f "$SCHEMA" ] || fail "$SCHEMA is missing"
 
 # A temporary group and two users, removed by the cleanup (names carry $$).

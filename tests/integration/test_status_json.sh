@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # mtlsvpnctl status --json, disconnect and control_group: with three
 # clients in two groups, the JSON document validates against
-# docs/status-schema.json (python3-jsonschema) and says what is true (the
+# docs/gateway-status.schema.json (python3-jsonschema) and says what is true (the
 # sessions, their groups and bytes, the pools, the CRL); disconnect by sid,
 # by identity and by group each end exactly the sessions named; a member of
 # control_group (a user and group this test creates and removes, in the
@@ -80,7 +80,7 @@ status_json() { "${CTL[@]}" status --json --control "$SOCK" >"$J"; }
 py() { python3 -c "import json,sys; d=json.load(open('$J')); print($1)"; }
 n_sessions() { status_json && [ "$(py 'len(d["sessions"])')" = "$1" ]; }
 validate() {
-	python3 - "$SRC/docs/status-schema.json" "$J" <<'PY' || fail "status --json does not validate: $(cat "$J")"
+	python3 - "$SRC/docs/gateway-status.schema.json" "$J" <<'PY' || fail "status --json does not validate: $(cat "$J")"
 import json, sys, jsonschema
 schema = json.load(open(sys.argv[1]))
 jsonschema.Draft202012Validator.check_schema(schema)
