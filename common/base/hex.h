@@ -1,6 +1,6 @@
 /*
  * hex.h - the value of one hexadecimal digit, for the decoders of
- * percent-encoded and hex text (p11uri, ca_index, lease_store).
+ * percent-encoded and hex text (p11uri, ca_index, lease_store, the deny_serials key).
  */
 #ifndef MTLSVPN_HEX_H
 #define MTLSVPN_HEX_H

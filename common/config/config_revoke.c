@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config_revoke.h"
+#include "hex.h"
 #include "identity.h"
 #include "ocsp_http.h"
 
@@ -56,17 +57,6 @@ bool config_revoke_crl_expired(const struct config_file *f, const struct config_
 	return true;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Hex as openssl prints it: "1A2B", "1a:2b", "0x1a2b". */
 static bool parse_serial(const char *in, struct config_serial *out)
 {
@@ -78,9 +68,9 @@ static bool parse_serial(const char *in, struct config_serial *out)
 	for (const char *p = in; *p != '\0'; p++) {
 		if (*p == ':' && p != in && p[1] != '\0' && p[1] != ':')
 			continue;
-		if (hexval(*p) < 0 || n == sizeof(nib))
+		if (hex_value(*p) < 0 || n == sizeof(nib))
 			return false;
-		nib[n++] = (uint8_t)hexval(*p);
+		nib[n++] = (uint8_t)hex_value(*p);
 	}
 	if (n == 0)
 		return false;
