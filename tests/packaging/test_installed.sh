@@ -2,7 +2,7 @@
 # test_installed.sh - the Debian packages, installed, purged:
 #
 #   1. the units of the built packages: systemd-analyze security (offline)
-#      rates each 2.0 or lower;
+#      rates the gateway's 2.0 or lower, the client's 2.3 or lower;
 #   2. apt-get install DEB_DIR/*.deb; the layout, the user mtlsvpn, and
 #      systemd-analyze verify on the installed units;
 #   3. one tunnel with the installed programs and configuration in
@@ -45,11 +45,15 @@ getent passwd mtlsvpn >/dev/null && had_user=1
 # ---- 1. the units' exposure, from the packages as built ----
 unit_root=$(mktemp -d /tmp/mtlsvpn-units.XXXXXX)
 for f in "$debs"/mtlsvpn-*.deb; do dpkg-deb -x "$f" "$unit_root"; done
+# The bound of each unit, in tenths: the gateway's 2.0; the client's 2.3,
+# which is 2.0 plus CAP_CHOWN and the chown calls that give its status
+# socket to group mtlsvpn-status (the unit's comment lists every exposure).
+declare -A MAX_EXPOSURE=([mtlsvpn-server.service]=20 [mtlsvpn-client@t$$.service]=23)
 for u in "${UNITS[@]}"; do
-	systemd-analyze security --offline=true --root="$unit_root" --threshold=20 "$u" \
+	systemd-analyze security --offline=true --root="$unit_root" --threshold="${MAX_EXPOSURE[$u]}" "$u" \
 		>"$unit_root/security.txt" 2>&1 || {
 		cat "$unit_root/security.txt" >&2
-		die0 "systemd-analyze security rates $u above 2.0"
+		die0 "systemd-analyze security rates $u above $((MAX_EXPOSURE[$u] / 10)).$((MAX_EXPOSURE[$u] % 10))"
 	}
 	say0 "$(grep -o 'Overall exposure level.*' "$unit_root/security.txt")"
 done
