@@ -6,7 +6,8 @@
 # the same address and port gets both back within seconds, tunnel working.
 # With a client that ignores the BYE (rawclient.py stay) the gateway stops
 # accepting (a TCP connect is refused) while /metrics still answers with
-# mtlsvpn_draining 1 and status says draining, a second drain is harmless,
+# mtlsvpn_draining 1 and status says draining, systemd is told STOPPING=1,
+# a second drain is harmless,
 # and the gateway exits 0 at the deadline; SIGTERM during a drain still
 # exits at once.
 . "$(dirname "$0")/lib.sh"
@@ -69,8 +70,10 @@ out=$(timeout 10 setpriv --reuid=65534 --regid="$GRP_GID" --clear-groups "$B/mtl
 echo "$out" | grep -q "permission denied: drain is for root" ||
 	fail "the member's refusal is unclear: $out"
 gateway_listening || fail "the refused drain stopped the listener"
-scrape | grep -qx "mtlsvpn_draining 0" || fail "no 'mtlsvpn_draining 0' before the drain"
-ctl status | grep -q "^draining: no" || fail "status does not say 'draining: no'"
+scrape >"$WORK/metrics0.txt" || fail "cannot scrape the metrics"
+grep -qx "mtlsvpn_draining 0" "$WORK/metrics0.txt" || fail "no 'mtlsvpn_draining 0' before the drain"
+ctl status >"$WORK/status0.txt" || fail "status failed"
+grep -q "^draining: no" "$WORK/status0.txt" || fail "status does not say 'draining: no'"
 say "a control_group member is refused drain; the gateway still listens"
 
 # ---- drain with two well-behaved clients ----
@@ -96,8 +99,15 @@ done
 say "drain: both clients told ($(grep -ohE 'draining; reconnecting in [0-9]+ ms' "$WORK"/client[12].log | sort -u | grep -oE '[0-9]+ ms' | tr '\n' ' ')), gateway exited 0 after $(((t1 - t0) / 1000000)) ms"
 
 # ---- they come back to a new gateway on the same address and port ----
+# (this one tells a stand-in for systemd what it does: STOPPING=1 at a drain)
+ip netns exec "$G" python3 "$SRC/tests/integration/notify_listen.py" "$WORK/notify" 60 \
+	>"$WORK/notify.out" 2>&1 &
+T_PIDS+=("$!")
+wait_for 5 grep -q listening "$WORK/notify.out" || fail "the notify listener did not start"
 t0=$(date +%s%N)
+export NOTIFY_SOCKET=$WORK/notify
 start_gateway
+unset NOTIFY_SOCKET
 wait_tunnel 1 8
 wait_tunnel 2 8
 t1=$(date +%s%N)
@@ -112,6 +122,7 @@ ip netns exec "$(lap 3)" timeout 40 python3 "$SRC/tests/integration/rawclient.py
 RAW_PID=$!
 T_PIDS+=("$RAW_PID")
 wait_for 10 grep -q "^up" "$WORK/raw.log" || fail "rawclient did not come up: $(cat "$WORK/raw.log")"
+grep -qx "STOPPING=1" "$WORK/notify.out" && fail "STOPPING=1 before any drain"
 t0=$(date +%s%N)
 out=$(ctl drain --seconds 4) || fail "mtlsvpnctl drain failed: $out"
 echo "$out" | grep -q "told 3 session(s)" || fail "drain's answer does not count 3 sessions: $out"
@@ -124,6 +135,8 @@ out=$(ip netns exec "$(lap 3)" timeout 3 bash -c 'exec 3<>/dev/tcp/192.0.2.1/844
 [ "$rc" -ne 0 ] && echo "$out" | grep -q "Connection refused" ||
 	fail "a TCP connect to the draining gateway was not refused (rc $rc): $out"
 kill -0 "$GW_PID" 2>/dev/null || fail "the gateway exited before the deadline with a client left"
+grep -qx "STOPPING=1" "$WORK/notify.out" || fail "no STOPPING=1 at the drain: $(cat "$WORK/notify.out")"
+grep -q "^STATUS=draining: 3 session(s) told" "$WORK/notify.out" || fail "no STATUS=draining line"
 scrape >"$WORK/metrics.txt" || fail "the metrics endpoint stopped answering during the drain"
 grep -qx "mtlsvpn_draining 1" "$WORK/metrics.txt" || fail "no 'mtlsvpn_draining 1' during the drain"
 ctl status >"$WORK/status.txt" || fail "status failed during the drain"
