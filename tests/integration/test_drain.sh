@@ -6,7 +6,7 @@
 # the same address and port gets both back within seconds, tunnel working.
 # With a client that ignores the BYE (rawclient.py stay) the gateway stops
 # accepting (a TCP connect is refused) while /metrics still answers with
-# mtlsvpn_draining 1 and status says draining, systemd is told STOPPING=1,
+# mtlsvpn_draining 1 and status (and status --json) says draining, systemd is told STOPPING=1,
 # a second drain is harmless,
 # and the gateway exits 0 at the deadline; SIGTERM during a drain still
 # exits at once.
@@ -15,6 +15,8 @@
 command -v setpriv >/dev/null || fail "setpriv is missing (util-linux)"
 command -v groupadd >/dev/null || fail "groupadd is missing"
 command -v curl >/dev/null || fail "curl is missing"
+python3 -c 'import jsonschema' 2>/dev/null ||
+	fail "python3-jsonschema is missing (packaging/setup.sh installs it)"
 
 GRP=mtv-drn-$ID
 made_group=0
@@ -142,6 +144,14 @@ grep -qx "mtlsvpn_draining 1" "$WORK/metrics.txt" || fail "no 'mtlsvpn_draining 
 ctl status >"$WORK/status.txt" || fail "status failed during the drain"
 grep -qE "^draining: yes; 3 session\(s\) told, [0-9]+ left; deadline in [0-9]+ s" \
 	"$WORK/status.txt" || fail "status does not show the drain: $(tail -n 3 "$WORK/status.txt")"
+ctl status --json >"$WORK/status.json" || fail "status --json failed during the drain"
+python3 - "$SRC/docs/status-schema.json" "$WORK/status.json" <<'PY' || fail "status --json does not show the drain"
+import json, sys
+import jsonschema
+schema, doc = (json.load(open(f)) for f in sys.argv[1:3])
+jsonschema.validate(doc, schema)
+assert doc["gateway"]["draining"] is True, doc["gateway"]
+PY
 gateway_exits 10 || fail "the gateway did not exit within 10 s of a 4 s drain"
 t1=$(date +%s%N)
 [ "$GW_RC" -eq 0 ] || fail "the gateway exited $GW_RC at the drain's deadline"
