@@ -107,11 +107,13 @@ static void close_conn(struct client *c)
 }
 
 /* Drops the connection and reconnects after delay ms, or after the
- * backoff's next (RETRY_BACKOFF). A failure is a warning; a drain is news. */
+ * backoff's next (RETRY_BACKOFF). A failure is a warning; for a drain the
+ * caller has said what happens. */
 #define RETRY_BACKOFF UINT64_MAX
 static void drop_and_retry(struct client *c, uint64_t delay, bool failure, const char *why)
 {
-	(failure ? log_warnx : log_info)("%s", why);
+	if (failure)
+		log_warnx("%s", why);
 	notify_status("reconnecting: %s", why);
 	snprintf(c->last_reason, sizeof(c->last_reason), "%s", why);
 	c->last_refused = false;
@@ -468,13 +470,11 @@ static void on_config(struct client *c, const struct msg_config *cfg)
 static void on_drain(struct client *c, const struct msg_bye *bye)
 {
 	uint64_t delay;
-	char why[96];
 
 	connect_backoff_reset(&c->backoff);
 	delay = bye->has_retry_after ? bye->retry_after_ms : connect_backoff_next(&c->backoff);
-	snprintf(why, sizeof(why), "gateway is draining; reconnecting in %llu ms",
-		 (unsigned long long)delay);
-	drop_and_retry(c, delay, false, why);
+	log_info("gateway is draining; reconnecting in %llu ms", (unsigned long long)delay);
+	drop_and_retry(c, delay, false, "gateway is draining");
 }
 
 static void on_bye(struct client *c, const struct msg_bye *bye)
