@@ -9,7 +9,7 @@
 # mtlsvpn_draining 1 and status (and status --json) says draining, systemd is told STOPPING=1,
 # a second drain is harmless,
 # and the gateway exits 0 at the deadline; SIGTERM during a drain still
-# exits at once.
+# exits at once; an idle gateway exits as soon as it is told to drain.
 . "$(dirname "$0")/lib.sh"
 
 command -v setpriv >/dev/null || fail "setpriv is missing (util-linux)"
@@ -183,4 +183,12 @@ for i in 1 2; do
 	wait "${CLIENT_PID[$i]}" || rc=$?
 	[ "$rc" -eq 0 ] || fail "client $i exited $rc after the drains"
 done
+
+# ---- nobody connected: the drain ends the gateway at once ----
+start_gateway
+out=$(ctl drain) || fail "drain of an idle gateway failed: $out"
+echo "$out" | grep -q "told 0 session(s)" || fail "the idle drain's answer is wrong: $out"
+gateway_exits 3 || fail "an idle gateway did not exit within 3 s of a drain"
+[ "$GW_RC" -eq 0 ] || fail "the idle gateway exited $GW_RC after a drain"
+say "an idle gateway exits 0 at once on drain"
 pass
