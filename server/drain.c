@@ -93,8 +93,8 @@ void drain_cmd(struct control_conn *c, unsigned argc, const char **argv)
 		if (argv[1][0] < '0' || argv[1][0] > '9' || *end != '\0' || secs < 1 ||
 		    secs > DRAIN_MAX_SECONDS) {
 			control_done(c, CTL_PROTO_STATUS_USAGE,
-				     "drain: seconds \"%.32s\" is not a number from 1 to %u", argv[1],
-				     DRAIN_MAX_SECONDS);
+				     "drain: seconds \"%.32s\" is not a number from 1 to %u",
+				     argv[1], DRAIN_MAX_SECONDS);
 			return;
 		}
 	}

@@ -134,8 +134,9 @@ wait_for 5 grep -q "^bye 11:gateway draining \[retry-after-ms=[0-9]*\]" "$WORK/r
 	fail "rawclient got no BYE 11 with a retry-after: $(cat "$WORK/raw.log")"
 rc=0
 out=$(ip netns exec "$(lap 3)" timeout 3 bash -c 'exec 3<>/dev/tcp/192.0.2.1/8443' 2>&1) || rc=$?
-[ "$rc" -ne 0 ] && echo "$out" | grep -q "Connection refused" ||
+if [ "$rc" -eq 0 ] || ! echo "$out" | grep -q "Connection refused"; then
 	fail "a TCP connect to the draining gateway was not refused (rc $rc): $out"
+fi
 kill -0 "$GW_PID" 2>/dev/null || fail "the gateway exited before the deadline with a client left"
 grep -qx "STOPPING=1" "$WORK/notify.out" || fail "no STOPPING=1 at the drain: $(cat "$WORK/notify.out")"
 grep -q "^STATUS=draining: 3 session(s) told" "$WORK/notify.out" || fail "no STATUS=draining line"
