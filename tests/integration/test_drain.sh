@@ -79,6 +79,16 @@ grep -q "^draining: no" "$WORK/status0.txt" || fail "status does not say 'draini
 say "a control_group member is refused drain; the gateway still listens"
 
 # ---- drain with two well-behaved clients ----
+# mtlsvpn-client status, asked again and again while they wait (each waits
+# 0-2 s: one of the two is seen unless both draw a few ms).
+POLL_PIDS=()
+for i in 1 2; do
+	(end=$(($(date +%s) + 4)); while [ "$(date +%s)" -lt "$end" ]; do
+		"$B/mtlsvpn-client" status -c "$WORK/client$i.ini" 2>&1 || true
+	done) >"$WORK/cstatus$i.txt" &
+	POLL_PIDS+=("$!")
+	T_PIDS+=("$!")
+done
 t0=$(date +%s%N)
 out=$(ctl drain --seconds 10) || fail "mtlsvpnctl drain failed: $out"
 echo "$out" | grep -q "told 2 session(s)" || fail "drain's answer does not count 2 sessions: $out"
@@ -98,6 +108,10 @@ for i in 1 2; do
 		fail "client $i dropped its tunnel address while reconnecting"
 done
 [ "$(ended_files)" -eq 0 ] || fail "a client left NAME.ended after a drain"
+wait "${POLL_PIDS[@]}" # each ends after 4 s
+seen=$(grep -hE "reconnecting in [0-9.]+ s \(gateway is draining\)" "$WORK"/cstatus[12].txt |
+	head -n 1) || fail "mtlsvpn-client status never showed 'reconnecting ... (gateway is draining)': $(sort -u "$WORK"/cstatus[12].txt | head -n 20)"
+say "mtlsvpn-client status during the wait: $seen"
 say "drain: both clients told ($(grep -ohE 'draining; reconnecting in [0-9]+ ms' "$WORK"/client[12].log | sort -u | grep -oE '[0-9]+ ms' | tr '\n' ' ')), gateway exited 0 after $(((t1 - t0) / 1000000)) ms"
 
 # ---- they come back to a new gateway on the same address and port ----
