@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # mtlsvpnctl drain: a member of control_group is refused; with two clients
 # up, "drain --seconds 10" tells both (BYE: gateway draining, with a
-# retry-after), each logs the drain line and keeps running without a
-# failure, and the gateway exits 0 once they are gone; a second gateway on
-# the same address and port gets both back within seconds, tunnel working.
-# With a client that ignores the BYE (rawclient.py stay) the gateway stops
-# accepting (a TCP connect is refused) while /metrics still answers with
-# mtlsvpn_draining 1 and status (and status --json) says draining, systemd is told STOPPING=1,
-# a second drain is harmless,
-# and the gateway exits 0 at the deadline; SIGTERM during a drain still
-# exits at once; an idle gateway exits as soon as it is told to drain.
+# retry-after), each logs the drain line, keeps running and its tunnel
+# address without a failure (no NAME.ended), mtlsvpn-client status shows
+# "reconnecting ... (gateway is draining)", and the gateway exits 0 once
+# they are gone; a second gateway on the same address and port gets both
+# back within seconds, tunnel working. With a client that ignores the BYE
+# (rawclient.py stay) the gateway stops accepting (a TCP connect is
+# refused) while /metrics still answers with mtlsvpn_draining 1, status and
+# status --json say draining and systemd is told STOPPING=1; a second drain
+# is harmless, and the gateway exits 0 at the deadline. SIGTERM during a
+# drain still exits at once; an idle gateway exits as soon as it is told
+# to drain.
 . "$(dirname "$0")/lib.sh"
 
 command -v setpriv >/dev/null || fail "setpriv is missing (util-linux)"
