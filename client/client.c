@@ -106,12 +106,14 @@ static void close_conn(struct client *c)
 	buf_reset(&c->tx, 0);
 }
 
-/* Drops the connection and reconnects: after a backoff, or at once. */
-static void drop_and_retry(struct client *c, bool at_once, const char *why)
+/* Drops the connection and reconnects after delay ms, or after the
+ * backoff's next (RETRY_BACKOFF). A failure is a warning; for a drain the
+ * caller has said what happens. */
+#define RETRY_BACKOFF UINT64_MAX
+static void drop_and_retry(struct client *c, uint64_t delay, bool failure, const char *why)
 {
-	uint64_t delay;
-
-	log_warnx("%s", why);
+	if (failure)
+		log_warnx("%s", why);
 	notify_status("reconnecting: %s", why);
 	snprintf(c->last_reason, sizeof(c->last_reason), "%s", why);
 	c->last_refused = false;
@@ -123,10 +125,11 @@ static void drop_and_retry(struct client *c, bool at_once, const char *why)
 	}
 	notice_session_end(c);
 	close_conn(c);
-	delay = at_once ? 0 : connect_backoff_next(&c->backoff);
-	if (at_once)
+	if (delay == RETRY_BACKOFF)
+		delay = connect_backoff_next(&c->backoff);
+	if (delay == 0)
 		log_info("reconnecting now");
-	else
+	else if (failure)
 		log_info("reconnecting in %.1f s", (double)delay / 1000.0);
 	client_set_state(c, CLIENT_BACKOFF, why);
 	ev_timer_arm(c->loop, &c->state_timer, delay);
@@ -142,7 +145,7 @@ void client_disconnect(struct client *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	drop_and_retry(c, false, why);
+	drop_and_retry(c, RETRY_BACKOFF, true, why);
 }
 
 /* The old connection leaves from an address or a link we no longer use:
@@ -152,7 +155,7 @@ void client_on_path_changed(struct client *c, const char *what)
 {
 	if (c->state != CLIENT_UP)
 		return;
-	drop_and_retry(c, true, what);
+	drop_and_retry(c, 0, true, what);
 }
 
 void client_fail(struct client *c, const char *fmt, ...)
@@ -462,12 +465,28 @@ static void on_config(struct client *c, const struct msg_config *cfg)
 	tunnel_update_backpressure(c);
 }
 
+/* The gateway goes away on purpose: no failure, no backoff. Come back after
+ * its delay, re-resolving (another gateway may take us); settings stay. */
+static void on_drain(struct client *c, const struct msg_bye *bye)
+{
+	uint64_t delay;
+
+	connect_backoff_reset(&c->backoff);
+	delay = bye->has_retry_after ? bye->retry_after_ms : connect_backoff_next(&c->backoff);
+	log_info("gateway is draining; reconnecting in %llu ms", (unsigned long long)delay);
+	drop_and_retry(c, delay, false, "gateway is draining");
+}
+
 static void on_bye(struct client *c, const struct msg_bye *bye)
 {
 	char sentence[512];
 
 	if (c->state == CLIENT_CLOSING)
 		return;
+	if (bye->reason == BYE_DRAINING) {
+		on_drain(c, bye);
+		return;
+	}
 	notice_bye(bye, sentence, sizeof(sentence));
 	if (msg_bye_is_permanent(bye->reason)) {
 		client_fail(c, "%s", sentence);
@@ -481,14 +500,7 @@ static void on_bye(struct client *c, const struct msg_bye *bye)
 
 static void protocol_error(struct client *c, const char *what)
 {
-	struct msg_bye bye = {.reason = BYE_PROTOCOL_ERROR};
-	uint8_t payload[2 + BYE_MAX_TEXT];
-	size_t n;
-
-	snprintf(bye.text, sizeof(bye.text), "%s", what);
-	n = msg_bye_encode(&bye, payload, sizeof(payload));
-	if (n > 0)
-		(void)tunnel_send_frame(c, FRAME_BYE, payload, n);
+	tunnel_send_bye(c, BYE_PROTOCOL_ERROR, what);
 	if (c->state != CLIENT_BACKOFF)
 		client_disconnect(c, "protocol error from %s: %s", c->gateway_str, what);
 }
@@ -619,19 +631,6 @@ static void handle_closing(struct client *c, uint32_t revents)
 	want_events(c, 0);
 }
 
-/* A normal goodbye with text, best effort. */
-static void say_bye(struct client *c, const char *text)
-{
-	struct msg_bye bye = {.reason = BYE_NORMAL};
-	uint8_t payload[2 + BYE_MAX_TEXT];
-	size_t n;
-
-	snprintf(bye.text, sizeof(bye.text), "%s", text);
-	n = msg_bye_encode(&bye, payload, sizeof(payload));
-	if (n > 0)
-		(void)tunnel_send_frame(c, FRAME_BYE, payload, n);
-}
-
 void client_stop(struct client *c)
 {
 	notify_stopping();
@@ -652,7 +651,7 @@ void client_stop(struct client *c)
 	ev_timer_stop(c->loop, &c->keepalive_timer);
 	ev_timer_stop(c->loop, &c->dead_peer_timer);
 	client_set_state(c, CLIENT_CLOSING, "stop requested");
-	say_bye(c, "client disconnected");
+	tunnel_send_bye(c, BYE_NORMAL, "client disconnected");
 	if (c->tls == NULL) {
 		ev_loop_break(c->loop);
 		return;
@@ -667,14 +666,14 @@ void client_reconnect_now(struct client *c, const char *why)
 	if (c->state == CLIENT_CLOSING)
 		return;
 	if (c->tls != NULL && (c->state == CLIENT_UP || c->state == CLIENT_WAIT_CONFIG))
-		say_bye(c, "client reconnecting");
+		tunnel_send_bye(c, BYE_NORMAL, "client reconnecting");
 	/* A wish, not a failure: the next attempt is not delayed. */
 	connect_backoff_reset(&c->backoff);
 	if (c->state != CLIENT_BACKOFF) {
 		char line[256];
 
 		snprintf(line, sizeof(line), "%s: reconnecting now", why);
-		drop_and_retry(c, true, line);
+		drop_and_retry(c, 0, true, line);
 	}
 	if (c->state == CLIENT_BACKOFF)
 		ev_timer_arm(c->loop, &c->state_timer, 0);

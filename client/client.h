@@ -229,6 +229,8 @@ void tunnel_deliver(struct client *c, const struct chan_event *ev);
 int tunnel_send(struct client *c, const void *p, size_t len);
 /* Sends one control frame (KEEPALIVE, BYE). */
 int tunnel_send_frame(struct client *c, uint8_t type, const void *payload, size_t len);
+/* A BYE with this reason and text, best effort. */
+void tunnel_send_bye(struct client *c, uint16_t reason, const char *text);
 /* Starts or stops reading the TUN according to the TLS output backlog. */
 void tunnel_update_backpressure(struct client *c);
 void tunnel_stop_reading(struct client *c);

@@ -8,6 +8,7 @@
 #include "client.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -92,6 +93,18 @@ int tunnel_send_frame(struct client *c, uint8_t type, const void *payload, size_
 	if (r == 0 && c->tls != NULL && tls_outq_len(c->tls) > 0)
 		(void)ev_io_modify(c->loop, &c->sock_io, c->sock_io.events | EPOLLOUT);
 	return r;
+}
+
+void tunnel_send_bye(struct client *c, uint16_t reason, const char *text)
+{
+	struct msg_bye bye = {.reason = reason};
+	uint8_t payload[2 + BYE_MAX_TEXT];
+	size_t n;
+
+	snprintf(bye.text, sizeof(bye.text), "%s", text);
+	n = msg_bye_encode(&bye, payload, sizeof(payload));
+	if (n > 0)
+		(void)tunnel_send_frame(c, FRAME_BYE, payload, n);
 }
 
 /* Only packets from our own tunnel addresses go to the gateway (which would

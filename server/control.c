@@ -218,6 +218,8 @@ static void cmd_status(struct control_conn *c, unsigned argc, const char **argv)
 		      tls_ctx_ticket_count(gw->tls), resumed);
 	refusal_status_line(w, refused, sizeof(refused));
 	control_textf(c, "%s\n", refused);
+	drain_status_line(gw, refused, sizeof(refused));
+	control_textf(c, "%s\n", refused);
 	control_done(c, CTL_PROTO_STATUS_OK, "%s", "");
 }
 
@@ -300,6 +302,7 @@ static const struct control_cmd commands[] = {
     {"reload", 0, 0, true, cmd_reload},
     {"disconnect", 1, 2, true, cmd_disconnect},
     {"capture", 1, 2, true, capture_start},
+    {"drain", 0, 1, true, drain_cmd},
 };
 
 static void dispatch(struct control_conn *c, const struct ctl_proto_frame *f)
@@ -336,7 +339,7 @@ static void dispatch(struct control_conn *c, const struct ctl_proto_frame *f)
 	}
 	control_done(c, CTL_PROTO_STATUS_USAGE,
 		     "unknown command \"%.64s\" (this gateway knows status, reload, disconnect, "
-		     "capture)",
+		     "capture, drain)",
 		     argv[0]);
 }
 

@@ -316,6 +316,7 @@ void gateway_shutdown(struct gateway *gw)
 		return;
 	gw->stopping = true;
 	notify_stopping();
+	drain_stop(gw);
 	listener_close(w);
 	/* No more packets for clients: the BYE is the last thing they get. */
 	ev_io_stop(w->loop, &w->tun_io);
@@ -329,10 +330,11 @@ void gateway_shutdown(struct gateway *gw)
 	ev_timer_arm(w->loop, &gw->grace_timer, GATEWAY_GRACE_MS);
 }
 
-/* Called after every reap: the shutdown is over once nobody lingers. */
+/* Called after every reap: the shutdown or the drain is over once nobody
+ * lingers. */
 void gateway_on_session_reaped(struct gateway *gw)
 {
-	if (gw->stopping && gw->worker.n_sessions == 0)
+	if ((gw->stopping || gw->draining) && gw->worker.n_sessions == 0)
 		ev_loop_break(gw->worker.loop);
 }
 
@@ -381,6 +383,7 @@ void gateway_deinit(struct gateway *gw)
 		listener_close(w);
 		ev_timer_stop(w->loop, &gw->grace_timer);
 		ev_timer_stop(w->loop, &gw->watchdog_timer);
+		drain_stop(gw);
 		control_stop(gw);
 		metrics_stop(gw);
 		revoke_stop(w);

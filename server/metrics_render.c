@@ -86,6 +86,9 @@ static void sessions(struct out *o, const struct gateway *gw)
 	}
 	help(o, "mtlsvpn_sessions_max", "gauge", "max_clients: the bound on established sessions.");
 	put(o, "mtlsvpn_sessions_max %u\n", gw->cfg.max_clients);
+	help(o, "mtlsvpn_draining", "gauge",
+	     "1 while the gateway drains (mtlsvpnctl drain): not accepting, clients told to leave.");
+	put(o, "mtlsvpn_draining %d\n", gw->draining ? 1 : 0);
 	help(o, "mtlsvpn_half_open_connections", "gauge",
 	     "Connections accepted and not yet authenticated.");
 	put(o, "mtlsvpn_half_open_connections %u\n", w->n_halfopen);

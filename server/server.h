@@ -324,6 +324,11 @@ struct gateway {
 	int64_t cert_not_after;          /* the gateway certificate's, 0 if unknown */
 	int64_t started_unix;            /* when gateway_start ran */
 	struct metrics *metrics;         /* the Prometheus endpoint; NULL if none */
+	/* drain.c: not accepting; told sessions leave, then the gateway exits. */
+	bool draining;
+	unsigned drain_told;             /* sessions sent BYE(DRAINING) */
+	uint64_t drain_deadline_ms;      /* loop time when the rest are closed */
+	struct ev_timer drain_timer;
 };
 
 /* confine.c: once set up, the gateway runs as cfg.user with CAP_NET_ADMIN
@@ -364,6 +369,15 @@ void metrics_observe_handshake(struct worker *w, uint64_t ms);
 /* metrics_render.c: the text exposition of every metric; false if it
  * does not fit in out. */
 bool metrics_render(const struct gateway *gw, struct buf *out);
+
+/* drain.c: mtlsvpnctl drain [SECONDS] */
+#define DRAIN_DEFAULT_SECONDS 30
+#define DRAIN_MAX_SECONDS 86400
+void drain_cmd(struct control_conn *c, unsigned argc, const char **argv);
+unsigned drain_start(struct gateway *gw, unsigned seconds);
+uint32_t drain_retry_after_ms(void);
+void drain_status_line(const struct gateway *gw, char *out, size_t cap);
+void drain_stop(struct gateway *gw);
 
 /* capture.c: a session's inner packets to mtlsvpnctl capture */
 struct capture;
@@ -431,6 +445,9 @@ void session_status(const struct session *s);
 void session_log(const struct session *s, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 bool session_send_frame(struct session *s, uint8_t type, const void *payload, size_t len);
+/* BYE(DRAINING) with a retry-after; the session stays up until its client
+ * leaves. false if it could not be queued. */
+bool session_tell_draining(struct session *s);
 const char *session_quote(const char *in, char *out, size_t cap);
 
 #define SESSION_LOG_INFO 0

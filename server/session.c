@@ -574,24 +574,38 @@ static void log_close(const struct session *s, bool was_up, uint16_t bye)
 	}
 }
 
-/* Queue DATA already accepted, then the BYE, then close_notify. Never
- * closes the session itself: it is being closed. */
-static void queue_bye(struct session *s, uint16_t bye)
+/* A BYE payload into out; a drain's says when to come back (drain.c
+ * draws each session's delay). 0 if it cannot be encoded. */
+static size_t bye_encode(uint16_t bye, const char *text, uint8_t out[static 2 + BYE_MAX_TEXT])
 {
 	struct msg_bye b;
-	uint8_t payload[2 + BYE_MAX_TEXT];
 	size_t len;
 
 	memset(&b, 0, sizeof(b));
 	b.reason = bye;
-	snprintf(b.text, sizeof(b.text), "%s", s->reason);
-	len = msg_bye_encode(&b, payload, sizeof(payload));
-	if (len == 0) {
-		/* The detail was cut inside a UTF-8 sequence or holds bytes the
-		 * encoder refuses: the reason code alone still tells the person. */
-		b.text[0] = '\0';
-		len = msg_bye_encode(&b, payload, sizeof(payload));
+	if (bye == BYE_DRAINING) {
+		b.has_retry_after = true;
+		b.retry_after_ms = drain_retry_after_ms();
 	}
+	snprintf(b.text, sizeof(b.text), "%s", text);
+	len = msg_bye_encode(&b, out, 2 + BYE_MAX_TEXT);
+	if (len == 0) {
+		/* The detail was cut inside a UTF-8 sequence, holds bytes the
+		 * encoder refuses or leaves no room for the retry-after: the
+		 * reason code alone still tells the person. */
+		b.text[0] = '\0';
+		len = msg_bye_encode(&b, out, 2 + BYE_MAX_TEXT);
+	}
+	return len;
+}
+
+/* Queue DATA already accepted, then the BYE, then close_notify. Never
+ * closes the session itself: it is being closed. */
+static void queue_bye(struct session *s, uint16_t bye)
+{
+	uint8_t payload[2 + BYE_MAX_TEXT];
+	size_t len = bye_encode(bye, s->reason, payload);
+
 	if (len == 0)
 		return;
 	if (!frame_append(&s->tx, FRAME_BYE, payload, len)) {
@@ -602,6 +616,18 @@ static void queue_bye(struct session *s, uint16_t bye)
 	if (router_session_encrypt(s) != TLS_OK)
 		session_log(s, SESSION_LOG_DEBUG, "BYE not queued: %s", tls_error_str(s->tls));
 	tls_shutdown(s->tls);
+}
+
+bool session_tell_draining(struct session *s)
+{
+	uint8_t payload[2 + BYE_MAX_TEXT];
+	size_t len = bye_encode(BYE_DRAINING, "gateway draining", payload);
+
+	if (len == 0 || !session_send_frame(s, FRAME_BYE, payload, len))
+		return false;
+	(void)router_session_flush(s);
+	session_log(s, SESSION_LOG_INFO, "told the gateway is draining");
+	return true;
 }
 
 void session_close(struct session *s, uint16_t bye, const char *fmt, ...)

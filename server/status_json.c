@@ -194,6 +194,7 @@ static void gateway_part(struct jsonw *j, const struct gateway *gw, int64_t now)
 	else
 		jsonw_null(j, "last_at");
 	jsonw_obj_end(j);
+	jsonw_bool(j, "draining", gw->draining);
 	jsonw_obj_end(j);
 }
 

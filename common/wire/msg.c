@@ -6,6 +6,7 @@
  */
 #include "msg.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -475,24 +476,73 @@ enum msg_result msg_config_decode(const uint8_t *p, size_t n, struct msg_config 
 	return MSG_OK;
 }
 
-/* ---- BYE: reason (2, big endian), then 0..BYE_MAX_TEXT bytes of text ---- */
+/* ---- BYE: reason (2, big endian), then 0..BYE_MAX_TEXT bytes of text ----
+ * The text may end with the retry-after attribute (proto.h). It is text
+ * too, so an older peer decodes the BYE and only shows it; the decoder
+ * takes it out of the text only in its one canonical form, so whatever
+ * decodes encodes again to the same bytes. */
+
+#define RETRY_ATTR_LEN (sizeof(BYE_ATTR_RETRY_AFTER) - 1)
+#define RETRY_DIGITS_MAX 7 /* BYE_RETRY_AFTER_MAX_MS has 7 */
 
 size_t msg_bye_encode(const struct msg_bye *b, uint8_t *out, size_t cap)
 {
 	size_t len = strnlen(b->text, sizeof(b->text));
+	char attr[32] = "";
+	size_t alen = 0;
 
-	if (b->reason > BYE_REASON_MAX || len > BYE_MAX_TEXT ||
-	    !text_ok((const uint8_t *)b->text, len) || cap < 2 || cap - 2 < len)
+	if (b->has_retry_after) {
+		if (b->retry_after_ms > BYE_RETRY_AFTER_MAX_MS)
+			return 0;
+		alen = (size_t)snprintf(attr, sizeof(attr), "%s" BYE_ATTR_RETRY_AFTER "%u]",
+					len > 0 ? " " : "", (unsigned)b->retry_after_ms);
+	}
+	if (b->reason > BYE_REASON_MAX || len > BYE_MAX_TEXT || alen > BYE_MAX_TEXT - len ||
+	    !text_ok((const uint8_t *)b->text, len) || cap < 2 || cap - 2 < len + alen)
 		return 0;
 	buf_put16(out, b->reason);
 	memcpy(out + 2, b->text, len);
-	return 2 + len;
+	memcpy(out + 2 + len, attr, alen);
+	return 2 + len + alen;
+}
+
+/* The length of the canonical retry-after attribute that ends t[0..n) (with
+ * the space before it, if any), its value in *ms; 0 if t does not end so. */
+static size_t retry_attr_at_end(const uint8_t *t, size_t n, uint32_t *ms)
+{
+	size_t d = 0, start;
+	uint32_t v = 0;
+
+	if (n < RETRY_ATTR_LEN + 2 || t[n - 1] != ']')
+		return 0;
+	while (d < n - 1 && d <= RETRY_DIGITS_MAX && t[n - 2 - d] >= '0' && t[n - 2 - d] <= '9')
+		d++;
+	if (d == 0 || d > RETRY_DIGITS_MAX || n - 1 - d < RETRY_ATTR_LEN)
+		return 0;
+	start = n - 1 - d - RETRY_ATTR_LEN;
+	if (memcmp(t + start, BYE_ATTR_RETRY_AFTER, RETRY_ATTR_LEN) != 0 ||
+	    (d > 1 && t[n - 1 - d] == '0'))
+		return 0;
+	for (size_t i = n - 1 - d; i < n - 1; i++)
+		v = v * 10 + (uint32_t)(t[i] - '0');
+	if (v > BYE_RETRY_AFTER_MAX_MS)
+		return 0;
+	/* After other text, the attribute is set off by exactly one space. */
+	if (start > 0) {
+		if (t[start - 1] != ' ')
+			return 0;
+		start--;
+	}
+	*ms = v;
+	return n - start;
 }
 
 /* An unknown reason is accepted: a newer peer may add reasons, and
  * msg_bye_reason_str() has a sentence for those too. */
 enum msg_result msg_bye_decode(const uint8_t *p, size_t n, struct msg_bye *out, const char **why)
 {
+	size_t tlen, alen;
+
 	memset(out, 0, sizeof(*out));
 	if (n < 2) {
 		*why = "BYE shorter than its reason code";
@@ -507,8 +557,18 @@ enum msg_result msg_bye_decode(const uint8_t *p, size_t n, struct msg_bye *out, 
 		return MSG_MALFORMED;
 	}
 	out->reason = buf_get16(p);
-	memcpy(out->text, p + 2, n - 2);
-	out->text[n - 2] = '\0';
+	tlen = n - 2;
+	alen = retry_attr_at_end(p + 2, tlen, &out->retry_after_ms);
+	/* " [retry-after-ms=1]" alone is text ending in a space, then nothing:
+	 * it stays text, as the encoder never writes it. */
+	if (alen > 0 && !(alen == tlen && p[2] == ' ')) {
+		out->has_retry_after = true;
+		tlen -= alen;
+	} else {
+		out->retry_after_ms = 0;
+	}
+	memcpy(out->text, p + 2, tlen);
+	out->text[tlen] = '\0';
 	return MSG_OK;
 }
 
@@ -526,6 +586,7 @@ const char *msg_bye_reason_str(uint16_t reason)
 	    [BYE_ADMIN] = "disconnected by an administrator",
 	    [BYE_NOT_AUTHORIZED] = "not authorized to connect",
 	    [BYE_LIFETIME] = "maximum session lifetime reached",
+	    [BYE_DRAINING] = "gateway draining: reconnect to another gateway",
 	};
 
 	if (reason < sizeof(sentences) / sizeof(sentences[0]) && sentences[reason] != NULL)
@@ -541,7 +602,7 @@ const char *msg_bye_reason_str(uint16_t reason)
  *  - ADMIN: an administrator's disconnect must stick until the person
  *    reconnects by hand.
  * Everything else (shutdown, pool exhausted, timeout, lifetime, protocol
- * error, normal, unknown reasons) may succeed later: back off and retry.
+ * error, normal, draining, unknown reasons) may succeed later: retry.
  */
 bool msg_bye_is_permanent(uint16_t reason)
 {

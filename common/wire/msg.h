@@ -45,7 +45,9 @@ struct msg_config {
 
 struct msg_bye {
 	uint16_t reason;                /* enum bye_reason */
-	char text[BYE_MAX_TEXT + 1];    /* may be empty */
+	char text[BYE_MAX_TEXT + 1];    /* may be empty; without the attribute */
+	bool has_retry_after;           /* the gateway asked for this delay */
+	uint32_t retry_after_ms;        /* 0..BYE_RETRY_AFTER_MAX_MS */
 };
 
 enum msg_result { MSG_OK, MSG_MALFORMED };

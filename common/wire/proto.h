@@ -54,8 +54,16 @@ enum bye_reason {
 	BYE_ADMIN = 8,           /* disconnected by an administrator */
 	BYE_NOT_AUTHORIZED = 9,  /* identity refused by policy */
 	BYE_LIFETIME = 10,       /* maximum session lifetime reached */
-	BYE_REASON_MAX = 10,
+	BYE_DRAINING = 11,       /* gateway draining: reconnect (elsewhere) after retry-after */
+	BYE_REASON_MAX = 11,
 };
+
+/* A BYE's text may end with the retry-after attribute, printable so that an
+ * older peer still decodes the BYE (it shows it as part of the text):
+ * " [retry-after-ms=N]", N in decimal without leading zeros, at most
+ * BYE_RETRY_AFTER_MAX_MS; no space before it when the text is only it. */
+#define BYE_ATTR_RETRY_AFTER "[retry-after-ms="
+#define BYE_RETRY_AFTER_MAX_MS 3600000u
 
 #define BYE_MAX_TEXT 255
 #define CFG_MAX_ROUTES 64

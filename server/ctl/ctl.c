@@ -28,6 +28,7 @@ static const struct ctl_group groups[] = {
     {"reload", "reload server.ini in the running gateway", ctl_reload_cmds},
     {"disconnect", "close one identity's session", ctl_disconnect_cmds},
     {"capture", "write a live session's packets to a pcap file", ctl_capture_cmds},
+    {"drain", "stop accepting, send clients elsewhere, exit when empty", ctl_drain_cmds},
     {"policy", "access policy: what the rules decide, from the config files alone",
      ctl_policy_cmds},
 };

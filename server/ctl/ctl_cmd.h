@@ -58,6 +58,7 @@ extern const struct ctl_cmd ctl_ca_cmds[];
 extern const struct ctl_cmd ctl_reload_cmds[];  /* ctl_control.c */
 extern const struct ctl_cmd ctl_status_cmds[];
 extern const struct ctl_cmd ctl_disconnect_cmds[];
+extern const struct ctl_cmd ctl_drain_cmds[];    /* ctl_control.c */
 extern const struct ctl_cmd ctl_capture_cmds[]; /* ctl_capture.c */
 extern const struct ctl_cmd ctl_policy_cmds[];
 

@@ -1,6 +1,7 @@
 /*
  * ctl_control.c - mtlsvpnctl's side of the control socket: "reload",
- * "status [--json]" and "disconnect IDENTITY|--sid|--group" send one request (common/wire/ctl_proto.h) to the
+ * "status [--json]", "disconnect IDENTITY|--sid|--group" and
+ * "drain [--seconds N]" send one request (common/wire/ctl_proto.h) to the
  * running gateway and print its answer; the gateway's DONE status becomes
  * the exit status. ctl_control_request is shared with "capture", which also
  * receives PACKET frames.
@@ -303,5 +304,38 @@ const struct ctl_cmd ctl_disconnect_cmds[] = {
      "close the sessions of IDENTITY, one session (--sid) or a whole group (--group); BYE: "
      "disconnected by an administrator",
      disconnect_opts, run_disconnect, sizeof(struct ctl_control_ctx), ctl_control_ctx_init},
+    {NULL, NULL, 0, 0, NULL, NULL, NULL, 0, NULL},
+};
+
+static bool opt_seconds(const char *value, void *ctx)
+{
+	((struct ctl_control_ctx *)ctx)->seconds = value;
+	return true;
+}
+
+static int run_drain(const struct ctl_cmd *cmd, int argc, char **argv, void *ctx)
+{
+	struct ctl_control_ctx *c = ctx;
+	const char *args[2] = {"drain", c->seconds};
+
+	(void)cmd;
+	(void)argc;
+	(void)argv;
+	return ctl_control_request(ctx, c->seconds != NULL ? 2 : 1, args, NULL, NULL);
+}
+
+static const struct cli_opt drain_opts[] = {
+    CTL_CONTROL_OPT,
+    {"seconds", 0, "N", "how long clients have to leave before the rest are closed (default 30)",
+     opt_seconds},
+    {"help", 'h', NULL, "show this help", ctl_opt_help},
+    {NULL, 0, NULL, NULL, NULL},
+};
+
+const struct ctl_cmd ctl_drain_cmds[] = {
+    {"", "", 0, 0,
+     "stop accepting, tell every client to reconnect (BYE: gateway draining, with a retry-after "
+     "of 0-2 s), exit 0 when none is left or after --seconds",
+     drain_opts, run_drain, sizeof(struct ctl_control_ctx), ctl_control_ctx_init},
     {NULL, NULL, 0, 0, NULL, NULL, NULL, 0, NULL},
 };

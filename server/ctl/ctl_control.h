@@ -17,6 +17,7 @@ struct ctl_control_ctx {
 	bool json;        /* status --json */
 	const char *by;   /* disconnect --sid/--group: "sid" or "group"; NULL: identity */
 	const char *by_value;
+	const char *seconds; /* drain --seconds; NULL: the gateway's default */
 };
 
 bool ctl_control_opt_path(const char *value, void *ctx);

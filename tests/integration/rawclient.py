@@ -202,9 +202,40 @@ def cmd_nocert(a):
     return 0 if t == "eof" else 1
 
 
+def cmd_stay(a):
+    """Ignores every BYE and keeps the session alive with keepalives until
+    the gateway closes it (or --hold seconds pass). Prints the BYEs seen."""
+    s = connect(a)
+    r = Reader(s)
+    get_config(s, r)
+    print("up", flush=True)
+    byes = []
+    end = time.monotonic() + (a.hold or 60)
+    next_ka = 0
+    while time.monotonic() < end:
+        if time.monotonic() >= next_ka:
+            try:
+                s.sendall(frame(FRAME_KEEPALIVE, b""))
+            except (ssl.SSLError, OSError):
+                break
+            next_ka = time.monotonic() + 1
+        try:
+            t, p = r.frame(min(end, next_ka))
+        except (ssl.SSLError, OSError):
+            t = "eof"
+        if t == FRAME_BYE:
+            byes.append("%d:%s" % (struct.unpack("!H", p[:2])[0], p[2:].decode()))
+            print("bye " + byes[-1], flush=True)
+        elif t == "eof":
+            print("closed by the gateway after %s" % byes, flush=True)
+            return 0
+    print("still open after %s" % byes, flush=True)
+    return 1
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("cmd", choices=["forge", "malformed", "nocert"])
+    ap.add_argument("cmd", choices=["forge", "malformed", "nocert", "stay"])
     ap.add_argument("--host", required=True)
     ap.add_argument("--port", type=int, default=8443)
     ap.add_argument("--server-name", required=True)
@@ -215,7 +246,8 @@ def main():
     ap.add_argument("--hold", type=float, default=0)
     ap.add_argument("--kind", default="version")
     a = ap.parse_args()
-    sys.exit({"forge": cmd_forge, "malformed": cmd_malformed, "nocert": cmd_nocert}[a.cmd](a))
+    sys.exit({"forge": cmd_forge, "malformed": cmd_malformed, "nocert": cmd_nocert,
+              "stay": cmd_stay}[a.cmd](a))
 
 
 if __name__ == "__main__":

@@ -796,6 +796,7 @@ static const struct reason_case reasons[] = {
     {BYE_ADMIN, "disconnected by an administrator", true},
     {BYE_NOT_AUTHORIZED, "not authorized to connect", true},
     {BYE_LIFETIME, "maximum session lifetime reached", false},
+    {BYE_DRAINING, "gateway draining: reconnect to another gateway", false},
 };
 
 static void test_msg_bye_reason_str_each_reason(void **state)
@@ -824,6 +825,93 @@ static void test_msg_bye_reason_str_unknown_is_generic(void **state)
 	}
 }
 
+/* The retry-after attribute is printable text at the end: the exact bytes
+ * an older peer shows, and this decoder takes back out. */
+static void test_msg_bye_retry_after_round_trip(void **state)
+{
+	static const struct {
+		const char *text;
+		uint32_t ms;
+		const char *wire;
+	} cases[] = {
+	    {"gateway draining", 1500, "gateway draining [retry-after-ms=1500]"},
+	    {"", 0, "[retry-after-ms=0]"},
+	    {"x ", 7, "x  [retry-after-ms=7]"},
+	    {"a [retry-after-ms=5]", 6, "a [retry-after-ms=5] [retry-after-ms=6]"},
+	    {"d", BYE_RETRY_AFTER_MAX_MS, "d [retry-after-ms=3600000]"},
+	};
+	struct msg_bye in, back;
+	uint8_t out[2 + BYE_MAX_TEXT];
+	const char *why = NULL;
+	size_t n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&in, 0, sizeof(in));
+		in.reason = BYE_DRAINING;
+		strcpy(in.text, cases[i].text);
+		in.has_retry_after = true;
+		in.retry_after_ms = cases[i].ms;
+		n = msg_bye_encode(&in, out, sizeof(out));
+		assert_int_equal(n, 2 + strlen(cases[i].wire));
+		assert_memory_equal(out + 2, cases[i].wire, n - 2);
+		assert_int_equal(decode_bye(out, n, &back, &why), MSG_OK);
+		assert_int_equal(back.reason, BYE_DRAINING);
+		assert_string_equal(back.text, cases[i].text);
+		assert_true(back.has_retry_after);
+		assert_int_equal(back.retry_after_ms, cases[i].ms);
+	}
+}
+
+/* Anything but the canonical form is only text: no delay is taken from it. */
+static void test_msg_bye_retry_after_not_canonical_is_text(void **state)
+{
+	static const char *const texts[] = {
+	    "x[retry-after-ms=5]",        "x [retry-after-ms=05]",  "x [retry-after-ms=3600001]",
+	    "x [retry-after-ms=]",        "x [retry-after-ms=12345678]", " [retry-after-ms=1]",
+	    "x [retry-after-ms=1] ",      "x [Retry-After-ms=1]",   "x [retry-after-ms=-1]",
+	    "retry-after-ms=1]",
+	};
+	struct msg_bye back;
+	uint8_t p[2 + BYE_MAX_TEXT];
+	const char *why = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		size_t n = strlen(texts[i]);
+
+		buf_put16(p, BYE_DRAINING);
+		memcpy(p + 2, texts[i], n);
+		assert_int_equal(decode_bye(p, 2 + n, &back, &why), MSG_OK);
+		if (back.has_retry_after)
+			fail_msg("\"%s\": took a retry-after of %u ms", texts[i], back.retry_after_ms);
+		assert_int_equal(back.retry_after_ms, 0);
+		assert_string_equal(back.text, texts[i]);
+	}
+}
+
+static void test_msg_bye_retry_after_encode_refused(void **state)
+{
+	struct msg_bye b;
+	uint8_t out[2 + BYE_MAX_TEXT];
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	b.reason = BYE_DRAINING;
+	b.has_retry_after = true;
+	b.retry_after_ms = BYE_RETRY_AFTER_MAX_MS + 1;
+	assert_int_equal(msg_bye_encode(&b, out, sizeof(out)), 0);
+	/* Text and attribute share the BYE_MAX_TEXT bytes. */
+	b.retry_after_ms = 100;
+	memset(b.text, 'x', BYE_MAX_TEXT - 21);
+	b.text[BYE_MAX_TEXT - 21] = '\0';
+	assert_int_equal(msg_bye_encode(&b, out, sizeof(out)), 2 + BYE_MAX_TEXT);
+	strcat(b.text, "x");
+	assert_int_equal(msg_bye_encode(&b, out, sizeof(out)), 0);
+	b.has_retry_after = false;
+	assert_int_equal(msg_bye_encode(&b, out, sizeof(out)), 2 + BYE_MAX_TEXT - 20);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -843,6 +931,9 @@ int main(void)
 	    cmocka_unit_test(test_msg_bye_encode_refuses_out_of_range),
 	    cmocka_unit_test(test_msg_bye_reason_str_each_reason),
 	    cmocka_unit_test(test_msg_bye_reason_str_unknown_is_generic),
+	    cmocka_unit_test(test_msg_bye_retry_after_round_trip),
+	    cmocka_unit_test(test_msg_bye_retry_after_not_canonical_is_text),
+	    cmocka_unit_test(test_msg_bye_retry_after_encode_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
