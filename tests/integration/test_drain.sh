@@ -162,7 +162,7 @@ ctl status >"$WORK/status.txt" || fail "status failed during the drain"
 grep -qE "^draining: yes; 3 session\(s\) told, [0-9]+ left; deadline in [0-9]+ s" \
 	"$WORK/status.txt" || fail "status does not show the drain: $(tail -n 3 "$WORK/status.txt")"
 ctl status --json >"$WORK/status.json" || fail "status --json failed during the drain"
-python3 - "$SRC/docs/status-schema.json" "$WORK/status.json" <<'PY' || fail "status --json does not show the drain"
+python3 - "$SRC/docs/gateway-status.schema.json" "$WORK/status.json" <<'PY' || fail "status --json does not show the drain"
 import json, sys
 import jsonschema
 schema, doc = (json.load(open(f)) for f in sys.argv[1:3])
