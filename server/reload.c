@@ -350,6 +350,8 @@ static int reload_apply(struct gateway *gw, const char *trigger, char *msg, size
 			updated++;
 			break;
 		case UPDATE_OLD_CLIENT:
+			/* Or one whose FEATURES is still on its way. */
+			fates[i].s->update_owed = true;
 			session_log(fates[i].s, SESSION_LOG_INFO,
 				    "reload: routes or DNS changed, but the client takes no "
 				    "CONFIG_UPDATE; it keeps the old ones until it reconnects");

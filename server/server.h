@@ -197,6 +197,7 @@ struct session {
 	TAILQ_ENTRY(session) dirty_entry;
 	TAILQ_ENTRY(session) pending_entry;
 	uint32_t features;               /* PROTO_FEATURE_* the client announced */
+	bool update_owed;                /* a reload changed its lists before FEATURES came */
 };
 
 LIST_HEAD(session_list, session);

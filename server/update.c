@@ -3,7 +3,8 @@
  * them, and pushing them to a live session after a reload. Only a client
  * that answered the CONFIG's FEATURES offer with FEATURES holding
  * PROTO_FEATURE_CONFIG_UPDATE gets an update; an older client keeps what
- * it has until it reconnects (docs/protocol.md, section 5.3).
+ * it has until it reconnects (docs/protocol.md, section 5.3). A client
+ * whose FEATURES arrives after such a reload is sent the update then.
  */
 #include "server.h"
 
@@ -43,6 +44,10 @@ void update_on_features(struct session *s, uint32_t features)
 	 * nothing to us. */
 	s->features = features & PROTO_FEATURES_KNOWN;
 	session_log(s, SESSION_LOG_DEBUG, "client accepts features 0x%08x", (unsigned)features);
+	/* A reload came between our CONFIG and this answer: its CONFIG
+	 * holds the old lists. */
+	if (s->update_owed && (s->features & PROTO_FEATURE_CONFIG_UPDATE))
+		(void)update_session(s);
 }
 
 enum update_result update_session(struct session *s)
@@ -64,6 +69,7 @@ enum update_result update_session(struct session *s)
 	}
 	if (!session_send_frame(s, FRAME_CONFIG_UPDATE, payload, len) || !router_session_flush(s))
 		return UPDATE_NOT_SENT;
+	s->update_owed = false;
 	session_log(s, SESSION_LOG_INFO, "sent CONFIG_UPDATE: %u route(s), %u DNS server(s)",
 		    c.n_routes, c.n_dns);
 	return UPDATE_SENT;

@@ -6,8 +6,11 @@
 # id and logs one line; her status shows the new routes. bob's client
 # behaves like one older than CONFIG_UPDATE (it never announces it): the
 # gateway sends him nothing, counts him "not updated", and his tunnel keeps
-# working with his old routes. After alice's client exits, no route it
-# added (old or new) is left and resolv.conf is back, byte for byte.
+# working with his old routes. carol (rawclient.py) answers the FEATURES
+# offer only after the reload: she is sent the update then. dave
+# (rawclient.py, plain mtlsvpn/1 that ignores the offer) gets nothing and
+# keeps his session. After alice's client exits, no route it added (old or
+# new) is left and resolv.conf is back, byte for byte.
 . "$(dirname "$0")/lib.sh"
 
 topo_init
@@ -18,6 +21,8 @@ L2=$(lap 2)
 pki_init
 pki_client alice
 pki_client bob
+pki_client carol
+pki_client dave
 SOCK=$WORK/control
 write_server_ini "control = $SOCK"
 sed -i 's|^routes = .*|routes = 10.20.0.0/24, 10.30.0.0/24, fd00:20::/64|' "$WORK/server.ini"
@@ -37,6 +42,22 @@ start_client_etc 1
 MTLSVPN_TEST_NO_FEATURES=1 start_client 2
 wait_tunnel 1
 wait_tunnel 2
+
+# raw WHO ARGS...: rawclient.py update from laptop 2, in the background.
+raw() {
+	local who=$1
+	shift
+	ip netns exec "$L2" python3 "$SRC/tests/integration/rawclient.py" update --host 192.0.2.1 \
+		--server-name gw.test --ca "$CA/ca.crt" --cert "$WORK/$who.crt" --key "$WORK/$who.key" \
+		--go "$WORK/go" "$@" >"$WORK/$who.out" 2>&1 &
+	T_PIDS+=("$!")
+	RAW_PID[$who]=$!
+}
+declare -A RAW_PID
+raw carol --features --want-route 10.40.0.0/24
+raw dave --wait 3
+both_in() { [ "$("$B/mtlsvpnctl" status --control "$SOCK" | grep -cE ' (carol|dave) ')" = 2 ]; }
+wait_for 10 both_in || fail "carol and dave are not connected: $(cat "$WORK/carol.out" "$WORK/dave.out")"
 
 has_route() { ip -n "$1" route show "$2" | grep -q 'dev mtlsvpn0'; }
 resolv_has() { grep -q "^$1\$" "$WORK/etc/resolv.conf"; }
@@ -61,7 +82,8 @@ say "before: both have 10.30.0.0/24, alice sid $sid_a, bob sid $sid_b"
 sed -i 's|^routes = .*|routes = 10.20.0.0/24, 10.40.0.0/24, fd00:20::/64|' "$WORK/server.ini"
 sed -i 's|^dns = .*|dns = 10.20.0.54|; s|^search = .*|search = new.example|' "$WORK/server.ini"
 out=$("$B/mtlsvpnctl" reload --control "$SOCK" 2>&1) || fail "reload failed: $out"
-echo "$out" | grep -q '2 session(s) kept, 0 closed, 1 session(s) updated, 1 not updated' ||
+# bob, carol (not yet announced) and dave are "not updated" for now.
+echo "$out" | grep -q '4 session(s) kept, 0 closed, 1 session(s) updated, 3 not updated' ||
 	fail "reload reply: $out"
 say "reload: $out"
 
@@ -95,6 +117,12 @@ tunnel_up 2 || fail "bob's tunnel does not carry traffic after the reload"
 grep -q 'takes no CONFIG_UPDATE' "$WORK/gateway.log" || fail "the gateway did not log bob as not updated"
 grep -qi 'protocol error' "$WORK/client2.log" "$WORK/gateway.log" && fail "a protocol error was logged"
 say "bob (old protocol): no update, same sid, tunnel works"
+
+# carol announces now and is sent the update then; dave never is.
+touch "$WORK/go"
+wait "${RAW_PID[carol]}" || fail "carol: $(cat "$WORK/carol.out")"
+wait "${RAW_PID[dave]}" || fail "dave: $(cat "$WORK/dave.out")"
+say "carol (late FEATURES): $(cat "$WORK/carol.out"); dave (mtlsvpn/1, no FEATURES): $(cat "$WORK/dave.out")"
 
 # ---- alice's client exits: every route it added is gone ----
 stop_pid "${CLIENT_PID[1]}"
