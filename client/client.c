@@ -54,8 +54,8 @@ static const unsigned accepted_frames[CLIENT_STATE_COUNT] = {
     [CLIENT_UP] =
 	BIT(FRAME_DATA) | BIT(FRAME_KEEPALIVE) | BIT(FRAME_BYE) | BIT(FRAME_CONFIG_UPDATE),
     /* While closing, the gateway's last words are read but not acted on. */
-    [CLIENT_CLOSING] = BIT(FRAME_DATA) | BIT(FRAME_KEEPALIVE) | BIT(FRAME_BYE) |
-		       BIT(FRAME_CONFIG_UPDATE),
+    [CLIENT_CLOSING] =
+	BIT(FRAME_DATA) | BIT(FRAME_KEEPALIVE) | BIT(FRAME_BYE) | BIT(FRAME_CONFIG_UPDATE),
 };
 
 static void handle_resolving(struct client *c);
@@ -527,10 +527,8 @@ static bool process_frames(struct client *c)
 			on_config(c, &ev->config);
 			break;
 		case FRAME_CONFIG_UPDATE:
-			if (!update_apply(c, &ev->config)) {
+			if (!update_apply(c, &ev->config))
 				protocol_error(c, "CONFIG_UPDATE this client did not announce");
-				return false;
-			}
 			break;
 		case FRAME_BYE:
 			on_bye(c, &ev->bye);

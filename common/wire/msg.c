@@ -452,8 +452,8 @@ static const char *apply_attr(struct msg_config *c, uint8_t type, const uint8_t 
 /* Walks the attributes into out (zeroed first), marking which were seen.
  * update: only the repeatable ones (routes, DNS servers, search and routing
  * domains) are allowed, the ones a CONFIG_UPDATE carries. */
-static enum msg_result decode_attrs(const uint8_t *p, size_t n, bool update,
-				    struct msg_config *out, bool seen[static 256], const char **why)
+static enum msg_result decode_attrs(const uint8_t *p, size_t n, bool update, struct msg_config *out,
+				    bool seen[static 256], const char **why)
 {
 	size_t off = 0;
 

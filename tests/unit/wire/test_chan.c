@@ -270,8 +270,11 @@ static const struct hostile hostile_cases[] = {
     {"bye one byte", CHAN_GATEWAY, 1500, {1, FRAME_BYE, 0, 1, 0}, 5},
     {"config_update to the gateway", CHAN_GATEWAY, 1500, {1, FRAME_CONFIG_UPDATE, 0, 0}, 4},
     {"features to the client", CHAN_CLIENT, 1500, {1, FRAME_FEATURES, 0, 4, 0, 0, 0, 1}, 8},
-    {"config_update with an MTU", CHAN_CLIENT, 1500,
-     {1, FRAME_CONFIG_UPDATE, 0, 5, CFG_ATTR_MTU, 0, 2, 5, 0x78}, 9},
+    {"config_update with an MTU",
+     CHAN_CLIENT,
+     1500,
+     {1, FRAME_CONFIG_UPDATE, 0, 5, CFG_ATTR_MTU, 0, 2, 5, 0x78},
+     9},
 };
 
 static void test_chan_next_hostile_streams_refused(void **state)
@@ -335,9 +338,9 @@ static void test_chan_next_gateway_role_accepts_client_frames(void **state)
 static void test_chan_next_features_and_update_by_role(void **state)
 {
 	static const uint8_t features[] = {PROTO_VERSION, FRAME_FEATURES, 0, 4, 0, 0, 0, 1};
-	static const uint8_t update[] = {PROTO_VERSION, FRAME_CONFIG_UPDATE, 0, 8,
-					 CFG_ATTR_ROUTE4, 0, 5, 10, 1, 0, 0, 24,
-					 PROTO_VERSION, FRAME_CONFIG_UPDATE, 0, 0};
+	static const uint8_t update[] = {
+	    PROTO_VERSION, FRAME_CONFIG_UPDATE, 0, 8, CFG_ATTR_ROUTE4, 0, 5, 10, 1, 0, 0, 24,
+	    PROTO_VERSION, FRAME_CONFIG_UPDATE, 0, 0};
 	static struct chan_event ev;
 	const char *why = NULL;
 	struct chan c;
