@@ -10,7 +10,11 @@
 # offer only after the reload: she is sent the update then. dave
 # (rawclient.py, plain mtlsvpn/1 that ignores the offer) gets nothing and
 # keeps his session. After alice's client exits, no route it added (old or
-# new) is left and resolv.conf is back, byte for byte.
+# new) is left and resolv.conf is back, byte for byte. Against a stand-in
+# gateway (fakegw.py): the client answers an offer with FEATURES and
+# applies the update; a gateway that offers no FEATURES (an older one) is
+# sent no FEATURES frame; a client that did not announce CONFIG_UPDATE
+# refuses one with BYE 6.
 . "$(dirname "$0")/lib.sh"
 
 topo_init
@@ -132,4 +136,41 @@ done
 cmp "$WORK/original" "$WORK/etc/resolv.conf" ||
 	fail "resolv.conf not restored: $(cat "$WORK/etc/resolv.conf")"
 say "after exit: no route of alice's left, resolv.conf restored"
+
+# ---- the client against a stand-in gateway on port 8444 ----
+# fake OUT ARGS...: one connection of alice's client (client3.ini, its own
+# environment in CLIENT_ENV) to fakegw.py; its result line in $WORK/OUT.
+write_client_ini 3 alice "gateway = 192.0.2.1:8444"
+sed -i '0,/^gateway = 192.0.2.1:8443$/{/^gateway = 192.0.2.1:8443$/d}' "$WORK/client3.ini"
+fake() {
+	local out=$1 fp
+	shift
+	ip netns exec "$G" python3 "$SRC/tests/integration/fakegw.py" --listen 192.0.2.1 \
+		--ca "$CA/ca.crt" --cert "$WORK/gw.test.crt" --key "$WORK/gw.test.key" "$@" \
+		>"$WORK/$out" 2>&1 &
+	fp=$!
+	T_PIDS+=("$fp")
+	wait_for 5 listening "$G" 8444 || fail "fakegw.py is not listening: $(cat "$WORK/$out")"
+	: >"$WORK/client3.log"
+	env $CLIENT_ENV ip netns exec "$L1" "$B/mtlsvpn-client" -c "$WORK/client3.ini" -v \
+		>>"$WORK/client3.log" 2>&1 &
+	T_PIDS+=("$!")
+	wait "$fp" || fail "fakegw.py: $(cat "$WORK/$out")"
+	stop_pid "$!"
+	say "fakegw.py $*: $(cat "$WORK/$out")"
+}
+CLIENT_ENV=
+fake new.out --offer 1 --push
+grep -q '^features=yes bye=none$' "$WORK/new.out" || fail "the stand-in got: $(cat "$WORK/new.out")"
+grep -q "the gateway changed the tunnel's settings: routes +10.51.0.0/24 -10.50.0.0/24$" \
+	"$WORK/client3.log" || fail "the client did not apply the stand-in's CONFIG_UPDATE"
+fake old-gw.out --offer 0
+grep -q '^features=no bye=none$' "$WORK/old-gw.out" ||
+	fail "a gateway without FEATURES got: $(cat "$WORK/old-gw.out")"
+CLIENT_ENV=MTLSVPN_TEST_NO_FEATURES=1
+fake unasked.out --offer 1 --push
+grep -q '^features=no bye=6$' "$WORK/unasked.out" ||
+	fail "an unannounced CONFIG_UPDATE got: $(cat "$WORK/unasked.out")"
+grep -q 'protocol error from .*CONFIG_UPDATE this client did not announce' "$WORK/client3.log" ||
+	fail "the client did not log the unannounced CONFIG_UPDATE"
 pass
