@@ -51,9 +51,11 @@ static const unsigned allowed_next[CLIENT_STATE_COUNT] = {
 /* The frames each connected state accepts; anything else ends the session. */
 static const unsigned accepted_frames[CLIENT_STATE_COUNT] = {
     [CLIENT_WAIT_CONFIG] = BIT(FRAME_CONFIG) | BIT(FRAME_KEEPALIVE) | BIT(FRAME_BYE),
-    [CLIENT_UP] = BIT(FRAME_DATA) | BIT(FRAME_KEEPALIVE) | BIT(FRAME_BYE),
+    [CLIENT_UP] =
+	BIT(FRAME_DATA) | BIT(FRAME_KEEPALIVE) | BIT(FRAME_BYE) | BIT(FRAME_CONFIG_UPDATE),
     /* While closing, the gateway's last words are read but not acted on. */
-    [CLIENT_CLOSING] = BIT(FRAME_DATA) | BIT(FRAME_KEEPALIVE) | BIT(FRAME_BYE),
+    [CLIENT_CLOSING] =
+	BIT(FRAME_DATA) | BIT(FRAME_KEEPALIVE) | BIT(FRAME_BYE) | BIT(FRAME_CONFIG_UPDATE),
 };
 
 static void handle_resolving(struct client *c);
@@ -444,6 +446,8 @@ static void on_config(struct client *c, const struct msg_config *cfg)
 		return;
 	}
 	c->config = *cfg;
+	if (update_announce(c, cfg) < 0)
+		return;
 	chan_set_max_data(&c->rx, cfg->mtu);
 	c->keepalive_s = cfg->keepalive;
 	/* The gateway's own dead_peer_timeout; an older gateway does not send
@@ -533,6 +537,10 @@ static bool process_frames(struct client *c)
 			break;
 		case FRAME_CONFIG:
 			on_config(c, &ev->config);
+			break;
+		case FRAME_CONFIG_UPDATE:
+			if (!update_apply(c, &ev->config))
+				protocol_error(c, "CONFIG_UPDATE this client did not announce");
 			break;
 		case FRAME_BYE:
 			on_bye(c, &ev->bye);

@@ -159,6 +159,7 @@ struct client {
 	int64_t state_since;           /* wall clock (unix s) of the last change the person sees */
 	char last_reason[256];         /* the last reason the tunnel went down; "" none */
 	bool last_refused;             /* ... and it was the gateway refusing us */
+	uint32_t features;             /* PROTO_FEATURE_* announced in this connection */
 };
 
 /* Opens the TUN, sets up TLS and the loop's watchers. 0, or -1 (logged). */
@@ -234,5 +235,14 @@ void tunnel_send_bye(struct client *c, uint16_t reason, const char *text);
 /* Starts or stops reading the TUN according to the TLS output backlog. */
 void tunnel_update_backpressure(struct client *c);
 void tunnel_stop_reading(struct client *c);
+
+/* ---- update.c: CONFIG_UPDATE, routes and DNS changed on a live tunnel ---- */
+
+/* After CONFIG: answers the gateway's FEATURES offer (0, or -1 if the
+ * connection failed). */
+int update_announce(struct client *c, const struct msg_config *cfg);
+/* Applies a CONFIG_UPDATE's lists without dropping the tunnel; false if
+ * this connection never announced it (a protocol error). */
+bool update_apply(struct client *c, const struct msg_config *lists);
 
 #endif

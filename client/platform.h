@@ -57,6 +57,13 @@ void netcfg_init(struct netcfg *n, struct undo *u, const char *ifname, bool full
  * connected to (for the full-tunnel host route). On failure everything
  * this call added is removed again and -1 is returned (already logged). */
 int netcfg_apply(struct netcfg *n, const struct msg_config *cfg, const struct ipaddr *gateway);
+/* A CONFIG_UPDATE on a live tunnel: takes lists' routes, DNS servers,
+ * search and routing domains into the settings in force; adds the routes
+ * that are new and removes the ones of ours that are gone (each in the
+ * journal, as netcfg_apply), replaces DNS if it changed. Addresses and MTU
+ * stay. 0, or -1 if a route could not be changed (logged; the rest is
+ * applied). */
+int netcfg_update(struct netcfg *n, const struct msg_config *lists, const struct ipaddr *gateway);
 /* Full tunnel only: make sure the gateway at addr is reached outside the
  * tunnel before connecting to it. 0, or -1 (logged). */
 int netcfg_pin_gateway(struct netcfg *n, const struct ipaddr *gateway);

@@ -91,19 +91,14 @@ static bool send_config(struct session *s)
 	}
 	c.mtu = (uint16_t)cfg->mtu;
 	c.keepalive = (uint16_t)cfg->keepalive;
-	memcpy(c.routes, net->routes, sizeof(c.routes));
-	c.n_routes = net->n_routes;
-	memcpy(c.dns, net->dns, sizeof(c.dns));
-	c.n_dns = net->n_dns;
-	memcpy(c.search, net->search, sizeof(c.search));
-	c.n_search = net->n_search;
-	memcpy(c.routing, net->routing, sizeof(c.routing));
-	c.n_routing = net->n_routing;
+	update_lists(net, &c);
 	c.session_id = s->sid;
 	c.cert_not_after = s->cert_not_after;
 	c.cert_warn_days = (uint16_t)cfg->cert_warn_days;
 	/* Optional: older clients skip it and keep 3 x keepalive. */
 	c.dead_peer = cfg->dead_peer_timeout;
+	/* Optional too: a client that knows it answers with FEATURES. */
+	c.features = PROTO_FEATURES_KNOWN;
 	len = msg_config_encode(&c, payload, sizeof(payload));
 	if (len == 0) {
 		session_close(s, BYE_PROTOCOL_ERROR, "internal error: CONFIG does not encode");

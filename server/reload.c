@@ -8,6 +8,8 @@
  * session while their identity maps to a group of the same name whose new
  * pool still holds the address; otherwise they are closed with a reason.
  * Keys that need a restart keep their running value and are named.
+ * A kept session whose group's routes or DNS changed gets a CONFIG_UPDATE
+ * (server/update.c) once the new groups are in place.
  */
 #include "server.h"
 
@@ -24,6 +26,7 @@
 struct fate {
 	struct session *s;
 	int group;		    /* in the new groups; -1: close */
+	bool changed;		    /* kept, and its routes or DNS change */
 	char why[BYE_MAX_TEXT + 1]; /* the BYE text if closed */
 };
 
@@ -155,6 +158,7 @@ static void decide(const struct config_server *n, struct group *ng, struct fate 
 		}
 	}
 	f->group = (int)gi;
+	f->changed = update_differs(s->group->net, g->net);
 	s->group_how = how;
 }
 
@@ -263,6 +267,7 @@ static int reload_apply(struct gateway *gw, const char *trigger, char *msg, size
 	struct fate *fates = calloc(w->n_sessions + 1, sizeof(*fates));
 	struct group *ng = NULL, *old;
 	unsigned n_ng = 0, n_fates = 0, kept = 0, closed = 0, n_old;
+	unsigned updated = 0, not_updated = 0;
 	size_t tickets;
 	uint64_t t0 = ev_time_ms();
 	char err[CONFIG_ERR_MAX], restart[256];
@@ -336,14 +341,36 @@ static int reload_apply(struct gateway *gw, const char *trigger, char *msg, size
 	gw->n_groups = n_ng;
 	free_groups(old, n_old);
 	lease_changed(gw);
+	/* Now that every kept session points into the new groups. */
+	for (unsigned i = 0; i < n_fates; i++) {
+		if (fates[i].group < 0 || !fates[i].changed)
+			continue;
+		switch (update_session(fates[i].s)) {
+		case UPDATE_SENT:
+			updated++;
+			break;
+		case UPDATE_OLD_CLIENT:
+			/* Or one whose FEATURES is still on its way. */
+			fates[i].s->update_owed = true;
+			session_log(fates[i].s, SESSION_LOG_INFO,
+				    "reload: routes or DNS changed, but the client takes no "
+				    "CONFIG_UPDATE; it keeps the old ones until it reconnects");
+			not_updated++;
+			break;
+		case UPDATE_NOT_SENT:
+			not_updated++;
+			break;
+		}
+	}
 	/* Tickets were issued under the old trust and policy: every client
 	 * proves its certificate again. */
 	tickets = tls_ctx_ticket_count(gw->tls);
 	tls_ctx_reset_tickets(gw->tls, gw->cfg.max_session_lifetime);
 	snprintf(msg, cap,
 		 "%s reloaded in %" PRIu64 " ms: %u group(s), %u rule(s); %u session(s) kept, "
-		 "%u closed, %zu ticket(s) dropped%s%s%s",
-		 gw->cfg.path, ev_time_ms() - t0, gw->n_groups, gw->cfg.n_rules, kept, closed, tickets,
+		 "%u closed, %u session(s) updated, %u not updated, %zu ticket(s) dropped%s%s%s",
+		 gw->cfg.path, ev_time_ms() - t0, gw->n_groups, gw->cfg.n_rules, kept, closed,
+		 updated, not_updated, tickets,
 		 restart[0] ? "; needs a restart, running value kept: " : "", restart,
 		 restart[0] ? "" : "");
 	log_info("%s: %s", trigger, msg);

@@ -196,6 +196,8 @@ struct session {
 	LIST_ENTRY(session) entry;       /* worker->sessions, or worker->reap */
 	TAILQ_ENTRY(session) dirty_entry;
 	TAILQ_ENTRY(session) pending_entry;
+	uint32_t features;               /* PROTO_FEATURE_* the client announced */
+	bool update_owed;                /* a reload changed its lists before FEATURES came */
 };
 
 LIST_HEAD(session_list, session);
@@ -486,6 +488,18 @@ void revoke_on_next_update(struct ev_loop *loop, struct ev_timer *t);
 /* establish.c: HANDSHAKE -> (CHECKING ->) ESTABLISHED */
 void establish_session(struct session *s);
 void establish_resume(struct session *s);
+
+/* update.c: routes and DNS of CONFIG and CONFIG_UPDATE, pushed after a reload */
+enum update_result {
+	UPDATE_SENT,
+	UPDATE_OLD_CLIENT, /* did not announce PROTO_FEATURE_CONFIG_UPDATE */
+	UPDATE_NOT_SENT,   /* not established, or could not queue (logged) */
+};
+void update_lists(const struct config_net *net, struct msg_config *c);
+/* True if the routes, DNS servers, search or routing domains differ. */
+bool update_differs(const struct config_net *old, const struct config_net *new_net);
+void update_on_features(struct session *s, uint32_t features);
+enum update_result update_session(struct session *s);
 
 /* ocsp_check.c: the optional OCSP check between HANDSHAKE and ESTABLISHED */
 enum ocsp_check_start {

@@ -35,10 +35,10 @@ static const char *const state_names[] = {
 };
 
 /* The frames each state accepts; anything else is a protocol error. */
-static const uint8_t state_accepts[][4] = {
+static const uint8_t state_accepts[][5] = {
 	[SESSION_HANDSHAKE] = {0},
 	[SESSION_CHECKING] = {0},
-	[SESSION_ESTABLISHED] = {FRAME_DATA, FRAME_KEEPALIVE, FRAME_BYE, 0},
+	[SESSION_ESTABLISHED] = {FRAME_DATA, FRAME_KEEPALIVE, FRAME_BYE, FRAME_FEATURES, 0},
 	[SESSION_CLOSING] = {0},
 };
 
@@ -236,6 +236,9 @@ static void established_on_frame(struct session *s, const struct chan_event *ev)
 		break;
 	case FRAME_KEEPALIVE:
 		/* session_on_data_received() already noted it. */
+		break;
+	case FRAME_FEATURES:
+		update_on_features(s, ev->features);
 		break;
 	case FRAME_BYE:
 		if (ev->bye.reason == BYE_NORMAL)

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfgdiff.h"
 #include "log.h"
 #include "rtnl.h"
 
@@ -277,22 +278,26 @@ static int add_halves(struct netcfg *n, int family, bool carried)
 	return 0;
 }
 
+/* One pushed route into the tunnel, unless the tunnel has no address of
+ * its family. */
+static int add_pushed_route(struct netcfg *n, const struct msg_config *cfg, const struct prefix *r)
+{
+	const struct prefix *own = r->addr.family == AF_INET ? &cfg->addr4 : &cfg->addr6;
+	char s[ADDR_STRLEN];
+
+	if (own->addr.family == 0) {
+		log_info("skipping route %s: the tunnel has no %s address", addr_fmt_prefix(r, s),
+			 r->addr.family == AF_INET ? "IPv4" : "IPv6");
+		return 0;
+	}
+	return add_route(n, r, NULL, n->ifname);
+}
+
 static int apply_routes(struct netcfg *n, const struct msg_config *cfg)
 {
-	for (unsigned i = 0; i < cfg->n_routes; i++) {
-		const struct prefix *r = &cfg->routes[i];
-		const struct prefix *own = r->addr.family == AF_INET ? &cfg->addr4 : &cfg->addr6;
-		char s[ADDR_STRLEN];
-
-		if (own->addr.family == 0) {
-			log_info("skipping route %s: the tunnel has no %s address",
-				 addr_fmt_prefix(r, s),
-				 r->addr.family == AF_INET ? "IPv4" : "IPv6");
-			continue;
-		}
-		if (add_route(n, r, NULL, n->ifname) < 0)
+	for (unsigned i = 0; i < cfg->n_routes; i++)
+		if (add_pushed_route(n, cfg, &cfg->routes[i]) < 0)
 			return -1;
-	}
 	if (!n->full_tunnel)
 		return 0;
 	if (cfg->addr4.addr.family != AF_INET)
@@ -345,6 +350,51 @@ static bool prefix_eq(const struct prefix *a, const struct prefix *b)
 	if (a->addr.family == 0)
 		return true;
 	return a->len == b->len && addr_eq(&a->addr, &b->addr);
+}
+
+/* Removes a pushed route of ours (on-link through the TUN) and forgets it;
+ * one we never added (skipped, or the kernel had it) is left alone. */
+static int remove_pushed_route(struct netcfg *n, const struct prefix *p)
+{
+	for (size_t i = 0; i < n->n_changes; i++) {
+		struct netcfg_change *ch = &n->changes[i];
+
+		if (ch->kind != NETCFG_ROUTE || ch->via.family != 0 ||
+		    strcmp(ch->ifname, n->ifname) != 0 || !prefix_eq(&ch->prefix, p))
+			continue;
+		if (undo_one(ch) < 0)
+			return -1;
+		undo_done(n->undo, ch->seq);
+		memmove(ch, ch + 1, (n->n_changes - i - 1) * sizeof(*ch));
+		n->n_changes--;
+		return 0;
+	}
+	return 0;
+}
+
+int netcfg_update(struct netcfg *n, const struct msg_config *lists, const struct ipaddr *gateway)
+{
+	struct cfgdiff d;
+	int rc = 0;
+
+	if (!n->applied)
+		return -1;
+	cfgdiff_make(&n->cfg, lists, &d);
+	/* Gone first, so a route that moved between overlapping prefixes
+	 * never has two ways at once for long. */
+	for (unsigned i = 0; i < d.n_removed; i++)
+		if (remove_pushed_route(n, &d.removed[i]) < 0)
+			rc = -1;
+	cfgdiff_take_lists(&n->cfg, lists);
+	/* A new route may now cover the gateway's own address. */
+	if (gateway != NULL && gateway->family != 0 && netcfg_pin_gateway(n, gateway) < 0)
+		rc = -1;
+	for (unsigned i = 0; i < d.n_added; i++)
+		if (add_pushed_route(n, &n->cfg, &d.added[i]) < 0)
+			rc = -1;
+	if (d.dns_changed)
+		(void)dns_apply(&n->dns_state, n->undo, n->ifname, n->dns, n->full_tunnel, &n->cfg);
+	return rc;
 }
 
 bool netcfg_same(const struct netcfg *n, const struct msg_config *cfg)

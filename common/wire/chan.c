@@ -104,6 +104,22 @@ enum chan_result chan_next(struct chan *c, struct chan_event *ev, const char **w
 		if (msg_bye_decode(f.payload, f.len, &ev->bye, why) != MSG_OK)
 			return CHAN_MALFORMED;
 		return CHAN_OK;
+	case FRAME_CONFIG_UPDATE:
+		if (c->role != CHAN_CLIENT) {
+			*why = "CONFIG_UPDATE sent to the gateway";
+			return CHAN_MALFORMED;
+		}
+		if (msg_update_decode(f.payload, f.len, &ev->config, why) != MSG_OK)
+			return CHAN_MALFORMED;
+		return CHAN_OK;
+	case FRAME_FEATURES:
+		if (c->role != CHAN_GATEWAY) {
+			*why = "FEATURES sent to the client";
+			return CHAN_MALFORMED;
+		}
+		if (msg_features_decode(f.payload, f.len, &ev->features, why) != MSG_OK)
+			return CHAN_MALFORMED;
+		return CHAN_OK;
 	default:
 		*why = "unknown frame type";
 		return CHAN_MALFORMED;

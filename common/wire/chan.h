@@ -17,7 +17,8 @@
 #include "msg.h"
 #include "proto.h"
 
-/* Which end we are: only a client accepts CONFIG. */
+/* Which end we are: only a client accepts CONFIG and CONFIG_UPDATE, only
+ * a gateway FEATURES. */
 enum chan_role { CHAN_CLIENT, CHAN_GATEWAY };
 
 /* Enough for the largest frame plus a burst of small ones. */
@@ -41,8 +42,9 @@ struct chan_event {
 	 * packet (the caller drops and counts it; the channel stays usable). */
 	enum ippkt_result ip_result;
 	struct ippkt_info ip;
-	struct msg_config config;    /* CONFIG */
+	struct msg_config config;    /* CONFIG; CONFIG_UPDATE: only its lists */
 	struct msg_bye bye;          /* BYE */
+	uint32_t features;           /* FEATURES */
 };
 
 /* cap must exceed FRAME_HDR_LEN + FRAME_MAX_PAYLOAD. 0 / -1 ENOMEM, EINVAL. */

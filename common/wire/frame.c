@@ -18,17 +18,20 @@
  *    server/establish.c
  *    encodes into an 8192-byte array for the same reason.
  *  - BYE: reason (2) + at most BYE_MAX_TEXT bytes of text, no terminator.
+ *  - CONFIG_UPDATE: as CONFIG (it carries a subset of its attributes).
+ *  - FEATURES: exactly 4 bytes.
  *  - KEEPALIVE: always empty.
  * DATA is bounded by the caller's max_data (the MTU), at most
  * FRAME_MAX_PAYLOAD, and is never empty.
  */
 #define FRAME_CONFIG_MAX 8192
 #define FRAME_BYE_MAX (2 + BYE_MAX_TEXT)
+#define FRAME_FEATURES_LEN 4
 
 static bool type_known(uint8_t type)
 {
 	return type == FRAME_DATA || type == FRAME_CONFIG || type == FRAME_KEEPALIVE ||
-	       type == FRAME_BYE;
+	       type == FRAME_BYE || type == FRAME_CONFIG_UPDATE || type == FRAME_FEATURES;
 }
 
 /* NULL if a payload of len bytes is acceptable for type. */
@@ -43,6 +46,10 @@ static const char *check_len(uint8_t type, size_t len, size_t max_data)
 		return NULL;
 	case FRAME_CONFIG:
 		return len > FRAME_CONFIG_MAX ? "CONFIG frame too large" : NULL;
+	case FRAME_CONFIG_UPDATE:
+		return len > FRAME_CONFIG_MAX ? "CONFIG_UPDATE frame too large" : NULL;
+	case FRAME_FEATURES:
+		return len != FRAME_FEATURES_LEN ? "FEATURES frame not 4 bytes" : NULL;
 	case FRAME_KEEPALIVE:
 		return len != 0 ? "KEEPALIVE frame with a payload" : NULL;
 	case FRAME_BYE:
@@ -135,6 +142,10 @@ const char *frame_type_name(uint8_t type)
 		return "KEEPALIVE";
 	case FRAME_BYE:
 		return "BYE";
+	case FRAME_CONFIG_UPDATE:
+		return "CONFIG_UPDATE";
+	case FRAME_FEATURES:
+		return "FEATURES";
 	default:
 		return "unknown";
 	}

@@ -170,19 +170,9 @@ static void put_u64(struct writer *w, uint8_t type, uint64_t x)
 	put_attr(w, type, v, sizeof(v));
 }
 
-static bool config_ok(const struct msg_config *c)
+/* The repeated attributes, which a CONFIG_UPDATE carries as well. */
+static bool lists_ok(const struct msg_config *c)
 {
-	bool has4 = c->addr4.addr.family != 0, has6 = c->addr6.addr.family != 0;
-
-	if ((!has4 && !has6) || (has4 && !iface_ok(&c->addr4, AF_INET)) ||
-	    (has6 && !iface_ok(&c->addr6, AF_INET6)))
-		return false;
-	if ((c->gateway4.family != 0 && (c->gateway4.family != AF_INET || !has4)) ||
-	    (c->gateway6.family != 0 && (c->gateway6.family != AF_INET6 || !has6)))
-		return false;
-	if (c->mtu < MSG_MTU_MIN || c->mtu > MSG_MTU_MAX || c->keepalive < MSG_KEEPALIVE_MIN ||
-	    c->keepalive > MSG_KEEPALIVE_MAX)
-		return false;
 	if (c->n_routes > CFG_MAX_ROUTES || c->n_dns > CFG_MAX_DNS ||
 	    c->n_search > CFG_MAX_SEARCH || c->n_routing > CFG_MAX_ROUTING)
 		return false;
@@ -202,10 +192,48 @@ static bool config_ok(const struct msg_config *c)
 		if (!domain_ok((const uint8_t *)c->routing[i],
 			       strnlen(c->routing[i], sizeof(c->routing[i]))))
 			return false;
+	return true;
+}
+
+static bool config_ok(const struct msg_config *c)
+{
+	bool has4 = c->addr4.addr.family != 0, has6 = c->addr6.addr.family != 0;
+
+	if ((!has4 && !has6) || (has4 && !iface_ok(&c->addr4, AF_INET)) ||
+	    (has6 && !iface_ok(&c->addr6, AF_INET6)))
+		return false;
+	if ((c->gateway4.family != 0 && (c->gateway4.family != AF_INET || !has4)) ||
+	    (c->gateway6.family != 0 && (c->gateway6.family != AF_INET6 || !has6)))
+		return false;
+	if (c->mtu < MSG_MTU_MIN || c->mtu > MSG_MTU_MAX || c->keepalive < MSG_KEEPALIVE_MIN ||
+	    c->keepalive > MSG_KEEPALIVE_MAX)
+		return false;
+	if (!lists_ok(c))
+		return false;
 	if (c->dead_peer != 0 && (c->dead_peer <= c->keepalive || c->dead_peer > MSG_DEAD_PEER_MAX))
 		return false;
 	return c->cert_not_after >= 0 && c->cert_not_after <= NOT_AFTER_MAX &&
 	       c->cert_warn_days <= WARN_DAYS_MAX;
+}
+
+/* Routes, DNS servers, search and routing domains, in that order. */
+static void put_lists(struct writer *w, const struct msg_config *c)
+{
+	for (unsigned i = 0; i < c->n_routes; i++)
+		put_prefix(w,
+			   c->routes[i].addr.family == AF_INET ? CFG_ATTR_ROUTE4 : CFG_ATTR_ROUTE6,
+			   &c->routes[i]);
+	for (unsigned i = 0; i < c->n_dns; i++)
+		put_attr(w, c->dns[i].family == AF_INET ? CFG_ATTR_DNS4 : CFG_ATTR_DNS6,
+			 c->dns[i].bytes, family_len(c->dns[i].family));
+	for (unsigned i = 0; i < c->n_search; i++)
+		put_attr(w, CFG_ATTR_DNS_SEARCH, c->search[i], strlen(c->search[i]));
+}
+
+static void put_routing(struct writer *w, const struct msg_config *c)
+{
+	for (unsigned i = 0; i < c->n_routing; i++)
+		put_attr(w, CFG_ATTR_DNS_ROUTING, c->routing[i], strlen(c->routing[i]));
 }
 
 size_t msg_config_encode(const struct msg_config *c, uint8_t *out, size_t cap)
@@ -224,15 +252,7 @@ size_t msg_config_encode(const struct msg_config *c, uint8_t *out, size_t cap)
 		put_attr(&w, CFG_ATTR_GATEWAY4, c->gateway4.bytes, 4);
 	if (c->gateway6.family != 0)
 		put_attr(&w, CFG_ATTR_GATEWAY6, c->gateway6.bytes, 16);
-	for (unsigned i = 0; i < c->n_routes; i++)
-		put_prefix(&w,
-			   c->routes[i].addr.family == AF_INET ? CFG_ATTR_ROUTE4 : CFG_ATTR_ROUTE6,
-			   &c->routes[i]);
-	for (unsigned i = 0; i < c->n_dns; i++)
-		put_attr(&w, c->dns[i].family == AF_INET ? CFG_ATTR_DNS4 : CFG_ATTR_DNS6,
-			 c->dns[i].bytes, family_len(c->dns[i].family));
-	for (unsigned i = 0; i < c->n_search; i++)
-		put_attr(&w, CFG_ATTR_DNS_SEARCH, c->search[i], strlen(c->search[i]));
+	put_lists(&w, c);
 	if (c->session_id != 0)
 		put_u64(&w, CFG_ATTR_SESSION_ID, c->session_id);
 	if (c->cert_not_after != 0)
@@ -245,9 +265,27 @@ size_t msg_config_encode(const struct msg_config *c, uint8_t *out, size_t cap)
 		buf_put32(v, c->dead_peer);
 		put_attr(&w, CFG_ATTR_DEAD_PEER, v, sizeof(v));
 	}
-	for (unsigned i = 0; i < c->n_routing; i++)
-		put_attr(&w, CFG_ATTR_DNS_ROUTING, c->routing[i], strlen(c->routing[i]));
+	put_routing(&w, c);
+	if (c->features != 0) {
+		uint8_t v[4];
+
+		buf_put32(v, c->features);
+		put_attr(&w, CFG_ATTR_FEATURES, v, sizeof(v));
+	}
 	return w.full ? 0 : w.len;
+}
+
+bool msg_update_encode(const struct msg_config *c, uint8_t *out, size_t cap, size_t *len)
+{
+	struct writer w = {.out = out, .cap = cap};
+
+	*len = 0;
+	if (!lists_ok(c))
+		return false;
+	put_lists(&w, c);
+	put_routing(&w, c);
+	*len = w.len;
+	return !w.full;
 }
 
 /* ---- CONFIG decoder ---- */
@@ -274,6 +312,7 @@ static bool attr_len_ok(uint8_t type, size_t len)
 	case CFG_ATTR_DNS4:
 	case CFG_ATTR_GATEWAY4:
 	case CFG_ATTR_DEAD_PEER:
+	case CFG_ATTR_FEATURES:
 		return len == 4;
 	case CFG_ATTR_DNS6:
 	case CFG_ATTR_GATEWAY6:
@@ -292,7 +331,7 @@ static bool attr_len_ok(uint8_t type, size_t len)
 static bool known(uint8_t type)
 {
 	return (type >= CFG_ATTR_IPV4 && type <= CFG_ATTR_GATEWAY6) ||
-	       (type >= CFG_ATTR_SESSION_ID && type <= CFG_ATTR_DNS_ROUTING);
+	       (type >= CFG_ATTR_SESSION_ID && type <= CFG_ATTR_FEATURES);
 }
 
 static bool repeatable(uint8_t type)
@@ -402,15 +441,21 @@ static const char *apply_attr(struct msg_config *c, uint8_t type, const uint8_t 
 		return c->dead_peer >= 2 && c->dead_peer <= MSG_DEAD_PEER_MAX
 			   ? NULL
 			   : "CONFIG dead-peer timeout out of range";
+	case CFG_ATTR_FEATURES:
+		/* Unknown bits are a newer gateway's offers: kept, unused. */
+		c->features = buf_get32(v);
+		return NULL;
 	default:
 		return NULL; /* known() let through only the types above */
 	}
 }
 
-enum msg_result msg_config_decode(const uint8_t *p, size_t n, struct msg_config *out,
-				  const char **why)
+/* Walks the attributes into out (zeroed first), marking which were seen.
+ * update: only the repeatable ones (routes, DNS servers, search and routing
+ * domains) are allowed, the ones a CONFIG_UPDATE carries. */
+static enum msg_result decode_attrs(const uint8_t *p, size_t n, bool update, struct msg_config *out,
+				    bool seen[static 256], const char **why)
 {
-	bool seen[256] = {false};
 	size_t off = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -440,6 +485,10 @@ enum msg_result msg_config_decode(const uint8_t *p, size_t n, struct msg_config 
 			off += len;
 			continue;
 		}
+		if (update && !repeatable(type)) {
+			*why = "CONFIG_UPDATE carries an attribute an update cannot change";
+			return MSG_MALFORMED;
+		}
 		if (!attr_len_ok(type, len)) {
 			*why = "CONFIG attribute has the wrong length";
 			return MSG_MALFORMED;
@@ -456,6 +505,16 @@ enum msg_result msg_config_decode(const uint8_t *p, size_t n, struct msg_config 
 		}
 		off += len;
 	}
+	return MSG_OK;
+}
+
+enum msg_result msg_config_decode(const uint8_t *p, size_t n, struct msg_config *out,
+				  const char **why)
+{
+	bool seen[256] = {false};
+
+	if (decode_attrs(p, n, false, out, seen, why) != MSG_OK)
+		return MSG_MALFORMED;
 	if (!seen[CFG_ATTR_IPV4] && !seen[CFG_ATTR_IPV6]) {
 		*why = "CONFIG carries no tunnel address";
 		return MSG_MALFORMED;
@@ -473,6 +532,33 @@ enum msg_result msg_config_decode(const uint8_t *p, size_t n, struct msg_config 
 		*why = "CONFIG dead-peer timeout not above the keepalive";
 		return MSG_MALFORMED;
 	}
+	return MSG_OK;
+}
+
+enum msg_result msg_update_decode(const uint8_t *p, size_t n, struct msg_config *out,
+				  const char **why)
+{
+	bool seen[256] = {false};
+
+	return decode_attrs(p, n, true, out, seen, why);
+}
+
+size_t msg_features_encode(uint32_t features, uint8_t *out, size_t cap)
+{
+	if (cap < 4)
+		return 0;
+	buf_put32(out, features);
+	return 4;
+}
+
+enum msg_result msg_features_decode(const uint8_t *p, size_t n, uint32_t *out, const char **why)
+{
+	*out = 0;
+	if (n != 4) {
+		*why = "FEATURES is not 4 bytes";
+		return MSG_MALFORMED;
+	}
+	*out = buf_get32(p);
 	return MSG_OK;
 }
 

@@ -41,6 +41,8 @@ struct msg_config {
 	 * through the tunnel's servers; an older gateway sends none. */
 	char routing[CFG_MAX_ROUTING][MSG_DOMAIN_MAX + 1];
 	unsigned n_routing;
+	/* PROTO_FEATURE_* bits the gateway offers; 0 from an older one. */
+	uint32_t features;
 };
 
 struct msg_bye {
@@ -63,6 +65,21 @@ enum msg_result msg_config_decode(const uint8_t *p, size_t n, struct msg_config 
 				  const char **why);
 enum msg_result msg_bye_decode(const uint8_t *p, size_t n, struct msg_bye *out,
 			       const char **why);
+
+/* CONFIG_UPDATE: the session's complete new routes, DNS servers, search
+ * and routing domains (the same attributes as in CONFIG, and only those);
+ * every other field of c is ignored by the encoder and zeroed by the
+ * decoder. An update with none of them is valid: it removes them all. */
+/* False if it does not fit in cap or a list is out of range; *len may be 0
+ * (an update that removes everything). */
+bool msg_update_encode(const struct msg_config *c, uint8_t *out, size_t cap, size_t *len);
+enum msg_result msg_update_decode(const uint8_t *p, size_t n, struct msg_config *out,
+				  const char **why);
+
+/* FEATURES: 4 bytes, the PROTO_FEATURE_* bits the client accepts. Unknown
+ * bits decode (a newer peer) and are the receiver's to ignore. */
+size_t msg_features_encode(uint32_t features, uint8_t *out, size_t cap);
+enum msg_result msg_features_decode(const uint8_t *p, size_t n, uint32_t *out, const char **why);
 
 /* The sentence shown to the person for a BYE reason, e.g. "certificate revoked". */
 const char *msg_bye_reason_str(uint16_t reason);

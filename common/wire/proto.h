@@ -18,6 +18,9 @@ enum frame_type {
 	FRAME_CONFIG = 0x02,    /* gateway -> client: TLV attributes */
 	FRAME_KEEPALIVE = 0x03, /* empty payload */
 	FRAME_BYE = 0x04,       /* reason code + optional text */
+	/* Only after the FEATURES exchange (docs/protocol.md, section 5.3). */
+	FRAME_CONFIG_UPDATE = 0x05, /* gateway -> client: new routes and DNS */
+	FRAME_FEATURES = 0x06,  /* client -> gateway: 4 bytes, features it accepts */
 };
 
 /* CONFIG attributes: type (1), length (2, big endian), value.
@@ -40,7 +43,12 @@ enum cfg_attr {
 	CFG_ATTR_CERT_WARN_DAYS = 0x83, /* 2 bytes */
 	CFG_ATTR_DEAD_PEER = 0x84,  /* 4 bytes, seconds: the gateway's dead_peer_timeout */
 	CFG_ATTR_DNS_ROUTING = 0x85, /* 1..253 bytes: a domain whose names go to our DNS */
+	CFG_ATTR_FEATURES = 0x86,   /* 4 bytes: features the gateway offers */
 };
+
+/* Feature bits of CFG_ATTR_FEATURES and of a FEATURES frame. */
+#define PROTO_FEATURE_CONFIG_UPDATE 0x00000001u /* CONFIG_UPDATE frames */
+#define PROTO_FEATURES_KNOWN PROTO_FEATURE_CONFIG_UPDATE
 
 enum bye_reason {
 	BYE_NORMAL = 0,          /* the peer chose to disconnect */

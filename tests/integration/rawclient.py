@@ -2,9 +2,11 @@
 """rawclient.py - a hostile test client for the integration tests. It speaks
 mtlsvpn/1 (TLS 1.3, ALPN, a client certificate) but sends what a real client
 never would: packets with forged inner sources, malformed frames, or no
-certificate at all. It prints one result line and exits 0 when the gateway
+certificate at all; or it answers the CONFIG's FEATURES offer late, or not
+at all ("update"). It prints one result line and exits 0 when the gateway
 behaved as required, 1 otherwise."""
 import argparse
+import os
 import select
 import socket
 import ssl
@@ -13,6 +15,7 @@ import sys
 import time
 
 FRAME_DATA, FRAME_CONFIG, FRAME_KEEPALIVE, FRAME_BYE = 1, 2, 3, 4
+FRAME_CONFIG_UPDATE, FRAME_FEATURES = 5, 6
 
 
 def connect(a, with_cert=True):
@@ -68,6 +71,14 @@ def parse_config(p):
             out["gw4"] = socket.inet_ntop(socket.AF_INET, v[:4])
         elif t == 0x0b:
             out["gw6"] = socket.inet_ntop(socket.AF_INET6, v[:16])
+        elif t in (0x04, 0x05):
+            fam = socket.AF_INET if t == 0x04 else socket.AF_INET6
+            out.setdefault("routes", []).append(
+                "%s/%d" % (socket.inet_ntop(fam, v[:-1]), v[-1]))
+        elif t == 0x06:
+            out.setdefault("dns", []).append(socket.inet_ntop(socket.AF_INET, v))
+        elif t == 0x86:
+            out["features"] = struct.unpack("!I", v)[0]
         i += 3 + n
     return out
 
@@ -233,9 +244,51 @@ def cmd_stay(a):
     return 1
 
 
+def cmd_update(a):
+    """Holds the session, sending keepalives, until the file --go exists;
+    then answers the FEATURES offer (--features) or stays silent, and
+    waits --wait seconds for a CONFIG_UPDATE: with --features it must come
+    and carry --want-route, without it none may come."""
+    s = connect(a)
+    r = Reader(s)
+    cfg = get_config(s, r)
+    if not cfg.get("features", 0) & 1:
+        print("the CONFIG offers no CONFIG_UPDATE: %r" % (cfg,))
+        return 1
+    end = time.monotonic() + 30
+    while not os.path.exists(a.go):
+        if time.monotonic() > end:
+            print("no %s after 30 s" % a.go)
+            return 1
+        s.sendall(frame(FRAME_KEEPALIVE, b""))
+        t, p = r.frame(time.monotonic() + 0.5)
+        if t == FRAME_CONFIG_UPDATE:
+            print("CONFIG_UPDATE before FEATURES: %r" % (parse_config(p),))
+            return 1
+        if t in ("eof", FRAME_BYE):
+            print("the gateway closed the session")
+            return 1
+    if a.features:
+        s.sendall(frame(FRAME_FEATURES, struct.pack("!I", 1)))
+    deadline = time.monotonic() + a.wait
+    while True:
+        t, p = r.frame(deadline)
+        if t is None:
+            print("no CONFIG_UPDATE in %g s" % a.wait)
+            return 1 if a.features else 0
+        if t in ("eof", FRAME_BYE):
+            print("the gateway closed the session")
+            return 1
+        if t == FRAME_CONFIG_UPDATE:
+            upd = parse_config(p)
+            print("CONFIG_UPDATE routes=%s dns=%s" %
+                  (",".join(upd.get("routes", [])), ",".join(upd.get("dns", []))))
+            return 0 if a.features and a.want_route in upd.get("routes", []) else 1
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("cmd", choices=["forge", "malformed", "nocert", "stay"])
+    ap.add_argument("cmd", choices=["forge", "malformed", "nocert", "stay", "update"])
     ap.add_argument("--host", required=True)
     ap.add_argument("--port", type=int, default=8443)
     ap.add_argument("--server-name", required=True)
@@ -245,9 +298,13 @@ def main():
     ap.add_argument("--count", type=int, default=5)
     ap.add_argument("--hold", type=float, default=0)
     ap.add_argument("--kind", default="version")
+    ap.add_argument("--go")
+    ap.add_argument("--features", action="store_true")
+    ap.add_argument("--wait", type=float, default=5)
+    ap.add_argument("--want-route")
     a = ap.parse_args()
     sys.exit({"forge": cmd_forge, "malformed": cmd_malformed, "nocert": cmd_nocert,
-              "stay": cmd_stay}[a.cmd](a))
+              "stay": cmd_stay, "update": cmd_update}[a.cmd](a))
 
 
 if __name__ == "__main__":

@@ -268,6 +268,13 @@ static const struct hostile hostile_cases[] = {
     {"config unknown mandatory attr", CHAN_CLIENT, 1500, {1, FRAME_CONFIG, 0, 3, 0x7e, 0, 0}, 7},
     {"empty bye", CHAN_CLIENT, 1500, {1, FRAME_BYE, 0, 0}, 4},
     {"bye one byte", CHAN_GATEWAY, 1500, {1, FRAME_BYE, 0, 1, 0}, 5},
+    {"config_update to the gateway", CHAN_GATEWAY, 1500, {1, FRAME_CONFIG_UPDATE, 0, 0}, 4},
+    {"features to the client", CHAN_CLIENT, 1500, {1, FRAME_FEATURES, 0, 4, 0, 0, 0, 1}, 8},
+    {"config_update with an MTU",
+     CHAN_CLIENT,
+     1500,
+     {1, FRAME_CONFIG_UPDATE, 0, 5, CFG_ATTR_MTU, 0, 2, 5, 0x78},
+     9},
 };
 
 static void test_chan_next_hostile_streams_refused(void **state)
@@ -326,6 +333,40 @@ static void test_chan_next_gateway_role_accepts_client_frames(void **state)
 	chan_deinit(&c);
 }
 
+/* FEATURES goes to the gateway, CONFIG_UPDATE (even an empty one) to the
+ * client. */
+static void test_chan_next_features_and_update_by_role(void **state)
+{
+	static const uint8_t features[] = {PROTO_VERSION, FRAME_FEATURES, 0, 4, 0, 0, 0, 1};
+	static const uint8_t update[] = {
+	    PROTO_VERSION, FRAME_CONFIG_UPDATE, 0, 8, CFG_ATTR_ROUTE4, 0, 5, 10, 1, 0, 0, 24,
+	    PROTO_VERSION, FRAME_CONFIG_UPDATE, 0, 0};
+	static struct chan_event ev;
+	const char *why = NULL;
+	struct chan c;
+
+	(void)state;
+	assert_int_equal(chan_init(&c, CHAN_GATEWAY, CHAN_DEFAULT_CAP), 0);
+	assert_true(chan_feed(&c, features, sizeof(features)));
+	assert_int_equal(chan_next(&c, &ev, &why), CHAN_OK);
+	assert_int_equal(ev.type, FRAME_FEATURES);
+	assert_int_equal(ev.features, PROTO_FEATURE_CONFIG_UPDATE);
+	chan_deinit(&c);
+
+	assert_int_equal(chan_init(&c, CHAN_CLIENT, CHAN_DEFAULT_CAP), 0);
+	assert_true(chan_feed(&c, update, sizeof(update)));
+	assert_int_equal(chan_next(&c, &ev, &why), CHAN_OK);
+	assert_int_equal(ev.type, FRAME_CONFIG_UPDATE);
+	assert_int_equal(ev.config.n_routes, 1);
+	assert_int_equal(ev.config.routes[0].len, 24);
+	assert_int_equal(ev.config.routes[0].addr.bytes[1], 1);
+	assert_int_equal(chan_next(&c, &ev, &why), CHAN_OK);
+	assert_int_equal(ev.type, FRAME_CONFIG_UPDATE);
+	assert_int_equal(ev.config.n_routes, 0);
+	assert_int_equal(chan_next(&c, &ev, &why), CHAN_NEED_MORE);
+	chan_deinit(&c);
+}
+
 static void test_chan_init_rejects_small_buffer(void **state)
 {
 	struct chan c;
@@ -358,6 +399,7 @@ int main(void)
 	    cmocka_unit_test(test_chan_next_data_not_ip_is_counted_not_fatal),
 	    cmocka_unit_test(test_chan_next_hostile_streams_refused),
 	    cmocka_unit_test(test_chan_next_gateway_role_accepts_client_frames),
+	    cmocka_unit_test(test_chan_next_features_and_update_by_role),
 	    cmocka_unit_test(test_chan_init_rejects_small_buffer),
 	    cmocka_unit_test(test_chan_feed_refuses_overflow),
 	};

@@ -150,7 +150,10 @@ static const struct hostile hostile[] = {
     {"version 2", {2}, 1, 1500},
     {"version 0xff, full header", {0xff, FRAME_DATA, 0, 1}, 4, 1500},
     {"type 0", {1, 0}, 2, 1500},
-    {"type 5", {1, 5}, 2, 1500},
+    {"type 7", {1, 7}, 2, 1500},
+    {"config_update above limit", {1, FRAME_CONFIG_UPDATE, 0x20, 0x01}, 4, 1500},
+    {"features of 3 bytes", {1, FRAME_FEATURES, 0, 3}, 4, 1500},
+    {"features of 5 bytes", {1, FRAME_FEATURES, 0, 5}, 4, 1500},
     {"type 0x81", {1, 0x81}, 2, 1500},
     {"type 0xff", {1, 0xff, 0, 0}, 4, 1500},
     {"keepalive with payload", {1, FRAME_KEEPALIVE, 0, 1}, 4, 1500},
@@ -197,6 +200,11 @@ static const struct edge edges[] = {
     {FRAME_CONFIG, CONFIG_MAX + 1, 1500, FRAME_MALFORMED},
     {FRAME_BYE, BYE_MAX, 1500, FRAME_OK},
     {FRAME_BYE, BYE_MAX + 1, 1500, FRAME_MALFORMED},
+    {FRAME_CONFIG_UPDATE, 0, 1500, FRAME_OK},
+    {FRAME_CONFIG_UPDATE, CONFIG_MAX, 1500, FRAME_OK},
+    {FRAME_CONFIG_UPDATE, CONFIG_MAX + 1, 1500, FRAME_MALFORMED},
+    {FRAME_FEATURES, 4, 1500, FRAME_OK},
+    {FRAME_FEATURES, 0, 1500, FRAME_MALFORMED},
     /* The frame layer bounds control payloads from above only; a BYE too
      * short for its reason is msg.c's to refuse. */
     {FRAME_BYE, 0, 1500, FRAME_OK},
@@ -253,7 +261,9 @@ static const struct bad_append bad_appends[] = {
     {FRAME_CONFIG, CONFIG_MAX + 1},
     {FRAME_BYE, BYE_MAX + 1},
     {0, 0},
-    {0x05, 1},
+    {0x07, 1},
+    {FRAME_FEATURES, 0},
+    {FRAME_CONFIG_UPDATE, CONFIG_MAX + 1},
     {0xff, 0},
 };
 
@@ -319,6 +329,8 @@ static void test_frame_type_name_known_and_unknown(void **state)
 	assert_string_equal(frame_type_name(FRAME_CONFIG), "CONFIG");
 	assert_string_equal(frame_type_name(FRAME_KEEPALIVE), "KEEPALIVE");
 	assert_string_equal(frame_type_name(FRAME_BYE), "BYE");
+	assert_string_equal(frame_type_name(FRAME_CONFIG_UPDATE), "CONFIG_UPDATE");
+	assert_string_equal(frame_type_name(FRAME_FEATURES), "FEATURES");
 	assert_string_equal(frame_type_name(0), "unknown");
 	assert_string_equal(frame_type_name(0xff), "unknown");
 }

@@ -83,6 +83,7 @@ static void full_config(struct msg_config *c)
 		c->routing[i][0] = (char)('b' + i);
 	}
 	c->n_routing = CFG_MAX_ROUTING;
+	c->features = PROTO_FEATURE_CONFIG_UPDATE;
 }
 
 static enum msg_result decode_config(const uint8_t *p, size_t n, struct msg_config *out,
@@ -137,6 +138,7 @@ static void assert_config_equal(const struct msg_config *a, const struct msg_con
 	assert_int_equal(a->n_routing, b->n_routing);
 	for (unsigned i = 0; i < a->n_routing; i++)
 		assert_string_equal(a->routing[i], b->routing[i]);
+	assert_int_equal(a->features, b->features);
 }
 
 static void test_msg_config_encode_round_trip_full(void **state)
@@ -659,6 +661,113 @@ static enum msg_result decode_bye(const uint8_t *p, size_t n, struct msg_bye *ou
 	return r;
 }
 
+/* ---- CONFIG_UPDATE and FEATURES ---- */
+
+static void test_msg_update_encode_round_trip_lists_only(void **state)
+{
+	static uint8_t out[8192];
+	static struct msg_config in, lists, back;
+	const char *why = NULL;
+	size_t n = 0;
+
+	(void)state;
+	full_config(&in);
+	assert_true(msg_update_encode(&in, out, sizeof(out), &n));
+	assert_true(n > 0);
+	assert_int_equal(msg_update_decode(out, n, &back, &why), MSG_OK);
+	/* Only the lists travel: everything else decodes as zero. */
+	memset(&lists, 0, sizeof(lists));
+	memcpy(lists.routes, in.routes, sizeof(lists.routes));
+	lists.n_routes = in.n_routes;
+	memcpy(lists.dns, in.dns, sizeof(lists.dns));
+	lists.n_dns = in.n_dns;
+	memcpy(lists.search, in.search, sizeof(lists.search));
+	lists.n_search = in.n_search;
+	memcpy(lists.routing, in.routing, sizeof(lists.routing));
+	lists.n_routing = in.n_routing;
+	assert_config_equal(&lists, &back);
+	/* Too small a buffer is refused, never cut short. */
+	assert_false(msg_update_encode(&in, out, n - 1, &n));
+}
+
+static void test_msg_update_empty_is_valid(void **state)
+{
+	static struct msg_config in, back;
+	uint8_t out[4];
+	const char *why = NULL;
+	size_t n = 99;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	assert_true(msg_update_encode(&in, out, sizeof(out), &n));
+	assert_int_equal(n, 0);
+	assert_int_equal(msg_update_decode(out, 0, &back, &why), MSG_OK);
+	assert_int_equal(back.n_routes + back.n_dns + back.n_search + back.n_routing, 0);
+}
+
+static void test_msg_update_decode_refuses_other_attributes(void **state)
+{
+	static const uint8_t bad[][12] = {
+	    {CFG_ATTR_MTU, 0, 2, 0x05, 0x78},
+	    {CFG_ATTR_IPV4, 0, 5, 10, 8, 0, 2, 24},
+	    {CFG_ATTR_KEEPALIVE, 0, 2, 0, 10},
+	    {CFG_ATTR_SESSION_ID, 0, 8, 0, 0, 0, 0, 0, 0, 0, 7},
+	    {CFG_ATTR_FEATURES, 0, 4, 0, 0, 0, 1},
+	    {0x7e, 0, 0},
+	    {CFG_ATTR_ROUTE4, 0, 5, 10, 1, 0, 1, 24}, /* host bits */
+	};
+	static const size_t len[] = {5, 8, 5, 11, 7, 3, 8};
+	static struct msg_config back;
+	/* An unknown optional attribute is skipped, as in CONFIG. */
+	static const uint8_t skip[] = {0xfe, 0, 1, 0, CFG_ATTR_DNS4, 0, 4, 10, 0, 0, 53};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(len) / sizeof(len[0]); i++) {
+		const char *why = NULL;
+
+		if (msg_update_decode(bad[i], len[i], &back, &why) != MSG_MALFORMED)
+			fail_msg("case %zu accepted", i);
+		assert_non_null(why);
+	}
+	{
+		const char *why = NULL;
+
+		assert_int_equal(msg_update_decode(skip, sizeof(skip), &back, &why), MSG_OK);
+		assert_int_equal(back.n_dns, 1);
+	}
+}
+
+static void test_msg_update_encode_refuses_out_of_range(void **state)
+{
+	static struct msg_config in;
+	uint8_t out[64];
+	size_t n;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	in.routes[0] = pfx(ip4(10, 1, 0, 1), 24); /* host bits set */
+	in.n_routes = 1;
+	assert_false(msg_update_encode(&in, out, sizeof(out), &n));
+	memset(&in, 0, sizeof(in));
+	in.n_dns = CFG_MAX_DNS + 1;
+	assert_false(msg_update_encode(&in, out, sizeof(out), &n));
+}
+
+static void test_msg_features_round_trip_and_length(void **state)
+{
+	uint8_t out[4];
+	uint32_t f = 0;
+	const char *why = NULL;
+
+	(void)state;
+	assert_int_equal(msg_features_encode(0x80000001u, out, sizeof(out)), 4);
+	assert_int_equal(msg_features_decode(out, 4, &f, &why), MSG_OK);
+	assert_int_equal(f, 0x80000001u);
+	assert_int_equal(msg_features_encode(1, out, 3), 0);
+	assert_int_equal(msg_features_decode(out, 3, &f, &why), MSG_MALFORMED);
+	assert_int_equal(msg_features_decode(out, 5, &f, &why), MSG_MALFORMED);
+}
+
 static void test_msg_bye_encode_round_trip(void **state)
 {
 	static const char *const texts[] = {"", "maintenance",
@@ -925,6 +1034,11 @@ int main(void)
 	    cmocka_unit_test(test_msg_config_decode_skips_unknown_optional),
 	    cmocka_unit_test(test_msg_config_decode_dead_peer_limits),
 	    cmocka_unit_test(test_msg_config_encode_refuses_out_of_range),
+	    cmocka_unit_test(test_msg_update_encode_round_trip_lists_only),
+	    cmocka_unit_test(test_msg_update_empty_is_valid),
+	    cmocka_unit_test(test_msg_update_decode_refuses_other_attributes),
+	    cmocka_unit_test(test_msg_update_encode_refuses_out_of_range),
+	    cmocka_unit_test(test_msg_features_round_trip_and_length),
 	    cmocka_unit_test(test_msg_bye_encode_round_trip),
 	    cmocka_unit_test(test_msg_bye_decode_hostile_refused),
 	    cmocka_unit_test(test_msg_bye_decode_unknown_reason_accepted),
