@@ -204,8 +204,9 @@ say "every laptop reaches the LAN host, and the answer comes back through its sl
 # ---- what is not a client: health checks, strangers, bad headers ----
 # raw.py HOST PORT KIND...: one connection per KIND, each closed after it
 # has said its piece: tcp (connect, close), local (a PROXY LOCAL header),
-# junk (a TLS record where the header should be), proxy:ADDR (a header
-# naming client ADDR, then silence for 3 s).
+# junk (a TLS record where the header should be), partial (10 bytes of a
+# header, then silence for 3 s), proxy:ADDR (a header naming client ADDR,
+# then silence for 3 s).
 cat >"$WORK/raw.py" <<'PY'
 import socket, struct, sys, time
 SIG = b"\r\n\r\n\x00\r\nQUIT\n"
@@ -217,6 +218,10 @@ for k in kinds:
         s.sendall(SIG + b"\x20\x00\x00\x00")
     elif k == "junk":
         s.sendall(b"\x16\x03\x01\x00\x05hello")
+    elif k == "partial":
+        s.sendall(SIG[:10])
+        held.append(s)
+        continue
     elif k.startswith("proxy:"):
         src = socket.inet_aton(k[6:])
         s.sendall(SIG + b"\x21\x11" + struct.pack("!H", 12) + src +
@@ -234,8 +239,8 @@ refusals() { # K KEY: the count of refusal KEY in gateway K's status
 ip netns exec "$H" timeout 20 python3 "$WORK/raw.py" 10.30.0.12 8443 tcp local local tcp ||
 	fail "health-check connections to gateway 2 failed"
 ip netns exec "$G2" timeout 20 python3 "$WORK/raw.py" 10.30.0.12 8443 tcp || true
-ip netns exec "$H" timeout 20 python3 "$WORK/raw.py" 10.30.0.12 8443 junk ||
-	fail "a bad header to gateway 2 could not be sent"
+ip netns exec "$H" timeout 20 python3 "$WORK/raw.py" 10.30.0.12 8443 junk partial ||
+	fail "a bad and a partial header to gateway 2 could not be sent"
 # max_handshakes_per_source = 2 counts the client the header names, not
 # HAProxy: a third half-open connection of 203.0.113.9 displaces its first.
 ip netns exec "$H" timeout 20 python3 "$WORK/raw.py" 10.30.0.12 8443 proxy:203.0.113.9 \
@@ -244,18 +249,21 @@ wait_for 5 bash -c "[ \"\$(\"$B/mtlsvpnctl\" status --control '$WORK/control2' |
 	fail "gateway 2: evicted_source is $(refusals 2 evicted_source), want 1 (the per-source bound on the real client)"
 [ "$(refusals 2 proxy_untrusted)" = 1 ] ||
 	fail "gateway 2: proxy_untrusted=$(refusals 2 proxy_untrusted) after one connection from outside proxy_from, want 1"
-[ "$(refusals 2 proxy_header)" = 1 ] ||
-	fail "gateway 2: proxy_header=$(refusals 2 proxy_header) after one bad header, want 1"
+[ "$(refusals 2 proxy_header)" = 2 ] ||
+	fail "gateway 2: proxy_header=$(refusals 2 proxy_header) after a bad and a partial header, want 2"
+grep -q 'reason="no whole PROXY header within 2000 ms"' "$WORK/gateway2.log" ||
+	fail "gateway 2 did not refuse the partial header at the first deadline"
 [ "$(refusals 2 closed)" = 0 ] ||
 	fail "gateway 2: closed=$(refusals 2 closed): the TCP checks or LOCAL headers were counted as refusals"
 grep -q 'session refused: remote=203\.0\.113\.9:' "$WORK/gateway2.log" ||
 	fail "gateway 2 does not name the real client 203.0.113.9 in its refusal"
-# The junk header names no client: that one refusal is HAProxy's address.
-[ "$(grep 'session refused: remote=10\.30\.0\.1:' "$WORK/gateway2.log" | grep -vc 'no PROXY v2 signature')" = 0 ] ||
-	fail "gateway 2 logged a health check as a refusal: $(grep 'session refused: remote=10\.30\.0\.1:' "$WORK/gateway2.log" | grep -v 'no PROXY v2 signature' | head -n 1)"
+# The bad and the partial header name no client: those two refusals carry
+# HAProxy's address.
+[ "$(grep 'session refused: remote=10\.30\.0\.1:' "$WORK/gateway2.log" | grep -Evc 'no PROXY v2 signature|no whole PROXY header')" = 0 ] ||
+	fail "gateway 2 logged a health check as a refusal: $(grep 'session refused: remote=10\.30\.0\.1:' "$WORK/gateway2.log" | grep -Ev 'no PROXY v2 signature|no whole PROXY header' | head -n 1)"
 [ "$(grep -c 'closed without a refusal' "$WORK/gateway2.log")" -ge 4 ] ||
 	fail "gateway 2 has no debug line for each of the 2 TCP checks and 2 LOCAL headers"
-say "gateway 2: TCP checks and LOCAL headers not refusals; refused: proxy_untrusted=1 proxy_header=1 evicted_source=1 (203.0.113.9)"
+say "gateway 2: TCP checks and LOCAL headers not refusals; refused: proxy_untrusted=1 proxy_header=2 (bad, too slow) evicted_source=1 (203.0.113.9)"
 
 # ---- revocation: one client on each gateway, one CRL file for both ----
 r1= r2=
