@@ -243,7 +243,7 @@ void halfopen_on_deadline(struct session *s)
 	uint64_t whole = (uint64_t)s->w->gw->cfg.handshake_timeout * 1000;
 	uint64_t age = ev_now_ms(s->w->loop) - s->up_ms;
 
-	if (s->proxy_wait) {
+	if (s->proxy_hdr != NULL) {
 		s->refusal = REFUSAL_PROXY_HEADER;
 		session_close(s, SESSION_NO_BYE, "no whole PROXY header within %u ms",
 			      (unsigned)halfopen_first_deadline_ms(s->w));

@@ -86,7 +86,10 @@ static void accept_one(struct worker *w, int fd, const struct sockaddr_storage *
 	 * only add latency to the last segment of each burst. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if ((s = session_new(w, fd, ss, &src)) != NULL) {
-		s->proxy_wait = w->gw->cfg.proxy_protocol;
+		if (w->gw->cfg.proxy_protocol && proxy_expect(s) < 0) {
+			s->refusal = REFUSAL_RESOURCES;
+			session_close(s, SESSION_NO_BYE, "out of memory for the PROXY header");
+		}
 	} else {
 		int err = errno;
 

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -42,6 +43,13 @@ bool proxy_trusted(const struct config_server *cfg, const struct sockaddr_storag
 	return false;
 }
 
+int proxy_expect(struct session *s)
+{
+	s->proxy_hdr = malloc(PROXY_V2_MAX);
+	s->proxy_have = 0;
+	return s->proxy_hdr != NULL ? 0 : -1;
+}
+
 static void refuse(struct session *s, const char *why)
 {
 	s->refusal = REFUSAL_PROXY_HEADER;
@@ -54,7 +62,8 @@ static void proxy_on_header(struct session *s, const struct proxy_v2_hdr *h)
 	struct halfopen_src src;
 	char lb[ADDR_STRLEN];
 
-	s->proxy_wait = false;
+	free(s->proxy_hdr);
+	s->proxy_hdr = NULL;
 	if (h->command == PROXY_V2_LOCAL) {
 		/* The balancer's health check: not a refusal, not news. */
 		s->quiet_close = true;

@@ -26,7 +26,6 @@
 #include "identity.h"
 #include "ocsp_check.h"
 #include "privdrop.h"
-#include "proxy_v2.h"
 #include "pool.h"
 #include "ratelog.h"
 #include "tls.h"
@@ -183,9 +182,10 @@ struct session {
 	bool on_halfopen;
 	bool got_bytes;                  /* the peer has sent something */
 	bool quiet_close;                /* a health check: neither counted nor logged */
-	bool proxy_wait;                 /* a PROXY v2 header is due first (proxy.c) */
+	/* Non-NULL while a PROXY v2 header is due first (proxy.c): room for
+	 * the longest, held only until it has arrived. */
+	uint8_t *proxy_hdr;
 	uint16_t proxy_have;             /* its bytes read so far */
-	uint8_t proxy_hdr[PROXY_V2_MAX];
 	TAILQ_ENTRY(session) halfopen_entry; /* worker->halfopen, oldest first */
 	struct ev_timer keepalive_timer;
 	struct ev_timer dead_peer_timer;
@@ -425,6 +425,7 @@ uint64_t sestab_hash_bytes(uint64_t seed, const uint8_t *p, size_t n);
 
 /* proxy.c: the PROXY v2 header of a connection from a load balancer */
 bool proxy_trusted(const struct config_server *cfg, const struct sockaddr_storage *ss);
+int proxy_expect(struct session *s);
 bool proxy_on_readable(struct session *s);
 
 /* listener.c */

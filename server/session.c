@@ -350,7 +350,7 @@ static void session_on_io(struct ev_loop *loop, struct ev_io *io, uint32_t reven
 		if (!halfopen_budget_left(s->w))
 			break;
 		t0 = halfopen_work_start();
-		if (!s->proxy_wait || proxy_on_readable(s))
+		if (s->proxy_hdr == NULL || proxy_on_readable(s))
 			handshake_on_readable(s);
 		halfopen_work_done(s->w, t0);
 		break;
@@ -664,6 +664,7 @@ void session_free(struct session *s)
 		chan_deinit(&s->rx);
 	if (s->tx.data != NULL)
 		buf_deinit(&s->tx);
+	free(s->proxy_hdr);
 	explicit_bzero(s, sizeof(*s));
 	free(s);
 }
