@@ -54,6 +54,9 @@ unsigned drain_start(struct gateway *gw, unsigned seconds)
 	gw->draining = true;
 	gw->drain_deadline_ms = ev_now_ms(w->loop) + (uint64_t)seconds * 1000u;
 	notify_stopping();
+	/* A load balancer's health check (GET /healthz) answers 503 from now
+	 * on, and the port refuses: new sessions go to another gateway. */
+	gateway_set_accepting(gw, false);
 	listener_close(w);
 	for (s = LIST_FIRST(&w->sessions); s != NULL; s = next) {
 		next = LIST_NEXT(s, entry);

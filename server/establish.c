@@ -82,12 +82,12 @@ static bool send_config(struct session *s)
 	if (s->addr4.family != 0) {
 		c.addr4.addr = s->addr4;
 		c.addr4.len = net->pool4.len;
-		c.gateway4 = g->pool.gw4;
+		c.gateway4 = g->tun4.addr;
 	}
 	if (s->addr6.family != 0) {
 		c.addr6.addr = s->addr6;
 		c.addr6.len = net->pool6.len;
-		c.gateway6 = g->pool.gw6;
+		c.gateway6 = g->tun6.addr;
 	}
 	c.mtu = (uint16_t)cfg->mtu;
 	c.keepalive = (uint16_t)cfg->keepalive;

@@ -294,6 +294,7 @@ int gateway_start(struct gateway *gw)
 	if (notify_watchdog_period_ms() > 0)
 		ev_timer_arm(w->loop, &gw->watchdog_timer, notify_watchdog_period_ms());
 	notify_status("listening on %s", addr_fmt_sockaddr((const struct sockaddr *)&gw->cfg.listen, a));
+	gateway_set_accepting(gw, true);
 	notify_ready();
 	return 0;
 }
@@ -328,6 +329,16 @@ void gateway_shutdown(struct gateway *gw)
 			session_close(s, SESSION_NO_BYE, "gateway shutting down");
 	}
 	ev_timer_arm(w->loop, &gw->grace_timer, GATEWAY_GRACE_MS);
+}
+
+/* Whether GET /healthz tells a load balancer to send new sessions here;
+ * the drain command turns it off. Sessions already up are not touched. */
+void gateway_set_accepting(struct gateway *gw, bool on)
+{
+	if (gw->accepting != on)
+		log_info("%s new sessions (health check: %s)", on ? "accepting" : "not accepting",
+			 on ? "200" : "503");
+	gw->accepting = on;
 }
 
 /* Called after every reap: the shutdown or the drain is over once nobody

@@ -31,6 +31,14 @@ static int compile(const struct config_server *cfg, struct acl *a, const struct 
 	return 0;
 }
 
+/* The network's first host: host bits are at least two, so no carry. */
+static void group_first_host(const struct prefix *pool, struct prefix *out)
+{
+	addr_prefix_network(pool, out);
+	out->addr.bytes[addr_len(&out->addr) - 1] |= 1;
+	out->len = pool->len;
+}
+
 /* Group i of cfg into g; -1 with err[] saying why. */
 int group_init(const struct config_server *cfg, struct group *g, unsigned i, char *err, size_t cap)
 {
@@ -44,21 +52,31 @@ int group_init(const struct config_server *cfg, struct group *g, unsigned i, cha
 	g->allow_all = cg->allow_all;
 	acl_init(&g->out);
 	acl_init(&g->in);
-	if (pool_init(&g->pool, net->name, net->pool4.addr.family ? &net->pool4 : NULL,
-		      net->pool6.addr.family ? &net->pool6 : NULL, &why) < 0) {
-		snprintf(err, cap, "%s: group %s: %s", cfg->path, net->name,
-			 why != NULL ? why : "invalid pool");
+	struct prefix p4 = net->pool4, p6 = net->pool6;
+
+	/* pool_slice: lease from this gateway's part of each pool only. */
+	if (cfg->pool_slice_n > 1 &&
+	    ((p4.addr.family != 0 &&
+	      !pool_slice(&net->pool4, cfg->pool_slice_k, cfg->pool_slice_n, &p4)) ||
+	     (p6.addr.family != 0 &&
+	      !pool_slice(&net->pool6, cfg->pool_slice_k, cfg->pool_slice_n, &p6)))) {
+		snprintf(err, cap, "%s: group %s: pool_slice %u/%u does not fit its pool", cfg->path,
+			 net->name, cfg->pool_slice_k, cfg->pool_slice_n);
 		return -1;
 	}
-	/* The gateway's own address: the pool's first host, its prefix length. */
-	if (net->pool4.addr.family != 0) {
-		g->tun4.addr = g->pool.gw4;
-		g->tun4.len = net->pool4.len;
+	if (pool_init(&g->pool, net->name, p4.addr.family ? &p4 : NULL,
+		      p6.addr.family ? &p6 : NULL, &why) < 0) {
+		snprintf(err, cap, "%s: group %s: %s%s", cfg->path, net->name,
+			 why != NULL ? why : "invalid pool",
+			 cfg->pool_slice_n > 1 ? " (in its pool_slice)" : "");
+		return -1;
 	}
-	if (net->pool6.addr.family != 0) {
-		g->tun6.addr = g->pool.gw6;
-		g->tun6.len = net->pool6.len;
-	}
+	/* The gateway's own address: the whole pool's first host and length,
+	 * the same on every gateway sharing the pool. */
+	if (net->pool4.addr.family != 0)
+		group_first_host(&net->pool4, &g->tun4);
+	if (net->pool6.addr.family != 0)
+		group_first_host(&net->pool6, &g->tun6);
 	/* A static address is held as an active lease of its owner for good,
 	 * so the pool never hands it to anyone else. */
 	for (unsigned k = 0; k < cfg->n_statics; k++) {
@@ -70,8 +88,9 @@ int group_init(const struct config_server *cfg, struct group *g, unsigned i, cha
 		    POOL_OK) {
 			char a[ADDR_STRLEN];
 
-			snprintf(err, cap, "%s:%u [group %s] static: %s cannot be reserved",
-				 cfg->path, st->line, net->name, addr_fmt(&st->addr, a));
+			snprintf(err, cap, "%s:%u [group %s] static: %s cannot be reserved%s",
+				 cfg->path, st->line, net->name, addr_fmt(&st->addr, a),
+				 cfg->pool_slice_n > 1 ? " (outside this gateway's pool_slice)" : "");
 			return -1;
 		}
 	}

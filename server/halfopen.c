@@ -111,8 +111,12 @@ static unsigned count_of(const struct worker *w, const struct halfopen_src *src)
 
 static void count_add(struct worker *w, const struct halfopen_src *src)
 {
-	struct halfopen_count *c = &w->src_counts[slot_of(w, src)];
+	struct halfopen_count *c;
 
+	/* A balancer awaiting its PROXY header is nobody's source yet. */
+	if (src->family == 0)
+		return;
+	c = &w->src_counts[slot_of(w, src)];
 	if (c->family == 0) {
 		c->family = src->family;
 		memcpy(c->addr, src->addr, sizeof(c->addr));
@@ -124,8 +128,11 @@ static void count_add(struct worker *w, const struct halfopen_src *src)
  * tombstones, so the table never degrades however sources churn. */
 static void count_del(struct worker *w, const struct halfopen_src *src)
 {
-	size_t i = slot_of(w, src), j;
+	size_t i, j;
 
+	if (src->family == 0)
+		return;
+	i = slot_of(w, src);
 	if (w->src_counts[i].family == 0 || --w->src_counts[i].n > 0)
 		return;
 	for (j = (i + 1) & w->src_mask; w->src_counts[j].family != 0; j = (j + 1) & w->src_mask) {
@@ -161,7 +168,7 @@ void halfopen_make_room(struct worker *w, const struct halfopen_src *src)
 	struct session *s;
 	unsigned most = 0;
 
-	if (count_of(w, src) >= cfg->max_handshakes_per_source) {
+	if (src->family != 0 && count_of(w, src) >= cfg->max_handshakes_per_source) {
 		TAILQ_FOREACH(s, &w->halfopen, halfopen_entry)
 			if (same_source(&s->src, src))
 				break;
@@ -195,6 +202,21 @@ void halfopen_add(struct session *s)
 	count_add(w, &s->src);
 }
 
+/* The PROXY header named the real client: the per-source bound applies to
+ * it from now on, making room among its own connections as at accept. */
+void halfopen_set_source(struct session *s, const struct halfopen_src *src)
+{
+	struct worker *w = s->w;
+
+	if (s->on_halfopen)
+		count_del(w, &s->src);
+	if (src->family != 0 && count_of(w, src) >= w->gw->cfg.max_handshakes_per_source)
+		halfopen_make_room(w, src);
+	s->src = *src;
+	if (s->on_halfopen)
+		count_add(w, &s->src);
+}
+
 void halfopen_remove(struct session *s)
 {
 	struct worker *w = s->w;
@@ -221,6 +243,12 @@ void halfopen_on_deadline(struct session *s)
 	uint64_t whole = (uint64_t)s->w->gw->cfg.handshake_timeout * 1000;
 	uint64_t age = ev_now_ms(s->w->loop) - s->up_ms;
 
+	if (s->proxy_hdr != NULL) {
+		s->refusal = REFUSAL_PROXY_HEADER;
+		session_close(s, SESSION_NO_BYE, "no whole PROXY header within %u ms",
+			      (unsigned)halfopen_first_deadline_ms(s->w));
+		return;
+	}
 	if (!s->tls_up && !tls_hello_received(s->tls) && age < whole) {
 		s->refusal = REFUSAL_HELLO_TIMEOUT;
 		session_close(s, SESSION_NO_BYE, "no complete ClientHello within %u ms",

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -52,6 +53,7 @@ static void pause_accepting(struct worker *w, int err)
 static void accept_one(struct worker *w, int fd, const struct sockaddr_storage *ss)
 {
 	struct halfopen_src src;
+	struct session *s;
 	int one = 1;
 	char remote[ADDR_STRLEN];
 
@@ -65,11 +67,30 @@ static void accept_one(struct worker *w, int fd, const struct sockaddr_storage *
 		w->episode_pauses = 0;
 	}
 	halfopen_source(ss, &src);
+	remote[0] = '\0';
+	if (w->gw->cfg.proxy_protocol) {
+		if (!proxy_trusted(&w->gw->cfg, ss)) {
+			refusal_pre_auth(w, REFUSAL_PROXY_UNTRUSTED,
+					 addr_fmt_sockaddr((const struct sockaddr *)ss, remote),
+					 src.text, "not from a proxy_from address");
+			close(fd);
+			return;
+		}
+		/* The balancer is exempt from the per-source bound; its
+		 * header names the source that counts (proxy.c). */
+		memset(&src, 0, sizeof(src));
+		snprintf(src.text, sizeof(src.text), "-");
+	}
 	halfopen_make_room(w, &src);
 	/* Frames are already coalesced into one send per turn; Nagle would
 	 * only add latency to the last segment of each burst. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (session_new(w, fd, ss, &src) == NULL) {
+	if ((s = session_new(w, fd, ss, &src)) != NULL) {
+		if (w->gw->cfg.proxy_protocol && proxy_expect(s) < 0) {
+			s->refusal = REFUSAL_RESOURCES;
+			session_close(s, SESSION_NO_BYE, "out of memory for the PROXY header");
+		}
+	} else {
 		int err = errno;
 
 		refusal_pre_auth(w, REFUSAL_RESOURCES,

@@ -117,8 +117,19 @@ static void respond(struct metrics_conn *c, const struct http_get_req *r)
 {
 	struct metrics *m = c->m;
 	bool head = strcmp(r->method, "HEAD") == 0;
-	static const char not_found[] = "only /metrics is served here\n";
+	static const char not_found[] = "only /metrics and /healthz are served here\n";
 
+	/* A load balancer's health check (HAProxy "option httpchk GET
+	 * /healthz"): 200 while the gateway takes new sessions, 503 once it
+	 * does not (shutting down, or drained). */
+	if (strcmp(r->path, "/healthz") == 0) {
+		bool up = m->gw->accepting && !m->gw->stopping;
+
+		(void)answer(c, up ? 200 : 503, up ? "OK" : "Service Unavailable",
+			     "text/plain; charset=utf-8", up ? "ok\n" : "not accepting\n",
+			     up ? 3 : 14, head);
+		return;
+	}
 	if (strcmp(r->path, "/metrics") != 0) {
 		m->gw->worker.st.metrics_refused++;
 		(void)answer(c, 404, "Not Found", "text/plain; charset=utf-8", not_found,

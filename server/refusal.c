@@ -31,6 +31,8 @@ static const char *const refusal_words[RATELOG_REASONS] = {
 	[REFUSAL_EVICTED] = "dropped, half-open table full",
 	[REFUSAL_EVICTED_SOURCE] = "dropped, too many from one source",
 	[REFUSAL_RESOURCES] = "out of resources",
+	[REFUSAL_PROXY_UNTRUSTED] = "not from a load balancer",
+	[REFUSAL_PROXY_HEADER] = "no valid PROXY header",
 };
 
 static const char *const refusal_keys[REFUSAL_PRE_N] = {
@@ -46,6 +48,8 @@ static const char *const refusal_keys[REFUSAL_PRE_N] = {
 	[REFUSAL_EVICTED] = "evicted",
 	[REFUSAL_EVICTED_SOURCE] = "evicted_source",
 	[REFUSAL_RESOURCES] = "resources",
+	[REFUSAL_PROXY_UNTRUSTED] = "proxy_untrusted",
+	[REFUSAL_PROXY_HEADER] = "proxy_header",
 };
 
 static const char *const bye_keys[BYE_REASON_MAX + 1] = {

@@ -87,6 +87,8 @@ static void keep_restart_keys(const struct config_server *o, struct config_serve
 	     memcpy(n->key_passphrase_file, o->key_passphrase_file, sizeof(n->key_passphrase_file)));
 	KEEP(strcmp(o->pkcs11_module, n->pkcs11_module) != 0, "pkcs11_module",
 	     memcpy(n->pkcs11_module, o->pkcs11_module, sizeof(n->pkcs11_module)));
+	KEEP(o->pool_slice_k != n->pool_slice_k || o->pool_slice_n != n->pool_slice_n, "pool_slice",
+	     (n->pool_slice_k = o->pool_slice_k, n->pool_slice_n = o->pool_slice_n));
 #undef KEEP
 }
 

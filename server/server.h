@@ -103,6 +103,8 @@ enum refusal {
 	REFUSAL_EVICTED,         /* oldest half-open, dropped: max_handshakes reached */
 	REFUSAL_EVICTED_SOURCE,  /* oldest of its source, dropped: max_handshakes_per_source */
 	REFUSAL_RESOURCES,       /* out of descriptors or memory at accept */
+	REFUSAL_PROXY_UNTRUSTED, /* proxy_protocol on, and not from a proxy_from address */
+	REFUSAL_PROXY_HEADER,    /* from a balancer, without a valid PROXY v2 header in time */
 	REFUSAL_PRE_N,           /* the count of the above */
 };
 
@@ -178,6 +180,12 @@ struct session {
 	enum refusal refusal;            /* why, if closed before authentication */
 	bool over_max_clients;           /* refused after it: max_clients reached */
 	bool on_halfopen;
+	bool got_bytes;                  /* the peer has sent something */
+	bool quiet_close;                /* a health check: neither counted nor logged */
+	/* Non-NULL while a PROXY v2 header is due first (proxy.c): room for
+	 * the longest, held only until it has arrived. */
+	uint8_t *proxy_hdr;
+	uint16_t proxy_have;             /* its bytes read so far */
 	TAILQ_ENTRY(session) halfopen_entry; /* worker->halfopen, oldest first */
 	struct ev_timer keepalive_timer;
 	struct ev_timer dead_peer_timer;
@@ -317,6 +325,9 @@ struct gateway {
 	struct worker worker;            /* one for now */
 	uint64_t next_sid;
 	bool stopping;
+	/* Taking new sessions: GET /healthz answers 200 while true, 503 when
+	 * not (gateway_set_accepting; draining sets it false). */
+	bool accepting;
 	struct ev_timer grace_timer;     /* bounds the shutdown flush */
 	struct ev_timer watchdog_timer;  /* systemd's WatchdogSec keepalive */
 	struct ev_timer lease_timer;     /* lease.c: a change waits to be written */
@@ -396,6 +407,7 @@ void gateway_shutdown(struct gateway *gw);
 void gateway_status(struct gateway *gw);
 void gateway_deinit(struct gateway *gw);
 void gateway_on_session_reaped(struct gateway *gw);
+void gateway_set_accepting(struct gateway *gw, bool on);
 
 /* halfopen.c: connections before authentication */
 int halfopen_init(struct worker *w);
@@ -403,6 +415,7 @@ void halfopen_deinit(struct worker *w);
 void halfopen_source(const struct sockaddr_storage *ss, struct halfopen_src *out);
 void halfopen_make_room(struct worker *w, const struct halfopen_src *src);
 void halfopen_add(struct session *s);
+void halfopen_set_source(struct session *s, const struct halfopen_src *src);
 void halfopen_remove(struct session *s);
 uint64_t halfopen_first_deadline_ms(const struct worker *w);
 void halfopen_on_deadline(struct session *s);
@@ -425,6 +438,11 @@ const char *refusal_pre_key(unsigned r);
 const char *refusal_post_key(unsigned bye);
 
 uint64_t sestab_hash_bytes(uint64_t seed, const uint8_t *p, size_t n);
+
+/* proxy.c: the PROXY v2 header of a connection from a load balancer */
+bool proxy_trusted(const struct config_server *cfg, const struct sockaddr_storage *ss);
+int proxy_expect(struct session *s);
+bool proxy_on_readable(struct session *s);
 
 /* listener.c */
 int listener_open(struct worker *w, const struct sockaddr_storage *ss, socklen_t len);

@@ -268,7 +268,11 @@ static void handshake_on_readable(struct session *s)
 	ssize_t n = tls_fill(s->tls);
 
 	s->refusal = REFUSAL_CLOSED;
+	if (n > 0)
+		s->got_bytes = true;
 	if (n == 0) {
+		/* Connect and close with nothing said: a TCP health check. */
+		s->quiet_close = !s->got_bytes;
 		session_close(s, SESSION_NO_BYE, "connection closed during the TLS handshake");
 		return;
 	}
@@ -349,7 +353,8 @@ static void session_on_io(struct ev_loop *loop, struct ev_io *io, uint32_t reven
 		if (!halfopen_budget_left(s->w))
 			break;
 		t0 = halfopen_work_start();
-		handshake_on_readable(s);
+		if (s->proxy_hdr == NULL || proxy_on_readable(s))
+			handshake_on_readable(s);
 		halfopen_work_done(s->w, t0);
 		break;
 	}
@@ -561,6 +566,8 @@ static void log_close(const struct session *s, bool was_up, uint16_t bye)
 			session_log(s, SESSION_LOG_INFO,
 				    "%" PRIu64 " packets to the client were dropped: its send "
 				    "queue was full", s->st.drop_backpressure);
+	} else if (!s->tls_up && s->quiet_close) {
+		session_log(s, SESSION_LOG_DEBUG, "closed without a refusal: %s", reason);
 	} else if (!s->tls_up) {
 		/* A stranger: counted, and logged within bounds. */
 		refusal_pre_auth(s->w, s->refusal, s->remote, s->src.text, reason);
@@ -686,6 +693,7 @@ void session_free(struct session *s)
 		chan_deinit(&s->rx);
 	if (s->tx.data != NULL)
 		buf_deinit(&s->tx);
+	free(s->proxy_hdr);
 	explicit_bzero(s, sizeof(*s));
 	free(s);
 }

@@ -81,6 +81,8 @@ struct config_group {
 
 #define CFG_MAX_CRL 8
 #define CFG_MAX_DENY 64
+#define CFG_MAX_PROXY_FROM 16
+#define CFG_MAX_POOL_SLICES 256
 #define CFG_SERIAL_MAX 32
 
 /* What a CRL past its nextUpdate does to new sessions. */
@@ -167,6 +169,11 @@ struct config_server {
 	/* TLS 1.3 resumption (common/tls/tls_ticket.c). */
 	bool tls_resumption;           /* default on */
 	unsigned tls_ticket_lifetime;  /* s, default 28800 (RFC 8446 caps it at 7 days) */
+	/* Behind a load balancer (docs/operations.md, config_lb.c). */
+	bool proxy_protocol;           /* a PROXY v2 header precedes TLS; default off */
+	struct prefix proxy_from[CFG_MAX_PROXY_FROM]; /* the balancers that may send it */
+	unsigned n_proxy_from;
+	unsigned pool_slice_k, pool_slice_n; /* lease from part K of N of each pool; 0/0 = all */
 };
 
 enum config_dns_mode { CONFIG_DNS_AUTO, CONFIG_DNS_NONE, CONFIG_DNS_RESOLVECTL, CONFIG_DNS_RESOLVCONF };

@@ -14,6 +14,7 @@
 
 #include "config_group.h"
 #include "config_key.h"
+#include "config_lb.h"
 #include "config_revoke.h"
 #include "p11uri.h"
 
@@ -380,6 +381,9 @@ enum {
 	K_PKCS11_MODULE,
 	K_TLS_RESUMPTION,
 	K_TLS_TICKET_LIFETIME,
+	K_PROXY_PROTOCOL,
+	K_PROXY_FROM,
+	K_POOL_SLICE,
 	K_COUNT
 };
 
@@ -496,6 +500,12 @@ static const struct config_key server_keys[K_COUNT] = {
 	[K_TLS_TICKET_LIFETIME] = {.section = "gateway", .name = "tls_ticket_lifetime",
 		.parse = config_key_uint, .offset = SRV(tls_ticket_lifetime), .min = 1,
 		.max = 604800, .example = "28800"},
+	[K_PROXY_PROTOCOL] = {.section = "gateway", .name = "proxy_protocol",
+		.parse = config_key_bool, .offset = SRV(proxy_protocol), .example = "on"},
+	[K_PROXY_FROM] = {.section = "gateway", .name = "proxy_from",
+		.parse = config_lb_proxy_from, .offset = 0, .example = "10.0.0.5"},
+	[K_POOL_SLICE] = {.section = "gateway", .name = "pool_slice",
+		.parse = config_lb_pool_slice, .offset = 0, .example = "1/2"},
 };
 /* clang-format on */
 
@@ -588,7 +598,7 @@ static int check_across(const struct config_file *f, struct config_server *s, co
 					s->dead_peer_timeout, s->keepalive, where, s->keepalive,
 					3 * s->keepalive);
 	}
-	return 0;
+	return config_lb_check(f, s, lines[K_PROXY_PROTOCOL], err);
 }
 
 /* [gateway] and [pool] by the key table, then the groups. */

@@ -334,6 +334,29 @@ fail:
 	return -1;
 }
 
+bool pool_slice(const struct prefix *whole, unsigned k, unsigned n, struct prefix *out)
+{
+	unsigned bits = whole->addr.family == AF_INET ? 32 : 128, extra = 0;
+	uint32_t idx = k - 1;
+
+	if (n == 0 || (n & (n - 1)) != 0 || k == 0 || k > n)
+		return false;
+	while ((1u << extra) < n)
+		extra++;
+	if (whole->len + extra > bits)
+		return false;
+	addr_prefix_network(whole, out);
+	out->len = (uint8_t)(whole->len + extra);
+	/* The slice index fills the extra bits just below the old length. */
+	for (unsigned b = 0; b < extra; b++) {
+		unsigned pos = out->len - 1 - b;
+
+		if (idx >> b & 1)
+			out->addr.bytes[pos / 8] |= (uint8_t)(0x80 >> (pos % 8));
+	}
+	return true;
+}
+
 void pool_deinit(struct pool *p)
 {
 	free(p->leases4);

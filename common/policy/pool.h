@@ -42,6 +42,12 @@ int pool_init(struct pool *p, const char *name, const struct prefix *net4,
 	      const struct prefix *net6, const char **why);
 void pool_deinit(struct pool *p);
 
+/* Part k (1..n) of n equal parts of whole, n a power of two: the prefix
+ * log2(n) bits longer whose network is the k-th. false if n is not a power
+ * of two, k is out of range or the family has no bits left. A gateway
+ * behind a load balancer leases from its slice only (pool_slice). */
+bool pool_slice(const struct prefix *whole, unsigned k, unsigned n, struct prefix *out);
+
 /* Lease for identity: the address it held before if free (sticky), else a
  * never-used one, else the least recently released one. Fills v4 and v6
  * for each family the pool has (a family it lacks gets family 0); on

@@ -305,6 +305,28 @@ static void test_config_server_load_revocation_keys(void **state)
 	assert_int_equal(s.tls_ticket_lifetime, 600);
 }
 
+static void test_config_server_load_load_balancer_keys(void **state)
+{
+	static struct config_server s;
+	char a[ADDR_STRLEN];
+
+	(void)state;
+	load_ok_server(GW POOL, &s);
+	assert_false(s.proxy_protocol);
+	assert_int_equal(s.n_proxy_from, 0);
+	assert_int_equal(s.pool_slice_n, 0);
+	load_ok_server(GW "proxy_protocol = on\nproxy_from = 10.0.0.5, 10.0.1.0/28, fd00::5\n"
+			  "pool_slice = 2/4\n" POOL,
+		       &s);
+	assert_true(s.proxy_protocol);
+	assert_int_equal(s.n_proxy_from, 3);
+	assert_string_equal(addr_fmt_prefix(&s.proxy_from[0], a), "10.0.0.5/32");
+	assert_string_equal(addr_fmt_prefix(&s.proxy_from[1], a), "10.0.1.0/28");
+	assert_string_equal(addr_fmt_prefix(&s.proxy_from[2], a), "fd00::5/128");
+	assert_int_equal(s.pool_slice_k, 2);
+	assert_int_equal(s.pool_slice_n, 4);
+}
+
 static void test_config_server_load_bounds_and_relations(void **state)
 {
 	static struct config_server s;
@@ -473,6 +495,7 @@ int main(void)
 	    cmocka_unit_test(test_config_server_load_every_key),
 	    cmocka_unit_test(test_config_server_load_revocation_keys),
 	    cmocka_unit_test(test_config_server_load_bounds_and_relations),
+		cmocka_unit_test(test_config_server_load_load_balancer_keys),
 	    cmocka_unit_test(test_config_server_load_absolute_paths),
 	    cmocka_unit_test(test_config_server_load_relative_paths),
 	    cmocka_unit_test(test_config_load_shipped_examples),

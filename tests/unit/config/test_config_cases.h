@@ -23,7 +23,8 @@ struct bad_case {
 	"max_clients, max_handshakes, max_handshakes_per_source, identity, log_level, cert_warn_days, crl, crl_expired, deny_serials, "       \
 	"deny_identities, max_session_lifetime, ocsp, ocsp_responder, ocsp_timeout, ocsp_fail, "     \
 	"ocsp_cache, default_group, group_from, log_drops, lease_file, max_sessions_per_identity, control, user, "  \
-	"control_group, metrics, key_passphrase_file, pkcs11_module, tls_resumption and tls_ticket_lifetime"
+	"control_group, metrics, key_passphrase_file, pkcs11_module, tls_resumption, tls_ticket_lifetime, "    \
+	"proxy_protocol, proxy_from and pool_slice"
 #define CL_KEYS                                                                                    \
 	"gateway, server_name, ca, cert, key, tun, full_tunnel, dns, reconnect_min, "              \
 	"reconnect_max, connect_timeout, log_level, state_dir, kill_switch, status_group, key_passphrase_file and pkcs11_module"
@@ -409,6 +410,21 @@ static const struct bad_case server_bad[] = {
      "%F:5 [gateway] tls_ticket_lifetime: " RANGE("0", 1, 604800)},
     {"tls_ticket_lifetime over 7 days", GW "tls_ticket_lifetime = 604801\n" POOL,
      "%F:5 [gateway] tls_ticket_lifetime: " RANGE("604801", 1, 604800)},
+    {"proxy_protocol without proxy_from", GW "proxy_protocol = on\n" POOL,
+     "%F:5 [gateway] proxy_protocol: is on but proxy_from is not set; list the load balancers' "
+     "addresses, e.g. proxy_from = 10.0.0.5"},
+    {"proxy_from not an address", GW "proxy_from = 10.0.0.5, haproxy\n" POOL,
+     "%F:5 [gateway] proxy_from: 'haproxy' is not an address or prefix; list the load "
+     "balancers' addresses, e.g. 10.0.0.5, 10.0.1.0/28, fd00::5"},
+    {"pool_slice K over N", GW "pool_slice = 3/2\n" POOL,
+     "%F:5 [gateway] pool_slice: '3/2' is not a slice K/N with N a power of two up to 256 and K "
+     "from 1 to N; e.g. 1/2 on the first of two gateways, 2/2 on the second"},
+    {"pool_slice N not a power of two", GW "pool_slice = 1/3\n" POOL,
+     "%F:5 [gateway] pool_slice: '1/3' is not a slice K/N with N a power of two up to 256 and K "
+     "from 1 to N; e.g. 1/2 on the first of two gateways, 2/2 on the second"},
+    {"pool_slice K zero", GW "pool_slice = 0/2\n" POOL,
+     "%F:5 [gateway] pool_slice: '0/2' is not a slice K/N with N a power of two up to 256 and K "
+     "from 1 to N; e.g. 1/2 on the first of two gateways, 2/2 on the second"},
 };
 
 #define CL_NOT_GW(v)                                                                               \

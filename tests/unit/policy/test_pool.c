@@ -661,6 +661,44 @@ static void test_pool_acquire_matches_model(void **state)
 	model_run("10.8.0.0/28", 13, 20, 30, 65, 5);
 }
 
+static void test_pool_slice_parts(void **state)
+{
+	struct prefix whole = pfx("10.8.0.0/24"), w6 = pfx("fd00:8::/64"), out;
+	struct pool p;
+	struct ipaddr a4, a6;
+	char t[ADDR_STRLEN];
+
+	(void)state;
+	assert_true(pool_slice(&whole, 1, 1, &out));
+	assert_string_equal(addr_fmt_prefix(&out, t), "10.8.0.0/24");
+	assert_true(pool_slice(&whole, 1, 2, &out));
+	assert_string_equal(addr_fmt_prefix(&out, t), "10.8.0.0/25");
+	assert_true(pool_slice(&whole, 2, 2, &out));
+	assert_string_equal(addr_fmt_prefix(&out, t), "10.8.0.128/25");
+	assert_true(pool_slice(&whole, 3, 4, &out));
+	assert_string_equal(addr_fmt_prefix(&out, t), "10.8.0.128/26");
+	assert_true(pool_slice(&whole, 256, 256, &out));
+	assert_string_equal(addr_fmt_prefix(&out, t), "10.8.0.255/32");
+	assert_true(pool_slice(&w6, 2, 2, &out));
+	assert_string_equal(addr_fmt_prefix(&out, t), "fd00:8:0:0:8000::/65");
+	assert_false(pool_slice(&whole, 0, 2, &out));
+	assert_false(pool_slice(&whole, 3, 2, &out));
+	assert_false(pool_slice(&whole, 1, 3, &out));
+	whole = pfx("10.8.0.0/30");
+	assert_false(pool_slice(&whole, 1, 8, &out));
+
+	/* The second of two gateways leases from the upper half only. */
+	whole = pfx("10.8.0.0/24");
+	assert_true(pool_slice(&whole, 2, 2, &out));
+	assert_int_equal(pool_init(&p, "default", &out, NULL, NULL), 0);
+	assert_int_equal(pool_acquire(&p, "alice", 1, &a4, &a6), POOL_OK);
+	assert_string_equal(addr_fmt(&a4, t), "10.8.0.130");
+	a4 = pfx("10.8.0.2/32").addr;
+	assert_false(pool_contains(&p, &a4));
+	assert_int_equal(pool_reserve(&p, &a4, "bob", true, 0), POOL_INVALID);
+	pool_deinit(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -682,6 +720,7 @@ int main(void)
 	    cmocka_unit_test(test_pool_reserve_restored_lru),
 	    cmocka_unit_test(test_pool_acquire_cap_65536),
 	    cmocka_unit_test(test_pool_acquire_matches_model),
+	    cmocka_unit_test(test_pool_slice_parts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
