@@ -35,6 +35,7 @@ int gateway_init(struct gateway *gw, const struct config_server *cfg)
 	gw->cfg = *cfg;
 	gw->worker.tun_fd = -1;
 	gw->worker.listen_fd = -1;
+	gw->audit.fd = -1;
 	/* The user it will run as exists (--check-config says so too). */
 	if (confine_init(gw) < 0)
 		return -1;
@@ -278,6 +279,9 @@ int gateway_start(struct gateway *gw)
 		log_warn("cannot set up the event loop");
 		return -1;
 	}
+	/* The audit trail's file, opened as root (docs/audit.md). */
+	if (audit_open(gw) < 0)
+		return -1;
 	/* Everything is open: from here on as cfg.user, sandboxed. */
 	if (confine_start(gw) < 0)
 		return -1;
@@ -402,4 +406,5 @@ void gateway_deinit(struct gateway *gw)
 	ocsp_check_deinit(gw);
 	revoke_deinit(gw);
 	group_deinit_all(gw);
+	audit_close(gw);
 }

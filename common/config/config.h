@@ -166,7 +166,8 @@ struct config_server {
 	char pkcs11_module[PATH_MAX];  /* of key = pkcs11:...; "" = p11-kit-proxy.so */
 	/* TLS 1.3 resumption (common/tls/tls_ticket.c). */
 	bool tls_resumption;           /* default on */
-	unsigned tls_ticket_lifetime;  /* s, default 28800 (RFC 8446 caps it at 7 days) */
+	unsigned tls_ticket_lifetime;  /* s, default 28800 (RFC 8446 caps it at 7 days) */	/* The audit trail's JSON-lines file (server/audit.c); "" = none. */
+	char audit_log[PATH_MAX];
 };
 
 enum config_dns_mode { CONFIG_DNS_AUTO, CONFIG_DNS_NONE, CONFIG_DNS_RESOLVECTL, CONFIG_DNS_RESOLVCONF };
