@@ -45,7 +45,7 @@ static const char *const bye_codes[BYE_REASON_MAX + 1] = {
 const char *audit_bye_code(uint16_t bye)
 {
 	if (bye == SESSION_NO_BYE)
-		return "connection_lost";
+		return "client_closed";
 	return bye <= BYE_REASON_MAX ? bye_codes[bye] : "other";
 }
 
