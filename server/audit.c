@@ -69,8 +69,10 @@ int audit_open(struct gateway *gw)
 			 gw->cfg.audit_log);
 		return -1;
 	}
-	/* The user reopens it after a rotation: the file is theirs too. */
+	/* The user reopens it after a rotation: a regular file root holds
+	 * (one this start created) becomes theirs too; never a device. */
 	if (geteuid() == 0 && strcmp(gw->cfg.user, "root") != 0 && gw->user.name[0] != '\0' &&
+	    fstat(a->fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 &&
 	    fchown(a->fd, gw->user.uid, gw->user.gid) < 0)
 		log_warn("%s: cannot give it to user %s", gw->cfg.audit_log, gw->cfg.user);
 	log_info("audit trail: file %s%s", gw->cfg.audit_log,

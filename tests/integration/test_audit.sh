@@ -28,22 +28,29 @@ JOURNAL=$WORK/journal.jsonl
 write_server_ini "audit_log = state/audit.json" "crl = ca/crl.pem"
 
 # ---- the gateway, with journald's socket played by journal_listen.py ----
-ip netns exec "$G" unshare -m --propagation private bash -c '
-	set -e
-	mount -t tmpfs -o mode=0755 tmpfs /run
-	mkdir -p /run/systemd/journal
-	python3 "$1/tests/integration/journal_listen.py" /run/systemd/journal/socket "$2" 300 &
-	echo $! >"$3"
-	for i in $(seq 50); do [ -S /run/systemd/journal/socket ] && break; sleep 0.1; done
-	[ -S /run/systemd/journal/socket ]
-	exec "$4/mtlsvpn-server" -c "$5" -v
-' audit-gw "$SRC" "$JOURNAL" "$WORK/listener.pid" "$B" "$WORK/server.ini" \
-	>>"$WORK/gateway.log" 2>&1 &
-GW_PID=$!
-T_PIDS+=("$GW_PID")
-wait_for 10 gateway_listening || fail "the gateway is not listening after 10 s"
-[ -s "$WORK/listener.pid" ] || fail "the journald stand-in did not start"
-T_PIDS+=("$(cat "$WORK/listener.pid")")
+# start_audit_gateway [SHELL]: the gateway in its own mount namespace, where
+# a tmpfs over /run holds the stand-in's socket; SHELL runs there first.
+start_audit_gateway() {
+	: >"$WORK/listener.pid"
+	ip netns exec "$G" unshare -m --propagation private bash -c '
+		set -e
+		mount -t tmpfs -o mode=0755 tmpfs /run
+		mkdir -p /run/systemd/journal
+		python3 "$1/tests/integration/journal_listen.py" /run/systemd/journal/socket "$2" 300 &
+		echo $! >"$3"
+		for i in $(seq 50); do [ -S /run/systemd/journal/socket ] && break; sleep 0.1; done
+		[ -S /run/systemd/journal/socket ]
+		eval "$6"
+		exec "$4/mtlsvpn-server" -c "$5" -v
+	' audit-gw "$SRC" "$JOURNAL" "$WORK/listener.pid" "$B" "$WORK/server.ini" "${1:-}" \
+		>>"$WORK/gateway.log" 2>&1 &
+	GW_PID=$!
+	T_PIDS+=("$GW_PID")
+	wait_for 10 gateway_listening || fail "the gateway is not listening after 10 s"
+	[ -s "$WORK/listener.pid" ] || fail "the journald stand-in did not start"
+	T_PIDS+=("$(cat "$WORK/listener.pid")")
+}
+start_audit_gateway
 grep -q "audit trail: file $AUDIT, journald" "$WORK/gateway.log" ||
 	fail "the gateway did not say it writes the audit trail to $AUDIT and journald"
 
@@ -224,4 +231,31 @@ python3 -c 'import json,sys; e=json.loads(sys.argv[1]); sys.exit(0 if e["MESSAGE
 	fail "journald disconnect entry: wrong MESSAGE_ID or no bytes: $je"
 grep -q "audit trail: an event could not be written" "$WORK/gateway.log" &&
 	fail "the gateway lost audit events"
+
+# ---- a full disk: the loss is counted and logged once, the gateway serves on ----
+stop_pid "$GW_PID"
+stop_pid "$(cat "$WORK/listener.pid")"
+mkdir -m 0777 "$WORK/full"
+write_server_ini "audit_log = full/audit.json" "crl = ca/crl.pem"
+from=$(($(wc -l <"$WORK/gateway.log") + 1))
+# A 16 KiB tmpfs, filled: audit.json can be created, not written to.
+start_audit_gateway "mount -t tmpfs -o size=16k,mode=0777 tmpfs '$WORK/full'
+	head -c 1048576 /dev/zero >'$WORK/full/pad' 2>/dev/null || true"
+gwlog() { tail -n +"$from" "$WORK/gateway.log"; }
+# A connect, a control action, a disconnect; then alice connects again.
+stop_pid "${CLIENT_PID[1]}"
+start_client 1
+wait_tunnel 1
+"$B/mtlsvpnctl" disconnect alice --control "$WORK/control" >>"$WORK/ctl.log" 2>&1 ||
+	fail "mtlsvpnctl disconnect alice (full disk): $(tail -n 2 "$WORK/ctl.log")"
+stop_pid "${CLIENT_PID[1]}"
+start_client 1
+wait_tunnel 1
+kill -0 "$GW_PID" 2>/dev/null || fail "the gateway died on a full disk"
+lost=$(gwlog | grep -c "audit trail: an event could not be written to $WORK/full/audit.json" || true)
+[ "$lost" -eq 1 ] || fail "a full disk was logged $lost times, want once: $(gwlog | grep 'audit trail' | head -n 5)"
+[ ! -s "$WORK/full/audit.json" ] || fail "a line was written to a full disk?"
+need 'e.get("MTLSVPN_EVENT") == "control" and e.get("MTLSVPN_COMMAND") == "disconnect identity alice" and int(e.get("MTLSVPN_CALLER_PID", 0)) > 0' \
+	"journald entry while the file fails" "$JOURNAL" >/dev/null
+say "full disk: $(gwlog | grep 'audit trail: an event could not be written' | cut -c1-160); the gateway serves on and journald still gets the events"
 pass
