@@ -29,17 +29,17 @@
 
 /* reason_code of a close, by BYE reason (docs/audit.md). */
 static const char *const bye_codes[BYE_REASON_MAX + 1] = {
-	[BYE_NORMAL] = "normal",
-	[BYE_SHUTDOWN] = "shutdown",
-	[BYE_REVOKED] = "revoked",
-	[BYE_EXPIRED] = "expired",
-	[BYE_REPLACED] = "replaced",
-	[BYE_POOL_EXHAUSTED] = "pool_exhausted",
-	[BYE_PROTOCOL_ERROR] = "protocol_error",
-	[BYE_TIMEOUT] = "timeout",
-	[BYE_ADMIN] = "admin",
-	[BYE_NOT_AUTHORIZED] = "not_authorized",
-	[BYE_LIFETIME] = "lifetime",
+    [BYE_NORMAL] = "normal",
+    [BYE_SHUTDOWN] = "shutdown",
+    [BYE_REVOKED] = "revoked",
+    [BYE_EXPIRED] = "expired",
+    [BYE_REPLACED] = "replaced",
+    [BYE_POOL_EXHAUSTED] = "pool_exhausted",
+    [BYE_PROTOCOL_ERROR] = "protocol_error",
+    [BYE_TIMEOUT] = "timeout",
+    [BYE_ADMIN] = "admin",
+    [BYE_NOT_AUTHORIZED] = "not_authorized",
+    [BYE_LIFETIME] = "lifetime",
 };
 
 const char *audit_bye_code(uint16_t bye)
@@ -75,8 +75,7 @@ int audit_open(struct gateway *gw)
 	    fstat(a->fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 &&
 	    fchown(a->fd, gw->user.uid, gw->user.gid) < 0)
 		log_warn("%s: cannot give it to user %s", gw->cfg.audit_log, gw->cfg.user);
-	log_info("audit trail: file %s%s", gw->cfg.audit_log,
-		 a->journal ? ", journald" : "");
+	log_info("audit trail: file %s%s", gw->cfg.audit_log, a->journal ? ", journald" : "");
 	return 0;
 }
 

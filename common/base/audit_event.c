@@ -19,13 +19,13 @@ static const struct {
 	const char *id;
 	int priority; /* syslog: 5 notice, 6 info */
 } audit_types[AUDIT_TYPE_N] = {
-	[AUDIT_CONNECT] = {"connect", "9f6d475255a14d2592593b1c39efd362", 6},
-	[AUDIT_DISCONNECT] = {"disconnect", "553a6fd13ba74df583f762d23b0b9d7a", 6},
-	[AUDIT_REFUSED] = {"refused", "b7164744a1124ec7bf67abbf789e7f12", 5},
-	[AUDIT_REFUSED_SUMMARY] = {"refused_summary", "9d3463754cda4943bd5ef58a6205b017", 5},
-	[AUDIT_REVOKED] = {"revoked", "5028f18570134bf5aab3a7a891cde8b7", 5},
-	[AUDIT_RELOAD] = {"reload", "6594d292350949979d1e296ac1824a20", 5},
-	[AUDIT_CONTROL] = {"control", "71107fd308bc44cca104427b8af3c712", 5},
+    [AUDIT_CONNECT] = {"connect", "9f6d475255a14d2592593b1c39efd362", 6},
+    [AUDIT_DISCONNECT] = {"disconnect", "553a6fd13ba74df583f762d23b0b9d7a", 6},
+    [AUDIT_REFUSED] = {"refused", "b7164744a1124ec7bf67abbf789e7f12", 5},
+    [AUDIT_REFUSED_SUMMARY] = {"refused_summary", "9d3463754cda4943bd5ef58a6205b017", 5},
+    [AUDIT_REVOKED] = {"revoked", "5028f18570134bf5aab3a7a891cde8b7", 5},
+    [AUDIT_RELOAD] = {"reload", "6594d292350949979d1e296ac1824a20", 5},
+    [AUDIT_CONTROL] = {"control", "71107fd308bc44cca104427b8af3c712", 5},
 };
 
 const char *audit_event_name(enum audit_type t)

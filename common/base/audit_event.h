@@ -16,36 +16,36 @@
 
 /* Append-only: the names and MESSAGE_IDs are a documented interface. */
 enum audit_type {
-	AUDIT_CONNECT,         /* a session is established */
+	AUDIT_CONNECT,	       /* a session is established */
 	AUDIT_DISCONNECT,      /* an established session ended: bytes, packets, reason */
-	AUDIT_REFUSED,         /* a connection refused (before or after authentication) */
+	AUDIT_REFUSED,	       /* a connection refused (before or after authentication) */
 	AUDIT_REFUSED_SUMMARY, /* refusals held back by the rate limit, by interval */
-	AUDIT_REVOKED,         /* a live session closed by a revocation sweep */
-	AUDIT_RELOAD,          /* server.ini reloaded, or the reload refused */
-	AUDIT_CONTROL,         /* a state-changing mtlsvpnctl command, or its refusal */
+	AUDIT_REVOKED,	       /* a live session closed by a revocation sweep */
+	AUDIT_RELOAD,	       /* server.ini reloaded, or the reload refused */
+	AUDIT_CONTROL,	       /* a state-changing mtlsvpnctl command, or its refusal */
 	AUDIT_TYPE_N,
 };
 
 struct audit_event {
 	enum audit_type type;
-	int64_t time_us;           /* CLOCK_REALTIME, microseconds since the epoch */
-	uint64_t sid;              /* 0: none */
+	int64_t time_us; /* CLOCK_REALTIME, microseconds since the epoch */
+	uint64_t sid;	 /* 0: none */
 	const char *identity, *serial, *fingerprint, *group;
-	const char *remote;        /* "203.0.113.4:50122" or "[2001:db8::4]:50122" */
+	const char *remote; /* "203.0.113.4:50122" or "[2001:db8::4]:50122" */
 	const char *tunnel4, *tunnel6;
-	bool has_traffic;          /* the four counters and duration_ms */
-	uint64_t rx_bytes, rx_packets;   /* from the client */
-	uint64_t tx_bytes, tx_packets;   /* to the client */
+	bool has_traffic;	       /* the four counters and duration_ms */
+	uint64_t rx_bytes, rx_packets; /* from the client */
+	uint64_t tx_bytes, tx_packets; /* to the client */
 	uint64_t duration_ms;
-	const char *reason;        /* words, as the log says them */
-	const char *reason_code;   /* a machine key: "revoked", "admin", "no_certificate" */
-	const char *trigger;       /* reload: "SIGHUP", "mtlsvpnctl reload" */
-	const char *command;       /* control: the command line */
-	const char *result;        /* reload, control: "ok", "failed", "denied" */
+	const char *reason;	 /* words, as the log says them */
+	const char *reason_code; /* a machine key: "revoked", "admin", "no_certificate" */
+	const char *trigger;	 /* reload: "SIGHUP", "mtlsvpnctl reload" */
+	const char *command;	 /* control: the command line */
+	const char *result;	 /* reload, control: "ok", "failed", "denied" */
 	bool has_caller;
 	uint32_t caller_uid;
 	int64_t caller_pid;
-	bool has_count;            /* refused_summary: count and held */
+	bool has_count; /* refused_summary: count and held */
 	uint64_t count, held;
 };
 

@@ -77,14 +77,18 @@ static void test_audit_event_json_disconnect(void **state)
 
 static void test_audit_event_json_absent_fields_left_out(void **state)
 {
-	struct audit_event e = {.type = AUDIT_RELOAD, .time_us = 0, .trigger = "SIGHUP",
-				.result = "ok", .reason = "reloaded"};
+	struct audit_event e = {.type = AUDIT_RELOAD,
+				.time_us = 0,
+				.trigger = "SIGHUP",
+				.result = "ok",
+				.reason = "reloaded"};
 	char out[512];
 
 	(void)state;
 	assert_true(audit_event_json(&e, out, sizeof(out)) > 0);
-	assert_string_equal(out, "{\"event\":\"reload\",\"time\":\"1970-01-01T00:00:00.000000Z\","
-				 "\"reason\":\"reloaded\",\"trigger\":\"SIGHUP\",\"result\":\"ok\"}\n");
+	assert_string_equal(out,
+			    "{\"event\":\"reload\",\"time\":\"1970-01-01T00:00:00.000000Z\","
+			    "\"reason\":\"reloaded\",\"trigger\":\"SIGHUP\",\"result\":\"ok\"}\n");
 }
 
 static void test_audit_event_json_remote_ipv6_and_unparsed(void **state)
@@ -151,21 +155,25 @@ static void test_audit_event_fields_disconnect(void **state)
 	assert_string_equal(field(&f, "SYSLOG_IDENTIFIER", v, sizeof(v)), "mtlsvpn-server");
 	assert_null(field(&f, "MTLSVPN_TUNNEL_IPV6", v, sizeof(v)));
 	assert_null(field(&f, "MTLSVPN_CALLER_UID", v, sizeof(v)));
-	assert_string_equal(field(&f, "MESSAGE", v, sizeof(v)),
-			    "audit: disconnect sid=42 identity=\"alice\" serial=\"1a2b\" "
-			    "fingerprint=\"0011223344556677\" group=\"staff\" "
-			    "remote_addr=\"203.0.113.4\" remote_port=50122 tunnel_ipv4=\"10.8.0.2\" "
-			    "rx_bytes=1000 rx_packets=10 tx_bytes=2000 tx_packets=20 "
-			    "duration_ms=1500 reason=\"disconnected by an administrator\" "
-			    "reason_code=\"admin\"");
+	assert_string_equal(
+	    field(&f, "MESSAGE", v, sizeof(v)),
+	    "audit: disconnect sid=42 identity=\"alice\" serial=\"1a2b\" "
+	    "fingerprint=\"0011223344556677\" group=\"staff\" "
+	    "remote_addr=\"203.0.113.4\" remote_port=50122 tunnel_ipv4=\"10.8.0.2\" "
+	    "rx_bytes=1000 rx_packets=10 tx_bytes=2000 tx_packets=20 "
+	    "duration_ms=1500 reason=\"disconnected by an administrator\" "
+	    "reason_code=\"admin\"");
 }
 
 /* Values go as they are (the native protocol carries any bytes); the
  * human MESSAGE escapes them. */
 static void test_audit_event_fields_control_and_message_escapes(void **state)
 {
-	struct audit_event e = {.type = AUDIT_CONTROL, .command = "disconnect a\"b\n",
-				.result = "ok", .has_caller = true, .caller_uid = 0,
+	struct audit_event e = {.type = AUDIT_CONTROL,
+				.command = "disconnect a\"b\n",
+				.result = "ok",
+				.has_caller = true,
+				.caller_uid = 0,
 				.caller_pid = 77};
 	static struct audit_fields f;
 	char v[1024];
