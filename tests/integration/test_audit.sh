@@ -79,7 +79,7 @@ has_event() { [ -n "$(audit_q "$@")" ]; }
 need() {
 	wait_for 10 has_event "$1" "${3:-$AUDIT}" ||
 		fail "no $2 in $(basename "${3:-$AUDIT}"): $(tail -n 5 "${3:-$AUDIT}" 2>&1)"
-	audit_q "$1" "${3:-$AUDIT}" | head -n 1
+	audit_q "$1" "${3:-$AUDIT}" | sed -n 1p
 }
 # keys JSON KEY...: each key is present in the event.
 keys() {
@@ -142,6 +142,14 @@ keys "$ev" event time sid identity serial remote_addr reason reason_code
 say "revoked: $ev"
 ev=$(need 'e["event"] == "disconnect" and e.get("identity") == "bob" and e.get("reason_code") == "revoked"' \
 	"disconnect event of bob (revoked)")
+# bob again: refused after authentication, recorded in full with his serial.
+stop_pid "${CLIENT_PID[2]}"
+run_client_to_end 2 15
+[ "$RUN_RC" -eq 1 ] || fail "bob's reconnect after revocation: exit status $RUN_RC, want 1"
+ev=$(need 'e["event"] == "refused" and e.get("identity") == "bob" and e.get("reason_code") == "revoked"' \
+	"refused event of bob's reconnect")
+keys "$ev" event time sid identity serial fingerprint remote_addr remote_port reason reason_code
+say "refused after authentication: $ev"
 
 # ---- logrotate: rename, SIGHUP; the reload lands in a new file ----
 mv "$AUDIT" "$AUDIT.1"
