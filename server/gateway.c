@@ -352,6 +352,10 @@ void gateway_status(struct gateway *gw)
 		 w->st.tun_bad, w->st.tun_write_fail, w->st.accept_pauses);
 	refusal_status_line(w, refused, sizeof(refused));
 	log_info("status: %s", refused);
+	if (gw->audit.fd >= 0 || gw->audit.journal)
+		log_info("status: audit file=%s journald=%s lost=%" PRIu64,
+			 gw->audit.fd >= 0 ? gw->cfg.audit_log : "none",
+			 gw->audit.journal ? "yes" : "no", gw->audit.lost);
 	ocsp_check_status(gw);
 	for (unsigned i = 0; i < gw->n_groups; i++)
 		policy_group_status(&gw->groups[i]);

@@ -263,6 +263,11 @@ kill -0 "$GW_PID" 2>/dev/null || fail "the gateway died on a full disk"
 lost=$(gwlog | grep -c "audit trail: an event could not be written to $WORK/full/audit.json" || true)
 [ "$lost" -eq 1 ] || fail "a full disk was logged $lost times, want once: $(gwlog | grep 'audit trail' | head -n 5)"
 [ ! -s "$WORK/full/audit.json" ] || fail "a line was written to a full disk?"
+kill -USR1 "$GW_PID"
+wait_for 5 bash -c "tail -n +$from '$WORK/gateway.log' | grep -q 'status: audit file='" ||
+	fail "SIGUSR1 did not report the audit trail"
+nlost=$(gwlog | grep -o 'status: audit file=.* lost=[0-9]*' | tail -n 1 | sed 's/.*lost=//')
+[ "$nlost" -ge 3 ] || fail "SIGUSR1 says $nlost audit events lost, want at least 3 (connect, control, disconnect)"
 need 'e.get("MTLSVPN_EVENT") == "control" and e.get("MTLSVPN_COMMAND") == "disconnect identity alice" and int(e.get("MTLSVPN_CALLER_PID", 0)) > 0' \
 	"journald entry while the file fails" "$JOURNAL" >/dev/null
 say "full disk: $(gwlog | grep 'audit trail: an event could not be written' | cut -c1-160); the gateway serves on and journald still gets the events"
