@@ -39,6 +39,9 @@ struct control_conn {
 	bool done;		 /* DONE queued: close once out drains */
 	bool read_only;		 /* a control_group member, not root */
 	struct capture *capture; /* streaming one session's packets */
+	bool have_cred;		 /* SO_PEERCRED answered: uid and pid */
+	uid_t uid;
+	pid_t pid;
 	LIST_ENTRY(control_conn) entry;
 };
 
@@ -305,6 +308,28 @@ static const struct control_cmd commands[] = {
     {"drain", 0, 1, true, drain_cmd},
 };
 
+/* A command that changes state, or a caller refused, in the audit trail. */
+static void audit_command(struct control_conn *c, unsigned argc, const char **argv,
+			  const char *result)
+{
+	struct audit_event e = {.type = AUDIT_CONTROL, .result = result,
+				.has_caller = c->have_cred, .caller_uid = (uint32_t)c->uid,
+				.caller_pid = (int64_t)c->pid};
+	char line[512];
+	size_t len = 0;
+
+	line[0] = '\0';
+	for (unsigned i = 0; i < argc && len < sizeof(line); i++) {
+		int n = snprintf(line + len, sizeof(line) - len, "%s%s", i > 0 ? " " : "", argv[i]);
+
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+	e.command = argc > 0 ? line : NULL;
+	audit_emit(c->ctl->gw, &e);
+}
+
 static void dispatch(struct control_conn *c, const struct ctl_proto_frame *f)
 {
 	const char *argv[CTL_PROTO_MAX_ARGS], *why = NULL;
@@ -325,6 +350,7 @@ static void dispatch(struct control_conn *c, const struct ctl_proto_frame *f)
 			return;
 		}
 		if (k->changes && c->read_only) {
+			audit_command(c, argc, argv, "denied");
 			log_info("control: refused %s to a member of control_group %s",
 				 k->name, c->ctl->gw->cfg.control_group);
 			control_done(c, CTL_PROTO_STATUS_DENIED,
@@ -334,6 +360,8 @@ static void dispatch(struct control_conn *c, const struct ctl_proto_frame *f)
 			return;
 		}
 		log_debug("control: %s", argv[0]);
+		if (k->changes)
+			audit_command(c, argc, argv, "accepted");
 		k->run(c, argc, argv);
 		return;
 	}
@@ -498,6 +526,9 @@ static void on_accept(struct ev_loop *loop, struct ev_io *io, uint32_t revents)
 		}
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0)
 			cl = 0;
+		c->have_cred = cl == sizeof(cred);
+		c->uid = c->have_cred ? cred.uid : (uid_t)-1;
+		c->pid = c->have_cred ? cred.pid : -1;
 		if (cl == sizeof(cred) && cred.uid != 0 && is_member(ctl, cred.uid, cred.gid)) {
 			c->read_only = true;
 		} else if (cl != sizeof(cred) || cred.uid != 0) {
@@ -505,6 +536,7 @@ static void on_accept(struct ev_loop *loop, struct ev_io *io, uint32_t revents)
 				  "members of control_group may use the control socket",
 				  cl == sizeof(cred) ? (long)cred.uid : -1L,
 				  cl == sizeof(cred) ? (long)cred.pid : -1L);
+			audit_command(c, 0, NULL, "denied");
 			if (ctl->have_group)
 				control_done(c, CTL_PROTO_STATUS_DENIED,
 					     "permission denied: the control socket %s serves root "

@@ -125,6 +125,7 @@ static void log_up(const struct session *s)
 		 tls_cipher_name(s->tls), tls_resumed(s->tls) ? "resumed" : "full",
 		 tls_ticket_refused(s->tls) != NULL ? " ticket_refused=" : "",
 		 tls_ticket_refused(s->tls) != NULL ? tls_ticket_refused(s->tls) : "");
+	audit_session(s, AUDIT_CONNECT, NULL);
 }
 
 static void admit(struct session *s, const struct cert_info *ci);

@@ -35,6 +35,7 @@ int gateway_init(struct gateway *gw, const struct config_server *cfg)
 	gw->cfg = *cfg;
 	gw->worker.tun_fd = -1;
 	gw->worker.listen_fd = -1;
+	gw->audit.fd = -1;
 	/* The user it will run as exists (--check-config says so too). */
 	if (confine_init(gw) < 0)
 		return -1;
@@ -278,6 +279,9 @@ int gateway_start(struct gateway *gw)
 		log_warn("cannot set up the event loop");
 		return -1;
 	}
+	/* The audit trail's file, opened as root (docs/audit.md). */
+	if (audit_open(gw) < 0)
+		return -1;
 	/* Everything is open: from here on as cfg.user, sandboxed. */
 	if (confine_start(gw) < 0)
 		return -1;
@@ -361,6 +365,10 @@ void gateway_status(struct gateway *gw)
 		 w->st.tun_bad, w->st.tun_write_fail, w->st.accept_pauses);
 	refusal_status_line(w, refused, sizeof(refused));
 	log_info("status: %s", refused);
+	if (gw->audit.fd >= 0 || gw->audit.journal)
+		log_info("status: audit file=%s journald=%s lost=%" PRIu64,
+			 gw->audit.fd >= 0 ? gw->cfg.audit_log : "none",
+			 gw->audit.journal ? "yes" : "no", gw->audit.lost);
 	ocsp_check_status(gw);
 	for (unsigned i = 0; i < gw->n_groups; i++)
 		policy_group_status(&gw->groups[i]);
@@ -416,4 +424,5 @@ void gateway_deinit(struct gateway *gw)
 	ocsp_check_deinit(gw);
 	revoke_deinit(gw);
 	group_deinit_all(gw);
+	audit_close(gw);
 }

@@ -72,14 +72,29 @@ static void refusal_arm(struct worker *w)
 		ev_timer_arm(w->loop, &w->refusal_timer, due);
 }
 
+/* The summary of an interval, to the log and to the audit trail: the
+ * trail of a flood is as bounded as the log. */
+static void refusal_summary(struct worker *w, bool force)
+{
+	uint64_t total = w->refusal_log.win_total, held = w->refusal_log.win_held;
+	char line[768];
+
+	if (ratelog_summary(&w->refusal_log, ev_now_ms(w->loop), force, refusal_words,
+			    "connections refused before authentication", line, sizeof(line))) {
+		struct audit_event e = {.type = AUDIT_REFUSED_SUMMARY, .reason = line,
+					.has_count = true, .count = total, .held = held};
+
+		log_info("%s", line);
+		audit_emit(w->gw, &e);
+	}
+}
+
 static void refusal_on_summary_due(struct ev_loop *loop, struct ev_timer *t)
 {
 	struct worker *w = t->data;
-	char line[768];
 
-	if (ratelog_summary(&w->refusal_log, ev_now_ms(loop), false, refusal_words,
-			    "connections refused before authentication", line, sizeof(line)))
-		log_info("%s", line);
+	(void)loop;
+	refusal_summary(w, false);
 	refusal_arm(w);
 }
 
@@ -91,13 +106,9 @@ void refusal_init(struct worker *w)
 
 void refusal_deinit(struct worker *w)
 {
-	char line[768];
-
 	ev_timer_stop(w->loop, &w->refusal_timer);
 	/* What was held back is not lost at shutdown. */
-	if (ratelog_summary(&w->refusal_log, ev_now_ms(w->loop), true, refusal_words,
-			    "connections refused before authentication", line, sizeof(line)))
-		log_info("%s", line);
+	refusal_summary(w, true);
 }
 
 void refusal_pre_auth(struct worker *w, enum refusal r, const char *remote, const char *source,
@@ -106,9 +117,13 @@ void refusal_pre_auth(struct worker *w, enum refusal r, const char *remote, cons
 	if ((unsigned)r >= REFUSAL_PRE_N)
 		r = REFUSAL_OTHER;
 	w->st.refused_pre[r]++;
-	if (ratelog_event(&w->refusal_log, ev_now_ms(w->loop), r, source))
+	if (ratelog_event(&w->refusal_log, ev_now_ms(w->loop), r, source)) {
+		struct audit_event e = {.type = AUDIT_REFUSED, .remote = remote, .reason = reason,
+					.reason_code = refusal_keys[r]};
+
 		log_info("session refused: remote=%s reason=\"%s\"", remote, reason);
-	else
+		audit_emit(w->gw, &e);
+	} else
 		refusal_arm(w);
 }
 

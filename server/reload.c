@@ -89,7 +89,17 @@ static void keep_restart_keys(const struct config_server *o, struct config_serve
 	     memcpy(n->pkcs11_module, o->pkcs11_module, sizeof(n->pkcs11_module)));
 	KEEP(o->pool_slice_k != n->pool_slice_k || o->pool_slice_n != n->pool_slice_n, "pool_slice",
 	     (n->pool_slice_k = o->pool_slice_k, n->pool_slice_n = o->pool_slice_n));
+	KEEP(strcmp(o->audit_log, n->audit_log) != 0, "audit_log",
+	     memcpy(n->audit_log, o->audit_log, sizeof(n->audit_log)));
 #undef KEEP
+}
+
+static void audit_reload(struct gateway *gw, const char *trigger, bool ok, const char *msg)
+{
+	struct audit_event e = {.type = AUDIT_RELOAD, .trigger = trigger,
+				.result = ok ? "ok" : "failed", .reason = msg};
+
+	audit_emit(gw, &e);
 }
 
 static bool same_addr(const struct ipaddr *a, const struct ipaddr *b)
@@ -376,6 +386,7 @@ static int reload_apply(struct gateway *gw, const char *trigger, char *msg, size
 		 restart[0] ? "; needs a restart, running value kept: " : "", restart,
 		 restart[0] ? "" : "");
 	log_info("%s: %s", trigger, msg);
+	audit_reload(gw, trigger, true, msg);
 	group_log_all(gw);
 	free(fates);
 	free(n);
@@ -385,6 +396,7 @@ refuse:
 	free_groups(ng, n_ng);
 	snprintf(msg, cap, "reload refused: %s; the running settings stay as they were", err);
 	log_warnx("%s: %s", trigger, msg);
+	audit_reload(gw, trigger, false, msg);
 	free(fates);
 	free(n);
 	return -1;

@@ -270,6 +270,8 @@ void revoke_sweep(struct worker *w)
 		log_warnx(
 		    "session revoked: sid=%" PRIu64 " identity=\"%s\" serial=%s remote=%s: %s",
 		    s->sid, session_quote(s->identity, id, sizeof(id)), s->serial, s->remote, why);
+		snprintf(s->reason, sizeof(s->reason), "%s", why);
+		audit_session(s, AUDIT_REVOKED, "revoked");
 		session_close(s, BYE_REVOKED, "%s", why);
 		w->st.revoked_live++;
 		closed++;

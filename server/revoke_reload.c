@@ -335,6 +335,8 @@ static void on_sighup(struct ev_loop *loop, int signo, void *data)
 
 	(void)loop;
 	(void)signo;
+	/* logrotate renamed the audit file: the reload's event goes to the new one. */
+	audit_reopen(data);
 	(void)reload_config(data, "SIGHUP", msg, sizeof(msg));
 }
 

@@ -16,6 +16,7 @@
 
 #include "acl.h"
 #include "addr.h"
+#include "audit_event.h"
 #include "buf.h"
 #include "chan.h"
 #include "config.h"
@@ -314,6 +315,14 @@ struct revoke {
 	struct worker *w;
 };
 
+/* The audit trail's outputs (audit.c, docs/audit.md). */
+struct audit {
+	int fd;                          /* cfg.audit_log, O_APPEND; -1 if none */
+	bool journal;                    /* journald's native socket was there at start */
+	uint64_t lost;                   /* events a write error lost (file or journal) */
+	bool error_told;                 /* the current run of errors is logged */
+};
+
 struct gateway {
 	struct config_server cfg;
 	struct revoke revoke;
@@ -342,7 +351,23 @@ struct gateway {
 	unsigned drain_told;             /* sessions sent BYE(DRAINING) */
 	uint64_t drain_deadline_ms;      /* loop time when the rest are closed */
 	struct ev_timer drain_timer;
+	struct audit audit;              /* the audit trail (audit.c) */
 };
+
+/* audit.c: events of the audit trail to journald and the audit_log file.
+ * audit_open runs as root before the drop; audit_reopen on SIGHUP (as the
+ * user: the directory must be the user's, docs/audit.md). An event that
+ * cannot be written is counted and the first of a run logged; nothing
+ * here blocks or stops the gateway. */
+int audit_open(struct gateway *gw);
+void audit_reopen(struct gateway *gw);
+void audit_close(struct gateway *gw);
+void audit_emit(struct gateway *gw, struct audit_event *e);
+/* An event about s: its identity, certificate, addresses and, for
+ * AUDIT_DISCONNECT, its counters; reason_code as refusal_post_key says. */
+void audit_session(const struct session *s, enum audit_type type, const char *reason_code);
+/* reason_code of a close with this BYE ("admin", "revoked", ...). */
+const char *audit_bye_code(uint16_t bye);
 
 /* confine.c: once set up, the gateway runs as cfg.user with CAP_NET_ADMIN
  * only, under a seccomp allow-list. confine_init looks the user up (so

@@ -562,6 +562,7 @@ static void log_close(const struct session *s, bool was_up, uint16_t bye)
 		char line[1536];
 		counters_fmt(s, line, sizeof(line));
 		log_info("session down: %s reason=\"%s\"", line, reason);
+		audit_session(s, AUDIT_DISCONNECT, audit_bye_code(bye));
 		if (s->st.drop_backpressure > 0)
 			session_log(s, SESSION_LOG_INFO,
 				    "%" PRIu64 " packets to the client were dropped: its send "
@@ -581,6 +582,8 @@ static void log_close(const struct session *s, bool was_up, uint16_t bye)
 		if (s->serial[0] != '\0')
 			session_log(s, SESSION_LOG_INFO, "refused certificate serial=%s fp=%s",
 				    s->serial, s->fingerprint);
+		audit_session(s, AUDIT_REFUSED,
+			      s->over_max_clients ? "max_clients" : audit_bye_code(bye));
 	}
 }
 

@@ -174,6 +174,8 @@ struct config_server {
 	struct prefix proxy_from[CFG_MAX_PROXY_FROM]; /* the balancers that may send it */
 	unsigned n_proxy_from;
 	unsigned pool_slice_k, pool_slice_n; /* lease from part K of N of each pool; 0/0 = all */
+	/* The audit trail's JSON-lines file (server/audit.c); "" = none. */
+	char audit_log[PATH_MAX];
 };
 
 enum config_dns_mode { CONFIG_DNS_AUTO, CONFIG_DNS_NONE, CONFIG_DNS_RESOLVECTL, CONFIG_DNS_RESOLVCONF };

@@ -207,8 +207,8 @@ static bool parse_search(const struct config_file *f, const struct config_key *k
 	return true;
 }
 
-/* lease_file = PATH or none: the file need not exist yet (the gateway
- * writes it), but its directory must, so a typo shows at load. */
+/* lease_file and audit_log = PATH or none: the file need not exist yet
+ * (the gateway writes it), but its directory must, so a typo shows at load. */
 static bool parse_lease_file(const struct config_file *f, const struct config_key *k,
 			     const char *value, void *field, char why[static CONFIG_ERR_MAX])
 {
@@ -237,8 +237,8 @@ static bool parse_lease_file(const struct config_file *f, const struct config_ke
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		config_key_why(why,
 			       "the directory %s does not exist; create it (mkdir -p %s) or set "
-			       "lease_file = none",
-			       dir, dir);
+			       "%s = none",
+			       dir, dir, k->name);
 		path[0] = '\0';
 		return false;
 	}
@@ -384,6 +384,7 @@ enum {
 	K_PROXY_PROTOCOL,
 	K_PROXY_FROM,
 	K_POOL_SLICE,
+	K_AUDIT_LOG,
 	K_COUNT
 };
 
@@ -506,6 +507,8 @@ static const struct config_key server_keys[K_COUNT] = {
 		.parse = config_lb_proxy_from, .offset = 0, .example = "10.0.0.5"},
 	[K_POOL_SLICE] = {.section = "gateway", .name = "pool_slice",
 		.parse = config_lb_pool_slice, .offset = 0, .example = "1/2"},
+	[K_AUDIT_LOG] = {.section = "gateway", .name = "audit_log", .parse = parse_lease_file,
+		.offset = SRV(audit_log), .size = PATH_MAX, .example = "/var/log/mtlsvpn/audit.json"},
 };
 /* clang-format on */
 
@@ -618,6 +621,8 @@ static int apply(const struct config_file *f, struct config_server *out, unsigne
 			 f->dir);
 	else if (strcmp(out->lease_file, "none") == 0)
 		out->lease_file[0] = '\0';
+	if (strcmp(out->audit_log, "none") == 0)
+		out->audit_log[0] = '\0';
 	if (rc == 0)
 		rc = config_group_load(f, out, group_net_keys,
 				       sizeof(group_net_keys) / sizeof(group_net_keys[0]),

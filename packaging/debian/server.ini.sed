@@ -20,3 +20,4 @@ s|^ca = ca\.crt$|;ca = /etc/mtlsvpn/ca.crt|
 s|^cert = server\.crt$|;cert = /etc/mtlsvpn/vpn.example.com.crt|
 s|^key = server\.key$|;key = /etc/mtlsvpn/vpn.example.com.key|
 s|^;lease_file = leases$|lease_file = /var/lib/mtlsvpn/gateway/leases|
+s|^;audit_log = audit.json$|audit_log = /var/log/mtlsvpn/audit.json|

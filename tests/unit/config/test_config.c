@@ -183,6 +183,27 @@ static void test_config_server_load_lease_file(void **state)
 	assert_string_equal(s.lease_file, want);
 }
 
+/* audit_log: none by default, relative to the file's directory, none = "";
+ * a missing directory is refused with the key's own name. */
+static void test_config_server_load_audit_log(void **state)
+{
+	static struct config_server s;
+	char cfg[PATH_MAX + 64], err[CONFIG_ERR_MAX];
+
+	(void)state;
+	load_ok_server(GW POOL, &s);
+	assert_string_equal(s.audit_log, "");
+	load_ok_server(GW "audit_log = audit.json\n" POOL, &s);
+	assert_path(s.audit_log, "audit.json");
+	load_ok_server(GW "audit_log = none\n" POOL, &s);
+	assert_string_equal(s.audit_log, "");
+	put("bad.ini", GW "audit_log = nodir/audit.json\n" POOL, 0644);
+	path_of("bad.ini", cfg);
+	assert_int_equal(config_server_load(cfg, &s, err), -1);
+	assert_non_null(strstr(err, ":5 [gateway] audit_log: the directory "));
+	assert_non_null(strstr(err, "or set audit_log = none"));
+}
+
 /* identity = oid: and group_from = oid: as loaded (bad OIDs are in
  * test_config_cases.h). */
 static void test_config_server_load_oid_sources(void **state)
@@ -490,6 +511,7 @@ int main(void)
 	    cmocka_unit_test(test_config_server_load_prints_nothing),
 	    cmocka_unit_test(test_config_server_load_defaults),
 	    cmocka_unit_test(test_config_server_load_lease_file),
+	    cmocka_unit_test(test_config_server_load_audit_log),
 	    cmocka_unit_test(test_config_server_load_monitoring_keys),
 	    cmocka_unit_test(test_config_server_load_oid_sources),
 	    cmocka_unit_test(test_config_server_load_every_key),
