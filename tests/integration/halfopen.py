@@ -72,6 +72,9 @@ def hold(dst, port, srcs, count, seconds, rate, out):
     closed_first = sorted(i for i, s in conns.items() if closed_by_peer(s))
     report = {"count": count, "closed_first": closed_first, "reopened": 0,
               "closed_total": len(closed_first)}
+    # The test starts its employee's connections only after this line, so
+    # they never take part in what the first COUNT opened found.
+    print("held %d, %d closed" % (count, len(closed_first)), flush=True)
     for i in closed_first:
         conns[i].close()
         del conns[i]

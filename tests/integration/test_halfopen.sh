@@ -86,7 +86,12 @@ ip netns exec "$ATT" timeout $((flood_s + 30)) nice -n 19 $HO hold 192.0.2.1 844
 	"$flood_rate" "$WORK/flood.json" >"$WORK/flood.log" 2>&1 &
 flood=$!
 T_PIDS+=("$flood")
-sleep 2
+# The flood's first COUNT are open and what the gateway dropped of them is
+# known before alice's pings and bob's connections start: on a loaded
+# machine the niced attacker may take longer than a fixed pause, and bob's
+# handshake would then take a slot among them.
+wait_for 30 grep -q "^held " "$WORK/flood.log" || fail "the flood did not open its connections in 30 s: $(cat "$WORK/flood.log")"
+sleep 1
 ip netns exec "$(lap 1)" ping -c 500 -i 0.01 -W 1 10.20.0.2 >"$WORK/ping.flood" 2>&1 &
 ping_pid=$!
 times=()
