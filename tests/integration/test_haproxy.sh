@@ -5,8 +5,10 @@
 # pool_slice, routed back by the LAN; revoking a certificate in the shared CRL
 # closes its session on whichever gateway it lives; kill -9 of one gateway
 # puts its clients back through the other, with addresses from the other
-# slice, within dead_peer_timeout and a few seconds. Then full handshakes a
-# second through HAProxy and direct.
+# slice, within dead_peer_timeout and a few seconds; mtlsvpnctl drain of the
+# other (its /healthz 503) moves all clients back to the first, with
+# addresses from its slice, and the drained gateway exits 0. Then full
+# handshakes a second through HAProxy and direct.
 #
 #   laptops 192.0.2.(10+N) --br0-- mtv-lb-PID (HAProxy 192.0.2.1:8443,
 #   10.30.0.1) --br1-- gw1 mtv-gw-PID 10.30.0.11 / gw2 mtv-gw2-PID 10.30.0.12
@@ -312,8 +314,43 @@ for i in $(seq "$NCLIENTS"); do
 	[ "${ON[$i]}" -eq 2 ] || continue
 	tunnel_up "$i" || fail "laptop $i has no tunnel on gateway 2"
 done
-# A drain step (mtlsvpnctl drain on gateway 2 after restarting gateway 1)
-# goes here: the same back_on wait, towards gateway 1.
+
+# ---- drain gateway 2: its clients come back through gateway 1 ----
+write_gw_ini 1 "proxy_protocol = on" "proxy_from = 10.30.0.1" "metrics = 10.30.0.11:9560" \
+	"max_handshakes_per_source = 2"
+: >"$WORK/gateway1.log"
+start_gw 1
+wait_for 10 ip netns exec "$H" curl -fsS -o /dev/null "http://10.30.0.11:9560/healthz" ||
+	fail "gateway 1 (restarted): GET /healthz is not 200"
+sleep 1.5 # rise 2 x inter 500 ms: HAProxy sends to gateway 1 again
+moved=()
+for i in $(seq "$NCLIENTS"); do [ "${ON[$i]}" -eq 2 ] && moved+=("$i"); done
+t0=$(now_ms)
+"$B/mtlsvpnctl" drain --seconds 30 --control "$WORK/control2" >>"$WORK/ctl.log" 2>&1 ||
+	fail "mtlsvpnctl drain on gateway 2: $(tail -n 3 "$WORK/ctl.log")"
+grep -q "told ${#moved[@]} session(s)" "$WORK/ctl.log" ||
+	fail "drain did not tell gateway 2's ${#moved[@]} sessions: $(tail -n 1 "$WORK/ctl.log")"
+wait_for 5 grep -q "not accepting new sessions (health check: 503)" "$WORK/gateway2.log" ||
+	fail "gateway 2 does not say its health check answers 503 while draining"
+wait_for 30 back_on 1 "${moved[@]}" ||
+	fail "after draining gateway 2, its ${#moved[@]} clients were not back on gateway 1 within 30 s"
+drain_ms=$(($(now_ms) - t0))
+for i in "${moved[@]}"; do
+	grep -q "gateway is draining" "$WORK/client$i.log" || fail "laptop $i did not see the drain"
+	ON[$i]=1
+done
+wait_for 35 bash -c "! kill -0 ${GWPID[2]} 2>/dev/null" || fail "gateway 2 still runs after its drain"
+wait "${GWPID[2]}" || fail "gateway 2 exited with status $? after its drain (want 0)"
+say "drain gateway 2: its ${#moved[@]} clients back through gateway 1 (10.8.0.0/25) in $drain_ms ms; gateway 2 exited 0"
+
+# Gateway 2 comes back for the handshake rate through HAProxy; gateway 1
+# is restarted below to be reached directly.
+write_gw_ini 2 "proxy_protocol = on" "proxy_from = 10.30.0.1" "metrics = 10.30.0.12:9560"
+start_gw 2
+wait_for 10 ip netns exec "$H" curl -fsS -o /dev/null "http://10.30.0.12:9560/healthz" ||
+	fail "gateway 2 (restarted): GET /healthz is not 200"
+stop_pid "${GWPID[1]}"
+sleep 1.5 # HAProxy: gateway 2 up (rise 2), gateway 1 down (fall 2)
 
 # ---- full handshakes a second: through HAProxy, and direct ----
 # Gateway 1 comes back without the PROXY protocol and without metrics (so
