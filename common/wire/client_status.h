@@ -32,11 +32,12 @@ enum client_status_state {
 };
 
 struct client_status {
-	uint8_t state;				 /* enum client_status_state */
-	int64_t now;				 /* the client's clock when it answered, unix s */
-	int64_t since;				 /* the state began, unix s; 0 unknown */
-	uint32_t retry_in_ms;			 /* RECONNECTING, REFUSED: the next attempt */
-	char reason[CLIENT_STATUS_TEXT_MAX + 1]; /* why not up (the last failure); "" none */
+	uint8_t state;	      /* enum client_status_state */
+	int64_t now;	      /* the client's clock when it answered, unix s */
+	int64_t since;	      /* the state began, unix s; 0 unknown */
+	uint32_t retry_in_ms; /* RECONNECTING, REFUSED: the next attempt */
+	char reason[CLIENT_STATUS_TEXT_MAX +
+		    1]; /* why not up (how the last connection ended); "" none */
 	char gateway_host[CLIENT_STATUS_TEXT_MAX + 1];
 	uint16_t gateway_port;
 	struct ipaddr gateway_addr; /* the address connected to; family 0 if none */

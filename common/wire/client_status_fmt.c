@@ -96,7 +96,7 @@ static void text_state(struct out *o, const struct client_status *s)
 	case CLIENT_STATUS_CONNECTING:
 		add(o, "connecting");
 		if (s->reason[0])
-			add(o, " (last failure: %s)", s->reason);
+			add(o, " (the last connection: %s)", s->reason);
 		break;
 	case CLIENT_STATUS_RECONNECTING:
 		add(o, "reconnecting in %.1f s", retry);

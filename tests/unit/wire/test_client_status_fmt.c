@@ -51,7 +51,7 @@ static void test_client_status_text_state_lines(void **state)
 	} cases[] = {
 	    {CLIENT_STATUS_CONNECTING, "", "state:        connecting\n"},
 	    {CLIENT_STATUS_CONNECTING, "timed out",
-	     "state:        connecting (last failure: timed out)\n"},
+	     "state:        connecting (the last connection: timed out)\n"},
 	    {CLIENT_STATUS_RECONNECTING, "gateway gone",
 	     "state:        reconnecting in 2.5 s (gateway gone)\n"},
 	    {CLIENT_STATUS_REFUSED, "address pool exhausted",
