@@ -9,6 +9,7 @@
 #include "client.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <net/if.h>
 #include <sys/socket.h>
@@ -39,9 +40,11 @@ static sd_bus *bus_open(void)
 static int call(sd_bus *bus, sd_bus_message *m, bool built, const char *ifname)
 {
 	sd_bus_error err = SD_BUS_ERROR_NULL;
-	const char *member = m != NULL ? sd_bus_message_get_member(m) : "a call";
+	const char *name = m != NULL ? sd_bus_message_get_member(m) : NULL;
+	char member[64]; /* a copy: sealing m for the call moves the buffer name points into */
 	int r = -ENOMEM;
 
+	snprintf(member, sizeof(member), "%s", name != NULL ? name : "a call");
 	if (m != NULL && built)
 		r = sd_bus_call(bus, m, RESOLVED_TIMEOUT_US, &err, NULL);
 	if (r < 0)
