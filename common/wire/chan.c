@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "cstp.h"
 #include "frame.h"
 
 int chan_init(struct chan *c, enum chan_role role, size_t cap)
@@ -43,13 +44,26 @@ void chan_set_max_data(struct chan *c, size_t max_data)
 	c->max_data = max_data;
 }
 
+void chan_set_framing(struct chan *c, enum chan_framing f)
+{
+	if (f == CHAN_FRAMING_CSTP && c->role != CHAN_GATEWAY)
+		return;
+	c->framing = f;
+}
+
+/* The largest whole frame or packet this channel accepts. */
+static size_t frame_max(const struct chan *c)
+{
+	return (c->framing == CHAN_FRAMING_CSTP ? CSTP_HDR_LEN : FRAME_HDR_LEN) + FRAME_MAX_PAYLOAD;
+}
+
 uint8_t *chan_space(struct chan *c, size_t *room)
 {
 	/* Compact only when the tail room could not take a whole frame: the
 	 * common case (everything consumed) resets for free. */
 	if (buf_len(&c->in) == 0)
 		buf_reset(&c->in, 0);
-	else if (buf_room(&c->in) < FRAME_HDR_LEN + FRAME_MAX_PAYLOAD)
+	else if (buf_room(&c->in) < frame_max(c))
 		buf_compact(&c->in);
 	*room = buf_room(&c->in);
 	return buf_end(&c->in);
@@ -68,24 +82,83 @@ bool chan_feed(struct chan *c, const void *p, size_t n)
 	return buf_append(&c->in, p, n);
 }
 
+/* DISCONNECT / TERMINATE: reason byte, then text shown as openconnect
+ * shows it. */
+static void cstp_bye(const struct frame *f, struct msg_bye *bye)
+{
+	size_t n = 0;
+
+	memset(bye, 0, sizeof(*bye));
+	bye->reason = BYE_NORMAL;
+	for (size_t i = 1; i < f->len && n < BYE_MAX_TEXT; i++, n++)
+		bye->text[n] = f->payload[i] >= 0x20 && f->payload[i] < 0x7f ? (char)f->payload[i] : '.';
+	bye->text[n] = 0;
+}
+
+/* A CSTP packet as the event our own wire would give for it. */
+static enum chan_result cstp_event(const struct frame *f, struct chan_event *ev, const char **why)
+{
+	switch (f->type) {
+	case CSTP_DATA:
+		ev->type = FRAME_DATA;
+		ev->ip_result = ippkt_parse(f->payload, f->len, &ev->ip);
+		return CHAN_OK;
+	case CSTP_KEEPALIVE:
+		ev->type = FRAME_KEEPALIVE;
+		return CHAN_OK;
+	case CSTP_DPD_REQ:
+		ev->type = CHAN_EV_DPD_REQ;
+		return CHAN_OK;
+	case CSTP_DPD_RESP:
+		ev->type = CHAN_EV_DPD_RESP;
+		return CHAN_OK;
+	case CSTP_DISCONNECT:
+	case CSTP_TERMINATE:
+		ev->type = FRAME_BYE;
+		cstp_bye(f, &ev->bye);
+		return CHAN_OK;
+	default:
+		*why = "unexpected CSTP packet type";
+		return CHAN_MALFORMED;
+	}
+}
+
+/* The next whole frame or packet, consumed: its payload stays in place
+ * until chan_space(). */
+static enum chan_result take(struct chan *c, struct frame *f, const char **why)
+{
+	enum frame_result r;
+	size_t used, max_data = c->max_data;
+
+	if (c->framing == CHAN_FRAMING_CSTP) {
+		/* A cap chan_init accepted may be a few bytes short of the
+		 * largest CSTP packet: never wait for one that cannot fit. */
+		if (max_data > c->in.cap - CSTP_HDR_LEN)
+			max_data = c->in.cap - CSTP_HDR_LEN;
+		r = cstp_decode(buf_ptr(&c->in), buf_len(&c->in), max_data, f, &used, why);
+	} else {
+		r = frame_decode(buf_ptr(&c->in), buf_len(&c->in), max_data, f, &used, why);
+	}
+	if (r == FRAME_NEED_MORE)
+		return CHAN_NEED_MORE;
+	if (r == FRAME_MALFORMED)
+		return CHAN_MALFORMED;
+	buf_consume(&c->in, used);
+	return CHAN_OK;
+}
+
 enum chan_result chan_next(struct chan *c, struct chan_event *ev, const char **why)
 {
 	struct frame f;
-	size_t used;
+	enum chan_result r = take(c, &f, why);
 
-	switch (frame_decode(buf_ptr(&c->in), buf_len(&c->in), c->max_data, &f, &used, why)) {
-	case FRAME_NEED_MORE:
-		return CHAN_NEED_MORE;
-	case FRAME_MALFORMED:
-		return CHAN_MALFORMED;
-	case FRAME_OK:
-		break;
-	}
-	/* Consumed now: the payload stays in place until chan_space(). */
-	buf_consume(&c->in, used);
-	ev->type = f.type;
+	if (r != CHAN_OK)
+		return r;
 	ev->data = f.payload;
 	ev->len = f.len;
+	if (c->framing == CHAN_FRAMING_CSTP)
+		return cstp_event(&f, ev, why);
+	ev->type = f.type;
 	switch (f.type) {
 	case FRAME_DATA:
 		ev->ip_result = ippkt_parse(f.payload, f.len, &ev->ip);

@@ -21,12 +21,22 @@
  * a gateway FEATURES. */
 enum chan_role { CHAN_CLIENT, CHAN_GATEWAY };
 
+/* What the byte stream is cut into: our frames (the default) or the CSTP
+ * packets of an OpenConnect client (gateway only). */
+enum chan_framing { CHAN_FRAMING_MTLSVPN, CHAN_FRAMING_CSTP };
+
+/* Events only a CSTP channel produces (never on our wire); data/len hold
+ * the DPD's payload, which a response echoes. */
+#define CHAN_EV_DPD_REQ 0xf1
+#define CHAN_EV_DPD_RESP 0xf2
+
 /* Enough for the largest frame plus a burst of small ones. */
 #define CHAN_DEFAULT_CAP (256 * 1024)
 
 struct chan {
 	struct buf in;
 	enum chan_role role;
+	enum chan_framing framing;
 	size_t max_data;   /* largest DATA payload accepted (the MTU) */
 };
 
@@ -43,7 +53,7 @@ struct chan_event {
 	enum ippkt_result ip_result;
 	struct ippkt_info ip;
 	struct msg_config config;    /* CONFIG; CONFIG_UPDATE: only its lists */
-	struct msg_bye bye;          /* BYE */
+	struct msg_bye bye;          /* BYE; CSTP DISCONNECT and TERMINATE */
 	uint32_t features;           /* FEATURES */
 };
 
@@ -54,6 +64,12 @@ void chan_reset(struct chan *c);             /* forget buffered bytes */
 /* DATA frames with a longer payload are malformed; clamped to
  * 1..FRAME_MAX_PAYLOAD. */
 void chan_set_max_data(struct chan *c, size_t max_data);
+/* CSTP on a CHAN_GATEWAY channel only (a client's is left as it is): DATA
+ * comes out as FRAME_DATA, KEEPALIVE as FRAME_KEEPALIVE, DPD as
+ * CHAN_EV_DPD_REQ / CHAN_EV_DPD_RESP, DISCONNECT and TERMINATE as FRAME_BYE
+ * with reason BYE_NORMAL and the text with non-printables as '.'. Call it
+ * before any byte is fed. */
+void chan_set_framing(struct chan *c, enum chan_framing f);
 
 /* Where the next decrypted bytes can be written directly, and how many fit
  * (never less than one whole frame after the buffered partial one). */
