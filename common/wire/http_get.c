@@ -17,8 +17,7 @@ static enum http_get_result bad(int *status, const char **why, int code, const c
 	return HTTP_GET_BAD;
 }
 
-/* The length of the head, or 0 if its end is not within len. */
-static size_t head_end(const uint8_t *p, size_t len)
+size_t http_get_head_end(const uint8_t *p, size_t len)
 {
 	for (size_t i = 0; i + 1 < len; i++) {
 		if (p[i] != '\n')
@@ -103,7 +102,7 @@ enum http_get_result http_get_parse(const uint8_t *p, size_t len, struct http_ge
 	memset(out, 0, sizeof(*out));
 	*status = 0;
 	*why = NULL;
-	end = head_end(p, len > HTTP_GET_MAX_HEAD ? HTTP_GET_MAX_HEAD : len);
+	end = http_get_head_end(p, len > HTTP_GET_MAX_HEAD ? HTTP_GET_MAX_HEAD : len);
 	if (end == 0)
 		return len >= HTTP_GET_MAX_HEAD ? bad(status, why, 431, "the request head is too large")
 						: HTTP_GET_NEED_MORE;

@@ -27,6 +27,10 @@ struct http_get_req {
 	size_t head_len;                 /* bytes of the head, the empty line included */
 };
 
+/* The length of a request head, its empty line included, or 0 if that
+ * line is not within p[0..len). Shared with oc_http.c. */
+size_t http_get_head_end(const uint8_t *p, size_t len);
+
 enum http_get_result http_get_parse(const uint8_t *p, size_t len, struct http_get_req *out,
 				    int *status, const char **why);
 
