@@ -154,8 +154,8 @@ static int gather(struct ca_opts *o, const char *identity, struct p12_in *in, ui
 		in->chain[in->n_chain] = der[i];
 		in->chain_len[in->n_chain++] = len[i];
 	}
-	printf("exporting the client certificate %s of \"%s\" (%zu certificate%s in the chain)\n",
-	       r->serial, ctl_ca_shown(identity), *n, *n == 1 ? "" : "s");
+	printf("exporting the client certificate %s of \"%s\" with %zu CA certificate%s\n",
+	       r->serial, ctl_ca_shown(identity), *n - 1, *n == 2 ? "" : "s");
 	rc = CTL_EXIT_OK;
 out:
 	certgen_cert_free(&leaf);

@@ -74,7 +74,7 @@ unshare -n bash -c '
 		-cert_chain "$1/127.0.0.1.crt" -Verify 3 -CAfile "$2/ca.crt" -www -naccept 1 </dev/null >"$1/s_server.log" 2>&1 &
 	s=$!
 	for i in $(seq 50); do ss -Hltn "sport = :4433" | grep -q LISTEN && break; sleep 0.1; done
-	timeout 20 openconnect -v --protocol=anyconnect --cafile "$2/ca.crt" -c "$3" --key-password="open sesame 42" \
+	timeout 10 openconnect -v --protocol=anyconnect --cafile "$2/ca.crt" -c "$3" --key-password="open sesame 42" \
 		--authenticate 127.0.0.1:4433 </dev/null >"$1/openconnect.log" 2>&1
 	kill $s 2>/dev/null; wait $s 2>/dev/null
 	exit 0' _ "$WORK" "$CA" "$P"
