@@ -42,6 +42,7 @@ packages=(
 	build-essential cmake pkg-config dpkg-dev autoconf automake libtool
 	libwolfssl-dev libpcap-dev libiniparser-dev libcmocka-dev libsystemd-dev libseccomp-dev
 	iproute2 iputils-ping iperf3 tshark openssl curl python3 procps psmisc
+	gnutls-bin openconnect
 	ca-certificates
 	debhelper lintian libsystemd-dev libseccomp-dev
 	libnftables-dev nftables

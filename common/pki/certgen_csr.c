@@ -235,20 +235,14 @@ struct certgen_key *certgen_key_load_pass(const char *path, const char *pass, ch
 	return certgen_key_load_with(path, pass, err, errlen);
 }
 
-int certgen_key_write_pass(struct certgen_key *key, const char *path, const char *pass, char *err,
-			   size_t errlen)
+int certgen_key_pkcs8(struct certgen_key *key, uint8_t *out, size_t cap)
 {
-	uint8_t trad[KEY_DER_MAX], p8[KEY_DER_MAX], enc[KEY_DER_MAX];
-	word32 p8_len = sizeof(p8), enc_len = sizeof(enc);
+	uint8_t trad[KEY_DER_MAX];
+	word32 p8_len = (word32)cap;
 	const byte *curve = NULL;
 	word32 curve_len = 0;
-	uint8_t *pem = NULL;
-	size_t pem_len = 0;
-	int n, rc = -1;
-	WC_RNG rng;
+	int n;
 
-	if (pass == NULL)
-		return certgen_key_write(key, path, err, errlen);
 	if (key->type == CERTGEN_KEY_EC_P256) {
 		n = wc_EccKeyToDer(&key->u.ecc, trad, sizeof(trad));
 		if (n > 0 && wc_ecc_get_oid(key->u.ecc.dp->oidSum, &curve, &curve_len) < 0)
@@ -256,12 +250,32 @@ int certgen_key_write_pass(struct certgen_key *key, const char *path, const char
 	} else {
 		n = wc_RsaKeyToDer(&key->u.rsa, trad, sizeof(trad));
 	}
-	if (n <= 0 || wc_CreatePKCS8Key(p8, &p8_len, trad, (word32)n,
-					key->type == CERTGEN_KEY_EC_P256 ? ECDSAk : RSAk, curve,
-					curve_len) <= 0) {
+	if (n > 0)
+		n = wc_CreatePKCS8Key(out, &p8_len, trad, (word32)n,
+				      key->type == CERTGEN_KEY_EC_P256 ? ECDSAk : RSAk, curve,
+				      curve_len);
+	explicit_bzero(trad, sizeof(trad));
+	return n > 0 ? n : -1;
+}
+
+int certgen_key_write_pass(struct certgen_key *key, const char *path, const char *pass, char *err,
+			   size_t errlen)
+{
+	uint8_t p8[KEY_DER_MAX], enc[KEY_DER_MAX];
+	word32 p8_len, enc_len = sizeof(enc);
+	uint8_t *pem = NULL;
+	size_t pem_len = 0;
+	int n, rc = -1;
+	WC_RNG rng;
+
+	if (pass == NULL)
+		return certgen_key_write(key, path, err, errlen);
+	n = certgen_key_pkcs8(key, p8, sizeof(p8));
+	if (n <= 0) {
 		errbuf_set(err, errlen, "cannot encode the private key for %s", path);
 		goto out;
 	}
+	p8_len = (word32)n;
 	if (wc_InitRng(&rng) != 0) {
 		errbuf_set(err, errlen, "cannot initialise the random generator");
 		goto out;
@@ -283,7 +297,6 @@ int certgen_key_write_pass(struct certgen_key *key, const char *path, const char
 	}
 	rc = certgen_file_write(path, pem, pem_len, 0600, false, err, errlen);
 out:
-	explicit_bzero(trad, sizeof(trad));
 	explicit_bzero(p8, sizeof(p8));
 	explicit_bzero(enc, sizeof(enc));
 	if (pem != NULL) {

@@ -35,6 +35,10 @@ void *certgen_key_obj(struct certgen_key *k);
 struct certgen_key *certgen_key_load_with(const char *path, const char *pass, char *err,
 					  size_t errlen);
 
+/* The private key as PKCS#8 PrivateKeyInfo DER into out: its length, or
+ * -1. The caller wipes out. */
+int certgen_key_pkcs8(struct certgen_key *key, uint8_t *out, size_t cap);
+
 /* DER -> PEM in a fresh buffer; NULL on failure. */
 uint8_t *certgen_der_to_pem(const uint8_t *der, size_t der_len, int type, size_t *pem_len);
 

@@ -5,7 +5,8 @@
  * ctl_ca_opts.c: options and the command table; ctl_ca.c: the directory,
  * the signer, init, issue-*; ctl_ca_crl.c: list, revoke, crl, expiring;
  * ctl_ca_renew.c: renew, profile; ctl_ca_key.c: the CA key's passphrase;
- * ctl_ca_csr.c: csr (a request for a key kept in a PKCS#11 token).
+ * ctl_ca_csr.c: csr (a request for a key kept in a PKCS#11 token);
+ * ctl_ca_p12.c: export-p12 (certificate, chain and key as PKCS#12).
  */
 #ifndef MTLSVPN_CTL_CA_H
 #define MTLSVPN_CTL_CA_H
@@ -39,7 +40,8 @@ struct ca_opts {
 	enum certgen_key_type key_type;
 	const char *reason, *gateway, *server_name, *cert, *key, *csr, *passphrase_file;
 	bool revoke_old, intermediate;
-	const char *pkcs11_module; /* ca csr: the module of --key pkcs11:... */
+	bool passphrase_stdin, legacy; /* ca export-p12 */
+	const char *pkcs11_module;     /* ca csr: the module of --key pkcs11:... */
 };
 
 /* The CA that signs: loaded, matched, not expired. chain_pem is the
@@ -63,6 +65,10 @@ int ctl_ca_lock(const struct ca_opts *o);
 
 int ctl_ca_index_load(const struct ca_opts *o, struct ca_index *ix);
 int ctl_ca_index_save(const struct ca_opts *o, const struct ca_index *ix);
+/* The record's file as a path (relative ones start at the CA directory),
+ * its ".crt" replaced by ext unless ext is NULL. */
+bool ctl_ca_rec_path(const struct ca_opts *o, const struct ca_index_rec *r, const char *ext,
+		     char out[static PATH_MAX]);
 /* cert_path relative to the CA directory when inside it. */
 void ctl_ca_rel_path(const char *dir, const char *cert_path, char out[static PATH_MAX]);
 
@@ -109,6 +115,7 @@ int ctl_ca_run_crl(const struct ctl_cmd *cmd, int argc, char **argv, void *ctx);
 int ctl_ca_run_expiring(const struct ctl_cmd *cmd, int argc, char **argv, void *ctx);
 int ctl_ca_run_renew(const struct ctl_cmd *cmd, int argc, char **argv, void *ctx);
 int ctl_ca_run_profile(const struct ctl_cmd *cmd, int argc, char **argv, void *ctx);
+int ctl_ca_run_export_p12(const struct ctl_cmd *cmd, int argc, char **argv, void *ctx);
 int ctl_ca_run_csr(const struct ctl_cmd *cmd, int argc, char **argv, void *ctx);
 
 #endif

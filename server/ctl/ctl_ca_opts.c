@@ -171,6 +171,20 @@ static bool opt_intermediate(const char *v, void *ctx)
 	return true;
 }
 
+static bool opt_passphrase_stdin(const char *v, void *ctx)
+{
+	(void)v;
+	((struct ca_opts *)ctx)->passphrase_stdin = true;
+	return true;
+}
+
+static bool opt_legacy(const char *v, void *ctx)
+{
+	(void)v;
+	((struct ca_opts *)ctx)->legacy = true;
+	return true;
+}
+
 /* clang-format off */
 #define OPT_DIR {"dir", 'd', "DIR", "CA directory (default " CA_DEFAULT_DIR ")", opt_dir}
 #define OPT_OUT {"out", 'o', "DIR", "where to write NAME.crt and NAME.key (default DIR/issued)", \
@@ -295,6 +309,24 @@ static const struct cli_opt csr_opts[] = {
     OPT_END,
 };
 
+static const struct cli_opt p12_opts[] = {
+    OPT_DIR,
+    {"out", 'o', "FILE", "where to write the PKCS#12 file (default IDENTITY.p12 here)", opt_out},
+    {"passphrase-file", 0, "FILE", "the file's passphrase: the first line of FILE",
+     opt_passphrase_file},
+    {"passphrase-stdin", 0, NULL,
+     "the file's passphrase: the first line of stdin (else asked "
+     "twice on the terminal)",
+     opt_passphrase_stdin},
+    {"legacy", 0, NULL,
+     "3DES and a SHA-1 MAC instead of AES-256 and SHA-256, for older "
+     "key stores; needs a wolfSSL with 3DES (Debian's has it, the optimized build does not)",
+     opt_legacy},
+    {"name", 'n', "FRIENDLY", "the friendlyName key stores show (default IDENTITY)", opt_name},
+    OPT_HELP,
+    OPT_END,
+};
+
 static void ca_opts_init(void *ctx)
 {
 	struct ca_opts *o = ctx;
@@ -326,6 +358,9 @@ const struct ctl_cmd ctl_ca_cmds[] = {
     {"profile", "IDENTITY", 1, 1,
      "write one client profile file (INI with CA, certificate and key embedded)", profile_opts,
      ctl_ca_run_profile, CA_CTX},
+    {"export-p12", "IDENTITY", 1, 1,
+     "write the client certificate, its chain and its key as a PKCS#12 file", p12_opts,
+     ctl_ca_run_export_p12, CA_CTX},
     {"csr", "NAME", 1, 1,
      "write a certificate request for a key kept in a PKCS#11 token, signed in the token",
      csr_opts, ctl_ca_run_csr, CA_CTX},

@@ -34,8 +34,7 @@ static struct ca_index_rec *find_target(const struct ca_index *ix, const char *a
 	return NULL;
 }
 
-/* The record's file as a path: relative ones start at the CA directory. */
-static bool rec_path(const struct ca_opts *o, const struct ca_index_rec *r, const char *ext,
+bool ctl_ca_rec_path(const struct ca_opts *o, const struct ca_index_rec *r, const char *ext,
 		     char out[static PATH_MAX])
 {
 	char tmp[PATH_MAX];
@@ -103,7 +102,7 @@ int ctl_ca_run_renew(const struct ctl_cmd *cmd, int argc, char **argv, void *ctx
 		goto out;
 	}
 	snprintf(old_serial, sizeof(old_serial), "%s", r->serial);
-	if (!rec_path(o, r, NULL, path))
+	if (!ctl_ca_rec_path(o, r, NULL, path))
 		goto out;
 	if (certgen_cert_load(path, &old, err, sizeof(err)) < 0 ||
 	    certgen_req_from_cert(&old, r->kind, &rc_req, err, sizeof(err)) < 0) {
@@ -191,7 +190,7 @@ static int pick_cert(struct ca_opts *o, const char *identity, char cert[static P
 
 		if (c->raw == NULL && c->kind == CERTGEN_CLIENT &&
 		    strcmp(c->identity, identity) == 0 && ca_index_is_valid(c, now) &&
-		    rec_path(o, c, NULL, cert) && rec_path(o, c, ".key", key) &&
+		    ctl_ca_rec_path(o, c, NULL, cert) && ctl_ca_rec_path(o, c, ".key", key) &&
 		    access(key, R_OK) == 0)
 			r = c;
 	}

@@ -81,12 +81,12 @@ PAGE=$MAN/mtlsvpnctl.8
 # lowercase words of the label column (labels and summaries are two or
 # more spaces apart).
 commands=$("$CTL" --help | sed -n '/Commands:/,/^$/p' | sed '1d;$d' |
-	awk -F'  +' '{n = split($2, w, " "); c = ""; for (i = 1; i <= n && w[i] ~ /^[a-z][a-z-]*$/; i++) c = c (c ? " " : "") w[i]; print c}')
+	awk -F'  +' '{n = split($2, w, " "); c = ""; for (i = 1; i <= n && w[i] ~ /^[a-z][a-z0-9-]*$/; i++) c = c (c ? " " : "") w[i]; print c}')
 [ "$(wc -l <<<"$commands")" -ge 10 ] || bad "mtlsvpnctl --help lists too few commands: has its format changed?"
 
 # Synopsis entries "mtlsvpnctl CMD ..." and COMMANDS tags "CMD ARGS".
 syn_lines=$(synopsis "$PAGE" | sed -nE 's/^ *mtlsvpnctl +//p')
-lead() { awk '{c = ""; for (i = 1; i <= NF && $i ~ /^[a-z][a-z-]*$/; i++) c = c (c ? " " : "") $i; print c}'; }
+lead() { awk '{c = ""; for (i = 1; i <= NF && $i ~ /^[a-z][a-z0-9-]*$/; i++) c = c (c ? " " : "") $i; print c}'; }
 syn_cmds=$(lead <<<"$syn_lines" | sed '/^$/d')
 tag_cmds=$(tags "$PAGE" COMMANDS | lead | sed '/^$/d')
 
