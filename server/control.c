@@ -180,9 +180,9 @@ static void cmd_status(struct control_conn *c, unsigned argc, const char **argv)
 			     argv[1]);
 		return;
 	}
-	control_textf(c, "%-6s %-24s %-12s %-15s %-24s %-22s %12s %12s %8s %8s %10s\n", "SID",
+	control_textf(c, "%-6s %-24s %-12s %-15s %-24s %-22s %12s %12s %8s %8s %10s %s\n", "SID",
 		      "IDENTITY", "GROUP", "ADDRESS", "ADDRESS6", "REMOTE", "RX_BYTES", "TX_BYTES",
-		      "DROP_ACL", "DROPS", "UPTIME");
+		      "DROP_ACL", "DROPS", "UPTIME", "PROTO");
 	LIST_FOREACH(s, &w->sessions, entry)
 	{
 		char a4[ADDR_STRLEN] = "-", a6[ADDR_STRLEN] = "-", id[IDENTITY_MAX * 4 + 1];
@@ -202,10 +202,11 @@ static void cmd_status(struct control_conn *c, unsigned argc, const char **argv)
 		fmt_uptime(ev_now_ms(w->loop) - s->up_ms, upt, sizeof(upt));
 		control_textf(c,
 			      "%-6" PRIu64 " %-24s %-12s %-15s %-24s %-22s %12" PRIu64 " %12" PRIu64
-			      " %8" PRIu64 " %8" PRIu64 " %10s\n",
+			      " %8" PRIu64 " %8" PRIu64 " %10s %s\n",
 			      s->sid, session_quote(s->identity, id, sizeof(id)),
 			      s->group != NULL ? s->group->net->name : "-", a4, a6, s->remote,
-			      s->st.rx_bytes, s->st.tx_bytes, s->st.drop_acl, drops, upt);
+			      s->st.rx_bytes, s->st.tx_bytes, s->st.drop_acl, drops, upt,
+			      s->proto == PROTO_OPENCONNECT ? "cstp" : "mtlsvpn");
 	}
 	control_textf(c, "%u session(s); groups:", up);
 	for (unsigned i = 0; i < gw->n_groups; i++)

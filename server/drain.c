@@ -62,7 +62,7 @@ unsigned drain_start(struct gateway *gw, unsigned seconds)
 		next = LIST_NEXT(s, entry);
 		if (s->state == SESSION_ESTABLISHED) {
 			told += session_tell_draining(s) ? 1 : 0;
-		} else if (s->state == SESSION_CHECKING) {
+		} else if (s->state == SESSION_CHECKING || s->state == SESSION_HTTP) {
 			session_close(s, BYE_DRAINING, "gateway draining");
 			told++;
 		} else if (s->state == SESSION_HANDSHAKE) {

@@ -69,36 +69,42 @@ static enum pool_result lease(struct session *s, struct group *g)
 	return POOL_OK;
 }
 
-static bool send_config(struct session *s)
+void establish_config(const struct session *s, struct msg_config *c)
 {
 	const struct group *g = s->group;
 	const struct config_net *net = g->net;
 	const struct config_server *cfg = &s->w->gw->cfg;
+
+	memset(c, 0, sizeof(*c));
+	if (s->addr4.family != 0) {
+		c->addr4.addr = s->addr4;
+		c->addr4.len = net->pool4.len;
+		c->gateway4 = g->tun4.addr;
+	}
+	if (s->addr6.family != 0) {
+		c->addr6.addr = s->addr6;
+		c->addr6.len = net->pool6.len;
+		c->gateway6 = g->tun6.addr;
+	}
+	c->mtu = (uint16_t)cfg->mtu;
+	c->keepalive = (uint16_t)cfg->keepalive;
+	update_lists(net, c);
+	c->session_id = s->sid;
+	c->cert_not_after = s->cert_not_after;
+	c->cert_warn_days = (uint16_t)cfg->cert_warn_days;
+	/* Optional: older clients skip it and keep 3 x keepalive. */
+	c->dead_peer = cfg->dead_peer_timeout;
+	/* Optional too: a client that knows it answers with FEATURES. */
+	c->features = PROTO_FEATURES_KNOWN;
+}
+
+static bool send_config(struct session *s)
+{
 	struct msg_config c;
 	uint8_t payload[8192];
 	size_t len;
 
-	memset(&c, 0, sizeof(c));
-	if (s->addr4.family != 0) {
-		c.addr4.addr = s->addr4;
-		c.addr4.len = net->pool4.len;
-		c.gateway4 = g->tun4.addr;
-	}
-	if (s->addr6.family != 0) {
-		c.addr6.addr = s->addr6;
-		c.addr6.len = net->pool6.len;
-		c.gateway6 = g->tun6.addr;
-	}
-	c.mtu = (uint16_t)cfg->mtu;
-	c.keepalive = (uint16_t)cfg->keepalive;
-	update_lists(net, &c);
-	c.session_id = s->sid;
-	c.cert_not_after = s->cert_not_after;
-	c.cert_warn_days = (uint16_t)cfg->cert_warn_days;
-	/* Optional: older clients skip it and keep 3 x keepalive. */
-	c.dead_peer = cfg->dead_peer_timeout;
-	/* Optional too: a client that knows it answers with FEATURES. */
-	c.features = PROTO_FEATURES_KNOWN;
+	establish_config(s, &c);
 	len = msg_config_encode(&c, payload, sizeof(payload));
 	if (len == 0) {
 		session_close(s, BYE_PROTOCOL_ERROR, "internal error: CONFIG does not encode");
@@ -119,16 +125,27 @@ static void log_up(const struct session *s)
 		snprintf(tunnel + l, sizeof(tunnel) - l, " tunnel6=%s", addr_fmt(&s->addr6, t6));
 	}
 	log_info("session up: sid=%llu identity=\"%s\" serial=%s fp=%s remote=%s%s group=%s "
-		 "(%s) cipher=%s handshake=%s%s%s",
+		 "(%s) proto=%s tls=%s cipher=%s handshake=%s%s%s",
 		 (unsigned long long)s->sid, session_quote(s->identity, id, sizeof(id)), s->serial,
 		 s->fingerprint, s->remote, tunnel, s->group->net->name, s->group_how,
-		 tls_cipher_name(s->tls), tls_resumed(s->tls) ? "resumed" : "full",
+		 oc_proto_name(s), tls_version_name(s->tls), tls_cipher_name(s->tls),
+		 tls_resumed(s->tls) ? "resumed" : "full",
 		 tls_ticket_refused(s->tls) != NULL ? " ticket_refused=" : "",
 		 tls_ticket_refused(s->tls) != NULL ? tls_ticket_refused(s->tls) : "");
 	audit_session(s, AUDIT_CONNECT, NULL);
 }
 
 static void admit(struct session *s, const struct cert_info *ci);
+
+/* Checked: our own client is admitted at once; an OpenConnect client
+ * first has its HTTP exchange (oc.c), whose CONNECT admits it. */
+static void proceed(struct session *s, const struct cert_info *ci)
+{
+	if (s->proto == PROTO_OPENCONNECT)
+		oc_begin(s);
+	else
+		admit(s, ci);
+}
 
 /* The session of s's identity that s replaces, or NULL if there is room.
  * The default limit of one needs only the identity table; a higher one
@@ -167,6 +184,8 @@ void establish_session(struct session *s)
 		return;
 	}
 	chan_set_max_data(&s->rx, gw->cfg.mtu);
+	if (tls_app(s->tls) == TLS_APP_HTTP)
+		s->proto = PROTO_OPENCONNECT;
 	if (!tls_peer_info(s->tls, &ci)) {
 		session_close(s, BYE_NOT_AUTHORIZED, "client certificate unreadable");
 		return;
@@ -201,30 +220,48 @@ void establish_session(struct session *s)
 	}
 	if (ocsp_check_begin(s, &ci) != OCSP_CHECK_PASS)
 		return;
-	admit(s, &ci);
+	proceed(s, &ci);
 }
 
-/* CHECKING -> ESTABLISHED: the OCSP answer let the certificate in. The
- * certificate is read again from the TLS connection, and the CRLs and deny
- * lists, which may have changed while the responder was asked, again. */
-void establish_resume(struct session *s)
+/* Read the certificate again from the TLS connection, and check the CRLs
+ * and deny lists, which may have changed since the handshake, again.
+ * False if the session was closed. */
+static bool recheck(struct session *s, struct cert_info *ci)
 {
-	struct gateway *gw = s->w->gw;
-	struct cert_info ci;
 	char reason[160];
 
-	if (!tls_peer_info(s->tls, &ci)) {
+	if (!tls_peer_info(s->tls, ci)) {
 		session_close(s, BYE_NOT_AUTHORIZED, "client certificate unreadable");
-		return;
+		return false;
 	}
-	if (revoke_check(gw, s->chain, s->n_chain, s->identity, reason, sizeof(reason))) {
+	if (revoke_check(s->w->gw, s->chain, s->n_chain, s->identity, reason, sizeof(reason))) {
 		session_log(s, SESSION_LOG_WARN, "certificate revoked: %s", reason);
 		session_close(s, BYE_REVOKED, "%s", reason);
-		return;
+		return false;
 	}
+	return true;
+}
+
+/* CHECKING -> ESTABLISHED (or HTTP): the OCSP answer let the certificate
+ * in; the responder took time, so everything is checked again. */
+void establish_resume(struct session *s)
+{
+	struct cert_info ci;
+
+	if (!recheck(s, &ci))
+		return;
 	/* CHECKING did not read the socket; what the client sent since waits. */
 	(void)ev_io_modify(s->w->loop, &s->io, EPOLLIN);
-	admit(s, &ci);
+	proceed(s, &ci);
+}
+
+/* HTTP -> ESTABLISHED: an OpenConnect client's CONNECT, checked again. */
+void establish_admit(struct session *s)
+{
+	struct cert_info ci;
+
+	if (recheck(s, &ci))
+		admit(s, &ci);
 }
 
 /* The BYE text for a group refusal: the peer is authenticated, so it is
@@ -299,8 +336,12 @@ static void admit(struct session *s, const struct cert_info *ci)
 	session_set_state(s, SESSION_ESTABLISHED);
 	session_on_established(s);
 	log_up(s);
-	if (!send_config(s) || !router_session_flush(s))
+	if (s->proto == PROTO_OPENCONNECT) {
+		if (!oc_send_connected(s) || !router_session_flush(s))
+			return;
+	} else if (!send_config(s) || !router_session_flush(s)) {
 		return;
+	}
 	/* Records that came with the client's Finished are already decrypted
 	 * or buffered in wolfSSL, where epoll cannot see them. */
 	if (tls_has_pending(s->tls))

@@ -52,6 +52,8 @@ int gateway_init(struct gateway *gw, const struct config_server *cfg)
 	tp.resumption = gw->cfg.tls_resumption;
 	tp.ticket_lifetime = gw->cfg.tls_ticket_lifetime;
 	tp.max_session_lifetime = gw->cfg.max_session_lifetime;
+	tp.http = gw->cfg.openconnect;
+	tp.tls12 = gw->cfg.openconnect_tls12;
 	gw->tls = tls_ctx_new(&tp, err, sizeof(err));
 	if (gw->tls == NULL) {
 		log_errx("%s: %s", cfg->path, err);

@@ -78,6 +78,10 @@ static void keep_restart_keys(const struct config_server *o, struct config_serve
 	KEEP(strcmp(o->control, n->control) != 0, "control",
 	     memcpy(n->control, o->control, sizeof(n->control)));
 	KEEP(strcmp(o->user, n->user) != 0, "user", memcpy(n->user, o->user, sizeof(n->user)));
+	/* The TLS context is made once: its ALPN and versions stay. */
+	KEEP(o->openconnect != n->openconnect || o->openconnect_tls12 != n->openconnect_tls12,
+	     "openconnect/openconnect_tls12",
+	     (n->openconnect = o->openconnect, n->openconnect_tls12 = o->openconnect_tls12));
 	KEEP(strcmp(o->control_group, n->control_group) != 0, "control_group",
 	     memcpy(n->control_group, o->control_group, sizeof(n->control_group)));
 	KEEP(o->metrics_len != n->metrics_len ||

@@ -16,9 +16,12 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "cstp.h"
 #include "frame.h"
 #include "log.h"
 
+/* Room before a TUN packet for the longest header: ours or CSTP's. */
+#define ROUTER_HEADROOM (CSTP_HDR_LEN > FRAME_HDR_LEN ? CSTP_HDR_LEN : FRAME_HDR_LEN)
 /* Packets read from the TUN per readiness event. */
 #define ROUTER_TUN_BATCH 64
 /* tls_read calls per session per loop turn: one busy client cannot
@@ -41,7 +44,7 @@ int router_init(struct worker *w)
 	uint64_t seed = 0;
 	uint32_t flows = w->gw->cfg.max_clients * ROUTER_FLOWS_PER_CLIENT;
 
-	if (buf_init(&w->tun_pkt, FRAME_HDR_LEN + FRAME_MAX_PAYLOAD) < 0)
+	if (buf_init(&w->tun_pkt, ROUTER_HEADROOM + FRAME_MAX_PAYLOAD) < 0)
 		return -1;
 	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
 		seed = (uint64_t)(uintptr_t)w ^ ev_now_ms(w->loop);
@@ -174,6 +177,10 @@ static void route_packet(struct worker *w, struct buf *pkt)
 		s->st.drop_backpressure++;
 		return;
 	}
+	if (s->proto == PROTO_OPENCONNECT) {
+		oc_route_packet(s, pkt, n);
+		return;
+	}
 	if (!frame_wrap_data(pkt))
 		return;
 	if (!buf_append(&s->tx, buf_ptr(pkt), buf_len(pkt))) {
@@ -200,7 +207,7 @@ void router_on_tun_readable(struct ev_loop *loop, struct ev_io *io, uint32_t rev
 	for (int i = 0; i < ROUTER_TUN_BATCH; i++) {
 		ssize_t n;
 
-		buf_reset(pkt, FRAME_HDR_LEN);
+		buf_reset(pkt, ROUTER_HEADROOM);
 		n = read(w->tun_fd, buf_end(pkt), buf_room(pkt));
 		if (n <= 0) {
 			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)

@@ -76,8 +76,15 @@ enum session_state {
 	 * changes until it answers. Accepts no frames: the socket is not read,
 	 * only its hang-up is noticed. */
 	SESSION_CHECKING,
+	/* An OpenConnect client (server/oc.c): TLS up, certificate mapped
+	 * and checked as for ESTABLISHED. HTTP requests are answered: the
+	 * config-auth exchange hands out the cookie, a CONNECT with it leases
+	 * and goes on to ESTABLISHED. Bounded by handshake_timeout. */
+	SESSION_HTTP,
 	/* Certificate mapped to an identity, address leased, routes in the
-	 * table, CONFIG sent. Accepts DATA, KEEPALIVE and BYE. */
+	 * table, CONFIG sent (an OpenConnect client: the CONNECT answered).
+	 * Accepts DATA, KEEPALIVE and BYE (CSTP: DATA, KEEPALIVE, DPD,
+	 * DISCONNECT). */
 	SESSION_ESTABLISHED,
 	/* Detached from every table and the pool; a BYE (if any) is queued
 	 * and the TLS output drains under the linger timer. Accepts nothing;
@@ -139,6 +146,12 @@ struct session_stats {
 	uint64_t drop_inbound;           /* to the client: no flow, no inbound rule */
 	uint64_t drop_other;             /* not IP, bad header, TUN full */
 	uint64_t drop_backpressure;      /* to the client while its queue was full */
+};
+
+/* What a session's client speaks once TLS is up. */
+enum session_proto {
+	PROTO_MTLSVPN,      /* our own frames (ALPN mtlsvpn/1) */
+	PROTO_OPENCONNECT,  /* HTTP, then CSTP (docs/openconnect.md) */
 };
 
 struct session {
@@ -207,6 +220,10 @@ struct session {
 	TAILQ_ENTRY(session) pending_entry;
 	uint32_t features;               /* PROTO_FEATURE_* the client announced */
 	bool update_owed;                /* a reload changed its lists before FEATURES came */
+	enum session_proto proto;
+	unsigned oc_requests;            /* HTTP: requests answered on this connection */
+	unsigned oc_mtu;                 /* OpenConnect: the MTU agreed in CONNECT */
+	bool oc_want4, oc_want6;         /* the families its CONNECT asked for */
 };
 
 LIST_HEAD(session_list, session);
@@ -528,9 +545,24 @@ void revoke_after_reload(struct gateway *gw);
 void revoke_on_settled(struct ev_loop *loop, struct ev_timer *t);
 void revoke_on_next_update(struct ev_loop *loop, struct ev_timer *t);
 
-/* establish.c: HANDSHAKE -> (CHECKING ->) ESTABLISHED */
+/* establish.c: HANDSHAKE -> (CHECKING ->) (HTTP ->) ESTABLISHED */
 void establish_session(struct session *s);
 void establish_resume(struct session *s);
+/* HTTP -> ESTABLISHED: an OpenConnect client's CONNECT (oc.c). */
+void establish_admit(struct session *s);
+/* The settings CONFIG carries for s (its addresses, group lists, timers). */
+void establish_config(const struct session *s, struct msg_config *c);
+
+/* oc.c: OpenConnect (AnyConnect) clients: the HTTP exchange, CSTP framing */
+void oc_begin(struct session *s);
+void oc_input(struct session *s);
+void oc_on_deadline(struct session *s);
+bool oc_send_connected(struct session *s);
+bool oc_send_packet(struct session *s, uint8_t cstp_type, const void *payload, size_t len);
+void oc_on_close(struct session *s, uint16_t bye, bool was_up);
+/* router.c's TUN -> client step for a CSTP session: one record per packet. */
+void oc_route_packet(struct session *s, struct buf *pkt, size_t len);
+const char *oc_proto_name(const struct session *s);
 
 /* update.c: routes and DNS of CONFIG and CONFIG_UPDATE, pushed after a reload */
 enum update_result {

@@ -20,6 +20,7 @@
 
 #include "frame.h"
 #include "log.h"
+#include "cstp.h"
 #include "msg.h"
 
 /* How long a closing session may take to hand its BYE to the kernel. */
@@ -30,15 +31,19 @@
 static const char *const state_names[] = {
 	[SESSION_HANDSHAKE] = "HANDSHAKE",
 	[SESSION_CHECKING] = "CHECKING",
+	[SESSION_HTTP] = "HTTP",
 	[SESSION_ESTABLISHED] = "ESTABLISHED",
 	[SESSION_CLOSING] = "CLOSING",
 };
 
-/* The frames each state accepts; anything else is a protocol error. */
-static const uint8_t state_accepts[][5] = {
+/* The frames each state accepts; anything else is a protocol error. The
+ * DPD events come from a CSTP channel only (HTTP takes no frames: oc.c). */
+static const uint8_t state_accepts[][7] = {
 	[SESSION_HANDSHAKE] = {0},
 	[SESSION_CHECKING] = {0},
-	[SESSION_ESTABLISHED] = {FRAME_DATA, FRAME_KEEPALIVE, FRAME_BYE, FRAME_FEATURES, 0},
+	[SESSION_HTTP] = {0},
+	[SESSION_ESTABLISHED] = {FRAME_DATA, FRAME_KEEPALIVE, FRAME_BYE, FRAME_FEATURES,
+				 CHAN_EV_DPD_REQ, CHAN_EV_DPD_RESP, 0},
 	[SESSION_CLOSING] = {0},
 };
 
@@ -193,9 +198,13 @@ void session_set_state(struct session *s, enum session_state to)
 
 	switch (s->state) {
 	case SESSION_HANDSHAKE:
-		ok = to == SESSION_CHECKING || to == SESSION_ESTABLISHED || to == SESSION_CLOSING;
+		ok = to == SESSION_CHECKING || to == SESSION_HTTP || to == SESSION_ESTABLISHED ||
+		     to == SESSION_CLOSING;
 		break;
 	case SESSION_CHECKING:
+		ok = to == SESSION_HTTP || to == SESSION_ESTABLISHED || to == SESSION_CLOSING;
+		break;
+	case SESSION_HTTP:
 		ok = to == SESSION_ESTABLISHED || to == SESSION_CLOSING;
 		break;
 	case SESSION_ESTABLISHED:
@@ -239,6 +248,13 @@ static void established_on_frame(struct session *s, const struct chan_event *ev)
 		break;
 	case FRAME_FEATURES:
 		update_on_features(s, ev->features);
+		break;
+	case CHAN_EV_DPD_REQ:
+		if (oc_send_packet(s, CSTP_DPD_RESP, NULL, 0))
+			router_mark_dirty(s);
+		break;
+	case CHAN_EV_DPD_RESP:
+		/* session_on_data_received() already noted it. */
 		break;
 	case FRAME_BYE:
 		if (ev->bye.reason == BYE_NORMAL)
@@ -362,6 +378,9 @@ static void session_on_io(struct ev_loop *loop, struct ev_io *io, uint32_t reven
 		/* Not reading: only a hang-up or an error gets here. */
 		session_close(s, SESSION_NO_BYE, "connection lost during the OCSP check");
 		break;
+	case SESSION_HTTP:
+		oc_input(s);
+		break;
 	case SESSION_ESTABLISHED:
 		router_session_input(s);
 		break;
@@ -412,8 +431,13 @@ void session_on_established(struct session *s)
 
 static void session_on_handshake_timeout(struct ev_loop *loop, struct ev_timer *t)
 {
+	struct session *s = t->data;
+
 	(void)loop;
-	halfopen_on_deadline(t->data);
+	if (s->state == SESSION_HTTP)
+		oc_on_deadline(s);
+	else
+		halfopen_on_deadline(s);
 }
 
 static void session_on_keepalive_due(struct ev_loop *loop, struct ev_timer *t)
@@ -500,6 +524,12 @@ static void session_on_linger_expired(struct ev_loop *loop, struct ev_timer *t)
 
 bool session_send_frame(struct session *s, uint8_t type, const void *payload, size_t len)
 {
+	if (s->proto == PROTO_OPENCONNECT) {
+		/* CSTP has a keepalive; nothing else of ours goes to it. */
+		if (type == FRAME_KEEPALIVE)
+			return oc_send_packet(s, CSTP_KEEPALIVE, NULL, 0);
+		return false;
+	}
 	if (frame_append(&s->tx, type, payload, len))
 		return true;
 	/* Full of queued DATA: encrypt that first, then retry. */
@@ -567,6 +597,11 @@ static void log_close(const struct session *s, bool was_up, uint16_t bye)
 			session_log(s, SESSION_LOG_INFO,
 				    "%" PRIu64 " packets to the client were dropped: its send "
 				    "queue was full", s->st.drop_backpressure);
+	} else if (s->state == SESSION_HTTP && bye == SESSION_NO_BYE) {
+		/* An OpenConnect client's authentication, or a request we
+		 * refused: the employee is not refused. */
+		session_log(s, SESSION_LOG_INFO, "openconnect connection closed after %u request(s): %s",
+			    s->oc_requests, reason);
 	} else if (!s->tls_up && s->quiet_close) {
 		session_log(s, SESSION_LOG_DEBUG, "closed without a refusal: %s", reason);
 	} else if (!s->tls_up) {
@@ -634,8 +669,15 @@ static void queue_bye(struct session *s, uint16_t bye)
 bool session_tell_draining(struct session *s)
 {
 	uint8_t payload[2 + BYE_MAX_TEXT];
-	size_t len = bye_encode(BYE_DRAINING, "gateway draining", payload);
+	size_t len;
 
+	/* An OpenConnect client has no retry-after: a close without a
+	 * DISCONNECT makes it reconnect (elsewhere, behind a balancer). */
+	if (s->proto == PROTO_OPENCONNECT) {
+		session_close(s, BYE_DRAINING, "gateway draining");
+		return true;
+	}
+	len = bye_encode(BYE_DRAINING, "gateway draining", payload);
 	if (len == 0 || !session_send_frame(s, FRAME_BYE, payload, len))
 		return false;
 	(void)router_session_flush(s);
@@ -661,7 +703,9 @@ void session_close(struct session *s, uint16_t bye, const char *fmt, ...)
 	if (!was_up || bye == BYE_REVOKED || bye == BYE_NOT_AUTHORIZED || bye == BYE_EXPIRED ||
 	    bye == BYE_LIFETIME)
 		tls_conn_forget_ticket(s->tls);
-	if (bye != SESSION_NO_BYE && s->tls_up && s->tx.data != NULL)
+	if (s->proto == PROTO_OPENCONNECT && s->tls_up && s->tx.data != NULL)
+		oc_on_close(s, bye, was_up);
+	else if (bye != SESSION_NO_BYE && s->tls_up && s->tx.data != NULL)
 		queue_bye(s, bye);
 	session_set_state(s, SESSION_CLOSING);
 	/* One best-effort send: a BYE, or the alert wolfSSL queued for a

@@ -10,6 +10,7 @@
 #include "server.h"
 
 #include <inttypes.h>
+#include <string.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -102,7 +103,10 @@ static void one_session(struct jsonw *j, const struct session *s, uint64_t now_m
 	jsonw_u64(j, "idle_seconds", now_ms > last ? (now_ms - last) / 1000 : 0);
 	counters(j, &s->st);
 	jsonw_str(j, "cipher", cipher);
-	jsonw_str(j, "transport", "tls1.3/tcp");
+	jsonw_str(j, "transport",
+		  s->tls != NULL && strcmp(tls_version_name(s->tls), "TLSv1.2") == 0 ? "tls1.2/tcp"
+										: "tls1.3/tcp");
+	jsonw_str(j, "protocol", oc_proto_name(s));
 	jsonw_obj_end(j);
 }
 

@@ -176,6 +176,10 @@ struct config_server {
 	unsigned pool_slice_k, pool_slice_n; /* lease from part K of N of each pool; 0/0 = all */
 	/* The audit trail's JSON-lines file (server/audit.c); "" = none. */
 	char audit_log[PATH_MAX];
+	/* OpenConnect (AnyConnect) clients on the same listener
+	 * (docs/openconnect.md); default off. tls12: they may use TLS 1.2
+	 * (ECDHE + AEAD only); default off. */
+	bool openconnect, openconnect_tls12;
 };
 
 enum config_dns_mode { CONFIG_DNS_AUTO, CONFIG_DNS_NONE, CONFIG_DNS_RESOLVECTL, CONFIG_DNS_RESOLVCONF };

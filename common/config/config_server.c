@@ -385,6 +385,8 @@ enum {
 	K_PROXY_FROM,
 	K_POOL_SLICE,
 	K_AUDIT_LOG,
+	K_OPENCONNECT,
+	K_OPENCONNECT_TLS12,
 	K_COUNT
 };
 
@@ -509,6 +511,10 @@ static const struct config_key server_keys[K_COUNT] = {
 		.parse = config_lb_pool_slice, .offset = 0, .example = "1/2"},
 	[K_AUDIT_LOG] = {.section = "gateway", .name = "audit_log", .parse = parse_lease_file,
 		.offset = SRV(audit_log), .size = PATH_MAX, .example = "/var/log/mtlsvpn/audit.json"},
+	[K_OPENCONNECT] = {.section = "gateway", .name = "openconnect",
+		.parse = config_key_bool, .offset = SRV(openconnect), .example = "on"},
+	[K_OPENCONNECT_TLS12] = {.section = "gateway", .name = "openconnect_tls12",
+		.parse = config_key_bool, .offset = SRV(openconnect_tls12), .example = "on"},
 };
 /* clang-format on */
 
@@ -601,6 +607,10 @@ static int check_across(const struct config_file *f, struct config_server *s, co
 					s->dead_peer_timeout, s->keepalive, where, s->keepalive,
 					3 * s->keepalive);
 	}
+	if (s->openconnect_tls12 && !s->openconnect)
+		return config_file_errf(f, lines[K_OPENCONNECT_TLS12], "gateway", "openconnect_tls12",
+					err, "is on but openconnect is not; add openconnect = on, "
+					"or remove openconnect_tls12");
 	return config_lb_check(f, s, lines[K_PROXY_PROTOCOL], err);
 }
 

@@ -47,11 +47,6 @@
 #define TLS_RECORD_PAYLOAD 16384u
 #define TLS_RECORD_OVERHEAD 32u
 
-#define SUITES_AES_FIRST                                                                           \
-	"TLS13-AES128-GCM-SHA256:TLS13-AES256-GCM-SHA384:TLS13-CHACHA20-POLY1305-SHA256"
-#define SUITES_CHACHA_FIRST                                                                        \
-	"TLS13-CHACHA20-POLY1305-SHA256:TLS13-AES128-GCM-SHA256:TLS13-AES256-GCM-SHA384"
-
 /* Key-exchange groups, the gateway's order. X25519 first: one fast key
  * share either build computes quickly, so no HelloRetryRequest round trip;
  * P-256 and P-384 for peers without it (P-384 for policies that demand
@@ -311,12 +306,25 @@ static bool post_handshake_ok(struct tls_conn *c)
 {
 	char *proto = NULL;
 	unsigned short plen = 0;
+	bool ours, http;
 
-	if (wolfSSL_ALPN_GetProtocol(c->ssl, &proto, &plen) != WOLFSSL_SUCCESS || proto == NULL ||
-	    plen != strlen(PROTO_ALPN) || memcmp(proto, PROTO_ALPN, plen) != 0) {
+	if (wolfSSL_ALPN_GetProtocol(c->ssl, &proto, &plen) != WOLFSSL_SUCCESS)
+		proto = NULL;
+	ours = proto != NULL && plen == strlen(PROTO_ALPN) && memcmp(proto, PROTO_ALPN, plen) == 0;
+	/* An HTTP client: http/1.1, or no ALPN at all (OpenConnect sends none). */
+	http = !ours && c->ctx->server && c->ctx->http &&
+	       (proto == NULL || plen == 0 || (plen == 8 && memcmp(proto, "http/1.1", 8) == 0));
+	if (!ours && !http) {
 		fail(c, TLS_FAIL_ALPN, "peer did not negotiate %s", PROTO_ALPN);
 		return false;
 	}
+	/* Our own protocol is TLS 1.3 only, whatever the context allows. */
+	if (ours && wolfSSL_version(c->ssl) != TLS1_3_VERSION) {
+		fail(c, TLS_FAIL_PROTOCOL, "%s over %s: TLS 1.3 is required", PROTO_ALPN,
+		     wolfSSL_get_version(c->ssl));
+		return false;
+	}
+	c->app = ours ? TLS_APP_MTLSVPN : TLS_APP_HTTP;
 	if (!c->leaf_checked) {
 		WOLFSSL_X509_CHAIN *chain = wolfSSL_get_peer_chain(c->ssl);
 		const unsigned char *der;
@@ -371,19 +379,27 @@ struct tls_ctx *tls_ctx_new(const struct tls_ctx_params *p, char *err, size_t er
 	}
 	memcpy(groups, tls_groups, sizeof(groups));
 	t->server = p->server;
+	t->http = p->server && p->http;
+	t->tls12 = t->http && p->tls12;
 	if (!p->server)
 		snprintf(t->server_name, sizeof(t->server_name), "%s", p->server_name);
-	t->wctx =
-	    wolfSSL_CTX_new(p->server ? wolfTLSv1_3_server_method() : wolfTLSv1_3_client_method());
+	t->wctx = wolfSSL_CTX_new(t->tls12	   ? wolfSSLv23_server_method()
+				  : p->server ? wolfTLSv1_3_server_method()
+					      : wolfTLSv1_3_client_method());
 	if (t->wctx == NULL) {
 		snprintf(err, errlen, "cannot create a TLS context: out of memory");
 		free(t);
 		return NULL;
 	}
 	/* The gateway's order decides (wolfSSL servers prefer their own). */
-	if (wolfSSL_CTX_set_cipher_list(t->wctx, tls_accel_active()
-						     ? SUITES_AES_FIRST
-						     : SUITES_CHACHA_FIRST) != WOLFSSL_SUCCESS ||
+	if ((t->tls12 && wolfSSL_CTX_SetMinVersion(t->wctx, WOLFSSL_TLSV1_2) != WOLFSSL_SUCCESS) ||
+	    wolfSSL_CTX_set_cipher_list(t->wctx, t->tls12 ? (tls_accel_active() ? SUITES_AES_FIRST
+									     ":" SUITES12_AES_FIRST
+								   : SUITES_CHACHA_FIRST
+									     ":" SUITES12_CHACHA_FIRST)
+						    : tls_accel_active() ? SUITES_AES_FIRST
+									 : SUITES_CHACHA_FIRST) !=
+		WOLFSSL_SUCCESS ||
 	    wolfSSL_CTX_set_groups(t->wctx, groups, (int)TLS_N_GROUPS) != WOLFSSL_SUCCESS) {
 		snprintf(err, errlen, "this wolfSSL lacks the TLS 1.3 suites or groups we need");
 		goto fail;
@@ -439,6 +455,7 @@ static bool conn_start(struct tls_conn *c)
 {
 	struct tls_ctx *t = c->ctx;
 	char alpn[] = PROTO_ALPN;
+	char alpn_http[] = "http/1.1";
 	uint8_t addr[16];
 
 	c->ssl = wolfSSL_new(t->wctx);
@@ -447,8 +464,13 @@ static bool conn_start(struct tls_conn *c)
 	wolfSSL_SetIOReadCtx(c->ssl, c);
 	wolfSSL_SetIOWriteCtx(c->ssl, c);
 	wolfSSL_SetCertCbCtx(c->ssl, c);
-	if (wolfSSL_UseALPN(c->ssl, alpn, (unsigned)strlen(alpn),
-			    WOLFSSL_ALPN_FAILED_ON_MISMATCH) != WOLFSSL_SUCCESS)
+	/* A hello that offers ours gets ours, whatever else it offers (the
+	 * gateway's preference); one that offers http/1.1 or nothing is an
+	 * HTTP client, and goes on without ALPN if it offered none. */
+	if (t->http && c->hello_http ? wolfSSL_UseALPN(c->ssl, alpn_http, (unsigned)strlen(alpn_http),
+				      WOLFSSL_ALPN_CONTINUE_ON_MISMATCH) != WOLFSSL_SUCCESS
+		    : wolfSSL_UseALPN(c->ssl, alpn, (unsigned)strlen(alpn),
+				      WOLFSSL_ALPN_FAILED_ON_MISMATCH) != WOLFSSL_SUCCESS)
 		goto fail;
 	if (!t->server) {
 		/* SNI carries host names only (RFC 6066 section 3). */
@@ -573,6 +595,11 @@ static enum tls_result check_hello(struct tls_conn *c)
 		fail(c, TLS_FAIL_PROTOCOL,
 		     "peer offers no key-exchange group we support (X25519, P-256, P-384)");
 		return TLS_ERROR;
+	case TLS_HELLO_HTTP:
+		c->hello_http = true;
+		if (c->ctx->http)
+			break;
+		/* fall through */
 	case TLS_HELLO_NO_ALPN:
 		send_plain_alert(c, ALERT_NO_APPLICATION_PROTOCOL);
 		fail(c, TLS_FAIL_ALPN, "peer did not offer %s", PROTO_ALPN);
@@ -759,4 +786,16 @@ const char *tls_cipher_name(const struct tls_conn *c)
 	const char *name = c != NULL && c->ssl != NULL ? wolfSSL_get_cipher_name(c->ssl) : NULL;
 
 	return name != NULL ? name : "none";
+}
+
+enum tls_app tls_app(const struct tls_conn *c)
+{
+	return c->app;
+}
+
+const char *tls_version_name(const struct tls_conn *c)
+{
+	const char *v = c != NULL && c->ssl != NULL ? wolfSSL_get_version(c->ssl) : NULL;
+
+	return v != NULL ? v : "none";
 }

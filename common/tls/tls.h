@@ -44,6 +44,18 @@ struct tls_ctx_params {
 	 * A client always offers the session of its previous connection. */
 	bool resumption;
 	unsigned ticket_lifetime, max_session_lifetime;
+	/* Gateway: also take HTTP clients (OpenConnect, docs/openconnect.md):
+	 * a ClientHello with no ALPN or with http/1.1 passes, and tls_app()
+	 * tells the two apart once the handshake is done. tls12: let such
+	 * clients use TLS 1.2 with ECDHE and AEAD suites only; mtlsvpn/1
+	 * stays TLS 1.3 only. */
+	bool http, tls12;
+};
+
+/* What the peer speaks after the handshake (ALPN). */
+enum tls_app {
+	TLS_APP_MTLSVPN, /* mtlsvpn/1 */
+	TLS_APP_HTTP,    /* http/1.1 or no ALPN, on a gateway with http on */
 };
 
 enum tls_result {
@@ -112,6 +124,9 @@ const char *tls_error_str(const struct tls_conn *c);
  * field did not fit. */
 bool tls_peer_info(const struct tls_conn *c, struct cert_info *out);
 const char *tls_cipher_name(const struct tls_conn *c);
+/* After the handshake: the application protocol, and "TLSv1.3" or "TLSv1.2". */
+enum tls_app tls_app(const struct tls_conn *c);
+const char *tls_version_name(const struct tls_conn *c);
 
 /* After a successful handshake: true if it resumed a session from a ticket
  * (the gateway then re-verified the stored certificate chain). */

@@ -64,12 +64,12 @@ static bool offers_our_group(struct rd list, const int *groups, size_t n_groups)
 	return false;
 }
 
-static bool offers_our_alpn(struct rd list)
+static bool offers_alpn(struct rd list, const char *proto)
 {
 	struct rd name;
 
 	while (rd_vec(&list, 1, &name))
-		if (name.left == strlen(PROTO_ALPN) && memcmp(name.p, PROTO_ALPN, name.left) == 0)
+		if (name.left == strlen(proto) && memcmp(name.p, proto, name.left) == 0)
 			return true;
 	return false;
 }
@@ -77,7 +77,7 @@ static bool offers_our_alpn(struct rd list)
 /* What one pass over a ClientHello saw. read: the hello was there whole
  * and well-formed up to its extensions' end. */
 struct hello_seen {
-	bool read, groups, alpn, our_group, our_alpn, psk_dhe;
+	bool read, groups, alpn, our_group, our_alpn, http_alpn, psk_dhe;
 };
 
 static bool offers_psk_dhe(struct rd list)
@@ -134,7 +134,8 @@ static enum tls_hello hello_walk(const uint8_t *p, size_t len, const int *groups
 			if (seen->alpn || !rd_vec(&ext, 2, &list))
 				return TLS_HELLO_PASS;
 			seen->alpn = true;
-			seen->our_alpn = offers_our_alpn(list);
+			seen->our_alpn = offers_alpn(list, PROTO_ALPN);
+			seen->http_alpn = offers_alpn(list, "http/1.1");
 		} else if (type == EXT_PSK_MODES) {
 			if (!rd_vec(&ext, 1, &list))
 				return TLS_HELLO_PASS;
@@ -158,7 +159,7 @@ enum tls_hello tls_hello_check(const uint8_t *p, size_t len, const int *groups, 
 	if (seen.groups && !seen.our_group)
 		return TLS_HELLO_NO_GROUP;
 	if (!seen.our_alpn)
-		return TLS_HELLO_NO_ALPN;
+		return !seen.alpn || seen.http_alpn ? TLS_HELLO_HTTP : TLS_HELLO_NO_ALPN;
 	return TLS_HELLO_PASS;
 }
 

@@ -27,6 +27,23 @@ struct WOLFSSL_X509_CHAIN;
 struct ticket;
 struct ticket_table;
 
+/* The cipher suites of tls.c's contexts, in the gateway's order (wolfSSL
+ * servers prefer their own): AES-GCM first where AES-NI makes it fastest. */
+#define SUITES_AES_FIRST                                                                           \
+	"TLS13-AES128-GCM-SHA256:TLS13-AES256-GCM-SHA384:TLS13-CHACHA20-POLY1305-SHA256"
+#define SUITES_CHACHA_FIRST                                                                        \
+	"TLS13-CHACHA20-POLY1305-SHA256:TLS13-AES128-GCM-SHA256:TLS13-AES256-GCM-SHA384"
+/* TLS 1.2, for HTTP clients that lack 1.3 (openconnect_tls12): ECDHE for
+ * forward secrecy and AEAD suites only, nothing CBC, nothing static-RSA. */
+#define SUITES12_AES_FIRST                                                                         \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"                               \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"                               \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+#define SUITES12_CHACHA_FIRST                                                                      \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"                               \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"                               \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384"
+
 struct tls_ctx {
 	struct WOLFSSL_CTX *wctx;
 	bool server;
@@ -38,6 +55,7 @@ struct tls_ctx {
 	struct ticket_table *tickets;
 	unsigned ticket_lifetime, max_session_lifetime;
 	struct WOLFSSL_SESSION *session;
+	bool http, tls12;      /* gateway: tls_ctx_params' */
 };
 
 struct tls_conn {
@@ -53,6 +71,8 @@ struct tls_conn {
 	bool resumed;	   /* the handshake resumed a session (no certificate sent) */
 	bool issued;	   /* server: a ticket was issued on this connection */
 	bool psk_dhe;	   /* server: the ClientHello allows psk_dhe_ke */
+	enum tls_app app;  /* after the handshake: what the peer speaks */
+	bool hello_http;   /* server: the ClientHello offers HTTP, not ours */
 	uint8_t *in; /* ciphertext from recv(): [in_off, in_len) unread */
 	size_t in_off, in_len, in_cap;
 	uint8_t *out; /* ciphertext for send(): [out_head, out_tail) */
@@ -132,7 +152,8 @@ enum tls_hello {
 	TLS_HELLO_NEED_MORE, /* the first record has not all arrived */
 	TLS_HELLO_PASS,	     /* nothing to refuse here: wolfSSL judges the rest */
 	TLS_HELLO_NO_GROUP,  /* supported_groups names none of ours */
-	TLS_HELLO_NO_ALPN,   /* no ALPN extension, or one without PROTO_ALPN */
+	TLS_HELLO_NO_ALPN,   /* an ALPN extension without PROTO_ALPN or http/1.1 */
+	TLS_HELLO_HTTP,      /* no ALPN extension, or http/1.1 without PROTO_ALPN */
 };
 
 /* Read the start of a connection [p, p + len) as a ClientHello; groups are

@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	r = tls_hello_check(data + 1, size - 1, groups, 3);
 	if (r != TLS_HELLO_NEED_MORE && r != TLS_HELLO_PASS && r != TLS_HELLO_NO_GROUP &&
-	    r != TLS_HELLO_NO_ALPN)
+	    r != TLS_HELLO_NO_ALPN && r != TLS_HELLO_HTTP)
 		__builtin_trap();
 	(void)tls_hello_check(data + 1, (size - 1) * data[0] / 255, groups, 3);
 	/* A hello that is not there whole never allows resumption. */

@@ -34,6 +34,7 @@
  * s_client printed. */
 struct s_client_run {
 	bool hs_ok;
+	enum tls_app app;
 	enum tls_result last;
 	enum tls_failure failure;
 	char why[400];
@@ -74,9 +75,9 @@ static void serve_s_client(const char *args, struct s_client_run *r)
 	path(crt, sizeof(crt), "client", ".pem");
 	path(key, sizeof(key), "client", ".key");
 	snprintf(cmd, sizeof(cmd),
-		 "openssl s_client -connect 127.0.0.1:%u -servername gw.test -tls1_3 "
+		 "openssl s_client -connect 127.0.0.1:%u -servername gw.test %s "
 		 "-CAfile '%s' -cert '%s' -cert_chain '%s' -key '%s' -msg %.200s </dev/null 2>&1",
-		 port, ca, crt, crt, key, args);
+		 port, strstr(args, "-tls1_2") != NULL ? "" : "-tls1_3", ca, crt, crt, key, args);
 	f = popen(cmd, "r");
 	assert_non_null(f);
 	pfd = (struct pollfd){.fd = lfd, .events = POLLIN};
@@ -98,6 +99,7 @@ static void serve_s_client(const char *args, struct s_client_run *r)
 	r->out[n] = '\0';
 	pclose(f);
 	r->hs_ok = e.hs_ok;
+	r->app = e.hs_ok ? tls_app(e.t) : TLS_APP_MTLSVPN;
 	r->last = e.last;
 	r->failure = tls_failure(e.t);
 	snprintf(r->why, sizeof(r->why), "%s", tls_error_str(e.t));
@@ -118,7 +120,7 @@ static void print_trace(const struct s_client_run *r)
 	}
 }
 
-static void expect_up(const char *args)
+static void expect_app(const char *args, enum tls_app app)
 {
 	static struct s_client_run r;
 
@@ -126,6 +128,28 @@ static void expect_up(const char *args)
 	if (!r.hs_ok || r.failure != TLS_FAIL_NONE) {
 		print_trace(&r);
 		fail_msg("s_client %s: our end: %s: %s", args, tls_failure_str(r.failure), r.why);
+	}
+	if (r.app != app)
+		fail_msg("s_client %s: our end took it for %s", args,
+			 r.app == TLS_APP_HTTP ? "HTTP" : "mtlsvpn/1");
+}
+
+static void expect_up(const char *args)
+{
+	expect_app(args, TLS_APP_MTLSVPN);
+}
+
+/* Our end failed after the ServerHello (a check on what was agreed). */
+static void expect_refused(const char *args, enum tls_failure failure)
+{
+	static struct s_client_run r;
+
+	serve_s_client(args, &r);
+	if (r.hs_ok || r.failure != failure) {
+		print_trace(&r);
+		fail_msg("s_client %s: want our end to refuse it (%s), it %s: %s", args,
+			 tls_failure_str(failure), r.hs_ok ? "completed" : tls_failure_str(r.failure),
+			 r.why);
 	}
 }
 
@@ -151,6 +175,7 @@ static void expect_alert(const char *args, int alert)
 #define ALPN "-alpn " PROTO_ALPN
 #define ALERT_HANDSHAKE_FAILURE 40	   /* RFC 8446 section 6 */
 #define ALERT_NO_APPLICATION_PROTOCOL 120 /* RFC 7301 section 3.2 */
+#define ALERT_PROTOCOL_VERSION 70
 
 static void test_tls_s_client_default_groups(void **state)
 {
@@ -188,6 +213,31 @@ static void test_tls_s_client_other_alpn(void **state)
 {
 	(void)state;
 	expect_alert("-alpn h2,http/1.1", ALERT_NO_APPLICATION_PROTOCOL);
+}
+
+/* With OpenConnect clients on: no ALPN or http/1.1 is HTTP, ours stays
+ * ours, anything else is still refused; TLS 1.2 only where allowed, and
+ * never for mtlsvpn/1. */
+static void test_tls_s_client_http_on(void **state)
+{
+	(void)state;
+	fixture_http = true;
+	expect_app("", TLS_APP_HTTP);
+	expect_app("-alpn h2,http/1.1", TLS_APP_HTTP);
+	expect_app(ALPN, TLS_APP_MTLSVPN);
+	expect_app("-alpn http/1.1," PROTO_ALPN, TLS_APP_MTLSVPN);
+	expect_alert("-alpn h2", ALERT_NO_APPLICATION_PROTOCOL);
+	expect_alert("-tls1_2", ALERT_PROTOCOL_VERSION);
+	fixture_tls12 = true;
+	expect_app("-tls1_2", TLS_APP_HTTP);
+	expect_app("-tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256",
+		   TLS_APP_HTTP);
+	expect_refused("-tls1_2 " ALPN, TLS_FAIL_PROTOCOL);
+	expect_alert("-tls1_2 -cipher AES128-SHA:ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-SHA",
+		     ALERT_HANDSHAKE_FAILURE);
+	expect_app(ALPN, TLS_APP_MTLSVPN);
+	fixture_tls12 = false;
+	fixture_http = false;
 }
 
 /* ---- on bytes ---- */
@@ -371,6 +421,7 @@ int main(void)
 	    cmocka_unit_test(test_tls_s_client_only_groups_we_lack),
 	    cmocka_unit_test(test_tls_s_client_no_alpn),
 	    cmocka_unit_test(test_tls_s_client_other_alpn),
+	    cmocka_unit_test(test_tls_s_client_http_on),
 	    cmocka_unit_test(test_tls_hello_check_own_client),
 	    cmocka_unit_test(test_tls_hello_check_broken_lengths_pass),
 	    cmocka_unit_test(test_tls_hello_larger_than_first_buffer),

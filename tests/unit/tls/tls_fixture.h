@@ -72,10 +72,15 @@ static int group_teardown(void **state)
 	return 0;
 }
 
+/* A gateway context also takes HTTP clients (OpenConnect), and those over
+ * TLS 1.2 too: what make_ctx gives a server while these are set. */
+static bool fixture_http, fixture_tls12;
+
 static struct tls_ctx *make_ctx(bool server, const char *cert, const char *server_name)
 {
 	char ca[PATH_MAX], crt[PATH_MAX], key[PATH_MAX], err[512] = "";
-	struct tls_ctx_params p = {.server = server, .server_name = server_name};
+	struct tls_ctx_params p = {.server = server, .server_name = server_name,
+				   .http = server && fixture_http, .tls12 = server && fixture_tls12};
 	struct tls_ctx *ctx;
 
 	path(ca, sizeof(ca), "ca", ".pem");
