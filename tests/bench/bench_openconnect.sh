@@ -241,7 +241,8 @@ cert-user-oid = 2.5.4.3
 keepalive = 32400
 dpd = 90
 try-mtu-discovery = false
-tls-priorities = "NORMAL:%SERVER_PRECEDENCE:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1"
+# AES-128-GCM first, as our gateway picks with AES-NI: the same cipher on both.
+tls-priorities = "NORMAL:%SERVER_PRECEDENCE:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305"
 auth-timeout = 240
 cookie-timeout = 300
 rekey-time = 172800
