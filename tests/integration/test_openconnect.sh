@@ -189,6 +189,8 @@ import json, sys
 d = json.load(sys.stdin)
 print(sum(s["drops"]["source"] for s in d["sessions"] if s["identity"] == sys.argv[1]))' "$1"
 }
+# Counted from here: the kernel may already have sent link-local IPv6
+# packets on oc1 before the address was set.
 d0=$(drops alice) || fail "mtlsvpnctl status --json failed or lists no alice: $(status_json 2>&1 | head -c 300)"
 ip -n "$L1" addr add 10.99.0.1/32 dev oc1
 ip netns exec "$L1" ping -I 10.99.0.1 -c 3 -i 0.2 -W 1 10.20.0.2 >/dev/null 2>&1 &&
