@@ -49,7 +49,7 @@ packages=(
 	dbus-daemon python3-dbus python3-gi
 	python3-jsonschema prometheus
 	softhsm2 opensc
-	haproxy
+	haproxy openconnect
 )
 
 missing=()
