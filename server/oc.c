@@ -273,6 +273,10 @@ void oc_begin(struct session *s)
 	ev_timer_arm(loop, &s->handshake_timer, (uint64_t)s->w->gw->cfg.handshake_timeout * 1000);
 	session_log(s, SESSION_LOG_DEBUG, "openconnect client: %s %s", tls_version_name(s->tls),
 		    tls_cipher_name(s->tls));
+	/* What the handshake left queued goes now: a TLS 1.3 ticket, or
+	 * the whole last flight of TLS 1.2, without which the client waits. */
+	if (!router_session_flush(s))
+		return;
 	/* The first request may have come with the client's Finished. */
 	if (tls_has_pending(s->tls))
 		oc_input(s);

@@ -24,6 +24,8 @@ add_laptop 3 # openconnect with a certificate from another CA
 pki_init
 pki_client alice
 pki_client bob
+pki_client carol
+pki_client dave
 "$B/mtlsvpnctl" ca crl --dir "$CA" >>"$WORK/ctl.log" 2>&1 || fail "mtlsvpnctl ca crl: $(tail -n 3 "$WORK/ctl.log")"
 
 # Two groups with their own pools (inside the /16 and /48 lib.sh's LAN
@@ -37,14 +39,14 @@ ipv6 = fd00:8:0:1::/64
 routes = 10.20.0.0/24, fd00:20::/64
 dns = 10.20.0.53
 search = corp.test
-members = alice
+members = alice, carol
 rule10 = allow dst host 10.20.0.2 and tcp dst port 8080
 rule20 = allow icmp or icmp6
 [group sales]
 ipv4 = 10.8.2.0/24
 ipv6 = fd00:8:0:2::/64
 routes = 10.20.0.0/24
-members = bob
+members = bob, dave
 rule10 = allow dst host 10.20.0.2 and tcp dst port 8081
 rule20 = allow icmp or icmp6
 INI
@@ -266,4 +268,64 @@ grep -q 'session revoked: .*identity="alice"' "$WORK/gateway.log" ||
 say "openconnect: $(grep -m1 -o 'Received server disconnect.*' "$WORK/openconnect1.log")"
 ip netns exec "$(lap 2)" ping -c 1 -W 2 10.20.0.2 >/dev/null || fail "bob lost his tunnel when alice was revoked"
 say "bob (mtlsvpn-client) still up"
+# ---- 6. the cookie is bound to the certificate, and outlives a restart;
+# TLS 1.2 only with openconnect_tls12 ----
+oc_args 3 carol
+url=${OC_ARGS[-1]}
+unset 'OC_ARGS[-1]'
+auth=$(timeout 20 "${OC_ARGS[@]}" --authenticate "$url" 2>>"$WORK/openconnect-auth.log") ||
+	fail "openconnect --authenticate (carol): $(tail -n 5 "$WORK/openconnect-auth.log")"
+# COOKIE='webvpn=...' (openconnect adds its own strapkey= beside it).
+cookie=$(printf '%s\n' "$auth" | sed -n "s/^COOKIE='\(.*\)'$/\1/p")
+webvpn=$(printf '%s\n' "$cookie" | grep -o 'webvpn=[0-9a-f]*' | cut -d= -f2)
+[ "${#webvpn}" -eq 32 ] || fail "openconnect --authenticate printed no 32-digit webvpn cookie: $auth"
+say "carol's cookie: ${webvpn:0:16}... (her certificate's fingerprint first)"
+set +e
+oc_args 3 dave
+unset 'OC_ARGS[-1]'
+timeout 20 "${OC_ARGS[@]}" --cookie="$cookie" "$url" >>"$WORK/openconnect-dave.log" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 2 ] && grep -q '401' "$WORK/openconnect-dave.log" ||
+	fail "carol's cookie with dave's certificate: exit $rc, want 401 and 2: $(tail -n 3 "$WORK/openconnect-dave.log")"
+grep -q 'openconnect: CONNECT with a cookie not issued to this certificate' "$WORK/gateway.log" ||
+	fail "the gateway did not log the foreign cookie"
+say "carol's cookie with dave's certificate: 401, openconnect exits 2"
+set +e
+oc_args 3 carol
+unset 'OC_ARGS[-1]'
+timeout 20 "${OC_ARGS[@]}" --gnutls-priority=NORMAL:-VERS-TLS1.3 "$url" >>"$WORK/openconnect-tls12.log" 2>&1
+rc=$?
+set -e
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "TLS 1.2 with openconnect_tls12 off: exit $rc, want a refusal"
+say "TLS 1.2 refused while openconnect_tls12 is off (exit $rc)"
+
+stop_pid "$GW_PID"
+sed -i '/^\[gateway\]/a openconnect_tls12 = on' "$WORK/server.ini"
+start_gateway
+rm -f "$WORK/oc-oc3.connect.env"
+oc_args 3 carol
+unset 'OC_ARGS[-1]'
+"${OC_ARGS[@]}" --cookie="$cookie" "$url" >>"$WORK/openconnect3.log" 2>&1 &
+p=$!
+T_PIDS+=("$p")
+wait_for 20 oc_up 3 || fail "carol's cookie after a gateway restart: no tunnel: $(tail -n 5 "$WORK/openconnect3.log")"
+ip netns exec "$(lap 3)" ping -c 1 -W 2 10.20.0.2 >/dev/null || fail "carol (cookie after restart) cannot reach the LAN"
+say "carol's cookie still good after a gateway restart: tunnel up, LAN reachable"
+stop_pid "$p"
+rm -f "$WORK/oc-oc3.connect.env"
+"${OC_ARGS[@]}" --gnutls-priority=NORMAL:-VERS-TLS1.3 "$url" >>"$WORK/openconnect-tls12.log" 2>&1 &
+p=$!
+T_PIDS+=("$p")
+wait_for 20 oc_up 3 || fail "TLS 1.2 with openconnect_tls12 on: no tunnel: $(tail -n 5 "$WORK/openconnect-tls12.log")"
+wait_for 5 grep -q 'session up: .*identity="carol".*proto=openconnect tls=TLSv1.2' "$WORK/gateway.log" ||
+	fail "the gateway did not log carol's session over TLS 1.2"
+status_json | python3 -c '
+import json, sys
+s = [x for x in json.load(sys.stdin)["sessions"] if x["identity"] == "carol"]
+assert s and s[0]["transport"] == "tls1.2/tcp" and s[0]["protocol"] == "openconnect", s
+' || fail "status --json does not show carol on tls1.2/tcp"
+ip netns exec "$(lap 3)" ping -c 1 -W 2 10.20.0.2 >/dev/null || fail "carol over TLS 1.2 cannot reach the LAN"
+say "TLS 1.2 with openconnect_tls12 = on: $(grep -o 'session up: .*identity="carol".*tls=TLSv1.2 cipher=[^ ]*' "$WORK/gateway.log" | grep -o 'cipher=[^ ]*' | tail -n 1)"
+stop_pid "$p"
 pass
