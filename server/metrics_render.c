@@ -84,6 +84,20 @@ static void sessions(struct out *o, const struct gateway *gw)
 		put(o, "mtlsvpn_sessions{group=\"%s\"} %u\n",
 		    label(gw->groups[i].net->name, l, sizeof(l)), n);
 	}
+	{
+		const struct session *s;
+		unsigned n[2] = {0, 0};
+
+		LIST_FOREACH(s, &w->sessions, entry)
+		{
+			if (s->state == SESSION_ESTABLISHED)
+				n[s->proto == PROTO_OPENCONNECT ? 1 : 0]++;
+		}
+		help(o, "mtlsvpn_sessions_by_protocol", "gauge",
+		     "Established sessions by client protocol: ours, or OpenConnect (CSTP).");
+		put(o, "mtlsvpn_sessions_by_protocol{protocol=\"mtlsvpn\"} %u\n", n[0]);
+		put(o, "mtlsvpn_sessions_by_protocol{protocol=\"openconnect\"} %u\n", n[1]);
+	}
 	help(o, "mtlsvpn_sessions_max", "gauge", "max_clients: the bound on established sessions.");
 	put(o, "mtlsvpn_sessions_max %u\n", gw->cfg.max_clients);
 	help(o, "mtlsvpn_draining", "gauge",

@@ -395,13 +395,17 @@ void oc_route_packet(struct session *s, struct buf *pkt, size_t len)
 }
 
 /* Closing: an established client gets a DISCONNECT with the reason
- * (openconnect prints it and ends; after a drain, a bare close makes it
- * reconnect instead); one still in its HTTP exchange an HTTP error. */
+ * (openconnect prints it and ends; after a drain or at shutdown, a bare
+ * close makes it reconnect instead); one still in its HTTP exchange an
+ * HTTP error. */
 void oc_on_close(struct session *s, uint16_t bye, bool was_up)
 {
 	char text[BYE_MAX_TEXT + 1];
 
-	if (bye != SESSION_NO_BYE && bye != BYE_DRAINING && was_up) {
+	/* A drain or a shutdown is no reason to end the employee's session:
+	 * a bare close makes openconnect reconnect, and the sticky lease
+	 * gives it its address again. */
+	if (bye != SESSION_NO_BYE && bye != BYE_DRAINING && bye != BYE_SHUTDOWN && was_up) {
 		uint8_t pkt[CSTP_HDR_LEN + 2 + BYE_MAX_TEXT];
 		size_t n;
 

@@ -30,7 +30,7 @@ pki_client dave
 
 # Two groups with their own pools (inside the /16 and /48 lib.sh's LAN
 # routes back), routes, DNS and rules; the MTU is the gateway's.
-write_server_ini "openconnect = on" "crl = ca/crl.pem" "mtu = 1300" "default_group = deny"
+write_server_ini "openconnect = on" "metrics = 127.0.0.1:9560" "crl = ca/crl.pem" "mtu = 1300" "default_group = deny"
 sed -i '/^\[pool\]/,$d' "$WORK/server.ini"
 cat >>"$WORK/server.ini" <<'INI'
 [group engineering]
@@ -227,7 +227,11 @@ assert s["alice"].get("protocol") == "openconnect", "alice's protocol is not ope
 assert s["bob"].get("protocol") == "mtlsvpn", "bob's protocol is not mtlsvpn"
 assert s["alice"]["group"] == "engineering" and s["bob"]["group"] == "sales", "groups wrong"
 PY
-say "both up, both reach the internal host; status:"
+m=$(ip netns exec "$G" curl -s --max-time 3 http://127.0.0.1:9560/metrics) || fail "no metrics from the gateway"
+grep -q '^mtlsvpn_sessions_by_protocol{protocol="openconnect"} 1$' <<<"$m" &&
+	grep -q '^mtlsvpn_sessions_by_protocol{protocol="mtlsvpn"} 1$' <<<"$m" ||
+	fail "metrics do not count one session of each protocol: $(grep by_protocol <<<"$m")"
+say "both up, both reach the internal host; metrics count one of each protocol; status:"
 sed 's/^/    /' "$WORK/status.txt"
 
 # ---- 5. a certificate from another CA is refused ----
