@@ -6,6 +6,7 @@
  * Pure: libpcap's message is returned, never printed.
  */
 #include "acl.h"
+#include "bpf_trace.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -128,6 +129,52 @@ bool acl_eval(struct acl *a, const uint8_t *pkt, size_t len, int *rule)
 	}
 	a->rules[i].hits++;
 	return a->rules[i].action == ACL_ALLOW;
+}
+
+enum acl_gso acl_eval_gso(struct acl *a, const uint8_t *pkt, size_t len, size_t hdr_len,
+			  const uint8_t vary[static GSO_MASK_BYTES], unsigned count, int *rule)
+{
+	size_t fixed = hdr_len < GSO_MAX_HDR ? hdr_len : GSO_MAX_HDR;
+	struct bpf_trace t;
+	int i;
+
+	/* A run that matched nothing still decided something: that the next
+	 * rule runs. So every run up to the deciding one must be invariant. */
+	for (i = 0; i < (int)a->n; i++) {
+		const struct bpf_program *p = &a->rules[i].prog;
+		unsigned r = bpf_trace_run(p->bf_insns, p->bf_len, pkt, len, fixed, vary, &t);
+
+		if (!bpf_trace_invariant(&t)) {
+			if (rule != NULL)
+				*rule = i;
+			return ACL_GSO_PER_SEGMENT;
+		}
+		if (r != 0)
+			break;
+	}
+	if (i == (int)a->n) {
+		i = ACL_DEFAULT;
+		a->default_hits += count;
+	} else {
+		a->rules[i].hits += count;
+	}
+	if (rule != NULL)
+		*rule = i;
+	if (i == ACL_DEFAULT || a->rules[i].action == ACL_DENY)
+		return ACL_GSO_DENY;
+	return ACL_GSO_ALLOW;
+}
+
+const char *acl_gso_name(enum acl_gso g)
+{
+	switch (g) {
+	case ACL_GSO_DENY:
+		return "deny";
+	case ACL_GSO_ALLOW:
+		return "allow";
+	default:
+		return "per-segment";
+	}
 }
 
 const char *acl_action_name(enum acl_action action)

@@ -17,6 +17,8 @@
 
 #include <pcap/bpf.h>
 
+#include "gso.h" /* GSO_MASK_BYTES, GSO_MAX_HDR */
+
 #define ACL_ERR_MAX 256
 /* acl_eval's rule index when no rule matched: the default, deny. */
 #define ACL_DEFAULT (-1)
@@ -62,6 +64,28 @@ int acl_match(const struct acl *a, const uint8_t *pkt, size_t len);
  * NULL) gets the deciding rule's index or ACL_DEFAULT. */
 bool acl_eval(struct acl *a, const uint8_t *pkt, size_t len, int *rule);
 
+/* A super-packet's decision (see acl_eval_gso). */
+enum acl_gso { ACL_GSO_DENY, ACL_GSO_ALLOW, ACL_GSO_PER_SEGMENT };
+
+/* Decides every segment of a super-packet at once when that provably gives
+ * what acl_eval would give each segment, count of them. pkt[0..len) is the
+ * first segment's view: hdr_len bytes of IP + TCP/UDP header, then payload
+ * (the super-packet itself does as well). vary is gso_vary_mask's bitmap of
+ * the header bytes that differ between segments (bit i = vary[i / 8] &
+ * (1 << (i % 8))); every byte from hdr_len on, and from GSO_MAX_HDR on, is
+ * taken to differ. The rules run in order as in acl_eval, each traced
+ * (bpf_trace): if every run up to the deciding one loaded only header
+ * bytes outside vary and never the packet length, all segments take the
+ * same paths, and the answer is ALLOW or DENY with the deciding rule (or
+ * the default) counted count times. Otherwise PER_SEGMENT, nothing is
+ * counted, and the caller cuts the packet and decides each segment with
+ * acl_eval. *rule (may be NULL) gets the deciding rule's index, or
+ * ACL_DEFAULT; with PER_SEGMENT, the first rule whose run depended on what
+ * differs. */
+enum acl_gso acl_eval_gso(struct acl *a, const uint8_t *pkt, size_t len, size_t hdr_len,
+			  const uint8_t vary[static GSO_MASK_BYTES], unsigned count, int *rule);
+
 const char *acl_action_name(enum acl_action action);
+const char *acl_gso_name(enum acl_gso g);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -204,6 +205,117 @@ static void test_acl_eval_counts_hits(void **state)
 	acl_deinit(&a);
 }
 
+/* A TCP/IPv4 super-packet's first segment: 40-byte header, payload
+ * "BBBB..." (seg bytes a segment); segment k's payload is at 40 + k * seg.
+ * The varying bytes are gso_vary_mask's: total length, id, checksum, TCP
+ * sequence, flags, checksum. */
+static size_t super_v4(uint8_t *pkt, size_t cap, uint16_t dport, size_t payload,
+		       uint8_t vary[static GSO_MASK_BYTES])
+{
+	static const unsigned varying[] = {2, 3, 4, 5, 10, 11, 24, 25, 26, 27, 33, 36, 37};
+	struct pktbuild_spec s = {V4, "10.8.0.2", "10.20.0.2", 6, 40000, dport, 0x18, 0, 0, payload};
+	size_t n = pktbuild_make(&s, pkt, cap);
+
+	assert_true(n == 40 + payload);
+	memset(pkt + 40, 'B', payload);
+	memset(vary, 0, GSO_MASK_BYTES);
+	for (size_t i = 0; i < sizeof(varying) / sizeof(varying[0]); i++)
+		vary[varying[i] / 8] |= (uint8_t)(1u << (varying[i] % 8));
+	return n;
+}
+
+static void test_acl_eval_gso_header_rules_decide_all_segments(void **state)
+{
+	uint8_t pkt[2048], vary[GSO_MASK_BYTES];
+	size_t n = super_v4(pkt, sizeof(pkt), 443, 1400, vary);
+	struct acl a;
+	int rule;
+
+	(void)state;
+	acl_init(&a);
+	add(&a, "deny dst net 10.30.0.0/16", 1);
+	add(&a, "deny tcp dst port 22", 2);
+	add(&a, "allow ip proto 6 and src net 10.8.0.0/16 and tcp dst port 443", 3);
+	assert_int_equal(acl_eval_gso(&a, pkt, n, 40, vary, 7, &rule), ACL_GSO_ALLOW);
+	assert_int_equal(rule, 2);
+	assert_int_equal(a.rules[2].hits, 7);
+	n = super_v4(pkt, sizeof(pkt), 22, 1400, vary);
+	assert_int_equal(acl_eval_gso(&a, pkt, n, 40, vary, 5, &rule), ACL_GSO_DENY);
+	assert_int_equal(rule, 1);
+	assert_int_equal(a.rules[1].hits, 5);
+	n = super_v4(pkt, sizeof(pkt), 8080, 1400, vary);
+	assert_int_equal(acl_eval_gso(&a, pkt, n, 40, vary, 3, &rule), ACL_GSO_DENY);
+	assert_int_equal(rule, ACL_DEFAULT);
+	assert_int_equal(a.default_hits, 3);
+	acl_deinit(&a);
+}
+
+static void test_acl_eval_gso_varying_reads_go_per_segment(void **state)
+{
+	static const char *const exprs[] = {
+	    "tcp[tcpflags] & tcp-fin != 0", "ip[2:2] > 1000", "tcp[4:4] > 7", "len < 100",
+	    "greater 500", "tcp[20:4] = 0x42424242", "ip[4:2] = 1",
+	};
+	uint8_t pkt[2048], vary[GSO_MASK_BYTES];
+	size_t n = super_v4(pkt, sizeof(pkt), 443, 1400, vary);
+	char rule_text[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(exprs) / sizeof(exprs[0]); i++) {
+		struct acl a;
+		int rule = 99;
+
+		acl_init(&a);
+		snprintf(rule_text, sizeof(rule_text), "allow %s", exprs[i]);
+		add(&a, rule_text, 1);
+		add(&a, "allow", 2);
+		if (acl_eval_gso(&a, pkt, n, 40, vary, 4, &rule) != ACL_GSO_PER_SEGMENT)
+			fail_msg("'%s' decided a super-packet at once", exprs[i]);
+		assert_int_equal(rule, 0);
+		assert_int_equal(a.rules[0].hits + a.rules[1].hits + a.default_hits, 0);
+		acl_deinit(&a);
+	}
+}
+
+/* A rule that does not match the first segment still read its payload:
+ * a later segment could match it. deny AAAA before allow tcp must never
+ * let a super-packet through whose second segment starts with AAAA. */
+static void test_acl_eval_gso_payload_rule_never_smuggles(void **state)
+{
+	uint8_t pkt[2048], vary[GSO_MASK_BYTES], seg[2048];
+	size_t n = super_v4(pkt, sizeof(pkt), 443, 2 * 500, vary);
+	struct acl a;
+	int rule;
+
+	(void)state;
+	memcpy(pkt + 40 + 500, "AAAA", 4);
+	acl_init(&a);
+	add(&a, "deny tcp[20:4] = 0x41414141", 1);
+	add(&a, "allow tcp", 2);
+	assert_int_equal(acl_eval_gso(&a, pkt, n, 40, vary, 2, &rule), ACL_GSO_PER_SEGMENT);
+	assert_int_equal(rule, 0);
+	/* Segment by segment the second is denied. */
+	memcpy(seg, pkt, 40);
+	memcpy(seg + 40, pkt + 40 + 500, 500);
+	assert_false(acl_eval(&a, seg, 540, &rule));
+	assert_int_equal(rule, 0);
+	/* The same rules over a header with TCP options: tcp[20:4] is then an
+	 * option every segment repeats, and the packet is decided at once. */
+	{
+		uint8_t opt[2048], vary2[GSO_MASK_BYTES] = {0};
+
+		memcpy(opt, pkt, 40);
+		memcpy(opt + 44, pkt + 40, 1000);
+		memcpy(opt + 40, "\x01\x01\x01\x01", 4);
+		opt[32] = 0x60;
+		memcpy(vary2, vary, sizeof(vary2));
+		assert_int_equal(acl_eval_gso(&a, opt, 1044, 44, vary2, 2, &rule), ACL_GSO_ALLOW);
+		assert_int_equal(rule, 1);
+		assert_int_equal(a.rules[1].hits, 2);
+	}
+	acl_deinit(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +325,9 @@ int main(void)
 	    cmocka_unit_test(test_acl_eval_first_match_wins),
 	    cmocka_unit_test(test_acl_eval_default_deny),
 	    cmocka_unit_test(test_acl_eval_counts_hits),
+	    cmocka_unit_test(test_acl_eval_gso_header_rules_decide_all_segments),
+	    cmocka_unit_test(test_acl_eval_gso_varying_reads_go_per_segment),
+	    cmocka_unit_test(test_acl_eval_gso_payload_rule_never_smuggles),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
