@@ -81,8 +81,11 @@ void gso_to_vnet(const struct gso_meta *m, const struct gso_info *inf,
 
 /* Checks pkt[0..len) against m. seg_max bounds every segment (header +
  * gso_size, the tunnel MTU); a GSO_NONE packet is bounded by len itself.
+ * Every GSO type needs needs_csum (a TUN always sets it with GSO, and
+ * the kernel refuses UDP_L4 without it). A GSO packet of one segment
+ * (payload <= gso_size, even none) is valid: segs == 1.
  * GSO_TCPV4: IPv4 (options allowed), not a fragment, TCP, no SYN or RST,
- * needs_csum set, total length == len. GSO_TCPV6: IPv6 whose next header
+ * total length == len. GSO_TCPV6: IPv6 whose next header
  * is TCP (no extension headers), payload length == len - 40. GSO_UDP_L4:
  * either family, UDP, UDP length == len - l3_len. A GSO_NONE packet with
  * needs_csum must be TCP or UDP (ICMP never has a partial checksum here).
