@@ -51,11 +51,11 @@ static const unsigned allowed_next[CLIENT_STATE_COUNT] = {
 /* The frames each connected state accepts; anything else ends the session. */
 static const unsigned accepted_frames[CLIENT_STATE_COUNT] = {
     [CLIENT_WAIT_CONFIG] = BIT(FRAME_CONFIG) | BIT(FRAME_KEEPALIVE) | BIT(FRAME_BYE),
-    [CLIENT_UP] =
-	BIT(FRAME_DATA) | BIT(FRAME_KEEPALIVE) | BIT(FRAME_BYE) | BIT(FRAME_CONFIG_UPDATE),
+    [CLIENT_UP] = BIT(FRAME_DATA) | BIT(FRAME_DATA_GSO) | BIT(FRAME_KEEPALIVE) | BIT(FRAME_BYE) |
+		  BIT(FRAME_CONFIG_UPDATE),
     /* While closing, the gateway's last words are read but not acted on. */
-    [CLIENT_CLOSING] =
-	BIT(FRAME_DATA) | BIT(FRAME_KEEPALIVE) | BIT(FRAME_BYE) | BIT(FRAME_CONFIG_UPDATE),
+    [CLIENT_CLOSING] = BIT(FRAME_DATA) | BIT(FRAME_DATA_GSO) | BIT(FRAME_KEEPALIVE) |
+		       BIT(FRAME_BYE) | BIT(FRAME_CONFIG_UPDATE),
 };
 
 static void handle_resolving(struct client *c);
@@ -448,6 +448,7 @@ static void on_config(struct client *c, const struct msg_config *cfg)
 	c->config = *cfg;
 	if (update_announce(c, cfg) < 0)
 		return;
+	tunnel_set_offload(c);
 	chan_set_max_data(&c->rx, cfg->mtu);
 	c->keepalive_s = cfg->keepalive;
 	/* The gateway's own dead_peer_timeout; an older gateway does not send
@@ -529,6 +530,13 @@ static bool process_frames(struct client *c)
 		if (c->state == CLIENT_CLOSING && ev->type != FRAME_BYE)
 			continue;
 		switch (ev->type) {
+		case FRAME_DATA_GSO:
+			if (!(c->features & PROTO_FEATURE_OFFLOAD)) {
+				protocol_error(c, "DATA_GSO frame this client did not announce");
+				return false;
+			}
+			tunnel_deliver(c, ev);
+			break;
 		case FRAME_DATA:
 			tunnel_deliver(c, ev);
 			break;
@@ -759,7 +767,8 @@ int client_init(struct client *c, const struct config_client *cfg, struct ev_loo
 	ev_timer_init(&c->dead_peer_timer, client_on_peer_silence, c);
 	ev_io_init(&c->sock_io, -1, client_on_socket, c);
 	if (chan_init(&c->rx, CHAN_CLIENT, CHAN_DEFAULT_CAP) < 0 ||
-	    buf_init(&c->tx, TUNNEL_TX_CAP) < 0) {
+	    buf_init(&c->tx, TUNNEL_TX_CAP) < 0 ||
+	    (cfg->offload && buf_init(&c->seg, FRAME_HDR_LEN + TUNNEL_READ_MAX) < 0)) {
 		log_warn("cannot allocate buffers");
 		return -1;
 	}
@@ -768,7 +777,8 @@ int client_init(struct client *c, const struct config_client *cfg, struct ev_loo
 		return -1;
 	c->state_since = (int64_t)time(NULL);
 	(void)status_start(c);
-	c->tun_fd = platform_tun_open(cfg->tun, c->tun_name);
+	c->tun_fd = platform_tun_open(cfg->tun, cfg->offload, c->tun_name);
+	c->tun_vnet = cfg->offload;
 	if (c->tun_fd < 0) {
 		log_warn("cannot create the TUN device %s", cfg->tun);
 		return -1;
@@ -802,5 +812,6 @@ void client_deinit(struct client *c)
 	c->tun_fd = -1;
 	chan_deinit(&c->rx);
 	buf_deinit(&c->tx);
+	buf_deinit(&c->seg);
 	explicit_bzero(&c->config, sizeof(c->config));
 }

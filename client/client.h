@@ -139,6 +139,9 @@ struct client {
 
 	int tun_fd;
 	char tun_name[IFNAMSIZ];
+	bool tun_vnet;                 /* a virtio_net_hdr on every read and write */
+	bool tun_offload;              /* its offloads are on: super-packets come */
+	struct buf seg;                /* a segment cut from a super-packet */
 	struct ev_io tun_io;
 	bool tun_reading;
 
@@ -217,6 +220,8 @@ int status_cmd_main(int argc, char **argv, const char *default_config);
 /* One TUN read batch: at most this many packets, into one TLS write. */
 #define TUNNEL_BATCH 64
 #define TUNNEL_TX_CAP (TUNNEL_BATCH * (FRAME_HDR_LEN + MSG_MTU_MAX))
+/* The largest TUN read: a super-packet. */
+#define TUNNEL_READ_MAX 65536
 /* Stop reading the TUN above this much queued ciphertext; resume below
  * the low mark. */
 #define TUNNEL_OUTQ_HIGH (512 * 1024)
@@ -224,8 +229,10 @@ int status_cmd_main(int argc, char **argv, const char *default_config);
 
 /* Reads the TUN in a bounded batch into one TLS write. */
 void tunnel_on_tun_readable(struct client *c);
-/* Writes one DATA packet from the gateway to the TUN. */
+/* Writes one DATA or DATA_GSO packet from the gateway to the TUN. */
 void tunnel_deliver(struct client *c, const struct chan_event *ev);
+/* After FEATURES: TUN offloads on if the gateway takes DATA_GSO, else off. */
+void tunnel_set_offload(struct client *c);
 /* Encrypts and queues len bytes of frames; flushes; records the send time. */
 int tunnel_send(struct client *c, const void *p, size_t len);
 /* Sends one control frame (KEEPALIVE, BYE). */

@@ -31,7 +31,9 @@ struct msg_config;
 /* Creates the tunnel device want (a name the system may number) for one
  * client: non-blocking, close-on-exec, one IP packet per read and write,
  * no extra header. Its name goes to name. The fd, or -1 (errno). */
-int platform_tun_open(const char *want, char name[static IFNAMSIZ]);
+/* offload: with a virtio_net_hdr on every packet, its offloads off until
+ * tun_set_offload turns them on. */
+int platform_tun_open(const char *want, bool offload, char name[static IFNAMSIZ]);
 
 /* ---- privileges ---- */
 

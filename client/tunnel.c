@@ -4,6 +4,9 @@
  * header so framing is in place, then one TLS write and one flush for the
  * whole batch. Gateway -> TUN: one write per checked packet. Reading the
  * TUN pauses while the TLS output queue is above its high-water mark.
+ * With offloads agreed (PROTO_FEATURE_OFFLOAD) a read can bring a TCP
+ * super-packet of up to 64 KiB, sent whole in a DATA_GSO frame, and the
+ * gateway's come back whole into the TUN (docs/protocol.md 5.4).
  */
 #include "client.h"
 
@@ -11,12 +14,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "frame.h"
 #include "ippkt.h"
 #include "log.h"
 #include "tls.h"
+#include "tun.h"
 
 void tunnel_stop_reading(struct client *c)
 {
@@ -130,10 +135,113 @@ static bool source_is_link_scoped(const struct ippkt_info *ip)
 		memcmp(ip->src.bytes, unspecified, sizeof(unspecified)) == 0);
 }
 
+void tunnel_set_offload(struct client *c)
+{
+	bool on = (c->features & PROTO_FEATURE_OFFLOAD) != 0;
+	int r;
+
+	if (!c->tun_vnet || on == c->tun_offload)
+		return;
+	r = tun_set_offload(c->tun_fd, on);
+	if (r < 0) {
+		log_warn("%s: cannot turn offloads %s", c->tun_name, on ? "on" : "off");
+		return;
+	}
+	c->tun_offload = on && (r & TUN_OFFLOAD_TSO);
+	log_debug("%s: offloads %s", c->tun_name, c->tun_offload ? "on" : "off");
+}
+
+/* Reads one packet into pkt (headroom FRAME_HDR_LEN + FRAME_GSO_HDR_LEN)
+ * with its metadata: plain packets come with m->type GSO_NONE and no
+ * partial checksum. >0: its length; 0: nothing more; -1: skip it. */
+static ssize_t read_one(struct client *c, struct buf *pkt, struct gso_meta *m)
+{
+	uint8_t vnet[GSO_VNET_HDR_LEN];
+	struct iovec iov[2] = {{vnet, sizeof(vnet)}, {buf_end(pkt), buf_room(pkt)}};
+	uint16_t cs_start, cs_off;
+	const char *why;
+	ssize_t n;
+
+	memset(m, 0, sizeof(*m));
+	if (!c->tun_vnet)
+		n = read(c->tun_fd, buf_end(pkt), buf_room(pkt));
+	else
+		n = readv(c->tun_fd, iov, 2);
+	if (n < 0) {
+		if (errno == EINTR)
+			return -1;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			log_warn("read %s", c->tun_name);
+		return 0;
+	}
+	if (!c->tun_vnet)
+		return n;
+	if (n <= GSO_VNET_HDR_LEN || !gso_from_vnet(vnet, m, &cs_start, &cs_off, &why)) {
+		c->stats.drop_invalid++;
+		return -1;
+	}
+	return n - GSO_VNET_HDR_LEN;
+}
+
+/* A super-packet the gateway cannot take (offloads were just turned off):
+ * the segments the kernel would have made, each its own DATA frame. */
+static void send_cut(struct client *c, const uint8_t *p, const struct gso_meta *m,
+		     const struct gso_info *inf)
+{
+	struct gso_meta sm;
+
+	for (uint32_t k = 0; k < inf->segs; k++) {
+		size_t n;
+
+		buf_reset(&c->seg, FRAME_HDR_LEN);
+		n = gso_segment(p, inf, m, k, 1, buf_end(&c->seg), buf_room(&c->seg), &sm);
+		if (n == 0 || !buf_commit(&c->seg, n) || !frame_wrap_data(&c->seg) ||
+		    tunnel_send(c, buf_ptr(&c->seg), buf_len(&c->seg)) != 0) {
+			c->stats.drop_tun_read++;
+			continue;
+		}
+		c->stats.tx_packets++;
+		c->stats.tx_bytes += n;
+	}
+}
+
+/* Frames the packet read into pkt as DATA or DATA_GSO, in place. The
+ * packet sits after FRAME_HDR_LEN + FRAME_GSO_HDR_LEN of headroom: a DATA
+ * frame moves it down so the batch stays contiguous. Returns the number
+ * of segments it carries, 0 if it is not sent in this batch. */
+static uint32_t frame_packet(struct client *c, struct buf *pkt, const struct gso_meta *m)
+{
+	struct gso_info inf;
+	const char *why;
+
+	if (m->type != GSO_NONE || m->needs_csum) {
+		if (gso_check(buf_ptr(pkt), buf_len(pkt), m, c->config.mtu, &inf, &why) != GSO_OK) {
+			c->stats.drop_invalid++;
+			return 0;
+		}
+		if (c->features & PROTO_FEATURE_OFFLOAD)
+			return frame_wrap_gso(pkt, m) ? inf.segs : 0;
+		if (m->type != GSO_NONE) {
+			send_cut(c, buf_ptr(pkt), m, &inf);
+			return 0;
+		}
+		gso_csum_finish(buf_ptr(pkt), &inf);
+	}
+	if (c->tun_vnet) {
+		size_t len = buf_len(pkt);
+
+		memmove(buf_ptr(pkt) - FRAME_GSO_HDR_LEN, buf_ptr(pkt), len);
+		buf_reset(pkt, pkt->head - FRAME_GSO_HDR_LEN);
+		(void)buf_commit(pkt, len);
+	}
+	return frame_wrap_data(pkt) ? 1 : 0;
+}
+
 void tunnel_on_tun_readable(struct client *c)
 {
 	struct buf *tx = &c->tx;
-	size_t need = FRAME_HDR_LEN + c->config.mtu;
+	size_t head = c->tun_vnet ? FRAME_HDR_LEN + FRAME_GSO_HDR_LEN : FRAME_HDR_LEN;
+	size_t need = head + (c->tun_offload ? TUNNEL_READ_MAX : c->config.mtu);
 	unsigned n_pkts = 0;
 	uint64_t bytes = 0;
 	int r;
@@ -144,17 +252,14 @@ void tunnel_on_tun_readable(struct client *c)
 		 * front: the packet is read straight into place. */
 		struct buf pkt = {.data = buf_end(tx), .cap = buf_room(tx)};
 		struct ippkt_info ip;
+		struct gso_meta m;
+		uint32_t segs;
 		ssize_t n;
 
-		buf_reset(&pkt, FRAME_HDR_LEN);
-		n = read(c->tun_fd, buf_ptr(&pkt), buf_room(&pkt));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				log_warn("read %s", c->tun_name);
-			break;
-		}
+		buf_reset(&pkt, head);
+		n = read_one(c, &pkt, &m);
+		if (n < 0)
+			continue;
 		if (n == 0)
 			break;
 		if (ippkt_parse(buf_ptr(&pkt), (size_t)n, &ip) != IPPKT_OK) {
@@ -167,12 +272,13 @@ void tunnel_on_tun_readable(struct client *c)
 			continue;
 		}
 		buf_commit(&pkt, (size_t)n);
-		if (!frame_wrap_data(&pkt)) {
-			c->stats.drop_tun_read++;
+		segs = frame_packet(c, &pkt, &m);
+		if (segs == 0)
 			continue;
-		}
-		buf_commit(tx, buf_len(&pkt));
-		n_pkts++;
+		/* The view may have moved its start (a DATA frame): the batch
+		 * grows by the frame's end. */
+		buf_commit(tx, (size_t)(buf_end(&pkt) - buf_end(tx)));
+		n_pkts += segs;
 		bytes += (uint64_t)n;
 	}
 	if (n_pkts == 0)
@@ -193,18 +299,33 @@ void tunnel_deliver(struct client *c, const struct chan_event *ev)
 {
 	ssize_t n;
 
+	uint8_t vnet[GSO_VNET_HDR_LEN] = {0};
+	struct iovec iov[2] = {{vnet, sizeof(vnet)}, {(void *)(uintptr_t)ev->data, ev->len}};
+	uint32_t segs = 1;
+
 	if (ev->ip_result != IPPKT_OK) {
 		c->stats.drop_invalid++;
 		return;
 	}
-	n = write(c->tun_fd, ev->data, ev->len);
+	if (ev->type == FRAME_DATA_GSO) {
+		if (ev->gso_result != GSO_OK || !c->tun_vnet) {
+			c->stats.drop_invalid++;
+			return;
+		}
+		gso_to_vnet(&ev->gso, &ev->gso_info, vnet);
+		segs = ev->gso_info.segs;
+	}
+	if (c->tun_vnet)
+		n = writev(c->tun_fd, iov, 2) - (ssize_t)sizeof(vnet);
+	else
+		n = write(c->tun_fd, ev->data, ev->len);
 	if (n != (ssize_t)ev->len) {
 		/* A full TUN queue (EAGAIN/ENOBUFS) drops, like a full NIC. */
 		if (n < 0 && errno != EAGAIN && errno != ENOBUFS && errno != EWOULDBLOCK)
 			log_debug("write %s: %s", c->tun_name, strerror(errno));
-		c->stats.drop_tun_write++;
+		c->stats.drop_tun_write += segs;
 		return;
 	}
-	c->stats.rx_packets++;
+	c->stats.rx_packets += segs;
 	c->stats.rx_bytes += ev->len;
 }

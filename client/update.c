@@ -22,6 +22,10 @@ int update_announce(struct client *c, const struct msg_config *cfg)
 {
 	uint8_t payload[4];
 	uint32_t take = cfg->features & PROTO_FEATURES_KNOWN;
+
+	/* Super-packets need a TUN opened for them. */
+	if (!c->tun_vnet)
+		take &= ~PROTO_FEATURE_OFFLOAD;
 	size_t n;
 	int r;
 

@@ -16,6 +16,7 @@
 
 #include "log.h"
 #include "msg.h"
+#include "tun.h"
 
 /* Plaintext frames gathered for one tls_write: two full TLS records. */
 #define SESSION_TX_CAP (32 * 1024)
@@ -95,7 +96,17 @@ void establish_config(const struct session *s, struct msg_config *c)
 	/* Optional: older clients skip it and keep 3 x keepalive. */
 	c->dead_peer = cfg->dead_peer_timeout;
 	/* Optional too: a client that knows it answers with FEATURES. */
-	c->features = PROTO_FEATURES_KNOWN;
+	c->features = establish_features_offered(s->w);
+}
+
+uint32_t establish_features_offered(const struct worker *w)
+{
+	uint32_t f = PROTO_FEATURES_KNOWN;
+
+	/* Super-packets need a TUN that hands them over and takes them. */
+	if (!w->tun_vnet || !(w->tun_offloads & TUN_OFFLOAD_TSO))
+		f &= ~PROTO_FEATURE_OFFLOAD;
+	return f;
 }
 
 static bool send_config(struct session *s)

@@ -111,11 +111,19 @@ static int tun_up(struct gateway *gw)
 {
 	struct worker *w = &gw->worker;
 
-	w->tun_fd = tun_open(gw->cfg.tun, false, gw->tun_name);
+	w->tun_fd = tun_open(gw->cfg.tun, gw->cfg.offload ? TUN_OFFLOAD : 0, gw->tun_name,
+			     &w->tun_offloads);
 	if (w->tun_fd < 0) {
 		log_warn("cannot create TUN device %s", gw->cfg.tun);
 		return -1;
 	}
+	w->tun_vnet = gw->cfg.offload;
+	if (gw->cfg.offload && !(w->tun_offloads & TUN_OFFLOAD_TSO))
+		log_warnx("%s: the kernel refused TCP segmentation offload; clients get one packet "
+			  "per frame", gw->tun_name);
+	else if (gw->cfg.offload)
+		log_debug("%s: offloads: checksum, TCP segmentation%s", gw->tun_name,
+			  w->tun_offloads & TUN_OFFLOAD_USO ? ", UDP segmentation" : "");
 	/* The first address of every group's pool. */
 	if (group_tun_add(gw) < 0)
 		return -1;

@@ -168,6 +168,19 @@ static void traffic(struct out *o, const struct worker *w)
 	DROP("bad_packet", w->st.tun_bad);
 	DROP("tun_write", w->st.tun_write_fail);
 #undef DROP
+	help(o, "mtlsvpn_offload_superpackets_total", "counter",
+	     "TCP/UDP super-packets carried whole in DATA_GSO frames, by direction.");
+	put(o, "mtlsvpn_offload_superpackets_total{direction=\"to_clients\"} %" PRIu64 "\n",
+	    w->st.gso_to_clients);
+	put(o, "mtlsvpn_offload_superpackets_total{direction=\"from_clients\"} %" PRIu64 "\n",
+	    w->st.gso_from_clients);
+	help(o, "mtlsvpn_offload_cut_total", "counter",
+	     "Super-packets cut into segments by the gateway (a client without offloads, or "
+	     "rules that must see every segment).");
+	put(o, "mtlsvpn_offload_cut_total %" PRIu64 "\n", w->st.gso_cut);
+	help(o, "mtlsvpn_offload_cut_segments_total", "counter",
+	     "Segments those super-packets were cut into.");
+	put(o, "mtlsvpn_offload_cut_segments_total %" PRIu64 "\n", w->st.gso_cut_segments);
 }
 
 static void pools(struct out *o, const struct gateway *gw)

@@ -45,33 +45,47 @@ static void log_drop(struct session *s, const char *dir, const struct ippkt_info
 		    l4->dport, by);
 }
 
+/* An allowed packet from the client opens or refreshes its flow. */
+static void open_flow(struct session *s, const struct ippkt_info *ip, const struct ippkt_l4 *l4)
+{
+	struct flow_key k;
+
+	if (flow_key_of(s->sid, ip, l4, true, &k))
+		flow_open(&s->w->flows, &k, l4, ev_now_ms(s->w->loop));
+}
+
+/* A packet the rules denied gets in only as another client's reply (the
+ * flow its owner opened to us); else n packets are dropped and counted. */
+static bool reply_or_drop(struct session *s, const struct ippkt_info *ip,
+			  const struct ippkt_l4 *l4, int rule, uint32_t n)
+{
+	struct worker *w = s->w;
+	struct session *peer = sestab_find_addr(&w->by_addr, &ip->dst);
+	struct flow_key k;
+
+	if (peer != NULL && peer != s && flow_key_of(peer->sid, ip, l4, false, &k) &&
+	    flow_match(&w->flows, &k, l4, ev_now_ms(w->loop)))
+		return true;
+	s->st.drop_acl += n;
+	log_drop(s, "from the client", ip, l4, &s->group->out, rule);
+	return false;
+}
+
 bool policy_from_client(struct session *s, const uint8_t *pkt, size_t len,
 			const struct ippkt_info *ip)
 {
-	struct worker *w = s->w;
 	struct group *g = s->group;
-	uint64_t now = ev_now_ms(w->loop);
 	struct ippkt_l4 l4;
-	struct flow_key k;
-	struct session *peer;
 	int rule;
 
 	if (g->allow_all)
 		return true;
 	ippkt_l4(pkt, len, ip, &l4);
 	if (acl_eval(&g->out, pkt, len, &rule)) {
-		if (flow_key_of(s->sid, ip, &l4, true, &k))
-			flow_open(&w->flows, &k, &l4, now);
+		open_flow(s, ip, &l4);
 		return true;
 	}
-	/* Another client's reply path: the flow its owner opened to us. */
-	peer = sestab_find_addr(&w->by_addr, &ip->dst);
-	if (peer != NULL && peer != s && flow_key_of(peer->sid, ip, &l4, false, &k) &&
-	    flow_match(&w->flows, &k, &l4, now))
-		return true;
-	s->st.drop_acl++;
-	log_drop(s, "from the client", ip, &l4, &g->out, rule);
-	return false;
+	return reply_or_drop(s, ip, &l4, rule, 1);
 }
 
 bool policy_to_client(struct session *s, const uint8_t *pkt, size_t len,
@@ -100,6 +114,73 @@ bool policy_to_client(struct session *s, const uint8_t *pkt, size_t len,
 	s->st.drop_inbound++;
 	log_drop(s, "to the client", ip, &l4, &g->in, rule);
 	return false;
+}
+
+/* The rules see a super-packet's first segment as they would see it alone:
+ * its length ends after one gso_size of payload. acl_eval_gso says
+ * PER_SEGMENT whenever a rule reads what differs between segments. */
+static enum acl_gso eval_gso(struct acl *a, const uint8_t *pkt, const struct gso_info *inf,
+			     const struct gso_meta *m, int *rule)
+{
+	uint8_t vary[GSO_MASK_BYTES];
+	size_t first = (size_t)inf->hdr_len + m->gso_size;
+
+	gso_vary_mask(inf, vary);
+	return acl_eval_gso(a, pkt, first < inf->len ? first : inf->len, inf->hdr_len, vary,
+			    inf->segs, rule);
+}
+
+enum policy_verdict policy_from_client_gso(struct session *s, const uint8_t *pkt,
+					   const struct gso_info *inf, const struct gso_meta *m,
+					   const struct ippkt_info *ip)
+{
+	struct group *g = s->group;
+	struct ippkt_l4 l4;
+	int rule;
+
+	if (g->allow_all)
+		return POLICY_ALLOW;
+	ippkt_l4(pkt, inf->len, ip, &l4);
+	switch (eval_gso(&g->out, pkt, inf, m, &rule)) {
+	case ACL_GSO_PER_SEGMENT:
+		return POLICY_PER_SEGMENT;
+	case ACL_GSO_ALLOW:
+		open_flow(s, ip, &l4);
+		return POLICY_ALLOW;
+	case ACL_GSO_DENY:
+		break;
+	}
+	/* Flows are keyed by addresses, protocol and ports: alike for all. */
+	return reply_or_drop(s, ip, &l4, rule, inf->segs) ? POLICY_ALLOW : POLICY_DENY;
+}
+
+enum policy_verdict policy_to_client_gso(struct session *s, const uint8_t *pkt,
+					 const struct gso_info *inf, const struct gso_meta *m,
+					 const struct ippkt_info *ip)
+{
+	struct worker *w = s->w;
+	struct group *g = s->group;
+	uint64_t now = ev_now_ms(w->loop);
+	struct ippkt_l4 l4;
+	struct flow_key k;
+	int rule;
+
+	if (g == NULL || g->allow_all)
+		return POLICY_ALLOW;
+	ippkt_l4(pkt, inf->len, ip, &l4);
+	if (flow_key_of(s->sid, ip, &l4, false, &k) && flow_match(&w->flows, &k, &l4, now))
+		return POLICY_ALLOW;
+	switch (eval_gso(&g->in, pkt, inf, m, &rule)) {
+	case ACL_GSO_PER_SEGMENT:
+		return POLICY_PER_SEGMENT;
+	case ACL_GSO_ALLOW:
+		return POLICY_ALLOW;
+	case ACL_GSO_DENY:
+		break;
+	}
+	s->st.drop_inbound += inf->segs;
+	log_drop(s, "to the client", ip, &l4, &g->in, rule);
+	return POLICY_DENY;
 }
 
 static void rules_fmt(const struct acl *a, char *out, size_t cap)

@@ -82,6 +82,7 @@ static void keep_restart_keys(const struct config_server *o, struct config_serve
 	KEEP(o->openconnect != n->openconnect || o->openconnect_tls12 != n->openconnect_tls12,
 	     "openconnect/openconnect_tls12",
 	     (n->openconnect = o->openconnect, n->openconnect_tls12 = o->openconnect_tls12));
+	KEEP(o->offload != n->offload, "offload", n->offload = o->offload);
 	KEEP(strcmp(o->control_group, n->control_group) != 0, "control_group",
 	     memcpy(n->control_group, o->control_group, sizeof(n->control_group)));
 	KEEP(o->metrics_len != n->metrics_len ||

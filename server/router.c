@@ -20,17 +20,20 @@
 #include "frame.h"
 #include "log.h"
 
-/* Room before a TUN packet for the longest header: ours or CSTP's. */
-#define ROUTER_HEADROOM (CSTP_HDR_LEN > FRAME_HDR_LEN ? CSTP_HDR_LEN : FRAME_HDR_LEN)
+_Static_assert(ROUTER_HEADROOM >= GSO_VNET_HDR_LEN && ROUTER_HEADROOM >= CSTP_HDR_LEN &&
+		       ROUTER_HEADROOM >= FRAME_HDR_LEN + FRAME_GSO_HDR_LEN,
+	       "ROUTER_HEADROOM holds a virtio_net_hdr and every frame header");
+/* The largest TUN read: a super-packet (GSO_MAX_SIZE, 64 KiB). */
+#define ROUTER_TUN_READ_MAX 65536
 /* Packets read from the TUN per readiness event. */
 #define ROUTER_TUN_BATCH 64
 /* tls_read calls per session per loop turn: one busy client cannot
  * starve the others; the rest waits on the pending list. */
 #define ROUTER_READ_BUDGET 32
-/* Ciphertext queued for a client beyond what its socket took: above
- * this the session is not fed any more (its packets are dropped, which is
- * what tells the TCP flows inside to slow down). */
-#define ROUTER_HIGH_WATER (256 * 1024)
+/* ROUTER_HIGH_WATER (server.h): ciphertext queued for a client beyond
+ * what its socket took: above it the session is not fed any more (its
+ * packets are dropped, which is what tells the TCP flows inside to slow
+ * down). */
 /* The flow table (return traffic), shared by all sessions of the worker:
  * sized by max_clients, least recently used flows evicted when full. */
 #define ROUTER_FLOWS_PER_CLIENT 64u
@@ -44,7 +47,9 @@ int router_init(struct worker *w)
 	uint64_t seed = 0;
 	uint32_t flows = w->gw->cfg.max_clients * ROUTER_FLOWS_PER_CLIENT;
 
-	if (buf_init(&w->tun_pkt, ROUTER_HEADROOM + FRAME_MAX_PAYLOAD) < 0)
+	if (buf_init(&w->tun_pkt, ROUTER_HEADROOM + ROUTER_TUN_READ_MAX) < 0)
+		return -1;
+	if (buf_init(&w->seg, ROUTER_HEADROOM + ROUTER_TUN_READ_MAX) < 0)
 		return -1;
 	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
 		seed = (uint64_t)(uintptr_t)w ^ ev_now_ms(w->loop);
@@ -60,6 +65,7 @@ int router_init(struct worker *w)
 void router_deinit(struct worker *w)
 {
 	buf_deinit(&w->tun_pkt);
+	buf_deinit(&w->seg);
 	flow_deinit(&w->flows);
 	sestab_deinit(&w->by_addr);
 }
@@ -154,7 +160,7 @@ bool router_session_flush(struct session *s)
 
 /* ---- TUN -> clients ---- */
 
-static void route_packet(struct worker *w, struct buf *pkt)
+void router_route_packet(struct worker *w, struct buf *pkt)
 {
 	struct ippkt_info ip;
 	struct session *s;
@@ -207,15 +213,26 @@ void router_on_tun_readable(struct ev_loop *loop, struct ev_io *io, uint32_t rev
 	for (int i = 0; i < ROUTER_TUN_BATCH; i++) {
 		ssize_t n;
 
+		/* With IFF_VNET_HDR its header lands just before the packet,
+		 * in the headroom the frame headers overwrite later. */
+		size_t vh = w->tun_vnet ? GSO_VNET_HDR_LEN : 0;
+
 		buf_reset(pkt, ROUTER_HEADROOM);
-		n = read(w->tun_fd, buf_end(pkt), buf_room(pkt));
+		n = read(w->tun_fd, buf_end(pkt) - vh, buf_room(pkt) + vh);
 		if (n <= 0) {
 			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 				log_warn("read from %s", w->gw->tun_name);
 			break;
 		}
-		(void)buf_commit(pkt, (size_t)n);
-		route_packet(w, pkt);
+		if ((size_t)n <= vh) {
+			w->st.tun_bad++;
+			continue;
+		}
+		(void)buf_commit(pkt, (size_t)n - vh);
+		if (vh != 0)
+			offload_from_tun(w, pkt, buf_ptr(pkt) - vh);
+		else
+			router_route_packet(w, pkt);
 	}
 	/* One tls_write (coalesced records) and one send per session. */
 	while ((s = TAILQ_FIRST(&w->dirty)) != NULL) {
@@ -227,7 +244,7 @@ void router_on_tun_readable(struct ev_loop *loop, struct ev_io *io, uint32_t rev
 
 /* ---- clients -> TUN ---- */
 
-static bool source_ok(const struct session *s, const struct ippkt_info *ip)
+bool router_source_ok(const struct session *s, const struct ippkt_info *ip)
 {
 	if (ip->family == AF_INET)
 		return s->addr4.family == AF_INET && addr_eq(&ip->src, &s->addr4);
@@ -236,31 +253,43 @@ static bool source_ok(const struct session *s, const struct ippkt_info *ip)
 	return false;
 }
 
-void router_deliver(struct session *s, const struct chan_event *ev)
+/* A checked packet from the client whose source is its own: the rules,
+ * then the TUN. */
+void router_deliver_packet(struct session *s, const uint8_t *pkt, size_t len,
+			   const struct ippkt_info *ip)
 {
-	size_t len;
-
-	if (ev->ip_result != IPPKT_OK) {
-		s->st.drop_other++;
+	if (!policy_from_client(s, pkt, len, ip))
 		return;
-	}
-	/* Captured as it arrives: denied packets show too (server/capture.c). */
-	if (s->capture != NULL)
-		capture_tap(s, ev->data, ev->ip.len <= ev->len ? ev->ip.len : ev->len);
-	if (!source_ok(s, &ev->ip)) {
-		s->st.drop_src++;
-		return;
-	}
-	len = ev->ip.len <= ev->len ? ev->ip.len : ev->len;
-	if (!policy_from_client(s, ev->data, len, &ev->ip))
-		return;
-	if (write(s->w->tun_fd, ev->data, len) != (ssize_t)len) {
+	if (!offload_tun_write(s->w, NULL, pkt, len)) {
 		s->st.drop_other++;
 		s->w->st.tun_write_fail++;
 		return;
 	}
 	s->st.rx_packets++;
 	s->st.rx_bytes += len;
+}
+
+void router_deliver(struct session *s, const struct chan_event *ev)
+{
+	size_t len;
+
+	if (ev->type == FRAME_DATA_GSO) {
+		offload_deliver(s, ev);
+		return;
+	}
+	if (ev->ip_result != IPPKT_OK) {
+		s->st.drop_other++;
+		return;
+	}
+	len = ev->ip.len <= ev->len ? ev->ip.len : ev->len;
+	/* Captured as it arrives: denied packets show too (server/capture.c). */
+	if (s->capture != NULL)
+		capture_tap(s, ev->data, len);
+	if (!router_source_ok(s, &ev->ip)) {
+		s->st.drop_src++;
+		return;
+	}
+	router_deliver_packet(s, ev->data, len, &ev->ip);
 }
 
 /* Decrypt up to the budget and hand every complete frame to the state

@@ -249,6 +249,12 @@ struct worker_stats {
 	uint64_t metrics_scrapes;        /* GET /metrics answered */
 	uint64_t metrics_refused;        /* bad, unknown, too many, too slow */
 	uint64_t revoked_live;           /* live sessions a revocation sweep closed */
+	/* Segmentation offload (offload.c): super-packets carried whole in
+	 * DATA_GSO frames, each way; super-packets cut in software (a peer
+	 * without offloads, or rules that must see every segment); their
+	 * segments. */
+	uint64_t gso_to_clients, gso_from_clients;
+	uint64_t gso_cut, gso_cut_segments;
 };
 
 struct worker {
@@ -257,7 +263,13 @@ struct worker {
 
 	int tun_fd;                      /* this worker's TUN queue */
 	struct ev_io tun_io;
-	struct buf tun_pkt;              /* one packet, FRAME_HDR_LEN headroom */
+	struct buf tun_pkt;              /* one packet, ROUTER_HEADROOM headroom */
+	/* IFF_VNET_HDR: every TUN read and write has a virtio_net_hdr; and
+	 * the offloads the kernel took (TUN_OFFLOAD_*): TSO is what lets
+	 * clients be offered PROTO_FEATURE_OFFLOAD. */
+	bool tun_vnet;
+	unsigned tun_offloads;
+	struct buf seg;                  /* one segment or part cut from a super-packet */
 
 	int listen_fd;
 	struct ev_io listen_io;
@@ -552,6 +564,9 @@ void establish_resume(struct session *s);
 void establish_admit(struct session *s);
 /* The settings CONFIG carries for s (its addresses, group lists, timers). */
 void establish_config(const struct session *s, struct msg_config *c);
+/* PROTO_FEATURE_* this gateway offers in CONFIG (OFFLOAD only with a TUN
+ * that does TSO). */
+uint32_t establish_features_offered(const struct worker *w);
 
 /* oc.c: OpenConnect (AnyConnect) clients: the HTTP exchange, CSTP framing */
 void oc_begin(struct session *s);
@@ -593,6 +608,16 @@ bool policy_from_client(struct session *s, const uint8_t *pkt, size_t len,
 			const struct ippkt_info *ip);
 bool policy_to_client(struct session *s, const uint8_t *pkt, size_t len,
 		      const struct ippkt_info *ip);
+/* The same for every segment of a super-packet at once, when the rules
+ * provably decide them all alike (acl_eval_gso); POLICY_PER_SEGMENT: cut
+ * it and decide each segment with the functions above. */
+enum policy_verdict { POLICY_DENY, POLICY_ALLOW, POLICY_PER_SEGMENT };
+enum policy_verdict policy_from_client_gso(struct session *s, const uint8_t *pkt,
+					   const struct gso_info *inf, const struct gso_meta *m,
+					   const struct ippkt_info *ip);
+enum policy_verdict policy_to_client_gso(struct session *s, const uint8_t *pkt,
+					 const struct gso_info *inf, const struct gso_meta *m,
+					 const struct ippkt_info *ip);
 void policy_group_status(const struct group *g);
 
 /* group.c: the configured groups, their pools, TUN addresses and rules */
@@ -614,11 +639,26 @@ int lease_save(struct gateway *gw);
 void lease_stop(struct gateway *gw);
 
 /* router.c: TUN <-> sessions */
+/* offload.c: super-packets and partial checksums between the TUN and the
+ * sessions */
+bool offload_session_takes_gso(const struct session *s);
+void offload_from_tun(struct worker *w, struct buf *pkt, const uint8_t *vnet);
+void offload_deliver(struct session *s, const struct chan_event *ev);
+bool offload_tun_write(struct worker *w, const uint8_t *vnet, const uint8_t *pkt, size_t len);
+
+/* Room before a TUN packet: a virtio_net_hdr when reading, then the longest
+ * header we prepend (ours with the GSO header, or CSTP's). */
+#define ROUTER_HEADROOM 16
 int router_init(struct worker *w);
 void router_deinit(struct worker *w);
 void router_on_tun_readable(struct ev_loop *loop, struct ev_io *io, uint32_t revents);
 void router_session_input(struct session *s);
 void router_deliver(struct session *s, const struct chan_event *ev);
+void router_deliver_packet(struct session *s, const uint8_t *pkt, size_t len,
+			   const struct ippkt_info *ip);
+void router_route_packet(struct worker *w, struct buf *pkt);
+bool router_source_ok(const struct session *s, const struct ippkt_info *ip);
+#define ROUTER_HIGH_WATER (256 * 1024)
 enum tls_result router_session_encrypt(struct session *s);
 bool router_session_flush(struct session *s);
 void router_mark_dirty(struct session *s);

@@ -38,12 +38,12 @@ static const char *const state_names[] = {
 
 /* The frames each state accepts; anything else is a protocol error. The
  * DPD events come from a CSTP channel only (HTTP takes no frames: oc.c). */
-static const uint8_t state_accepts[][7] = {
+static const uint8_t state_accepts[][8] = {
 	[SESSION_HANDSHAKE] = {0},
 	[SESSION_CHECKING] = {0},
 	[SESSION_HTTP] = {0},
-	[SESSION_ESTABLISHED] = {FRAME_DATA, FRAME_KEEPALIVE, FRAME_BYE, FRAME_FEATURES,
-				 CHAN_EV_DPD_REQ, CHAN_EV_DPD_RESP, 0},
+	[SESSION_ESTABLISHED] = {FRAME_DATA, FRAME_DATA_GSO, FRAME_KEEPALIVE, FRAME_BYE,
+				 FRAME_FEATURES, CHAN_EV_DPD_REQ, CHAN_EV_DPD_RESP, 0},
 	[SESSION_CLOSING] = {0},
 };
 
@@ -241,6 +241,15 @@ static void established_on_frame(struct session *s, const struct chan_event *ev)
 {
 	switch (ev->type) {
 	case FRAME_DATA:
+		router_deliver(s, ev);
+		break;
+	case FRAME_DATA_GSO:
+		/* Only after both ends agreed on it (docs/protocol.md 5.4). */
+		if (!offload_session_takes_gso(s)) {
+			session_close(s, BYE_PROTOCOL_ERROR,
+				      "protocol error: DATA_GSO frame before the offload feature was agreed");
+			return;
+		}
 		router_deliver(s, ev);
 		break;
 	case FRAME_KEEPALIVE:

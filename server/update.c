@@ -42,7 +42,7 @@ void update_on_features(struct session *s, uint32_t features)
 {
 	/* Only what we offered counts; a newer client's other bits mean
 	 * nothing to us. */
-	s->features = features & PROTO_FEATURES_KNOWN;
+	s->features = features & establish_features_offered(s->w);
 	session_log(s, SESSION_LOG_DEBUG, "client accepts features 0x%08x", (unsigned)features);
 	/* A reload came between our CONFIG and this answer: its CONFIG
 	 * holds the old lists. */

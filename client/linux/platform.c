@@ -6,7 +6,9 @@
  */
 #include "client.h"
 
+#include <errno.h>
 #include <linux/capability.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include "privdrop.h"
@@ -20,9 +22,19 @@
  * person rarely has more than a few dozen. */
 #define PEER_MAX_GROUPS 1024
 
-int platform_tun_open(const char *want, char name[static IFNAMSIZ])
+int platform_tun_open(const char *want, bool offload, char name[static IFNAMSIZ])
 {
-	return tun_open(want, false, name);
+	int fd = tun_open(want, offload ? TUN_OFFLOAD : 0, name, NULL);
+
+	/* Super-packets only once the gateway has agreed to take them. */
+	if (fd >= 0 && offload && tun_set_offload(fd, false) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
 }
 
 /*

@@ -180,6 +180,9 @@ struct config_server {
 	 * (docs/openconnect.md); default off. tls12: they may use TLS 1.2
 	 * (ECDHE + AEAD only); default off. */
 	bool openconnect, openconnect_tls12;
+	/* TUN segmentation offloads and DATA_GSO frames (docs/performance.md);
+	 * default on. */
+	bool offload;
 };
 
 enum config_dns_mode { CONFIG_DNS_AUTO, CONFIG_DNS_NONE, CONFIG_DNS_RESOLVECTL, CONFIG_DNS_RESOLVCONF };
@@ -211,6 +214,7 @@ struct config_client {
 	char status_group[CONFIG_GROUP_NAME_MAX + 1]; /* default mtlsvpn-status */
 	char key_passphrase_file[PATH_MAX]; /* "" = ask (terminal, systemd) */
 	char pkcs11_module[PATH_MAX];  /* of key = pkcs11:...; "" = p11-kit-proxy.so */
+	bool offload;                  /* TUN offloads, DATA_GSO; default true */
 };
 
 /* 0 on success; -1 with err = "server.ini:12 [gateway] mtu: '90000' is out

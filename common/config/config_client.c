@@ -198,6 +198,7 @@ enum {
 	K_STATUS_GROUP,
 	K_KEY_PASSPHRASE_FILE,
 	K_PKCS11_MODULE,
+	K_OFFLOAD,
 	K_COUNT
 };
 
@@ -249,6 +250,8 @@ static const struct config_key client_keys[K_COUNT] = {
 	[K_PKCS11_MODULE] = {.section = "client", .name = "pkcs11_module",
 		.parse = config_key_module, .offset = CLI(pkcs11_module), .size = PATH_MAX,
 		.example = "p11-kit-proxy.so", .what = "the PKCS#11 module of key = pkcs11:..."},
+	[K_OFFLOAD] = {.section = "client", .name = "offload", .parse = config_key_bool,
+		.offset = CLI(offload), .example = "on"},
 };
 /* clang-format on */
 
@@ -452,6 +455,7 @@ static void set_defaults(struct config_client *c)
 	c->reconnect_min = 1;
 	c->reconnect_max = 60;
 	c->connect_timeout = 10;
+	c->offload = true;
 	c->log_level = 0;
 	snprintf(c->state_dir, sizeof(c->state_dir), "/run/mtlsvpn");
 	snprintf(c->status_group, sizeof(c->status_group), "mtlsvpn-status");

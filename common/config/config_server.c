@@ -387,6 +387,7 @@ enum {
 	K_AUDIT_LOG,
 	K_OPENCONNECT,
 	K_OPENCONNECT_TLS12,
+	K_OFFLOAD,
 	K_COUNT
 };
 
@@ -515,6 +516,8 @@ static const struct config_key server_keys[K_COUNT] = {
 		.parse = config_key_bool, .offset = SRV(openconnect), .example = "on"},
 	[K_OPENCONNECT_TLS12] = {.section = "gateway", .name = "openconnect_tls12",
 		.parse = config_key_bool, .offset = SRV(openconnect_tls12), .example = "on"},
+	[K_OFFLOAD] = {.section = "gateway", .name = "offload",
+		.parse = config_key_bool, .offset = SRV(offload), .example = "on"},
 };
 /* clang-format on */
 
@@ -573,6 +576,7 @@ static void set_defaults(struct config_server *s)
 	s->max_sessions_per_identity = 1;
 	snprintf(s->control, sizeof(s->control), "/run/mtlsvpn/control");
 	s->tls_resumption = true;
+	s->offload = true;
 	s->tls_ticket_lifetime = 28800;
 }
 

@@ -163,6 +163,16 @@ enum chan_result chan_next(struct chan *c, struct chan_event *ev, const char **w
 	case FRAME_DATA:
 		ev->ip_result = ippkt_parse(f.payload, f.len, &ev->ip);
 		return CHAN_OK;
+	case FRAME_DATA_GSO:
+		if (!frame_gso_decode(f.payload, f.len, &ev->gso, why))
+			return CHAN_MALFORMED;
+		ev->data = f.payload + FRAME_GSO_HDR_LEN;
+		ev->len = f.len - FRAME_GSO_HDR_LEN;
+		ev->ip_result = ippkt_parse(ev->data, ev->len, &ev->ip);
+		ev->gso_why = NULL;
+		ev->gso_result = gso_check(ev->data, ev->len, &ev->gso, c->max_data, &ev->gso_info,
+					   &ev->gso_why);
+		return CHAN_OK;
 	case FRAME_KEEPALIVE:
 		return CHAN_OK;
 	case FRAME_CONFIG:

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "gso.h"
 #include "ippkt.h"
 #include "msg.h"
 #include "proto.h"
@@ -52,6 +53,13 @@ struct chan_event {
 	 * packet (the caller drops and counts it; the channel stays usable). */
 	enum ippkt_result ip_result;
 	struct ippkt_info ip;
+	/* DATA_GSO: the packet's metadata and gso_check's verdict on it (with
+	 * max_data as the largest segment); gso_why names a failure. A
+	 * refused one is dropped and counted, like a bad IP packet. */
+	struct gso_meta gso;
+	enum gso_result gso_result;
+	struct gso_info gso_info;
+	const char *gso_why;
 	struct msg_config config;    /* CONFIG; CONFIG_UPDATE: only its lists */
 	struct msg_bye bye;          /* BYE; CSTP DISCONNECT and TERMINATE */
 	uint32_t features;           /* FEATURES */

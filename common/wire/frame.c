@@ -22,7 +22,9 @@
  *  - FEATURES: exactly 4 bytes.
  *  - KEEPALIVE: always empty.
  * DATA is bounded by the caller's max_data (the MTU), at most
- * FRAME_MAX_PAYLOAD, and is never empty.
+ * FRAME_MAX_PAYLOAD, and is never empty. DATA_GSO holds its GSO header and
+ * a packet of at least one byte, up to FRAME_MAX_PAYLOAD in all: its
+ * segments are bounded by the MTU (gso_check), the frame is not.
  */
 #define FRAME_CONFIG_MAX 8192
 #define FRAME_BYE_MAX (2 + BYE_MAX_TEXT)
@@ -31,7 +33,8 @@
 static bool type_known(uint8_t type)
 {
 	return type == FRAME_DATA || type == FRAME_CONFIG || type == FRAME_KEEPALIVE ||
-	       type == FRAME_BYE || type == FRAME_CONFIG_UPDATE || type == FRAME_FEATURES;
+	       type == FRAME_BYE || type == FRAME_CONFIG_UPDATE || type == FRAME_FEATURES ||
+	       type == FRAME_DATA_GSO;
 }
 
 /* NULL if a payload of len bytes is acceptable for type. */
@@ -44,6 +47,10 @@ static const char *check_len(uint8_t type, size_t len, size_t max_data)
 		if (len > max_data || len > FRAME_MAX_PAYLOAD)
 			return "DATA frame larger than the MTU";
 		return NULL;
+	case FRAME_DATA_GSO:
+		if (len <= FRAME_GSO_HDR_LEN)
+			return "DATA_GSO frame without a packet";
+		return len > FRAME_MAX_PAYLOAD ? "DATA_GSO frame too large" : NULL;
 	case FRAME_CONFIG:
 		return len > FRAME_CONFIG_MAX ? "CONFIG frame too large" : NULL;
 	case FRAME_CONFIG_UPDATE:
@@ -120,6 +127,40 @@ bool frame_append(struct buf *b, uint8_t type, const void *payload, size_t len)
 	return true;
 }
 
+bool frame_gso_decode(const uint8_t *payload, size_t len, struct gso_meta *m, const char **why)
+{
+	if (len <= FRAME_GSO_HDR_LEN) {
+		*why = "DATA_GSO frame without a packet";
+		return false;
+	}
+	if (payload[0] > FRAME_GSO_TYPE_MAX) {
+		*why = "DATA_GSO frame with an unknown GSO type";
+		return false;
+	}
+	if ((payload[1] & ~FRAME_GSO_F_CSUM) != 0) {
+		*why = "DATA_GSO frame with unknown flags";
+		return false;
+	}
+	m->type = payload[0];
+	m->needs_csum = (payload[1] & FRAME_GSO_F_CSUM) != 0;
+	m->gso_size = buf_get16(payload + 2);
+	return true;
+}
+
+bool frame_wrap_gso(struct buf *b, const struct gso_meta *m)
+{
+	uint8_t hdr[FRAME_HDR_LEN + FRAME_GSO_HDR_LEN];
+	size_t len = buf_len(b) + FRAME_GSO_HDR_LEN;
+
+	if (b->head < sizeof(hdr) || buf_len(b) == 0 || len > FRAME_MAX_PAYLOAD)
+		return false;
+	frame_header(hdr, FRAME_DATA_GSO, len);
+	hdr[FRAME_HDR_LEN] = m->type;
+	hdr[FRAME_HDR_LEN + 1] = m->needs_csum ? FRAME_GSO_F_CSUM : 0;
+	buf_put16(hdr + FRAME_HDR_LEN + 2, m->gso_size);
+	return buf_prepend(b, hdr, sizeof(hdr));
+}
+
 bool frame_wrap_data(struct buf *b)
 {
 	uint8_t hdr[FRAME_HDR_LEN];
@@ -146,6 +187,8 @@ const char *frame_type_name(uint8_t type)
 		return "CONFIG_UPDATE";
 	case FRAME_FEATURES:
 		return "FEATURES";
+	case FRAME_DATA_GSO:
+		return "DATA_GSO";
 	default:
 		return "unknown";
 	}

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "gso.h"
 #include "proto.h"
 
 enum frame_result { FRAME_OK, FRAME_NEED_MORE, FRAME_MALFORMED };
@@ -36,6 +37,16 @@ bool frame_append(struct buf *b, uint8_t type, const void *payload, size_t len);
 /* Turn a packet already in b (content = the IP packet) into a DATA frame
  * by prepending a header into the headroom. False if headroom < 4. */
 bool frame_wrap_data(struct buf *b);
+
+/* The GSO header of a DATA_GSO payload (frame_decode checked its length).
+ * False for an unknown GSO type or flag, with *why (static). Whether the
+ * metadata fits the packet is gso_check's question. */
+bool frame_gso_decode(const uint8_t *payload, size_t len, struct gso_meta *m, const char **why);
+
+/* As frame_wrap_data for a DATA_GSO frame: prepends the frame and GSO
+ * headers (8 bytes of headroom). False if they do not fit or the payload
+ * would exceed FRAME_MAX_PAYLOAD. */
+bool frame_wrap_gso(struct buf *b, const struct gso_meta *m);
 
 const char *frame_type_name(uint8_t type);
 

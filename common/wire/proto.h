@@ -21,7 +21,15 @@ enum frame_type {
 	/* Only after the FEATURES exchange (docs/protocol.md, section 5.3). */
 	FRAME_CONFIG_UPDATE = 0x05, /* gateway -> client: new routes and DNS */
 	FRAME_FEATURES = 0x06,  /* client -> gateway: 4 bytes, features it accepts */
+	/* Only once both ends agreed on PROTO_FEATURE_OFFLOAD (section 5.4). */
+	FRAME_DATA_GSO = 0x07,  /* GSO header (4) + one IP packet or super-packet */
 };
+
+/* The GSO header at the start of a DATA_GSO payload: type (1, enum
+ * gso_type in common/net/gso.h), flags (1), segment size (2, big endian). */
+#define FRAME_GSO_HDR_LEN 4
+#define FRAME_GSO_F_CSUM 0x01   /* the L4 checksum is partial (pseudo-header sum) */
+#define FRAME_GSO_TYPE_MAX 3
 
 /* CONFIG attributes: type (1), length (2, big endian), value.
  * Types with the high bit set are optional: an unknown one is skipped;
@@ -48,7 +56,8 @@ enum cfg_attr {
 
 /* Feature bits of CFG_ATTR_FEATURES and of a FEATURES frame. */
 #define PROTO_FEATURE_CONFIG_UPDATE 0x00000001u /* CONFIG_UPDATE frames */
-#define PROTO_FEATURES_KNOWN PROTO_FEATURE_CONFIG_UPDATE
+#define PROTO_FEATURE_OFFLOAD 0x00000002u /* DATA_GSO frames, both directions */
+#define PROTO_FEATURES_KNOWN (PROTO_FEATURE_CONFIG_UPDATE | PROTO_FEATURE_OFFLOAD)
 
 enum bye_reason {
 	BYE_NORMAL = 0,          /* the peer chose to disconnect */

@@ -56,7 +56,7 @@ static int group_setup(void **state)
 		fprintf(stderr, "unshare(CLONE_NEWNET): %s\n", strerror(errno));
 		return -1;
 	}
-	tun_fd = tun_open("rtt%d", false, tun_name);
+	tun_fd = tun_open("rtt%d", 0, tun_name, NULL);
 	if (tun_fd < 0) {
 		fprintf(stderr, "tun_open: %s\n", strerror(errno));
 		return -1;
@@ -317,7 +317,7 @@ static void test_rtnl_route_path_and_underlay(void **state)
 	struct ipaddr via = ip("10.78.0.1"), dst = ip("10.95.0.5"), want;
 	struct rtnl_route r;
 	char other[IFNAMSIZ];
-	int fd = tun_open("rtu%d", false, other);
+	int fd = tun_open("rtu%d", 0, other, NULL);
 	int idx1 = (int)if_nametoindex(tun_name), idx2;
 
 	(void)state;
@@ -361,7 +361,7 @@ static void test_rtnl_link_delete_removes_link(void **state)
 	(void)state;
 	/* A persistent-less TUN goes away with its fd; delete it while the fd
 	 * is still open to see the netlink call itself do it. */
-	fd = tun_open("rtdel%d", false, name);
+	fd = tun_open("rtdel%d", 0, name, NULL);
 	assert_true(fd >= 0);
 	assert_int_not_equal(if_nametoindex(name), 0);
 	assert_int_equal(rtnl_link_delete(name), 0);

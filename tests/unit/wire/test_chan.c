@@ -232,6 +232,48 @@ static void test_chan_next_data_not_ip_is_counted_not_fatal(void **state)
 	chan_deinit(&c);
 }
 
+/* DATA_GSO: the event carries the metadata and gso_check's verdict with
+ * the channel's MTU as the largest segment; a bad one is a counted drop,
+ * an unknown GSO type is malformed. */
+static void test_chan_next_data_gso(void **state)
+{
+	static struct chan_event ev;
+	uint8_t pkt[32], payload[FRAME_GSO_HDR_LEN + 32], frame[64];
+	const char *why = NULL;
+	struct chan c;
+	size_t n = ipv4_packet(pkt);
+
+	(void)state;
+	assert_int_equal(chan_init(&c, CHAN_GATEWAY, CHAN_DEFAULT_CAP), 0);
+	chan_set_max_data(&c, 1400);
+	/* A UDP packet with a partial checksum: sound. */
+	memcpy(payload, (const uint8_t[]){GSO_NONE, FRAME_GSO_F_CSUM, 0, 0}, 4);
+	memcpy(payload + 4, pkt, n);
+	assert_true(chan_feed(&c, frame, put_frame(frame, FRAME_DATA_GSO, payload, 4 + n)));
+	assert_int_equal(chan_next(&c, &ev, &why), CHAN_OK);
+	assert_int_equal(ev.type, FRAME_DATA_GSO);
+	assert_int_equal(ev.len, n);
+	assert_memory_equal(ev.data, pkt, n);
+	assert_int_equal(ev.ip_result, IPPKT_OK);
+	assert_int_equal(ev.gso_result, GSO_OK);
+	assert_true(ev.gso.needs_csum);
+	assert_int_equal(ev.gso_info.segs, 1);
+	/* Claiming TCP segmentation for a UDP packet: dropped, not fatal. */
+	memcpy(payload, (const uint8_t[]){GSO_TCPV4, FRAME_GSO_F_CSUM, 0x05, 0x00}, 4);
+	assert_true(chan_feed(&c, frame, put_frame(frame, FRAME_DATA_GSO, payload, 4 + n)));
+	assert_int_equal(chan_next(&c, &ev, &why), CHAN_OK);
+	assert_int_equal(ev.type, FRAME_DATA_GSO);
+	assert_int_not_equal(ev.gso_result, GSO_OK);
+	assert_non_null(ev.gso_why);
+	/* An unknown GSO type: the stream is unusable. */
+	memcpy(payload, (const uint8_t[]){FRAME_GSO_TYPE_MAX + 1, 0, 0, 0}, 4);
+	assert_true(chan_feed(&c, frame, put_frame(frame, FRAME_DATA_GSO, payload, 4 + n)));
+	why = NULL;
+	assert_int_equal(chan_next(&c, &ev, &why), CHAN_MALFORMED);
+	assert_non_null(why);
+	chan_deinit(&c);
+}
+
 struct hostile {
 	const char *name;
 	enum chan_role role;
@@ -383,6 +425,7 @@ int main(void)
 	    cmocka_unit_test(test_chan_next_split_at_every_byte),
 	    cmocka_unit_test(test_chan_space_room_for_largest_frame_after_partial),
 	    cmocka_unit_test(test_chan_next_data_not_ip_is_counted_not_fatal),
+	    cmocka_unit_test(test_chan_next_data_gso),
 	    cmocka_unit_test(test_chan_next_hostile_streams_refused),
 	    cmocka_unit_test(test_chan_next_gateway_role_accepts_client_frames),
 	    cmocka_unit_test(test_chan_next_features_and_update_by_role),

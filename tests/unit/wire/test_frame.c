@@ -150,7 +150,9 @@ static const struct hostile hostile[] = {
     {"version 2", {2}, 1, 1500},
     {"version 0xff, full header", {0xff, FRAME_DATA, 0, 1}, 4, 1500},
     {"type 0", {1, 0}, 2, 1500},
-    {"type 7", {1, 7}, 2, 1500},
+    {"type 8", {1, 8}, 2, 1500},
+    {"data_gso empty", {1, FRAME_DATA_GSO, 0, 0}, 4, 1500},
+    {"data_gso with only its header", {1, FRAME_DATA_GSO, 0, 4}, 4, 1500},
     {"config_update above limit", {1, FRAME_CONFIG_UPDATE, 0x20, 0x01}, 4, 1500},
     {"features of 3 bytes", {1, FRAME_FEATURES, 0, 3}, 4, 1500},
     {"features of 5 bytes", {1, FRAME_FEATURES, 0, 5}, 4, 1500},
@@ -335,6 +337,48 @@ static void test_frame_type_name_known_and_unknown(void **state)
 	assert_string_equal(frame_type_name(0xff), "unknown");
 }
 
+/* DATA_GSO: the GSO header goes on with the frame header; a decoder reads
+ * it back; unknown types and flags are refused, named. */
+static void test_frame_gso_wrap_and_decode(void **state)
+{
+	struct gso_meta m = {.type = GSO_TCPV6, .needs_csum = true, .gso_size = 1388}, back;
+	uint8_t pkt[60] = {0x60};
+	struct frame f;
+	struct buf b;
+	size_t used = 0;
+	const char *why = NULL;
+
+	(void)state;
+	assert_int_equal(buf_init(&b, 8 + sizeof(pkt)), 0);
+	buf_reset(&b, 8);
+	assert_true(buf_append(&b, pkt, sizeof(pkt)));
+	assert_true(frame_wrap_gso(&b, &m));
+	assert_int_equal(buf_len(&b), 8 + sizeof(pkt));
+	assert_int_equal(frame_decode(buf_ptr(&b), buf_len(&b), 1500, &f, &used, &why), FRAME_OK);
+	assert_int_equal(f.type, FRAME_DATA_GSO);
+	assert_int_equal(f.len, FRAME_GSO_HDR_LEN + sizeof(pkt));
+	assert_true(frame_gso_decode(f.payload, f.len, &back, &why));
+	assert_int_equal(back.type, GSO_TCPV6);
+	assert_true(back.needs_csum);
+	assert_int_equal(back.gso_size, 1388);
+	assert_memory_equal(f.payload + FRAME_GSO_HDR_LEN, pkt, sizeof(pkt));
+	/* No headroom for both headers: refused, nothing written. */
+	buf_reset(&b, 7);
+	assert_true(buf_append(&b, pkt, 1));
+	assert_false(frame_wrap_gso(&b, &m));
+	buf_deinit(&b);
+
+	uint8_t bad_type[] = {FRAME_GSO_TYPE_MAX + 1, 0, 0, 0, 0x45};
+	uint8_t bad_flag[] = {GSO_TCPV4, 0x02, 0x05, 0x00, 0x45};
+	why = NULL;
+	assert_false(frame_gso_decode(bad_type, sizeof(bad_type), &back, &why));
+	assert_non_null(why);
+	why = NULL;
+	assert_false(frame_gso_decode(bad_flag, sizeof(bad_flag), &back, &why));
+	assert_non_null(why);
+	assert_string_equal(frame_type_name(FRAME_DATA_GSO), "DATA_GSO");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +392,7 @@ int main(void)
 	    cmocka_unit_test(test_frame_wrap_data_prepends_header),
 	    cmocka_unit_test(test_frame_wrap_data_refuses_without_headroom),
 	    cmocka_unit_test(test_frame_type_name_known_and_unknown),
+	    cmocka_unit_test(test_frame_gso_wrap_and_decode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
