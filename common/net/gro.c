@@ -37,7 +37,8 @@ void gro_init(struct gro *g, uint8_t *buf, size_t cap)
 
 /* A TCP segment with data, flags among ACK and PSH, a sound header
  * (gso_check's rules for a TCP super-packet: no fragment, no IPv6
- * extension header) and a right checksum. */
+ * extension header) and right checksums: an IPv4 header checksum is
+ * recomputed on the way out, so a wrong one must not join either. */
 static bool seg_parse(const uint8_t *pkt, size_t len, struct seg *s)
 {
 	/* The largest gso_size any header allows: one segment, whatever len. */
@@ -57,6 +58,8 @@ static bool seg_parse(const uint8_t *pkt, size_t len, struct seg *s)
 	s->flags = t[13];
 	s->seq = buf_get32(t + 4);
 	if (s->payload == 0 || (s->flags & ~(TCP_ACK | TCP_PSH)) != 0)
+		return false;
+	if (s->inf.family == AF_INET && csum_sum(pkt, s->inf.l3_len) != 0xffff)
 		return false;
 	return csum_add(csum_pseudo(pkt, s->inf.family, PROTO_TCP, l4), csum_sum(t, l4)) == 0xffff;
 }

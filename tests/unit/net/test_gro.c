@@ -106,11 +106,17 @@ static void test_gro_push_passes(void **state)
 
 		assert_int_equal(gro_push(&g, super, len), GRO_PASS);
 	}
-	/* A wrong checksum, and a packet that is not IP at all. */
+	/* A wrong TCP checksum, and a packet that is not IP at all. */
 	assert_int_equal(build(&(struct spec)V4TCP(100), false, super), 140);
 	super[139] ^= 1;
 	assert_int_equal(gro_push(&g, super, 140), GRO_PASS);
 	assert_int_equal(gro_push(&g, super, 0), GRO_PASS);
+	/* A wrong IPv4 header checksum (the TTL is not in the TCP one). */
+	super[139] ^= 1;
+	super[8] = 63;
+	assert_int_equal(gro_push(&g, super, 140), GRO_PASS);
+	fix_ip_csum(super);
+	assert_int_equal(gro_push(&g, super, 140), GRO_HELD);
 }
 
 /* Held: segment 0. Each of these must make the caller take it first. */
