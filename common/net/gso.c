@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "buf.h"
+#include "csum.h"
 #include "ippkt.h"
 
 #define PROTO_TCP 6
@@ -41,58 +42,9 @@
 
 /* ---- checksums ---------------------------------------------------------- */
 
-static uint32_t fold16(uint32_t s)
-{
-	s = (s & 0xffff) + (s >> 16);
-	return (s & 0xffff) + (s >> 16);
-}
-
-static uint64_t add_carry(uint64_t s, uint64_t w)
-{
-	s += w;
-	return s + (s < w);
-}
-
-/* The one's complement sum of p[0..n) as big-endian 16-bit words, folded
- * to 16 bits (n odd: a zero pads the last byte). Native 64-bit words are
- * summed with end-around carry and the result swapped once: the sum does
- * not depend on byte order (RFC 1071, 2.(B)). */
-static uint32_t csum_sum(const uint8_t *p, size_t n)
-{
-	uint64_t s = 0, w[4];
-	size_t i = 0;
-
-	for (; i + 32 <= n; i += 32) {
-		memcpy(w, p + i, 32);
-		s = add_carry(s, w[0]);
-		s = add_carry(s, w[1]);
-		s = add_carry(s, w[2]);
-		s = add_carry(s, w[3]);
-	}
-	for (; i + 8 <= n; i += 8) {
-		memcpy(w, p + i, 8);
-		s = add_carry(s, w[0]);
-	}
-	if (i < n) {
-		w[0] = 0;
-		memcpy(w, p + i, n - i);
-		s = add_carry(s, w[0]);
-	}
-	s = (s & 0xffffffffu) + (s >> 32);
-	s = (s & 0xffffffffu) + (s >> 32);
-	s = fold16((uint32_t)s);
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	s = ((s & 0xff) << 8) | (s >> 8);
-#endif
-	return (uint32_t)s;
-}
-
-/* The pseudo-header of a segment whose transport part is l4_len bytes. */
 static uint32_t pseudo_sum(const uint8_t *pkt, const struct gso_info *inf, size_t l4_len)
 {
-	uint32_t s = inf->family == AF_INET ? csum_sum(pkt + 12, 8) : csum_sum(pkt + 8, 32);
-
-	return fold16(s + inf->proto + (uint32_t)l4_len);
+	return csum_pseudo(pkt, inf->family, inf->proto, l4_len);
 }
 
 /* Stores the complement of sum; UDP sends a computed zero as all ones
@@ -383,7 +335,7 @@ static void fix_l4(uint8_t *out, const struct gso_info *inf, const struct gso_me
 		buf_put16(field, (uint16_t)ps);
 		return;
 	}
-	store_csum(field, inf->proto, fold16(ps + csum_sum(t, l4_len)));
+	store_csum(field, inf->proto, csum_add(ps, csum_sum(t, l4_len)));
 }
 
 size_t gso_segment(const uint8_t *pkt, const struct gso_info *inf, const struct gso_meta *m,
