@@ -44,6 +44,7 @@ struct conn {
 	struct chan rx;
 	unsigned keepalive;      /* s, from CONFIG */
 	uint64_t last_tx_ms;
+	uint64_t started_ms;     /* connect() */
 };
 
 static struct conn *conns;
@@ -197,6 +198,7 @@ static void start(struct conn *c, unsigned i, struct tls_ctx *ctx, const struct 
 	if (c->t == NULL || chan_init_growing(&c->rx, CHAN_CLIENT, 2 * (FRAME_HDR_LEN + FRAME_MAX_PAYLOAD) + 16) < 0)
 		die("out of memory");
 	c->state = C_CONNECTING;
+	c->started_ms = now_ms();
 	n_inflight++;
 	(void)epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &e);
 }
@@ -208,7 +210,12 @@ static void keepalives(unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		struct conn *c = &conns[i];
 
-		if (c->state == C_UP && now - c->last_tx_ms >= (uint64_t)c->keepalive * 1000)
+		/* A connection not up in 10 s counts as failed, so a step ends. */
+		if ((c->state == C_CONNECTING || c->state == C_HANDSHAKE || c->state == C_WAIT_CONFIG) &&
+		    now - c->started_ms > 10000) {
+			fprintf(stderr, "bench_load: session %u not up after 10 s (state %d)\n", i, (int)c->state);
+			conn_fail(c);
+		} else if (c->state == C_UP && now - c->last_tx_ms >= (uint64_t)c->keepalive * 1000)
 			send_frame(c, FRAME_KEEPALIVE, NULL, 0);
 		else if (c->state == C_UP && tls_outq_len(c->t) > 0 && tls_flush(c->t) < 0)
 			conn_fail(c);
