@@ -13,8 +13,9 @@
 # `mtlsvpnctl ca issue-client`; tls_resumption = no makes every connect a
 # full handshake.
 #
-# Usage (root): tests/bench/bench_sessions.sh [--quick] [--steps N1,N2] [--idle S]
+# Usage (root): tests/bench/bench_sessions.sh [--quick] [--busy] [--steps N1,N2] [--idle S]
 #   --quick: 200 sessions, no waits: checks only that the harness works.
+#   --busy: the iperf3 run even with --quick.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -24,12 +25,14 @@ steps=1000,10000
 idle=20
 settle=12
 quick=0
+busy=1
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--quick) quick=1; steps=200; idle=2; settle=1 ;;
+	--quick) quick=1; busy=0; steps=200; idle=2; settle=1 ;;
+	--busy) busy=1 ;;
 	--steps) steps=$2; shift ;;
 	--idle) idle=$2; shift ;;
-	*) echo "usage: $0 [--quick] [--steps N1,N2] [--idle S]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--quick] [--busy] [--steps N1,N2] [--idle S]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -151,7 +154,7 @@ done
 i0=$(ticks); sleep "$idle"; i1=$(ticks)
 echo "gateway CPU at idle with $up sessions: $(echo "scale=2; 100 * ($i1 - $i0) / $hz / $idle" | bc) % over ${idle}s"
 
-if [ $quick -eq 0 ] && command -v iperf3 >/dev/null; then
+if [ $busy -eq 1 ] && command -v iperf3 >/dev/null; then
 	ip netns exec "$N" iperf3 -s -D --pidfile "$work/iperf.pid"
 	for i in $(seq 50); do [ -s "$work/iperf.pid" ] && break; sleep 0.1; done
 	pids+=("$(cat "$work/iperf.pid")")
