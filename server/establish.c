@@ -18,10 +18,11 @@
 #include "msg.h"
 #include "tun.h"
 
-/* Plaintext frames gathered for one tls_write: two full TLS records. */
+/* Plaintext frames gathered for one tls_write: two full TLS records. It
+ * grows to that under load and is given back when idle (session_on_idle). */
 #define SESSION_TX_CAP (32 * 1024)
-/* Decrypted bytes waiting to become frames: room for a partial largest
- * frame plus a whole one. */
+/* Decrypted bytes waiting to become frames: room, at most, for a partial
+ * largest frame plus a whole one; it too starts small and grows. */
 #define SESSION_RX_CAP (2 * (FRAME_HDR_LEN + FRAME_MAX_PAYLOAD) + 16)
 
 /* The group a client belongs to: INI members, then the certificate's OU or
@@ -189,8 +190,8 @@ void establish_session(struct session *s)
 	char reason[160];
 
 	/* The buffers first: a refusal below is sent as a BYE frame. */
-	if (buf_init(&s->tx, SESSION_TX_CAP) < 0 ||
-	    chan_init(&s->rx, CHAN_GATEWAY, SESSION_RX_CAP) < 0) {
+	if (buf_init_growable(&s->tx, 0, SESSION_TX_CAP) < 0 ||
+	    chan_init_growing(&s->rx, CHAN_GATEWAY, SESSION_RX_CAP) < 0) {
 		session_close(s, SESSION_NO_BYE, "out of memory");
 		return;
 	}
@@ -353,6 +354,8 @@ static void admit(struct session *s, const struct cert_info *ci)
 	} else if (!send_config(s) || !router_session_flush(s)) {
 		return;
 	}
+	/* The handshake's buffers are not needed until the client speaks. */
+	session_on_idle(s);
 	/* Records that came with the client's Finished are already decrypted
 	 * or buffered in wolfSSL, where epoll cannot see them. */
 	if (tls_has_pending(s->tls))

@@ -513,6 +513,7 @@ void session_trim_init(struct worker *w);
 void session_free(struct session *s);
 void session_on_data_received(struct session *s);
 void session_on_data_sent(struct session *s);
+void session_on_idle(struct session *s);
 void session_on_established(struct session *s);
 void session_on_frame(struct session *s, const struct chan_event *ev);
 void session_status(const struct session *s);

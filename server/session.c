@@ -412,6 +412,18 @@ void session_on_data_sent(struct session *s)
 	s->last_tx_ms = ev_now_ms(s->w->loop);
 }
 
+/* Nothing queued either way: give back the buffers a burst grew, so an
+ * idle session costs little more than its wolfSSL object. Each comes back,
+ * small, with the next byte. */
+void session_on_idle(struct session *s)
+{
+	if (s->state != SESSION_ESTABLISHED || buf_len(&s->tx) > 0 || tls_outq_len(s->tls) > 0)
+		return;
+	buf_shrink(&s->tx, 0);
+	chan_trim(&s->rx);
+	tls_trim(s->tls);
+}
+
 void session_on_established(struct session *s)
 {
 	struct ev_loop *loop = s->w->loop;
@@ -460,8 +472,8 @@ static void session_on_keepalive_due(struct ev_loop *loop, struct ev_timer *t)
 		return;
 	}
 	ev_timer_arm(loop, t, period);
-	if (session_send_frame(s, FRAME_KEEPALIVE, NULL, 0))
-		(void)router_session_flush(s);
+	if (session_send_frame(s, FRAME_KEEPALIVE, NULL, 0) && router_session_flush(s))
+		session_on_idle(s);
 }
 
 static void session_on_dead_peer_check(struct ev_loop *loop, struct ev_timer *t)

@@ -1,8 +1,9 @@
 /*
  * buf.c - the bounded byte buffer. Every operation keeps
- * 0 <= head <= tail <= cap or refuses; nothing here grows the storage, so a
- * caller's bound (a queue's high-water mark, a frame's size) is the real one.
- * Storage may hold session plaintext: it is wiped before it is freed.
+ * 0 <= head <= tail <= cap <= max or refuses. Only a growable buffer's
+ * storage grows, and never past the max its owner chose, so a caller's bound
+ * (a queue's high-water mark, a frame's size) is the real one. Storage may
+ * hold session plaintext: it is wiped before it is freed, also when moved.
  */
 #include "buf.h"
 
@@ -21,7 +22,62 @@ int buf_init(struct buf *b, size_t cap)
 		return -1;
 	}
 	b->cap = cap;
+	b->max = cap;
 	return 0;
+}
+
+int buf_init_growable(struct buf *b, size_t start, size_t max)
+{
+	if (start > max) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (buf_init(b, start) < 0)
+		return -1;
+	b->max = max;
+	return 0;
+}
+
+/* Move the storage to cap bytes (>= tail), wiping the old. */
+static bool move_to(struct buf *b, size_t cap)
+{
+	uint8_t *p = malloc(cap > 0 ? cap : 1);
+
+	if (p == NULL)
+		return false;
+	if (b->tail > 0)
+		memcpy(p, b->data, b->tail);
+	explicit_bzero(b->data, b->cap);
+	free(b->data);
+	b->data = p;
+	b->cap = cap;
+	return true;
+}
+
+bool buf_reserve(struct buf *b, size_t n)
+{
+	size_t cap;
+
+	if (n <= buf_room(b))
+		return true;
+	/* A plain buffer (or one built by hand, max 0) never grows. */
+	if (b->max <= b->cap || n > b->max - b->tail)
+		return false;
+	/* Doubling keeps a burst to a few moves; max bounds it. */
+	cap = b->cap > 0 ? b->cap : 256;
+	while (cap < b->tail + n)
+		cap = cap > b->max / 2 ? b->max : cap * 2;
+	if (cap > b->max)
+		cap = b->max;
+	return move_to(b, cap);
+}
+
+void buf_shrink(struct buf *b, size_t cap)
+{
+	if (buf_len(b) > 0 || b->cap <= cap || b->data == NULL)
+		return;
+	b->head = b->tail = 0;
+	(void)move_to(b, cap);
 }
 
 void buf_deinit(struct buf *b)
@@ -43,7 +99,7 @@ void buf_reset(struct buf *b, size_t headroom)
 
 bool buf_append(struct buf *b, const void *p, size_t n)
 {
-	if (n > buf_room(b))
+	if (n > buf_room(b) && !buf_reserve(b, n))
 		return false;
 	if (n > 0)
 		memcpy(b->data + b->tail, p, n);

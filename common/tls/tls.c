@@ -544,10 +544,12 @@ ssize_t tls_fill(struct tls_conn *c)
 		c->in_len -= c->in_off;
 		c->in_off = 0;
 	}
-	if (c->in_cap < (c->hs_done ? TLS_IN_CAP : TLS_IN_HS_CAP) &&
-	    !in_grow(c, c->hs_done ? TLS_IN_CAP : TLS_IN_HS_CAP))
+	/* Small until the peer sends more than one recv() took: an idle
+	 * session's keepalives fit, a busy one gets four records a call. */
+	if (c->in_cap < TLS_IN_HS_CAP && !in_grow(c, TLS_IN_HS_CAP))
 		return -1;
-	if (c->in_len == c->in_cap && c->in_cap < TLS_IN_CAP && !in_grow(c, TLS_IN_CAP))
+	if ((c->in_len == c->in_cap || c->in_filled) && c->in_cap < TLS_IN_CAP &&
+	    !in_grow(c, TLS_IN_CAP))
 		return -1;
 	if (c->in_len == c->in_cap) {
 		/* Full: the caller must read before it may fill again. */
@@ -559,7 +561,27 @@ ssize_t tls_fill(struct tls_conn *c)
 		c->in_eof = true;
 	else if (n > 0)
 		c->in_len += (size_t)n;
+	c->in_filled = n > 0 && c->in_len == c->in_cap;
 	return n;
+}
+
+void tls_trim(struct tls_conn *c)
+{
+	if (!c->hs_done)
+		return;
+	if (c->in != NULL && c->in_off == c->in_len) {
+		explicit_bzero(c->in, c->in_cap);
+		free(c->in);
+		c->in = NULL;
+		c->in_cap = c->in_off = c->in_len = 0;
+		c->in_filled = false;
+	}
+	if (c->out != NULL && c->out_head == c->out_tail) {
+		explicit_bzero(c->out, c->out_cap);
+		free(c->out);
+		c->out = NULL;
+		c->out_cap = c->out_head = c->out_tail = 0;
+	}
 }
 
 /* A fatal alert as a plaintext record: what a server may send before its

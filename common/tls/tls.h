@@ -109,6 +109,10 @@ void tls_shutdown(struct tls_conn *c);
  * -1: error (errno). */
 int tls_flush(struct tls_conn *c);
 size_t tls_outq_len(const struct tls_conn *c);
+/* After the handshake, an idle session's buffers back to nothing: the
+ * input buffer if all of it was read, the output queue if it is empty.
+ * Both are made again, small, by the next byte in or out. */
+void tls_trim(struct tls_conn *c);
 /* Decrypted or buffered bytes wolfSSL holds that epoll cannot see. */
 bool tls_has_pending(const struct tls_conn *c);
 /* Server: the peer's ClientHello has been read whole (the handshake has

@@ -66,6 +66,7 @@ struct tls_conn {
 	bool hello_checked; /* server: tls_hello_check passed the ClientHello */
 	bool leaf_checked; /* the verify callback saw and accepted the leaf */
 	bool in_eof;	   /* tls_fill() saw EOF: no more input will come */
+	bool in_filled;	   /* the last recv() filled the input buffer: grow it */
 	bool shutdown_sent;
 	bool hello_in;	   /* server: the peer's ClientHello was read whole */
 	bool resumed;	   /* the handshake resumed a session (no certificate sent) */

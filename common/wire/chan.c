@@ -25,6 +25,27 @@ int chan_init(struct chan *c, enum chan_role role, size_t cap)
 	return 0;
 }
 
+int chan_init_growing(struct chan *c, enum chan_role role, size_t max)
+{
+	memset(c, 0, sizeof(*c));
+	if (max <= FRAME_HDR_LEN + FRAME_MAX_PAYLOAD) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (buf_init_growable(&c->in, CHAN_IDLE_CAP, max) < 0)
+		return -1;
+	c->growing = true;
+	c->role = role;
+	c->max_data = FRAME_MAX_PAYLOAD;
+	return 0;
+}
+
+void chan_trim(struct chan *c)
+{
+	if (c->growing)
+		buf_shrink(&c->in, CHAN_IDLE_CAP);
+}
+
 void chan_deinit(struct chan *c)
 {
 	buf_deinit(&c->in);
@@ -65,6 +86,14 @@ uint8_t *chan_space(struct chan *c, size_t *room)
 		buf_reset(&c->in, 0);
 	else if (buf_room(&c->in) < frame_max(c))
 		buf_compact(&c->in);
+	/* A growing channel: the last read filled it, so the peer is
+	 * sending more than a trickle; doubling reaches the largest frame
+	 * in a few steps (buf_reserve never passes the max). */
+	if (buf_room(&c->in) < CHAN_GROW_ROOM && !buf_reserve(&c->in, buf_len(&c->in) + CHAN_GROW_ROOM) &&
+	    buf_room(&c->in) == 0) {
+		*room = 0;
+		return NULL;
+	}
 	*room = buf_room(&c->in);
 	return buf_end(&c->in);
 }

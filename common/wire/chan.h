@@ -39,6 +39,7 @@ struct chan {
 	enum chan_role role;
 	enum chan_framing framing;
 	size_t max_data;   /* largest DATA payload accepted (the MTU) */
+	bool growing;      /* chan_init_growing: chan_trim() shrinks it */
 };
 
 enum chan_result { CHAN_OK, CHAN_NEED_MORE, CHAN_MALFORMED };
@@ -65,8 +66,20 @@ struct chan_event {
 	uint32_t features;           /* FEATURES */
 };
 
+/* A growing channel's buffer while idle, and the room below which
+ * chan_space() doubles it (a KEEPALIVE or a small packet fits without). */
+#define CHAN_IDLE_CAP 512
+#define CHAN_GROW_ROOM 256
+
 /* cap must exceed FRAME_HDR_LEN + FRAME_MAX_PAYLOAD. 0 / -1 ENOMEM, EINVAL. */
 int chan_init(struct chan *c, enum chan_role role, size_t cap);
+/* A channel whose buffer starts at CHAN_IDLE_CAP and grows, as bytes
+ * arrive, up to max (which must exceed FRAME_HDR_LEN + FRAME_MAX_PAYLOAD,
+ * so the largest frame always fits); chan_trim() gives it back. For a
+ * gateway holding many idle sessions. 0 / -1 ENOMEM, EINVAL. */
+int chan_init_growing(struct chan *c, enum chan_role role, size_t max);
+/* A growing channel with nothing buffered back to CHAN_IDLE_CAP. */
+void chan_trim(struct chan *c);
 void chan_deinit(struct chan *c);            /* wipes and frees */
 void chan_reset(struct chan *c);             /* forget buffered bytes */
 /* DATA frames with a longer payload are malformed; clamped to
@@ -80,7 +93,10 @@ void chan_set_max_data(struct chan *c, size_t max_data);
 void chan_set_framing(struct chan *c, enum chan_framing f);
 
 /* Where the next decrypted bytes can be written directly, and how many fit
- * (never less than one whole frame after the buffered partial one). */
+ * (never less than one whole frame after the buffered partial one; on a
+ * growing channel at least CHAN_GROW_ROOM, the buffer doubling while the
+ * reads fill it, up to its max). NULL with *room 0 only if a growing
+ * channel is out of memory. */
 uint8_t *chan_space(struct chan *c, size_t *room);
 void chan_commit(struct chan *c, size_t n);
 /* Copy bytes in; false if they do not fit (read events out first). */

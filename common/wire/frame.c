@@ -119,7 +119,7 @@ bool frame_append(struct buf *b, uint8_t type, const void *payload, size_t len)
 	 * receiver's to enforce. */
 	if (check_len(type, len, FRAME_MAX_PAYLOAD) != NULL)
 		return false;
-	if (buf_room(b) < FRAME_HDR_LEN + len)
+	if (!buf_reserve(b, FRAME_HDR_LEN + len))
 		return false;
 	frame_header(hdr, type, len);
 	(void)buf_append(b, hdr, sizeof(hdr));

@@ -223,9 +223,51 @@ static void test_buf_get_put_round_trip(void **state)
 	}
 }
 
+static void test_buf_reserve_growable_up_to_max_then_shrink(void **state)
+{
+	struct buf b;
+	uint8_t x[300];
+
+	(void)state;
+	memset(x, 7, sizeof(x));
+	assert_int_equal(buf_init_growable(&b, 0, 1000), 0);
+	assert_non_null(b.data);
+	assert_true(buf_append(&b, x, sizeof(x)));
+	assert_true(buf_append(&b, x, sizeof(x)));
+	assert_true(buf_append(&b, x, sizeof(x)));
+	assert_false(buf_append(&b, x, sizeof(x))); /* past max */
+	assert_int_equal(buf_len(&b), 900);
+	assert_true(b.cap <= 1000);
+	assert_int_equal(buf_ptr(&b)[899], 7);
+	buf_shrink(&b, 0); /* not empty: kept */
+	assert_int_equal(buf_len(&b), 900);
+	buf_consume(&b, 900);
+	buf_shrink(&b, 0);
+	assert_int_equal(b.cap, 0);
+	assert_non_null(b.data);
+	assert_true(buf_reserve(&b, 10));
+	buf_deinit(&b);
+}
+
+static void test_buf_reserve_plain_never_grows(void **state)
+{
+	struct buf b, hand;
+	uint8_t x[8] = {0};
+
+	(void)state;
+	assert_int_equal(buf_init(&b, 16), 0);
+	assert_true(buf_reserve(&b, 16));
+	assert_false(buf_reserve(&b, 17));
+	hand = (struct buf){.data = b.data, .cap = 4};
+	assert_false(buf_append(&hand, x, sizeof(x)));
+	buf_deinit(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_buf_reserve_growable_up_to_max_then_shrink),
+	    cmocka_unit_test(test_buf_reserve_plain_never_grows),
 	    cmocka_unit_test(test_buf_init_empty_with_cap),
 	    cmocka_unit_test(test_buf_init_zero_cap_is_usable),
 	    cmocka_unit_test(test_buf_deinit_clears_struct),

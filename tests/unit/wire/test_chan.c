@@ -418,6 +418,76 @@ static void test_chan_feed_refuses_overflow(void **state)
 	chan_deinit(&c);
 }
 
+/* A growing channel takes the largest DATA frame through reads as small as
+ * the room it offers, grows to hold it, and chan_trim() shrinks it back. */
+static void test_chan_space_growing_takes_largest_frame_then_trims(void **state)
+{
+	static uint8_t stream[2 * (FRAME_HDR_LEN + FRAME_MAX_PAYLOAD)];
+	static uint8_t payload[FRAME_MAX_PAYLOAD];
+	struct chan c;
+	struct chan_event ev;
+	const char *why = NULL;
+	size_t n, off = 0, frames = 0;
+
+	(void)state;
+	memset(payload, 0x45, sizeof(payload));
+	n = put_frame(stream, FRAME_KEEPALIVE, NULL, 0);
+	n += put_frame(stream + n, FRAME_DATA, payload, sizeof(payload));
+	n += put_frame(stream + n, FRAME_KEEPALIVE, NULL, 0);
+	assert_int_equal(chan_init_growing(&c, CHAN_GATEWAY, FRAME_HDR_LEN + FRAME_MAX_PAYLOAD), -1);
+	assert_int_equal(chan_init_growing(&c, CHAN_GATEWAY, 2 * (FRAME_HDR_LEN + FRAME_MAX_PAYLOAD) + 16), 0);
+	assert_int_equal(c.in.cap, CHAN_IDLE_CAP);
+	while (off < n) {
+		size_t room, take;
+		uint8_t *space = chan_space(&c, &room);
+
+		assert_non_null(space);
+		assert_true(room >= CHAN_GROW_ROOM);
+		take = n - off < room ? n - off : room;
+		memcpy(space, stream + off, take);
+		chan_commit(&c, take);
+		off += take;
+		while (chan_next(&c, &ev, &why) == CHAN_OK) {
+			if (ev.type == FRAME_DATA)
+				assert_int_equal(ev.len, FRAME_MAX_PAYLOAD);
+			frames++;
+		}
+	}
+	assert_int_equal(frames, 3);
+	assert_true(c.in.cap > FRAME_HDR_LEN + FRAME_MAX_PAYLOAD);
+	assert_true(c.in.cap <= c.in.max);
+	chan_trim(&c);
+	assert_int_equal(c.in.cap, CHAN_IDLE_CAP);
+	/* Still usable after the trim. */
+	n = put_frame(stream, FRAME_KEEPALIVE, NULL, 0);
+	assert_true(chan_feed(&c, stream, n));
+	assert_int_equal(chan_next(&c, &ev, &why), CHAN_OK);
+	assert_int_equal(ev.type, FRAME_KEEPALIVE);
+	chan_deinit(&c);
+}
+
+/* chan_trim() keeps a partial frame, and never shrinks a fixed channel. */
+static void test_chan_trim_keeps_partial_and_fixed(void **state)
+{
+	uint8_t hdr[FRAME_HDR_LEN];
+	struct chan g, f;
+	size_t cap;
+
+	(void)state;
+	assert_int_equal(chan_init_growing(&g, CHAN_GATEWAY, 2 * (FRAME_HDR_LEN + FRAME_MAX_PAYLOAD) + 16), 0);
+	frame_header(hdr, FRAME_DATA, 1000);
+	assert_true(chan_feed(&g, hdr, sizeof(hdr)));
+	cap = g.in.cap;
+	chan_trim(&g);
+	assert_int_equal(g.in.cap, cap);
+	assert_int_equal(chan_pending(&g), sizeof(hdr));
+	chan_deinit(&g);
+	assert_int_equal(chan_init(&f, CHAN_CLIENT, CHAN_DEFAULT_CAP), 0);
+	chan_trim(&f);
+	assert_int_equal(f.in.cap, CHAN_DEFAULT_CAP);
+	chan_deinit(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +501,8 @@ int main(void)
 	    cmocka_unit_test(test_chan_next_features_and_update_by_role),
 	    cmocka_unit_test(test_chan_init_rejects_small_buffer),
 	    cmocka_unit_test(test_chan_feed_refuses_overflow),
+	    cmocka_unit_test(test_chan_space_growing_takes_largest_frame_then_trims),
+	    cmocka_unit_test(test_chan_trim_keeps_partial_and_fixed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
