@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# Tunnel latency, side by side in one run: the idle RTT laptop -> gateway ->
+# LAN with no VPN and through mtlsvpn (median and p99 of N pings, and what the
+# tunnel adds), then the same ping while a second client session carries an
+# iperf3 bulk transfer: an interactive packet must not wait behind another
+# session's batching.
+#
+#   laptop ns --veth--+
+#                     gateway ns --veth-- lan ns (iperf3 -s)
+#   bulk ns   --veth--+
+#
+# Usage (root): tests/bench/bench_latency.sh [--count N] [--interval S]
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${MTLSVPN_BUILD_DIR:-$top/build}
+count=200
+interval=0.02
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--count) count=$2; shift ;;
+	--interval) interval=$2; shift ;;
+	*) echo "usage: $0 [--count N] [--interval S]" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ "$(id -u)" -eq 0 ] || { echo "bench_latency: needs root (network namespaces)" >&2; exit 1; }
+for b in mtlsvpn-server mtlsvpn-client mtlsvpnctl; do
+	[ -x "$build/$b" ] || { echo "bench_latency: $build/$b missing" >&2; exit 1; }
+done
+command -v iperf3 >/dev/null || { echo "bench_latency: iperf3 missing (apt-get install iperf3)" >&2; exit 1; }
+
+id=$$
+L=mtvl-lap-$id B=mtvl-blk-$id G=mtvl-gw-$id N=mtvl-lan-$id
+work=$(mktemp -d /tmp/mtlsvpn-latency.XXXXXX)
+pids=()
+
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	for p in "$L" "$B" "$G" "$N"; do ip netns del "$p" 2>/dev/null || true; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+for p in "$L" "$B" "$G" "$N"; do ip netns add "$p"; ip -n "$p" link set lo up; done
+ip link add lap0 netns "$L" type veth peer name gwl0 netns "$G"
+ip link add blk0 netns "$B" type veth peer name gwb0 netns "$G"
+ip link add lan0 netns "$N" type veth peer name gwn0 netns "$G"
+ip -n "$L" addr add 10.99.1.2/24 dev lap0
+ip -n "$G" addr add 10.99.1.1/24 dev gwl0
+ip -n "$B" addr add 10.99.2.2/24 dev blk0
+ip -n "$G" addr add 10.99.2.1/24 dev gwb0
+ip -n "$G" addr add 10.20.0.1/24 dev gwn0
+ip -n "$N" addr add 10.20.0.2/24 dev lan0
+ip -n "$L" link set lap0 up; ip -n "$B" link set blk0 up; ip -n "$N" link set lan0 up
+for d in gwl0 gwb0 gwn0; do ip -n "$G" link set "$d" up; done
+ip netns exec "$G" sysctl -qw net.ipv4.ip_forward=1
+# Permanent neighbour entries: the ARP table is shared by every namespace on
+# the machine, and a full one would show up here as lost pings.
+mac() { ip -n "$1" -o link show "$2" | sed 's/.*link\/ether \([0-9a-f:]*\).*/\1/'; }
+neigh_pair() { # ns1 dev1 addr1 ns2 dev2 addr2
+	ip -n "$1" neigh replace "$6" lladdr "$(mac "$4" "$5")" dev "$2" nud permanent
+	ip -n "$4" neigh replace "$3" lladdr "$(mac "$1" "$2")" dev "$5" nud permanent
+}
+neigh_pair "$L" lap0 10.99.1.2 "$G" gwl0 10.99.1.1
+neigh_pair "$B" blk0 10.99.2.2 "$G" gwb0 10.99.2.1
+neigh_pair "$N" lan0 10.20.0.2 "$G" gwn0 10.20.0.1
+ip -n "$B" route add 10.99.1.0/24 via 10.99.2.1
+ip -n "$N" route add 10.8.0.0/16 via 10.20.0.1
+ip -n "$L" route add 10.20.0.0/24 via 10.99.1.1
+ip -n "$N" route add 10.99.1.0/24 via 10.20.0.1
+
+ip netns exec "$N" iperf3 -s --pidfile "$work/iperf.pid" -D
+for i in $(seq 50); do [ -s "$work/iperf.pid" ] && break; sleep 0.1; done
+pids+=("$(cat "$work/iperf.pid")")
+
+# Prints "median p99" in ms of $count pings from the laptop to the LAN host,
+# $1 seconds apart (default --interval). At a 2 ms interval the CPUs never go
+# idle: what remains is the cost of the data path itself, without the
+# wake-ups from idle that an idle tunnel pays in each process it crosses.
+ping_stats() {
+	ip netns exec "$L" timeout 120 ping -n -c "$count" -i "${1:-$interval}" -W 2 10.20.0.2 |
+		sed -n 's/.*time=\([0-9.]*\) ms/\1/p' | sort -n |
+		awk '{a[NR]=$1} END {if (NR == 0) {print "nan nan"; exit}
+			i = int(NR * 0.99 + 0.5); if (i < 1) i = 1; if (i > NR) i = NR
+			printf "%.3f %.3f\n", (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2, a[i]}'
+}
+
+echo "== no VPN =="
+read -r base_med base_p99 < <(ping_stats)
+printf '  idle rtt  median %s ms  p99 %s ms\n' "$base_med" "$base_p99"
+read -r hbase_med hbase_p99 < <(ping_stats 0.002)
+printf '  busy rtt  median %s ms  p99 %s ms (2 ms interval)\n' "$hbase_med" "$hbase_p99"
+ip -n "$L" route del 10.20.0.0/24 via 10.99.1.1
+
+"$build/mtlsvpnctl" ca init --dir "$work/ca" --name "latency CA" >/dev/null
+"$build/mtlsvpnctl" ca issue-server gw.bench --dir "$work/ca" --out "$work" >/dev/null
+"$build/mtlsvpnctl" ca issue-client lat-user --dir "$work/ca" --out "$work" >/dev/null
+"$build/mtlsvpnctl" ca issue-client bulk-user --dir "$work/ca" --out "$work" >/dev/null
+chmod 711 "$work"
+install -d -o nobody -g nogroup "$work/state"
+cat >"$work/server.ini" <<INI
+[gateway]
+listen = 10.99.1.1:8443
+ca = ca/ca.crt
+cert = gw.bench.crt
+key = gw.bench.key
+tun = mtvl$id
+control = none
+user = nobody
+lease_file = $work/state/leases
+[pool]
+ipv4 = 10.8.1.0/24
+routes = 10.20.0.0/24
+INI
+for u in lat bulk; do
+	cat >"$work/client-$u.ini" <<INI
+[client]
+gateway = 10.99.1.1:8443
+server_name = gw.bench
+ca = ca/ca.crt
+cert = $u-user.crt
+key = $u-user.key
+tun = mtv${u:0:1}$id
+dns = none
+state_dir = $work/state-$u
+INI
+done
+ip netns exec "$G" "$build/mtlsvpn-server" -c "$work/server.ini" >"$work/server.log" 2>&1 &
+pids+=($!)
+for i in $(seq 100); do ip netns exec "$G" ss -Hltn 'sport = :8443' | grep -q . && break; sleep 0.05; done
+ip netns exec "$L" "$build/mtlsvpn-client" -c "$work/client-lat.ini" >"$work/client-lat.log" 2>&1 &
+pids+=($!)
+ip netns exec "$B" "$build/mtlsvpn-client" -c "$work/client-bulk.ini" >"$work/client-bulk.log" 2>&1 &
+pids+=($!)
+up=0
+for i in $(seq 200); do
+	ip netns exec "$L" ping -c 1 -W 0.2 10.20.0.2 >/dev/null 2>&1 &&
+		ip netns exec "$B" ping -c 1 -W 0.2 10.20.0.2 >/dev/null 2>&1 && { up=1; break; }
+	sleep 0.05
+done
+[ $up -eq 1 ] || { echo "bench_latency: tunnels did not come up" >&2; tail -n 5 "$work"/*.log >&2; exit 1; }
+
+echo "== mtlsvpn, idle =="
+read -r idle_med idle_p99 < <(ping_stats)
+printf '  idle rtt  median %s ms  p99 %s ms\n' "$idle_med" "$idle_p99"
+read -r hot_med hot_p99 < <(ping_stats 0.002)
+printf '  busy rtt  median %s ms  p99 %s ms (2 ms interval)\n' "$hot_med" "$hot_p99"
+
+echo "== mtlsvpn, bulk iperf3 on another session =="
+secs=$(awk -v c="$count" -v i="$interval" 'BEGIN {s = int(c * i * 2 + 5); print s}')
+ip netns exec "$B" timeout $((secs + 20)) iperf3 -c 10.20.0.2 -t "$secs" -C cubic >"$work/bulk.log" 2>&1 &
+bulk=$!
+pids+=($bulk)
+sleep 2
+read -r load_med load_p99 < <(ping_stats)
+kill "$bulk" 2>/dev/null || true
+wait "$bulk" 2>/dev/null || true
+printf '  rtt under load  median %s ms  p99 %s ms\n' "$load_med" "$load_p99"
+
+echo "== summary =="
+awk -v bm="$base_med" -v bp="$base_p99" -v im="$idle_med" -v ip="$idle_p99" \
+	-v lm="$load_med" -v lp="$load_p99" -v hbm="$hbase_med" -v hm="$hot_med" 'BEGIN {
+	printf "  added idle rtt  median %.3f ms  p99 %.3f ms\n", im - bm, ip - bp
+	printf "  added busy rtt  median %.3f ms (the data path without wake-ups)\n", hm - hbm
+	printf "  p99 under load on another session: %.3f ms (x%.2f idle p99)\n", lp, lp / ip
+}'
