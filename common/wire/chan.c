@@ -162,8 +162,8 @@ static enum chan_result take(struct chan *c, struct frame *f, const char **why)
 	if (c->framing == CHAN_FRAMING_CSTP) {
 		/* A cap chan_init accepted may be a few bytes short of the
 		 * largest CSTP packet: never wait for one that cannot fit. */
-		if (max_data > c->in.cap - CSTP_HDR_LEN)
-			max_data = c->in.cap - CSTP_HDR_LEN;
+		if (max_data > c->in.max - CSTP_HDR_LEN)
+			max_data = c->in.max - CSTP_HDR_LEN;
 		r = cstp_decode(buf_ptr(&c->in), buf_len(&c->in), max_data, f, &used, why);
 	} else {
 		r = frame_decode(buf_ptr(&c->in), buf_len(&c->in), max_data, f, &used, why);

@@ -66,7 +66,7 @@ cleanup() {
 	ip netns del "$L" 2>/dev/null
 	ip netns del "$G" 2>/dev/null
 	ip netns del "$N" 2>/dev/null
-	rm -rf "$work"
+	[ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
 	exit "$rc"
 }
 trap cleanup EXIT

@@ -227,6 +227,43 @@ static void test_chan_cstp_space_default_cap(void **state)
 	chan_deinit(&c);
 }
 
+/* A growing channel (the gateway's) that has not grown yet still takes a
+ * CSTP packet of the MTU: the bound is what it may grow to, not its size
+ * now (an OpenConnect client's first bulk packets were refused as larger
+ * than the MTU). */
+static void test_chan_cstp_growing_takes_mtu_packet_first(void **state)
+{
+	uint8_t *pkt = calloc(1, CSTP_HDR_LEN + 1400);
+	struct chan c;
+	struct chan_event ev;
+	const char *why = NULL;
+	size_t room, fed = 0, total = CSTP_HDR_LEN + 1400;
+
+	(void)state;
+	assert_non_null(pkt);
+	assert_int_equal(chan_init_growing(&c, CHAN_GATEWAY, CHAN_DEFAULT_CAP), 0);
+	chan_set_framing(&c, CHAN_FRAMING_CSTP);
+	chan_set_max_data(&c, 1400);
+	cstp_header(pkt, CSTP_DATA, 1400);
+	pkt[CSTP_HDR_LEN] = 0x45;
+	while (fed < total) {
+		uint8_t *w = chan_space(&c, &room);
+		size_t k = total - fed < room ? total - fed : room;
+
+		assert_true(room > 0);
+		memcpy(w, pkt + fed, k);
+		chan_commit(&c, k);
+		fed += k;
+		if (fed < total)
+			assert_int_equal(chan_next(&c, &ev, &why), CHAN_NEED_MORE);
+	}
+	assert_int_equal(chan_next(&c, &ev, &why), CHAN_OK);
+	assert_int_equal(ev.type, FRAME_DATA);
+	assert_int_equal(ev.len, 1400);
+	chan_deinit(&c);
+	free(pkt);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +273,7 @@ int main(void)
 	    cmocka_unit_test(test_chan_cstp_client_keeps_our_framing),
 	    cmocka_unit_test(test_chan_cstp_space_for_largest_packet),
 	    cmocka_unit_test(test_chan_cstp_space_default_cap),
+	    cmocka_unit_test(test_chan_cstp_growing_takes_mtu_packet_first),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
