@@ -37,6 +37,8 @@ static void log_drop(struct session *s, const char *dir, const struct ippkt_info
 		return;
 	if (rule == ACL_DEFAULT)
 		snprintf(by, sizeof(by), "no rule matched");
+	else if (rule == ACL_CUT)
+		snprintf(by, sizeof(by), "a looping rule cut short");
 	else
 		snprintf(by, sizeof(by), "%srule%u", a == &s->group->in ? "inbound_" : "",
 			 a->rules[rule].number);
@@ -196,7 +198,8 @@ static void rules_fmt(const struct acl *a, char *out, size_t cap)
 		n += (size_t)r;
 	}
 	if (n < cap)
-		snprintf(out + n, cap - n, "default:%" PRIu64, a->default_hits);
+		snprintf(out + n, cap - n, "default:%" PRIu64 " cut:%" PRIu64, a->default_hits,
+			 a->cut_hits);
 }
 
 void policy_group_status(const struct group *g)

@@ -2,7 +2,10 @@
  * acl.c - access rules as compiled BPF. All the cost is paid in acl_add:
  * pcap_compile with the optimiser on, for DLT_RAW so one program handles
  * IPv4 and IPv6 packets as the TUN carries them (no link header). A packet
- * is then a walk over the rules calling bpf_filter until one accepts it.
+ * is then a walk over the rules calling bpf_filter until one accepts it. A
+ * program with a backward jump ("protochain" loops over IPv6 extension
+ * headers) runs under bpf_trace's bounds instead: libpcap 1.10's
+ * bpf_filter never returns on some crafted packets.
  * Pure: libpcap's message is returned, never printed.
  */
 #include "acl.h"
@@ -68,6 +71,10 @@ int acl_add(struct acl *a, enum acl_action action, unsigned number, const char *
 	memset(r, 0, sizeof(*r));
 	if (compile(expr, &r->prog, err) < 0)
 		return -1;
+	for (unsigned i = 0; i < r->prog.bf_len; i++)
+		if (r->prog.bf_insns[i].code == (BPF_JMP | BPF_JA) &&
+		    (int32_t)r->prog.bf_insns[i].k < 0)
+			r->loops = true;
 	r->action = action;
 	r->number = number;
 	a->n++;
@@ -111,9 +118,20 @@ bool acl_parse_rule(const char *text, enum acl_action *action, const char **expr
 
 int acl_match(const struct acl *a, const uint8_t *pkt, size_t len)
 {
-	for (unsigned i = 0; i < a->n; i++)
-		if (bpf_filter(a->rules[i].prog.bf_insns, pkt, (unsigned)len, (unsigned)len) != 0)
+	for (unsigned i = 0; i < a->n; i++) {
+		const struct bpf_program *p = &a->rules[i].prog;
+		struct bpf_trace t;
+
+		if (!a->rules[i].loops) {
+			if (bpf_filter(p->bf_insns, pkt, (unsigned)len, (unsigned)len) != 0)
+				return (int)i;
+			continue;
+		}
+		if (bpf_trace_run(p->bf_insns, p->bf_len, pkt, len, len, NULL, &t) != 0)
 			return (int)i;
+		if (t.unsure)
+			return ACL_CUT;
+	}
 	return ACL_DEFAULT;
 }
 
@@ -125,6 +143,10 @@ bool acl_eval(struct acl *a, const uint8_t *pkt, size_t len, int *rule)
 		*rule = i;
 	if (i == ACL_DEFAULT) {
 		a->default_hits++;
+		return false;
+	}
+	if (i == ACL_CUT) {
+		a->cut_hits++;
 		return false;
 	}
 	a->rules[i].hits++;

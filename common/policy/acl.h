@@ -22,6 +22,9 @@
 #define ACL_ERR_MAX 256
 /* acl_eval's rule index when no rule matched: the default, deny. */
 #define ACL_DEFAULT (-1)
+/* A rule that loops ("protochain") was cut short on this packet: denied,
+ * whatever the later rules say (fail closed). */
+#define ACL_CUT (-2)
 
 enum acl_action { ACL_ALLOW, ACL_DENY };
 
@@ -29,6 +32,7 @@ struct acl_rule {
 	enum acl_action action;
 	unsigned number;	 /* as configured (rule7 -> 7): logs and counters */
 	struct bpf_program prog; /* compiled and optimised for DLT_RAW */
+	bool loops;		 /* has a backward jump: runs bounded (bpf_trace) */
 	uint64_t hits;		 /* packets this rule decided */
 };
 
@@ -36,6 +40,7 @@ struct acl {
 	struct acl_rule *rules; /* in evaluation order */
 	unsigned n, cap;
 	uint64_t default_hits; /* packets no rule matched (denied) */
+	uint64_t cut_hits;     /* packets denied as ACL_CUT */
 };
 
 void acl_init(struct acl *a);
@@ -56,12 +61,14 @@ bool acl_check(const char *expr, char err[static ACL_ERR_MAX]);
  * not start with either verb. */
 bool acl_parse_rule(const char *text, enum acl_action *action, const char **expr);
 
-/* The index of the first rule matching the packet, or ACL_DEFAULT. Counts
- * nothing: for tests and what-if questions (policy test). */
+/* The index of the first rule matching the packet, ACL_DEFAULT, or ACL_CUT
+ * when a looping rule's run was cut short before it. Counts nothing: for
+ * tests and what-if questions (policy test). Always returns: a rule with a
+ * backward jump runs under bpf_trace's bounds, never libpcap's bpf_filter. */
 int acl_match(const struct acl *a, const uint8_t *pkt, size_t len);
 
 /* Decides a packet and counts the decision: true if allowed. *rule (may be
- * NULL) gets the deciding rule's index or ACL_DEFAULT. */
+ * NULL) gets the deciding rule's index, ACL_DEFAULT or ACL_CUT. */
 bool acl_eval(struct acl *a, const uint8_t *pkt, size_t len, int *rule);
 
 /* A super-packet's decision (see acl_eval_gso). */

@@ -269,7 +269,7 @@ unsigned bpf_trace_run(const struct bpf_insn *insns, size_t n, const uint8_t *pk
 				if (to < 0 || (uint64_t)to >= n || to == (int64_t)pc)
 					return unsure(t);
 				if (to <= (int64_t)pc && ++backward > BPF_TRACE_BACKWARD_JUMPS)
-					t->unsure = true;
+					return unsure(t);
 				pc = (size_t)to - 1;
 				break;
 			}

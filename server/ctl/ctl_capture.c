@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acl.h"
 #include "ctl_control.h"
 #include "ctl_proto.h"
 
@@ -21,7 +22,7 @@ struct capture_ctx {
 	const char *file;
 	unsigned long count, seconds;
 	pcap_dumper_t *dump;
-	struct bpf_program prog;
+	struct acl filter;               /* one rule: what to write */
 	unsigned long seen, written;
 };
 
@@ -73,7 +74,9 @@ static int on_packet(void *arg, uint64_t usec, const uint8_t *pkt, size_t len)
 	h.ts.tv_sec = (time_t)(usec / 1000000u);
 	h.ts.tv_usec = (suseconds_t)(usec % 1000000u);
 	h.caplen = h.len = (bpf_u_int32)len;
-	if (pcap_offline_filter(&c->prog, &h, pkt) == 0)
+	/* acl_match, not pcap_offline_filter: it always returns, even under
+	 * "protochain" on a crafted packet. */
+	if (acl_match(&c->filter, pkt, len) != 0)
 		return 0;
 	pcap_dump((u_char *)c->dump, &h, pkt);
 	c->written++;
@@ -89,7 +92,7 @@ static void on_stop_signal(int signo)
 static int run_capture(const struct ctl_cmd *cmd, int argc, char **argv, void *ctx)
 {
 	struct capture_ctx *c = ctx;
-	char filter[1024] = "", secs[24];
+	char filter[1024] = "", secs[24], err[ACL_ERR_MAX];
 	const char *args[3];
 	pcap_t *p;
 	int rc;
@@ -108,16 +111,16 @@ static int run_capture(const struct ctl_cmd *cmd, int argc, char **argv, void *c
 		ctl_errorf(&c->cc.base, "libpcap: cannot open a raw IP handle");
 		return CTL_EXIT_FAIL;
 	}
-	if (pcap_compile(p, &c->prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-		ctl_errorf(&c->cc.base, "filter \"%s\" does not compile: %s", filter,
-			   pcap_geterr(p));
+	acl_init(&c->filter);
+	if (acl_add(&c->filter, ACL_ALLOW, 0, filter, err) < 0) {
+		ctl_errorf(&c->cc.base, "filter \"%s\" does not compile: %s", filter, err);
 		pcap_close(p);
 		return CTL_EXIT_USAGE;
 	}
 	c->dump = pcap_dump_open(p, c->file);
 	if (c->dump == NULL) {
 		ctl_errorf(&c->cc.base, "%s", pcap_geterr(p));
-		pcap_freecode(&c->prog);
+		acl_deinit(&c->filter);
 		pcap_close(p);
 		return CTL_EXIT_FAIL;
 	}
@@ -140,7 +143,7 @@ static int run_capture(const struct ctl_cmd *cmd, int argc, char **argv, void *c
 		c->count, c->seconds);
 	rc = ctl_control_request(&c->cc, 3, args, on_packet, c);
 	pcap_dump_close(c->dump);
-	pcap_freecode(&c->prog);
+	acl_deinit(&c->filter);
 	pcap_close(p);
 	if (rc == CTL_EXIT_OK)
 		fprintf(stderr, "%lu packets written to %s (%lu received%s)\n", c->written, c->file,

@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "acl.h"
+#include "bpf_trace.h"
 #include "addr.h"
 #include "config.h"
 #include "ctl_cmd.h"
@@ -459,6 +460,12 @@ static bool judge(const struct config_server *cfg, unsigned gi, bool inbound, co
 		return true;
 	}
 	i = acl_match(a, pkt, len);
+	if (i == ACL_CUT) {
+		snprintf(out, cap, "denied: a looping %srule of group %s (protochain) was cut short "
+			 "on this packet (more than %u IPv6 extension headers)",
+			 inbound ? "inbound_" : "", cfg->groups[gi].net.name, BPF_TRACE_BACKWARD_JUMPS);
+		return false;
+	}
 	if (i == ACL_DEFAULT) {
 		snprintf(out, cap, "default deny (no %srule of group %s matched)",
 			 inbound ? "inbound_" : "", cfg->groups[gi].net.name);

@@ -15,9 +15,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* No "protochain": libpcap 1.10's bpf_filter loops forever on some IPv6
- * packets with an AH header under "ip6 protochain 6" (found here), which
- * bpf_trace cuts short as unsure; the comparison has no answer to check. */
+/* "protochain" loops backwards, and libpcap 1.10's bpf_filter never
+ * returns on some IPv6 packets with an AH header under it (found here):
+ * bpf_trace cuts such a run short as unsure, and libpcap is asked only
+ * about runs bpf_trace finished (the same instructions, so it returns). */
 static const char *const exprs[] = {
     "tcp dst port 443", "udp port 53 or icmp", "src net 10.8.0.0/16 and tcp",
     "tcp[tcpflags] & tcp-syn != 0", "ip[2:2] > 576", "greater 300", "len <= 60",
@@ -25,6 +26,7 @@ static const char *const exprs[] = {
     "icmp6 and ip6[40] = 135", "tcp portrange 1000-2000 and not dst host 10.0.0.1",
     "tcp[((tcp[12] & 0xf0) >> 2):1] = 0x16", "ip[0] & 0xf != 5", "ip[6:2] & 0x3fff != 0",
     "ip[1] % 3 = 1", "(ip[8] ^ 0x40) * 3 > 20", "ip proto 47 or ip6 proto 50",
+    "ip6 protochain 6", "ip6 protochain 17 or ip protochain 6",
 };
 #define N_EXPRS (sizeof(exprs) / sizeof(exprs[0]))
 
@@ -54,8 +56,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fixed = data[1] % (GSO_MAX_HDR + 1);
 	pkt = data + 2;
 	len = size - 2;
-	want = bpf_filter(prog->bf_insns, pkt, (u_int)len, (u_int)len);
 	got = bpf_trace_run(prog->bf_insns, prog->bf_len, pkt, len, fixed, NULL, &t);
+	if (t.unsure) {
+		/* Only a looping rule may be cut short, and the rules then deny. */
+		if (!a.rules[data[0] % N_EXPRS].loops || got != 0)
+			abort();
+		return 0;
+	}
+	want = bpf_filter(prog->bf_insns, pkt, (u_int)len, (u_int)len);
 	if (got != want)
 		abort();
 	if (!bpf_trace_invariant(&t) || fixed > len)

@@ -316,6 +316,52 @@ static void test_acl_eval_gso_payload_rule_never_smuggles(void **state)
 	acl_deinit(&a);
 }
 
+/* An IPv6 packet whose AH header names AH again with length 0: libpcap
+ * 1.10's bpf_filter never returns on it under "ip6 protochain 6" (the
+ * program loops backwards). The rule runs bounded instead and the packet
+ * is denied as cut short (fail closed: the allow rule after it is not
+ * reached); sound IPv6 packets with extension headers are still judged. */
+static void test_acl_protochain_crafted_packet_is_cut_and_denied(void **state)
+{
+	uint8_t pkt[200] = {0}, ok[80] = {0}, vary[GSO_MASK_BYTES] = {0};
+	struct acl a;
+	int rule;
+
+	(void)state;
+	acl_init(&a);
+	add(&a, "deny ip6 protochain 6", 1);
+	add(&a, "allow ip6", 2);
+	assert_true(a.rules[0].loops);
+	assert_false(a.rules[1].loops);
+	pkt[0] = 0x60;
+	pkt[5] = sizeof(pkt) - 40; /* payload length */
+	pkt[6] = 51;		   /* AH */
+	pkt[7] = 64;
+	pkt[40] = 51; /* AH again, length 0 */
+	assert_int_equal(acl_match(&a, pkt, sizeof(pkt)), ACL_CUT);
+	assert_false(acl_eval(&a, pkt, sizeof(pkt), &rule));
+	assert_int_equal(rule, ACL_CUT);
+	assert_int_equal(a.cut_hits, 1);
+	assert_int_equal(a.rules[1].hits, 0);
+	assert_int_equal(acl_eval_gso(&a, pkt, sizeof(pkt), 48, vary, 3, &rule),
+			 ACL_GSO_PER_SEGMENT);
+	/* A destination-options header (8 bytes), then TCP: the deny rule
+	 * sees through it; then UDP: the allow rule takes it. */
+	ok[0] = 0x60;
+	ok[5] = sizeof(ok) - 40;
+	ok[6] = 60;
+	ok[7] = 64;
+	ok[40] = 6;
+	ok[60] = 0x50;
+	assert_false(acl_eval(&a, ok, sizeof(ok), &rule));
+	assert_int_equal(rule, 0);
+	ok[40] = 17;
+	assert_true(acl_eval(&a, ok, sizeof(ok), &rule));
+	assert_int_equal(rule, 1);
+	assert_int_equal(a.cut_hits, 1);
+	acl_deinit(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,6 +374,7 @@ int main(void)
 	    cmocka_unit_test(test_acl_eval_gso_header_rules_decide_all_segments),
 	    cmocka_unit_test(test_acl_eval_gso_varying_reads_go_per_segment),
 	    cmocka_unit_test(test_acl_eval_gso_payload_rule_never_smuggles),
+	    cmocka_unit_test(test_acl_protochain_crafted_packet_is_cut_and_denied),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
