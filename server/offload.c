@@ -56,6 +56,28 @@ static bool cut(struct worker *w, const uint8_t *pkt, const struct gso_info *inf
 	return true;
 }
 
+/* Cuts a checked super-packet into the segments the kernel would have
+ * made and hands each, in w->seg, to fn; counts the cut. Returns how many
+ * were handed over: a segment that cannot be cut (never for what
+ * gso_check accepted) ends the walk, and the caller counts the rest. */
+typedef void (*segment_fn)(struct worker *w, struct buf *seg, void *arg);
+
+static uint32_t each_segment(struct worker *w, const uint8_t *pkt, const struct gso_meta *m,
+			     const struct gso_info *inf, segment_fn fn, void *arg)
+{
+	struct gso_meta sm;
+	uint32_t k;
+
+	w->st.gso_cut++;
+	for (k = 0; k < inf->segs; k++) {
+		if (!cut(w, pkt, inf, m, k, 1, &sm))
+			break;
+		w->st.gso_cut_segments++;
+		fn(w, &w->seg, arg);
+	}
+	return k;
+}
+
 /* ---- TUN -> clients ---- */
 
 /* One DATA or DATA_GSO frame, encrypted straight from b. */
@@ -115,22 +137,18 @@ static void to_gso_session(struct session *s, struct buf *pkt, const struct gso_
 	w->st.gso_to_clients += 2;
 }
 
-/* Cut into the segments the kernel would have made; each takes the
- * ordinary path (rules, capture, framing) on its own. */
+/* Each segment takes the ordinary path (rules, capture, framing) alone. */
+static void route_segment(struct worker *w, struct buf *seg, void *arg)
+{
+	(void)arg;
+	router_route_packet(w, seg);
+}
+
 static void cut_and_route(struct worker *w, const uint8_t *pkt, const struct gso_meta *m,
 			  const struct gso_info *inf)
 {
-	struct gso_meta sm;
-
-	w->st.gso_cut++;
-	for (uint32_t k = 0; k < inf->segs; k++) {
-		if (!cut(w, pkt, inf, m, k, 1, &sm)) {
-			w->st.tun_bad++;
-			return;
-		}
-		w->st.gso_cut_segments++;
-		router_route_packet(w, &w->seg);
-	}
+	if (each_segment(w, pkt, m, inf, route_segment, NULL) != inf->segs)
+		w->st.tun_bad++;
 }
 
 void offload_from_tun(struct worker *w, struct buf *pkt, const uint8_t *vnet)
@@ -170,19 +188,14 @@ void offload_from_tun(struct worker *w, struct buf *pkt, const uint8_t *vnet)
 		}
 		return;
 	}
-	if (inf.segs == 1) {
-		if (!policy_to_client(s, buf_ptr(pkt), buf_len(pkt), &ip))
-			return;
-	} else {
-		switch (policy_to_client_gso(s, buf_ptr(pkt), &inf, &m, &ip)) {
-		case POLICY_DENY:
-			return;
-		case POLICY_PER_SEGMENT:
-			cut_and_route(w, buf_ptr(pkt), &m, &inf);
-			return;
-		case POLICY_ALLOW:
-			break;
-		}
+	switch (policy_to_client_gso(s, buf_ptr(pkt), &inf, &m, &ip)) {
+	case POLICY_DENY:
+		return;
+	case POLICY_PER_SEGMENT:
+		cut_and_route(w, buf_ptr(pkt), &m, &inf);
+		return;
+	case POLICY_ALLOW:
+		break;
 	}
 	if (s->capture != NULL)
 		capture_tap(s, buf_ptr(pkt), buf_len(pkt));
@@ -192,22 +205,35 @@ void offload_from_tun(struct worker *w, struct buf *pkt, const uint8_t *vnet)
 /* ---- clients -> TUN ---- */
 
 /* Segment by segment, each through the rules as a packet of its own. */
+static void deliver_segment(struct worker *w, struct buf *seg, void *arg)
+{
+	struct session *s = arg;
+	struct ippkt_info ip;
+
+	(void)w;
+	if (ippkt_parse(buf_ptr(seg), buf_len(seg), &ip) != IPPKT_OK)
+		s->st.drop_other++;
+	else
+		router_deliver_packet(s, buf_ptr(seg), buf_len(seg), &ip);
+}
+
 static void deliver_cut(struct session *s, const uint8_t *pkt, const struct gso_meta *m,
 			const struct gso_info *inf)
 {
-	struct worker *w = s->w;
-	struct ippkt_info ip;
-	struct gso_meta sm;
+	s->st.drop_other += inf->segs - each_segment(s->w, pkt, m, inf, deliver_segment, s);
+}
 
-	w->st.gso_cut++;
-	for (uint32_t k = 0; k < inf->segs; k++) {
-		if (!cut(w, pkt, inf, m, k, 1, &sm) ||
-		    ippkt_parse(buf_ptr(&w->seg), buf_len(&w->seg), &ip) != IPPKT_OK) {
-			s->st.drop_other++;
-			continue;
-		}
-		w->st.gso_cut_segments++;
-		router_deliver_packet(s, buf_ptr(&w->seg), buf_len(&w->seg), &ip);
+/* After the rules allowed every segment: straight into the TUN. */
+static void write_segment(struct worker *w, struct buf *seg, void *arg)
+{
+	struct session *s = arg;
+
+	if (offload_tun_write(w, NULL, buf_ptr(seg), buf_len(seg))) {
+		s->st.rx_packets++;
+		s->st.rx_bytes += buf_len(seg);
+	} else {
+		s->st.drop_other++;
+		w->st.tun_write_fail++;
 	}
 }
 
@@ -233,10 +259,7 @@ void offload_deliver(struct session *s, const struct chan_event *ev)
 		deliver_cut(s, ev->data, &ev->gso, inf);
 		return;
 	}
-	if (inf->segs == 1)
-		v = policy_from_client(s, ev->data, ev->len, &ev->ip) ? POLICY_ALLOW : POLICY_DENY;
-	else
-		v = policy_from_client_gso(s, ev->data, inf, &ev->gso, &ev->ip);
+	v = policy_from_client_gso(s, ev->data, inf, &ev->gso, &ev->ip);
 	if (v == POLICY_DENY)
 		return;
 	if (v == POLICY_PER_SEGMENT) {
@@ -244,24 +267,19 @@ void offload_deliver(struct session *s, const struct chan_event *ev)
 		return;
 	}
 	gso_to_vnet(&ev->gso, inf, vnet);
-	if (!offload_tun_write(w, vnet, ev->data, ev->len)) {
-		/* A kernel without this offload (USO before 6.2) refuses it:
-		 * cut it here. The rules already allowed every segment. */
-		if (errno == EINVAL && inf->segs > 1) {
-			struct gso_meta sm;
-
-			for (uint32_t k = 0; k < inf->segs; k++)
-				if (!cut(w, ev->data, inf, &ev->gso, k, 1, &sm) ||
-				    !offload_tun_write(w, NULL, buf_ptr(&w->seg), buf_len(&w->seg)))
-					s->st.drop_other++;
-			w->st.gso_cut++;
-		} else {
-			s->st.drop_other += inf->segs;
-			w->st.tun_write_fail++;
-			return;
-		}
+	if (offload_tun_write(w, vnet, ev->data, ev->len)) {
+		w->st.gso_from_clients++;
+		s->st.rx_packets += inf->segs;
+		s->st.rx_bytes += ev->len;
+		return;
 	}
-	w->st.gso_from_clients++;
-	s->st.rx_packets += inf->segs;
-	s->st.rx_bytes += ev->len;
+	/* A kernel without this offload (USO before 6.2) refuses it: cut it
+	 * here; the rules already allowed every segment. */
+	if (errno == EINVAL && inf->segs > 1) {
+		s->st.drop_other += inf->segs - each_segment(w, ev->data, &ev->gso, inf,
+							     write_segment, s);
+		return;
+	}
+	s->st.drop_other += inf->segs;
+	w->st.tun_write_fail++;
 }

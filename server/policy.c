@@ -90,32 +90,47 @@ bool policy_from_client(struct session *s, const uint8_t *pkt, size_t len,
 	return reply_or_drop(s, ip, &l4, rule, 1);
 }
 
+/* A packet to the client in a flow it opened, or an ICMP error about a
+ * packet it sent in one (unreachable, time exceeded, packet too big: path
+ * MTU discovery). Flows are keyed by addresses, protocol and ports: the
+ * answer holds for every segment of a super-packet. */
+static bool in_client_flow(struct session *s, const uint8_t *pkt, size_t len,
+			   const struct ippkt_info *ip, const struct ippkt_l4 *l4)
+{
+	struct worker *w = s->w;
+	uint64_t now = ev_now_ms(w->loop);
+	struct ippkt_info qip;
+	struct ippkt_l4 ql4;
+	struct flow_key k;
+
+	if (flow_key_of(s->sid, ip, l4, false, &k) && flow_match(&w->flows, &k, l4, now))
+		return true;
+	return l4->icmp_error && ippkt_icmp_quoted(pkt, len, l4, &qip, &ql4) &&
+	       flow_key_of(s->sid, &qip, &ql4, true, &k) && flow_match(&w->flows, &k, NULL, now);
+}
+
+/* Denied by the inbound rules: n packets dropped and counted. */
+static bool drop_inbound(struct session *s, const struct ippkt_info *ip,
+			 const struct ippkt_l4 *l4, int rule, uint32_t n)
+{
+	s->st.drop_inbound += n;
+	log_drop(s, "to the client", ip, l4, &s->group->in, rule);
+	return false;
+}
+
 bool policy_to_client(struct session *s, const uint8_t *pkt, size_t len,
 		      const struct ippkt_info *ip)
 {
-	struct worker *w = s->w;
 	struct group *g = s->group;
-	uint64_t now = ev_now_ms(w->loop);
-	struct ippkt_info qip;
-	struct ippkt_l4 l4, ql4;
-	struct flow_key k;
+	struct ippkt_l4 l4;
 	int rule;
 
 	if (g == NULL || g->allow_all)
 		return true;
 	ippkt_l4(pkt, len, ip, &l4);
-	if (flow_key_of(s->sid, ip, &l4, false, &k) && flow_match(&w->flows, &k, &l4, now))
+	if (in_client_flow(s, pkt, len, ip, &l4) || acl_eval(&g->in, pkt, len, &rule))
 		return true;
-	/* An ICMP error about a packet the client sent in a flow it opened:
-	 * unreachable, time exceeded, packet too big (path MTU discovery). */
-	if (l4.icmp_error && ippkt_icmp_quoted(pkt, len, &l4, &qip, &ql4) &&
-	    flow_key_of(s->sid, &qip, &ql4, true, &k) && flow_match(&w->flows, &k, NULL, now))
-		return true;
-	if (acl_eval(&g->in, pkt, len, &rule))
-		return true;
-	s->st.drop_inbound++;
-	log_drop(s, "to the client", ip, &l4, &g->in, rule);
-	return false;
+	return drop_inbound(s, ip, &l4, rule, 1);
 }
 
 /* The rules see a super-packet's first segment as they would see it alone:
@@ -142,6 +157,8 @@ enum policy_verdict policy_from_client_gso(struct session *s, const uint8_t *pkt
 
 	if (g->allow_all)
 		return POLICY_ALLOW;
+	if (inf->segs == 1)
+		return policy_from_client(s, pkt, inf->len, ip) ? POLICY_ALLOW : POLICY_DENY;
 	ippkt_l4(pkt, inf->len, ip, &l4);
 	switch (eval_gso(&g->out, pkt, inf, m, &rule)) {
 	case ACL_GSO_PER_SEGMENT:
@@ -152,7 +169,6 @@ enum policy_verdict policy_from_client_gso(struct session *s, const uint8_t *pkt
 	case ACL_GSO_DENY:
 		break;
 	}
-	/* Flows are keyed by addresses, protocol and ports: alike for all. */
 	return reply_or_drop(s, ip, &l4, rule, inf->segs) ? POLICY_ALLOW : POLICY_DENY;
 }
 
@@ -160,17 +176,16 @@ enum policy_verdict policy_to_client_gso(struct session *s, const uint8_t *pkt,
 					 const struct gso_info *inf, const struct gso_meta *m,
 					 const struct ippkt_info *ip)
 {
-	struct worker *w = s->w;
 	struct group *g = s->group;
-	uint64_t now = ev_now_ms(w->loop);
 	struct ippkt_l4 l4;
-	struct flow_key k;
 	int rule;
 
 	if (g == NULL || g->allow_all)
 		return POLICY_ALLOW;
+	if (inf->segs == 1)
+		return policy_to_client(s, pkt, inf->len, ip) ? POLICY_ALLOW : POLICY_DENY;
 	ippkt_l4(pkt, inf->len, ip, &l4);
-	if (flow_key_of(s->sid, ip, &l4, false, &k) && flow_match(&w->flows, &k, &l4, now))
+	if (in_client_flow(s, pkt, inf->len, ip, &l4))
 		return POLICY_ALLOW;
 	switch (eval_gso(&g->in, pkt, inf, m, &rule)) {
 	case ACL_GSO_PER_SEGMENT:
@@ -180,8 +195,7 @@ enum policy_verdict policy_to_client_gso(struct session *s, const uint8_t *pkt,
 	case ACL_GSO_DENY:
 		break;
 	}
-	s->st.drop_inbound += inf->segs;
-	log_drop(s, "to the client", ip, &l4, &g->in, rule);
+	drop_inbound(s, ip, &l4, rule, inf->segs);
 	return POLICY_DENY;
 }
 

@@ -611,7 +611,8 @@ bool policy_to_client(struct session *s, const uint8_t *pkt, size_t len,
 		      const struct ippkt_info *ip);
 /* The same for every segment of a super-packet at once, when the rules
  * provably decide them all alike (acl_eval_gso); POLICY_PER_SEGMENT: cut
- * it and decide each segment with the functions above. */
+ * it and decide each segment with the functions above. A packet of one
+ * segment is decided by those directly. */
 enum policy_verdict { POLICY_DENY, POLICY_ALLOW, POLICY_PER_SEGMENT };
 enum policy_verdict policy_from_client_gso(struct session *s, const uint8_t *pkt,
 					   const struct gso_info *inf, const struct gso_meta *m,
