@@ -106,7 +106,7 @@ wolfssl_flags=(
 	--enable-crl --enable-ocsp --enable-certgen --enable-certreq --enable-certext
 	--enable-session-ticket --enable-alpn --enable-sni --enable-keying-material
 	--enable-dtls --enable-opensslextra --enable-pkcs11 --enable-keygen
-	--enable-sessioncerts --enable-altcertchains --enable-harden
+	--enable-altcertchains --enable-harden
 	"CFLAGS=-O2 -fPIC -DWOLFSSL_ALT_NAMES -DKEEP_PEER_CERT"
 )
 

@@ -215,24 +215,32 @@ bool ticket_table_forget(struct ticket_table *t, const uint8_t handle[static TIC
 	return true;
 }
 
-bool ticket_chain_cert(const struct ticket *k, size_t n, const uint8_t **der, size_t *len)
+bool ticket_chain_at(const uint8_t *chain, size_t chain_len, size_t n, const uint8_t **der,
+		     size_t *len)
 {
 	size_t off = 0;
 
+	if (chain == NULL)
+		return false;
 	for (;;) {
 		size_t l;
 
-		if (k->chain_len - off < 3)
+		if (chain_len - off < 3)
 			return false;
-		l = (size_t)k->chain[off] << 16 | (size_t)k->chain[off + 1] << 8 | k->chain[off + 2];
-		if (l == 0 || l > k->chain_len - off - 3)
+		l = (size_t)chain[off] << 16 | (size_t)chain[off + 1] << 8 | chain[off + 2];
+		if (l == 0 || l > chain_len - off - 3)
 			return false;
 		if (n == 0) {
-			*der = k->chain + off + 3;
+			*der = chain + off + 3;
 			*len = l;
 			return true;
 		}
 		off += 3 + l;
 		n--;
 	}
+}
+
+bool ticket_chain_cert(const struct ticket *k, size_t n, const uint8_t **der, size_t *len)
+{
+	return ticket_chain_at(k->chain, k->chain_len, n, der, len);
 }

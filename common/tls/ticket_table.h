@@ -81,6 +81,10 @@ size_t ticket_table_count(const struct ticket_table *t);
 /* The n-th certificate (0 = leaf) of a ticket's chain; false past the end
  * or if the encoding is broken. */
 bool ticket_chain_cert(const struct ticket *k, size_t n, const uint8_t **der, size_t *len);
+/* The same for any chain in that encoding (a 3-byte length, then the DER,
+ * per certificate), such as the one a connection keeps of its peer. */
+bool ticket_chain_at(const uint8_t *chain, size_t chain_len, size_t n, const uint8_t **der,
+		     size_t *len);
 
 /* Wipes the secret state, then frees. NULL is fine. */
 void ticket_free(struct ticket *k);

@@ -296,6 +296,17 @@ static int verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
 			 "certificate has no subjectAltName for %s", c->ctx->server_name);
 		return 0;
 	}
+	/* The leaf comes last: the chain has verified. Keep what the peer
+	 * sent, once, in our own compact form (wolfSSL's session copy holds
+	 * room for nine 2 KiB certificates, twice, on every connection). */
+	free(c->peer_chain);
+	if (!tls_cert_chain_copy(store->certs, store->totalCerts, &c->peer_chain,
+				 &c->peer_chain_len)) {
+		c->verify_fail = TLS_FAIL_PEER_UNTRUSTED;
+		snprintf(c->verify_why, sizeof(c->verify_why),
+			 "cannot keep the peer's certificate chain (out of memory)");
+		return 0;
+	}
 	c->leaf_checked = true;
 	return 1;
 }
@@ -325,34 +336,12 @@ static bool post_handshake_ok(struct tls_conn *c)
 		return false;
 	}
 	c->app = ours ? TLS_APP_MTLSVPN : TLS_APP_HTTP;
+	/* The verify callback accepts the leaf and keeps the chain (every
+	 * build we support calls it for a good chain: WOLFSSL_ALWAYS_VERIFY_CB);
+	 * a resumed session's leaf was checked when its ticket was redeemed. */
 	if (!c->leaf_checked) {
-		WOLFSSL_X509_CHAIN *chain = wolfSSL_get_peer_chain(c->ssl);
-		const unsigned char *der;
-		WOLFSSL_X509 *x;
-		bool ok;
-
-		if (chain == NULL || wolfSSL_get_chain_count(chain) < 1) {
-			fail(c, TLS_FAIL_NO_PEER_CERT, "peer sent no certificate");
-			return false;
-		}
-		der = wolfSSL_get_chain_cert(chain, 0);
-		x = der != NULL ? wolfSSL_X509_d2i(NULL, der, wolfSSL_get_chain_length(chain, 0))
-				: NULL;
-		if (x == NULL) {
-			fail(c, TLS_FAIL_PEER_UNTRUSTED, "peer certificate does not parse");
-			return false;
-		}
-		ok = tls_cert_has_eku(x, c->ctx->server);
-		if (!ok)
-			fail(c, TLS_FAIL_PEER_EKU, "certificate lacks the %s extended key usage",
-			     c->ctx->server ? "clientAuth" : "serverAuth");
-		else if (!c->ctx->server && !tls_cert_names_host(x, c->ctx->server_name))
-			fail(c, TLS_FAIL_NAME_MISMATCH, "certificate has no subjectAltName for %s",
-			     c->ctx->server_name);
-		wolfSSL_X509_free(x);
-		if (c->failure != TLS_FAIL_NONE)
-			return false;
-		c->leaf_checked = true;
+		fail(c, TLS_FAIL_NO_PEER_CERT, "peer sent no certificate");
+		return false;
 	}
 	return true;
 }
@@ -506,6 +495,7 @@ void tls_conn_free(struct tls_conn *c)
 		explicit_bzero(c->out, c->out_cap);
 		free(c->out);
 	}
+	free(c->peer_chain);
 	explicit_bzero(c, sizeof(*c));
 	free(c);
 }
@@ -783,24 +773,13 @@ bool tls_hello_received(const struct tls_conn *c)
 
 bool tls_peer_info(const struct tls_conn *c, struct cert_info *out)
 {
-	WOLFSSL_X509_CHAIN *chain;
-	const unsigned char *der;
-	int len;
-
 	memset(out, 0, sizeof(*out));
 	if (!c->hs_done)
 		return false;
 	if (c->resumed && c->ctx->server)
 		return tls_ticket_peer_info(c, out);
-	chain = wolfSSL_get_peer_chain(c->ssl);
-	if (chain == NULL || wolfSSL_get_chain_count(chain) < 1)
-		return false;
-	der = wolfSSL_get_chain_cert(chain, 0);
-	len = wolfSSL_get_chain_length(chain, 0);
-	if (der == NULL || len <= 0 || !tls_cert_info(der, (size_t)len, out))
-		return false;
-	tls_cert_chain_refs(chain, out);
-	return !out->truncated;
+	/* A resumed client saw no certificate: false, as before a handshake. */
+	return tls_cert_chain_info(c->peer_chain, c->peer_chain_len, out);
 }
 
 const char *tls_cipher_name(const struct tls_conn *c)

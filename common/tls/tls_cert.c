@@ -23,6 +23,7 @@
 
 #include "crl_verify.h"
 #include "ocsp.h"
+#include "ticket_table.h"
 
 /* GeneralName CHOICE tags (RFC 5280 4.2.1.6), as wolfSSL reports them. */
 enum {
@@ -530,22 +531,50 @@ bool tls_cert_ref_add(struct cert_info *out, const uint8_t *der, size_t len)
 	return true;
 }
 
-void tls_cert_chain_refs(WOLFSSL_X509_CHAIN *chain, struct cert_info *out)
+bool tls_cert_chain_copy(const WOLFSSL_BUFFER_INFO *certs, int n, uint8_t **out, size_t *out_len)
 {
-	int n = wolfSSL_get_chain_count(chain);
+	size_t len = 0, off = 0;
+	uint8_t *p;
 
-	out->n_chain = 0;
-	if (n < 1 || n > CERT_MAX_CHAIN) {
-		out->truncated = true;
-		return;
-	}
+	*out = NULL;
+	*out_len = 0;
+	if (certs == NULL || n < 1)
+		return false;
 	for (int i = 0; i < n; i++) {
-		int len = wolfSSL_get_chain_length(chain, i);
-
-		if (!tls_cert_ref_add(out, wolfSSL_get_chain_cert(chain, i),
-				      len > 0 ? (size_t)len : 0))
-			return;
+		if (certs[i].buffer == NULL || certs[i].length == 0 || certs[i].length > 0xffffff)
+			return false;
+		len += 3 + certs[i].length;
 	}
+	p = malloc(len);
+	if (p == NULL)
+		return false;
+	for (int i = 0; i < n; i++) {
+		size_t l = certs[i].length;
+
+		p[off] = (uint8_t)(l >> 16);
+		p[off + 1] = (uint8_t)(l >> 8);
+		p[off + 2] = (uint8_t)l;
+		memcpy(p + off + 3, certs[i].buffer, l);
+		off += 3 + l;
+	}
+	*out = p;
+	*out_len = len;
+	return true;
+}
+
+bool tls_cert_chain_info(const uint8_t *chain, size_t chain_len, struct cert_info *out)
+{
+	const uint8_t *der;
+	size_t len;
+
+	memset(out, 0, sizeof(*out));
+	if (!ticket_chain_at(chain, chain_len, 0, &der, &len) || !tls_cert_info(der, len, out))
+		return false;
+	out->n_chain = 0;
+	for (size_t i = 0; ticket_chain_at(chain, chain_len, i, &der, &len); i++)
+		if (!tls_cert_ref_add(out, der, len))
+			break;
+	return !out->truncated;
 }
 
 /* A certificate file is small; anything larger is not one. */

@@ -23,7 +23,7 @@ struct WOLFSSL;
 struct WOLFSSL_CTX;
 struct WOLFSSL_SESSION;
 struct WOLFSSL_X509;
-struct WOLFSSL_X509_CHAIN;
+struct WOLFSSL_BUFFER_INFO;
 struct ticket;
 struct ticket_table;
 
@@ -89,6 +89,13 @@ struct tls_conn {
 	const char *ticket_refused; /* why an offered ticket was not used */
 	uint8_t issued_handle[16];
 	int64_t full_at;
+	/* The certificates the peer sent, copied once when the verify
+	 * callback accepted its leaf, each a 3-byte length then the DER (the
+	 * ticket table's encoding): all that is read of them afterwards
+	 * (tls_peer_info, a ticket's chain), so wolfSSL need not keep them
+	 * (built without SESSION_CERTS, it keeps none). NULL if none. */
+	uint8_t *peer_chain;
+	size_t peer_chain_len;
 };
 
 /* Resumption (tls_ticket.c). Set up a new context: the gateway's ticket
@@ -133,10 +140,18 @@ bool tls_cert_names_host(struct WOLFSSL_X509 *x, const char *host);
  * that does not fit (or is ambiguous, or holds a NUL) sets out->truncated. */
 bool tls_cert_info(const uint8_t *der, size_t len, struct cert_info *out);
 
-/* The (issuer, serial) reference of every certificate the peer sent, leaf
- * first, into out->chain; one that does not decode, or more than
- * CERT_MAX_CHAIN, marks out->truncated (revocation must see them all). */
-void tls_cert_chain_refs(struct WOLFSSL_X509_CHAIN *chain, struct cert_info *out);
+/* Copy n certificates (DER, leaf first, as the verify callback sees them)
+ * into one allocation in the ticket table's encoding; false if one is empty
+ * or too long, or memory runs out. */
+bool tls_cert_chain_copy(const struct WOLFSSL_BUFFER_INFO *certs, int n, uint8_t **out,
+			 size_t *out_len);
+
+/* *out from an encoded chain (tls_cert_chain_copy's, or a ticket's): the
+ * leaf's fields, then the (issuer, serial) reference of every certificate,
+ * leaf first, into out->chain; one that does not decode, or more than
+ * CERT_MAX_CHAIN, marks out->truncated (revocation must see them all).
+ * False if there is no leaf, it does not parse, or out is truncated. */
+bool tls_cert_chain_info(const uint8_t *chain, size_t chain_len, struct cert_info *out);
 
 /* A wolfSSL or wolfCrypt error code (negative). */
 enum tls_failure tls_failure_of_error(int err);

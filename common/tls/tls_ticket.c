@@ -46,31 +46,6 @@ bool tls_resumption_compiled(void)
 }
 
 #ifdef HAVE_SESSION_TICKET
-/* The peer chain as the table keeps it: a 3-byte length, then the DER, per
- * certificate. 0 if there is none or it does not fit. */
-static size_t chain_encode(WOLFSSL *ssl, uint8_t *out, size_t cap)
-{
-	WOLFSSL_X509_CHAIN *chain = wolfSSL_get_peer_chain(ssl);
-	int n = chain != NULL ? wolfSSL_get_chain_count(chain) : 0;
-	size_t len = 0;
-
-	if (n < 1)
-		return 0;
-	for (int i = 0; i < n; i++) {
-		const unsigned char *der = wolfSSL_get_chain_cert(chain, i);
-		int l = wolfSSL_get_chain_length(chain, i);
-
-		if (der == NULL || l <= 0 || (size_t)l > 0xffffff || cap - len < 3 + (size_t)l)
-			return 0;
-		out[len] = (uint8_t)(l >> 16);
-		out[len + 1] = (uint8_t)(l >> 8);
-		out[len + 2] = (uint8_t)l;
-		memcpy(out + len + 3, der, (size_t)l);
-		len += 3 + (size_t)l;
-	}
-	return len;
-}
-
 /* Issue: the state goes into the table under a fresh handle; the client
  * gets the handle, a random "MAC" it must send back too, and random bytes
  * in place of the state. A resumed session's new ticket carries the chain
@@ -80,12 +55,10 @@ static int ticket_issue(struct tls_conn *c, uint8_t name[WOLFSSL_TICKET_NAME_SZ]
 			uint8_t *buf, int len, int *out_len)
 {
 	struct tls_ctx *t = c->ctx;
-	uint8_t *chain = NULL;
 	const uint8_t *leaf, *chain_p;
 	size_t chain_len, leaf_len;
 	struct cert_info ci;
 	int64_t now = (int64_t)time(NULL), full_at, expires;
-	struct ticket probe;
 	bool stored;
 
 	if (len <= 0 || !random_bytes(name, WOLFSSL_TICKET_NAME_SZ) ||
@@ -100,15 +73,12 @@ static int ticket_issue(struct tls_conn *c, uint8_t name[WOLFSSL_TICKET_NAME_SZ]
 		chain_len = c->ticket->chain_len;
 		full_at = c->ticket->full_at;
 	} else {
-		chain = malloc(TICKET_CHAIN_MAX);
-		chain_len = chain != NULL ? chain_encode(c->ssl, chain, TICKET_CHAIN_MAX) : 0;
-		chain_p = chain;
+		/* Kept by the verify callback, in the table's encoding. */
+		chain_p = c->peer_chain;
+		chain_len = c->peer_chain_len;
 		full_at = now;
 	}
-	memset(&probe, 0, sizeof(probe));
-	probe.chain = (uint8_t *)(uintptr_t)chain_p;
-	probe.chain_len = chain_len;
-	stored = chain_len > 0 && ticket_chain_cert(&probe, 0, &leaf, &leaf_len) &&
+	stored = chain_len > 0 && ticket_chain_at(chain_p, chain_len, 0, &leaf, &leaf_len) &&
 		 tls_cert_info(leaf, leaf_len, &ci);
 	if (stored) {
 		expires = ticket_expiry(now, full_at, t->ticket_lifetime, ci.not_after,
@@ -116,7 +86,6 @@ static int ticket_issue(struct tls_conn *c, uint8_t name[WOLFSSL_TICKET_NAME_SZ]
 		stored = ticket_table_put(t->tickets, name, mac, buf, (size_t)len, chain_p,
 					  chain_len, now, full_at, expires);
 	}
-	free(chain);
 	/* A ticket that could not be stored (out of memory, a chain past
 	 * TICKET_CHAIN_MAX) still goes out, as a handle the table does not
 	 * know: refusing here would fail the handshake, and its owner just
@@ -354,16 +323,8 @@ bool tls_ticket_after_handshake(struct tls_conn *c)
 bool tls_ticket_peer_info(const struct tls_conn *c, struct cert_info *out)
 {
 	const struct ticket *k = c->ticket;
-	const uint8_t *der;
-	size_t len;
 
-	if (k == NULL || !ticket_chain_cert(k, 0, &der, &len) || !tls_cert_info(der, len, out))
-		return false;
-	out->n_chain = 0;
-	for (size_t i = 0; ticket_chain_cert(k, i, &der, &len); i++)
-		if (!tls_cert_ref_add(out, der, len))
-			break;
-	return !out->truncated;
+	return k != NULL && tls_cert_chain_info(k->chain, k->chain_len, out);
 }
 
 const char *tls_ticket_refused(const struct tls_conn *c)

@@ -6,9 +6,14 @@
  * path uses. Prints figures; asserts nothing. bench_crypto.sh runs it from
  * the optimized and the system build side by side and prints the ratios.
  *
- * Usage: bench_tls PKI_DIR [handshakes] [megabytes]
+ * It also measures what one idle, established connection costs the gateway
+ * end in heap (mallinfo2 before and after holding many, the client ends
+ * freed, tls_trim done): our tls_conn and wolfSSL's per-connection state.
+ *
+ * Usage: bench_tls PKI_DIR [handshakes] [megabytes] [idle_conns]
  * PKI_DIR is made by tests/unit/tls/tls_certs.sh (ca.pem, server.*, client.*).
  */
+#include <malloc.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,17 +144,67 @@ static double bulk_mb_s(struct end *s, struct end *c, size_t mb)
 	return (double)total / (1024.0 * 1024.0) / ((now_ms() - t0) / 1e3);
 }
 
+static size_t heap_in_use(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd;
+}
+
+/* Heap bytes per held gateway end: n handshakes, one small record each
+ * way (as CONFIG and a keepalive), the client end freed, the gateway end
+ * trimmed as an idle session is, then held while the heap is read. */
+static size_t idle_conn_bytes(struct tls_ctx *sctx, struct tls_ctx *cctx, int n)
+{
+	struct end *held = calloc((size_t)n, sizeof(*held));
+	uint8_t rec[64], in[256];
+	size_t before, after, got;
+
+	if (held == NULL)
+		exit(1);
+	memset(rec, 0x5a, sizeof(rec));
+	before = heap_in_use();
+	for (int i = 0; i < n; i++) {
+		struct end c;
+
+		pair_up(sctx, cctx, &held[i], &c);
+		if (tls_write(held[i].t, rec, sizeof(rec)) != TLS_OK ||
+		    tls_write(c.t, rec, sizeof(rec)) != TLS_OK) {
+			fprintf(stderr, "bench_tls: write failed\n");
+			exit(1);
+		}
+		flush(&held[i]);
+		flush(&c);
+		(void)tls_fill(c.t);
+		(void)tls_read(c.t, in, sizeof(in), &got);
+		(void)tls_fill(held[i].t);
+		(void)tls_read(held[i].t, in, sizeof(in), &got);
+		tls_conn_free(c.t);
+		close(c.fd);
+		tls_trim(held[i].t);
+	}
+	malloc_trim(0);
+	after = heap_in_use();
+	for (int i = 0; i < n; i++) {
+		tls_conn_free(held[i].t);
+		close(held[i].fd);
+	}
+	free(held);
+	return after > before ? (after - before) / (size_t)n : 0;
+}
+
 int main(int argc, char **argv)
 {
 	int n = argc > 2 ? atoi(argv[2]) : 200;
 	size_t mb = argc > 3 ? (size_t)atoi(argv[3]) : 256;
+	int idle = argc > 4 ? atoi(argv[4]) : 500;
 	struct tls_ctx *sctx, *cctx;
 	struct end s, c;
 	double t0, hs_ms;
 	char cipher[64];
 
-	if (argc < 2 || n < 1 || mb < 1) {
-		fprintf(stderr, "usage: bench_tls PKI_DIR [handshakes] [megabytes]\n");
+	if (argc < 2 || n < 1 || mb < 1 || idle < 1) {
+		fprintf(stderr, "usage: bench_tls PKI_DIR [handshakes] [megabytes] [idle_conns]\n");
 		return 2;
 	}
 	pki = argv[1];
@@ -171,6 +226,8 @@ int main(int argc, char **argv)
 	printf("handshake_ms %.3f (%d full mTLS handshakes, both ends)\n", hs_ms, n);
 	printf("bulk_mb_s %.0f (%zu MiB client->server, %s)\n", bulk_mb_s(&s, &c, mb), mb, cipher);
 	pair_down(&s, &c);
+	printf("idle_conn_bytes %zu (heap per idle gateway end, %d held)\n",
+	       idle_conn_bytes(sctx, cctx, idle), idle);
 	tls_ctx_free(sctx);
 	tls_ctx_free(cctx);
 	tls_global_deinit();
