@@ -10,6 +10,7 @@
 #include "server.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <time.h>
@@ -180,6 +181,27 @@ static struct session *oldest_to_replace(const struct session *s)
 	return n >= max ? oldest : NULL;
 }
 
+/* The chain revocation matches for as long as the session lives: the
+ * peer's, completed from the CA bundle, kept at the size it has (usually
+ * two or three certificates, not the worst case, in every session). */
+static bool keep_chain(struct session *s, const struct cert_info *ci)
+{
+	struct cert_ref chain[2 * CERT_MAX_CHAIN];
+	unsigned n = ci->n_chain;
+
+	memcpy(chain, ci->chain, n * sizeof(chain[0]));
+	revoke_complete_chain(&s->w->gw->revoke, chain, &n, sizeof(chain) / sizeof(chain[0]));
+	free(s->chain);
+	s->chain = malloc((n > 0 ? n : 1) * sizeof(chain[0]));
+	if (s->chain == NULL) {
+		s->n_chain = 0;
+		return false;
+	}
+	memcpy(s->chain, chain, n * sizeof(chain[0]));
+	s->n_chain = n;
+	return true;
+}
+
 void establish_session(struct session *s)
 {
 	struct worker *w = s->w;
@@ -217,10 +239,10 @@ void establish_session(struct session *s)
 
 	/* Revocation before anything else changes: a revoked certificate must
 	 * not even replace the live session of its identity. */
-	memcpy(s->chain, ci.chain, ci.n_chain * sizeof(ci.chain[0]));
-	s->n_chain = ci.n_chain;
-	revoke_complete_chain(&gw->revoke, s->chain, &s->n_chain,
-			      sizeof(s->chain) / sizeof(s->chain[0]));
+	if (!keep_chain(s, &ci)) {
+		session_close(s, SESSION_NO_BYE, "out of memory");
+		return;
+	}
 	if (revoke_check(gw, s->chain, s->n_chain, identity, reason, sizeof(reason))) {
 		session_log(s, SESSION_LOG_WARN, "certificate revoked: %s", reason);
 		session_close(s, BYE_REVOKED, "%s", reason);

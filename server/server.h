@@ -169,8 +169,8 @@ struct session {
 	char identity[IDENTITY_MAX + 1]; /* "" until established */
 	/* Every certificate from the leaf up to the trust anchor, as
 	 * revocation matches them: the peer's chain, completed from the CA
-	 * bundle. */
-	struct cert_ref chain[2 * CERT_MAX_CHAIN];
+	 * bundle; allocated to fit once established (NULL before). */
+	struct cert_ref *chain;
 	unsigned n_chain;
 	char serial[41];
 	char fingerprint[17];

@@ -762,6 +762,7 @@ void session_free(struct session *s)
 	if (s->tx.data != NULL)
 		buf_deinit(&s->tx);
 	free(s->proxy_hdr);
+	free(s->chain);
 	explicit_bzero(s, sizeof(*s));
 	free(s);
 }
