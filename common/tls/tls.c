@@ -453,6 +453,8 @@ static bool conn_start(struct tls_conn *c)
 	wolfSSL_SetIOReadCtx(c->ssl, c);
 	wolfSSL_SetIOWriteCtx(c->ssl, c);
 	wolfSSL_SetCertCbCtx(c->ssl, c);
+	if (c->export_keep)
+		wolfSSL_KeepArrays(c->ssl); /* tls_export.c: the exporter needs them */
 	/* A hello that offers ours gets ours, whatever else it offers (the
 	 * gateway's preference); one that offers http/1.1 or nothing is an
 	 * HTTP client, and goes on without ALPN if it offered none. */
