@@ -187,6 +187,11 @@ void client_on_path_changed(struct client *c, const char *what);
 /* A failure no retry can fix: one sentence, exit status 1. */
 void client_fail(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* ---- liveness.c: the UP tunnel's keepalive and dead-peer timers ---- */
+
+void client_on_keepalive_due(struct ev_loop *loop, struct ev_timer *t);
+void client_on_peer_silence(struct ev_loop *loop, struct ev_timer *t);
+
 /* ---- notice.c: what the person is told ---- */
 
 /* The sentence for a failed TLS handshake or session; true if it is
