@@ -25,6 +25,9 @@ void tls_export_done(struct tls_conn *t)
 {
 	if (t->ssl != NULL)
 		wolfSSL_FreeArrays(t->ssl);
+	/* Whatever the library still holds: a wolfSSL built to keep its
+	 * arrays anyway (Debian's) must not export after this either. */
+	t->export_keep = false;
 }
 
 int tls_export_dchan(struct tls_conn *t, uint64_t cid, uint8_t out[static DCHAN_SECRET_LEN])
@@ -32,7 +35,9 @@ int tls_export_dchan(struct tls_conn *t, uint64_t cid, uint8_t out[static DCHAN_
 	uint8_t context[DCHAN_CONTEXT_LEN];
 
 	memset(out, 0, DCHAN_SECRET_LEN);
-	if (!t->hs_done || wolfSSL_version(t->ssl) != TLS1_3_VERSION)
+	/* Only a session kept for it, until tls_export_done(): the same
+	 * contract whether or not this wolfSSL frees its secrets itself. */
+	if (!t->export_keep || !t->hs_done || wolfSSL_version(t->ssl) != TLS1_3_VERSION)
 		return -1;
 #ifdef HAVE_KEYING_MATERIAL
 	dchan_key_context(cid, context);
