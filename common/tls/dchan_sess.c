@@ -194,6 +194,11 @@ static void rekey_start(struct dchan_sess *s, uint64_t now, struct dchan_actions
 		s->rekey = DCHAN_REKEY_SENT;
 		act->rekey = true;
 		act->rekey_epoch = next;
+	} else {
+		/* The secret may have stepped already: no way back to a
+		 * consistent epoch, so no UDP for this session any more. */
+		dchan_tx_deinit(&s->tx);
+		s->rekey = DCHAN_REKEY_BROKEN;
 	}
 	dchan_key_wipe(&k);
 }

@@ -45,6 +45,8 @@ enum dchan_rekey {
 	DCHAN_REKEY_IDLE,
 	DCHAN_REKEY_SENT, /* gateway: REKEY sent, new receive key installed,
 			     sender still on the old epoch until the answer */
+	DCHAN_REKEY_BROKEN, /* gateway: wolfCrypt failed mid-step; the sender
+			       key is wiped, TLS carries the rest of the session */
 };
 
 struct dchan_sess {
@@ -103,8 +105,8 @@ struct dchan_received {
 
 void dchan_timing_default(struct dchan_timing *t);
 
-/* Epoch 0 from the exporter's secret (wiped from `secret`'s copy here by
- * the caller). now: the clock. -1 if wolfCrypt refuses (s is wiped). */
+/* Epoch 0 from the exporter's secret, copied (the caller wipes its own).
+ * now: the clock. -1 if wolfCrypt refuses (s is wiped then). */
 int dchan_sess_init(struct dchan_sess *s, enum dchan_side side, enum dchan_aead aead, uint64_t cid,
 		    const uint8_t secret[static DCHAN_SECRET_LEN], const struct dchan_timing *t,
 		    uint64_t now);
