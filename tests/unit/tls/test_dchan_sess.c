@@ -537,6 +537,9 @@ static void test_dchan_sess_simulation(void **state)
 	assert_int_equal(up.injected, p.c.sent_udp + p.c.pings_sent + p.c.pongs_sent);
 	assert_int_equal(down.injected, p.g.sent_udp + p.g.pings_sent + p.g.pongs_sent);
 	assert_int_equal(up.arrived, up.injected - up.lost + up.duped - up.overflow);
+	assert_int_equal(down.arrived, down.injected - down.lost + down.duped - down.overflow);
+	assert_int_equal(tc.data, p.c.delivered);
+	assert_int_equal(p.g.sent_udp + tls_g, sg);
 	assert_int_equal(tg.data, p.g.delivered);
 	assert_int_equal(tg.drop, drops(&p.g));
 	assert_int_equal(tc.drop, drops(&p.c));
