@@ -236,9 +236,10 @@ int dchan_sess_on_rekey_ack(struct dchan_sess *s, uint64_t now, uint32_t epoch)
 	return rc;
 }
 
+/* A side without a send key (a broken re-key) has nothing to probe with. */
 static bool may_ping(const struct dchan_sess *s)
 {
-	return s->side == DCHAN_SIDE_CLIENT || s->peer_known;
+	return s->tx.k.live && (s->side == DCHAN_SIDE_CLIENT || s->peer_known);
 }
 
 static void ping_lost(struct dchan_sess *s, uint64_t now)

@@ -192,6 +192,39 @@ static void test_dchan_sess_reprobe_back(void **state)
 	pair_deinit(&p);
 }
 
+/* Only gateway -> client is lost: the client's PINGs still reach the
+ * gateway but their PONGs do not, and the gateway's own PINGs are lost:
+ * both sides fall back to TLS, so neither sends into the broken half. */
+static void test_dchan_sess_one_way_failure(void **state)
+{
+	struct pair p;
+	uint64_t now = 0;
+	uint8_t ping[BUF], pong[BUF];
+
+	(void)state;
+	pair_init(&p, DCHAN_AES256GCM);
+	bring_up(&p);
+	while (p.c.state != DCHAN_FAILED || p.g.state != DCHAN_FAILED) {
+		struct dchan_actions act;
+		struct dchan_received r;
+		uint64_t tc = dchan_sess_next_timer(&p.c), tg = dchan_sess_next_timer(&p.g);
+
+		now = tc < tg ? tc : tg;
+		assert_true(now < 120000);
+		dchan_sess_tick(&p.c, now, ping, sizeof(ping), &act);
+		if (act.ping_len) /* reaches the gateway; the PONG is lost */
+			assert_int_equal(dchan_sess_receive(&p.g, now, ping, act.ping_len, pong,
+							    sizeof(pong), &r),
+					 DCHAN_RECV_REPLY);
+		dchan_sess_tick(&p.g, now, ping, sizeof(ping), &act); /* lost */
+	}
+	assert_false(dchan_sess_udp(&p.c));
+	assert_false(dchan_sess_udp(&p.g));
+	assert_int_equal(p.c.fallbacks, 1);
+	assert_int_equal(p.g.fallbacks, 1);
+	pair_deinit(&p);
+}
+
 /* The gateway's re-key, with datagrams of both epochs in flight both
  * ways; then the old epoch's stragglers after the overlap are dropped. */
 static void test_dchan_sess_rekey_overlap(void **state)
@@ -559,6 +592,7 @@ int main(void)
 	    cmocka_unit_test(test_dchan_sess_probe_up),
 	    cmocka_unit_test(test_dchan_sess_loss_fallback),
 	    cmocka_unit_test(test_dchan_sess_reprobe_back),
+	    cmocka_unit_test(test_dchan_sess_one_way_failure),
 	    cmocka_unit_test(test_dchan_sess_rekey_overlap),
 	    cmocka_unit_test(test_dchan_sess_rekey_refused),
 	    cmocka_unit_test(test_dchan_sess_send_limit),
