@@ -16,6 +16,10 @@
 
 #include <cmocka.h>
 
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/settings.h>
+#include <wolfssl/wolfcrypt/hmac.h>
+
 #include "dchan_sess.h"
 
 #define CID 0x1122334455667788ull
@@ -25,6 +29,20 @@ struct pair {
 	struct dchan_sess c, g;
 	struct dchan_timing t;
 };
+
+/* test_dchan_sess.wrap: HKDF-Extract fails while this is set. */
+static bool hkdf_fails;
+int __real_wc_HKDF_Extract(int type, const byte *salt, word32 salt_len, const byte *in,
+			   word32 in_len, byte *out);
+int __wrap_wc_HKDF_Extract(int type, const byte *salt, word32 salt_len, const byte *in,
+			   word32 in_len, byte *out);
+int __wrap_wc_HKDF_Extract(int type, const byte *salt, word32 salt_len, const byte *in,
+			   word32 in_len, byte *out)
+{
+	if (hkdf_fails)
+		return -1;
+	return __real_wc_HKDF_Extract(type, salt, salt_len, in, in_len, out);
+}
 
 static const enum dchan_aead aeads[] = {DCHAN_AES256GCM, DCHAN_CHACHA20POLY1305};
 
@@ -276,6 +294,28 @@ static void test_dchan_sess_rekey_overlap(void **state)
 		assert_int_equal(p.g.rekeys, 1);
 		pair_deinit(&p);
 	}
+}
+
+/* wolfCrypt fails in the middle of the gateway's re-key step: no REKEY is
+ * sent, TLS carries the rest of the session, and no timer spins. */
+static void test_dchan_sess_rekey_crypto_failure(void **state)
+{
+	struct pair p;
+	struct dchan_actions act;
+	uint8_t d[BUF], buf[BUF];
+
+	(void)state;
+	pair_init(&p, DCHAN_AES256GCM);
+	bring_up(&p);
+	hkdf_fails = true;
+	dchan_sess_tick(&p.g, DCHAN_REKEY_MS, buf, sizeof(buf), &act);
+	hkdf_fails = false;
+	assert_false(act.rekey);
+	assert_int_equal(p.g.rekey, DCHAN_REKEY_BROKEN);
+	assert_false(dchan_sess_udp(&p.g));
+	assert_int_equal(data(&p.g, 9, d), 0);
+	assert_int_equal(dchan_sess_next_timer(&p.g), UINT64_MAX);
+	pair_deinit(&p);
 }
 
 /* Out-of-order control messages are protocol errors. */
@@ -595,6 +635,7 @@ int main(void)
 	    cmocka_unit_test(test_dchan_sess_one_way_failure),
 	    cmocka_unit_test(test_dchan_sess_rekey_overlap),
 	    cmocka_unit_test(test_dchan_sess_rekey_refused),
+	    cmocka_unit_test(test_dchan_sess_rekey_crypto_failure),
 	    cmocka_unit_test(test_dchan_sess_send_limit),
 	    cmocka_unit_test(test_dchan_sess_roam_newest),
 	    cmocka_unit_test(test_dchan_sess_inner_malformed),
