@@ -40,6 +40,8 @@ id=$$
 L=mtvb-lap-$id G=mtvb-gw-$id N=mtvb-lan-$id
 work=$(mktemp -d /tmp/mtlsvpn-bench.XXXXXX)
 pids=()
+# shellcheck source=lib.sh
+. "$top/tests/bench/lib.sh"
 
 cleanup() {
 	local p
@@ -120,40 +122,10 @@ measure "no VPN"
 ip -n "$L" route del 10.20.0.0/24 via 10.99.1.1
 
 # Certificates for both VPNs from our CA.
-"$build/mtlsvpnctl" ca init --dir "$work/ca" --name "bench CA" >/dev/null
-"$build/mtlsvpnctl" ca issue-server gw.bench --dir "$work/ca" --out "$work" >/dev/null
-"$build/mtlsvpnctl" ca issue-client bench-user --dir "$work/ca" --out "$work" >/dev/null
+bench_pki
 
 echo "== mtlsvpn =="
-# The gateway drops to nobody once set up: it passes through this
-# directory and writes its lease file in its own.
-chmod 711 "$work"
-install -d -o nobody -g nogroup "$work/state"
-cat >"$work/server.ini" <<INI
-[gateway]
-listen = 10.99.1.1:8443
-ca = ca/ca.crt
-cert = gw.bench.crt
-key = gw.bench.key
-tun = mtvb$id
-control = none
-user = nobody
-lease_file = $work/state/leases
-[pool]
-ipv4 = 10.8.1.0/24
-routes = 10.20.0.0/24
-INI
-cat >"$work/client.ini" <<INI
-[client]
-gateway = 10.99.1.1:8443
-server_name = gw.bench
-ca = ca/ca.crt
-cert = bench-user.crt
-key = bench-user.key
-tun = mtvc$id
-dns = none
-state_dir = $work/client-state
-INI
+bench_mtlsvpn_ini 10.99.1.1:8443 "$id"
 t0=$(date +%s.%N)
 ip netns exec "$G" "$build/mtlsvpn-server" -c "$work/server.ini" >"$work/server.log" 2>&1 &
 pids+=($!)
@@ -202,18 +174,8 @@ kill "$cpid" "$gw2"; wait "$cpid" "$gw2" 2>/dev/null || true
 if [ $with_openvpn -eq 1 ]; then
 	for proto in tcp udp; do
 		echo "== OpenVPN 2.6 $proto, AES-256-GCM (anchor) =="
-		ip netns exec "$G" openvpn --dev tun --dev-type tun --topology subnet --proto "$( [ "$proto" = tcp ] && echo tcp-server || echo udp )" \
-			--port 1194 --local 10.99.1.1 --server 10.8.2.0 255.255.255.0 \
-			--push "route 10.20.0.0 255.255.255.0" --ca "$work/ca/ca.crt" --cert "$work/gw.bench.crt" \
-			--key "$work/gw.bench.key" --dh none --data-ciphers AES-256-GCM --verb 1 \
-			--tls-version-min 1.3 >"$work/ovpn-s.log" 2>&1 &
-		spid=$!; pids+=($spid)
-		sleep 1
-		ip netns exec "$L" openvpn --client --dev tun --proto "$proto" --remote 10.99.1.1 1194 \
-			--ca "$work/ca/ca.crt" --cert "$work/bench-user.crt" --key "$work/bench-user.key" \
-			--data-ciphers AES-256-GCM --verify-x509-name gw.bench name --nobind --verb 1 \
-			>"$work/ovpn-c.log" 2>&1 &
-		opid=$!; pids+=($opid)
+		bench_openvpn "$proto" 10.99.1.1
+		spid=$OVPN_SERVER opid=$OVPN_CLIENT
 		up=0
 		for i in $(seq 200); do
 			ip netns exec "$L" ping -c 1 -W 0.2 10.20.0.2 >/dev/null 2>&1 && { up=1; break; }
@@ -223,7 +185,7 @@ if [ $with_openvpn -eq 1 ]; then
 			measure "OpenVPN $proto"
 		else
 			echo "  OpenVPN $proto did not come up; its logs:" >&2
-			tail -n 5 "$work/ovpn-s.log" "$work/ovpn-c.log" >&2
+			tail -n 5 "$work/ovpn-s-$proto.log" "$work/ovpn-c-$proto.log" >&2
 		fi
 		kill "$opid" "$spid" 2>/dev/null; wait "$opid" "$spid" 2>/dev/null || true
 		sleep 0.5
