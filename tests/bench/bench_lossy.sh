@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Inner TCP over a lossy, long link: one iperf3 TCP flow (cubic), up and
 # down, medians of RUNS runs, through a userspace impairment of DELAY ms
-# each way and LOSS % loss (shared/tools/netem_lite.c; the kernel here has
+# each way and LOSS % loss (tests/bench/impair.c; the kernel here has
 # no netem), for: no VPN, mtlsvpn, ocserv with DTLS and TLS only
 # (openconnect client), OpenVPN over UDP and over TCP. Ratios against the
 # no-VPN figure of the same run: the anchors the UDP data channel
@@ -15,7 +15,7 @@
 # outer connection repairs the loss and the inner flow never sees it; over
 # UDP (and with no VPN) the inner flow's own congestion control meets it.
 #
-#   laptop ns --veth-- impair ns (netem_lite) --veth-- gateway ns --veth-- lan ns (iperf3 -s)
+#   laptop ns --veth-- impair ns (impair) --veth-- gateway ns --veth-- lan ns (iperf3 -s)
 #
 # Usage (root): tests/bench/bench_lossy.sh [--runs N] [--seconds S]
 #                 [--delay MS] [--loss PCT] [--cc "cubic bbr"] [--outer-cc bbr] [--smoke]
@@ -24,7 +24,6 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${MTLSVPN_BUILD_DIR:-$top/build}
-netem_src=${NETEM_LITE_SRC:-/work/shared/tools/netem_lite.c}
 runs=3
 secs=10
 delay=20
@@ -46,11 +45,10 @@ while [ $# -gt 0 ]; do
 done
 die() { echo "bench_lossy: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces)"
-for b in mtlsvpn-server mtlsvpn-client mtlsvpnctl; do
+for b in mtlsvpn-server mtlsvpn-client mtlsvpnctl tests/impair; do
 	[ -x "$build/$b" ] || die "$build/$b missing; build first or set MTLSVPN_BUILD_DIR"
 done
 command -v iperf3 >/dev/null || die "iperf3 missing (apt-get install iperf3)"
-[ -r "$netem_src" ] || die "$netem_src missing (set NETEM_LITE_SRC)"
 have() {
 	command -v "$1" >/dev/null && return 0
 	echo "bench_lossy: $1 not installed; its rows are left out (apt-get install $1)" >&2
@@ -84,8 +82,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-gcc -O2 -o "$work/netem_lite" "$netem_src" || die "cannot compile $netem_src"
-
 for ns in "$L" "$I" "$G" "$N"; do
 	ip netns add "$ns"
 	ip -n "$ns" link set lo up
@@ -109,13 +105,13 @@ ip -n "$G" route add 10.99.1.0/24 via 10.99.2.1
 ip -n "$N" route add 10.8.0.0/16 via 10.20.0.1
 
 # The impairment: whatever crosses the impair namespace goes through
-# netem_lite's two TUN devices (README in shared/tools): in from i0 -> tA
+# impair's two TUN devices (tests/bench/impair.c): in from i0 -> tA
 # -> (delay, loss) -> tB -> out by the main table, and the reverse.
-ip netns exec "$I" "$work/netem_lite" tA tB "$delay" "$loss" 1000 "$id" >"$work/netem.log" 2>&1 &
-netem_pid=$!
-pids+=("$netem_pid")
+ip netns exec "$I" "$build/tests/impair" tA tB "$delay" "$loss" 1000 "$id" >"$work/impair.log" 2>&1 &
+impair_pid=$!
+pids+=("$impair_pid")
 tuns_exist() { ip -n "$I" link show tA && ip -n "$I" link show tB; }
-bench_wait_for 5 tuns_exist || die "netem_lite did not create its TUN devices"
+bench_wait_for 5 tuns_exist || die "impair did not create its TUN devices"
 ip -n "$I" link set tA up; ip -n "$I" link set tB up
 for k in all default i0 i1 tA tB; do ip netns exec "$I" sysctl -qw "net.ipv4.conf.$k.rp_filter=0"; done
 ip -n "$I" route add default dev tA table 100
@@ -225,7 +221,7 @@ if have openvpn; then
 	done
 fi
 
-bench_stop "$netem_pid"
+bench_stop "$impair_pid"
 echo
 echo "== iperf3, 1 TCP flow, ${delay} ms each way + ${loss} % loss, median of $runs x $secs s; tunnels' TCP: $outer_cc =="
 python3 - "$work/results" <<'PY'
@@ -241,5 +237,5 @@ for n, cc, u, d in rows:
     b = base.get(cc, (float("nan"),) * 2)
     print("| %s | %s | %s | %s | %s | %s |" % (n, cc, u, d, ratio(u, b[0]), ratio(d, b[1])))
 PY
-grep -h 'in=\|lost\|out=' "$work/netem.log" 2>/dev/null | sed 's/^/  netem_lite: /' || true
+grep -h '^impair' "$work/impair.log" 2>/dev/null | sed 's/^/  /' || true
 exit "$failed"
