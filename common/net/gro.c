@@ -166,6 +166,7 @@ static void hold(struct gro *g, struct gro_run *r, const uint8_t *pkt, size_t le
 	r->gso_size = (uint16_t)s->payload;
 	r->first_id = s->inf.family == AF_INET ? buf_get16(pkt + 4) : 0;
 	r->segs = 1;
+	r->bytes = len;
 	r->next_seq = s->seq + (uint32_t)s->payload;
 	r->started = g->clock++;
 	many.segs = 2;
@@ -190,8 +191,9 @@ static bool extends(const struct gro *g, const struct gro_run *r, const uint8_t 
 	return true;
 }
 
-static void join(struct gro_run *r, const uint8_t *pkt, const struct seg *s)
+static void join(struct gro_run *r, const uint8_t *pkt, size_t len, const struct seg *s)
 {
+	r->bytes += len;
 	memcpy(r->buf + r->len, pkt + s->inf.hdr_len, s->payload);
 	r->len += s->payload;
 	r->segs++;
@@ -275,7 +277,7 @@ enum gro_verdict gro_push(struct gro *g, const uint8_t *pkt, size_t len)
 			r->ready = true;
 			return GRO_TAKE_FIRST;
 		}
-		join(r, pkt, &s);
+		join(r, pkt, len, &s);
 		return GRO_HELD;
 	}
 	/* A PSH segment would end its run at once. */
@@ -327,6 +329,7 @@ bool gro_take(struct gro *g, struct gro_write *w)
 	w->pkt = r->buf;
 	w->len = r->len;
 	w->segs = r->segs;
+	w->bytes = r->bytes;
 	r->len = 0;
 	r->ready = false;
 	/* Cannot fail: every segment passed these checks on its way in. */

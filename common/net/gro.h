@@ -33,6 +33,7 @@ struct gro_run {
 	uint16_t gso_size; /* payload of the first segment */
 	uint16_t first_id; /* IPv4 identification of the first segment */
 	uint32_t segs;
+	size_t bytes; /* of the packets that joined, as they came */
 	uint32_t next_seq;
 	uint64_t started;	      /* order among runs: the oldest is taken first */
 	uint8_t vary[GSO_MASK_BYTES]; /* header bytes a segment may change */
@@ -59,6 +60,7 @@ struct gro_write {
 	const uint8_t *pkt;
 	size_t len;
 	uint32_t segs; /* the packets it carries */
+	size_t bytes;  /* their lengths as they came, summed */
 	uint8_t vnet[GSO_VNET_HDR_LEN];
 };
 

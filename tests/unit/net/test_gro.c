@@ -37,8 +37,11 @@ static void add(const uint8_t *p, size_t len)
 }
 
 /* A write, as the kernel would see it: cut back into its segments. */
-static void emit(const uint8_t *p, size_t len, uint32_t nsegs, const uint8_t *vnet)
+static void emit(const uint8_t *p, size_t len, uint32_t nsegs, size_t bytes,
+		 const uint8_t *vnet)
 {
+	size_t first = n_out, sum = 0;
+
 	struct gso_meta m, om;
 	struct gso_info inf;
 	uint16_t cs, co;
@@ -59,6 +62,7 @@ static void emit(const uint8_t *p, size_t len, uint32_t nsegs, const uint8_t *vn
 		assert_true(n_out < MAX_IN && len <= SEG_CAP);
 		memcpy(out[n_out], p, len);
 		out_len[n_out++] = len;
+		assert_int_equal(bytes, len);
 		return;
 	}
 	assert_int_equal(gso_check(p, len, &m, SIZE_MAX, &inf, &why), GSO_OK);
@@ -70,6 +74,9 @@ static void emit(const uint8_t *p, size_t len, uint32_t nsegs, const uint8_t *vn
 		out_len[n_out] = gso_segment(p, &inf, &m, k, 1, out[n_out], SEG_CAP, &om);
 		assert_int_not_equal(out_len[n_out++], 0);
 	}
+	for (size_t i = first; i < n_out; i++)
+		sum += out_len[i];
+	assert_int_equal(bytes, sum);
 }
 
 static void take_all(struct gro *g)
@@ -77,7 +84,7 @@ static void take_all(struct gro *g)
 	struct gro_write w;
 
 	while (gro_take(g, &w))
-		emit(w.pkt, w.len, w.segs, w.vnet);
+		emit(w.pkt, w.len, w.segs, w.bytes, w.vnet);
 }
 
 /* Pushes in[] as one batch through a coalescer of flows runs (run
@@ -96,7 +103,7 @@ static void run_cap(unsigned flows, size_t cap)
 		while ((v = gro_push(&g, in[i], in_len[i])) == GRO_TAKE_FIRST)
 			take_all(&g);
 		if (v == GRO_PASS)
-			emit(in[i], in_len[i], 1, plain);
+			emit(in[i], in_len[i], 1, in_len[i], plain);
 	}
 	gro_flush(&g);
 	take_all(&g);
