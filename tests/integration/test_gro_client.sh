@@ -8,9 +8,7 @@
 # session-end line counts the packets coalesced.
 . "$(dirname "$0")/lib.sh"
 
-for t in python3 curl; do
-	command -v "$t" >/dev/null || fail "$t is needed (apt-get install $t)"
-done
+need_tools python3 curl
 
 topo_init
 add_laptop 1
