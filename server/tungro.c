@@ -5,8 +5,9 @@
  * one write() per packet; the packets a session's read batch allowed are
  * pushed here instead, after the access rules and anti-spoofing decided
  * each one, and written as TCP super-packets. The batch is flushed when
- * the session's read ends (router_session_input, router_drain_pending)
- * and before a DATA_GSO super-packet of the session goes in, so a packet
+ * the session's read ends (router_session_input, router_drain_pending),
+ * before a DATA_GSO super-packet of the session goes in, and when the
+ * session leaves ESTABLISHED (its counters are then summed), so a packet
  * never waits past the read that brought it and no flow is reordered.
  * Only with a TUN opened with IFF_VNET_HDR (offload = on).
  */
