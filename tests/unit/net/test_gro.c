@@ -37,8 +37,7 @@ static void add(const uint8_t *p, size_t len)
 }
 
 /* A write, as the kernel would see it: cut back into its segments. */
-static void emit(const uint8_t *p, size_t len, uint32_t nsegs, size_t bytes,
-		 const uint8_t *vnet)
+static void emit(const uint8_t *p, size_t len, uint32_t nsegs, size_t bytes, const uint8_t *vnet)
 {
 	size_t first = n_out, sum = 0;
 
