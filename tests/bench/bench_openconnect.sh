@@ -10,6 +10,9 @@
 #
 #   laptop ns --veth-- gateway ns (mtlsvpn-server | ocserv) --veth-- lan ns (iperf3 -s)
 #
+# Each mtlsvpn row also gives the gateway's TUN writes per MB uploaded
+# (tests/bench/tunrx.sh); ocserv's TUN is not ours to count ("-").
+#
 # Usage (root): tests/bench/bench_openconnect.sh [--runs N] [--seconds S] [--smoke]
 #   --smoke: 1 run of 1 s each, to check the harness works.
 set -euo pipefail
@@ -85,16 +88,21 @@ pids+=("$(cat "$work/iperf.pid")")
 
 iperf_once() { bench_iperf_once "$1" 10.20.0.2; }
 median() { bench_median; }
+. "$top/tests/bench/tunrx.sh"
 measure() { # NAME TLS-DESCRIPTION
-	local up=() down=() u d
+	local up=() down=() wpm=() u d w a
 	for _ in $(seq "$runs"); do
+		a=$(tunrx "$G" mtvo$id)
 		up+=("$(iperf_once up)")
+		wpm+=("$(tunrx_per_mb "$a" "$(tunrx "$G" mtvo$id)")")
 		down+=("$(iperf_once down)")
 	done
 	u=$(printf '%s\n' "${up[@]}" | median)
 	d=$(printf '%s\n' "${down[@]}" | median)
+	w=$(printf '%s\n' "${wpm[@]}" | median)
 	printf '%s|%s|%s|%s\n' "$1" "$u" "$d" "$2" >>"$work/results"
-	printf '  %-30s up %6s Mbit/s (%s)  down %6s Mbit/s (%s)\n' "$1" "$u" "${up[*]}" "$d" "${down[*]}"
+	printf '  %-30s up %6s Mbit/s (%s)  down %6s Mbit/s (%s)  gateway TUN writes/MB up %s\n' \
+		"$1" "$u" "${up[*]}" "$d" "${down[*]}" "$w"
 }
 lan_reachable() { ip netns exec "$L" ping -c 1 -W 0.2 10.20.0.2; }
 listening() { ip netns exec "$G" ss -Hltn "sport = :$1" | grep -q LISTEN; }

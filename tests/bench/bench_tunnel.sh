@@ -10,6 +10,15 @@
 #   laptop ns --veth-- gateway ns --veth-- lan ns (iperf3 -s)
 #
 # Usage (root): tests/bench/bench_tunnel.sh [--runs N] [--seconds S] [--no-openvpn]
+#                                           [--client-offload-off] [--gateway-offload-off]
+#   --client-offload-off: our client with offload = off, so it sends one
+#   packet per frame (as an older client would) and the gateway's receive
+#   coalescing is what cuts its TUN writes.
+#   --gateway-offload-off: the gateway with offload = off, so it sends one
+#   packet per frame and the client's receive coalescing cuts its writes.
+# For mtlsvpn the upload also reports the gateway's TUN writes per MB and
+# the download the client's (the TUN's rx counters: one per write, a
+# super-packet counts once; tests/bench/tunrx.sh).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -17,12 +26,17 @@ build=${MTLSVPN_BUILD_DIR:-$top/build}
 runs=3
 secs=10
 with_openvpn=1
+client_extra=
+gateway_extra=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--runs) runs=$2; shift ;;
 	--seconds) secs=$2; shift ;;
 	--no-openvpn) with_openvpn=0 ;;
-	*) echo "usage: $0 [--runs N] [--seconds S] [--no-openvpn]" >&2; exit 2 ;;
+	--client-offload-off) client_extra="offload = off" ;;
+	--gateway-offload-off) gateway_extra="offload = off" ;;
+	*) echo "usage: $0 [--runs N] [--seconds S] [--no-openvpn] [--client-offload-off]" \
+		"[--gateway-offload-off]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -99,15 +113,20 @@ if "error" in d:
 else:
     print("%.0f" % (d["end"]["sum_received"]["bits_per_second"] / 1e6))'
 }
+. "$top/tests/bench/tunrx.sh"
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 rtt() { # median RTT in ms over 20 pings
 	ip netns exec "$L" ping -c 20 -i 0.2 -W 2 10.20.0.2 | awk -F/ '/^rtt/ {print $5}'
 }
 measure() { # name
-	local up=() down=() i
+	local up=() down=() wup=() wdown=() i a
 	for i in $(seq "$runs"); do
+		a=$(tunrx "$G" mtvb$id)
 		up+=("$(iperf_once up)")
+		wup+=("$(tunrx_per_mb "$a" "$(tunrx "$G" mtvb$id)")")
+		a=$(tunrx "$L" mtvc$id)
 		down+=("$(iperf_once down)")
+		wdown+=("$(tunrx_per_mb "$a" "$(tunrx "$L" mtvc$id)")")
 	done
 	local u d r
 	u=$(printf '%s\n' "${up[@]}" | median)
@@ -115,6 +134,8 @@ measure() { # name
 	r=$(rtt)
 	printf '%s %s %s %s\n' "$1" "$u" "$d" "$r" >>"$work/results"
 	printf '  %-28s up %6s Mbit/s  down %6s Mbit/s  rtt %s ms\n' "$1" "$u" "$d" "$r"
+	printf '  %-28s TUN writes/MB: gateway (up) %s, client (down) %s\n' "" \
+		"$(printf '%s\n' "${wup[@]}" | median)" "$(printf '%s\n' "${wdown[@]}" | median)"
 }
 
 echo "== baseline: no VPN =="
@@ -125,7 +146,8 @@ ip -n "$L" route del 10.20.0.0/24 via 10.99.1.1
 bench_pki
 
 echo "== mtlsvpn =="
-bench_mtlsvpn_ini 10.99.1.1:8443 "$id"
+bench_mtlsvpn_ini 10.99.1.1:8443 "$id" ${gateway_extra:+"$gateway_extra"}
+[ -z "$client_extra" ] || echo "$client_extra" >>"$work/client.ini"
 t0=$(date +%s.%N)
 ip netns exec "$G" "$build/mtlsvpn-server" -c "$work/server.ini" >"$work/server.log" 2>&1 &
 pids+=($!)
