@@ -88,6 +88,18 @@ ping_stats() {
 			printf "%.3f %.3f\n", (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2, a[i]}'
 }
 
+# ping_under_bulk LOG: ping_stats while the bulk namespace sends to the LAN
+# host with iperf3 (its output in $work/LOG.log).
+ping_under_bulk() {
+	local bulk
+	ip netns exec "$B" timeout $((secs + 20)) iperf3 -c 10.20.0.2 -t "$secs" -C cubic >"$work/$1.log" 2>&1 &
+	bulk=$!
+	sleep 2
+	ping_stats
+	kill "$bulk" 2>/dev/null || true
+	wait "$bulk" 2>/dev/null || true
+}
+
 echo "== no VPN =="
 read -r base_med base_p99 < <(ping_stats)
 printf '  idle rtt  median %s ms  p99 %s ms\n' "$base_med" "$base_p99"
@@ -99,13 +111,7 @@ printf '  busy rtt  median %s ms  p99 %s ms (2 ms interval)\n' "$hbase_med" "$hb
 secs=$(awk -v c="$count" -v i="$interval" 'BEGIN {s = int(c * i * 2 + 5); print s}')
 ip -n "$B" route add 10.20.0.0/24 via 10.99.2.1
 ip -n "$N" route add 10.99.2.0/24 via 10.20.0.1
-ip netns exec "$B" timeout $((secs + 20)) iperf3 -c 10.20.0.2 -t "$secs" -C cubic >"$work/bulk0.log" 2>&1 &
-bulk=$!
-pids+=($bulk)
-sleep 2
-read -r bload_med bload_p99 < <(ping_stats)
-kill "$bulk" 2>/dev/null || true
-wait "$bulk" 2>/dev/null || true
+read -r bload_med bload_p99 < <(ping_under_bulk bulk0)
 printf '  rtt under load  median %s ms  p99 %s ms (x%s idle p99)\n' "$bload_med" "$bload_p99" \
 	"$(awk -v a="$bload_p99" -v b="$base_p99" 'BEGIN {printf "%.2f", a / b}')"
 ip -n "$B" route del 10.20.0.0/24 via 10.99.2.1
@@ -167,13 +173,7 @@ read -r hot_med hot_p99 < <(ping_stats 0.002)
 printf '  busy rtt  median %s ms  p99 %s ms (2 ms interval)\n' "$hot_med" "$hot_p99"
 
 echo "== mtlsvpn, bulk iperf3 on another session =="
-ip netns exec "$B" timeout $((secs + 20)) iperf3 -c 10.20.0.2 -t "$secs" -C cubic >"$work/bulk.log" 2>&1 &
-bulk=$!
-pids+=($bulk)
-sleep 2
-read -r load_med load_p99 < <(ping_stats)
-kill "$bulk" 2>/dev/null || true
-wait "$bulk" 2>/dev/null || true
+read -r load_med load_p99 < <(ping_under_bulk bulk)
 printf '  rtt under load  median %s ms  p99 %s ms\n' "$load_med" "$load_p99"
 
 echo "== summary =="
