@@ -111,8 +111,11 @@ for i in 1 2; do
 done
 [ "$(ended_files)" -eq 0 ] || fail "a client left NAME.ended after a drain"
 wait "${POLL_PIDS[@]}" # each ends after 4 s
-seen=$(grep -hE "reconnecting in [0-9.]+ s \(gateway is draining\)" "$WORK"/cstatus[12].txt |
-	head -n 1) || fail "mtlsvpn-client status never showed 'reconnecting ... (gateway is draining)': $(sort -u "$WORK"/cstatus[12].txt | head -n 20)"
+# grep -m 1 per file, then the first line: a head closing the pipe early
+# would kill grep with SIGPIPE and fail the pipeline under pipefail.
+seen=$(grep -h -m 1 -E "reconnecting in [0-9.]+ s \(gateway is draining\)" "$WORK"/cstatus[12].txt |
+	sed -n 1p)
+[ -n "$seen" ] || fail "mtlsvpn-client status never showed 'reconnecting ... (gateway is draining)': $(sort -u "$WORK"/cstatus[12].txt | head -n 20)"
 say "mtlsvpn-client status during the wait: $seen"
 say "drain: both clients told ($(grep -ohE 'draining; reconnecting in [0-9]+ ms' "$WORK"/client[12].log | sort -u | grep -oE '[0-9]+ ms' | tr '\n' ' ')), gateway exited 0 after $(((t1 - t0) / 1000000)) ms"
 
