@@ -57,9 +57,9 @@ int router_init(struct worker *w)
 		flows = ROUTER_FLOWS_MIN;
 	if (flows > ROUTER_FLOWS_MAX)
 		flows = ROUTER_FLOWS_MAX;
-	if (flow_init(&w->flows, flows, seed) < 0)
+	if (w->gw->threaded && pthread_mutex_init(&w->flows_mu, NULL) != 0)
 		return -1;
-	return sestab_init(&w->by_addr, 2 * (size_t)w->gw->cfg.max_clients);
+	return flow_init(&w->flows, flows, seed);
 }
 
 void router_deinit(struct worker *w)
@@ -67,30 +67,33 @@ void router_deinit(struct worker *w)
 	buf_deinit(&w->tun_pkt);
 	buf_deinit(&w->seg);
 	flow_deinit(&w->flows);
-	sestab_deinit(&w->by_addr);
+	if (w->gw->threaded)
+		pthread_mutex_destroy(&w->flows_mu);
 }
 
+/* The address table is the gateway's: with several workers, only with
+ * the world stopped (admission and close, workers.c). */
 int router_add_session(struct session *s)
 {
-	struct worker *w = s->w;
+	struct gateway *gw = s->w->gw;
 
 	if (s->addr4.family != 0)
-		sestab_insert_addr(&w->by_addr, &s->by_addr4, s, &s->addr4);
+		sestab_insert_addr(&gw->by_addr, &s->by_addr4, s, &s->addr4);
 	if (s->addr6.family != 0)
-		sestab_insert_addr(&w->by_addr, &s->by_addr6, s, &s->addr6);
+		sestab_insert_addr(&gw->by_addr, &s->by_addr6, s, &s->addr6);
 	return 0;
 }
 
 void router_remove_session(struct session *s)
 {
-	struct worker *w = s->w;
+	struct gateway *gw = s->w->gw;
 
 	if (s->by_addr4.s != NULL) {
-		sestab_remove(&w->by_addr, &s->by_addr4);
+		sestab_remove(&gw->by_addr, &s->by_addr4);
 		s->by_addr4.s = NULL;
 	}
 	if (s->by_addr6.s != NULL) {
-		sestab_remove(&w->by_addr, &s->by_addr6);
+		sestab_remove(&gw->by_addr, &s->by_addr6);
 		s->by_addr6.s = NULL;
 	}
 }
@@ -170,8 +173,9 @@ void router_route_packet(struct worker *w, struct buf *pkt)
 		w->st.tun_bad++;
 		return;
 	}
-	s = sestab_find_addr(&w->by_addr, &ip.dst);
-	if (s == NULL) {
+	s = sestab_find_addr(&w->gw->by_addr, &ip.dst);
+	/* Another worker's session is only reached through handoff_pass. */
+	if (s == NULL || s->w != w) {
 		w->st.tun_no_route++;
 		return;
 	}
@@ -206,7 +210,6 @@ void router_on_tun_readable(struct ev_loop *loop, struct ev_io *io, uint32_t rev
 {
 	struct worker *w = io->data;
 	struct buf *pkt = &w->tun_pkt;
-	struct session *s;
 
 	(void)loop;
 	(void)revents;
@@ -229,12 +232,27 @@ void router_on_tun_readable(struct ev_loop *loop, struct ev_io *io, uint32_t rev
 			continue;
 		}
 		(void)buf_commit(pkt, (size_t)n - vh);
-		if (vh != 0)
-			offload_from_tun(w, pkt, buf_ptr(pkt) - vh);
-		else
-			router_route_packet(w, pkt);
+		if (!handoff_pass(w, pkt, vh))
+			router_tun_packet(w, pkt, vh);
 	}
-	/* One tls_write (coalesced records) and one send per session. */
+	router_flush_dirty(w);
+}
+
+/* A packet read from the TUN (here or by another worker, handoff.c) for
+ * one of this worker's sessions, vh bytes of virtio_net_hdr before it. */
+void router_tun_packet(struct worker *w, struct buf *pkt, size_t vh)
+{
+	if (vh != 0)
+		offload_from_tun(w, pkt, buf_ptr(pkt) - vh);
+	else
+		router_route_packet(w, pkt);
+}
+
+/* One tls_write (coalesced records) and one send per session. */
+void router_flush_dirty(struct worker *w)
+{
+	struct session *s;
+
 	while ((s = TAILQ_FIRST(&w->dirty)) != NULL) {
 		TAILQ_REMOVE(&w->dirty, s, dirty_entry);
 		s->on_dirty = false;

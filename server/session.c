@@ -158,7 +158,7 @@ struct session *session_new(struct worker *w, int fd, const struct sockaddr_stor
 		return NULL;
 	s->w = w;
 	s->fd = fd;
-	s->sid = ++w->gw->next_sid;
+	s->sid = __atomic_add_fetch(&w->gw->next_sid, 1, __ATOMIC_RELAXED);
 	s->state = SESSION_HANDSHAKE;
 	s->src = *src;
 	addr_fmt_sockaddr((const struct sockaddr *)peer, s->remote);
@@ -221,11 +221,11 @@ void session_set_state(struct session *s, enum session_state to)
 	if (s->state == SESSION_HANDSHAKE)
 		halfopen_remove(s);
 	if (s->state == SESSION_ESTABLISHED) {
-		s->w->n_established--;
+		s->w->gw->n_established--;
 		status_add_stats(&s->w->st.closed, &s->st);
 	}
 	if (to == SESSION_ESTABLISHED)
-		s->w->n_established++;
+		s->w->gw->n_established++;
 	s->state = to;
 }
 
@@ -571,7 +571,7 @@ static void detach(struct session *s)
 	struct worker *w = s->w;
 
 	if (s->in_id_table) {
-		sestab_remove(&w->by_id, &s->by_id);
+		sestab_remove(&w->gw->by_id, &s->by_id);
 		s->in_id_table = false;
 	}
 	router_remove_session(s);
@@ -706,18 +706,37 @@ bool session_tell_draining(struct session *s)
 	return true;
 }
 
+static void close_now(struct session *s, uint16_t bye);
+
+/* A session past the handshake is in tables all workers share (or has a
+ * lease, an OCSP query): it is closed with the world stopped, unless
+ * another stop closed it meanwhile. */
 void session_close(struct session *s, uint16_t bye, const char *fmt, ...)
 {
-	bool was_up = s->state == SESSION_ESTABLISHED;
+	struct gateway *gw = s->w->gw;
+	bool shared = s->state != SESSION_HANDSHAKE;
 	va_list ap;
-	int r = 0;
 
 	/* Already closing: the linger timer or the last flush ends it. */
 	if (s->state == SESSION_CLOSING)
 		return;
-	va_start(ap, fmt);
-	vsnprintf(s->reason, sizeof(s->reason), fmt, ap);
-	va_end(ap);
+	if (shared)
+		workers_exclusive_begin(gw);
+	if (s->state != SESSION_CLOSING) {
+		va_start(ap, fmt);
+		vsnprintf(s->reason, sizeof(s->reason), fmt, ap);
+		va_end(ap);
+		close_now(s, bye);
+	}
+	if (shared)
+		workers_exclusive_end(gw);
+}
+
+static void close_now(struct session *s, uint16_t bye)
+{
+	bool was_up = s->state == SESSION_ESTABLISHED;
+	int r = 0;
+
 	detach(s);
 	log_close(s, was_up, bye);
 	/* A refused, revoked or expired session's ticket never comes back. */
@@ -811,5 +830,5 @@ void session_reap_all(struct ev_loop *loop, void *data)
 		freed++;
 	}
 	trim_after_burst(w, freed);
-	gateway_on_session_reaped(w->gw);
+	gateway_on_session_reaped(w);
 }

@@ -111,7 +111,9 @@ for i in 1 2; do
 done
 [ "$(ended_files)" -eq 0 ] || fail "a client left NAME.ended after a drain"
 wait "${POLL_PIDS[@]}" # each ends after 4 s
-seen=$(grep -hE "reconnecting in [0-9.]+ s \(gateway is draining\)" "$WORK"/cstatus[12].txt |
+# -m 1: grep stops at the first match, so head never closes the pipe on it
+# (a SIGPIPE would fail the pipeline).
+seen=$(grep -m 1 -hE "reconnecting in [0-9.]+ s \(gateway is draining\)" "$WORK"/cstatus[12].txt |
 	head -n 1) || fail "mtlsvpn-client status never showed 'reconnecting ... (gateway is draining)': $(sort -u "$WORK"/cstatus[12].txt | head -n 20)"
 say "mtlsvpn-client status during the wait: $seen"
 say "drain: both clients told ($(grep -ohE 'draining; reconnecting in [0-9]+ ms' "$WORK"/client[12].log | sort -u | grep -oE '[0-9]+ ms' | tr '\n' ' ')), gateway exited 0 after $(((t1 - t0) / 1000000)) ms"
