@@ -226,6 +226,8 @@ static void cmd_status(struct control_conn *c, unsigned argc, const char **argv)
 	control_textf(c, "%s\n", refused);
 	drain_status_line(gw, refused, sizeof(refused));
 	control_textf(c, "%s\n", refused);
+	workers_status_line(gw, refused, sizeof(refused));
+	control_textf(c, "%s\n", refused);
 	control_done(c, CTL_PROTO_STATUS_OK, "%s", "");
 }
 

@@ -79,7 +79,7 @@ int gateway_init(struct gateway *gw, const struct config_server *cfg)
 		return -1;
 	}
 	/* The OCSP responder's name is resolved here, never in the loop. */
-	if (ocsp_check_init(gw) < 0 || workers_alloc(gw, 1) < 0) {
+	if (ocsp_check_init(gw) < 0 || workers_alloc(gw, workers_wanted(cfg)) < 0) {
 		ocsp_check_deinit(gw);
 		revoke_deinit(gw);
 		tls_ctx_free(gw->tls);
@@ -451,6 +451,8 @@ void gateway_status(struct gateway *gw)
 		 st.tun_bad, st.tun_write_fail, st.accept_pauses, gw->n_workers, st.handoff_passed,
 		 st.handoff_dropped);
 	refusal_status_line(&st, refused, sizeof(refused));
+	log_info("status: %s", refused);
+	workers_status_line(gw, refused, sizeof(refused));
 	log_info("status: %s", refused);
 	if (gw->audit.fd >= 0 || gw->audit.journal)
 		log_info("status: audit file=%s journald=%s lost=%" PRIu64,

@@ -307,6 +307,34 @@ static void process(struct out *o, const struct gateway *gw)
 	put(o, "process_start_time_seconds %" PRId64 "\n", gw->started_unix);
 }
 
+/* Per worker: how the sessions spread, and the TUN packets a worker read
+ * for another worker's session (server/handoff.c). */
+static void workers(struct out *o, const struct gateway *gw)
+{
+	help(o, "mtlsvpn_workers", "gauge", "Event-loop threads of the gateway ([gateway] workers).");
+	put(o, "mtlsvpn_workers %u\n", gw->n_workers);
+	help(o, "mtlsvpn_worker_sessions", "gauge", "Established sessions each worker carries.");
+	for (unsigned i = 0; i < gw->n_workers; i++) {
+		const struct session *s;
+		unsigned n = 0;
+
+		LIST_FOREACH(s, &gw->workers[i].sessions, entry)
+			n += s->state == SESSION_ESTABLISHED;
+		put(o, "mtlsvpn_worker_sessions{worker=\"%u\"} %u\n", i, n);
+	}
+	help(o, "mtlsvpn_handoff_packets_total", "counter",
+	     "TUN packets a worker read for another worker's session: passed on, or dropped with "
+	     "that worker's ring full.");
+	for (unsigned i = 0; i < gw->n_workers; i++) {
+		const struct worker_stats *st = &gw->workers[i].st;
+
+		put(o, "mtlsvpn_handoff_packets_total{worker=\"%u\",result=\"passed\"} %" PRIu64 "\n",
+		    i, st->handoff_passed);
+		put(o, "mtlsvpn_handoff_packets_total{worker=\"%u\",result=\"dropped\"} %" PRIu64 "\n",
+		    i, st->handoff_dropped);
+	}
+}
+
 bool metrics_render(const struct gateway *gw, struct buf *b)
 {
 	struct out o = {.b = b, .failed = false};
@@ -319,6 +347,7 @@ bool metrics_render(const struct gateway *gw, struct buf *b)
 	pools(&o, gw);
 	revocation(&o, gw, &st);
 	reloads(&o, &st);
+	workers(&o, gw);
 	process(&o, gw);
 	return !o.failed;
 }

@@ -477,6 +477,8 @@ bool handoff_pass(struct worker *from, struct buf *pkt, size_t vh);
 void workers_sum_stats(const struct gateway *gw, struct worker_stats *out);
 unsigned workers_n_halfopen(const struct gateway *gw);
 unsigned workers_n_sessions(const struct gateway *gw);
+/* One line for status: the workers, each one's sessions, the hand-off. */
+void workers_status_line(const struct gateway *gw, char *out, size_t cap);
 
 /* audit.c: events of the audit trail to journald and the audit_log file.
  * audit_open runs as root before the drop; audit_reopen on SIGHUP (as the

@@ -110,7 +110,30 @@ static void one_session(struct jsonw *j, const struct session *s, uint64_t now_m
 		  s->tls != NULL && strcmp(tls_version_name(s->tls), "TLSv1.2") == 0 ? "tls1.2/tcp"
 										: "tls1.3/tcp");
 	jsonw_str(j, "protocol", oc_proto_name(s));
+	jsonw_u64(j, "worker", (uint64_t)(s->w - s->w->gw->workers));
 	jsonw_obj_end(j);
+}
+
+/* Each worker's own share: its sessions and the TUN packets it passed to
+ * another worker's session or dropped with that worker's ring full. */
+static void workers_part(struct jsonw *j, const struct gateway *gw)
+{
+	jsonw_arr_begin(j, "workers");
+	for (unsigned i = 0; i < gw->n_workers; i++) {
+		const struct worker *w = &gw->workers[i];
+		unsigned est = 0;
+		const struct session *s;
+
+		LIST_FOREACH(s, &w->sessions, entry)
+			est += s->state == SESSION_ESTABLISHED;
+		jsonw_obj_begin(j, NULL);
+		jsonw_u64(j, "sessions", est);
+		jsonw_u64(j, "half_open", w->n_halfopen);
+		jsonw_u64(j, "handoff_passed", w->st.handoff_passed);
+		jsonw_u64(j, "handoff_dropped", w->st.handoff_dropped);
+		jsonw_obj_end(j);
+	}
+	jsonw_arr_end(j);
 }
 
 static void refusals(struct jsonw *j, const struct worker_stats *st)
@@ -203,6 +226,7 @@ static void gateway_part(struct jsonw *j, const struct gateway *gw, int64_t now)
 		jsonw_null(j, "last_at");
 	jsonw_obj_end(j);
 	jsonw_bool(j, "draining", gw->draining);
+	workers_part(j, gw);
 	jsonw_obj_end(j);
 }
 

@@ -15,6 +15,8 @@
 #include "server.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -263,4 +265,26 @@ unsigned workers_n_sessions(const struct gateway *gw)
 	for (unsigned i = 0; i < gw->n_workers; i++)
 		n += gw->workers[i].n_sessions;
 	return n;
+}
+
+/* "workers: 2; sessions: 3 4; hand-off: 120 passed, 0 dropped" */
+void workers_status_line(const struct gateway *gw, char *out, size_t cap)
+{
+	uint64_t passed = 0, dropped = 0;
+	size_t l;
+
+	l = (size_t)snprintf(out, cap, "workers: %u; sessions:", gw->n_workers);
+	for (unsigned i = 0; i < gw->n_workers && l < cap; i++) {
+		const struct session *s;
+		unsigned n = 0;
+
+		LIST_FOREACH(s, &gw->workers[i].sessions, entry)
+			n += s->state == SESSION_ESTABLISHED;
+		l += (size_t)snprintf(out + l, cap - l, " %u", n);
+		passed += gw->workers[i].st.handoff_passed;
+		dropped += gw->workers[i].st.handoff_dropped;
+	}
+	if (l < cap)
+		snprintf(out + l, cap - l, "; hand-off: %" PRIu64 " passed, %" PRIu64 " dropped",
+			 passed, dropped);
 }
