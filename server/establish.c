@@ -160,26 +160,18 @@ static void proceed(struct session *s, const struct cert_info *ci)
 		admit(s, ci);
 }
 
-/* The session of s's identity that s replaces, or NULL if there is room.
- * The default limit of one needs only the identity table; a higher one
- * walks the sessions (admission only, never per packet). */
+/* The session of s's identity that s replaces, or NULL if there is room:
+ * the identity table's bucket holds every session of the identity, so
+ * admission costs what that identity has, never a walk of all sessions. */
 static struct session *oldest_to_replace(const struct session *s)
 {
 	struct gateway *gw = s->w->gw;
-	unsigned max = gw->cfg.max_sessions_per_identity, n = 0;
-	struct worker *w;
-	struct session *o, *next, *oldest = NULL;
+	unsigned max = gw->cfg.max_sessions_per_identity;
+	struct session *oldest;
 
 	if (max <= 1)
 		return sestab_find_id(&gw->by_id, s->identity);
-	WORKERS_FOREACH_SESSION(gw, w, o, next) {
-		if (o == s || !o->in_id_table || strcmp(o->identity, s->identity) != 0)
-			continue;
-		n++;
-		if (oldest == NULL || o->sid < oldest->sid)
-			oldest = o;
-	}
-	return n >= max ? oldest : NULL;
+	return sestab_count_id(&gw->by_id, s->identity, s, &oldest) >= max ? oldest : NULL;
 }
 
 /* The chain revocation matches for as long as the session lives: the

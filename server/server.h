@@ -776,6 +776,8 @@ void sestab_insert_addr(struct sestab *t, struct sestab_node *n, struct session 
 struct session *sestab_find_addr(const struct sestab *t, const struct ipaddr *a);
 void sestab_insert_id(struct sestab *t, struct sestab_node *n, struct session *s);
 struct session *sestab_find_id(const struct sestab *t, const char *identity);
+unsigned sestab_count_id(const struct sestab *t, const char *identity, const struct session *skip,
+			 struct session **oldest);
 void sestab_remove(struct sestab *t, struct sestab_node *n);
 
 #endif
