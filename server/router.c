@@ -35,7 +35,9 @@ _Static_assert(ROUTER_HEADROOM >= GSO_VNET_HDR_LEN && ROUTER_HEADROOM >= CSTP_HD
  * packets are dropped, which is what tells the TCP flows inside to slow
  * down). */
 /* The flow table (return traffic), shared by all sessions of the worker:
- * sized by max_clients, least recently used flows evicted when full. */
+ * sized by max_clients, least recently used flows evicted when full. With
+ * several workers each holds its own sessions' flows: a share of it, twice
+ * the even share (the kernel's spread of connections is uneven). */
 #define ROUTER_FLOWS_PER_CLIENT 64u
 #define ROUTER_FLOWS_MIN 4096u
 #define ROUTER_FLOWS_MAX 262144u
@@ -45,7 +47,7 @@ int router_init(struct worker *w)
 	TAILQ_INIT(&w->dirty);
 	TAILQ_INIT(&w->pending);
 	uint64_t seed = 0;
-	uint32_t flows = w->gw->cfg.max_clients * ROUTER_FLOWS_PER_CLIENT;
+	uint64_t flows = (uint64_t)w->gw->cfg.max_clients * ROUTER_FLOWS_PER_CLIENT;
 
 	if (buf_init(&w->tun_pkt, ROUTER_HEADROOM + ROUTER_TUN_READ_MAX) < 0)
 		return -1;
@@ -53,13 +55,15 @@ int router_init(struct worker *w)
 		return -1;
 	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
 		seed = (uint64_t)(uintptr_t)w ^ ev_now_ms(w->loop);
+	if (w->gw->n_workers > 1)
+		flows = flows * 2 / w->gw->n_workers;
 	if (flows < ROUTER_FLOWS_MIN)
 		flows = ROUTER_FLOWS_MIN;
 	if (flows > ROUTER_FLOWS_MAX)
 		flows = ROUTER_FLOWS_MAX;
 	if (w->gw->threaded && pthread_mutex_init(&w->flows_mu, NULL) != 0)
 		return -1;
-	return flow_init(&w->flows, flows, seed);
+	return flow_init(&w->flows, (uint32_t)flows, seed);
 }
 
 void router_deinit(struct worker *w)
