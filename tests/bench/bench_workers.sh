@@ -93,6 +93,18 @@ for w in ${counts//,/ }; do
 	start_gateway
 	for i in $(seq "$clients"); do start_client "$i"; done
 	for i in $(seq "$clients"); do wait_tunnel "$i" 30; done
+	# The kernel's spread of connections is a hash: reconnect clients
+	# until no worker has more than one session over another (bounded),
+	# so the comparison is of workers sharing the load.
+	for try in $(seq 30); do
+		read -r spread _ _ <<<"$(gw_workers)"
+		[ "$(echo "$spread" | tr / '\n' | sort -n | sed -n '1p;$p' | paste -sd' ' |
+			awk '{ print $2 - $1 }')" -le 1 ] && break
+		i=$(((try % clients) + 1))
+		stop_pid "${CLIENT_PID[$i]}"
+		start_client "$i"
+		wait_tunnel "$i" 30
+	done
 	read -r spread p0 d0 <<<"$(gw_workers)"
 	for dir in up down; do
 		c0=$(gw_cpu)

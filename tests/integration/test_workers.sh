@@ -5,7 +5,8 @@
 # way, pings from the LAN that reach a worker's TUN queue for the other
 # worker's session and are handed to it), access rules and anti-spoofing
 # enforced on both workers, a reload whose new rules apply on both, a
-# revocation that closes a session on each worker live, disconnect of a
+# revocation that closes a session on each worker live, capture of a
+# session of each worker, disconnect of a
 # session of the second worker, a drain, and a clean SIGTERM shutdown.
 . "$(dirname "$0")/lib.sh"
 
@@ -144,6 +145,21 @@ done
 h1=$(q handoff)
 [ "$h1" -gt "$h0" ] || fail "no TUN packet was ever handed to the other worker ($h0 -> $h1)"
 say "LAN -> clients: every ping answered; $((h1 - h0)) packet(s) handed between workers"
+
+# ---- capture a session of each worker (the control connection is
+# worker 0's: worker 1's packets reach it with the world stopped) ----
+for i in "${ON0[0]}" "${ON1[0]}"; do
+	who=${IDS[$((i - 1))]}
+	ip netns exec "$(lap "$i")" ping -c 8 -i 0.2 -W 1 10.20.0.2 >/dev/null 2>&1 &
+	pp=$!
+	T_PIDS+=("$pp")
+	ctl capture "$who" icmp -w "$WORK/cap$i.pcap" --count 4 --seconds 10 >"$WORK/cap$i.out" 2>&1 ||
+		fail "capture $who: $(cat "$WORK/cap$i.out")"
+	wait "$pp" || true
+	n=$(tshark -r "$WORK/cap$i.pcap" 2>/dev/null | grep -c ICMP || true)
+	[ "$n" -eq 4 ] || fail "capture of $who (worker $(q worker "$who")) wrote $n ICMP packets, want 4"
+done
+say "capture: 4 ICMP packets from a session of each worker"
 
 # ---- access rules on both workers ----
 denied() {
