@@ -184,7 +184,7 @@ struct config_server {
 	 * default on. */
 	bool offload;
 	/* Event-loop threads (server/workers.c): 0 = auto (one per CPU of
-	 * the affinity mask, at most CONFIG_WORKERS_MAX); default 1. */
+	 * the affinity mask, at most CONFIG_WORKERS_MAX), the default. */
 	unsigned workers;
 };
 #define CONFIG_WORKERS_MAX 64

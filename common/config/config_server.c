@@ -597,7 +597,7 @@ static void set_defaults(struct config_server *s)
 	s->tls_resumption = true;
 	s->offload = true;
 	s->tls_ticket_lifetime = 28800;
-	s->workers = 1;
+	s->workers = 0; /* auto */
 }
 
 static int check_across(const struct config_file *f, struct config_server *s, const unsigned *lines,

@@ -326,13 +326,15 @@ static void test_config_server_load_revocation_keys(void **state)
 	assert_int_equal(s.tls_ticket_lifetime, 600);
 }
 
-/* workers: 1 by default, auto as 0 (resolved at start), or a count. */
+/* workers: auto (0, resolved at start) by default, or a count. */
 static void test_config_server_load_workers(void **state)
 {
 	static struct config_server s;
 
 	(void)state;
 	load_ok_server(GW POOL, &s);
+	assert_int_equal(s.workers, 0);
+	load_ok_server(GW "workers = 1\n" POOL, &s);
 	assert_int_equal(s.workers, 1);
 	load_ok_server(GW "workers = auto\n" POOL, &s);
 	assert_int_equal(s.workers, 0);
