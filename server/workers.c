@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -177,6 +178,11 @@ static void *worker_thread(void *arg)
  * loop's signalfd takes them). */
 int workers_start_threads(struct gateway *gw)
 {
+	/* The time zone is read once here: wolfSSL's date conversions during
+	 * handshakes call into it, and its first reading (under a lock of
+	 * glibc's own that ThreadSanitizer cannot see) would otherwise race. */
+	if (gw->n_workers > 1)
+		tzset();
 	for (unsigned i = 1; i < gw->n_workers; i++) {
 		struct worker *w = &gw->workers[i];
 		int e = pthread_create(&w->thread, NULL, worker_thread, w);
