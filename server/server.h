@@ -622,6 +622,8 @@ bool session_send_frame(struct session *s, uint8_t type, const void *payload, si
  * leaves. false if it could not be queued. */
 bool session_tell_draining(struct session *s);
 const char *session_quote(const char *in, char *out, size_t cap);
+/* session_log.c: the close's log line, audit event and refusal count. */
+void session_log_close(const struct session *s, bool was_up, uint16_t bye);
 
 #define SESSION_LOG_INFO 0
 #define SESSION_LOG_DEBUG 1
