@@ -7,7 +7,8 @@
 # enforced on both workers, a reload whose new rules apply on both, a
 # revocation that closes a session on each worker live, capture of a
 # session of each worker, disconnect of a
-# session of the second worker, a drain, and a clean SIGTERM shutdown.
+# session of the second worker, a reload that keeps workers for a restart,
+# a drain, and a restart with three workers and a clean SIGTERM shutdown.
 . "$(dirname "$0")/lib.sh"
 
 SOCK=$WORK/control
@@ -197,7 +198,11 @@ say "forged sources dropped and counted on both workers ($try connection(s))"
 # ---- reload: rules without TCP 5201 apply to sessions of both workers ----
 sed -i '/^\[group staff\]/,$d' "$WORK/server.ini"
 write_group "$(echo "$RULES" | grep -v '^rule20')"
+# workers needs a restart: the reload names it and keeps two.
+sed -i 's/^workers = 2$/workers = 3/' "$WORK/server.ini"
 out=$(ctl reload) || fail "reload failed: $out"
+echo "$out" | grep -q "workers" || fail "the reload did not name workers as needing a restart: $out"
+[ "$(metric mtlsvpn_workers)" = 2 ] || fail "the reload changed the number of workers"
 for i in "${ON0[0]}" "${ON1[0]}"; do
 	ip netns exec "$(lap "$i")" timeout 4 iperf3 -c 10.20.0.2 -p 5201 -t 1 --connect-timeout 2000 \
 		>>"$WORK/after-reload.out" 2>&1 && fail "laptop $i still reaches TCP 5201 after the reload"
@@ -255,11 +260,13 @@ say "drain: both sessions told, gateway exited 0"
 no_sanitizer_report
 : >"$WORK/gateway.log"
 start_gateway
+# The restart takes the workers = 3 the reload kept back.
+grep -q "gateway up: .* workers=3" "$WORK/gateway.log" || fail "the restart did not start 3 workers"
 for i in "${KEEP[@]}"; do wait_tunnel "$i" 20; done
 kill -TERM "$GW_PID"
 gateway_exits 8 || fail "the gateway did not stop within 8 s of SIGTERM"
 [ "$GW_RC" -eq 0 ] || fail "the gateway exited $GW_RC on SIGTERM"
 grep -q "gateway stopped" "$WORK/gateway.log" || fail "no 'gateway stopped' line"
 no_sanitizer_report
-say "SIGTERM: stopped cleanly with ${#KEEP[@]} session(s)"
+say "restart with workers = 3, SIGTERM: stopped cleanly with ${#KEEP[@]} session(s)"
 pass
