@@ -232,37 +232,6 @@ static void client_on_state_deadline(struct ev_loop *loop, struct ev_timer *t)
 	}
 }
 
-static void client_on_keepalive_due(struct ev_loop *loop, struct ev_timer *t)
-{
-	struct client *c = t->data;
-	uint64_t idle = ev_now_ms(loop) - c->last_tx_ms;
-	uint64_t every = (uint64_t)c->keepalive_s * 1000u;
-
-	if (c->state != CLIENT_UP)
-		return;
-	if (idle >= every) {
-		if (tunnel_send_frame(c, FRAME_KEEPALIVE, NULL, 0) < 0)
-			return;
-		idle = 0;
-	}
-	ev_timer_arm(loop, &c->keepalive_timer, every - idle);
-}
-
-static void client_on_peer_silence(struct ev_loop *loop, struct ev_timer *t)
-{
-	struct client *c = t->data;
-	uint64_t silent = ev_now_ms(loop) - c->last_rx_ms;
-	uint64_t limit = (uint64_t)c->dead_peer_s * 1000u;
-
-	if (c->state != CLIENT_UP)
-		return;
-	if (silent >= limit) {
-		client_disconnect(c, "nothing heard from the gateway for %u s", c->dead_peer_s);
-		return;
-	}
-	ev_timer_arm(loop, &c->dead_peer_timer, limit - silent);
-}
-
 /* ---- RESOLVING and CONNECTING ---- */
 
 static void handle_resolving(struct client *c)
@@ -585,9 +554,14 @@ static size_t handle_connected(struct client *c, uint32_t revents)
 		enum tls_result r = tls_read(c->tls, space, room, &got);
 
 		if (r == TLS_OK) {
+			bool go_on;
+
 			chan_commit(&c->rx, got);
 			total += got;
-			if (!process_frames(c))
+			go_on = process_frames(c);
+			/* Nothing waits past the read that brought it. */
+			tungro_flush(c);
+			if (!go_on)
 				return total;
 			continue;
 		}
@@ -783,6 +757,10 @@ int client_init(struct client *c, const struct config_client *cfg, struct ev_loo
 		log_warn("cannot create the TUN device %s", cfg->tun);
 		return -1;
 	}
+	if (tungro_init(c) < 0) {
+		log_warn("cannot allocate buffers");
+		return -1;
+	}
 	ev_io_init(&c->tun_io, c->tun_fd, client_on_tun, c);
 	netcfg_init(&c->net, &c->undo, c->tun_name, cfg->full_tunnel, cfg->dns, cfg->path);
 	(void)roam_init(c);
@@ -810,6 +788,7 @@ void client_deinit(struct client *c)
 	if (c->tun_fd >= 0)
 		close(c->tun_fd);
 	c->tun_fd = -1;
+	tungro_deinit(c);
 	chan_deinit(&c->rx);
 	buf_deinit(&c->tx);
 	buf_deinit(&c->seg);

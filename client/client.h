@@ -109,6 +109,9 @@ struct client_stats {
 	uint64_t drop_tun_write;        /* from the gateway but the TUN refused */
 	uint64_t drop_invalid;          /* not a sound IP packet */
 	uint64_t drop_source;           /* from the TUN with a source not ours */
+	/* Receive coalescing (tungro.c): packets from the gateway written as
+	 * parts of TCP super-packets, and the TUN writes that saved. */
+	uint64_t gro_coalesced, gro_writes_saved;
 };
 
 struct client {
@@ -142,6 +145,7 @@ struct client {
 	bool tun_vnet;                 /* a virtio_net_hdr on every read and write */
 	bool tun_offload;              /* its offloads are on: super-packets come */
 	struct buf seg;                /* a segment cut from a super-packet */
+	struct tungro *gro;            /* coalescing into the TUN; NULL without vnet */
 	struct ev_io tun_io;
 	bool tun_reading;
 
@@ -187,6 +191,11 @@ void client_on_path_changed(struct client *c, const char *what);
 /* A failure no retry can fix: one sentence, exit status 1. */
 void client_fail(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* ---- liveness.c: the UP tunnel's keepalive and dead-peer timers ---- */
+
+void client_on_keepalive_due(struct ev_loop *loop, struct ev_timer *t);
+void client_on_peer_silence(struct ev_loop *loop, struct ev_timer *t);
+
 /* ---- notice.c: what the person is told ---- */
 
 /* The sentence for a failed TLS handshake or session; true if it is
@@ -231,6 +240,17 @@ int status_cmd_main(int argc, char **argv, const char *default_config);
 void tunnel_on_tun_readable(struct client *c);
 /* Writes one DATA or DATA_GSO packet from the gateway to the TUN. */
 void tunnel_deliver(struct client *c, const struct chan_event *ev);
+/* One write into the TUN (the virtio_net_hdr ignored without vnet),
+ * counted as the segs packets of bytes it carries. */
+void tunnel_tun_write(struct client *c, const uint8_t vnet[static GSO_VNET_HDR_LEN],
+		      const uint8_t *pkt, size_t len, uint32_t segs, size_t bytes);
+
+/* tungro.c: packets from the gateway coalesced per flow until
+ * tungro_flush at the end of a TLS read. */
+int tungro_init(struct client *c);
+void tungro_deinit(struct client *c);
+void tungro_write(struct client *c, const uint8_t *pkt, size_t len);
+void tungro_flush(struct client *c);
 /* After FEATURES: TUN offloads on if the gateway takes DATA_GSO, else off. */
 void tunnel_set_offload(struct client *c);
 /* Encrypts and queues len bytes of frames; flushes; records the send time. */

@@ -146,12 +146,14 @@ void notice_session_end(struct client *c)
 		return;
 	log_info("session ended after %.1f s: sent %llu packets (%llu bytes), received %llu "
 		 "packets (%llu bytes); dropped %llu read from the TUN, %llu for the TUN, %llu "
-		 "invalid, %llu with a foreign source",
+		 "invalid, %llu with a foreign source; %llu received coalesced into the TUN "
+		 "(%llu writes saved)",
 		 (double)(ev_now_ms(c->loop) - c->up_since_ms) / 1000.0,
 		 (unsigned long long)st->tx_packets, (unsigned long long)st->tx_bytes,
 		 (unsigned long long)st->rx_packets, (unsigned long long)st->rx_bytes,
 		 (unsigned long long)st->drop_tun_read, (unsigned long long)st->drop_tun_write,
-		 (unsigned long long)st->drop_invalid, (unsigned long long)st->drop_source);
+		 (unsigned long long)st->drop_invalid, (unsigned long long)st->drop_source,
+		 (unsigned long long)st->gro_coalesced, (unsigned long long)st->gro_writes_saved);
 	c->up_since_ms = 0;
 }
 

@@ -2,7 +2,8 @@
  * tunnel.c - the client's data path while UP. TUN -> gateway: read packets
  * until EAGAIN (at most TUNNEL_BATCH), each landing after room for its frame
  * header so framing is in place, then one TLS write and one flush for the
- * whole batch. Gateway -> TUN: one write per checked packet. Reading the
+ * whole batch. Gateway -> TUN: the checked packets of one TLS read,
+ * coalesced per TCP flow (tungro.c) when the TUN has offloads. Reading the
  * TUN pauses while the TLS output queue is above its high-water mark.
  * With offloads agreed (PROTO_FEATURE_OFFLOAD) a read can bring a TCP
  * super-packet of up to 64 KiB, sent whole in a DATA_GSO frame, and the
@@ -295,31 +296,18 @@ void tunnel_on_tun_readable(struct client *c)
 	tunnel_update_backpressure(c);
 }
 
-void tunnel_deliver(struct client *c, const struct chan_event *ev)
+void tunnel_tun_write(struct client *c, const uint8_t vnet[static GSO_VNET_HDR_LEN],
+		      const uint8_t *pkt, size_t len, uint32_t segs, size_t bytes)
 {
+	struct iovec iov[2] = {{(void *)(uintptr_t)vnet, GSO_VNET_HDR_LEN},
+			       {(void *)(uintptr_t)pkt, len}};
 	ssize_t n;
 
-	uint8_t vnet[GSO_VNET_HDR_LEN] = {0};
-	struct iovec iov[2] = {{vnet, sizeof(vnet)}, {(void *)(uintptr_t)ev->data, ev->len}};
-	uint32_t segs = 1;
-
-	if (ev->ip_result != IPPKT_OK) {
-		c->stats.drop_invalid++;
-		return;
-	}
-	if (ev->type == FRAME_DATA_GSO) {
-		if (ev->gso_result != GSO_OK || !c->tun_vnet) {
-			c->stats.drop_invalid++;
-			return;
-		}
-		gso_to_vnet(&ev->gso, &ev->gso_info, vnet);
-		segs = ev->gso_info.segs;
-	}
 	if (c->tun_vnet)
-		n = writev(c->tun_fd, iov, 2) - (ssize_t)sizeof(vnet);
+		n = writev(c->tun_fd, iov, 2) - (ssize_t)GSO_VNET_HDR_LEN;
 	else
-		n = write(c->tun_fd, ev->data, ev->len);
-	if (n != (ssize_t)ev->len) {
+		n = write(c->tun_fd, pkt, len);
+	if (n != (ssize_t)len) {
 		/* A full TUN queue (EAGAIN/ENOBUFS) drops, like a full NIC. */
 		if (n < 0 && errno != EAGAIN && errno != ENOBUFS && errno != EWOULDBLOCK)
 			log_debug("write %s: %s", c->tun_name, strerror(errno));
@@ -327,5 +315,26 @@ void tunnel_deliver(struct client *c, const struct chan_event *ev)
 		return;
 	}
 	c->stats.rx_packets += segs;
-	c->stats.rx_bytes += ev->len;
+	c->stats.rx_bytes += bytes;
+}
+
+void tunnel_deliver(struct client *c, const struct chan_event *ev)
+{
+	uint8_t vnet[GSO_VNET_HDR_LEN];
+
+	if (ev->ip_result != IPPKT_OK) {
+		c->stats.drop_invalid++;
+		return;
+	}
+	if (ev->type != FRAME_DATA_GSO) {
+		tungro_write(c, ev->data, ev->len);
+		return;
+	}
+	if (ev->gso_result != GSO_OK || !c->tun_vnet) {
+		c->stats.drop_invalid++;
+		return;
+	}
+	tungro_flush(c); /* what came before it goes first */
+	gso_to_vnet(&ev->gso, &ev->gso_info, vnet);
+	tunnel_tun_write(c, vnet, ev->data, ev->len, ev->gso_info.segs, ev->len);
 }

@@ -181,6 +181,13 @@ static void traffic(struct out *o, const struct gateway *gw, const struct worker
 	help(o, "mtlsvpn_offload_cut_segments_total", "counter",
 	     "Segments those super-packets were cut into.");
 	put(o, "mtlsvpn_offload_cut_segments_total %" PRIu64 "\n", st->gso_cut_segments);
+	help(o, "mtlsvpn_offload_coalesced_packets_total", "counter",
+	     "Packets from clients written into the TUN as parts of coalesced TCP super-packets.");
+	put(o, "mtlsvpn_offload_coalesced_packets_total %" PRIu64 "\n", st->gro_coalesced);
+	help(o, "mtlsvpn_offload_coalesced_writes_saved_total", "counter",
+	     "TUN writes coalescing saved (packets coalesced minus super-packets written).");
+	put(o, "mtlsvpn_offload_coalesced_writes_saved_total %" PRIu64 "\n",
+	    st->gro_writes_saved);
 }
 
 static void pools(struct out *o, const struct gateway *gw)

@@ -61,6 +61,8 @@ int router_init(struct worker *w)
 		flows = ROUTER_FLOWS_MIN;
 	if (flows > ROUTER_FLOWS_MAX)
 		flows = ROUTER_FLOWS_MAX;
+	if (tungro_init(w) < 0)
+		return -1;
 	if (w->gw->threaded && pthread_mutex_init(&w->flows_mu, NULL) != 0)
 		return -1;
 	return flow_init(&w->flows, (uint32_t)flows, seed);
@@ -70,6 +72,7 @@ void router_deinit(struct worker *w)
 {
 	buf_deinit(&w->tun_pkt);
 	buf_deinit(&w->seg);
+	tungro_deinit(w);
 	flow_deinit(&w->flows);
 	if (w->gw->threaded)
 		pthread_mutex_destroy(&w->flows_mu);
@@ -282,13 +285,7 @@ void router_deliver_packet(struct session *s, const uint8_t *pkt, size_t len,
 {
 	if (!policy_from_client(s, pkt, len, ip))
 		return;
-	if (!offload_tun_write(s->w, NULL, pkt, len)) {
-		s->st.drop_other++;
-		s->w->st.tun_write_fail++;
-		return;
-	}
-	s->st.rx_packets++;
-	s->st.rx_bytes += len;
+	tungro_write(s, pkt, len);
 }
 
 void router_deliver(struct session *s, const struct chan_event *ev)
@@ -296,6 +293,7 @@ void router_deliver(struct session *s, const struct chan_event *ev)
 	size_t len;
 
 	if (ev->type == FRAME_DATA_GSO) {
+		tungro_flush(s); /* what came before it goes first */
 		offload_deliver(s, ev);
 		return;
 	}
@@ -370,6 +368,7 @@ void router_session_input(struct session *s)
 
 	/* Decrypt what arrived before looking at EOF: a BYE may precede it. */
 	drain(s);
+	tungro_flush(s);
 	if (s->state != SESSION_ESTABLISHED)
 		return;
 	if (n == 0)
@@ -392,7 +391,9 @@ void router_drain_pending(struct ev_loop *loop, void *data)
 	while (n-- > 0 && (s = TAILQ_FIRST(&w->pending)) != NULL) {
 		TAILQ_REMOVE(&w->pending, s, pending_entry);
 		s->on_pending = false;
-		if (s->state == SESSION_ESTABLISHED)
+		if (s->state == SESSION_ESTABLISHED) {
 			drain(s);
+			tungro_flush(s);
+		}
 	}
 }

@@ -259,6 +259,9 @@ struct worker_stats {
 	/* TUN packets read here for a session of another worker
 	 * (handoff.c): passed to it, or dropped with its ring full. */
 	uint64_t handoff_passed, handoff_dropped;
+	/* Receive coalescing (tungro.c): packets from clients written as
+	 * parts of TCP super-packets, and the writes that saved. */
+	uint64_t gro_coalesced, gro_writes_saved;
 };
 
 /* TUN packets from other workers for this worker's sessions (handoff.c):
@@ -284,6 +287,7 @@ struct worker {
 	bool tun_vnet;
 	unsigned tun_offloads;
 	struct buf seg;                  /* one segment or part cut from a super-packet */
+	struct tungro *gro;              /* coalescing into the TUN; NULL without vnet */
 
 	int listen_fd;
 	struct ev_io listen_io;
@@ -747,6 +751,13 @@ bool offload_session_takes_gso(const struct session *s);
 void offload_from_tun(struct worker *w, struct buf *pkt, const uint8_t *vnet);
 void offload_deliver(struct session *s, const struct chan_event *ev);
 bool offload_tun_write(struct worker *w, const uint8_t *vnet, const uint8_t *pkt, size_t len);
+
+/* tungro.c: a session's allowed packets into the TUN, coalesced per flow
+ * until tungro_flush at the end of its read. */
+int tungro_init(struct worker *w);
+void tungro_deinit(struct worker *w);
+void tungro_write(struct session *s, const uint8_t *pkt, size_t len);
+void tungro_flush(struct session *s);
 
 /* Room before a TUN packet: a virtio_net_hdr when reading, then the longest
  * header we prepend (ours with the GSO header, or CSTP's). */

@@ -128,6 +128,8 @@ void session_set_state(struct session *s, enum session_state to)
 	if (s->state == SESSION_HANDSHAKE)
 		halfopen_remove(s);
 	if (s->state == SESSION_ESTABLISHED) {
+		/* Its allowed packets still held go in and are counted first. */
+		tungro_flush(s);
 		s->w->gw->n_established--;
 		status_add_stats(&s->w->st.closed, &s->st);
 	}

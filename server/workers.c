@@ -247,6 +247,8 @@ void workers_sum_stats(const struct gateway *gw, struct worker_stats *out)
 		out->gso_from_clients += st->gso_from_clients;
 		out->gso_cut += st->gso_cut;
 		out->gso_cut_segments += st->gso_cut_segments;
+		out->gro_coalesced += st->gro_coalesced;
+		out->gro_writes_saved += st->gro_writes_saved;
 	}
 	/* Reloads happen on the control plane only. */
 	out->reloads_ok = m->reloads_ok;

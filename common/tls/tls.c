@@ -1,16 +1,16 @@
 /*
  * tls.c - the TLS 1.3 wrapper and the only user of <wolfssl/ssl.h> (with its
- * private halves tls_cert.c, tls_failure.c and tls_ticket.c). wolfSSL never touches the socket: its recv
- * callback reads from an input buffer that tls_fill() filled with one recv(),
- * its send callback appends to an output queue that tls_flush() drains with
- * one send(). Invariants: tls_write() is all or nothing (the queue has room
- * for every record before wolfSSL_write runs, so a partial write cannot
- * happen); the first failure of a connection is the one reported; conn_result()
- * is the one place wolfSSL errors become enum tls_result.
+ * private halves tls_lib.c, tls_cert.c, tls_failure.c and tls_ticket.c).
+ * wolfSSL never touches the socket: its recv callback reads from an input
+ * buffer that tls_fill() filled with one recv(), its send callback appends
+ * to an output queue that tls_flush() drains with one send(). Invariants:
+ * tls_write() is all or nothing (the queue has room for every record before
+ * wolfSSL_write runs, so a partial write cannot happen); the first failure
+ * of a connection is the one reported; conn_result() is the one place
+ * wolfSSL errors become enum tls_result.
  */
 #include "tls.h"
 
-#include <cpuid.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -58,43 +58,6 @@ static const int tls_groups[] = {WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1,
 /* Fatal alerts the gateway sends itself, before wolfSSL has answered. */
 #define ALERT_HANDSHAKE_FAILURE 40
 #define ALERT_NO_APPLICATION_PROTOCOL 120
-
-/* ---- library ---- */
-
-int tls_global_init(void)
-{
-	return wolfSSL_Init() == WOLFSSL_SUCCESS ? 0 : -1;
-}
-
-void tls_global_deinit(void)
-{
-	(void)wolfSSL_Cleanup();
-}
-
-const char *tls_library_version(void)
-{
-	return wolfSSL_lib_version();
-}
-
-bool tls_accel_compiled(void)
-{
-#ifdef WOLFSSL_AESNI
-	return true;
-#else
-	return false;
-#endif
-}
-
-bool tls_accel_active(void)
-{
-	unsigned int a, b, c, d;
-
-	if (!tls_accel_compiled())
-		return false;
-	if (__get_cpuid(1, &a, &b, &c, &d) == 0)
-		return false;
-	return (c & bit_AES) != 0;
-}
 
 /* ---- failure bookkeeping (the words are in tls_failure.c) ---- */
 
@@ -453,6 +416,8 @@ static bool conn_start(struct tls_conn *c)
 	wolfSSL_SetIOReadCtx(c->ssl, c);
 	wolfSSL_SetIOWriteCtx(c->ssl, c);
 	wolfSSL_SetCertCbCtx(c->ssl, c);
+	if (c->export_keep)
+		wolfSSL_KeepArrays(c->ssl); /* tls_export.c: the exporter needs them */
 	/* A hello that offers ours gets ours, whatever else it offers (the
 	 * gateway's preference); one that offers http/1.1 or nothing is an
 	 * HTTP client, and goes on without ALPN if it offered none. */

@@ -100,6 +100,7 @@ struct tls_conn {
 	 * (built without SESSION_CERTS, it keeps none). NULL if none. */
 	uint8_t *peer_chain;
 	size_t peer_chain_len;
+	bool export_keep; /* tls_export_keep(): keep the handshake's secrets */
 };
 
 /* Resumption (tls_ticket.c). Set up a new context: the gateway's ticket

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cstp.h"
+#include "dchan_msg.h"
 #include "frame.h"
 
 int chan_init(struct chan *c, enum chan_role role, size_t cap)
@@ -230,6 +231,16 @@ enum chan_result chan_next(struct chan *c, struct chan_event *ev, const char **w
 			return CHAN_MALFORMED;
 		}
 		if (msg_features_decode(f.payload, f.len, &ev->features, why) != MSG_OK)
+			return CHAN_MALFORMED;
+		return CHAN_OK;
+	case FRAME_DCHAN_REKEY:
+	case FRAME_DCHAN_REKEY_ACK:
+		/* REKEY goes to the client, its answer to the gateway. */
+		if ((f.type == FRAME_DCHAN_REKEY) != (c->role == CHAN_CLIENT)) {
+			*why = "DCHAN_REKEY or DCHAN_REKEY_ACK sent the wrong way";
+			return CHAN_MALFORMED;
+		}
+		if (dchan_msg_epoch_decode(f.payload, f.len, &ev->dchan_epoch, why) != MSG_OK)
 			return CHAN_MALFORMED;
 		return CHAN_OK;
 	default:

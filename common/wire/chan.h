@@ -64,6 +64,7 @@ struct chan_event {
 	struct msg_config config;    /* CONFIG; CONFIG_UPDATE: only its lists */
 	struct msg_bye bye;          /* BYE; CSTP DISCONNECT and TERMINATE */
 	uint32_t features;           /* FEATURES */
+	uint32_t dchan_epoch;        /* DCHAN_REKEY, DCHAN_REKEY_ACK */
 };
 
 /* A growing channel's buffer while idle, and the room below which

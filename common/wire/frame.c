@@ -19,7 +19,7 @@
  *    encodes into an 8192-byte array for the same reason.
  *  - BYE: reason (2) + at most BYE_MAX_TEXT bytes of text, no terminator.
  *  - CONFIG_UPDATE: as CONFIG (it carries a subset of its attributes).
- *  - FEATURES: exactly 4 bytes.
+ *  - FEATURES, DCHAN_REKEY, DCHAN_REKEY_ACK: exactly 4 bytes.
  *  - KEEPALIVE: always empty.
  * DATA is bounded by the caller's max_data (the MTU), at most
  * FRAME_MAX_PAYLOAD, and is never empty. DATA_GSO holds its GSO header and
@@ -34,7 +34,7 @@ static bool type_known(uint8_t type)
 {
 	return type == FRAME_DATA || type == FRAME_CONFIG || type == FRAME_KEEPALIVE ||
 	       type == FRAME_BYE || type == FRAME_CONFIG_UPDATE || type == FRAME_FEATURES ||
-	       type == FRAME_DATA_GSO;
+	       type == FRAME_DATA_GSO || type == FRAME_DCHAN_REKEY || type == FRAME_DCHAN_REKEY_ACK;
 }
 
 /* NULL if a payload of len bytes is acceptable for type. */
@@ -57,6 +57,9 @@ static const char *check_len(uint8_t type, size_t len, size_t max_data)
 		return len > FRAME_CONFIG_MAX ? "CONFIG_UPDATE frame too large" : NULL;
 	case FRAME_FEATURES:
 		return len != FRAME_FEATURES_LEN ? "FEATURES frame not 4 bytes" : NULL;
+	case FRAME_DCHAN_REKEY:
+	case FRAME_DCHAN_REKEY_ACK:
+		return len != FRAME_FEATURES_LEN ? "DCHAN_REKEY frame not 4 bytes" : NULL;
 	case FRAME_KEEPALIVE:
 		return len != 0 ? "KEEPALIVE frame with a payload" : NULL;
 	case FRAME_BYE:
@@ -189,6 +192,10 @@ const char *frame_type_name(uint8_t type)
 		return "FEATURES";
 	case FRAME_DATA_GSO:
 		return "DATA_GSO";
+	case FRAME_DCHAN_REKEY:
+		return "DCHAN_REKEY";
+	case FRAME_DCHAN_REKEY_ACK:
+		return "DCHAN_REKEY_ACK";
 	default:
 		return "unknown";
 	}

@@ -212,6 +212,8 @@ static bool config_ok(const struct msg_config *c)
 		return false;
 	if (c->dead_peer != 0 && (c->dead_peer <= c->keepalive || c->dead_peer > MSG_DEAD_PEER_MAX))
 		return false;
+	if (c->dchan.cid != 0 && (c->dchan.port == 0 || (c->dchan.aead != 1 && c->dchan.aead != 2)))
+		return false;
 	return c->cert_not_after >= 0 && c->cert_not_after <= NOT_AFTER_MAX &&
 	       c->cert_warn_days <= WARN_DAYS_MAX;
 }
@@ -272,6 +274,15 @@ size_t msg_config_encode(const struct msg_config *c, uint8_t *out, size_t cap)
 		buf_put32(v, c->features);
 		put_attr(&w, CFG_ATTR_FEATURES, v, sizeof(v));
 	}
+	if (c->dchan.cid != 0) {
+		uint8_t v[MSG_DCHAN_LEN];
+
+		buf_put32(v, (uint32_t)(c->dchan.cid >> 32));
+		buf_put32(v + 4, (uint32_t)c->dchan.cid);
+		buf_put16(v + 8, c->dchan.port);
+		v[10] = c->dchan.aead;
+		put_attr(&w, CFG_ATTR_DCHAN, v, sizeof(v));
+	}
 	return w.full ? 0 : w.len;
 }
 
@@ -323,6 +334,8 @@ static bool attr_len_ok(uint8_t type, size_t len)
 	case CFG_ATTR_SESSION_ID:
 	case CFG_ATTR_CERT_NOT_AFTER:
 		return len == 8;
+	case CFG_ATTR_DCHAN:
+		return len == MSG_DCHAN_LEN;
 	default:
 		return true;
 	}
@@ -331,7 +344,7 @@ static bool attr_len_ok(uint8_t type, size_t len)
 static bool known(uint8_t type)
 {
 	return (type >= CFG_ATTR_IPV4 && type <= CFG_ATTR_GATEWAY6) ||
-	       (type >= CFG_ATTR_SESSION_ID && type <= CFG_ATTR_FEATURES);
+	       (type >= CFG_ATTR_SESSION_ID && type <= CFG_ATTR_DCHAN);
 }
 
 static bool repeatable(uint8_t type)
@@ -445,6 +458,14 @@ static const char *apply_attr(struct msg_config *c, uint8_t type, const uint8_t 
 		/* Unknown bits are a newer gateway's offers: kept, unused. */
 		c->features = buf_get32(v);
 		return NULL;
+	case CFG_ATTR_DCHAN:
+		c->dchan.cid = get64(v);
+		c->dchan.port = buf_get16(v + 8);
+		c->dchan.aead = v[10];
+		if (c->dchan.cid == 0 || c->dchan.port == 0)
+			return "CONFIG data channel with connection id or port 0";
+		return c->dchan.aead == 1 || c->dchan.aead == 2 ? NULL
+							       : "CONFIG data channel with an unknown AEAD";
 	default:
 		return NULL; /* known() let through only the types above */
 	}

@@ -20,6 +20,14 @@
 #define MSG_DOMAIN_MAX 253
 /* dead_peer_timeout: more than the keepalive, at most a day. */
 #define MSG_DEAD_PEER_MAX 86400
+#define MSG_DCHAN_LEN 11
+
+/* CFG_ATTR_DCHAN: the UDP data channel the gateway offers (section 12.13). */
+struct msg_dchan {
+	uint64_t cid;  /* never 0; 0 here: not offered */
+	uint16_t port; /* the gateway's UDP port, never 0 */
+	uint8_t aead;  /* enum dchan_aead: 1 AES-256-GCM, 2 ChaCha20-Poly1305 */
+};
 
 struct msg_config {
 	struct prefix addr4;            /* family 0 if none */
@@ -43,6 +51,7 @@ struct msg_config {
 	unsigned n_routing;
 	/* PROTO_FEATURE_* bits the gateway offers; 0 from an older one. */
 	uint32_t features;
+	struct msg_dchan dchan;
 };
 
 struct msg_bye {

@@ -23,6 +23,9 @@ enum frame_type {
 	FRAME_FEATURES = 0x06,  /* client -> gateway: 4 bytes, features it accepts */
 	/* Only once both ends agreed on PROTO_FEATURE_OFFLOAD (section 5.4). */
 	FRAME_DATA_GSO = 0x07,  /* GSO header (4) + one IP packet or super-packet */
+	/* Only once both ends agreed on PROTO_FEATURE_DCHAN (section 12.13). */
+	FRAME_DCHAN_REKEY = 0x08,     /* gateway -> client: 4 bytes, the next UDP key epoch */
+	FRAME_DCHAN_REKEY_ACK = 0x09, /* client -> gateway: 4 bytes, the epoch now sent */
 };
 
 /* The GSO header at the start of a DATA_GSO payload: type (1, enum
@@ -52,11 +55,15 @@ enum cfg_attr {
 	CFG_ATTR_DEAD_PEER = 0x84,  /* 4 bytes, seconds: the gateway's dead_peer_timeout */
 	CFG_ATTR_DNS_ROUTING = 0x85, /* 1..253 bytes: a domain whose names go to our DNS */
 	CFG_ATTR_FEATURES = 0x86,   /* 4 bytes: features the gateway offers */
+	CFG_ATTR_DCHAN = 0x87,      /* 11 bytes: UDP data channel cid (8), port (2), AEAD (1) */
 };
 
 /* Feature bits of CFG_ATTR_FEATURES and of a FEATURES frame. */
 #define PROTO_FEATURE_CONFIG_UPDATE 0x00000001u /* CONFIG_UPDATE frames */
 #define PROTO_FEATURE_OFFLOAD 0x00000002u /* DATA_GSO frames, both directions */
+/* The UDP data channel (section 12); not in PROTO_FEATURES_KNOWN until the
+ * programs use it. */
+#define PROTO_FEATURE_DCHAN 0x00000004u
 #define PROTO_FEATURES_KNOWN (PROTO_FEATURE_CONFIG_UPDATE | PROTO_FEATURE_OFFLOAD)
 
 enum bye_reason {

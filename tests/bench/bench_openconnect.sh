@@ -10,6 +10,9 @@
 #
 #   laptop ns --veth-- gateway ns (mtlsvpn-server | ocserv) --veth-- lan ns (iperf3 -s)
 #
+# Each mtlsvpn row also gives the gateway's TUN writes per MB uploaded
+# (tests/bench/tunrx.sh); ocserv's TUN is not ours to count ("-").
+#
 # Usage (root): tests/bench/bench_openconnect.sh [--runs N] [--seconds S] [--smoke]
 #   --smoke: 1 run of 1 s each, to check the harness works.
 set -euo pipefail
@@ -41,17 +44,8 @@ L=mtvo-lap-$id G=mtvo-gw-$id N=mtvo-lan-$id
 work=$(mktemp -d /tmp/mtlsvpn-bench-oc.XXXXXX)
 pids=()
 
-# stop PID: SIGTERM, SIGKILL after 5 s; by PID only.
-stop() {
-	local p=$1
-	kill -TERM "$p" 2>/dev/null || true
-	for _ in $(seq 50); do
-		kill -0 "$p" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$p" 2>/dev/null || true
-	wait "$p" 2>/dev/null || true
-}
+. "$top/tests/bench/lib.sh"
+stop() { bench_stop "$@"; }
 cleanup() {
 	local rc=$? p
 	set +e
@@ -72,16 +66,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Bounded: runs "$@" every 0.05 s until it succeeds, at most SECS seconds.
-wait_for() {
-	local secs=$1 end
-	shift
-	end=$(($(date +%s%N) / 1000000 + secs * 1000))
-	while ! "$@" >/dev/null 2>&1; do
-		[ $(($(date +%s%N) / 1000000)) -lt "$end" ] || return 1
-		sleep 0.05
-	done
-}
+wait_for() { bench_wait_for "$@"; }
 
 ip netns add "$L"; ip netns add "$G"; ip netns add "$N"
 ip link add lap0 netns "$L" type veth peer name gwl0 netns "$G"
@@ -101,65 +86,30 @@ ip netns exec "$N" iperf3 -s --pidfile "$work/iperf.pid" -D
 wait_for 5 test -s "$work/iperf.pid" || die "iperf3 -s did not start"
 pids+=("$(cat "$work/iperf.pid")")
 
-# One iperf3 run, Mbit/s at the receiver; one retry if it fails to start.
-iperf_try() {
-	local extra=()
-	[ "$1" = down ] && extra=(-R)
-	ip netns exec "$L" timeout $((secs + 20)) iperf3 -c 10.20.0.2 -t "$secs" -C cubic -J "${extra[@]}" |
-		python3 -c '
-import json, sys
-try:
-    d = json.load(sys.stdin)
-except ValueError:
-    d = {"error": "no JSON from iperf3"}
-if "error" in d:
-    sys.stderr.write("  iperf3: %s\n" % d["error"])
-    print("nan")
-else:
-    print("%.0f" % (d["end"]["sum_received"]["bits_per_second"] / 1e6))'
-}
-iperf_once() {
-	local v
-	v=$(iperf_try "$1")
-	[ "$v" = nan ] && v=$(iperf_try "$1")
-	echo "$v"
-}
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+iperf_once() { bench_iperf_once "$1" 10.20.0.2; }
+median() { bench_median; }
+. "$top/tests/bench/tunrx.sh"
 measure() { # NAME TLS-DESCRIPTION
-	local up=() down=() u d
+	local up=() down=() wpm=() u d w a
 	for _ in $(seq "$runs"); do
+		a=$(tunrx "$G" mtvo$id)
 		up+=("$(iperf_once up)")
+		wpm+=("$(tunrx_per_mb "$a" "$(tunrx "$G" mtvo$id)")")
 		down+=("$(iperf_once down)")
 	done
 	u=$(printf '%s\n' "${up[@]}" | median)
 	d=$(printf '%s\n' "${down[@]}" | median)
+	w=$(printf '%s\n' "${wpm[@]}" | median)
 	printf '%s|%s|%s|%s\n' "$1" "$u" "$d" "$2" >>"$work/results"
-	printf '  %-30s up %6s Mbit/s (%s)  down %6s Mbit/s (%s)\n' "$1" "$u" "${up[*]}" "$d" "${down[*]}"
+	printf '  %-30s up %6s Mbit/s (%s)  down %6s Mbit/s (%s)  gateway TUN writes/MB up %s\n' \
+		"$1" "$u" "${up[*]}" "$d" "${down[*]}" "$w"
 }
 lan_reachable() { ip netns exec "$L" ping -c 1 -W 0.2 10.20.0.2; }
 listening() { ip netns exec "$G" ss -Hltn "sport = :$1" | grep -q LISTEN; }
 
 # Certificates for both gateways from our CA.
-"$build/mtlsvpnctl" ca init --dir "$work/ca" --name "bench CA" >"$work/ctl.log" 2>&1
-"$build/mtlsvpnctl" ca issue-server gw.bench --dir "$work/ca" --out "$work" >>"$work/ctl.log" 2>&1
-"$build/mtlsvpnctl" ca issue-client bench-user --dir "$work/ca" --out "$work" >>"$work/ctl.log" 2>&1
-
-# The vpnc-compatible script: address, MTU and split-include routes on
-# the TUN, in the laptop's namespace.
-cat >"$work/oc-script.sh" <<'SH'
-#!/bin/sh
-[ "$reason" = connect ] || exit 0
-set -e
-ip link set dev "$TUNDEV" mtu "${INTERNAL_IP4_MTU:-1400}" up
-ip addr add "$INTERNAL_IP4_ADDRESS/32" dev "$TUNDEV"
-i=0
-while [ "$i" -lt "${CISCO_SPLIT_INC:-0}" ]; do
-	eval "a=\$CISCO_SPLIT_INC_${i}_ADDR m=\$CISCO_SPLIT_INC_${i}_MASKLEN"
-	ip route replace "$a/$m" dev "$TUNDEV"
-	i=$((i + 1))
-done
-SH
-chmod 755 "$work/oc-script.sh"
+bench_pki
+bench_oc_script
 
 # run_oc PORT NAME: openconnect, TLS only, to gw.bench:PORT; OC_PID.
 run_oc() {
@@ -175,34 +125,7 @@ run_oc() {
 oc_tls() { grep -o 'ciphersuite [^ ]*' "$work/openconnect-$1.log" | head -n 1 | cut -d' ' -f2; }
 
 # ---- our gateway ----
-chmod 711 "$work"
-install -d -o nobody -g nogroup "$work/state"
-cat >"$work/server.ini" <<INI
-[gateway]
-listen = 10.99.1.1:8443
-ca = ca/ca.crt
-cert = gw.bench.crt
-key = gw.bench.key
-tun = mtvo$id
-control = none
-user = nobody
-lease_file = $work/state/leases
-openconnect = on
-[pool]
-ipv4 = 10.8.1.0/24
-routes = 10.20.0.0/24
-INI
-cat >"$work/client.ini" <<INI
-[client]
-gateway = 10.99.1.1:8443
-server_name = gw.bench
-ca = ca/ca.crt
-cert = bench-user.crt
-key = bench-user.key
-tun = mtvc$id
-dns = none
-state_dir = $work/client-state
-INI
+bench_mtlsvpn_ini 10.99.1.1:8443 "$id" "openconnect = on"
 ip netns exec "$G" "$build/mtlsvpn-server" -c "$work/server.ini" >"$work/server.log" 2>&1 &
 gw=$!
 pids+=("$gw")
@@ -224,39 +147,9 @@ stop "$gw"
 
 # ---- ocserv ----
 echo "== openconnect -> ocserv $(ocserv --version 2>&1 | head -n 1 | grep -o '[0-9][0-9.]*' | head -n 1) (TLS only) =="
-cat >"$work/ocserv.conf" <<CONF
-auth = "certificate"
-listen-host = 10.99.1.1
-tcp-port = 443
-run-as-user = nobody
-run-as-group = nogroup
-socket-file = $work/ocserv-socket
-isolate-workers = false
-max-clients = 16
-max-same-clients = 0
-server-cert = $work/gw.bench.crt
-server-key = $work/gw.bench.key
-ca-cert = $work/ca/ca.crt
-cert-user-oid = 2.5.4.3
-keepalive = 32400
-dpd = 90
-try-mtu-discovery = false
 # AES-128-GCM first, as our gateway picks with AES-NI: the same cipher on both.
-tls-priorities = "NORMAL:%SERVER_PRECEDENCE:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305"
-auth-timeout = 240
-cookie-timeout = 300
-rekey-time = 172800
-use-occtl = false
-pid-file = $work/ocserv.pid
-device = vpns$id
-predictable-ips = true
-ipv4-network = 10.8.4.0
-ipv4-netmask = 255.255.255.0
-route = 10.20.0.0/24
-mtu = 1400
-ping-leases = false
-cisco-client-compat = true
-CONF
+bench_ocserv_conf 10.99.1.1 "$id" \
+	'tls-priorities = "NORMAL:%SERVER_PRECEDENCE:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305"'
 ip netns exec "$G" ocserv -f -c "$work/ocserv.conf" >"$work/ocserv.log" 2>&1 &
 osp=$!
 pids+=("$osp")

@@ -10,6 +10,15 @@
 #   laptop ns --veth-- gateway ns --veth-- lan ns (iperf3 -s)
 #
 # Usage (root): tests/bench/bench_tunnel.sh [--runs N] [--seconds S] [--no-openvpn]
+#                                           [--client-offload-off] [--gateway-offload-off]
+#   --client-offload-off: our client with offload = off, so it sends one
+#   packet per frame (as an older client would) and the gateway's receive
+#   coalescing is what cuts its TUN writes.
+#   --gateway-offload-off: the gateway with offload = off, so it sends one
+#   packet per frame and the client's receive coalescing cuts its writes.
+# For mtlsvpn the upload also reports the gateway's TUN writes per MB and
+# the download the client's (the TUN's rx counters: one per write, a
+# super-packet counts once; tests/bench/tunrx.sh).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -17,12 +26,17 @@ build=${MTLSVPN_BUILD_DIR:-$top/build}
 runs=3
 secs=10
 with_openvpn=1
+client_extra=
+gateway_extra=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--runs) runs=$2; shift ;;
 	--seconds) secs=$2; shift ;;
 	--no-openvpn) with_openvpn=0 ;;
-	*) echo "usage: $0 [--runs N] [--seconds S] [--no-openvpn]" >&2; exit 2 ;;
+	--client-offload-off) client_extra="offload = off" ;;
+	--gateway-offload-off) gateway_extra="offload = off" ;;
+	*) echo "usage: $0 [--runs N] [--seconds S] [--no-openvpn] [--client-offload-off]" \
+		"[--gateway-offload-off]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -40,6 +54,8 @@ id=$$
 L=mtvb-lap-$id G=mtvb-gw-$id N=mtvb-lan-$id
 work=$(mktemp -d /tmp/mtlsvpn-bench.XXXXXX)
 pids=()
+# shellcheck source=lib.sh
+. "$top/tests/bench/lib.sh"
 
 cleanup() {
 	local p
@@ -97,15 +113,20 @@ if "error" in d:
 else:
     print("%.0f" % (d["end"]["sum_received"]["bits_per_second"] / 1e6))'
 }
+. "$top/tests/bench/tunrx.sh"
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 rtt() { # median RTT in ms over 20 pings
 	ip netns exec "$L" ping -c 20 -i 0.2 -W 2 10.20.0.2 | awk -F/ '/^rtt/ {print $5}'
 }
 measure() { # name
-	local up=() down=() i
+	local up=() down=() wup=() wdown=() i a
 	for i in $(seq "$runs"); do
+		a=$(tunrx "$G" mtvb$id)
 		up+=("$(iperf_once up)")
+		wup+=("$(tunrx_per_mb "$a" "$(tunrx "$G" mtvb$id)")")
+		a=$(tunrx "$L" mtvc$id)
 		down+=("$(iperf_once down)")
+		wdown+=("$(tunrx_per_mb "$a" "$(tunrx "$L" mtvc$id)")")
 	done
 	local u d r
 	u=$(printf '%s\n' "${up[@]}" | median)
@@ -113,6 +134,8 @@ measure() { # name
 	r=$(rtt)
 	printf '%s %s %s %s\n' "$1" "$u" "$d" "$r" >>"$work/results"
 	printf '  %-28s up %6s Mbit/s  down %6s Mbit/s  rtt %s ms\n' "$1" "$u" "$d" "$r"
+	printf '  %-28s TUN writes/MB: gateway (up) %s, client (down) %s\n' "" \
+		"$(printf '%s\n' "${wup[@]}" | median)" "$(printf '%s\n' "${wdown[@]}" | median)"
 }
 
 echo "== baseline: no VPN =="
@@ -120,40 +143,11 @@ measure "no VPN"
 ip -n "$L" route del 10.20.0.0/24 via 10.99.1.1
 
 # Certificates for both VPNs from our CA.
-"$build/mtlsvpnctl" ca init --dir "$work/ca" --name "bench CA" >/dev/null
-"$build/mtlsvpnctl" ca issue-server gw.bench --dir "$work/ca" --out "$work" >/dev/null
-"$build/mtlsvpnctl" ca issue-client bench-user --dir "$work/ca" --out "$work" >/dev/null
+bench_pki
 
 echo "== mtlsvpn =="
-# The gateway drops to nobody once set up: it passes through this
-# directory and writes its lease file in its own.
-chmod 711 "$work"
-install -d -o nobody -g nogroup "$work/state"
-cat >"$work/server.ini" <<INI
-[gateway]
-listen = 10.99.1.1:8443
-ca = ca/ca.crt
-cert = gw.bench.crt
-key = gw.bench.key
-tun = mtvb$id
-control = none
-user = nobody
-lease_file = $work/state/leases
-[pool]
-ipv4 = 10.8.1.0/24
-routes = 10.20.0.0/24
-INI
-cat >"$work/client.ini" <<INI
-[client]
-gateway = 10.99.1.1:8443
-server_name = gw.bench
-ca = ca/ca.crt
-cert = bench-user.crt
-key = bench-user.key
-tun = mtvc$id
-dns = none
-state_dir = $work/client-state
-INI
+bench_mtlsvpn_ini 10.99.1.1:8443 "$id" ${gateway_extra:+"$gateway_extra"}
+[ -z "$client_extra" ] || echo "$client_extra" >>"$work/client.ini"
 t0=$(date +%s.%N)
 ip netns exec "$G" "$build/mtlsvpn-server" -c "$work/server.ini" >"$work/server.log" 2>&1 &
 pids+=($!)
@@ -202,18 +196,8 @@ kill "$cpid" "$gw2"; wait "$cpid" "$gw2" 2>/dev/null || true
 if [ $with_openvpn -eq 1 ]; then
 	for proto in tcp udp; do
 		echo "== OpenVPN 2.6 $proto, AES-256-GCM (anchor) =="
-		ip netns exec "$G" openvpn --dev tun --dev-type tun --topology subnet --proto "$( [ "$proto" = tcp ] && echo tcp-server || echo udp )" \
-			--port 1194 --local 10.99.1.1 --server 10.8.2.0 255.255.255.0 \
-			--push "route 10.20.0.0 255.255.255.0" --ca "$work/ca/ca.crt" --cert "$work/gw.bench.crt" \
-			--key "$work/gw.bench.key" --dh none --data-ciphers AES-256-GCM --verb 1 \
-			--tls-version-min 1.3 >"$work/ovpn-s.log" 2>&1 &
-		spid=$!; pids+=($spid)
-		sleep 1
-		ip netns exec "$L" openvpn --client --dev tun --proto "$proto" --remote 10.99.1.1 1194 \
-			--ca "$work/ca/ca.crt" --cert "$work/bench-user.crt" --key "$work/bench-user.key" \
-			--data-ciphers AES-256-GCM --verify-x509-name gw.bench name --nobind --verb 1 \
-			>"$work/ovpn-c.log" 2>&1 &
-		opid=$!; pids+=($opid)
+		bench_openvpn "$proto" 10.99.1.1
+		spid=$OVPN_SERVER opid=$OVPN_CLIENT
 		up=0
 		for i in $(seq 200); do
 			ip netns exec "$L" ping -c 1 -W 0.2 10.20.0.2 >/dev/null 2>&1 && { up=1; break; }
@@ -223,7 +207,7 @@ if [ $with_openvpn -eq 1 ]; then
 			measure "OpenVPN $proto"
 		else
 			echo "  OpenVPN $proto did not come up; its logs:" >&2
-			tail -n 5 "$work/ovpn-s.log" "$work/ovpn-c.log" >&2
+			tail -n 5 "$work/ovpn-s-$proto.log" "$work/ovpn-c-$proto.log" >&2
 		fi
 		kill "$opid" "$spid" 2>/dev/null; wait "$opid" "$spid" 2>/dev/null || true
 		sleep 0.5

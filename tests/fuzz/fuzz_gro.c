@@ -2,13 +2,16 @@
  * fuzz_gro.c - a stream of TCP segments through the coalescer. The input
  * is a super-packet (lengths and checksums made right, so it is usually
  * one) cut by gso_segment, then edited: segments dropped, doubled,
- * swapped or with a byte changed (checksums fixed or not). Whatever the
- * stream, what comes out - passed packets and taken super-packets cut
- * back into segments - is the stream itself, packet for packet, byte for
- * byte: the coalescer never reorders, loses, invents or repairs.
- * Byte 0: bit 0 fixes checksums after a byte edit; bytes 1-2 gso_size;
- * byte 3 the number of edits, three bytes each (op, segment, offset);
- * the rest the packet.
+ * swapped or with a byte changed (checksums fixed or not; a changed port
+ * or address makes another flow). Whatever the stream, what comes out -
+ * passed packets and taken super-packets cut back into segments - is the
+ * stream itself, byte for byte, each packet once, and no packet overtook
+ * an earlier one unless both are TCP of different flows or one is TCP
+ * and the other surely not: the coalescer never reorders a flow, loses,
+ * invents or repairs.
+ * Byte 0: bit 0 fixes checksums after a byte edit, bits 1-3 the runs
+ * (flows) minus one; bytes 1-2 gso_size; byte 3 the number of edits,
+ * three bytes each (op, segment, offset); the rest the packet.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -61,29 +64,116 @@ static void fix(uint8_t *p, size_t n, bool partial)
 	put16(p + l3 + 16, partial ? s : (uint16_t)~csum_add(s, csum_sum(p + l3, n - l3)));
 }
 
-/* The next packet out must be the next one in. */
+static uint8_t out[MAX_IN][SEG_CAP];
+static size_t out_len[MAX_IN];
+
 static void emit(const uint8_t *p, size_t n)
 {
-	if (n_out >= n_in || n != in_len[n_out] || memcmp(p, in[n_out], n) != 0)
+	if (n_out >= n_in || n > SEG_CAP)
 		__builtin_trap();
-	n_out++;
+	memcpy(out[n_out], p, n);
+	out_len[n_out++] = n;
 }
 
-static void take(struct gro *g)
+static void take_all(struct gro *g)
 {
-	static uint8_t out[SEG_CAP];
+	static uint8_t seg[SEG_CAP];
+	struct gro_write w;
 	struct gso_meta m, om;
 	struct gso_info inf;
-	size_t n = gro_take(g, &m, &inf);
+	uint16_t cs, co;
+	const char *why;
 
-	if (n == 0)
-		__builtin_trap();
-	if (m.type == GSO_NONE) {
-		emit(g->buf, n);
-		return;
+	while (gro_take(g, &w)) {
+		if (!gso_from_vnet(w.vnet, &m, &cs, &co, &why))
+			__builtin_trap();
+		if (m.type == GSO_NONE) {
+			if (m.needs_csum || w.segs != 1)
+				__builtin_trap();
+			emit(w.pkt, w.len);
+			continue;
+		}
+		if (gso_check(w.pkt, w.len, &m, SIZE_MAX, &inf, &why) != GSO_OK ||
+		    inf.segs != w.segs || cs != inf.l3_len || co != inf.csum_offset)
+			__builtin_trap();
+		for (uint32_t k = 0; k < inf.segs; k++)
+			emit(seg, gso_segment(w.pkt, &inf, &m, k, 1, seg, sizeof(seg), &om));
 	}
-	for (uint32_t k = 0; k < inf.segs; k++)
-		emit(out, gso_segment(g->buf, &inf, &m, k, 1, out, sizeof(out), &om));
+}
+
+/* 1: TCP whose ports can be read (*key, *klen its addresses and ports);
+ * 0: surely not TCP; -1: cannot tell. Written apart from gro.c's. */
+static int tcp_flow(const uint8_t *p, size_t n, const uint8_t **key, size_t *klen)
+{
+	static uint8_t k[36];
+	size_t ihl;
+
+	if (n >= 20 && p[0] >> 4 == 4) {
+		ihl = (size_t)(p[0] & 15) * 4;
+		if (ihl < 20 || ihl > n)
+			return -1;
+		if (p[9] != 6)
+			return 0;
+		if (((p[6] << 8 | p[7]) & 0x1fff) != 0 || n < ihl + 4)
+			return -1;
+		memcpy(k, p + 12, 8);
+		memcpy(k + 8, p + ihl, 4);
+		*klen = 12;
+	} else if (n >= 40 && p[0] >> 4 == 6) {
+		static const uint8_t ext[] = {0, 43, 44, 50, 51, 60, 135, 139, 140, 253, 254};
+
+		if (p[6] != 6)
+			return memchr(ext, p[6], sizeof(ext)) != NULL ? -1 : 0;
+		if (n < 44)
+			return -1;
+		memcpy(k, p + 8, 32);
+		memcpy(k + 32, p + 40, 4);
+		*klen = 36;
+	} else {
+		return -1;
+	}
+	*key = k;
+	return 1;
+}
+
+static bool may_overtake(size_t later, size_t earlier)
+{
+	static uint8_t ka[36];
+	const uint8_t *k;
+	size_t la, lb;
+	int a = tcp_flow(in[later], in_len[later], &k, &la), b;
+
+	if (a == 1)
+		memcpy(ka, k, la);
+	b = tcp_flow(in[earlier], in_len[earlier], &k, &lb);
+	if (a == 1 && b == 1)
+		return la != lb || memcmp(ka, k, la) != 0;
+	return (a == 1 && b == 0) || (a == 0 && b == 1);
+}
+
+/* Every packet out is an unused one in, and those before it still unused
+ * may be overtaken. */
+static void check(void)
+{
+	static bool used[MAX_IN];
+
+	if (n_out != n_in)
+		__builtin_trap();
+	memset(used, 0, sizeof(used));
+	for (size_t o = 0; o < n_out; o++) {
+		size_t i;
+
+		for (i = 0; i < n_in; i++)
+			if (!used[i] && in_len[i] == out_len[o] &&
+			    memcmp(in[i], out[o], in_len[i]) == 0)
+				break;
+		if (i == n_in)
+			__builtin_trap();
+		for (size_t j = 0; j < i; j++)
+			if (!used[j] && !may_overtake(i, j))
+				__builtin_trap();
+		used[i] = true;
+	}
 }
 
 static void edit(const uint8_t *e, bool fix_csum)
@@ -129,7 +219,7 @@ static void edit(const uint8_t *e, bool fix_csum)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uint8_t pkt[65536], held[65535];
+	static uint8_t pkt[65536], storage[GRO_MAX_FLOWS * GRO_RUN_CAP];
 	struct gso_meta m = {.needs_csum = true};
 	struct gso_info inf;
 	const char *why;
@@ -160,24 +250,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t e = 0; e < edits; e++)
 		edit(data + 4 + 3 * e, data[0] & 1);
 
-	gro_init(&g, held, sizeof(held));
+	gro_init(&g, storage, GRO_RUN_CAP, 1 + ((data[0] >> 1) & 7));
 	n_out = 0;
 	for (size_t i = 0; i < n_in; i++) {
-		switch (gro_push(&g, in[i], in_len[i])) {
-		case GRO_HELD:
-			break;
-		case GRO_PASS:
+		enum gro_verdict v;
+
+		while ((v = gro_push(&g, in[i], in_len[i])) == GRO_TAKE_FIRST)
+			take_all(&g);
+		if (v == GRO_PASS)
 			emit(in[i], in_len[i]);
-			break;
-		case GRO_TAKE_FIRST:
-			take(&g);
-			i--; /* push it again */
-			break;
-		}
 	}
-	if (g.len != 0)
-		take(&g);
-	if (n_out != n_in)
+	gro_flush(&g);
+	take_all(&g);
+	if (gro_holding(&g))
 		__builtin_trap();
+	check();
 	return 0;
 }

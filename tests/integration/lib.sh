@@ -24,6 +24,13 @@ GW_PID=
 T_OK=0
 
 say() { printf '[%s] %s\n' "$T_NAME" "$*"; }
+# need_tools CMD...: fails the test (never skips) when one is missing.
+need_tools() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null || fail "$t is needed (apt-get install $t)"
+	done
+}
 fail() {
 	printf '[%s] FAIL: %s\n' "$T_NAME" "$*" >&2
 	exit 1

@@ -339,12 +339,13 @@ static size_t heap_in_use(void)
  * tls_trim, with the client ends gone. The optimized wolfSSL is built
  * without SESSION_CERTS (we keep the peer's chain ourselves, a few hundred
  * bytes a certificate): under 24 KiB. Debian's library keeps its own
- * fixed 37 KiB copy of the chain in every connection, so it gets that
- * much more. The certificate facts stay readable all the while. */
+ * fixed 37 KiB copy of the chain in every connection and larger buffers
+ * of its own (83 KiB measured with Debian 12's 5.5.4): under 96 KiB. The
+ * certificate facts stay readable all the while. */
 static void test_tls_idle_conn_heap(void **state)
 {
 	const bool optimized = strcmp(MTLSVPN_WOLFSSL_KIND, "optimized") == 0;
-	const size_t budget = optimized ? 24 * 1024 : (24 + 40) * 1024;
+	const size_t budget = optimized ? 24 * 1024 : 96 * 1024;
 	struct tls_ctx *sctx = make_ctx(true, "server", NULL);
 	struct tls_ctx *cctx = make_ctx(false, "client", "gw.test");
 	struct end *held = calloc(IDLE_CONNS, sizeof(*held));

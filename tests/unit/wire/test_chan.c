@@ -298,6 +298,13 @@ static const struct hostile hostile_cases[] = {
     {"bye one byte", CHAN_GATEWAY, 1500, {1, FRAME_BYE, 0, 1, 0}, 5},
     {"config_update to the gateway", CHAN_GATEWAY, 1500, {1, FRAME_CONFIG_UPDATE, 0, 0}, 4},
     {"features to the client", CHAN_CLIENT, 1500, {1, FRAME_FEATURES, 0, 4, 0, 0, 0, 1}, 8},
+    {"dchan rekey to the gateway", CHAN_GATEWAY, 1500, {1, FRAME_DCHAN_REKEY, 0, 4, 0, 0, 0, 1}, 8},
+    {"dchan rekey ack to the client",
+     CHAN_CLIENT,
+     1500,
+     {1, FRAME_DCHAN_REKEY_ACK, 0, 4, 0, 0, 0, 1},
+     8},
+    {"dchan rekey to epoch 0", CHAN_CLIENT, 1500, {1, FRAME_DCHAN_REKEY, 0, 4, 0, 0, 0, 0}, 8},
     {"config_update with an MTU",
      CHAN_CLIENT,
      1500,
@@ -392,6 +399,31 @@ static void test_chan_next_features_and_update_by_role(void **state)
 	assert_int_equal(ev.type, FRAME_CONFIG_UPDATE);
 	assert_int_equal(ev.config.n_routes, 0);
 	assert_int_equal(chan_next(&c, &ev, &why), CHAN_NEED_MORE);
+	chan_deinit(&c);
+}
+
+/* DCHAN_REKEY goes to the client, DCHAN_REKEY_ACK to the gateway. */
+static void test_chan_next_dchan_rekey_by_role(void **state)
+{
+	static const uint8_t rekey[] = {PROTO_VERSION, FRAME_DCHAN_REKEY, 0, 4, 0, 0, 1, 2};
+	static const uint8_t ack[] = {PROTO_VERSION, FRAME_DCHAN_REKEY_ACK, 0, 4, 0, 0, 1, 2};
+	static struct chan_event ev;
+	const char *why = NULL;
+	struct chan c;
+
+	(void)state;
+	assert_int_equal(chan_init(&c, CHAN_CLIENT, CHAN_DEFAULT_CAP), 0);
+	assert_true(chan_feed(&c, rekey, sizeof(rekey)));
+	assert_int_equal(chan_next(&c, &ev, &why), CHAN_OK);
+	assert_int_equal(ev.type, FRAME_DCHAN_REKEY);
+	assert_int_equal(ev.dchan_epoch, 0x102);
+	chan_deinit(&c);
+
+	assert_int_equal(chan_init(&c, CHAN_GATEWAY, CHAN_DEFAULT_CAP), 0);
+	assert_true(chan_feed(&c, ack, sizeof(ack)));
+	assert_int_equal(chan_next(&c, &ev, &why), CHAN_OK);
+	assert_int_equal(ev.type, FRAME_DCHAN_REKEY_ACK);
+	assert_int_equal(ev.dchan_epoch, 0x102);
 	chan_deinit(&c);
 }
 
@@ -499,6 +531,7 @@ int main(void)
 	    cmocka_unit_test(test_chan_next_hostile_streams_refused),
 	    cmocka_unit_test(test_chan_next_gateway_role_accepts_client_frames),
 	    cmocka_unit_test(test_chan_next_features_and_update_by_role),
+	    cmocka_unit_test(test_chan_next_dchan_rekey_by_role),
 	    cmocka_unit_test(test_chan_init_rejects_small_buffer),
 	    cmocka_unit_test(test_chan_feed_refuses_overflow),
 	    cmocka_unit_test(test_chan_space_growing_takes_largest_frame_then_trims),

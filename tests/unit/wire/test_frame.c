@@ -150,7 +150,7 @@ static const struct hostile hostile[] = {
     {"version 2", {2}, 1, 1500},
     {"version 0xff, full header", {0xff, FRAME_DATA, 0, 1}, 4, 1500},
     {"type 0", {1, 0}, 2, 1500},
-    {"type 8", {1, 8}, 2, 1500},
+    {"type 0x0a", {1, 0x0a}, 2, 1500},
     {"data_gso empty", {1, FRAME_DATA_GSO, 0, 0}, 4, 1500},
     {"data_gso with only its header", {1, FRAME_DATA_GSO, 0, 4}, 4, 1500},
     {"config_update above limit", {1, FRAME_CONFIG_UPDATE, 0x20, 0x01}, 4, 1500},
