@@ -2,8 +2,8 @@
 # A gateway with two workers (workers = 2): four employees whose sessions
 # land on both workers (each worker's share checked in status --json, the
 # metrics and status), traffic both ways through every session (TCP each
-# way, pings from the LAN that reach a worker's TUN queue for the other
-# worker's session and are handed to it), access rules and anti-spoofing
+# way, pings and UDP from the LAN that reach a worker's TUN queue for the
+# other worker's session and are handed to it), access rules and anti-spoofing
 # enforced on both workers, a reload whose new rules apply on both, a
 # revocation that closes a session on each worker live, capture of a
 # session of each worker, disconnect of a
@@ -62,7 +62,8 @@ for who in "${IDS[@]}" mallory; do pki_client "$who"; done
 # listener too, and no rule: it is denied. The LAN host may ping clients.
 RULES='rule10 = allow icmp or icmp6
 rule20 = allow tcp and dst host 10.20.0.2 and dst port 5201
-inbound_rule10 = allow icmp and src host 10.20.0.2'
+inbound_rule10 = allow icmp and src host 10.20.0.2
+inbound_rule20 = allow udp and src host 10.20.0.2 and dst port 9'
 write_server_ini "workers = 2" "metrics = 10.20.0.1:9560" "crl = ca/crl.pem"
 sed -i '/^\[pool\]/,$d' "$WORK/server.ini"
 write_group() {
@@ -131,21 +132,31 @@ for i in 1 2 3 4; do
 		fail "laptop $i: TCP download through the tunnel failed: $(tail -n 3 "$WORK/down$i.out")"
 done
 say "TCP both ways through all four sessions (workers $n0/$n1)"
-# The LAN pings each client: a new flow lands on a TUN queue by its hash,
-# so about half of them are read by the worker that does not own the
-# session and handed over. Ping until a hand-off was seen (bounded).
+# The LAN pings each client, then sends UDP to each from new source
+# ports: a flow the kernel has not seen lands on a TUN queue by its hash
+# (ports included), so about half of them are read by the worker that
+# does not own the session and handed over. Until one was (bounded).
+for i in 1 2 3 4; do
+	a=$(tunnel_addr "$i")
+	ip netns exec "$N" ping -c 1 -W 2 "$a" >/dev/null ||
+		fail "the LAN cannot ping laptop $i ($a) through the tunnel"
+done
+addrs=$(for i in 1 2 3 4; do tunnel_addr "$i"; done | paste -sd,)
 h0=$(q handoff)
-for try in $(seq 20); do
-	for i in 1 2 3 4; do
-		a=$(tunnel_addr "$i")
-		ip netns exec "$N" ping -c 1 -W 2 "$a" >/dev/null ||
-			fail "the LAN cannot ping laptop $i ($a) through the tunnel"
-	done
+for try in $(seq 10); do
+	ip netns exec "$N" python3 -c '
+import socket, sys
+for a in sys.argv[1].split(","):
+    for _ in range(8):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.sendto(b"x", (a, 9))
+        s.close()' "$addrs"
+	sleep 0.2
 	[ "$(q handoff)" -gt "$h0" ] && break
 done
 h1=$(q handoff)
 [ "$h1" -gt "$h0" ] || fail "no TUN packet was ever handed to the other worker ($h0 -> $h1)"
-say "LAN -> clients: every ping answered; $((h1 - h0)) packet(s) handed between workers"
+say "LAN -> clients: every ping answered; $((h1 - h0)) UDP packet(s) from new ports handed between workers"
 
 # ---- capture a session of each worker (the control connection is
 # worker 0's: worker 1's packets reach it with the world stopped) ----
