@@ -142,6 +142,9 @@ void audit_emit(struct gateway *gw, struct audit_event *e)
 	size_t len;
 	int r;
 
+	/* Workers refuse connections on their own threads: one event at a
+	 * time (the fields above, the loss counters, whole lines). */
+	workers_lock(gw, &gw->audit_mu);
 	clock_gettime(CLOCK_REALTIME, &now);
 	e->time_us = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
 	if (a->fd >= 0) {
@@ -157,6 +160,7 @@ void audit_emit(struct gateway *gw, struct audit_event *e)
 		else if ((r = sd_journal_sendv(f.iov, (int)f.n)) < 0)
 			lost(a, "journald", -r);
 	}
+	workers_unlock(gw, &gw->audit_mu);
 }
 
 void audit_session(const struct session *s, enum audit_type type, const char *reason_code)

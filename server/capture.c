@@ -33,7 +33,7 @@ static void finish(struct capture *cap, const char *why)
 {
 	struct control_conn *c = cap->c;
 
-	ev_timer_stop(cap->s->w->loop, &cap->end);
+	ev_timer_stop(workers_main(cap->s->w->gw)->loop, &cap->end);
 	cap->s->capture = NULL;
 	control_conn_set_capture(c, NULL);
 	control_done(c, CTL_PROTO_STATUS_OK,
@@ -46,17 +46,24 @@ static void finish(struct capture *cap, const char *why)
 	free(cap);
 }
 
+/* On the main worker, like the control connection; the session may be
+ * another worker's, whose packets read s->capture: with the world stopped. */
 static void on_end(struct ev_loop *loop, struct ev_timer *t)
 {
+	struct capture *cap = t->data;
+	struct gateway *gw = cap->s->w->gw;
+
 	(void)loop;
-	finish(t->data, "time limit");
+	workers_exclusive_begin(gw);
+	finish(cap, "time limit");
+	workers_exclusive_end(gw);
 }
 
 /* capture IDENTITY SECONDS */
 void capture_start(struct control_conn *c, unsigned argc, const char **argv)
 {
 	struct gateway *gw = control_conn_gateway(c);
-	struct session *s = sestab_find_id(&gw->worker.by_id, argv[1]);
+	struct session *s = sestab_find_id(&gw->by_id, argv[1]);
 	unsigned long secs = argc > 2 ? strtoul(argv[2], NULL, 10) : 30;
 	struct capture *cap;
 
@@ -80,13 +87,13 @@ void capture_start(struct control_conn *c, unsigned argc, const char **argv)
 	cap->c = c;
 	cap->s = s;
 	ev_timer_init(&cap->end, on_end, cap);
-	ev_timer_arm(s->w->loop, &cap->end, (uint64_t)secs * 1000);
+	ev_timer_arm(workers_main(gw)->loop, &cap->end, (uint64_t)secs * 1000);
 	s->capture = cap;
 	control_conn_set_capture(c, cap);
 	session_log(s, SESSION_LOG_INFO, "capture started for up to %lu s", secs);
 }
 
-void capture_tap(struct session *s, const uint8_t *pkt, size_t len)
+static void capture_tap_here(struct session *s, const uint8_t *pkt, size_t len)
 {
 	struct capture *cap = s->capture;
 	uint8_t hdr[CTL_PROTO_HDR_LEN + 8];
@@ -108,6 +115,23 @@ void capture_tap(struct session *s, const uint8_t *pkt, size_t len)
 	cap->sent++;
 }
 
+void capture_tap(struct session *s, const uint8_t *pkt, size_t len)
+{
+	struct gateway *gw = s->w->gw;
+
+	/* The control connection is the main worker's: another worker's
+	 * packets are written into it with the world stopped (slow, and only
+	 * while a capture runs). */
+	if (s->w != workers_main(gw)) {
+		workers_exclusive_begin(gw);
+		if (s->capture != NULL)
+			capture_tap_here(s, pkt, len);
+		workers_exclusive_end(gw);
+		return;
+	}
+	capture_tap_here(s, pkt, len);
+}
+
 /* The session closes: the capture ends with it. */
 void capture_session_gone(struct session *s)
 {
@@ -118,11 +142,15 @@ void capture_session_gone(struct session *s)
 /* mtlsvpnctl hung up (or the connection failed): stop quietly. */
 void capture_conn_gone(struct capture *cap)
 {
-	ev_timer_stop(cap->s->w->loop, &cap->end);
+	struct gateway *gw = cap->s->w->gw;
+
+	workers_exclusive_begin(gw);
+	ev_timer_stop(workers_main(gw)->loop, &cap->end);
 	session_log(cap->s, SESSION_LOG_INFO,
 		    "capture ended (mtlsvpnctl is done): %" PRIu64 " packets sent, %" PRIu64
 		    " dropped",
 		    cap->sent, cap->dropped);
 	cap->s->capture = NULL;
 	free(cap);
+	workers_exclusive_end(gw);
 }

@@ -72,7 +72,7 @@ static void conn_free(struct control_conn *c)
 
 	if (c->capture != NULL)
 		capture_conn_gone(c->capture);
-	ev_io_stop(ctl->gw->worker.loop, &c->io);
+	ev_io_stop(workers_main(ctl->gw)->loop, &c->io);
 	close(c->fd);
 	buf_deinit(&c->in);
 	buf_deinit(&c->out);
@@ -90,7 +90,7 @@ static bool conn_flush(struct control_conn *c)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
-			(void)ev_io_modify(c->ctl->gw->worker.loop, &c->io, EPOLLOUT);
+			(void)ev_io_modify(workers_main(c->ctl->gw)->loop, &c->io, EPOLLOUT);
 			return true;
 		}
 		if (n <= 0) {
@@ -166,8 +166,9 @@ static void fmt_uptime(uint64_t ms, char *out, size_t cap)
 static void cmd_status(struct control_conn *c, unsigned argc, const char **argv)
 {
 	struct gateway *gw = c->ctl->gw;
-	struct worker *w = &gw->worker;
-	const struct session *s;
+	struct worker *w;
+	const struct session *s, *next;
+	struct worker_stats st;
 	unsigned up = 0, resumed = 0;
 	char refused[1024];
 
@@ -180,10 +181,11 @@ static void cmd_status(struct control_conn *c, unsigned argc, const char **argv)
 			     argv[1]);
 		return;
 	}
+	workers_sum_stats(gw, &st);
 	control_textf(c, "%-6s %-24s %-12s %-15s %-24s %-22s %12s %12s %8s %8s %10s %s\n", "SID",
 		      "IDENTITY", "GROUP", "ADDRESS", "ADDRESS6", "REMOTE", "RX_BYTES", "TX_BYTES",
 		      "DROP_ACL", "DROPS", "UPTIME", "PROTO");
-	LIST_FOREACH(s, &w->sessions, entry)
+	WORKERS_FOREACH_SESSION(gw, w, s, next)
 	{
 		char a4[ADDR_STRLEN] = "-", a6[ADDR_STRLEN] = "-", id[IDENTITY_MAX * 4 + 1];
 		char upt[32];
@@ -215,14 +217,16 @@ static void cmd_status(struct control_conn *c, unsigned argc, const char **argv)
 	control_textf(c, "\n");
 	control_textf(c, "half-open: %u (max_handshakes=%u, max_handshakes_per_source=%u); "
 			 "accept pauses: %" PRIu64 "\n",
-		      w->n_halfopen, gw->cfg.max_handshakes, gw->cfg.max_handshakes_per_source,
-		      w->st.accept_pauses);
+		      workers_n_halfopen(gw), gw->cfg.max_handshakes,
+		      gw->cfg.max_handshakes_per_source, st.accept_pauses);
 	control_textf(c, "tls resumption: %s; %zu ticket(s) held; %u session(s) up by resumption\n",
 		      gw->cfg.tls_resumption && tls_resumption_compiled() ? "on" : "off",
 		      tls_ctx_ticket_count(gw->tls), resumed);
-	refusal_status_line(w, refused, sizeof(refused));
+	refusal_status_line(&st, refused, sizeof(refused));
 	control_textf(c, "%s\n", refused);
 	drain_status_line(gw, refused, sizeof(refused));
+	control_textf(c, "%s\n", refused);
+	workers_status_line(gw, refused, sizeof(refused));
 	control_textf(c, "%s\n", refused);
 	control_done(c, CTL_PROTO_STATUS_OK, "%s", "");
 }
@@ -257,6 +261,7 @@ static bool disconnect_matches(const struct session *s, enum disconnect_by by, c
  * live session that matches gets BYE_ADMIN. */
 static void cmd_disconnect(struct control_conn *c, unsigned argc, const char **argv)
 {
+	struct worker *w;
 	struct session *s, *next;
 	enum disconnect_by by = BY_IDENTITY;
 	const char *v = argv[argc - 1], *what = "identity";
@@ -281,8 +286,7 @@ static void cmd_disconnect(struct control_conn *c, unsigned argc, const char **a
 			     "disconnect: by \"%.32s\"? use identity, sid or group", argv[1]);
 		return;
 	}
-	for (s = LIST_FIRST(&c->ctl->gw->worker.sessions); s != NULL; s = next) {
-		next = LIST_NEXT(s, entry);
+	WORKERS_FOREACH_SESSION(c->ctl->gw, w, s, next) {
 		if (s->state != SESSION_ESTABLISHED || !disconnect_matches(s, by, v, sid))
 			continue;
 		if (n++ == 0)
@@ -363,7 +367,10 @@ static void dispatch(struct control_conn *c, const struct ctl_proto_frame *f)
 		log_debug("control: %s", argv[0]);
 		if (k->changes)
 			audit_command(c, argc, argv, "accepted");
+		/* Every command reads or changes other workers' sessions. */
+		workers_exclusive_begin(c->ctl->gw);
 		k->run(c, argc, argv);
+		workers_exclusive_end(c->ctl->gw);
 		return;
 	}
 	control_done(c, CTL_PROTO_STATUS_USAGE,
@@ -641,8 +648,8 @@ int control_start(struct gateway *gw)
 		return 0;
 	}
 	ev_io_init(&ctl->io, ctl->fd, on_accept, ctl);
-	if (ev_io_start(gw->worker.loop, &ctl->io, EPOLLIN) < 0 ||
-	    ev_hook_add(gw->worker.loop, flush_all, ctl) < 0) {
+	if (ev_io_start(workers_main(gw)->loop, &ctl->io, EPOLLIN) < 0 ||
+	    ev_hook_add(workers_main(gw)->loop, flush_all, ctl) < 0) {
 		log_warn("cannot watch the control socket");
 		close(ctl->fd);
 		(void)unlink(path);
@@ -667,7 +674,7 @@ void control_stop(struct gateway *gw)
 		return;
 	while ((c = LIST_FIRST(&ctl->conns)) != NULL)
 		conn_free(c);
-	ev_io_stop(gw->worker.loop, &ctl->io);
+	ev_io_stop(workers_main(gw)->loop, &ctl->io);
 	close(ctl->fd);
 	(void)unlink(ctl->path);
 	free(ctl);

@@ -41,13 +41,13 @@ static void drain_on_deadline(struct ev_loop *loop, struct ev_timer *t)
 
 	(void)loop;
 	log_info("drain: the window is over with %u session(s) left; closing them",
-		 gw->worker.n_established);
+		 gw->n_established);
 	gateway_shutdown(gw);
 }
 
 unsigned drain_start(struct gateway *gw, unsigned seconds)
 {
-	struct worker *w = &gw->worker;
+	struct worker *w = workers_main(gw), *ws;
 	struct session *s, *next;
 	unsigned told = 0;
 
@@ -57,9 +57,9 @@ unsigned drain_start(struct gateway *gw, unsigned seconds)
 	/* A load balancer's health check (GET /healthz) answers 503 from now
 	 * on, and the port refuses: new sessions go to another gateway. */
 	gateway_set_accepting(gw, false);
-	listener_close(w);
-	for (s = LIST_FIRST(&w->sessions); s != NULL; s = next) {
-		next = LIST_NEXT(s, entry);
+	for (ws = gw->workers; ws < gw->workers + gw->n_workers; ws++)
+		listener_close(ws);
+	WORKERS_FOREACH_SESSION(gw, ws, s, next) {
 		if (s->state == SESSION_ESTABLISHED) {
 			told += session_tell_draining(s) ? 1 : 0;
 		} else if (s->state == SESSION_CHECKING || s->state == SESSION_HTTP) {
@@ -79,7 +79,7 @@ unsigned drain_start(struct gateway *gw, unsigned seconds)
 	ev_timer_arm(w->loop, &gw->drain_timer, (uint64_t)seconds * 1000u);
 	/* Nobody to wait for (the closes above are reaped before the loop
 	 * sleeps, and the reap hook ends the loop too). */
-	if (w->n_sessions == 0)
+	if (workers_n_sessions(gw) == 0)
 		ev_loop_break(w->loop);
 	return told;
 }
@@ -106,13 +106,13 @@ void drain_cmd(struct control_conn *c, unsigned argc, const char **argv)
 		return;
 	}
 	if (gw->draining) {
-		uint64_t now = ev_now_ms(gw->worker.loop);
+		uint64_t now = ev_now_ms(workers_main(gw)->loop);
 		uint64_t left = gw->drain_deadline_ms > now ? gw->drain_deadline_ms - now : 0;
 
 		control_done(c, CTL_PROTO_STATUS_OK,
 			     "already draining: %u session(s) left, exiting in at most %" PRIu64
 			     " s (the first drain's window stays)",
-			     gw->worker.n_established, (left + 999) / 1000);
+			     gw->n_established, (left + 999) / 1000);
 		return;
 	}
 	log_info("control: drain for %lu s", secs);
@@ -130,14 +130,14 @@ void drain_status_line(const struct gateway *gw, char *out, size_t cap)
 		snprintf(out, cap, "draining: no");
 		return;
 	}
-	now = ev_now_ms(gw->worker.loop);
+	now = ev_now_ms(workers_main(gw)->loop);
 	left = gw->drain_deadline_ms > now ? gw->drain_deadline_ms - now : 0;
 	snprintf(out, cap, "draining: yes; %u session(s) told, %u left; deadline in %" PRIu64 " s",
-		 gw->drain_told, gw->worker.n_established, (left + 999) / 1000);
+		 gw->drain_told, gw->n_established, (left + 999) / 1000);
 }
 
 void drain_stop(struct gateway *gw)
 {
 	if (gw->draining)
-		ev_timer_stop(gw->worker.loop, &gw->drain_timer);
+		ev_timer_stop(workers_main(gw)->loop, &gw->drain_timer);
 }

@@ -160,25 +160,18 @@ static void proceed(struct session *s, const struct cert_info *ci)
 		admit(s, ci);
 }
 
-/* The session of s's identity that s replaces, or NULL if there is room.
- * The default limit of one needs only the identity table; a higher one
- * walks the sessions (admission only, never per packet). */
+/* The session of s's identity that s replaces, or NULL if there is room:
+ * the identity table's bucket holds every session of the identity, so
+ * admission costs what that identity has, never a walk of all sessions. */
 static struct session *oldest_to_replace(const struct session *s)
 {
-	struct worker *w = s->w;
-	unsigned max = w->gw->cfg.max_sessions_per_identity, n = 0;
-	struct session *o, *oldest = NULL;
+	struct gateway *gw = s->w->gw;
+	unsigned max = gw->cfg.max_sessions_per_identity;
+	struct session *oldest;
 
 	if (max <= 1)
-		return sestab_find_id(&w->by_id, s->identity);
-	LIST_FOREACH(o, &w->sessions, entry) {
-		if (o == s || !o->in_id_table || strcmp(o->identity, s->identity) != 0)
-			continue;
-		n++;
-		if (oldest == NULL || o->sid < oldest->sid)
-			oldest = o;
-	}
-	return n >= max ? oldest : NULL;
+		return sestab_find_id(&gw->by_id, s->identity);
+	return sestab_count_id(&gw->by_id, s->identity, s, &oldest) >= max ? oldest : NULL;
 }
 
 /* The chain revocation matches for as long as the session lives: the
@@ -202,7 +195,23 @@ static bool keep_chain(struct session *s, const struct cert_info *ci)
 	return true;
 }
 
+/* The checks and admission read and change what all workers share (the
+ * identity and address tables, pools, CRLs, OCSP): with the world stopped,
+ * unless the session was closed meanwhile. */
+static void establish_now(struct session *s);
+
 void establish_session(struct session *s)
+{
+	struct gateway *gw = s->w->gw;
+	enum session_state st = s->state;
+
+	workers_exclusive_begin(gw);
+	if (s->state == st)
+		establish_now(s);
+	workers_exclusive_end(gw);
+}
+
+static void establish_now(struct session *s)
 {
 	struct worker *w = s->w;
 	struct gateway *gw = w->gw;
@@ -280,22 +289,29 @@ static bool recheck(struct session *s, struct cert_info *ci)
  * in; the responder took time, so everything is checked again. */
 void establish_resume(struct session *s)
 {
+	struct gateway *gw = s->w->gw;
 	struct cert_info ci;
 
-	if (!recheck(s, &ci))
-		return;
-	/* CHECKING did not read the socket; what the client sent since waits. */
-	(void)ev_io_modify(s->w->loop, &s->io, EPOLLIN);
-	proceed(s, &ci);
+	workers_exclusive_begin(gw);
+	if (recheck(s, &ci)) {
+		/* CHECKING did not read the socket; what the client sent
+		 * since waits. */
+		(void)ev_io_modify(s->w->loop, &s->io, EPOLLIN);
+		proceed(s, &ci);
+	}
+	workers_exclusive_end(gw);
 }
 
 /* HTTP -> ESTABLISHED: an OpenConnect client's CONNECT, checked again. */
 void establish_admit(struct session *s)
 {
+	struct gateway *gw = s->w->gw;
 	struct cert_info ci;
 
-	if (recheck(s, &ci))
+	workers_exclusive_begin(gw);
+	if (s->state == SESSION_HTTP && recheck(s, &ci))
 		admit(s, &ci);
+	workers_exclusive_end(gw);
 }
 
 /* The BYE text for a group refusal: the peer is authenticated, so it is
@@ -336,7 +352,7 @@ static void admit(struct session *s, const struct cert_info *ci)
 
 	/* max_clients bounds employees' sessions only: strangers never reach
 	 * here, and the half-open table has its own bound (halfopen.c). */
-	if (w->n_established >= w->gw->cfg.max_clients) {
+	if (w->gw->n_established >= w->gw->cfg.max_clients) {
 		s->over_max_clients = true;
 		session_close(s, BYE_POOL_EXHAUSTED, "gateway full: too many clients (max_clients=%u)",
 			      w->gw->cfg.max_clients);
@@ -364,7 +380,7 @@ static void admit(struct session *s, const struct cert_info *ci)
 	}
 	s->leased = true;
 	lease_changed(w->gw);
-	sestab_insert_id(&w->by_id, &s->by_id, s);
+	sestab_insert_id(&w->gw->by_id, &s->by_id, s);
 	s->in_id_table = true;
 	router_add_session(s);
 	session_set_state(s, SESSION_ESTABLISHED);

@@ -33,8 +33,6 @@ int gateway_init(struct gateway *gw, const struct config_server *cfg)
 
 	memset(gw, 0, sizeof(*gw));
 	gw->cfg = *cfg;
-	gw->worker.tun_fd = -1;
-	gw->worker.listen_fd = -1;
 	gw->audit.fd = -1;
 	/* The user it will run as exists (--check-config says so too). */
 	if (confine_init(gw) < 0)
@@ -81,7 +79,7 @@ int gateway_init(struct gateway *gw, const struct config_server *cfg)
 		return -1;
 	}
 	/* The OCSP responder's name is resolved here, never in the loop. */
-	if (ocsp_check_init(gw) < 0) {
+	if (ocsp_check_init(gw) < 0 || workers_alloc(gw, workers_wanted(cfg)) < 0) {
 		ocsp_check_deinit(gw);
 		revoke_deinit(gw);
 		tls_ctx_free(gw->tls);
@@ -107,17 +105,25 @@ static void check_forwarding(const char *path, const char *key)
 	fclose(f);
 }
 
+/* One queue per worker: with several, every queue of the multi-queue
+ * device has the same offload settings. */
 static int tun_up(struct gateway *gw)
 {
-	struct worker *w = &gw->worker;
+	struct worker *w = workers_main(gw);
+	unsigned flags = (gw->cfg.offload ? TUN_OFFLOAD : 0) | (gw->threaded ? TUN_MULTI_QUEUE : 0);
 
-	w->tun_fd = tun_open(gw->cfg.tun, gw->cfg.offload ? TUN_OFFLOAD : 0, gw->tun_name,
-			     &w->tun_offloads);
-	if (w->tun_fd < 0) {
-		log_warn("cannot create TUN device %s", gw->cfg.tun);
-		return -1;
+	for (unsigned i = 0; i < gw->n_workers; i++) {
+		struct worker *q = &gw->workers[i];
+		char name[IFNAMSIZ];
+
+		q->tun_fd = tun_open(i == 0 ? gw->cfg.tun : gw->tun_name, flags,
+				     i == 0 ? gw->tun_name : name, &q->tun_offloads);
+		if (q->tun_fd < 0) {
+			log_warn("cannot create TUN device %s (queue %u)", gw->cfg.tun, i);
+			return -1;
+		}
+		q->tun_vnet = gw->cfg.offload;
 	}
-	w->tun_vnet = gw->cfg.offload;
 	if (gw->cfg.offload && !(w->tun_offloads & TUN_OFFLOAD_TSO))
 		log_warnx("%s: the kernel refused TCP segmentation offload; clients get one packet "
 			  "per frame", gw->tun_name);
@@ -141,16 +147,18 @@ static int tun_up(struct gateway *gw)
 
 static void tun_down(struct gateway *gw)
 {
-	struct worker *w = &gw->worker;
-
 	/* Closing the last descriptor of a non-persistent TUN deletes the
 	 * device; the addresses go first so nothing routes into a closing
 	 * device. */
 	group_tun_del(gw);
-	if (w->tun_fd >= 0) {
-		ev_io_stop(w->loop, &w->tun_io);
-		close(w->tun_fd);
-		w->tun_fd = -1;
+	for (unsigned i = 0; i < gw->n_workers; i++) {
+		struct worker *w = &gw->workers[i];
+
+		if (w->tun_fd >= 0) {
+			ev_io_stop(w->loop, &w->tun_io);
+			close(w->tun_fd);
+			w->tun_fd = -1;
+		}
 	}
 }
 
@@ -189,9 +197,14 @@ static void on_watchdog_due(struct ev_loop *loop, struct ev_timer *t)
 {
 	struct gateway *gw = t->data;
 
+	unsigned est, half;
+
+	workers_exclusive_begin(gw);
+	est = gw->n_established;
+	half = workers_n_halfopen(gw);
+	workers_exclusive_end(gw);
 	notify_watchdog();
-	notify_status("%u session(s), %u half-open", gw->worker.n_established,
-		      gw->worker.n_halfopen);
+	notify_status("%u session(s), %u half-open", est, half);
 	ev_timer_arm(loop, t, notify_watchdog_period_ms());
 }
 
@@ -227,13 +240,10 @@ static void raise_fd_limit(const struct gateway *gw)
 			  (unsigned long long)rl.rlim_cur, (unsigned long long)need);
 }
 
-int gateway_start(struct gateway *gw)
+/* A worker's own loop, tables and hand-off ring; its TUN queue and
+ * listener come later, in the order the gateway sets up. */
+static int worker_setup(struct gateway *gw, struct worker *w)
 {
-	struct worker *w = &gw->worker;
-	char a[ADDR_STRLEN], p4[ADDR_STRLEN] = "-", p6[ADDR_STRLEN] = "-";
-
-	w->gw = gw;
-	gw->started_unix = (int64_t)time(NULL);
 	LIST_INIT(&w->sessions);
 	LIST_INIT(&w->reap);
 	w->loop = ev_loop_new();
@@ -243,29 +253,56 @@ int gateway_start(struct gateway *gw)
 	}
 	refusal_init(w);
 	session_trim_init(w);
+	if (router_init(w) < 0) {
+		log_warn("cannot allocate the session tables");
+		return -1;
+	}
+	if (gw->threaded && handoff_init(w) < 0) {
+		log_warn("cannot set up the hand-off between workers");
+		return -1;
+	}
+	return 0;
+}
+
+int gateway_start(struct gateway *gw)
+{
+	struct worker *w = workers_main(gw);
+	char a[ADDR_STRLEN], p4[ADDR_STRLEN] = "-", p6[ADDR_STRLEN] = "-";
+
+	gw->started_unix = (int64_t)time(NULL);
+	for (unsigned i = 0; i < gw->n_workers; i++)
+		if (worker_setup(gw, &gw->workers[i]) < 0)
+			return -1;
 	raise_fd_limit(gw);
 	ev_timer_init(&gw->grace_timer, on_grace_over, gw);
 	ev_timer_init(&gw->watchdog_timer, on_watchdog_due, gw);
-	if (router_init(w) < 0 || sestab_init(&w->by_id, gw->cfg.max_clients) < 0 ||
-	    halfopen_init(w) < 0) {
+	if (sestab_init(&gw->by_id, gw->cfg.max_clients) < 0 ||
+	    sestab_init(&gw->by_addr, 2 * (size_t)gw->cfg.max_clients) < 0 ||
+	    halfopen_init(gw) < 0) {
 		log_warn("cannot allocate the session tables");
 		return -1;
 	}
 	if (tun_up(gw) < 0)
 		return -1;
-	ev_io_init(&w->tun_io, w->tun_fd, router_on_tun_readable, w);
-	if (ev_io_start(w->loop, &w->tun_io, EPOLLIN) < 0) {
-		log_warn("cannot watch %s", gw->tun_name);
-		return -1;
+	for (unsigned i = 0; i < gw->n_workers; i++) {
+		struct worker *q = &gw->workers[i];
+
+		ev_io_init(&q->tun_io, q->tun_fd, router_on_tun_readable, q);
+		if (ev_io_start(q->loop, &q->tun_io, EPOLLIN) < 0) {
+			log_warn("cannot watch %s", gw->tun_name);
+			return -1;
+		}
 	}
 	/* Last run's sticky leases, before any client can take an address. */
 	lease_restore(gw);
 	lease_start(gw);
-	if (listener_open(w, &gw->cfg.listen, gw->cfg.listen_len) < 0) {
-		log_warn("cannot listen on %s",
-			 addr_fmt_sockaddr((const struct sockaddr *)&gw->cfg.listen, a));
-		return -1;
-	}
+	/* One listener per worker (SO_REUSEPORT spreads connections). */
+	for (unsigned i = 0; i < gw->n_workers; i++)
+		if (listener_open(&gw->workers[i], &gw->cfg.listen, gw->cfg.listen_len) < 0) {
+			log_warn("cannot listen on %s",
+				 addr_fmt_sockaddr((const struct sockaddr *)&gw->cfg.listen, a));
+			return -1;
+		}
 	if (ev_signal_add(w->loop, SIGTERM, on_stop_signal, gw) < 0 ||
 	    ev_signal_add(w->loop, SIGINT, on_stop_signal, gw) < 0 ||
 	    ev_signal_add(w->loop, SIGUSR1, on_status_signal, gw) < 0 ||
@@ -283,11 +320,15 @@ int gateway_start(struct gateway *gw)
 	if (metrics_start(gw) < 0)
 		return -1;
 	/* Pending decrypted input first (it may close sessions), then reap. */
-	if (ev_hook_add(w->loop, router_drain_pending, w) < 0 ||
-	    ev_hook_add(w->loop, session_reap_all, w) < 0 ||
-	    ev_hook_add(w->loop, halfopen_new_turn, w) < 0) {
-		log_warn("cannot set up the event loop");
-		return -1;
+	for (unsigned i = 0; i < gw->n_workers; i++) {
+		struct worker *q = &gw->workers[i];
+
+		if (ev_hook_add(q->loop, router_drain_pending, q) < 0 ||
+		    ev_hook_add(q->loop, session_reap_all, q) < 0 ||
+		    ev_hook_add(q->loop, halfopen_new_turn, q) < 0) {
+			log_warn("cannot set up the event loop");
+			return -1;
+		}
 	}
 	/* The audit trail's file, opened as root (docs/audit.md). */
 	if (audit_open(gw) < 0)
@@ -300,11 +341,17 @@ int gateway_start(struct gateway *gw)
 	if (gw->n_groups > 0 && gw->groups[0].tun6.addr.family != 0)
 		addr_fmt_prefix(&gw->groups[0].tun6, p6);
 	log_info("gateway up: listen=%s tun=%s mtu=%u address=%s address6=%s max_clients=%u "
-		 "max_handshakes=%u max_handshakes_per_source=%u identity=%s",
+		 "max_handshakes=%u max_handshakes_per_source=%u identity=%s workers=%u",
 		 addr_fmt_sockaddr((const struct sockaddr *)&gw->cfg.listen, a), gw->tun_name,
 		 gw->cfg.mtu, p4, p6, gw->cfg.max_clients, gw->cfg.max_handshakes,
-		 gw->cfg.max_handshakes_per_source, identity_source_name(&gw->cfg.identity));
+		 gw->cfg.max_handshakes_per_source, identity_source_name(&gw->cfg.identity),
+		 gw->n_workers);
 	group_log_all(gw);
+	/* The other workers' threads, confined like this one. */
+	if (workers_start_threads(gw) < 0) {
+		workers_stop_threads(gw);
+		return -1;
+	}
 	if (notify_watchdog_period_ms() > 0)
 		ev_timer_arm(w->loop, &gw->watchdog_timer, notify_watchdog_period_ms());
 	notify_status("listening on %s", addr_fmt_sockaddr((const struct sockaddr *)&gw->cfg.listen, a));
@@ -315,34 +362,42 @@ int gateway_start(struct gateway *gw)
 
 int gateway_run(struct gateway *gw)
 {
-	if (ev_run(gw->worker.loop) < 0) {
+	int rc = 0;
+
+	workers_turn_enter(gw, workers_main(gw));
+	if (ev_run(workers_main(gw)->loop) < 0) {
 		log_warn("event loop failed");
-		return -1;
+		rc = -1;
 	}
-	return 0;
+	workers_turn_leave(gw);
+	workers_stop_threads(gw);
+	return rc;
 }
 
 void gateway_shutdown(struct gateway *gw)
 {
-	struct worker *w = &gw->worker;
+	struct worker *w = workers_main(gw), *ws;
 	struct session *s, *next;
 
 	if (gw->stopping)
 		return;
+	workers_exclusive_begin(gw);
 	gw->stopping = true;
 	notify_stopping();
 	drain_stop(gw);
-	listener_close(w);
 	/* No more packets for clients: the BYE is the last thing they get. */
-	ev_io_stop(w->loop, &w->tun_io);
-	for (s = LIST_FIRST(&w->sessions); s != NULL; s = next) {
-		next = LIST_NEXT(s, entry);
+	for (ws = gw->workers; ws < gw->workers + gw->n_workers; ws++) {
+		listener_close(ws);
+		ev_io_stop(ws->loop, &ws->tun_io);
+	}
+	WORKERS_FOREACH_SESSION(gw, ws, s, next) {
 		if (s->state == SESSION_ESTABLISHED || s->state == SESSION_CHECKING)
 			session_close(s, BYE_SHUTDOWN, "gateway shutting down");
 		else if (s->state == SESSION_HANDSHAKE)
 			session_close(s, SESSION_NO_BYE, "gateway shutting down");
 	}
 	ev_timer_arm(w->loop, &gw->grace_timer, GATEWAY_GRACE_MS);
+	workers_exclusive_end(gw);
 }
 
 /* Whether GET /healthz tells a load balancer to send new sessions here;
@@ -357,23 +412,47 @@ void gateway_set_accepting(struct gateway *gw, bool on)
 
 /* Called after every reap: the shutdown or the drain is over once nobody
  * lingers. */
-void gateway_on_session_reaped(struct gateway *gw)
+void gateway_on_session_reaped(struct worker *w)
 {
-	if ((gw->stopping || gw->draining) && gw->worker.n_sessions == 0)
-		ev_loop_break(gw->worker.loop);
+	struct gateway *gw = w->gw;
+	unsigned n;
+
+	if (!gw->stopping && !gw->draining)
+		return;
+	/* The main worker counts them all; another tells it once, when it
+	 * has none left. */
+	if (w != workers_main(gw)) {
+		if (w->n_sessions == 0 && !w->told_empty) {
+			w->told_empty = true;
+			workers_wake(workers_main(gw));
+		}
+		return;
+	}
+	workers_exclusive_begin(gw);
+	n = workers_n_sessions(gw);
+	workers_exclusive_end(gw);
+	if (n == 0)
+		ev_loop_break(w->loop);
 }
 
 void gateway_status(struct gateway *gw)
 {
-	struct worker *w = &gw->worker;
-	const struct session *s;
+	struct worker *w;
+	const struct session *s, *next;
+	struct worker_stats st;
 	char refused[1024];
 
+	workers_exclusive_begin(gw);
+	workers_sum_stats(gw, &st);
 	log_info("status: sessions=%u handshaking=%u leases=%u tun_no_route=%" PRIu64
-		 " tun_bad=%" PRIu64 " tun_write_fail=%" PRIu64 " accept_pauses=%" PRIu64,
-		 w->n_established, w->n_halfopen, group_active_leases(gw), w->st.tun_no_route,
-		 w->st.tun_bad, w->st.tun_write_fail, w->st.accept_pauses);
-	refusal_status_line(w, refused, sizeof(refused));
+		 " tun_bad=%" PRIu64 " tun_write_fail=%" PRIu64 " accept_pauses=%" PRIu64
+		 " workers=%u handoff_passed=%" PRIu64 " handoff_dropped=%" PRIu64,
+		 gw->n_established, workers_n_halfopen(gw), group_active_leases(gw), st.tun_no_route,
+		 st.tun_bad, st.tun_write_fail, st.accept_pauses, gw->n_workers, st.handoff_passed,
+		 st.handoff_dropped);
+	refusal_status_line(&st, refused, sizeof(refused));
+	log_info("status: %s", refused);
+	workers_status_line(gw, refused, sizeof(refused));
 	log_info("status: %s", refused);
 	if (gw->audit.fd >= 0 || gw->audit.journal)
 		log_info("status: audit file=%s journald=%s lost=%" PRIu64,
@@ -382,34 +461,43 @@ void gateway_status(struct gateway *gw)
 	ocsp_check_status(gw);
 	for (unsigned i = 0; i < gw->n_groups; i++)
 		policy_group_status(&gw->groups[i]);
-	LIST_FOREACH(s, &w->sessions, entry)
+	WORKERS_FOREACH_SESSION(gw, w, s, next)
 		if (s->state == SESSION_ESTABLISHED)
 			session_status(s);
+	workers_exclusive_end(gw);
 }
 
-void gateway_deinit(struct gateway *gw)
+/* Whatever still lingers after the grace period goes now. */
+static void free_sessions(struct worker *w)
 {
-	struct worker *w = &gw->worker;
 	struct session *s;
 
-	if (w->loop != NULL) {
-		/* Whatever still lingers after the grace period goes now. */
-		while ((s = LIST_FIRST(&w->sessions)) != NULL) {
-			if (s->state != SESSION_CLOSING)
-				session_close(s, SESSION_NO_BYE, "gateway shutting down");
-			if (!s->on_reap) {
-				LIST_REMOVE(s, entry);
-				w->n_sessions--;
-				session_free(s);
-			}
-		}
-		while ((s = LIST_FIRST(&w->reap)) != NULL) {
+	while ((s = LIST_FIRST(&w->sessions)) != NULL) {
+		if (s->state != SESSION_CLOSING)
+			session_close(s, SESSION_NO_BYE, "gateway shutting down");
+		if (!s->on_reap) {
 			LIST_REMOVE(s, entry);
+			w->n_sessions--;
 			session_free(s);
 		}
+	}
+	while ((s = LIST_FIRST(&w->reap)) != NULL) {
+		LIST_REMOVE(s, entry);
+		session_free(s);
+	}
+}
+
+/* Single-threaded again: the other workers' threads are joined. */
+void gateway_deinit(struct gateway *gw)
+{
+	struct worker *w = workers_main(gw);
+
+	if (w->loop != NULL) {
+		for (unsigned i = 0; i < gw->n_workers; i++)
+			if (gw->workers[i].loop != NULL)
+				free_sessions(&gw->workers[i]);
 		/* Every lease is released now: the last write. */
 		lease_stop(gw);
-		listener_close(w);
 		ev_timer_stop(w->loop, &gw->grace_timer);
 		ev_timer_stop(w->loop, &gw->watchdog_timer);
 		drain_stop(gw);
@@ -417,17 +505,31 @@ void gateway_deinit(struct gateway *gw)
 		metrics_stop(gw);
 		revoke_stop(w);
 		ocsp_check_deinit(gw);
-		refusal_deinit(w);
-		halfopen_deinit(w);
-		ev_timer_stop(w->loop, &w->trim_timer);
+		halfopen_deinit(gw);
+		for (unsigned i = 0; i < gw->n_workers; i++) {
+			struct worker *q = &gw->workers[i];
+
+			if (q->loop == NULL)
+				continue;
+			listener_close(q);
+			refusal_deinit(q);
+			ev_timer_stop(q->loop, &q->trim_timer);
+		}
 	}
 	tun_down(gw);
-	if (w->loop != NULL) {
-		router_deinit(w);
-		sestab_deinit(&w->by_id);
-		ev_loop_free(w->loop);
-		w->loop = NULL;
+	for (unsigned i = 0; i < gw->n_workers; i++) {
+		struct worker *q = &gw->workers[i];
+
+		if (q->loop == NULL)
+			continue;
+		handoff_deinit(q);
+		router_deinit(q);
+		ev_loop_free(q->loop);
+		q->loop = NULL;
 	}
+	sestab_deinit(&gw->by_id);
+	sestab_deinit(&gw->by_addr);
+	workers_free(gw);
 	if (gw->tls != NULL)
 		tls_ctx_free(gw->tls);
 	gw->tls = NULL;

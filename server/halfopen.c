@@ -67,56 +67,60 @@ static bool same_source(const struct halfopen_src *a, const struct halfopen_src 
 	return a->family == b->family && memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
 }
 
-/* ---- per-source counts: open addressing, linear probing, keyed hash ---- */
+/* ---- per-source counts: open addressing, linear probing, keyed hash ----
+ * Gateway-wide (every worker's connections), under gw->halfopen_mu when
+ * there are several workers; held only for a count, never around a close. */
 
-int halfopen_init(struct worker *w)
+int halfopen_init(struct gateway *gw)
 {
 	size_t n = 16;
 
-	TAILQ_INIT(&w->halfopen);
+	for (unsigned i = 0; i < gw->n_workers; i++)
+		TAILQ_INIT(&gw->workers[i].halfopen);
 	/* Load factor at most 1/2 with every half-open from another source. */
-	while (n < (size_t)w->gw->cfg.max_handshakes * 2)
+	while (n < (size_t)gw->cfg.max_handshakes * 2)
 		n <<= 1;
-	w->src_counts = calloc(n, sizeof(*w->src_counts));
-	if (w->src_counts == NULL)
+	gw->src_counts = calloc(n, sizeof(*gw->src_counts));
+	if (gw->src_counts == NULL)
 		return -1;
-	w->src_mask = n - 1;
-	if (getrandom(&w->src_seed, sizeof(w->src_seed), GRND_NONBLOCK) != (ssize_t)sizeof(w->src_seed))
-		w->src_seed = (uint64_t)(uintptr_t)w ^ 0x2545f4914f6cdd1dull;
+	gw->src_mask = n - 1;
+	if (getrandom(&gw->src_seed, sizeof(gw->src_seed), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(gw->src_seed))
+		gw->src_seed = (uint64_t)(uintptr_t)gw ^ 0x2545f4914f6cdd1dull;
 	return 0;
 }
 
-void halfopen_deinit(struct worker *w)
+void halfopen_deinit(struct gateway *gw)
 {
-	free(w->src_counts);
-	w->src_counts = NULL;
+	free(gw->src_counts);
+	gw->src_counts = NULL;
 }
 
-static size_t slot_of(const struct worker *w, const struct halfopen_src *src)
+static size_t slot_of(const struct gateway *gw, const struct halfopen_src *src)
 {
-	size_t i = sestab_hash_bytes(w->src_seed + src->family, src->addr, sizeof(src->addr)) &
-		   w->src_mask;
+	size_t i = sestab_hash_bytes(gw->src_seed + src->family, src->addr, sizeof(src->addr)) &
+		   gw->src_mask;
 
-	while (w->src_counts[i].family != 0 &&
-	       !(w->src_counts[i].family == src->family &&
-		 memcmp(w->src_counts[i].addr, src->addr, sizeof(src->addr)) == 0))
-		i = (i + 1) & w->src_mask;
+	while (gw->src_counts[i].family != 0 &&
+	       !(gw->src_counts[i].family == src->family &&
+		 memcmp(gw->src_counts[i].addr, src->addr, sizeof(src->addr)) == 0))
+		i = (i + 1) & gw->src_mask;
 	return i;
 }
 
-static unsigned count_of(const struct worker *w, const struct halfopen_src *src)
+static unsigned count_of(const struct gateway *gw, const struct halfopen_src *src)
 {
-	return w->src_counts[slot_of(w, src)].n;
+	return gw->src_counts[slot_of(gw, src)].n;
 }
 
-static void count_add(struct worker *w, const struct halfopen_src *src)
+static void count_add(struct gateway *gw, const struct halfopen_src *src)
 {
 	struct halfopen_count *c;
 
 	/* A balancer awaiting its PROXY header is nobody's source yet. */
 	if (src->family == 0)
 		return;
-	c = &w->src_counts[slot_of(w, src)];
+	c = &gw->src_counts[slot_of(gw, src)];
 	if (c->family == 0) {
 		c->family = src->family;
 		memcpy(c->addr, src->addr, sizeof(c->addr));
@@ -126,27 +130,28 @@ static void count_add(struct worker *w, const struct halfopen_src *src)
 
 /* Backward-shift deletion keeps every probe chain unbroken without
  * tombstones, so the table never degrades however sources churn. */
-static void count_del(struct worker *w, const struct halfopen_src *src)
+static void count_del(struct gateway *gw, const struct halfopen_src *src)
 {
 	size_t i, j;
 
 	if (src->family == 0)
 		return;
-	i = slot_of(w, src);
-	if (w->src_counts[i].family == 0 || --w->src_counts[i].n > 0)
+	i = slot_of(gw, src);
+	if (gw->src_counts[i].family == 0 || --gw->src_counts[i].n > 0)
 		return;
-	for (j = (i + 1) & w->src_mask; w->src_counts[j].family != 0; j = (j + 1) & w->src_mask) {
-		const struct halfopen_count *e = &w->src_counts[j];
-		size_t home = sestab_hash_bytes(w->src_seed + e->family, e->addr, sizeof(e->addr)) &
-			      w->src_mask;
+	for (j = (i + 1) & gw->src_mask; gw->src_counts[j].family != 0;
+	     j = (j + 1) & gw->src_mask) {
+		const struct halfopen_count *e = &gw->src_counts[j];
+		size_t home = sestab_hash_bytes(gw->src_seed + e->family, e->addr, sizeof(e->addr)) &
+			      gw->src_mask;
 
 		/* Move e into the hole if its home is not in (i, j]. */
-		if (((j - home) & w->src_mask) >= ((j - i) & w->src_mask)) {
-			w->src_counts[i] = *e;
+		if (((j - home) & gw->src_mask) >= ((j - i) & gw->src_mask)) {
+			gw->src_counts[i] = *e;
 			i = j;
 		}
 	}
-	memset(&w->src_counts[i], 0, sizeof(w->src_counts[i]));
+	memset(&gw->src_counts[i], 0, sizeof(gw->src_counts[i]));
 }
 
 static void evict(struct session *s, enum refusal why, const char *fmt, unsigned bound)
@@ -155,41 +160,64 @@ static void evict(struct session *s, enum refusal why, const char *fmt, unsigned
 	session_close(s, SESSION_NO_BYE, fmt, bound);
 }
 
+/* The oldest half-open connection of all workers (of src if given, else
+ * of the sources holding most): the lowest sid, since sids only grow. */
+static struct session *oldest(struct gateway *gw, const struct halfopen_src *src, unsigned most)
+{
+	struct session *s, *best = NULL;
+
+	for (unsigned i = 0; i < gw->n_workers; i++)
+		TAILQ_FOREACH(s, &gw->workers[i].halfopen, halfopen_entry)
+			if (src != NULL ? same_source(&s->src, src) : count_of(gw, &s->src) == most) {
+				if (best == NULL || s->sid < best->sid)
+					best = s;
+				break; /* each queue is oldest first */
+			}
+	return best;
+}
+
 /*
  * Before a connection from src is added. Over the per-source bound, the
  * oldest of that source goes. With the table full, the oldest connection of
  * the source that holds the most goes: a flood from a few addresses
  * displaces only itself, never the one laptop in the middle of its
  * handshake; ties (every source holds as many) fall to the oldest of all.
+ * The bounds are the gateway's: with several workers the victim may be
+ * another's, so it is chosen and closed with the world stopped.
  */
 void halfopen_make_room(struct worker *w, const struct halfopen_src *src)
 {
-	const struct config_server *cfg = &w->gw->cfg;
+	struct gateway *gw = w->gw;
+	const struct config_server *cfg = &gw->cfg;
 	struct session *s;
+	bool over_src, full;
 	unsigned most = 0;
 
-	if (src->family != 0 && count_of(w, src) >= cfg->max_handshakes_per_source) {
-		TAILQ_FOREACH(s, &w->halfopen, halfopen_entry)
-			if (same_source(&s->src, src))
-				break;
+	workers_lock(gw, &gw->halfopen_mu);
+	over_src = src->family != 0 && count_of(gw, src) >= cfg->max_handshakes_per_source;
+	full = gw->n_halfopen >= cfg->max_handshakes;
+	workers_unlock(gw, &gw->halfopen_mu);
+	if (!over_src && !full)
+		return;
+	workers_exclusive_begin(gw);
+	if (over_src) {
+		s = oldest(gw, src, 0);
 		if (s != NULL)
 			evict(s, REFUSAL_EVICTED_SOURCE,
 			      "dropped: too many half-open connections from its source "
 			      "(max_handshakes_per_source=%u)",
 			      cfg->max_handshakes_per_source);
-		return;
+	} else if (gw->n_halfopen >= cfg->max_handshakes) {
+		for (size_t i = 0; i <= gw->src_mask; i++)
+			if (gw->src_counts[i].n > most)
+				most = gw->src_counts[i].n;
+		s = oldest(gw, NULL, most);
+		if (s != NULL)
+			evict(s, REFUSAL_EVICTED,
+			      "dropped: the half-open table is full (max_handshakes=%u)",
+			      cfg->max_handshakes);
 	}
-	if (w->n_halfopen < cfg->max_handshakes)
-		return;
-	for (size_t i = 0; i <= w->src_mask; i++)
-		if (w->src_counts[i].n > most)
-			most = w->src_counts[i].n;
-	TAILQ_FOREACH(s, &w->halfopen, halfopen_entry)
-		if (count_of(w, &s->src) == most)
-			break;
-	if (s != NULL)
-		evict(s, REFUSAL_EVICTED, "dropped: the half-open table is full (max_handshakes=%u)",
-		      cfg->max_handshakes);
+	workers_exclusive_end(gw);
 }
 
 void halfopen_add(struct session *s)
@@ -199,22 +227,32 @@ void halfopen_add(struct session *s)
 	TAILQ_INSERT_TAIL(&w->halfopen, s, halfopen_entry);
 	s->on_halfopen = true;
 	w->n_halfopen++;
-	count_add(w, &s->src);
+	workers_lock(w->gw, &w->gw->halfopen_mu);
+	w->gw->n_halfopen++;
+	count_add(w->gw, &s->src);
+	workers_unlock(w->gw, &w->gw->halfopen_mu);
 }
 
 /* The PROXY header named the real client: the per-source bound applies to
  * it from now on, making room among its own connections as at accept. */
 void halfopen_set_source(struct session *s, const struct halfopen_src *src)
 {
-	struct worker *w = s->w;
+	struct gateway *gw = s->w->gw;
+	bool over;
 
+	workers_lock(gw, &gw->halfopen_mu);
 	if (s->on_halfopen)
-		count_del(w, &s->src);
-	if (src->family != 0 && count_of(w, src) >= w->gw->cfg.max_handshakes_per_source)
-		halfopen_make_room(w, src);
+		count_del(gw, &s->src);
+	over = src->family != 0 && count_of(gw, src) >= gw->cfg.max_handshakes_per_source;
+	workers_unlock(gw, &gw->halfopen_mu);
+	if (over)
+		halfopen_make_room(s->w, src);
 	s->src = *src;
-	if (s->on_halfopen)
-		count_add(w, &s->src);
+	if (s->on_halfopen) {
+		workers_lock(gw, &gw->halfopen_mu);
+		count_add(gw, &s->src);
+		workers_unlock(gw, &gw->halfopen_mu);
+	}
 }
 
 void halfopen_remove(struct session *s)
@@ -226,7 +264,10 @@ void halfopen_remove(struct session *s)
 	TAILQ_REMOVE(&w->halfopen, s, halfopen_entry);
 	s->on_halfopen = false;
 	w->n_halfopen--;
-	count_del(w, &s->src);
+	workers_lock(w->gw, &w->gw->halfopen_mu);
+	w->gw->n_halfopen--;
+	count_del(w->gw, &s->src);
+	workers_unlock(w->gw, &w->gw->halfopen_mu);
 }
 
 uint64_t halfopen_first_deadline_ms(const struct worker *w)

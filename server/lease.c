@@ -157,21 +157,21 @@ void lease_start(struct gateway *gw)
 {
 	ev_timer_init(&gw->lease_timer, on_lease_save_due, gw);
 	if (gw->lease_dirty && gw->cfg.lease_file[0] != '\0')
-		ev_timer_arm(gw->worker.loop, &gw->lease_timer, LEASE_SAVE_DELAY_MS);
+		ev_timer_arm(workers_main(gw)->loop, &gw->lease_timer, LEASE_SAVE_DELAY_MS);
 }
 
 void lease_changed(struct gateway *gw)
 {
 	gw->lease_dirty = true;
-	if (gw->cfg.lease_file[0] != '\0' && gw->worker.loop != NULL &&
+	if (gw->cfg.lease_file[0] != '\0' && workers_main(gw)->loop != NULL &&
 	    !ev_timer_armed(&gw->lease_timer))
-		ev_timer_arm(gw->worker.loop, &gw->lease_timer, LEASE_SAVE_DELAY_MS);
+		ev_timer_arm(workers_main(gw)->loop, &gw->lease_timer, LEASE_SAVE_DELAY_MS);
 }
 
 void lease_stop(struct gateway *gw)
 {
-	if (gw->worker.loop != NULL && gw->lease_timer.cb != NULL)
-		ev_timer_stop(gw->worker.loop, &gw->lease_timer);
+	if (workers_main(gw)->loop != NULL && gw->lease_timer.cb != NULL)
+		ev_timer_stop(workers_main(gw)->loop, &gw->lease_timer);
 	if (gw->lease_dirty)
 		(void)lease_save(gw);
 }

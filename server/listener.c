@@ -148,7 +148,11 @@ int listener_open(struct worker *w, const struct sockaddr_storage *ss, socklen_t
 
 	if (fd < 0)
 		return -1;
+	/* Several workers: one listener each on the same address, the kernel
+	 * spreads new connections over them by a hash of addresses and ports
+	 * (SO_REUSEPORT; only sockets of the same user may join). */
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    (w->gw->threaded && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) ||
 	    bind(fd, (const struct sockaddr *)ss, len) < 0 || listen(fd, LISTENER_BACKLOG) < 0) {
 		int e = errno;
 		close(fd);

@@ -56,7 +56,7 @@ void metrics_observe_handshake(struct worker *w, uint64_t ms)
 
 static void conn_free(struct metrics_conn *c)
 {
-	struct ev_loop *loop = c->m->gw->worker.loop;
+	struct ev_loop *loop = workers_main(c->m->gw)->loop;
 
 	ev_io_stop(loop, &c->io);
 	ev_timer_stop(loop, &c->timer);
@@ -72,7 +72,7 @@ static void on_timeout(struct ev_loop *loop, struct ev_timer *t)
 	struct metrics_conn *c = t->data;
 
 	(void)loop;
-	c->m->gw->worker.st.metrics_refused++;
+	workers_main(c->m->gw)->st.metrics_refused++;
 	conn_free(c);
 }
 
@@ -116,7 +116,7 @@ static const char *reason_phrase(int code)
 static void respond(struct metrics_conn *c, const struct http_get_req *r)
 {
 	struct metrics *m = c->m;
-	bool head = strcmp(r->method, "HEAD") == 0;
+	bool head = strcmp(r->method, "HEAD") == 0, ok;
 	static const char not_found[] = "only /metrics and /healthz are served here\n";
 
 	/* A load balancer's health check (HAProxy "option httpchk GET
@@ -131,14 +131,17 @@ static void respond(struct metrics_conn *c, const struct http_get_req *r)
 		return;
 	}
 	if (strcmp(r->path, "/metrics") != 0) {
-		m->gw->worker.st.metrics_refused++;
+		workers_main(m->gw)->st.metrics_refused++;
 		(void)answer(c, 404, "Not Found", "text/plain; charset=utf-8", not_found,
 			     sizeof(not_found) - 1, head);
 		return;
 	}
 	buf_reset(&m->out, 0);
-	m->gw->worker.st.metrics_scrapes++;
-	if (!metrics_render(m->gw, &m->out)) {
+	workers_main(m->gw)->st.metrics_scrapes++;
+	workers_exclusive_begin(m->gw);
+	ok = metrics_render(m->gw, &m->out);
+	workers_exclusive_end(m->gw);
+	if (!ok) {
 		static const char big[] = "the metrics do not fit in the endpoint's buffer\n";
 
 		(void)answer(c, 500, "Internal Server Error", "text/plain; charset=utf-8", big,
@@ -194,7 +197,7 @@ static void on_conn_io(struct ev_loop *loop, struct ev_io *io, uint32_t revents)
 	case HTTP_GET_NEED_MORE:
 		return;
 	case HTTP_GET_BAD:
-		c->m->gw->worker.st.metrics_refused++;
+		workers_main(c->m->gw)->st.metrics_refused++;
 		if (!answer(c, status, reason_phrase(status), "text/plain; charset=utf-8", why,
 			    strlen(why), false)) {
 			conn_free(c);
@@ -225,7 +228,7 @@ static void on_accept(struct ev_loop *loop, struct ev_io *io, uint32_t revents)
 			return;
 		c = m->n_conns < METRICS_MAX_CONNS ? calloc(1, sizeof(*c)) : NULL;
 		if (c == NULL || buf_init(&c->in, HTTP_GET_MAX_HEAD) < 0) {
-			m->gw->worker.st.metrics_refused++;
+			workers_main(m->gw)->st.metrics_refused++;
 			free(c);
 			close(fd);
 			continue;
@@ -273,7 +276,7 @@ int metrics_start(struct gateway *gw)
 		return -1;
 	}
 	ev_io_init(&m->io, m->fd, on_accept, m);
-	if (ev_io_start(gw->worker.loop, &m->io, EPOLLIN) < 0) {
+	if (ev_io_start(workers_main(gw)->loop, &m->io, EPOLLIN) < 0) {
 		log_warn("metrics: cannot watch the listener");
 		close(m->fd);
 		buf_deinit(&m->out);
@@ -294,7 +297,7 @@ void metrics_stop(struct gateway *gw)
 		return;
 	while ((c = LIST_FIRST(&m->conns)) != NULL)
 		conn_free(c);
-	ev_io_stop(gw->worker.loop, &m->io);
+	ev_io_stop(workers_main(gw)->loop, &m->io);
 	close(m->fd);
 	buf_deinit(&m->out);
 	free(m);

@@ -66,17 +66,17 @@ static const char *label(const char *in, char *out, size_t cap)
 	return out;
 }
 
-static void sessions(struct out *o, const struct gateway *gw)
+static void sessions(struct out *o, const struct gateway *gw, const struct worker_stats *st)
 {
-	const struct worker *w = &gw->worker;
+	const struct worker *w;
 	char l[200];
 
 	help(o, "mtlsvpn_sessions", "gauge", "Established sessions by group.");
 	for (unsigned i = 0; i < gw->n_groups; i++) {
-		const struct session *s;
+		const struct session *s, *next;
 		unsigned n = 0;
 
-		LIST_FOREACH(s, &w->sessions, entry)
+		WORKERS_FOREACH_SESSION(gw, w, s, next)
 		{
 			if (s->state == SESSION_ESTABLISHED && s->group == &gw->groups[i])
 				n++;
@@ -85,10 +85,10 @@ static void sessions(struct out *o, const struct gateway *gw)
 		    label(gw->groups[i].net->name, l, sizeof(l)), n);
 	}
 	{
-		const struct session *s;
+		const struct session *s, *next;
 		unsigned n[2] = {0, 0};
 
-		LIST_FOREACH(s, &w->sessions, entry)
+		WORKERS_FOREACH_SESSION(gw, w, s, next)
 		{
 			if (s->state == SESSION_ESTABLISHED)
 				n[s->proto == PROTO_OPENCONNECT ? 1 : 0]++;
@@ -105,48 +105,48 @@ static void sessions(struct out *o, const struct gateway *gw)
 	put(o, "mtlsvpn_draining %d\n", gw->draining ? 1 : 0);
 	help(o, "mtlsvpn_half_open_connections", "gauge",
 	     "Connections accepted and not yet authenticated.");
-	put(o, "mtlsvpn_half_open_connections %u\n", w->n_halfopen);
+	put(o, "mtlsvpn_half_open_connections %u\n", workers_n_halfopen(gw));
 	help(o, "mtlsvpn_accept_pauses_total", "counter",
 	     "Times accepting paused for want of descriptors.");
-	put(o, "mtlsvpn_accept_pauses_total %" PRIu64 "\n", w->st.accept_pauses);
+	put(o, "mtlsvpn_accept_pauses_total %" PRIu64 "\n", st->accept_pauses);
 }
 
-static void handshakes(struct out *o, const struct worker *w)
+static void handshakes(struct out *o, const struct worker_stats *st)
 {
 	static const uint64_t bounds[METRICS_HS_BUCKETS] = METRICS_HS_BOUNDS_MS;
 
 	help(o, "mtlsvpn_handshakes_total", "counter",
 	     "Connections by outcome: established, or refused by stage and reason.");
 	put(o, "mtlsvpn_handshakes_total{result=\"established\",reason=\"\"} %" PRIu64 "\n",
-	    w->st.hs_count);
+	    st->hs_count);
 	for (unsigned i = 0; i < REFUSAL_PRE_N; i++)
 		put(o, "mtlsvpn_handshakes_total{result=\"refused_before_auth\",reason=\"%s\"} %" PRIu64
 		       "\n",
-		    refusal_pre_key(i), w->st.refused_pre[i]);
+		    refusal_pre_key(i), st->refused_pre[i]);
 	for (unsigned i = 0; i <= BYE_REASON_MAX; i++)
 		if (refusal_post_key(i) != NULL)
 			put(o, "mtlsvpn_handshakes_total{result=\"refused_after_auth\",reason=\"%s\"} "
 			       "%" PRIu64 "\n",
-			    refusal_post_key(i), w->st.refused_post[i]);
+			    refusal_post_key(i), st->refused_post[i]);
 	put(o, "mtlsvpn_handshakes_total{result=\"refused_after_auth\",reason=\"max_clients\"} "
 	       "%" PRIu64 "\n",
-	    w->st.refused_full);
+	    st->refused_full);
 	help(o, "mtlsvpn_handshake_duration_seconds", "histogram",
 	     "From accept to an established session (TLS, identity, checks, lease).");
 	for (unsigned i = 0; i < METRICS_HS_BUCKETS; i++)
 		put(o, "mtlsvpn_handshake_duration_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
-		    (double)bounds[i] / 1000.0, w->st.hs_buckets[i]);
+		    (double)bounds[i] / 1000.0, st->hs_buckets[i]);
 	put(o, "mtlsvpn_handshake_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n",
-	    w->st.hs_count);
-	put(o, "mtlsvpn_handshake_duration_seconds_sum %.6f\n", (double)w->st.hs_sum_us / 1e6);
-	put(o, "mtlsvpn_handshake_duration_seconds_count %" PRIu64 "\n", w->st.hs_count);
+	    st->hs_count);
+	put(o, "mtlsvpn_handshake_duration_seconds_sum %.6f\n", (double)st->hs_sum_us / 1e6);
+	put(o, "mtlsvpn_handshake_duration_seconds_count %" PRIu64 "\n", st->hs_count);
 }
 
-static void traffic(struct out *o, const struct worker *w)
+static void traffic(struct out *o, const struct gateway *gw, const struct worker_stats *st)
 {
 	struct session_stats t;
 
-	status_totals(w, &t);
+	status_totals(gw, &t);
 	help(o, "mtlsvpn_received_bytes_total", "counter",
 	     "Inner packet bytes from clients into the network.");
 	put(o, "mtlsvpn_received_bytes_total %" PRIu64 "\n", t.rx_bytes);
@@ -164,30 +164,30 @@ static void traffic(struct out *o, const struct worker *w)
 	DROP("inbound", t.drop_inbound);
 	DROP("other", t.drop_other);
 	DROP("backpressure", t.drop_backpressure);
-	DROP("no_route", w->st.tun_no_route);
-	DROP("bad_packet", w->st.tun_bad);
-	DROP("tun_write", w->st.tun_write_fail);
+	DROP("no_route", st->tun_no_route);
+	DROP("bad_packet", st->tun_bad);
+	DROP("tun_write", st->tun_write_fail);
 #undef DROP
 	help(o, "mtlsvpn_offload_superpackets_total", "counter",
 	     "TCP/UDP super-packets carried whole in DATA_GSO frames, by direction.");
 	put(o, "mtlsvpn_offload_superpackets_total{direction=\"to_clients\"} %" PRIu64 "\n",
-	    w->st.gso_to_clients);
+	    st->gso_to_clients);
 	put(o, "mtlsvpn_offload_superpackets_total{direction=\"from_clients\"} %" PRIu64 "\n",
-	    w->st.gso_from_clients);
+	    st->gso_from_clients);
 	help(o, "mtlsvpn_offload_cut_total", "counter",
 	     "Super-packets cut into segments by the gateway (a client without offloads, or "
 	     "rules that must see every segment).");
-	put(o, "mtlsvpn_offload_cut_total %" PRIu64 "\n", w->st.gso_cut);
+	put(o, "mtlsvpn_offload_cut_total %" PRIu64 "\n", st->gso_cut);
 	help(o, "mtlsvpn_offload_cut_segments_total", "counter",
 	     "Segments those super-packets were cut into.");
-	put(o, "mtlsvpn_offload_cut_segments_total %" PRIu64 "\n", w->st.gso_cut_segments);
+	put(o, "mtlsvpn_offload_cut_segments_total %" PRIu64 "\n", st->gso_cut_segments);
 	help(o, "mtlsvpn_offload_coalesced_packets_total", "counter",
 	     "Packets from clients written into the TUN as parts of coalesced TCP super-packets.");
-	put(o, "mtlsvpn_offload_coalesced_packets_total %" PRIu64 "\n", w->st.gro_coalesced);
+	put(o, "mtlsvpn_offload_coalesced_packets_total %" PRIu64 "\n", st->gro_coalesced);
 	help(o, "mtlsvpn_offload_coalesced_writes_saved_total", "counter",
 	     "TUN writes coalescing saved (packets coalesced minus super-packets written).");
 	put(o, "mtlsvpn_offload_coalesced_writes_saved_total %" PRIu64 "\n",
-	    w->st.gro_writes_saved);
+	    st->gro_writes_saved);
 }
 
 static void pools(struct out *o, const struct gateway *gw)
@@ -215,14 +215,14 @@ static void pools(struct out *o, const struct gateway *gw)
 	}
 }
 
-static void revocation(struct out *o, const struct gateway *gw)
+static void revocation(struct out *o, const struct gateway *gw, const struct worker_stats *st)
 {
 	const struct ocsp_check *oc = &gw->ocsp;
 	char l[PATH_MAX + 64], f[PATH_MAX + 16];
 
 	help(o, "mtlsvpn_revoked_sessions_total", "counter",
 	     "Live sessions closed because their certificate was revoked.");
-	put(o, "mtlsvpn_revoked_sessions_total %" PRIu64 "\n", gw->worker.st.revoked_live);
+	put(o, "mtlsvpn_revoked_sessions_total %" PRIu64 "\n", st->revoked_live);
 	help(o, "mtlsvpn_crl_entries", "gauge", "Revoked serials in each CRL in force.");
 	help(o, "mtlsvpn_crl_this_update_timestamp_seconds", "gauge", "thisUpdate of each CRL.");
 	help(o, "mtlsvpn_crl_next_update_timestamp_seconds", "gauge",
@@ -259,24 +259,24 @@ static void revocation(struct out *o, const struct gateway *gw)
 	put(o, "mtlsvpn_certificate_expiry_timestamp_seconds %" PRId64 "\n", gw->cert_not_after);
 }
 
-static void reloads(struct out *o, const struct worker *w)
+static void reloads(struct out *o, const struct worker_stats *st)
 {
 	help(o, "mtlsvpn_reloads_total", "counter", "Configuration reloads, by result.");
-	put(o, "mtlsvpn_reloads_total{result=\"ok\"} %" PRIu64 "\n", w->st.reloads_ok);
-	put(o, "mtlsvpn_reloads_total{result=\"failed\"} %" PRIu64 "\n", w->st.reloads_failed);
+	put(o, "mtlsvpn_reloads_total{result=\"ok\"} %" PRIu64 "\n", st->reloads_ok);
+	put(o, "mtlsvpn_reloads_total{result=\"failed\"} %" PRIu64 "\n", st->reloads_failed);
 	help(o, "mtlsvpn_last_reload_timestamp_seconds", "gauge",
 	     "When the last reload was tried (0: none since start).");
-	put(o, "mtlsvpn_last_reload_timestamp_seconds %" PRId64 "\n", w->st.last_reload_unix);
+	put(o, "mtlsvpn_last_reload_timestamp_seconds %" PRId64 "\n", st->last_reload_unix);
 	help(o, "mtlsvpn_last_reload_success", "gauge",
 	     "1 if the last reload was applied (or none was tried), 0 if it was refused.");
 	put(o, "mtlsvpn_last_reload_success %d\n",
-	    w->st.last_reload_unix == 0 || w->st.last_reload_ok ? 1 : 0);
+	    st->last_reload_unix == 0 || st->last_reload_ok ? 1 : 0);
 	help(o, "mtlsvpn_metrics_requests_total", "counter",
 	     "Requests to this endpoint, by result (refused: bad, unknown path, too many, too slow).");
 	put(o, "mtlsvpn_metrics_requests_total{result=\"served\"} %" PRIu64 "\n",
-	    w->st.metrics_scrapes);
+	    st->metrics_scrapes);
 	put(o, "mtlsvpn_metrics_requests_total{result=\"refused\"} %" PRIu64 "\n",
-	    w->st.metrics_refused);
+	    st->metrics_refused);
 }
 
 /* From /proc and the clocks: the seccomp filter allows openat, read,
@@ -314,16 +314,47 @@ static void process(struct out *o, const struct gateway *gw)
 	put(o, "process_start_time_seconds %" PRId64 "\n", gw->started_unix);
 }
 
+/* Per worker: how the sessions spread, and the TUN packets a worker read
+ * for another worker's session (server/handoff.c). */
+static void workers(struct out *o, const struct gateway *gw)
+{
+	help(o, "mtlsvpn_workers", "gauge", "Event-loop threads of the gateway ([gateway] workers).");
+	put(o, "mtlsvpn_workers %u\n", gw->n_workers);
+	help(o, "mtlsvpn_worker_sessions", "gauge", "Established sessions each worker carries.");
+	for (unsigned i = 0; i < gw->n_workers; i++) {
+		const struct session *s;
+		unsigned n = 0;
+
+		LIST_FOREACH(s, &gw->workers[i].sessions, entry)
+			n += s->state == SESSION_ESTABLISHED;
+		put(o, "mtlsvpn_worker_sessions{worker=\"%u\"} %u\n", i, n);
+	}
+	help(o, "mtlsvpn_handoff_packets_total", "counter",
+	     "TUN packets a worker read for another worker's session: passed on, or dropped with "
+	     "that worker's ring full.");
+	for (unsigned i = 0; i < gw->n_workers; i++) {
+		const struct worker_stats *st = &gw->workers[i].st;
+
+		put(o, "mtlsvpn_handoff_packets_total{worker=\"%u\",result=\"passed\"} %" PRIu64 "\n",
+		    i, st->handoff_passed);
+		put(o, "mtlsvpn_handoff_packets_total{worker=\"%u\",result=\"dropped\"} %" PRIu64 "\n",
+		    i, st->handoff_dropped);
+	}
+}
+
 bool metrics_render(const struct gateway *gw, struct buf *b)
 {
 	struct out o = {.b = b, .failed = false};
+	struct worker_stats st;
 
-	sessions(&o, gw);
-	handshakes(&o, &gw->worker);
-	traffic(&o, &gw->worker);
+	workers_sum_stats(gw, &st);
+	sessions(&o, gw, &st);
+	handshakes(&o, &st);
+	traffic(&o, gw, &st);
 	pools(&o, gw);
-	revocation(&o, gw);
-	reloads(&o, &gw->worker);
+	revocation(&o, gw, &st);
+	reloads(&o, &st);
+	workers(&o, gw);
 	process(&o, gw);
 	return !o.failed;
 }

@@ -116,7 +116,7 @@ int ocsp_check_init(struct gateway *gw)
 
 static void query_end(struct ocsp_query *q)
 {
-	struct ev_loop *loop = q->gw->worker.loop;
+	struct ev_loop *loop = workers_main(q->gw)->loop;
 
 	if (loop != NULL) {
 		ev_io_stop(loop, &q->io);
@@ -188,7 +188,7 @@ static void cache_put(struct gateway *gw, const struct cert_ref *k, enum ocsp_st
 	e->key = *k;
 	e->status = st;
 	e->reason = reason;
-	e->until_ms = ev_now_ms(gw->worker.loop) + keep * 1000;
+	e->until_ms = ev_now_ms(workers_main(gw)->loop) + keep * 1000;
 }
 
 /* ---- applying an outcome to a session ---- */
@@ -242,6 +242,9 @@ static void query_finish(struct ocsp_query *q, struct outcome *o)
 	struct gateway *gw = q->gw;
 	struct session *s;
 
+	/* The waiters may be any worker's: resumed or closed with the world
+	 * stopped. */
+	workers_exclusive_begin(gw);
 	o->ms = ev_time_ms() - q->started_ms;
 	o->where = q->where;
 	switch (o->kind) {
@@ -259,11 +262,11 @@ static void query_finish(struct ocsp_query *q, struct outcome *o)
 		break;
 	}
 	if (q->fd >= 0) {
-		ev_io_stop(gw->worker.loop, &q->io);
+		ev_io_stop(workers_main(gw)->loop, &q->io);
 		close(q->fd);
 		q->fd = -1;
 	}
-	ev_timer_stop(gw->worker.loop, &q->timeout);
+	ev_timer_stop(workers_main(gw)->loop, &q->timeout);
 	/* One at a time: resuming a session may close others. */
 	while ((s = LIST_FIRST(&q->waiters)) != NULL) {
 		LIST_REMOVE(s, ocsp_entry);
@@ -272,6 +275,7 @@ static void query_finish(struct ocsp_query *q, struct outcome *o)
 			establish_resume(s);
 	}
 	query_end(q);
+	workers_exclusive_end(gw);
 }
 
 static void query_failed(struct ocsp_query *q, const char *fmt, ...)
@@ -371,7 +375,7 @@ static void query_on_writable(struct ocsp_query *q)
 		return;
 	}
 	q->req_off += (size_t)n;
-	if (q->req_off == q->req_len && ev_io_modify(q->gw->worker.loop, &q->io, EPOLLIN) < 0)
+	if (q->req_off == q->req_len && ev_io_modify(workers_main(q->gw)->loop, &q->io, EPOLLIN) < 0)
 		query_failed(q, "cannot watch the responder socket: %s", strerror(errno));
 }
 
@@ -394,7 +398,7 @@ static bool query_start(struct gateway *gw, struct ocsp_query *q, const struct c
 			const struct crl_issuer *iss, const struct ocsp_url *url,
 			const struct sockaddr_storage *ss, socklen_t sl, char *why, size_t cap)
 {
-	struct ev_loop *loop = gw->worker.loop;
+	struct ev_loop *loop = workers_main(gw)->loop;
 	uint8_t body[OCSP_REQUEST_MAX];
 	size_t blen;
 

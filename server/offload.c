@@ -174,8 +174,8 @@ void offload_from_tun(struct worker *w, struct buf *pkt, const uint8_t *vnet)
 		w->st.tun_bad++;
 		return;
 	}
-	s = sestab_find_addr(&w->by_addr, &ip.dst);
-	if (s == NULL) {
+	s = sestab_find_addr(&w->gw->by_addr, &ip.dst);
+	if (s == NULL || s->w != w) {
 		w->st.tun_no_route += inf.segs;
 		return;
 	}

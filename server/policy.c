@@ -47,13 +47,19 @@ static void log_drop(struct session *s, const char *dir, const struct ippkt_info
 		    l4->dport, by);
 }
 
+/* A worker's flow table is read by other workers too (a client answering
+ * another worker's client): under its flows_mu. */
+
 /* An allowed packet from the client opens or refreshes its flow. */
 static void open_flow(struct session *s, const struct ippkt_info *ip, const struct ippkt_l4 *l4)
 {
 	struct flow_key k;
 
-	if (flow_key_of(s->sid, ip, l4, true, &k))
-		flow_open(&s->w->flows, &k, l4, ev_now_ms(s->w->loop));
+	if (!flow_key_of(s->sid, ip, l4, true, &k))
+		return;
+	workers_lock(s->w->gw, &s->w->flows_mu);
+	flow_open(&s->w->flows, &k, l4, ev_now_ms(s->w->loop));
+	workers_unlock(s->w->gw, &s->w->flows_mu);
 }
 
 /* A packet the rules denied gets in only as another client's reply (the
@@ -61,12 +67,18 @@ static void open_flow(struct session *s, const struct ippkt_info *ip, const stru
 static bool reply_or_drop(struct session *s, const struct ippkt_info *ip,
 			  const struct ippkt_l4 *l4, int rule, uint32_t n)
 {
-	struct worker *w = s->w;
-	struct session *peer = sestab_find_addr(&w->by_addr, &ip->dst);
+	struct session *peer = sestab_find_addr(&s->w->gw->by_addr, &ip->dst);
 	struct flow_key k;
+	bool ok = false;
 
-	if (peer != NULL && peer != s && flow_key_of(peer->sid, ip, l4, false, &k) &&
-	    flow_match(&w->flows, &k, l4, ev_now_ms(w->loop)))
+	/* The peer's flows are its worker's (by_addr and peer->w change only
+	 * with the world stopped). */
+	if (peer != NULL && peer != s && flow_key_of(peer->sid, ip, l4, false, &k)) {
+		workers_lock(peer->w->gw, &peer->w->flows_mu);
+		ok = flow_match(&peer->w->flows, &k, l4, ev_now_ms(s->w->loop));
+		workers_unlock(peer->w->gw, &peer->w->flows_mu);
+	}
+	if (ok)
 		return true;
 	s->st.drop_acl += n;
 	log_drop(s, "from the client", ip, l4, &s->group->out, rule);
@@ -102,11 +114,14 @@ static bool in_client_flow(struct session *s, const uint8_t *pkt, size_t len,
 	struct ippkt_info qip;
 	struct ippkt_l4 ql4;
 	struct flow_key k;
+	bool ok;
 
-	if (flow_key_of(s->sid, ip, l4, false, &k) && flow_match(&w->flows, &k, l4, now))
-		return true;
-	return l4->icmp_error && ippkt_icmp_quoted(pkt, len, l4, &qip, &ql4) &&
-	       flow_key_of(s->sid, &qip, &ql4, true, &k) && flow_match(&w->flows, &k, NULL, now);
+	workers_lock(w->gw, &w->flows_mu);
+	ok = (flow_key_of(s->sid, ip, l4, false, &k) && flow_match(&w->flows, &k, l4, now)) ||
+	     (l4->icmp_error && ippkt_icmp_quoted(pkt, len, l4, &qip, &ql4) &&
+	      flow_key_of(s->sid, &qip, &ql4, true, &k) && flow_match(&w->flows, &k, NULL, now));
+	workers_unlock(w->gw, &w->flows_mu);
+	return ok;
 }
 
 /* Denied by the inbound rules: n packets dropped and counted. */

@@ -152,7 +152,7 @@ enum refusal refusal_from_tls(enum tls_failure f)
 }
 
 /* "before_auth: no_certificate=3 ... after_auth: revoked=1 ..." */
-void refusal_status_line(const struct worker *w, char *out, size_t cap)
+void refusal_status_line(const struct worker_stats *st, char *out, size_t cap)
 {
 	size_t len = 0;
 	int n;
@@ -167,12 +167,12 @@ void refusal_status_line(const struct worker *w, char *out, size_t cap)
 		out[0] = '\0';
 	APPEND("refused before authentication:");
 	for (unsigned i = 0; i < REFUSAL_PRE_N; i++)
-		APPEND(" %s=%" PRIu64, refusal_keys[i], w->st.refused_pre[i]);
+		APPEND(" %s=%" PRIu64, refusal_keys[i], st->refused_pre[i]);
 	APPEND("; after authentication:");
 	for (unsigned i = 0; i <= BYE_REASON_MAX; i++)
 		if (bye_keys[i] != NULL)
-			APPEND(" %s=%" PRIu64, bye_keys[i], w->st.refused_post[i]);
-	APPEND(" max_clients=%" PRIu64, w->st.refused_full);
+			APPEND(" %s=%" PRIu64, bye_keys[i], st->refused_post[i]);
+	APPEND(" max_clients=%" PRIu64, st->refused_full);
 #undef APPEND
 }
 

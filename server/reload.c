@@ -83,6 +83,7 @@ static void keep_restart_keys(const struct config_server *o, struct config_serve
 	     "openconnect/openconnect_tls12",
 	     (n->openconnect = o->openconnect, n->openconnect_tls12 = o->openconnect_tls12));
 	KEEP(o->offload != n->offload, "offload", n->offload = o->offload);
+	KEEP(o->workers != n->workers, "workers", n->workers = o->workers);
 	KEEP(strcmp(o->control_group, n->control_group) != 0, "control_group",
 	     memcpy(n->control_group, o->control_group, sizeof(n->control_group)));
 	KEEP(o->metrics_len != n->metrics_len ||
@@ -266,29 +267,32 @@ int reload_config(struct gateway *gw, const char *trigger, char *msg, size_t cap
 	int rc;
 
 	notify_reloading();
+	/* The configuration, groups and rules every worker reads change. */
+	workers_exclusive_begin(gw);
 	rc = reload_apply(gw, trigger, msg, cap);
+	workers_exclusive_end(gw);
 	if (rc == 0)
-		gw->worker.st.reloads_ok++;
+		workers_main(gw)->st.reloads_ok++;
 	else
-		gw->worker.st.reloads_failed++;
-	gw->worker.st.last_reload_unix = (int64_t)time(NULL);
-	gw->worker.st.last_reload_ok = rc == 0;
+		workers_main(gw)->st.reloads_failed++;
+	workers_main(gw)->st.last_reload_unix = (int64_t)time(NULL);
+	workers_main(gw)->st.last_reload_ok = rc == 0;
 	notify_ready();
 	return rc;
 }
 
 static int reload_apply(struct gateway *gw, const char *trigger, char *msg, size_t cap)
 {
-	struct worker *w = &gw->worker;
+	struct worker *w;
 	struct config_server *n = calloc(1, sizeof(*n));
-	struct fate *fates = calloc(w->n_sessions + 1, sizeof(*fates));
+	struct fate *fates = calloc(workers_n_sessions(gw) + 1, sizeof(*fates));
 	struct group *ng = NULL, *old;
 	unsigned n_ng = 0, n_fates = 0, kept = 0, closed = 0, n_old;
 	unsigned updated = 0, not_updated = 0;
 	size_t tickets;
 	uint64_t t0 = ev_time_ms();
 	char err[CONFIG_ERR_MAX], restart[256];
-	struct session *s;
+	struct session *s, *next;
 
 	if (n == NULL || fates == NULL) {
 		snprintf(err, sizeof(err), "out of memory");
@@ -307,7 +311,7 @@ static int reload_apply(struct gateway *gw, const char *trigger, char *msg, size
 			n_ng++;
 			goto refuse;
 		}
-	LIST_FOREACH(s, &w->sessions, entry)
+	WORKERS_FOREACH_SESSION(gw, w, s, next)
 	{
 		if (s->state != SESSION_ESTABLISHED || s->group == NULL)
 			continue;
@@ -340,11 +344,12 @@ static int reload_apply(struct gateway *gw, const char *trigger, char *msg, size
 			kept++;
 		}
 	/* Closed sessions only print their group from now on. */
-	LIST_FOREACH(s, &w->sessions, entry)
+	WORKERS_FOREACH_SESSION(gw, w, s, next)
 	if (s->state == SESSION_CLOSING)
 		s->group = NULL;
-	LIST_FOREACH(s, &w->reap, entry)
-	s->group = NULL;
+	for (w = gw->workers; w < gw->workers + gw->n_workers; w++)
+		LIST_FOREACH(s, &w->reap, entry)
+		s->group = NULL;
 	old = gw->groups;
 	n_old = gw->n_groups;
 	carry_leases(old, n_old, ng, n_ng);

@@ -254,18 +254,19 @@ bool revoke_refuses_new(const struct gateway *gw, char *why, size_t cap)
 	return false;
 }
 
-void revoke_sweep(struct worker *w)
+void revoke_sweep(struct gateway *gw)
 {
+	struct worker *w;
 	struct session *s, *next;
 	char why[160], id[IDENTITY_MAX * 4 + 1];
 	unsigned closed = 0, live = 0;
 
-	for (s = LIST_FIRST(&w->sessions); s != NULL; s = next) {
-		next = LIST_NEXT(s, entry);
+	workers_exclusive_begin(gw);
+	WORKERS_FOREACH_SESSION(gw, w, s, next) {
 		if (s->state != SESSION_ESTABLISHED)
 			continue;
 		live++;
-		if (!revoke_check(w->gw, s->chain, s->n_chain, s->identity, why, sizeof(why)))
+		if (!revoke_check(gw, s->chain, s->n_chain, s->identity, why, sizeof(why)))
 			continue;
 		log_warnx(
 		    "session revoked: sid=%" PRIu64 " identity=\"%s\" serial=%s remote=%s: %s",
@@ -276,5 +277,6 @@ void revoke_sweep(struct worker *w)
 		w->st.revoked_live++;
 		closed++;
 	}
+	workers_exclusive_end(gw);
 	log_info("revocation sweep: %u of %u live sessions closed", closed, live);
 }

@@ -149,7 +149,7 @@ void revoke_on_settled(struct ev_loop *loop, struct ev_timer *t)
 		changed |= reload_src(w->gw, &rv->srcs[i]);
 	}
 	if (changed) {
-		revoke_sweep(w);
+		revoke_sweep(w->gw);
 		arm_next_update(w);
 	}
 }
@@ -325,8 +325,8 @@ int revoke_apply_config(struct gateway *gw, const struct config_server *n, const
 /* After a reload: close what is now revoked, re-arm the nextUpdate timer. */
 void revoke_after_reload(struct gateway *gw)
 {
-	revoke_sweep(&gw->worker);
-	arm_next_update(&gw->worker);
+	revoke_sweep(gw);
+	arm_next_update(workers_main(gw));
 }
 
 static void on_sighup(struct ev_loop *loop, int signo, void *data)

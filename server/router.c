@@ -35,7 +35,9 @@ _Static_assert(ROUTER_HEADROOM >= GSO_VNET_HDR_LEN && ROUTER_HEADROOM >= CSTP_HD
  * packets are dropped, which is what tells the TCP flows inside to slow
  * down). */
 /* The flow table (return traffic), shared by all sessions of the worker:
- * sized by max_clients, least recently used flows evicted when full. */
+ * sized by max_clients, least recently used flows evicted when full. With
+ * several workers each holds its own sessions' flows: a share of it, twice
+ * the even share (the kernel's spread of connections is uneven). */
 #define ROUTER_FLOWS_PER_CLIENT 64u
 #define ROUTER_FLOWS_MIN 4096u
 #define ROUTER_FLOWS_MAX 262144u
@@ -45,7 +47,7 @@ int router_init(struct worker *w)
 	TAILQ_INIT(&w->dirty);
 	TAILQ_INIT(&w->pending);
 	uint64_t seed = 0;
-	uint32_t flows = w->gw->cfg.max_clients * ROUTER_FLOWS_PER_CLIENT;
+	uint64_t flows = (uint64_t)w->gw->cfg.max_clients * ROUTER_FLOWS_PER_CLIENT;
 
 	if (buf_init(&w->tun_pkt, ROUTER_HEADROOM + ROUTER_TUN_READ_MAX) < 0)
 		return -1;
@@ -53,13 +55,17 @@ int router_init(struct worker *w)
 		return -1;
 	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
 		seed = (uint64_t)(uintptr_t)w ^ ev_now_ms(w->loop);
+	if (w->gw->n_workers > 1)
+		flows = flows * 2 / w->gw->n_workers;
 	if (flows < ROUTER_FLOWS_MIN)
 		flows = ROUTER_FLOWS_MIN;
 	if (flows > ROUTER_FLOWS_MAX)
 		flows = ROUTER_FLOWS_MAX;
-	if (flow_init(&w->flows, flows, seed) < 0 || tungro_init(w) < 0)
+	if (tungro_init(w) < 0)
 		return -1;
-	return sestab_init(&w->by_addr, 2 * (size_t)w->gw->cfg.max_clients);
+	if (w->gw->threaded && pthread_mutex_init(&w->flows_mu, NULL) != 0)
+		return -1;
+	return flow_init(&w->flows, (uint32_t)flows, seed);
 }
 
 void router_deinit(struct worker *w)
@@ -68,30 +74,33 @@ void router_deinit(struct worker *w)
 	buf_deinit(&w->seg);
 	tungro_deinit(w);
 	flow_deinit(&w->flows);
-	sestab_deinit(&w->by_addr);
+	if (w->gw->threaded)
+		pthread_mutex_destroy(&w->flows_mu);
 }
 
+/* The address table is the gateway's: with several workers, only with
+ * the world stopped (admission and close, workers.c). */
 int router_add_session(struct session *s)
 {
-	struct worker *w = s->w;
+	struct gateway *gw = s->w->gw;
 
 	if (s->addr4.family != 0)
-		sestab_insert_addr(&w->by_addr, &s->by_addr4, s, &s->addr4);
+		sestab_insert_addr(&gw->by_addr, &s->by_addr4, s, &s->addr4);
 	if (s->addr6.family != 0)
-		sestab_insert_addr(&w->by_addr, &s->by_addr6, s, &s->addr6);
+		sestab_insert_addr(&gw->by_addr, &s->by_addr6, s, &s->addr6);
 	return 0;
 }
 
 void router_remove_session(struct session *s)
 {
-	struct worker *w = s->w;
+	struct gateway *gw = s->w->gw;
 
 	if (s->by_addr4.s != NULL) {
-		sestab_remove(&w->by_addr, &s->by_addr4);
+		sestab_remove(&gw->by_addr, &s->by_addr4);
 		s->by_addr4.s = NULL;
 	}
 	if (s->by_addr6.s != NULL) {
-		sestab_remove(&w->by_addr, &s->by_addr6);
+		sestab_remove(&gw->by_addr, &s->by_addr6);
 		s->by_addr6.s = NULL;
 	}
 }
@@ -171,8 +180,9 @@ void router_route_packet(struct worker *w, struct buf *pkt)
 		w->st.tun_bad++;
 		return;
 	}
-	s = sestab_find_addr(&w->by_addr, &ip.dst);
-	if (s == NULL) {
+	s = sestab_find_addr(&w->gw->by_addr, &ip.dst);
+	/* Another worker's session is only reached through handoff_pass. */
+	if (s == NULL || s->w != w) {
 		w->st.tun_no_route++;
 		return;
 	}
@@ -207,7 +217,6 @@ void router_on_tun_readable(struct ev_loop *loop, struct ev_io *io, uint32_t rev
 {
 	struct worker *w = io->data;
 	struct buf *pkt = &w->tun_pkt;
-	struct session *s;
 
 	(void)loop;
 	(void)revents;
@@ -230,12 +239,27 @@ void router_on_tun_readable(struct ev_loop *loop, struct ev_io *io, uint32_t rev
 			continue;
 		}
 		(void)buf_commit(pkt, (size_t)n - vh);
-		if (vh != 0)
-			offload_from_tun(w, pkt, buf_ptr(pkt) - vh);
-		else
-			router_route_packet(w, pkt);
+		if (!handoff_pass(w, pkt, vh))
+			router_tun_packet(w, pkt, vh);
 	}
-	/* One tls_write (coalesced records) and one send per session. */
+	router_flush_dirty(w);
+}
+
+/* A packet read from the TUN (here or by another worker, handoff.c) for
+ * one of this worker's sessions, vh bytes of virtio_net_hdr before it. */
+void router_tun_packet(struct worker *w, struct buf *pkt, size_t vh)
+{
+	if (vh != 0)
+		offload_from_tun(w, pkt, buf_ptr(pkt) - vh);
+	else
+		router_route_packet(w, pkt);
+}
+
+/* One tls_write (coalesced records) and one send per session. */
+void router_flush_dirty(struct worker *w)
+{
+	struct session *s;
+
 	while ((s = TAILQ_FIRST(&w->dirty)) != NULL) {
 		TAILQ_REMOVE(&w->dirty, s, dirty_entry);
 		s->on_dirty = false;

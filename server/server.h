@@ -9,6 +9,7 @@
 #define MTLSVPN_SERVER_H
 
 #include <net/if.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/queue.h>
@@ -255,9 +256,22 @@ struct worker_stats {
 	 * segments. */
 	uint64_t gso_to_clients, gso_from_clients;
 	uint64_t gso_cut, gso_cut_segments;
+	/* TUN packets read here for a session of another worker
+	 * (handoff.c): passed to it, or dropped with its ring full. */
+	uint64_t handoff_passed, handoff_dropped;
 	/* Receive coalescing (tungro.c): packets from clients written as
 	 * parts of TCP super-packets, and the writes that saved. */
 	uint64_t gro_coalesced, gro_writes_saved;
+};
+
+/* TUN packets from other workers for this worker's sessions (handoff.c):
+ * a bounded ring under its mutex; the owner is woken through wake_fd. */
+struct handoff_item;
+struct handoff {
+	pthread_mutex_t mu;
+	struct handoff_item **slots;
+	unsigned head, n;
+	bool mu_init;
 };
 
 struct worker {
@@ -282,14 +296,11 @@ struct worker {
 	unsigned episode_pauses;
 	uint64_t last_pause_ms;
 
-	/* Connections not yet authenticated (halfopen.c), oldest first. */
+	/* Connections not yet authenticated (halfopen.c), oldest first; their
+	 * per-source counts are gateway-wide (struct gateway). */
 	struct session_queue halfopen;
 	unsigned n_halfopen;
-	struct halfopen_count *src_counts; /* open addressing, 2x max_handshakes */
-	size_t src_mask;
-	uint64_t src_seed;
 	uint64_t hs_used_ns;             /* handshake work in this loop turn */
-	unsigned n_established;          /* ESTABLISHED: what max_clients bounds */
 	struct ratelog refusal_log;      /* refusals before authentication */
 	struct ev_timer refusal_timer;   /* the summary of held-back lines is due */
 	unsigned reaped_since_trim;      /* freed sessions since malloc_trim */
@@ -301,14 +312,23 @@ struct worker {
 	struct session_queue dirty;      /* plaintext waiting for tls_write */
 	struct session_queue pending;    /* wolfSSL holds bytes epoll cannot see */
 
-	/* Identity and address tables. With several workers these move to the
-	 * gateway behind a lock, together with the pool. */
-	struct sestab by_id;
-	struct sestab by_addr;
-	/* Flows clients opened (router.c): lets replies in. */
+	/* Flows this worker's clients opened (router.c): lets replies in.
+	 * With several workers under flows_mu: another worker's client may
+	 * answer one of these clients (policy.c). */
 	struct flow_table flows;
+	pthread_mutex_t flows_mu;
 
 	struct worker_stats st;
+
+	/* With several workers (workers.c): the thread (none for workers[0],
+	 * the main thread), the eventfd that wakes the loop (packets in the
+	 * hand-off ring, or the world went on after a stop), and the ring. */
+	pthread_t thread;
+	bool thread_started;
+	int wake_fd;
+	struct ev_io wake_io;
+	bool told_empty;                 /* stopping: main was told it has no sessions */
+	struct handoff handoff;
 };
 
 /* One CRL in force, and where it came from. */
@@ -364,8 +384,34 @@ struct gateway {
 	struct group *groups;            /* cfg.n_groups of them */
 	unsigned n_groups;
 	char tun_name[IFNAMSIZ];
-	struct worker worker;            /* one for now */
-	uint64_t next_sid;
+	/* workers[0] runs on the main thread and also owns the control plane
+	 * (signals, control socket, metrics, CRL watches, OCSP, leases,
+	 * drain); see server/workers.c. */
+	struct worker *workers;
+	unsigned n_workers;
+	/* Gateway-wide bounds, whichever worker holds the sessions: the
+	 * identity table (max_sessions_per_identity, disconnect by identity)
+	 * and the ESTABLISHED count max_clients bounds. */
+	struct sestab by_id;
+	unsigned n_established;
+	/* Every leased address -> its session, whichever worker owns it:
+	 * TUN packets are routed (or handed off) by it. */
+	struct sestab by_addr;
+	uint64_t next_sid;                /* atomic: session_new on any worker */
+	/* Several workers (workers.c): a worker holds world for reading
+	 * during each loop turn; stopping the world takes it for writing.
+	 * Whatever only changes with the world stopped (tables, pools,
+	 * groups, CRLs, configuration) is read freely during a turn. */
+	bool threaded;
+	pthread_rwlock_t world;
+	/* Half-open connections of all workers by source (halfopen.c), under
+	 * halfopen_mu: open addressing, 2x max_handshakes. */
+	pthread_mutex_t halfopen_mu;
+	struct halfopen_count *src_counts;
+	size_t src_mask;
+	uint64_t src_seed;
+	unsigned n_halfopen;
+	pthread_mutex_t audit_mu;         /* the audit trail's writes and counters */
 	bool stopping;
 	/* Taking new sessions: GET /healthz answers 200 while true, 503 when
 	 * not (gateway_set_accepting; draining sets it false). */
@@ -386,6 +432,57 @@ struct gateway {
 	struct ev_timer drain_timer;
 	struct audit audit;              /* the audit trail (audit.c) */
 };
+
+/* workers.c: the gateway's workers as one: the control-plane worker, the
+ * walk over every session, the sums of their counters. */
+static inline struct worker *workers_main(const struct gateway *gw)
+{
+	return &gw->workers[0];
+}
+/* Every session of every worker. The body may close s (it may leave the
+ * list); a break leaves only the current worker's list. */
+#define WORKERS_FOREACH_SESSION(gw, w, s, next)                                          \
+	for ((w) = (gw)->workers; (w) < (gw)->workers + (gw)->n_workers; (w)++)          \
+		for ((s) = LIST_FIRST(&(w)->sessions);                                   \
+		     (s) != NULL && ((next) = LIST_NEXT((s), entry), true); (s) = (next))
+/* A mutex that only exists with several workers (gw->threaded). */
+static inline void workers_lock(const struct gateway *gw, pthread_mutex_t *mu)
+{
+	if (gw->threaded)
+		pthread_mutex_lock(mu);
+}
+static inline void workers_unlock(const struct gateway *gw, pthread_mutex_t *mu)
+{
+	if (gw->threaded)
+		pthread_mutex_unlock(mu);
+}
+unsigned workers_wanted(const struct config_server *cfg);
+int workers_alloc(struct gateway *gw, unsigned n);
+void workers_free(struct gateway *gw);
+/* Stopping the world: every other worker parked between two callbacks
+ * until the end; nests. No-op with one worker. Never called holding
+ * halfopen_mu or audit_mu. */
+void workers_exclusive_begin(struct gateway *gw);
+void workers_exclusive_end(struct gateway *gw);
+/* Threads for workers[1..]: started confined, stopped and joined. */
+int workers_start_threads(struct gateway *gw);
+void workers_stop_threads(struct gateway *gw);
+/* The current thread's worker loop: held world for reading. */
+void workers_turn_enter(struct gateway *gw, struct worker *w);
+void workers_turn_leave(struct gateway *gw);
+void workers_wake(struct worker *w);
+
+/* handoff.c: TUN packets for another worker's session */
+int handoff_init(struct worker *w);
+void handoff_deinit(struct worker *w);
+/* True if pkt (vh bytes of virtio_net_hdr before it) is for a session of
+ * another worker: passed to it, or dropped and counted. */
+bool handoff_pass(struct worker *from, struct buf *pkt, size_t vh);
+void workers_sum_stats(const struct gateway *gw, struct worker_stats *out);
+unsigned workers_n_halfopen(const struct gateway *gw);
+unsigned workers_n_sessions(const struct gateway *gw);
+/* One line for status: the workers, each one's sessions, the hand-off. */
+void workers_status_line(const struct gateway *gw, char *out, size_t cap);
 
 /* audit.c: events of the audit trail to journald and the audit_log file.
  * audit_open runs as root before the drop; audit_reopen on SIGHUP (as the
@@ -431,7 +528,7 @@ void control_conn_set_capture(struct control_conn *c, struct capture *cap);
 /* status_json.c: mtlsvpnctl status --json (docs/gateway-status.schema.json) */
 void status_json(struct control_conn *c);
 void status_add_stats(struct session_stats *to, const struct session_stats *from);
-void status_totals(const struct worker *w, struct session_stats *out);
+void status_totals(const struct gateway *gw, struct session_stats *out);
 
 /* metrics.c: the optional Prometheus endpoint in the worker's loop */
 int metrics_start(struct gateway *gw);
@@ -464,12 +561,12 @@ int gateway_run(struct gateway *gw);
 void gateway_shutdown(struct gateway *gw);
 void gateway_status(struct gateway *gw);
 void gateway_deinit(struct gateway *gw);
-void gateway_on_session_reaped(struct gateway *gw);
+void gateway_on_session_reaped(struct worker *w);
 void gateway_set_accepting(struct gateway *gw, bool on);
 
 /* halfopen.c: connections before authentication */
-int halfopen_init(struct worker *w);
-void halfopen_deinit(struct worker *w);
+int halfopen_init(struct gateway *gw);
+void halfopen_deinit(struct gateway *gw);
 void halfopen_source(const struct sockaddr_storage *ss, struct halfopen_src *out);
 void halfopen_make_room(struct worker *w, const struct halfopen_src *src);
 void halfopen_add(struct session *s);
@@ -489,7 +586,7 @@ void refusal_pre_auth(struct worker *w, enum refusal r, const char *remote,
 		      const char *source, const char *reason);
 void refusal_post_auth(struct worker *w, uint16_t bye);
 enum refusal refusal_from_tls(enum tls_failure f);
-void refusal_status_line(const struct worker *w, char *out, size_t cap);
+void refusal_status_line(const struct worker_stats *st, char *out, size_t cap);
 /* Machine names of the reasons ("no_certificate", "revoked"); NULL for a
  * BYE reason that is not a refusal. */
 const char *refusal_pre_key(unsigned r);
@@ -504,6 +601,7 @@ bool proxy_on_readable(struct session *s);
 
 /* listener.c */
 int listener_open(struct worker *w, const struct sockaddr_storage *ss, socklen_t len);
+int listener_open_all(struct gateway *gw);
 void listener_close(struct worker *w);
 
 /* session.c: lifecycle, states, timers, logging */
@@ -528,6 +626,8 @@ bool session_send_frame(struct session *s, uint8_t type, const void *payload, si
  * leaves. false if it could not be queued. */
 bool session_tell_draining(struct session *s);
 const char *session_quote(const char *in, char *out, size_t cap);
+/* session_log.c: the close's log line, audit event and refusal count. */
+void session_log_close(const struct session *s, bool was_up, uint16_t bye);
 
 #define SESSION_LOG_INFO 0
 #define SESSION_LOG_DEBUG 1
@@ -543,7 +643,7 @@ void revoke_complete_chain(const struct revoke *rv, struct cert_ref *chain, unsi
 bool revoke_check(const struct gateway *gw, const struct cert_ref *chain, unsigned n,
 		  const char *identity, char *why, size_t cap);
 bool revoke_refuses_new(const struct gateway *gw, char *why, size_t cap);
-void revoke_sweep(struct worker *w);
+void revoke_sweep(struct gateway *gw);
 
 /* revoke_src.c: reading one crl source and the rules its CRLs must pass */
 int revoke_src_load(const struct revoke *rv, const char *path, struct revoke_src *out, char *why,
@@ -670,6 +770,8 @@ void router_deliver(struct session *s, const struct chan_event *ev);
 void router_deliver_packet(struct session *s, const uint8_t *pkt, size_t len,
 			   const struct ippkt_info *ip);
 void router_route_packet(struct worker *w, struct buf *pkt);
+void router_flush_dirty(struct worker *w);
+void router_tun_packet(struct worker *w, struct buf *pkt, size_t vh);
 bool router_source_ok(const struct session *s, const struct ippkt_info *ip);
 #define ROUTER_HIGH_WATER (256 * 1024)
 enum tls_result router_session_encrypt(struct session *s);
@@ -687,6 +789,8 @@ void sestab_insert_addr(struct sestab *t, struct sestab_node *n, struct session 
 struct session *sestab_find_addr(const struct sestab *t, const struct ipaddr *a);
 void sestab_insert_id(struct sestab *t, struct sestab_node *n, struct session *s);
 struct session *sestab_find_id(const struct sestab *t, const char *identity);
+unsigned sestab_count_id(const struct sestab *t, const char *identity, const struct session *skip,
+			 struct session **oldest);
 void sestab_remove(struct sestab *t, struct sestab_node *n);
 
 #endif

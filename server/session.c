@@ -1,7 +1,7 @@
 /*
  * session.c - one client connection's life: the state machine (HANDSHAKE ->
  * [CHECKING ->] ESTABLISHED -> CLOSING, see enum session_state), its
- * timers, closing and reaping, and the session's log lines. Invariant: a callback never frees
+ * timers, closing and reaping (its log lines: session_log.c). Invariant: a callback never frees
  * its session; session_close() detaches it from every table and queues it,
  * and the before-sleep hook session_reap_all() frees it.
  */
@@ -56,99 +56,6 @@ static void session_on_cert_expired(struct ev_loop *loop, struct ev_timer *t);
 static void session_on_lifetime_over(struct ev_loop *loop, struct ev_timer *t);
 static void queue_reap(struct session *s);
 
-/* ---- logging ---- */
-
-/* Escapes quotes, backslashes and control bytes so a quoted value in a
- * key=value line cannot be confused with the next key. */
-const char *session_quote(const char *in, char *out, size_t cap)
-{
-	size_t o = 0;
-
-	for (; *in != '\0' && o + 5 < cap; in++) {
-		unsigned char c = (unsigned char)*in;
-		if (c == '"' || c == '\\') {
-			out[o++] = '\\';
-			out[o++] = (char)c;
-		} else if (c < 0x20 || c == 0x7f) {
-			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
-		} else {
-			out[o++] = (char)c;
-		}
-	}
-	out[o] = '\0';
-	return out;
-}
-
-static const char *tunnel_str(const struct session *s, char out[static ADDR_STRLEN])
-{
-	if (s->addr4.family != 0)
-		return addr_fmt(&s->addr4, out);
-	if (s->addr6.family != 0)
-		return addr_fmt(&s->addr6, out);
-	return "-";
-}
-
-void session_log(const struct session *s, int level, const char *fmt, ...)
-{
-	char msg[512], tun[ADDR_STRLEN];
-	va_list ap;
-
-	if (level == SESSION_LOG_DEBUG && log_verbosity == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	/* [sid 7 alice 10.8.0.2 10.99.0.2:40312] */
-#define SESSION_PREFIX "[sid %" PRIu64 " %s %s %s] %s", s->sid, \
-		s->identity[0] ? s->identity : "-", tunnel_str(s, tun), s->remote, msg
-	switch (level) {
-	case SESSION_LOG_WARN:
-		log_warnx(SESSION_PREFIX);
-		break;
-	case SESSION_LOG_DEBUG:
-		log_debug_(SESSION_PREFIX);
-		break;
-	default:
-		log_info(SESSION_PREFIX);
-		break;
-	}
-#undef SESSION_PREFIX
-}
-
-/* The key=value fields shared by the "session down" and status lines. */
-static void counters_fmt(const struct session *s, char *out, size_t cap)
-{
-	char id[IDENTITY_MAX * 4 + 1], t4[ADDR_STRLEN], t6[ADDR_STRLEN];
-	char tunnel[2 * ADDR_STRLEN + 20] = "";
-	uint64_t ms = ev_now_ms(s->w->loop) - s->up_ms;
-
-	if (s->addr4.family != 0)
-		snprintf(tunnel, sizeof(tunnel), " tunnel=%s", addr_fmt(&s->addr4, t4));
-	if (s->addr6.family != 0) {
-		size_t l = strlen(tunnel);
-		snprintf(tunnel + l, sizeof(tunnel) - l, " tunnel6=%s", addr_fmt(&s->addr6, t6));
-	}
-	snprintf(out, cap,
-		 "sid=%" PRIu64 " identity=\"%s\" serial=%s remote=%s%s rx_bytes=%" PRIu64
-		 " tx_bytes=%" PRIu64 " rx_packets=%" PRIu64 " tx_packets=%" PRIu64
-		 " drop_src=%" PRIu64 " drop_acl=%" PRIu64 " drop_inbound=%" PRIu64
-		 " drop_other=%" PRIu64 " group=%s duration=%" PRIu64 ".%" PRIu64 "s",
-		 s->sid, session_quote(s->identity, id, sizeof(id)), s->serial, s->remote, tunnel,
-		 s->st.rx_bytes, s->st.tx_bytes, s->st.rx_packets, s->st.tx_packets, s->st.drop_src,
-		 s->st.drop_acl, s->st.drop_inbound, s->st.drop_other,
-		 s->group != NULL ? s->group->net->name : "-", ms / 1000, (ms % 1000) / 100);
-}
-
-void session_status(const struct session *s)
-{
-	char line[1536];
-
-	counters_fmt(s, line, sizeof(line));
-	log_info("session status: %s drop_queue=%" PRIu64, line, s->st.drop_backpressure);
-}
-
-/* ---- creation ---- */
-
 struct session *session_new(struct worker *w, int fd, const struct sockaddr_storage *peer,
 			    const struct halfopen_src *src)
 {
@@ -158,7 +65,7 @@ struct session *session_new(struct worker *w, int fd, const struct sockaddr_stor
 		return NULL;
 	s->w = w;
 	s->fd = fd;
-	s->sid = ++w->gw->next_sid;
+	s->sid = __atomic_add_fetch(&w->gw->next_sid, 1, __ATOMIC_RELAXED);
 	s->state = SESSION_HANDSHAKE;
 	s->src = *src;
 	addr_fmt_sockaddr((const struct sockaddr *)peer, s->remote);
@@ -223,11 +130,11 @@ void session_set_state(struct session *s, enum session_state to)
 	if (s->state == SESSION_ESTABLISHED) {
 		/* Its allowed packets still held go in and are counted first. */
 		tungro_flush(s);
-		s->w->n_established--;
+		s->w->gw->n_established--;
 		status_add_stats(&s->w->st.closed, &s->st);
 	}
 	if (to == SESSION_ESTABLISHED)
-		s->w->n_established++;
+		s->w->gw->n_established++;
 	s->state = to;
 }
 
@@ -573,7 +480,7 @@ static void detach(struct session *s)
 	struct worker *w = s->w;
 
 	if (s->in_id_table) {
-		sestab_remove(&w->by_id, &s->by_id);
+		sestab_remove(&w->gw->by_id, &s->by_id);
 		s->in_id_table = false;
 	}
 	router_remove_session(s);
@@ -604,45 +511,6 @@ static void detach(struct session *s)
 	ev_timer_stop(w->loop, &s->dead_peer_timer);
 	ev_timer_stop(w->loop, &s->expiry_timer);
 	ev_timer_stop(w->loop, &s->lifetime_timer);
-}
-
-static void log_close(const struct session *s, bool was_up, uint16_t bye)
-{
-	char reason[sizeof(s->reason) * 4 + 1];
-
-	session_quote(s->reason, reason, sizeof(reason));
-	if (was_up) {
-		char line[1536];
-		counters_fmt(s, line, sizeof(line));
-		log_info("session down: %s reason=\"%s\"", line, reason);
-		audit_session(s, AUDIT_DISCONNECT, audit_bye_code(bye));
-		if (s->st.drop_backpressure > 0)
-			session_log(s, SESSION_LOG_INFO,
-				    "%" PRIu64 " packets to the client were dropped: its send "
-				    "queue was full", s->st.drop_backpressure);
-	} else if (s->state == SESSION_HTTP && bye == SESSION_NO_BYE) {
-		/* An OpenConnect client's authentication, or a request we
-		 * refused: the employee is not refused. */
-		session_log(s, SESSION_LOG_INFO, "openconnect connection closed after %u request(s): %s",
-			    s->oc_requests, reason);
-	} else if (!s->tls_up && s->quiet_close) {
-		session_log(s, SESSION_LOG_DEBUG, "closed without a refusal: %s", reason);
-	} else if (!s->tls_up) {
-		/* A stranger: counted, and logged within bounds. */
-		refusal_pre_auth(s->w, s->refusal, s->remote, s->src.text, reason);
-	} else {
-		if (s->over_max_clients)
-			s->w->st.refused_full++;
-		else
-			refusal_post_auth(s->w, bye);
-		log_info("session refused: remote=%s reason=\"%s\" handshake=%s", s->remote, reason,
-			 tls_resumed(s->tls) ? "resumed" : "full");
-		if (s->serial[0] != '\0')
-			session_log(s, SESSION_LOG_INFO, "refused certificate serial=%s fp=%s",
-				    s->serial, s->fingerprint);
-		audit_session(s, AUDIT_REFUSED,
-			      s->over_max_clients ? "max_clients" : audit_bye_code(bye));
-	}
 }
 
 /* A BYE payload into out; a drain's says when to come back (drain.c
@@ -708,20 +576,39 @@ bool session_tell_draining(struct session *s)
 	return true;
 }
 
+static void close_now(struct session *s, uint16_t bye);
+
+/* A session past the handshake is in tables all workers share (or has a
+ * lease, an OCSP query): it is closed with the world stopped, unless
+ * another stop closed it meanwhile. */
 void session_close(struct session *s, uint16_t bye, const char *fmt, ...)
 {
-	bool was_up = s->state == SESSION_ESTABLISHED;
+	struct gateway *gw = s->w->gw;
+	bool shared = s->state != SESSION_HANDSHAKE;
 	va_list ap;
-	int r = 0;
 
 	/* Already closing: the linger timer or the last flush ends it. */
 	if (s->state == SESSION_CLOSING)
 		return;
-	va_start(ap, fmt);
-	vsnprintf(s->reason, sizeof(s->reason), fmt, ap);
-	va_end(ap);
+	if (shared)
+		workers_exclusive_begin(gw);
+	if (s->state != SESSION_CLOSING) {
+		va_start(ap, fmt);
+		vsnprintf(s->reason, sizeof(s->reason), fmt, ap);
+		va_end(ap);
+		close_now(s, bye);
+	}
+	if (shared)
+		workers_exclusive_end(gw);
+}
+
+static void close_now(struct session *s, uint16_t bye)
+{
+	bool was_up = s->state == SESSION_ESTABLISHED;
+	int r = 0;
+
 	detach(s);
-	log_close(s, was_up, bye);
+	session_log_close(s, was_up, bye);
 	/* A refused, revoked or expired session's ticket never comes back. */
 	if (!was_up || bye == BYE_REVOKED || bye == BYE_NOT_AUTHORIZED || bye == BYE_EXPIRED ||
 	    bye == BYE_LIFETIME)
@@ -813,5 +700,5 @@ void session_reap_all(struct ev_loop *loop, void *data)
 		freed++;
 	}
 	trim_after_burst(w, freed);
-	gateway_on_session_reaped(w->gw);
+	gateway_on_session_reaped(w);
 }

@@ -1,7 +1,8 @@
 /*
  * sestab.c - session lookup tables: tunnel address -> session (the routing
  * table of the data path, IPv4 and IPv6 keys in one table) and identity ->
- * session (one session per identity). Chained hashing with the nodes
+ * sessions (max_sessions_per_identity of them, all in one bucket's
+ * chain). Chained hashing with the nodes
  * embedded in the session, so inserting never allocates; the bucket array
  * is sized once for max_clients and never rehashed.
  */
@@ -122,6 +123,26 @@ struct session *sestab_find_id(const struct sestab *t, const char *identity)
 		if (n->hash == h && strcmp(n->s->identity, identity) == 0)
 			return n->s;
 	return NULL;
+}
+
+/* The sessions of identity but skip, walked in its bucket only: how many,
+ * and the oldest (the lowest sid) in *oldest, NULL if none. */
+unsigned sestab_count_id(const struct sestab *t, const char *identity, const struct session *skip,
+			 struct session **oldest)
+{
+	uint64_t h = hash_id(t, identity);
+	const struct sestab_node *n = t->buckets[h & t->mask];
+	unsigned count = 0;
+
+	*oldest = NULL;
+	for (; n != NULL; n = n->next) {
+		if (n->s == skip || n->hash != h || strcmp(n->s->identity, identity) != 0)
+			continue;
+		count++;
+		if (*oldest == NULL || n->s->sid < (*oldest)->sid)
+			*oldest = n->s;
+	}
+	return count;
 }
 
 void sestab_remove(struct sestab *t, struct sestab_node *n)

@@ -36,12 +36,15 @@ void status_add_stats(struct session_stats *to, const struct session_stats *from
 }
 
 /* Closed sessions' counters plus the live ones': never goes down. */
-void status_totals(const struct worker *w, struct session_stats *out)
+void status_totals(const struct gateway *gw, struct session_stats *out)
 {
-	const struct session *s;
+	const struct worker *w;
+	const struct session *s, *next;
 
-	*out = w->st.closed;
-	LIST_FOREACH(s, &w->sessions, entry)
+	memset(out, 0, sizeof(*out));
+	for (w = gw->workers; w < gw->workers + gw->n_workers; w++)
+		status_add_stats(out, &w->st.closed);
+	WORKERS_FOREACH_SESSION(gw, w, s, next)
 	{
 		if (s->state == SESSION_ESTABLISHED)
 			status_add_stats(out, &s->st);
@@ -107,21 +110,44 @@ static void one_session(struct jsonw *j, const struct session *s, uint64_t now_m
 		  s->tls != NULL && strcmp(tls_version_name(s->tls), "TLSv1.2") == 0 ? "tls1.2/tcp"
 										: "tls1.3/tcp");
 	jsonw_str(j, "protocol", oc_proto_name(s));
+	jsonw_u64(j, "worker", (uint64_t)(s->w - s->w->gw->workers));
 	jsonw_obj_end(j);
 }
 
-static void refusals(struct jsonw *j, const struct worker *w)
+/* Each worker's own share: its sessions and the TUN packets it passed to
+ * another worker's session or dropped with that worker's ring full. */
+static void workers_part(struct jsonw *j, const struct gateway *gw)
+{
+	jsonw_arr_begin(j, "workers");
+	for (unsigned i = 0; i < gw->n_workers; i++) {
+		const struct worker *w = &gw->workers[i];
+		unsigned est = 0;
+		const struct session *s;
+
+		LIST_FOREACH(s, &w->sessions, entry)
+			est += s->state == SESSION_ESTABLISHED;
+		jsonw_obj_begin(j, NULL);
+		jsonw_u64(j, "sessions", est);
+		jsonw_u64(j, "half_open", w->n_halfopen);
+		jsonw_u64(j, "handoff_passed", w->st.handoff_passed);
+		jsonw_u64(j, "handoff_dropped", w->st.handoff_dropped);
+		jsonw_obj_end(j);
+	}
+	jsonw_arr_end(j);
+}
+
+static void refusals(struct jsonw *j, const struct worker_stats *st)
 {
 	jsonw_obj_begin(j, "refusals");
 	jsonw_obj_begin(j, "before_auth");
 	for (unsigned i = 0; i < REFUSAL_PRE_N; i++)
-		jsonw_u64(j, refusal_pre_key(i), w->st.refused_pre[i]);
+		jsonw_u64(j, refusal_pre_key(i), st->refused_pre[i]);
 	jsonw_obj_end(j);
 	jsonw_obj_begin(j, "after_auth");
 	for (unsigned i = 0; i <= BYE_REASON_MAX; i++)
 		if (refusal_post_key(i) != NULL)
-			jsonw_u64(j, refusal_post_key(i), w->st.refused_post[i]);
-	jsonw_u64(j, "max_clients", w->st.refused_full);
+			jsonw_u64(j, refusal_post_key(i), st->refused_post[i]);
+	jsonw_u64(j, "max_clients", st->refused_full);
 	jsonw_obj_end(j);
 	jsonw_obj_end(j);
 }
@@ -169,46 +195,48 @@ static void crls(struct jsonw *j, const struct gateway *gw, int64_t now)
 
 static void gateway_part(struct jsonw *j, const struct gateway *gw, int64_t now)
 {
-	const struct worker *w = &gw->worker;
+	struct worker_stats st;
 	struct session_stats tot;
 
 	jsonw_obj_begin(j, "gateway");
 	jsonw_i64(j, "started_at", gw->started_unix);
-	jsonw_u64(j, "sessions", w->n_established);
-	jsonw_u64(j, "half_open", w->n_halfopen);
+	workers_sum_stats(gw, &st);
+	jsonw_u64(j, "sessions", gw->n_established);
+	jsonw_u64(j, "half_open", workers_n_halfopen(gw));
 	jsonw_u64(j, "max_clients", gw->cfg.max_clients);
-	jsonw_u64(j, "handshakes", w->st.hs_count);
-	jsonw_u64(j, "accept_pauses", w->st.accept_pauses);
-	status_totals(w, &tot);
+	jsonw_u64(j, "handshakes", st.hs_count);
+	jsonw_u64(j, "accept_pauses", st.accept_pauses);
+	status_totals(gw, &tot);
 	jsonw_obj_begin(j, "totals");
 	counters(j, &tot);
-	jsonw_u64(j, "tun_no_route", w->st.tun_no_route);
-	jsonw_u64(j, "tun_bad", w->st.tun_bad);
-	jsonw_u64(j, "tun_write_fail", w->st.tun_write_fail);
+	jsonw_u64(j, "tun_no_route", st.tun_no_route);
+	jsonw_u64(j, "tun_bad", st.tun_bad);
+	jsonw_u64(j, "tun_write_fail", st.tun_write_fail);
 	jsonw_obj_end(j);
-	refusals(j, w);
+	refusals(j, &st);
 	pools(j, gw);
 	crls(j, gw, now);
 	jsonw_i64(j, "cert_not_after", gw->cert_not_after);
 	jsonw_obj_begin(j, "reloads");
-	jsonw_u64(j, "ok", w->st.reloads_ok);
-	jsonw_u64(j, "failed", w->st.reloads_failed);
-	if (w->st.last_reload_unix != 0)
-		jsonw_i64(j, "last_at", w->st.last_reload_unix);
+	jsonw_u64(j, "ok", st.reloads_ok);
+	jsonw_u64(j, "failed", st.reloads_failed);
+	if (st.last_reload_unix != 0)
+		jsonw_i64(j, "last_at", st.last_reload_unix);
 	else
 		jsonw_null(j, "last_at");
 	jsonw_obj_end(j);
 	jsonw_bool(j, "draining", gw->draining);
+	workers_part(j, gw);
 	jsonw_obj_end(j);
 }
 
 void status_json(struct control_conn *c)
 {
 	const struct gateway *gw = control_conn_gateway(c);
-	const struct worker *w = &gw->worker;
-	uint64_t now_ms = ev_now_ms(w->loop);
+	const struct worker *w;
+	uint64_t now_ms = ev_now_ms(workers_main(gw)->loop);
 	int64_t now = (int64_t)time(NULL);
-	const struct session *s;
+	const struct session *s, *next;
 	struct jsonw j;
 	const char *doc;
 	size_t len;
@@ -218,7 +246,7 @@ void status_json(struct control_conn *c)
 	jsonw_u64(&j, "schema_version", STATUS_SCHEMA);
 	jsonw_i64(&j, "time", now);
 	jsonw_arr_begin(&j, "sessions");
-	LIST_FOREACH(s, &w->sessions, entry)
+	WORKERS_FOREACH_SESSION(gw, w, s, next)
 	{
 		if (s->state == SESSION_ESTABLISHED)
 			one_session(&j, s, now_ms, now);
@@ -234,7 +262,7 @@ void status_json(struct control_conn *c)
 		control_done(c, CTL_PROTO_STATUS_FAIL,
 			     "out of memory for the status of %u sessions; use the table or the "
 			     "metrics endpoint",
-			     w->n_established);
+			     gw->n_established);
 		return;
 	}
 	for (size_t off = 0; off < len; off += STATUS_TEXT_CHUNK) {

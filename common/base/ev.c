@@ -51,6 +51,11 @@ struct ev_loop {
 
 	struct ev_hook *hooks;
 	size_t nhooks;
+
+	/* Around epoll_wait (ev_set_sleep_hooks): a thread that shares state
+	 * with others gives it up while it sleeps. */
+	ev_hook_cb *before_sleep, *after_sleep;
+	void *sleep_data;
 };
 
 uint64_t ev_time_ms(void)
@@ -345,6 +350,18 @@ int ev_hook_add(struct ev_loop *loop, ev_hook_cb *cb, void *data)
 	return 0;
 }
 
+void ev_set_sleep_hooks(struct ev_loop *loop, ev_hook_cb *before, ev_hook_cb *after, void *data)
+{
+	loop->before_sleep = before;
+	loop->after_sleep = after;
+	loop->sleep_data = data;
+}
+
+void ev_loop_update_now(struct ev_loop *loop)
+{
+	loop->now_ms = ev_time_ms();
+}
+
 void ev_loop_break(struct ev_loop *loop)
 {
 	loop->stop = true;
@@ -396,13 +413,25 @@ int ev_run(struct ev_loop *loop)
 	loop->stop = false;
 	loop->now_ms = ev_time_ms();
 	while (!loop->stop) {
-		int n;
+		int n, timeout;
 
 		for (size_t i = 0; i < loop->nhooks && !loop->stop; i++)
 			loop->hooks[i].cb(loop, loop->hooks[i].data);
 		if (loop->stop)
 			break;
-		n = epoll_wait(loop->epfd, loop->events, EV_BATCH, next_timeout(loop));
+		/* The timeout is computed before sleeping: a timer another
+		 * thread arms on this loop meanwhile is seen only once the
+		 * loop wakes, so that thread wakes it (server/workers.c). */
+		timeout = next_timeout(loop);
+		if (loop->before_sleep != NULL)
+			loop->before_sleep(loop, loop->sleep_data);
+		n = epoll_wait(loop->epfd, loop->events, EV_BATCH, timeout);
+		if (loop->after_sleep != NULL) {
+			int e = errno;
+
+			loop->after_sleep(loop, loop->sleep_data);
+			errno = e;
+		}
 		loop->no_sleep = false;
 		if (n < 0) {
 			if (errno != EINTR)

@@ -57,6 +57,13 @@ int ev_signal_add(struct ev_loop *loop, int signo, ev_signal_cb *cb, void *data)
  * may be set; they run in the order added. */
 int ev_hook_add(struct ev_loop *loop, ev_hook_cb *cb, void *data);
 
+/* before runs just before epoll_wait, after just after it returns (before
+ * the loop's time is updated): a thread gives up shared state while it
+ * sleeps. */
+void ev_set_sleep_hooks(struct ev_loop *loop, ev_hook_cb *before, ev_hook_cb *after, void *data);
+/* The loop's cached time set to now: another thread arms a timer on this
+ * loop while it sleeps (its cached time is as old as its sleep). */
+void ev_loop_update_now(struct ev_loop *loop);
 /* Runs until ev_loop_break(). 0, or -1 if epoll_wait fails. */
 int ev_run(struct ev_loop *loop);
 void ev_loop_break(struct ev_loop *loop);

@@ -183,7 +183,11 @@ struct config_server {
 	/* TUN segmentation offloads and DATA_GSO frames (docs/performance.md);
 	 * default on. */
 	bool offload;
+	/* Event-loop threads (server/workers.c): 0 = auto (one per CPU of
+	 * the affinity mask, at most CONFIG_WORKERS_MAX), the default. */
+	unsigned workers;
 };
+#define CONFIG_WORKERS_MAX 64
 
 enum config_dns_mode { CONFIG_DNS_AUTO, CONFIG_DNS_NONE, CONFIG_DNS_RESOLVECTL, CONFIG_DNS_RESOLVCONF };
 

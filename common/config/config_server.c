@@ -207,6 +207,22 @@ static bool parse_search(const struct config_file *f, const struct config_key *k
 	return true;
 }
 
+/* workers = auto (0: one per CPU the gateway may run on, resolved at start)
+ * or a count. */
+static bool parse_workers(const struct config_file *f, const struct config_key *k,
+			  const char *value, void *field, char why[static CONFIG_ERR_MAX])
+{
+	if (strcmp(value, "auto") == 0) {
+		*(unsigned *)field = 0;
+		return true;
+	}
+	if (config_key_uint(f, k, value, field, why))
+		return true;
+	/* The number's message, with the word it also takes. */
+	strncat(why, ", or auto", CONFIG_ERR_MAX - strlen(why) - 1);
+	return false;
+}
+
 /* lease_file and audit_log = PATH or none: the file need not exist yet
  * (the gateway writes it), but its directory must, so a typo shows at load. */
 static bool parse_lease_file(const struct config_file *f, const struct config_key *k,
@@ -388,6 +404,7 @@ enum {
 	K_OPENCONNECT,
 	K_OPENCONNECT_TLS12,
 	K_OFFLOAD,
+	K_WORKERS,
 	K_COUNT
 };
 
@@ -518,6 +535,8 @@ static const struct config_key server_keys[K_COUNT] = {
 		.parse = config_key_bool, .offset = SRV(openconnect_tls12), .example = "on"},
 	[K_OFFLOAD] = {.section = "gateway", .name = "offload",
 		.parse = config_key_bool, .offset = SRV(offload), .example = "on"},
+	[K_WORKERS] = {.section = "gateway", .name = "workers", .parse = parse_workers,
+		.offset = SRV(workers), .min = 1, .max = CONFIG_WORKERS_MAX, .example = "auto"},
 };
 /* clang-format on */
 
@@ -578,6 +597,7 @@ static void set_defaults(struct config_server *s)
 	s->tls_resumption = true;
 	s->offload = true;
 	s->tls_ticket_lifetime = 28800;
+	s->workers = 0; /* auto */
 }
 
 static int check_across(const struct config_file *f, struct config_server *s, const unsigned *lines,

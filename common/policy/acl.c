@@ -135,6 +135,13 @@ int acl_match(const struct acl *a, const uint8_t *pkt, size_t len)
 	return ACL_DEFAULT;
 }
 
+/* Hit counters: a gateway's workers evaluate the same rules on several
+ * threads at once; relaxed atomic adds (a count, no ordering). */
+static void add_hits(uint64_t *c, uint64_t n)
+{
+	__atomic_fetch_add(c, n, __ATOMIC_RELAXED);
+}
+
 bool acl_eval(struct acl *a, const uint8_t *pkt, size_t len, int *rule)
 {
 	int i = acl_match(a, pkt, len);
@@ -142,14 +149,14 @@ bool acl_eval(struct acl *a, const uint8_t *pkt, size_t len, int *rule)
 	if (rule != NULL)
 		*rule = i;
 	if (i == ACL_DEFAULT) {
-		a->default_hits++;
+		add_hits(&a->default_hits, 1);
 		return false;
 	}
 	if (i == ACL_CUT) {
-		a->cut_hits++;
+		add_hits(&a->cut_hits, 1);
 		return false;
 	}
-	a->rules[i].hits++;
+	add_hits(&a->rules[i].hits, 1);
 	return a->rules[i].action == ACL_ALLOW;
 }
 
@@ -176,9 +183,9 @@ enum acl_gso acl_eval_gso(struct acl *a, const uint8_t *pkt, size_t len, size_t 
 	}
 	if (i == (int)a->n) {
 		i = ACL_DEFAULT;
-		a->default_hits += count;
+		add_hits(&a->default_hits, count);
 	} else {
-		a->rules[i].hits += count;
+		add_hits(&a->rules[i].hits, count);
 	}
 	if (rule != NULL)
 		*rule = i;

@@ -33,7 +33,7 @@ struct acl_rule {
 	unsigned number;	 /* as configured (rule7 -> 7): logs and counters */
 	struct bpf_program prog; /* compiled and optimised for DLT_RAW */
 	bool loops;		 /* has a backward jump: runs bounded (bpf_trace) */
-	uint64_t hits;		 /* packets this rule decided */
+	uint64_t hits;		 /* packets this rule decided (added to atomically) */
 };
 
 struct acl {

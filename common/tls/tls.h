@@ -150,7 +150,7 @@ void tls_conn_forget_ticket(struct tls_conn *c);
  * have changed); tickets issued from now on end max_session_lifetime after
  * their full handshake (0 = no such bound). How many tickets are held. */
 void tls_ctx_reset_tickets(struct tls_ctx *t, unsigned max_session_lifetime);
-size_t tls_ctx_ticket_count(const struct tls_ctx *t);
+size_t tls_ctx_ticket_count(struct tls_ctx *t);
 /* Whether this wolfSSL can resume sessions at all (HAVE_SESSION_TICKET). */
 bool tls_resumption_compiled(void);
 

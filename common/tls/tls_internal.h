@@ -12,6 +12,7 @@
 #ifndef MTLSVPN_TLS_INTERNAL_H
 #define MTLSVPN_TLS_INTERNAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,6 +54,9 @@ struct tls_ctx {
 	 * resumption is off) and what bounds a ticket's life. Client: the
 	 * session of the last connection, offered once by the next one. */
 	struct ticket_table *tickets;
+	/* A gateway with several workers handshakes on several threads at
+	 * once: every use of the table holds tickets_mu. */
+	pthread_mutex_t tickets_mu;
 	unsigned ticket_lifetime, max_session_lifetime;
 	struct WOLFSSL_SESSION *session;
 	bool http, tls12;      /* gateway: tls_ctx_params' */

@@ -83,8 +83,10 @@ static int ticket_issue(struct tls_conn *c, uint8_t name[WOLFSSL_TICKET_NAME_SZ]
 	if (stored) {
 		expires = ticket_expiry(now, full_at, t->ticket_lifetime, ci.not_after,
 					t->max_session_lifetime);
+		pthread_mutex_lock(&t->tickets_mu);
 		stored = ticket_table_put(t->tickets, name, mac, buf, (size_t)len, chain_p,
 					  chain_len, now, full_at, expires);
+		pthread_mutex_unlock(&t->tickets_mu);
 	}
 	/* A ticket that could not be stored (out of memory, a chain past
 	 * TICKET_CHAIN_MAX) still goes out, as a handle the table does not
@@ -96,7 +98,9 @@ static int ticket_issue(struct tls_conn *c, uint8_t name[WOLFSSL_TICKET_NAME_SZ]
 	}
 	/* The wire carries no secret: the state stays here. */
 	if (!random_bytes(buf, (size_t)len)) {
+		pthread_mutex_lock(&t->tickets_mu);
 		(void)ticket_table_forget(t->tickets, name);
+		pthread_mutex_unlock(&t->tickets_mu);
 		c->issued = false;
 		return WOLFSSL_TICKET_RET_FATAL;
 	}
@@ -158,6 +162,7 @@ static int ticket_redeem(struct tls_conn *c, const uint8_t name[WOLFSSL_TICKET_N
 {
 	struct ticket *k = NULL;
 	const char *why = NULL;
+	enum ticket_take taken;
 
 	/* wolfSSL may look at the same ClientHello's ticket more than once:
 	 * the ticket this connection took stays its own, and the first
@@ -169,7 +174,10 @@ static int ticket_redeem(struct tls_conn *c, const uint8_t name[WOLFSSL_TICKET_N
 		*out_len = (int)c->ticket->state_len;
 		return WOLFSSL_TICKET_RET_OK;
 	}
-	switch (ticket_table_take(c->ctx->tickets, name, (int64_t)time(NULL), &k)) {
+	pthread_mutex_lock(&c->ctx->tickets_mu);
+	taken = ticket_table_take(c->ctx->tickets, name, (int64_t)time(NULL), &k);
+	pthread_mutex_unlock(&c->ctx->tickets_mu);
+	switch (taken) {
 	case TICKET_TAKEN:
 		if (!c->psk_dhe)
 			why = "no-dhe"; /* psk_ke alone: no forward secrecy */
@@ -230,8 +238,13 @@ bool tls_ticket_ctx_init(struct tls_ctx *t, const struct tls_ctx_params *p, char
 		return true;
 	}
 #ifdef HAVE_SESSION_TICKET
+	if (pthread_mutex_init(&t->tickets_mu, NULL) != 0) {
+		snprintf(err, errlen, "cannot create the ticket table's lock");
+		return false;
+	}
 	t->tickets = ticket_table_new(TICKET_TABLE_MAX, TICKET_TABLE_BYTES);
 	if (t->tickets == NULL) {
+		pthread_mutex_destroy(&t->tickets_mu);
 		snprintf(err, errlen, "out of memory for the ticket table");
 		return false;
 	}
@@ -252,6 +265,8 @@ bool tls_ticket_ctx_init(struct tls_ctx *t, const struct tls_ctx_params *p, char
 
 void tls_ticket_ctx_deinit(struct tls_ctx *t)
 {
+	if (t->tickets != NULL)
+		pthread_mutex_destroy(&t->tickets_mu);
 	ticket_table_free(t->tickets);
 	t->tickets = NULL;
 	if (t->session != NULL)
@@ -346,7 +361,9 @@ void tls_conn_forget_ticket(struct tls_conn *c)
 {
 	if (c == NULL || !c->issued || c->ctx->tickets == NULL)
 		return;
+	pthread_mutex_lock(&c->ctx->tickets_mu);
 	(void)ticket_table_forget(c->ctx->tickets, c->issued_handle);
+	pthread_mutex_unlock(&c->ctx->tickets_mu);
 	c->issued = false;
 }
 
@@ -354,11 +371,22 @@ void tls_ctx_reset_tickets(struct tls_ctx *t, unsigned max_session_lifetime)
 {
 	if (t == NULL)
 		return;
-	ticket_table_clear(t->tickets);
+	if (t->tickets != NULL) {
+		pthread_mutex_lock(&t->tickets_mu);
+		ticket_table_clear(t->tickets);
+		pthread_mutex_unlock(&t->tickets_mu);
+	}
 	t->max_session_lifetime = max_session_lifetime;
 }
 
-size_t tls_ctx_ticket_count(const struct tls_ctx *t)
+size_t tls_ctx_ticket_count(struct tls_ctx *t)
 {
-	return t != NULL ? ticket_table_count(t->tickets) : 0;
+	size_t n;
+
+	if (t == NULL || t->tickets == NULL)
+		return 0;
+	pthread_mutex_lock(&t->tickets_mu);
+	n = ticket_table_count(t->tickets);
+	pthread_mutex_unlock(&t->tickets_mu);
+	return n;
 }

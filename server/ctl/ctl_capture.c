@@ -114,6 +114,7 @@ static int run_capture(const struct ctl_cmd *cmd, int argc, char **argv, void *c
 	acl_init(&c->filter);
 	if (acl_add(&c->filter, ACL_ALLOW, 0, filter, err) < 0) {
 		ctl_errorf(&c->cc.base, "filter \"%s\" does not compile: %s", filter, err);
+		acl_deinit(&c->filter);
 		pcap_close(p);
 		return CTL_EXIT_USAGE;
 	}

@@ -186,6 +186,17 @@ start_gateway() {
 	wait_for 10 gateway_listening || fail "the gateway is not listening after 10 s"
 }
 
+# gateway_exits SECS: the gateway ends within SECS; GW_RC is its status.
+gateway_exits() {
+	local end=$(($(date +%s) + $1))
+	while kill -0 "$GW_PID" 2>/dev/null; do
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+	GW_RC=0
+	wait "$GW_PID" || GW_RC=$?
+}
+
 # ---- clients ----
 
 # write_client_ini NUM IDENTITY [extra lines]: $WORK/clientNUM.ini

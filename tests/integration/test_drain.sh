@@ -46,16 +46,6 @@ write_server_ini "control_group = $GRP" "metrics = 10.20.0.1:9560"
 SOCK=$WORK/control
 ctl() { "$B/mtlsvpnctl" "$@" --control "$SOCK"; }
 scrape() { ip netns exec "$N" curl -sS --max-time 5 http://10.20.0.1:9560/metrics; }
-# gateway_exits SECS: the gateway ends within SECS; GW_RC is its status.
-gateway_exits() {
-	local end=$(($(date +%s) + $1))
-	while kill -0 "$GW_PID" 2>/dev/null; do
-		[ "$(date +%s)" -lt "$end" ] || return 1
-		sleep 0.1
-	done
-	GW_RC=0
-	wait "$GW_PID" || GW_RC=$?
-}
 ended_files() { find "$WORK"/client-state-* -name '*.ended' 2>/dev/null | wc -l; }
 
 start_gateway

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -462,6 +463,72 @@ static void test_ev_hook_add_runs_in_order_each_turn(void **state)
 	ev_loop_free(loop);
 }
 
+struct sleep_ctx {
+	struct trace *tr;
+	int tag;
+};
+
+static void sleep_hook_cb(struct ev_loop *loop, void *data)
+{
+	struct sleep_ctx *c = data;
+
+	(void)loop;
+	trace_add(c->tr, c->tag);
+	trace_add(c->tr, c->tag + 1);
+}
+
+static void after_sleep_cb(struct ev_loop *loop, void *data)
+{
+	struct sleep_ctx *c = data;
+
+	(void)loop;
+	trace_add(c->tr, c->tag + 2);
+}
+
+/* The sleep hooks bracket every epoll_wait: after the before-sleep hooks,
+ * before the callbacks of the next turn; none once the loop is broken. */
+static void test_ev_set_sleep_hooks_bracket_each_sleep(void **state)
+{
+	struct ev_loop *loop = ev_loop_new();
+	struct trace tr = {0};
+	struct hook_ctx h = {&tr, 1, 3, true};
+	struct sleep_ctx sc = {&tr, 5};
+	struct ev_timer guard;
+
+	(void)state;
+	assert_int_equal(ev_hook_add(loop, hook_cb, &h), 0);
+	ev_set_sleep_hooks(loop, sleep_hook_cb, after_sleep_cb, &sc);
+	ev_timer_init(&guard, guard_cb, NULL);
+	ev_timer_arm(loop, &guard, 10000);
+	assert_int_equal(ev_run(loop), 0);
+	/* hook, before (5, 6), after (7); twice; then the hook breaks. */
+	{
+		const int want[] = {1, 5, 6, 7, 1, 5, 6, 7, 1};
+
+		assert_int_equal(tr.n, 9);
+		for (int i = 0; i < 9; i++)
+			assert_int_equal(tr.log[i], want[i]);
+	}
+	ev_loop_free(loop);
+}
+
+/* Another thread arming a timer on a sleeping loop first brings the
+ * loop's cached time up to date. */
+static void test_ev_loop_update_now_catches_up(void **state)
+{
+	struct ev_loop *loop = ev_loop_new();
+	struct timespec ts = {0, 20 * 1000 * 1000};
+	uint64_t before;
+
+	(void)state;
+	before = ev_now_ms(loop);
+	nanosleep(&ts, NULL);
+	assert_int_equal(ev_now_ms(loop), before);
+	ev_loop_update_now(loop);
+	assert_true(ev_now_ms(loop) >= before + 20);
+	ev_loop_free(loop);
+}
+
 static void test_ev_now_ms_is_monotonic(void **state)
 {
 	struct ev_loop *loop = ev_loop_new();
@@ -487,6 +554,8 @@ int main(void)
 	    cmocka_unit_test(test_ev_signal_add_delivers_raised_signal),
 	    cmocka_unit_test(test_ev_signal_add_rejects_bad_signo),
 	    cmocka_unit_test(test_ev_hook_add_runs_in_order_each_turn),
+	    cmocka_unit_test(test_ev_set_sleep_hooks_bracket_each_sleep),
+	    cmocka_unit_test(test_ev_loop_update_now_catches_up),
 	    cmocka_unit_test(test_ev_now_ms_is_monotonic),
 	};
 

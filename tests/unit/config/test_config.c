@@ -326,6 +326,22 @@ static void test_config_server_load_revocation_keys(void **state)
 	assert_int_equal(s.tls_ticket_lifetime, 600);
 }
 
+/* workers: auto (0, resolved at start) by default, or a count. */
+static void test_config_server_load_workers(void **state)
+{
+	static struct config_server s;
+
+	(void)state;
+	load_ok_server(GW POOL, &s);
+	assert_int_equal(s.workers, 0);
+	load_ok_server(GW "workers = 1\n" POOL, &s);
+	assert_int_equal(s.workers, 1);
+	load_ok_server(GW "workers = auto\n" POOL, &s);
+	assert_int_equal(s.workers, 0);
+	load_ok_server(GW "workers = 4\n" POOL, &s);
+	assert_int_equal(s.workers, 4);
+}
+
 static void test_config_server_load_load_balancer_keys(void **state)
 {
 	static struct config_server s;
@@ -516,6 +532,7 @@ int main(void)
 	    cmocka_unit_test(test_config_server_load_oid_sources),
 	    cmocka_unit_test(test_config_server_load_every_key),
 	    cmocka_unit_test(test_config_server_load_revocation_keys),
+	    cmocka_unit_test(test_config_server_load_workers),
 	    cmocka_unit_test(test_config_server_load_bounds_and_relations),
 		cmocka_unit_test(test_config_server_load_load_balancer_keys),
 	    cmocka_unit_test(test_config_server_load_absolute_paths),

@@ -24,7 +24,7 @@ struct bad_case {
 	"deny_identities, max_session_lifetime, ocsp, ocsp_responder, ocsp_timeout, ocsp_fail, "     \
 	"ocsp_cache, default_group, group_from, log_drops, lease_file, max_sessions_per_identity, control, user, "  \
 	"control_group, metrics, key_passphrase_file, pkcs11_module, tls_resumption, tls_ticket_lifetime, "    \
-	"proxy_protocol, proxy_from, pool_slice, audit_log, openconnect, openconnect_tls12 and offload"
+	"proxy_protocol, proxy_from, pool_slice, audit_log, openconnect, openconnect_tls12, offload and workers"
 #define CL_KEYS                                                                                    \
 	"gateway, server_name, ca, cert, key, tun, full_tunnel, dns, reconnect_min, "              \
 	"reconnect_max, connect_timeout, log_level, state_dir, kill_switch, status_group, key_passphrase_file, pkcs11_module and offload"
@@ -425,6 +425,12 @@ static const struct bad_case server_bad[] = {
     {"pool_slice K zero", GW "pool_slice = 0/2\n" POOL,
      "%F:5 [gateway] pool_slice: '0/2' is not a slice K/N with N a power of two up to 256 and K "
      "from 1 to N; e.g. 1/2 on the first of two gateways, 2/2 on the second"},
+    {"workers zero", GW "workers = 0\n" POOL,
+     "%F:5 [gateway] workers: " RANGE("0", 1, 64) ", or auto"},
+    {"workers over 64", GW "workers = 65\n" POOL,
+     "%F:5 [gateway] workers: " RANGE("65", 1, 64) ", or auto"},
+    {"workers a word", GW "workers = many\n" POOL,
+     "%F:5 [gateway] workers: 'many' is not a whole number; use a number from 1 to 64, or auto"},
 };
 
 #define CL_NOT_GW(v)                                                                               \
