@@ -9,18 +9,21 @@
 #                     gateway ns --veth-- lan ns (iperf3 -s)
 #   bulk ns   --veth--+
 #
-# Usage (root): tests/bench/bench_latency.sh [--count N] [--interval S]
+# Usage (root): tests/bench/bench_latency.sh [--count N] [--interval S] [--workers W]
+#   --workers: the gateway's workers key (default auto: one per core).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${MTLSVPN_BUILD_DIR:-$top/build}
 count=200
 interval=0.02
+workers=auto
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--count) count=$2; shift ;;
 	--interval) interval=$2; shift ;;
-	*) echo "usage: $0 [--count N] [--interval S]" >&2; exit 2 ;;
+	--workers) workers=$2; shift ;;
+	*) echo "usage: $0 [--count N] [--interval S] [--workers W]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -134,6 +137,7 @@ tun = mtvl$id
 control = none
 user = nobody
 lease_file = $work/state/leases
+workers = $workers
 [pool]
 ipv4 = 10.8.1.0/24
 routes = 10.20.0.0/24
