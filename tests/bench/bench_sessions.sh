@@ -14,6 +14,8 @@
 # full handshake.
 #
 # Usage (root): tests/bench/bench_sessions.sh [--quick] [--busy] [--steps N1,N2] [--idle S]
+#                 [--workers W]
+#   --workers: the gateway's workers key (default auto: one per core).
 #   --quick: 200 sessions, no waits: checks only that the harness works.
 #   --busy: the iperf3 run even with --quick.
 set -euo pipefail
@@ -26,13 +28,15 @@ idle=20
 settle=12
 quick=0
 busy=1
+workers=auto
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) quick=1; busy=0; steps=200; idle=2; settle=1 ;;
 	--busy) busy=1 ;;
 	--steps) steps=$2; shift ;;
 	--idle) idle=$2; shift ;;
-	*) echo "usage: $0 [--quick] [--busy] [--steps N1,N2] [--idle S]" >&2; exit 2 ;;
+	--workers) workers=$2; shift ;;
+	*) echo "usage: $0 [--quick] [--busy] [--steps N1,N2] [--idle S] [--workers W]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -102,6 +106,7 @@ max_clients = $((total + 16))
 max_sessions_per_identity = 64
 tls_resumption = no
 keepalive = 10
+workers = $workers
 [pool]
 ipv4 = 10.8.0.0/16
 routes = 10.20.0.0/24
