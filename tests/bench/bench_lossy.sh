@@ -64,21 +64,7 @@ work=$(mktemp -d /tmp/mtlsvpn-bench-lossy.XXXXXX)
 pids=()
 failed=0
 
-cleanup() {
-	local rc=$? p
-	set +e
-	for p in "${pids[@]}"; do bench_stop "$p"; done
-	if [ "$rc" -ne 0 ]; then
-		for f in "$work"/*.log; do
-			[ -f "$f" ] || continue
-			echo "---- $(basename "$f") (last 10 lines) ----" >&2
-			tail -n 10 "$f" >&2
-		done
-	fi
-	for ns in "$L" "$I" "$G" "$N"; do ip netns del "$ns" 2>/dev/null; done
-	[ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
-	exit "$rc"
-}
+cleanup() { bench_cleanup $? 10 "$L" "$I" "$G" "$N"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 

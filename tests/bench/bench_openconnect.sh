@@ -46,23 +46,7 @@ pids=()
 
 . "$top/tests/bench/lib.sh"
 stop() { bench_stop "$@"; }
-cleanup() {
-	local rc=$? p
-	set +e
-	for p in "${pids[@]}"; do stop "$p"; done
-	if [ "$rc" -ne 0 ]; then
-		for f in "$work"/*.log; do
-			[ -f "$f" ] || continue
-			echo "---- $(basename "$f") (last 15 lines) ----" >&2
-			tail -n 15 "$f" >&2
-		done
-	fi
-	ip netns del "$L" 2>/dev/null
-	ip netns del "$G" 2>/dev/null
-	ip netns del "$N" 2>/dev/null
-	[ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
-	exit "$rc"
-}
+cleanup() { bench_cleanup $? 15 "$L" "$G" "$N"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 

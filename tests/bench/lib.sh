@@ -16,6 +16,26 @@ bench_stop() {
 	wait "$p" 2>/dev/null || true
 }
 
+# bench_cleanup RC LINES NS...: the EXIT trap's work: stops every PID in
+# $pids, shows the last LINES lines of each $work/*.log if RC is not 0,
+# deletes the namespaces, removes $work (kept with KEEP_WORK=1), exits RC.
+bench_cleanup() {
+	local rc=$1 lines=$2 p f ns
+	shift 2
+	set +e
+	for p in "${pids[@]}"; do bench_stop "$p"; done
+	if [ "$rc" -ne 0 ]; then
+		for f in "$work"/*.log; do
+			[ -f "$f" ] || continue
+			echo "---- $(basename "$f") (last $lines lines) ----" >&2
+			tail -n "$lines" "$f" >&2
+		done
+	fi
+	for ns in "$@"; do ip netns del "$ns" 2>/dev/null; done
+	[ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
+	exit "$rc"
+}
+
 # bench_wait_for SECS CMD...: runs CMD every 0.05 s until it succeeds, at
 # most SECS seconds; 1 if it never did.
 bench_wait_for() {
