@@ -106,12 +106,13 @@ void udpsock_commit(struct udpsock *u, size_t len);
  * the kernel refuses (full buffer, no route) are dropped and counted in
  * send_errors. Returns the number sent. */
 unsigned udpsock_flush(struct udpsock *u);
-/* Receives up to UDPSOCK_BATCH datagrams with one recvmmsg; only the
- * gateway's are kept (others counted in from_elsewhere), *got of them in
- * d[i], len[i], valid until the next call. Returns how many were read
- * (UDPSOCK_BATCH: more may wait), 0 when none, -1 on an error (errno). */
-int udpsock_recv(struct udpsock *u, uint8_t *d[static UDPSOCK_BATCH],
-		 size_t len[static UDPSOCK_BATCH], unsigned *got);
+/* Receives up to UDPSOCK_RX_MSGS messages with one recvmmsg (with UDP GRO
+ * a message may hold a run of datagrams, split here); only the gateway's
+ * are kept (others counted in from_elsewhere): *got datagrams in
+ * u->rx_d[i], u->rx_len[i], valid until the next call. Returns how many
+ * messages were read (UDPSOCK_RX_MSGS: more may wait), 0 when none, -1 on
+ * an error (errno). */
+int udpsock_recv(struct udpsock *u, unsigned *got);
 
 /* ---- the kill switch (kill_switch = on) ---- */
 

@@ -213,17 +213,15 @@ static void on_readable(struct ev_loop *loop, struct ev_io *w, uint32_t revents)
 	struct client *c = w->data;
 	struct udpchan *u = c->udp;
 	uint64_t now = ev_now_ms(loop);
-	uint8_t *d[UDPSOCK_BATCH];
-	size_t len[UDPSOCK_BATCH];
 
 	(void)revents;
 	for (int round = 0; round < RECV_ROUNDS && c->udp == u; round++) {
 		unsigned got;
-		int r = udpsock_recv(&u->sock, d, len, &got);
+		int r = udpsock_recv(&u->sock, &got);
 
 		for (unsigned i = 0; i < got; i++)
-			receive_one(c, d[i], len[i], now);
-		if (r < UDPSOCK_BATCH)
+			receive_one(c, u->sock.rx_d[i], u->sock.rx_len[i], now);
+		if (r < UDPSOCK_RX_MSGS)
 			break;
 	}
 	/* Nothing waits past the batch that brought it. */

@@ -32,8 +32,13 @@ struct undo;
 
 /* ---- udpsock.c ---- */
 
-/* Datagrams queued for one send, and received per recvmmsg. */
+/* Datagrams queued for one send. */
 #define UDPSOCK_BATCH 64
+/* Messages per recvmmsg, each up to UDPSOCK_RX_MSG bytes: with UDP GRO
+ * one message holds a run of up to 64 datagrams of one size. */
+#define UDPSOCK_RX_MSGS 32
+#define UDPSOCK_RX_MSG 65536
+#define UDPSOCK_RX_MAX (UDPSOCK_RX_MSGS * 64)
 /* The largest datagram: an inner packet of the largest MTU with the
  * data channel's header and tag, rounded up. */
 #define UDPSOCK_DGRAM_MAX 9216
@@ -53,7 +58,10 @@ struct udpsock {
 	size_t tx_len;                   /* bytes queued */
 	uint16_t tx_lens[UDPSOCK_BATCH]; /* each queued datagram's length */
 	unsigned tx_n;
-	uint8_t *rx;                     /* UDPSOCK_BATCH * UDPSOCK_DGRAM_MAX */
+	bool gro;                        /* UDP_GRO on: runs arrive coalesced */
+	uint8_t *rx;                     /* UDPSOCK_RX_MSGS * UDPSOCK_RX_MSG */
+	uint8_t *rx_d[UDPSOCK_RX_MAX];   /* the last udpsock_recv's datagrams */
+	uint16_t rx_len[UDPSOCK_RX_MAX];
 	uint64_t sent, send_errors, from_elsewhere, batches, gso_sends;
 };
 

@@ -7,7 +7,10 @@
  * each run of equal-size datagrams (the last of a run may be shorter) as
  * one UDP GSO message (UDP_SEGMENT, Linux 4.18) and all the runs in one
  * sendmmsg; without UDP GSO, one message per datagram, still one sendmmsg.
- * Receiving is recvmmsg, UDPSOCK_BATCH datagrams at a time.
+ * Receiving is recvmmsg with UDP GRO (Linux 5.0) where the kernel has it:
+ * a run of datagrams of one size from the gateway arrives as one message
+ * with its segment size, and is split here, so the kernel neither cuts a
+ * GSO run from the gateway nor queues each datagram on its own.
  */
 #include "client.h"
 
@@ -21,13 +24,16 @@
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
 #endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
 /* What the kernel takes in one GSO send: segments and bytes. */
 #define GSO_SEGS_MAX 64
 #define GSO_BYTES_MAX 65000
 
 int udpsock_open(struct udpsock *u, const struct sockaddr *gw, socklen_t len, uint16_t port)
 {
-	int seg = 0;
+	int seg = 0, one = 1;
 	socklen_t sl = sizeof(seg);
 
 	memset(u, 0, sizeof(*u));
@@ -43,7 +49,7 @@ int udpsock_open(struct udpsock *u, const struct sockaddr *gw, socklen_t len, ui
 	else
 		((struct sockaddr_in6 *)&u->peer)->sin6_port = htons(port);
 	u->tx = malloc((size_t)UDPSOCK_BATCH * UDPSOCK_DGRAM_MAX);
-	u->rx = malloc((size_t)UDPSOCK_BATCH * UDPSOCK_DGRAM_MAX);
+	u->rx = malloc((size_t)UDPSOCK_RX_MSGS * UDPSOCK_RX_MSG);
 	if (u->tx == NULL || u->rx == NULL) {
 		udpsock_close(u);
 		errno = ENOMEM;
@@ -59,6 +65,7 @@ int udpsock_open(struct udpsock *u, const struct sockaddr *gw, socklen_t len, ui
 	/* A kernel that knows the option answers for it; one that does not
 	 * refuses, and every datagram is its own message. */
 	u->gso = getsockopt(u->fd, IPPROTO_UDP, UDP_SEGMENT, &seg, &sl) == 0;
+	u->gro = setsockopt(u->fd, IPPROTO_UDP, UDP_GRO, &one, sizeof(one)) == 0;
 	return 0;
 }
 
@@ -233,36 +240,74 @@ static bool from_peer(const struct udpsock *u, const struct sockaddr_storage *ss
 	       memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(a->sin6_addr)) == 0;
 }
 
-int udpsock_recv(struct udpsock *u, uint8_t *d[static UDPSOCK_BATCH],
-		 size_t len[static UDPSOCK_BATCH], unsigned *got)
+union gro_cmsg {
+	char buf[CMSG_SPACE(sizeof(int))];
+	struct cmsghdr align;
+};
+
+/* The segment size of a coalesced run, or 0 for a single datagram. */
+static size_t gro_size(struct msghdr *h)
 {
-	struct mmsghdr m[UDPSOCK_BATCH];
-	struct iovec iov[UDPSOCK_BATCH];
-	struct sockaddr_storage src[UDPSOCK_BATCH];
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
+		int size;
+
+		if (c->cmsg_level != IPPROTO_UDP || c->cmsg_type != UDP_GRO ||
+		    c->cmsg_len < CMSG_LEN(sizeof(size)))
+			continue;
+		memcpy(&size, CMSG_DATA(c), sizeof(size));
+		return size > 0 ? (size_t)size : 0;
+	}
+	return 0;
+}
+
+/* Message m (n bytes at p) split into its datagrams. */
+static void take(struct udpsock *u, uint8_t *p, size_t n, size_t size, unsigned *got)
+{
+	if (size == 0 || size >= n)
+		size = n;
+	while (n > 0 && *got < UDPSOCK_RX_MAX) {
+		size_t k = n < size ? n : size;
+
+		u->rx_d[*got] = p;
+		u->rx_len[(*got)++] = (uint16_t)k;
+		p += k;
+		n -= k;
+	}
+}
+
+int udpsock_recv(struct udpsock *u, unsigned *got)
+{
+	struct mmsghdr m[UDPSOCK_RX_MSGS];
+	struct iovec iov[UDPSOCK_RX_MSGS];
+	struct sockaddr_storage src[UDPSOCK_RX_MSGS];
+	union gro_cmsg cm[UDPSOCK_RX_MSGS];
 	int r;
 
 	*got = 0;
 	memset(m, 0, sizeof(m));
-	for (unsigned i = 0; i < UDPSOCK_BATCH; i++) {
-		iov[i] = (struct iovec){u->rx + (size_t)i * UDPSOCK_DGRAM_MAX, UDPSOCK_DGRAM_MAX};
+	for (unsigned i = 0; i < UDPSOCK_RX_MSGS; i++) {
+		iov[i] = (struct iovec){u->rx + (size_t)i * UDPSOCK_RX_MSG, UDPSOCK_RX_MSG};
 		m[i].msg_hdr.msg_name = &src[i];
 		m[i].msg_hdr.msg_namelen = sizeof(src[i]);
 		m[i].msg_hdr.msg_iov = &iov[i];
 		m[i].msg_hdr.msg_iovlen = 1;
+		if (u->gro) {
+			m[i].msg_hdr.msg_control = cm[i].buf;
+			m[i].msg_hdr.msg_controllen = sizeof(cm[i].buf);
+		}
 	}
 	do
-		r = recvmmsg(u->fd, m, UDPSOCK_BATCH, MSG_DONTWAIT, NULL);
+		r = recvmmsg(u->fd, m, UDPSOCK_RX_MSGS, MSG_DONTWAIT, NULL);
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
 	for (int i = 0; i < r; i++) {
-		/* A truncated datagram is nobody's: it was larger than any we send. */
+		/* A truncated message is nobody's: larger than any run we take. */
 		if (!from_peer(u, &src[i]) || (m[i].msg_hdr.msg_flags & MSG_TRUNC)) {
 			u->from_elsewhere++;
 			continue;
 		}
-		d[*got] = iov[i].iov_base;
-		len[(*got)++] = m[i].msg_len;
+		take(u, iov[i].iov_base, m[i].msg_len, u->gro ? gro_size(&m[i].msg_hdr) : 0, got);
 	}
 	return r;
 }

@@ -178,6 +178,11 @@ case " ${client_extra[*]} " in *" udp = off "*) ;; *)
 esac
 echo "  path: $path"
 measure "mtlsvpn"
+if [ $path = UDP ]; then
+	# Probes lost under load move the traffic to TLS until a re-probe.
+	echo "  UDP fell back to TLS $(grep -c "UDP data channel .* failed" "$work/client.log") time(s)," \
+		"recovered $(grep -c "UDP data channel .* recovered" "$work/client.log")"
+fi
 rss=$(awk '/VmRSS/ {print $2}' "/proc/${pids[1]}/status")
 printf '  gateway RSS: %s kB\n' "$rss"
 kill "$cpid" "${pids[1]}"; wait "$cpid" "${pids[1]}" 2>/dev/null || true
