@@ -105,6 +105,8 @@ uint32_t establish_features_offered(const struct worker *w)
 {
 	uint32_t f = PROTO_FEATURES_KNOWN;
 
+	/* The UDP data channel is offered per session (server/udp_sess.c). */
+	f &= ~PROTO_FEATURE_DCHAN;
 	/* Super-packets need a TUN that hands them over and takes them. */
 	if (!w->tun_vnet || !(w->tun_offloads & TUN_OFFLOAD_TSO))
 		f &= ~PROTO_FEATURE_OFFLOAD;

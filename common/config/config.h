@@ -186,6 +186,12 @@ struct config_server {
 	/* Event-loop threads (server/workers.c): 0 = auto (one per CPU of
 	 * the affinity mask, at most CONFIG_WORKERS_MAX), the default. */
 	unsigned workers;
+	/* The UDP data channel (docs/protocol.md section 12): offered to
+	 * clients when on (the default); udp_port defaults to the listen
+	 * port's number, on the same address; an epoch this old is re-keyed. */
+	bool udp;
+	unsigned udp_port;             /* 1-65535 */
+	unsigned udp_rekey_interval;   /* s, 10-120, default 120 */
 };
 #define CONFIG_WORKERS_MAX 64
 
