@@ -97,6 +97,27 @@ void udp_flush(struct worker *w);
 void udp_send_one(struct worker *w, const uint8_t *d, size_t len,
 		  const struct sockaddr_storage *peer, socklen_t peer_len);
 
+/* udp_status.c: what status --json and the metrics show. */
+struct jsonw;
+struct udp_sum {
+	uint64_t datagrams_in, datagrams_out, unknown_cid;
+	struct udp_totals t; /* closed sessions' and live ones' */
+	unsigned by_state[3];  /* live channels by enum dchan_state */
+};
+/* The drop reasons' names ("malformed", ...) by enum dchan_open_result;
+ * NULL for DCHAN_OPEN_OK. */
+const char *udp_drop_key(unsigned reason);
+void udp_sum(const struct gateway *gw, struct udp_sum *out);
+/* "udp": null, or the session's channel. */
+void udp_status_session(struct jsonw *j, const struct session *s);
+/* "udp": null when off, or the gateway's socket counters. */
+void udp_status_gateway(struct jsonw *j, const struct gateway *gw);
+/* "udp: up" and the like for the status table; "-" without a channel. */
+const char *udp_status_word(const struct session *s);
+/* One line for status: the port, datagrams each way, unknown cids, and
+ * the channels by state. */
+void udp_status_line(const struct gateway *gw, char *out, size_t cap);
+
 /* udp_sess.c: one session's channel */
 /* When the handshake is done: the cid and secret for CONFIG, if udp is on
  * and the exporter gives one. Then lets wolfSSL drop the handshake's
