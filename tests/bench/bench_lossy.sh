@@ -150,7 +150,7 @@ bench_pki
 # mtlsvpn twice: TLS only (udp = off) and with the UDP data channel. The
 # UDP row counts only once the client says its channel is up, so it never
 # measures the TLS path under the UDP name.
-udp_up() { ip netns exec "$L" "$build/mtlsvpn-client" status -c "$work/client.ini" 2>/dev/null | grep -q '^udp: up'; }
+udp_up() { ip netns exec "$L" "$build/mtlsvpn-client" status -c "$work/client.ini" 2>/dev/null | grep -q '^udp: *up'; }
 for mode in tls udp; do
 	name="mtlsvpn (TLS)"
 	gwline="udp = off"

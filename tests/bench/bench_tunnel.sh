@@ -178,7 +178,7 @@ for i in $(seq 100); do ip netns exec "$G" ss -Hltn 'sport = :8443' | grep -q . 
 ip netns exec "$L" "$build/mtlsvpn-client" -c "$work/client.ini" >"$work/client-udp.log" 2>&1 &
 cpid=$!
 pids+=($cpid)
-udp_up() { ip netns exec "$L" "$build/mtlsvpn-client" status -c "$work/client.ini" 2>/dev/null | grep -q '^udp: up'; }
+udp_up() { ip netns exec "$L" "$build/mtlsvpn-client" status -c "$work/client.ini" 2>/dev/null | grep -q '^udp: *up'; }
 for i in $(seq 200); do udp_up && break; sleep 0.05; done
 if udp_up; then
 	measure "mtlsvpn UDP"

@@ -47,7 +47,8 @@ say "UDP up; the client's UDP flow is 192.0.2.11:$cport"
 # One genuine DATA datagram of alice's from before the move (for the replay).
 cat >"$WORK/grab.py" <<'PY'
 import socket, struct, sys, time
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+# ETH_P_ALL: only such a tap sees what the laptop sends.
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
 s.bind(("eth0", 0)); s.settimeout(1)
 end = time.time() + 10
 while time.time() < end:
@@ -55,6 +56,7 @@ while time.time() < end:
         f = s.recv(65535)
     except socket.timeout:
         continue
+    if f[12:14] != b"\x08\x00": continue
     ip = f[14:]
     if ip[9] != 17: continue
     ihl = (ip[0] & 15) * 4
