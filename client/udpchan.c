@@ -53,8 +53,10 @@ void udpchan_stop(struct client *c)
 
 	if (u == NULL)
 		return;
-	ev_io_stop(c->loop, &u->io);
-	ev_timer_stop(c->loop, &u->timer);
+	if (u->started) { /* io and timer exist only once started */
+		ev_io_stop(c->loop, &u->io);
+		ev_timer_stop(c->loop, &u->timer);
+	}
 	udpsock_close(&u->sock);
 	dchan_sess_deinit(&u->sess);
 	explicit_bzero(u, sizeof(*u));
