@@ -49,18 +49,25 @@ static bool icmp_is_error(const struct ippkt_l4 *l4, int family)
 	}
 }
 
+/* An address that names one host: not unspecified, loopback, multicast
+ * or (IPv4) class E and the limited broadcast. */
+static bool one_host(const uint8_t *a, int family)
+{
+	static const uint8_t zero[16], loop6[16] = {[15] = 1};
+
+	if (family == AF_INET)
+		return a[0] != 0 && a[0] != 127 && a[0] < 224;
+	return memcmp(a, zero, 16) != 0 && memcmp(a, loop6, 16) != 0 && a[0] != 0xff;
+}
+
 /* A source that names one host; for IPv4 also a destination that is not
  * multicast or the limited broadcast. IPv6 allows a PTB about a packet
  * sent to a multicast group (RFC 4443 2.4 (e.3)). */
 static bool addresses_ok(const struct ippkt_info *ip)
 {
-	const uint8_t *s = ip->src.bytes, *d = ip->dst.bytes;
-	static const uint8_t zero[16], loop6[16] = {[15] = 1};
-
-	if (ip->family == AF_INET)
-		return s[0] != 0 && s[0] != 127 && s[0] < 224 && d[0] < 224 &&
-		       memcmp(d, "\xff\xff\xff\xff", 4) != 0;
-	return memcmp(s, zero, 16) != 0 && memcmp(s, loop6, 16) != 0 && s[0] != 0xff;
+	if (!one_host(ip->src.bytes, ip->family))
+		return false;
+	return ip->family == AF_INET6 || ip->dst.bytes[0] < 224;
 }
 
 static enum icmp_ptb_result check(const uint8_t *pkt, size_t len, uint32_t mtu,
@@ -72,6 +79,8 @@ static enum icmp_ptb_result check(const uint8_t *pkt, size_t len, uint32_t mtu,
 		return ICMP_PTB_MALFORMED;
 	if (from->family != ip->family)
 		return ICMP_PTB_FAMILY;
+	if (!one_host(from->bytes, from->family))
+		return ICMP_PTB_ADDRESS;
 	if (len <= mtu)
 		return ICMP_PTB_FITS;
 	if (mtu < (ip->family == AF_INET ? ICMP_PTB_MIN_MTU_V4 : ICMP_PTB_MIN_MTU_V6))

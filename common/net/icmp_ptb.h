@@ -37,16 +37,19 @@ enum icmp_ptb_result {
 	ICMP_PTB_NO_DF,	     /* IPv4 without DF: the path may fragment it */
 	ICMP_PTB_ICMP_ERROR, /* an ICMP(v6) error: never answered by another */
 	ICMP_PTB_FRAGMENT,   /* an IPv4 fragment other than the first */
-	ICMP_PTB_ADDRESS,    /* source not one host, or an IPv4 broadcast or
-			      * multicast destination (RFC 1122 3.2.2, 4443 2.4) */
+	ICMP_PTB_ADDRESS,    /* the packet's source or from not one host, or an
+			      * IPv4 broadcast or multicast destination
+			      * (RFC 1122 3.2.2, 4443 2.4) */
 	ICMP_PTB_MTU,	     /* mtu below the family's minimum: no PTB can say it */
 	ICMP_PTB_FAMILY,     /* from is not the packet's family */
 	ICMP_PTB_NO_ROOM,    /* cap too small for the error */
 };
 
 /* Writes into out[0..cap) the error for pkt[0..len) on a path whose MTU
- * is mtu, from address from (an address of the tunnel, of pkt's family,
- * that the host receiving the error does not own), to pkt's source.
+ * is mtu, from address from (of pkt's family, one host, and not one the
+ * host receiving the error owns: Linux drops a packet arriving with one
+ * of its own addresses as source; the programs pass pkt's destination,
+ * docs/protocol.md 12.15), to pkt's source.
  * IPv4: DF set, TTL 64, the ICMP next-hop MTU field = mtu (at most
  * 65535), quoting min(len, 548) bytes of pkt (at least its header and 8
  * bytes, as RFC 792 asks). IPv6: hop limit 64, the MTU field = mtu,
