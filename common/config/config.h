@@ -186,6 +186,12 @@ struct config_server {
 	/* Event-loop threads (server/workers.c): 0 = auto (one per CPU of
 	 * the affinity mask, at most CONFIG_WORKERS_MAX), the default. */
 	unsigned workers;
+	/* The UDP data channel (docs/protocol.md section 12): offered to
+	 * clients when on (the default); udp_port defaults to the listen
+	 * port's number, on the same address; an epoch this old is re-keyed. */
+	bool udp;
+	unsigned udp_port;             /* 1-65535 */
+	unsigned udp_rekey_interval;   /* s, 10-120, default 120 */
 };
 #define CONFIG_WORKERS_MAX 64
 
@@ -219,6 +225,9 @@ struct config_client {
 	char key_passphrase_file[PATH_MAX]; /* "" = ask (terminal, systemd) */
 	char pkcs11_module[PATH_MAX];  /* of key = pkcs11:...; "" = p11-kit-proxy.so */
 	bool offload;                  /* TUN offloads, DATA_GSO; default true */
+	/* udp = auto: take the gateway's UDP data channel when it offers one
+	 * (docs/protocol.md section 12); udp = off: TLS carries everything. */
+	bool udp;                      /* default true (auto) */
 };
 
 /* 0 on success; -1 with err = "server.ini:12 [gateway] mtu: '90000' is out

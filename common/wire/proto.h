@@ -61,10 +61,9 @@ enum cfg_attr {
 /* Feature bits of CFG_ATTR_FEATURES and of a FEATURES frame. */
 #define PROTO_FEATURE_CONFIG_UPDATE 0x00000001u /* CONFIG_UPDATE frames */
 #define PROTO_FEATURE_OFFLOAD 0x00000002u /* DATA_GSO frames, both directions */
-/* The UDP data channel (section 12); not in PROTO_FEATURES_KNOWN until the
- * programs use it. */
+/* The UDP data channel (section 12), in use by the gateway and the client. */
 #define PROTO_FEATURE_DCHAN 0x00000004u
-#define PROTO_FEATURES_KNOWN (PROTO_FEATURE_CONFIG_UPDATE | PROTO_FEATURE_OFFLOAD)
+#define PROTO_FEATURES_KNOWN (PROTO_FEATURE_CONFIG_UPDATE | PROTO_FEATURE_OFFLOAD | PROTO_FEATURE_DCHAN)
 
 enum bye_reason {
 	BYE_NORMAL = 0,          /* the peer chose to disconnect */

@@ -11,11 +11,16 @@
 #
 # Usage (root): tests/bench/bench_tunnel.sh [--runs N] [--seconds S] [--no-openvpn]
 #                                           [--client-offload-off] [--gateway-offload-off]
+#                                           [--client-udp-off]
 #   --client-offload-off: our client with offload = off, so it sends one
 #   packet per frame (as an older client would) and the gateway's receive
 #   coalescing is what cuts its TUN writes.
 #   --gateway-offload-off: the gateway with offload = off, so it sends one
 #   packet per frame and the client's receive coalescing cuts its writes.
+#   --client-udp-off: our client with udp = off, so TLS carries everything
+#   (by default the gateway offers its UDP data channel, the client takes
+#   it and the run waits until UDP carries the packets; the line
+#   "  path: UDP" or "  path: TLS" says which one was measured).
 # For mtlsvpn the upload also reports the gateway's TUN writes per MB and
 # the download the client's (the TUN's rx counters: one per write, a
 # super-packet counts once; tests/bench/tunrx.sh).
@@ -26,17 +31,18 @@ build=${MTLSVPN_BUILD_DIR:-$top/build}
 runs=3
 secs=10
 with_openvpn=1
-client_extra=
+client_extra=()
 gateway_extra=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--runs) runs=$2; shift ;;
 	--seconds) secs=$2; shift ;;
 	--no-openvpn) with_openvpn=0 ;;
-	--client-offload-off) client_extra="offload = off" ;;
+	--client-offload-off) client_extra+=("offload = off") ;;
+	--client-udp-off) client_extra+=("udp = off") ;;
 	--gateway-offload-off) gateway_extra="offload = off" ;;
 	*) echo "usage: $0 [--runs N] [--seconds S] [--no-openvpn] [--client-offload-off]" \
-		"[--gateway-offload-off]" >&2; exit 2 ;;
+		"[--gateway-offload-off] [--client-udp-off]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -147,7 +153,7 @@ bench_pki
 
 echo "== mtlsvpn =="
 bench_mtlsvpn_ini 10.99.1.1:8443 "$id" ${gateway_extra:+"$gateway_extra"}
-[ -z "$client_extra" ] || echo "$client_extra" >>"$work/client.ini"
+for l in "${client_extra[@]}"; do echo "$l" >>"$work/client.ini"; done
 t0=$(date +%s.%N)
 ip netns exec "$G" "$build/mtlsvpn-server" -c "$work/server.ini" >"$work/server.log" 2>&1 &
 pids+=($!)
@@ -161,6 +167,16 @@ for i in $(seq 200); do
 done
 t1=$(date +%s.%N)
 printf '  start to first reply: %.2f s\n' "$(echo "$t1 - $t0" | bc -l 2>/dev/null || python3 -c "print($t1-$t0)")"
+# The UDP data channel, unless the client is told udp = off: measured
+# once its probe was answered (within a second when UDP gets through).
+path=TLS
+case " ${client_extra[*]} " in *" udp = off "*) ;; *)
+	for i in $(seq 40); do
+		grep -q "UDP data channel .* up" "$work/client.log" && { path=UDP; break; }
+		sleep 0.05
+	done ;;
+esac
+echo "  path: $path"
 measure "mtlsvpn"
 rss=$(awk '/VmRSS/ {print $2}' "/proc/${pids[1]}/status")
 printf '  gateway RSS: %s kB\n' "$rss"

@@ -342,6 +342,26 @@ static void test_config_server_load_workers(void **state)
 	assert_int_equal(s.workers, 4);
 }
 
+/* udp: on, its port the listen port's number, re-key every 120 s, unless set. */
+static void test_config_server_load_udp(void **state)
+{
+	static struct config_server s;
+
+	(void)state;
+	load_ok_server(GW POOL, &s);
+	assert_true(s.udp);
+	assert_int_equal(s.udp_port, 8443);
+	assert_int_equal(s.udp_rekey_interval, 120);
+	load_ok_server("[gateway]\nlisten = [::1]:9443\nca = ca.crt\ncert = server.crt\nkey = "
+		       "server.key\n" POOL,
+		       &s);
+	assert_int_equal(s.udp_port, 9443);
+	load_ok_server(GW "udp = off\nudp_port = 4500\nudp_rekey_interval = 10\n" POOL, &s);
+	assert_false(s.udp);
+	assert_int_equal(s.udp_port, 4500);
+	assert_int_equal(s.udp_rekey_interval, 10);
+}
+
 static void test_config_server_load_load_balancer_keys(void **state)
 {
 	static struct config_server s;
@@ -533,6 +553,7 @@ int main(void)
 	    cmocka_unit_test(test_config_server_load_every_key),
 	    cmocka_unit_test(test_config_server_load_revocation_keys),
 	    cmocka_unit_test(test_config_server_load_workers),
+	    cmocka_unit_test(test_config_server_load_udp),
 	    cmocka_unit_test(test_config_server_load_bounds_and_relations),
 		cmocka_unit_test(test_config_server_load_load_balancer_keys),
 	    cmocka_unit_test(test_config_server_load_absolute_paths),
