@@ -30,14 +30,14 @@ int pmtu_sock_set_df(int fd, int family)
 
 void pmtu_sock_init(struct pmtu_sock *q)
 {
-	q->fd4 = q->fd6 = -1;
+	*q = (struct pmtu_sock){.fd4 = -1, .fd6 = -1};
 }
 
 void pmtu_sock_close(struct pmtu_sock *q)
 {
-	if (q->fd4 >= 0)
+	if (q->open4)
 		close(q->fd4);
-	if (q->fd6 >= 0)
+	if (q->open6)
 		close(q->fd6);
 	pmtu_sock_init(q);
 }
@@ -69,16 +69,19 @@ int pmtu_sock_query(struct pmtu_sock *q, const struct sockaddr_storage *peer, so
 	struct sockaddr_storage to;
 	socklen_t tolen = outer(peer, len, &to), vl;
 	int *fd, v = 0;
+	bool *open;
 
 	if (tolen == 0 || (to.ss_family != AF_INET && to.ss_family != AF_INET6)) {
 		errno = EAFNOSUPPORT;
 		return -1;
 	}
 	fd = to.ss_family == AF_INET ? &q->fd4 : &q->fd6;
-	if (*fd < 0) {
+	open = to.ss_family == AF_INET ? &q->open4 : &q->open6;
+	if (!*open) {
 		*fd = socket(to.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		if (*fd < 0)
 			return -1;
+		*open = true;
 	}
 	if (connect(*fd, (const struct sockaddr *)&to, tolen) < 0)
 		return -1;

@@ -10,13 +10,15 @@
 #ifndef MTLSVPN_PMTU_SOCK_H
 #define MTLSVPN_PMTU_SOCK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
 /* The sockets the questions go through, one per family, opened on first
- * use; embedded in their owner. */
+ * use; embedded in their owner. A zeroed one is closed. */
 struct pmtu_sock {
-	int fd4, fd6; /* -1: not open */
+	int fd4, fd6;
+	bool open4, open6;
 };
 
 /* Sets "don't fragment" on a UDP socket of family: IP_PMTUDISC_DO, and on

@@ -7,6 +7,7 @@
 #include "dchan_pmtu.h"
 
 #include "icmp_ptb.h"
+#include "ippkt.h"
 
 void dchan_pmtu_init(struct dchan_pmtu *p, size_t tun_mtu, uint64_t now_ms)
 {
@@ -32,6 +33,7 @@ enum dchan_mtu_way dchan_pmtu_check(struct dchan_pmtu *p, const uint8_t *pkt, si
 {
 	enum dchan_mtu_way way;
 	enum icmp_ptb_result why;
+	struct ippkt_info ip;
 
 	*ptb_len = 0;
 	if (size <= p->usable)
@@ -44,6 +46,11 @@ enum dchan_mtu_way dchan_pmtu_check(struct dchan_pmtu *p, const uint8_t *pkt, si
 	if (!tbucket_take(&p->ptb, now_ms)) {
 		p->ptb_limited++;
 		return way;
+	}
+	if (from == NULL) {
+		if (ippkt_parse(pkt, len, &ip) != IPPKT_OK)
+			return way;
+		from = &ip.dst;
 	}
 	*ptb_len = icmp_ptb(pkt, len, (uint32_t)p->usable, from, out, cap, &why);
 	if (*ptb_len > 0)

@@ -50,8 +50,9 @@ bool dchan_pmtu_learn(struct dchan_pmtu *p, uint32_t path_mtu, int outer_family,
 /* The way of the packet pkt[0..len) whose largest datagram is size bytes
  * (len for a plain packet, header + gso_size for a super-packet). On
  * DCHAN_MTU_TLS_PTB the error to deliver to the TUN is written to out
- * (*ptb_len > 0) when icmp_ptb writes one (from: its source, pkt's family)
- * and the rate limit lets it; *ptb_len is 0 otherwise. Counts too_big,
+ * (*ptb_len > 0) when icmp_ptb writes one and the rate limit lets it;
+ * *ptb_len is 0 otherwise. from is its source, of pkt's family; NULL for
+ * pkt's destination (what the programs use, protocol.md 12.15). Counts too_big,
  * ptb_sent and ptb_limited. */
 enum dchan_mtu_way dchan_pmtu_check(struct dchan_pmtu *p, const uint8_t *pkt, size_t len,
 				    size_t size, const struct ipaddr *from, uint64_t now_ms,

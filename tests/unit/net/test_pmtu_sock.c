@@ -80,7 +80,7 @@ static void test_pmtu_sock_query_loopback(void **state)
 	assert_int_equal(pmtu_sock_query(&q, &ss, sizeof(*s4), &mtu, &fam), 0);
 	assert_int_equal(mtu, want4);
 	assert_int_equal(fam, AF_INET);
-	assert_true(q.fd4 >= 0);
+	assert_true(q.open4 && q.fd4 >= 0);
 
 	/* ::ffff:127.0.0.1 travels as IPv4. */
 	memset(&ss, 0, sizeof(ss));
@@ -100,32 +100,31 @@ static void test_pmtu_sock_query_loopback(void **state)
 	if (pmtu_sock_query(&q, &ss, sizeof(*s6), &mtu, &fam) == 0) {
 		assert_int_equal(mtu, want);
 		assert_int_equal(fam, AF_INET6);
-		assert_true(q.fd6 >= 0);
+		assert_true(q.open6 && q.fd6 >= 0);
 	} else {
 		/* A machine without IPv6 on loopback: the error is the kernel's. */
 		assert_true(errno == EADDRNOTAVAIL || errno == ENETUNREACH ||
 			    errno == EAFNOSUPPORT);
 	}
 	pmtu_sock_close(&q);
-	assert_int_equal(q.fd4, -1);
-	assert_int_equal(q.fd6, -1);
+	assert_false(q.open4);
+	assert_false(q.open6);
 }
 
 static void test_pmtu_sock_query_other_family(void **state)
 {
-	struct pmtu_sock q;
+	struct pmtu_sock q = {0}; /* zeroed is closed, as pmtu_sock_init leaves it */
 	struct sockaddr_storage ss;
 	uint32_t mtu = 7;
 	int fam = 7;
 
 	(void)state;
-	pmtu_sock_init(&q);
 	memset(&ss, 0, sizeof(ss));
 	ss.ss_family = AF_UNIX;
 	assert_int_equal(pmtu_sock_query(&q, &ss, sizeof(struct sockaddr_un), &mtu, &fam), -1);
 	assert_int_equal(errno, EAFNOSUPPORT);
 	assert_int_equal(mtu, 7);
-	assert_int_equal(q.fd4, -1);
+	assert_false(q.open4);
 	pmtu_sock_close(&q);
 }
 

@@ -110,6 +110,12 @@ static void test_dchan_pmtu_check_ways_and_errors(void **state)
 	assert_int_equal(buf_get32(out + 44), 1400);
 	assert_int_equal(p.ptb_sent, 2);
 	assert_int_equal(p.too_big, 4);
+	/* No source given: the packet's destination speaks. */
+	assert_int_equal(dchan_pmtu_check(&p, pkt, n, n, NULL, 0, out, sizeof(out), &e),
+			 DCHAN_MTU_TLS_PTB);
+	assert_int_equal(e, 1280);
+	assert_memory_equal(out + 8, pkt + 24, 16);
+	assert_memory_equal(out + 24, pkt + 8, 16);
 
 	/* A super-packet is judged by its segment: 1340 fits, though the
 	 * bytes are longer. */
