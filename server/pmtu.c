@@ -13,6 +13,7 @@
 #include "server.h"
 
 #include "icmp_ptb.h"
+#include "jsonw.h"
 #include "mss_clamp.h"
 
 /* The path MTU asked again this often, and never more often than the
@@ -107,4 +108,20 @@ void pmtu_clamp(struct session *s, uint8_t *pkt, size_t len, bool csum_partial)
 	}
 	if (mss != 0)
 		(void)mss_clamp(pkt, len, csum_partial, mss, NULL);
+}
+
+void pmtu_status(struct jsonw *j, const struct session *s)
+{
+	const struct dchan_pmtu *p = &s->udp->pmtu.st;
+
+	jsonw_obj_begin(j, "pmtu");
+	if (p->path_mtu != 0)
+		jsonw_u64(j, "path_mtu", p->path_mtu);
+	else
+		jsonw_null(j, "path_mtu");
+	jsonw_u64(j, "usable", p->usable);
+	jsonw_u64(j, "too_big", p->too_big);
+	jsonw_u64(j, "ptb_sent", p->ptb_sent);
+	jsonw_u64(j, "ptb_limited", p->ptb_limited);
+	jsonw_obj_end(j);
 }

@@ -45,4 +45,8 @@ bool pmtu_fits(struct session *s, const uint8_t *pkt, size_t len);
  * csum_partial: its TCP checksum holds only the pseudo-header's sum. */
 void pmtu_clamp(struct session *s, uint8_t *pkt, size_t len, bool csum_partial);
 
+/* status --json: "pmtu": the session's path MTU and counters. */
+struct jsonw;
+void pmtu_status(struct jsonw *j, const struct session *s);
+
 #endif

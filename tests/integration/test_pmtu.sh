@@ -90,6 +90,20 @@ wait_for 5 test -s "$WORK/sink2" || fail "a 1300-byte packet to the laptop was l
 	fail "internal host: the second 1300-byte send met '$out', want 'EMSGSIZE 1236'"
 say "internal host: a 1300-byte packet with DF arrived by TLS; its kernel learned MTU 1236"
 
+# What status --json says of it, valid against the schema.
+"$B/mtlsvpnctl" status --json --control "$WORK/control" >"$WORK/status.json" ||
+	fail "status --json failed"
+python3 - "$SRC/docs/gateway-status.schema.json" "$WORK/status.json" <<'PY' ||
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator(schema).validate(json.load(open(sys.argv[2])))
+p = json.load(open(sys.argv[2]))["sessions"][0]["udp"]["pmtu"]
+assert p["path_mtu"] == 1300 and p["usable"] == 1236, p
+assert p["too_big"] >= 1 and p["ptb_sent"] >= 1, p
+PY
+	fail "status --json: no valid pmtu object with path_mtu 1300, usable 1236, an error sent: $(cat "$WORK/status.json")"
+say "status --json: path_mtu 1300, usable 1236, too_big and ptb_sent counted"
+
 # IPv6: 1236 is below IPv6's minimum; a large packet goes by TLS, no PTB.
 addr6=$(ip -n "$L" -6 -o addr show dev mtlsvpn0 scope global | awk '{print $4}' | cut -d/ -f1)
 out=$(ip netns exec "$L" ping -6 -M do -s 1300 -c 1 -W 3 fd00:20::2 2>&1 || true)
