@@ -6,9 +6,10 @@
 # learn that size from the kernel; a 1300-byte IPv4 packet with DF still
 # arrives (by TLS) and its sender's kernel learns MTU 1236 from our ICMP
 # error, on the laptop and on the internal host; a large IPv6 packet goes
-# by TLS without an error (no PTB below 1280); TCP SYNs in both
-# directions carry MSS 1196 (mss_clamp = auto), and a download through
-# the tunnel matches its checksum.
+# by TLS without an error (no PTB below 1280). Then the path shrinks to
+# 1200 under the running channel and both ends learn 1136 after a refused
+# send; TCP SYNs in both directions carry MSS 1096 (mss_clamp = auto),
+# and a download through the tunnel matches its checksum.
 . "$(dirname "$0")/lib.sh"
 
 need_tools tshark curl python3
@@ -112,6 +113,23 @@ ip -n "$L" -6 route get fd00:20::2 | grep -q "mtu 1236" &&
 	fail "an ICMPv6 packet too big announced less than 1280"
 say "IPv6 ($addr6): a 1348-byte packet arrived by TLS, no packet too big below 1280"
 
+# The path shrinks under a running channel: 1200 bytes both ways. A
+# datagram over it is refused by the kernel (EMSGSIZE) and lost; the next
+# packet makes each end ask again and learn 1136 bytes.
+ip -n "$L" route change 192.0.2.1/32 dev eth0 mtu 1200
+ip -n "$G" route change 192.0.2.11/32 dev br0 mtu 1200
+for _ in 1 2 3 4 5; do
+	ip netns exec "$L" ping -c 1 -s 1200 -W 1 10.20.0.2 >/dev/null 2>&1 || true
+	ip netns exec "$N" ping -c 1 -s 1200 -W 1 "$addr" >/dev/null 2>&1 || true
+done
+wait_for 5 grep -q "path MTU 1200, packets up to 1136 bytes" "$WORK/client1.log" ||
+	fail "the client did not learn that the path shrank to 1200"
+wait_for 5 grep -q "udp path MTU 1200: packets up to 1136 bytes" "$WORK/gateway.log" ||
+	fail "the gateway did not learn that the path shrank to 1200"
+ip netns exec "$L" ping -c 3 -i 0.2 -s 1200 -W 2 10.20.0.2 >/dev/null ||
+	fail "1228-byte packets do not cross after the path shrank"
+say "the path shrank to 1200: both ends learned 1136 bytes after a refused send"
+
 # MSS: the laptop's SYN seen on the internal host, the internal host's
 # SYN-ACK seen on the laptop's TUN.
 mkdir -p "$WORK/www"
@@ -135,11 +153,11 @@ ip netns exec "$L" curl -sS --max-time 60 -o "$WORK/got.bin" http://10.20.0.2:80
 	fail "download through the tunnel failed"
 wait_for 10 sh -c "! kill -0 $t1 2>/dev/null && ! kill -0 $t2 2>/dev/null" ||
 	fail "no SYN or SYN-ACK captured"
-[ "$(cat "$WORK/syn.txt")" = 1196 ] ||
-	fail "the laptop's SYN arrived with MSS '$(cat "$WORK/syn.txt")', want 1196"
-[ "$(cat "$WORK/synack.txt")" = 1196 ] ||
-	fail "the internal host's SYN-ACK arrived with MSS '$(cat "$WORK/synack.txt")', want 1196"
+[ "$(cat "$WORK/syn.txt")" = 1096 ] ||
+	fail "the laptop's SYN arrived with MSS '$(cat "$WORK/syn.txt")', want 1096"
+[ "$(cat "$WORK/synack.txt")" = 1096 ] ||
+	fail "the internal host's SYN-ACK arrived with MSS '$(cat "$WORK/synack.txt")', want 1096"
 [ "$(sha256sum <"$WORK/got.bin")" = "$(sha256sum <"$WORK/www/five.bin")" ] ||
 	fail "5 MB download: checksum differs"
-say "SYN and SYN-ACK carry MSS 1196 both ways; 5 MB download matches"
+say "SYN and SYN-ACK carry MSS 1096 both ways; 5 MB download matches"
 pass
