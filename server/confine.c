@@ -58,6 +58,8 @@ static const struct sandbox_rule gateway_calls[] = {
     ANY("accept4"), ANY("write"), ANY("readv"), ANY("writev"), ANY("sendto"),
     ANY("recvfrom"), ANY("sendmsg"), ANY("recvmsg"), ANY("setsockopt"), ANY("getsockopt"),
     ANY("shutdown"), ANY("close"),
+    /* The UDP data channel (udp.c): batches of datagrams each way. */
+    ANY("recvmmsg"), ANY("sendmmsg"),
     /* New sockets: OCSP queries (non-blocking TCP connect, ocsp_check.c),
      * rtnetlink on reload and shutdown (common/net/rtnl.c), and a Unix
      * datagram to the service manager (sd_notify). */

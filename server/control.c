@@ -182,9 +182,9 @@ static void cmd_status(struct control_conn *c, unsigned argc, const char **argv)
 		return;
 	}
 	workers_sum_stats(gw, &st);
-	control_textf(c, "%-6s %-24s %-12s %-15s %-24s %-22s %12s %12s %8s %8s %10s %s\n", "SID",
-		      "IDENTITY", "GROUP", "ADDRESS", "ADDRESS6", "REMOTE", "RX_BYTES", "TX_BYTES",
-		      "DROP_ACL", "DROPS", "UPTIME", "PROTO");
+	control_textf(c, "%-6s %-24s %-12s %-15s %-24s %-22s %12s %12s %8s %8s %10s %-7s %s\n",
+		      "SID", "IDENTITY", "GROUP", "ADDRESS", "ADDRESS6", "REMOTE", "RX_BYTES",
+		      "TX_BYTES", "DROP_ACL", "DROPS", "UPTIME", "UDP", "PROTO");
 	WORKERS_FOREACH_SESSION(gw, w, s, next)
 	{
 		char a4[ADDR_STRLEN] = "-", a6[ADDR_STRLEN] = "-", id[IDENTITY_MAX * 4 + 1];
@@ -204,11 +204,11 @@ static void cmd_status(struct control_conn *c, unsigned argc, const char **argv)
 		fmt_uptime(ev_now_ms(w->loop) - s->up_ms, upt, sizeof(upt));
 		control_textf(c,
 			      "%-6" PRIu64 " %-24s %-12s %-15s %-24s %-22s %12" PRIu64 " %12" PRIu64
-			      " %8" PRIu64 " %8" PRIu64 " %10s %s\n",
+			      " %8" PRIu64 " %8" PRIu64 " %10s %-7s %s\n",
 			      s->sid, session_quote(s->identity, id, sizeof(id)),
 			      s->group != NULL ? s->group->net->name : "-", a4, a6, s->remote,
 			      s->st.rx_bytes, s->st.tx_bytes, s->st.drop_acl, drops, upt,
-			      s->proto == PROTO_OPENCONNECT ? "cstp" : "mtlsvpn");
+			      udp_status_word(s), s->proto == PROTO_OPENCONNECT ? "cstp" : "mtlsvpn");
 	}
 	control_textf(c, "%u session(s); groups:", up);
 	for (unsigned i = 0; i < gw->n_groups; i++)
@@ -227,6 +227,8 @@ static void cmd_status(struct control_conn *c, unsigned argc, const char **argv)
 	drain_status_line(gw, refused, sizeof(refused));
 	control_textf(c, "%s\n", refused);
 	workers_status_line(gw, refused, sizeof(refused));
+	control_textf(c, "%s\n", refused);
+	udp_status_line(gw, refused, sizeof(refused));
 	control_textf(c, "%s\n", refused);
 	control_done(c, CTL_PROTO_STATUS_OK, "%s", "");
 }

@@ -99,12 +99,19 @@ void establish_config(const struct session *s, struct msg_config *c)
 	c->dead_peer = cfg->dead_peer_timeout;
 	/* Optional too: a client that knows it answers with FEATURES. */
 	c->features = establish_features_offered(s->w);
+	/* The UDP data channel, for this session only (udp_sess.c). */
+	if (udp_sess_offered(s)) {
+		c->features |= PROTO_FEATURE_DCHAN;
+		udp_sess_offer_attr(s, &c->dchan.cid, &c->dchan.port, &c->dchan.aead);
+	}
 }
 
 uint32_t establish_features_offered(const struct worker *w)
 {
 	uint32_t f = PROTO_FEATURES_KNOWN;
 
+	/* The UDP data channel is offered per session (server/udp_sess.c). */
+	f &= ~PROTO_FEATURE_DCHAN;
 	/* Super-packets need a TUN that hands them over and takes them. */
 	if (!w->tun_vnet || !(w->tun_offloads & TUN_OFFLOAD_TSO))
 		f &= ~PROTO_FEATURE_OFFLOAD;
@@ -229,6 +236,8 @@ static void establish_now(struct session *s)
 	chan_set_max_data(&s->rx, gw->cfg.mtu);
 	if (tls_app(s->tls) == TLS_APP_HTTP)
 		s->proto = PROTO_OPENCONNECT;
+	/* The handshake is done: the UDP channel's secret now or never. */
+	udp_sess_prepare(s);
 	if (!tls_peer_info(s->tls, &ci)) {
 		session_close(s, BYE_NOT_AUTHORIZED, "client certificate unreadable");
 		return;

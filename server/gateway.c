@@ -303,6 +303,9 @@ int gateway_start(struct gateway *gw)
 				 addr_fmt_sockaddr((const struct sockaddr *)&gw->cfg.listen, a));
 			return -1;
 		}
+	/* The UDP data channel's sockets, one per worker, in worker order. */
+	if (udp_open_all(gw) < 0)
+		return -1;
 	if (ev_signal_add(w->loop, SIGTERM, on_stop_signal, gw) < 0 ||
 	    ev_signal_add(w->loop, SIGINT, on_stop_signal, gw) < 0 ||
 	    ev_signal_add(w->loop, SIGUSR1, on_status_signal, gw) < 0 ||
@@ -523,6 +526,7 @@ void gateway_deinit(struct gateway *gw)
 		if (q->loop == NULL)
 			continue;
 		handoff_deinit(q);
+		udp_close(q);
 		router_deinit(q);
 		ev_loop_free(q->loop);
 		q->loop = NULL;

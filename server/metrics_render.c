@@ -342,6 +342,43 @@ static void workers(struct out *o, const struct gateway *gw)
 	}
 }
 
+/* The UDP data channel (server/udp*.c): closed sessions' counters are
+ * folded into their worker's, so these totals never go down. */
+static void udp(struct out *o, const struct gateway *gw)
+{
+	static const char *const states[] = {"probing", "up", "failed"};
+	struct udp_sum u;
+
+	if (!udp_enabled(gw))
+		return;
+	udp_sum(gw, &u);
+	help(o, "mtlsvpn_udp_datagrams_total", "counter", "UDP data-channel datagrams, each way.");
+	put(o, "mtlsvpn_udp_datagrams_total{direction=\"in\"} %" PRIu64 "\n", u.datagrams_in);
+	put(o, "mtlsvpn_udp_datagrams_total{direction=\"out\"} %" PRIu64 "\n", u.datagrams_out);
+	help(o, "mtlsvpn_udp_drops_total", "counter",
+	     "UDP datagrams dropped, by reason: unknown_cid (no live session), or the session's "
+	     "(protocol.md 12.6).");
+	put(o, "mtlsvpn_udp_drops_total{reason=\"unknown_cid\"} %" PRIu64 "\n", u.unknown_cid);
+	for (unsigned i = 0; i < DCHAN_OPEN_RESULTS; i++)
+		if (udp_drop_key(i) != NULL)
+			put(o, "mtlsvpn_udp_drops_total{reason=\"%s\"} %" PRIu64 "\n", udp_drop_key(i),
+			    u.t.drops[i]);
+	help(o, "mtlsvpn_udp_sessions", "gauge", "Sessions with a UDP data channel, by its state.");
+	for (unsigned i = 0; i < 3; i++)
+		put(o, "mtlsvpn_udp_sessions{state=\"%s\"} %u\n", states[i], u.by_state[i]);
+	help(o, "mtlsvpn_udp_fallbacks_total", "counter",
+	     "Times a session's UDP channel failed and TLS took its packets back.");
+	put(o, "mtlsvpn_udp_fallbacks_total %" PRIu64 "\n", u.t.fallbacks);
+	help(o, "mtlsvpn_udp_recoveries_total", "counter",
+	     "Times a failed UDP channel came back up.");
+	put(o, "mtlsvpn_udp_recoveries_total %" PRIu64 "\n", u.t.recoveries);
+	help(o, "mtlsvpn_udp_rekeys_total", "counter", "UDP key epochs completed (re-keys).");
+	put(o, "mtlsvpn_udp_rekeys_total %" PRIu64 "\n", u.t.rekeys);
+	help(o, "mtlsvpn_udp_roams_total", "counter",
+	     "Times a client's UDP address or port changed (NAT rebinding, a new network).");
+	put(o, "mtlsvpn_udp_roams_total %" PRIu64 "\n", u.t.roams);
+}
+
 bool metrics_render(const struct gateway *gw, struct buf *b)
 {
 	struct out o = {.b = b, .failed = false};
@@ -355,6 +392,7 @@ bool metrics_render(const struct gateway *gw, struct buf *b)
 	revocation(&o, gw, &st);
 	reloads(&o, &st);
 	workers(&o, gw);
+	udp(&o, gw);
 	process(&o, gw);
 	return !o.failed;
 }

@@ -179,7 +179,8 @@ void offload_from_tun(struct worker *w, struct buf *pkt, const uint8_t *vnet)
 		w->st.tun_no_route += inf.segs;
 		return;
 	}
-	if (!offload_session_takes_gso(s)) {
+	/* UDP carries one packet a datagram: a super-packet is cut first. */
+	if (!offload_session_takes_gso(s) || udp_sess_active(s)) {
 		if (m.type == GSO_NONE) {
 			gso_csum_finish(buf_ptr(pkt), &inf);
 			router_route_packet(w, pkt);
@@ -197,6 +198,7 @@ void offload_from_tun(struct worker *w, struct buf *pkt, const uint8_t *vnet)
 	case POLICY_ALLOW:
 		break;
 	}
+	pmtu_clamp(s, buf_ptr(pkt), buf_len(pkt), m.needs_csum);
 	if (s->capture != NULL)
 		capture_tap(s, buf_ptr(pkt), buf_len(pkt));
 	to_gso_session(s, pkt, &m, &inf);

@@ -84,6 +84,12 @@ static void keep_restart_keys(const struct config_server *o, struct config_serve
 	     (n->openconnect = o->openconnect, n->openconnect_tls12 = o->openconnect_tls12));
 	KEEP(o->offload != n->offload, "offload", n->offload = o->offload);
 	KEEP(o->workers != n->workers, "workers", n->workers = o->workers);
+	/* The UDP sockets are bound once, before the privileges go. */
+	KEEP(o->udp != n->udp || o->udp_port != n->udp_port ||
+		 o->udp_rekey_interval != n->udp_rekey_interval,
+	     "udp/udp_port/udp_rekey_interval",
+	     (n->udp = o->udp, n->udp_port = o->udp_port,
+	      n->udp_rekey_interval = o->udp_rekey_interval));
 	KEEP(strcmp(o->control_group, n->control_group) != 0, "control_group",
 	     memcpy(n->control_group, o->control_group, sizeof(n->control_group)));
 	KEEP(o->metrics_len != n->metrics_len ||

@@ -188,8 +188,12 @@ void router_route_packet(struct worker *w, struct buf *pkt)
 	}
 	if (!policy_to_client(s, buf_ptr(pkt), n, &ip))
 		return;
+	pmtu_clamp(s, buf_ptr(pkt), n, false);
 	if (s->capture != NULL)
 		capture_tap(s, buf_ptr(pkt), n);
+	/* The UDP data channel when it is up (udp_sess.c), else TLS. */
+	if (s->udp != NULL && udp_sess_route(s, buf_ptr(pkt), n))
+		return;
 	if (tls_outq_len(s->tls) > ROUTER_HIGH_WATER) {
 		s->st.drop_backpressure++;
 		return;
@@ -260,6 +264,7 @@ void router_flush_dirty(struct worker *w)
 {
 	struct session *s;
 
+	udp_flush(w);
 	while ((s = TAILQ_FIRST(&w->dirty)) != NULL) {
 		TAILQ_REMOVE(&w->dirty, s, dirty_entry);
 		s->on_dirty = false;

@@ -31,6 +31,7 @@
 #include "pool.h"
 #include "ratelog.h"
 #include "tls.h"
+#include "udp.h"
 
 struct session;
 struct worker;
@@ -225,6 +226,10 @@ struct session {
 	unsigned oc_requests;            /* HTTP: requests answered on this connection */
 	unsigned oc_mtu;                 /* OpenConnect: the MTU agreed in CONNECT */
 	bool oc_want4, oc_want6;         /* the families its CONNECT asked for */
+	/* The UDP data channel (udp_sess.c): offered in CONFIG, made when
+	 * FEATURES takes it; NULL when not taken. */
+	struct udp_offer udp_offer;
+	struct session_udp *udp;
 };
 
 LIST_HEAD(session_list, session);
@@ -329,6 +334,7 @@ struct worker {
 	struct ev_io wake_io;
 	bool told_empty;                 /* stopping: main was told it has no sessions */
 	struct handoff handoff;
+	struct worker_udp udp;           /* the UDP data channel (udp.c) */
 };
 
 /* One CRL in force, and where it came from. */

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "cstp.h"
 #include "msg.h"
+#include "tls_export.h"
 
 /* How long a closing session may take to hand its BYE to the kernel. */
 #define SESSION_LINGER_MS 2000
@@ -38,12 +39,13 @@ static const char *const state_names[] = {
 
 /* The frames each state accepts; anything else is a protocol error. The
  * DPD events come from a CSTP channel only (HTTP takes no frames: oc.c). */
-static const uint8_t state_accepts[][8] = {
+static const uint8_t state_accepts[][10] = {
 	[SESSION_HANDSHAKE] = {0},
 	[SESSION_CHECKING] = {0},
 	[SESSION_HTTP] = {0},
 	[SESSION_ESTABLISHED] = {FRAME_DATA, FRAME_DATA_GSO, FRAME_KEEPALIVE, FRAME_BYE,
-				 FRAME_FEATURES, CHAN_EV_DPD_REQ, CHAN_EV_DPD_RESP, 0},
+				 FRAME_FEATURES, FRAME_DCHAN_REKEY_ACK, CHAN_EV_DPD_REQ,
+				 CHAN_EV_DPD_RESP, 0},
 	[SESSION_CLOSING] = {0},
 };
 
@@ -74,6 +76,10 @@ struct session *session_new(struct worker *w, int fd, const struct sockaddr_stor
 		free(s);
 		return NULL;
 	}
+	/* The UDP channel's secret comes from the exporter once the
+	 * handshake is done (udp_sess_prepare). */
+	if (udp_enabled(w->gw))
+		(void)tls_export_keep(s->tls);
 	ev_io_init(&s->io, fd, session_on_io, s);
 	if (ev_io_start(w->loop, &s->io, EPOLLIN) < 0) {
 		int e = errno;
@@ -166,6 +172,9 @@ static void established_on_frame(struct session *s, const struct chan_event *ev)
 		break;
 	case FRAME_FEATURES:
 		update_on_features(s, ev->features);
+		break;
+	case FRAME_DCHAN_REKEY_ACK:
+		udp_sess_on_rekey_ack(s, ev->dchan_epoch);
 		break;
 	case CHAN_EV_DPD_REQ:
 		if (oc_send_packet(s, CSTP_DPD_RESP, NULL, 0))
@@ -484,6 +493,8 @@ static void detach(struct session *s)
 		s->in_id_table = false;
 	}
 	router_remove_session(s);
+	/* The UDP channel dies with the TLS session, at once. */
+	udp_sess_close(s);
 	ocsp_check_forget(s);
 	capture_session_gone(s);
 	if (s->leased) {
@@ -642,6 +653,7 @@ void session_free(struct session *s)
 	ev_timer_stop(loop, &s->linger_timer);
 	ev_timer_stop(loop, &s->expiry_timer);
 	ev_timer_stop(loop, &s->lifetime_timer);
+	udp_sess_close(s);
 	if (s->tls != NULL)
 		tls_conn_free(s->tls);
 	if (s->fd >= 0)

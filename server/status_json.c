@@ -111,6 +111,7 @@ static void one_session(struct jsonw *j, const struct session *s, uint64_t now_m
 										: "tls1.3/tcp");
 	jsonw_str(j, "protocol", oc_proto_name(s));
 	jsonw_u64(j, "worker", (uint64_t)(s->w - s->w->gw->workers));
+	udp_status_session(j, s);
 	jsonw_obj_end(j);
 }
 
@@ -227,6 +228,7 @@ static void gateway_part(struct jsonw *j, const struct gateway *gw, int64_t now)
 	jsonw_obj_end(j);
 	jsonw_bool(j, "draining", gw->draining);
 	workers_part(j, gw);
+	udp_status_gateway(j, gw);
 	jsonw_obj_end(j);
 }
 

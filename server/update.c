@@ -43,6 +43,11 @@ void update_on_features(struct session *s, uint32_t features)
 	/* Only what we offered counts; a newer client's other bits mean
 	 * nothing to us. */
 	s->features = features & establish_features_offered(s->w);
+	if (udp_sess_offered(s) || s->udp != NULL) {
+		udp_sess_on_features(s, (features & PROTO_FEATURE_DCHAN) != 0);
+		if (s->udp != NULL)
+			s->features |= PROTO_FEATURE_DCHAN;
+	}
 	session_log(s, SESSION_LOG_DEBUG, "client accepts features 0x%08x", (unsigned)features);
 	/* A reload came between our CONFIG and this answer: its CONFIG
 	 * holds the old lists. */

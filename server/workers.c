@@ -59,6 +59,7 @@ int workers_alloc(struct gateway *gw, unsigned n)
 		gw->workers[i].gw = gw;
 		gw->workers[i].tun_fd = -1;
 		gw->workers[i].listen_fd = -1;
+		gw->workers[i].udp.fd = -1;
 		gw->workers[i].wake_fd = -1;
 	}
 	if (n == 1)

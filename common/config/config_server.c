@@ -405,6 +405,10 @@ enum {
 	K_OPENCONNECT_TLS12,
 	K_OFFLOAD,
 	K_WORKERS,
+	K_UDP,
+	K_UDP_PORT,
+	K_UDP_REKEY_INTERVAL,
+	K_MSS_CLAMP,
 	K_COUNT
 };
 
@@ -537,6 +541,16 @@ static const struct config_key server_keys[K_COUNT] = {
 		.parse = config_key_bool, .offset = SRV(offload), .example = "on"},
 	[K_WORKERS] = {.section = "gateway", .name = "workers", .parse = parse_workers,
 		.offset = SRV(workers), .min = 1, .max = CONFIG_WORKERS_MAX, .example = "auto"},
+	[K_UDP] = {.section = "gateway", .name = "udp", .parse = config_key_bool,
+		.offset = SRV(udp), .example = "on"},
+	[K_UDP_PORT] = {.section = "gateway", .name = "udp_port", .parse = config_key_uint,
+		.offset = SRV(udp_port), .min = 1, .max = 65535, .example = "8443"},
+	[K_UDP_REKEY_INTERVAL] = {.section = "gateway", .name = "udp_rekey_interval",
+		.parse = config_key_uint, .offset = SRV(udp_rekey_interval), .min = 10, .max = 120,
+		.example = "120"},
+	[K_MSS_CLAMP] = {.section = "gateway", .name = "mss_clamp", .parse = config_key_mss_clamp,
+		.offset = SRV(mss_clamp), .min = DCHAN_PMTU_CLAMP_MIN, .max = DCHAN_PMTU_CLAMP_MAX,
+		.example = "auto"},
 };
 /* clang-format on */
 
@@ -598,6 +612,17 @@ static void set_defaults(struct config_server *s)
 	s->offload = true;
 	s->tls_ticket_lifetime = 28800;
 	s->workers = 0; /* auto */
+	s->udp = true;
+	s->udp_rekey_interval = 120;
+	s->mss_clamp = DCHAN_PMTU_CLAMP_AUTO;
+}
+
+/* The TLS listen port's number: udp_port's default. */
+static unsigned listen_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)(const void *)ss)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)(const void *)ss)->sin_port);
 }
 
 static int check_across(const struct config_file *f, struct config_server *s, const unsigned *lines,
@@ -631,6 +656,9 @@ static int check_across(const struct config_file *f, struct config_server *s, co
 					s->dead_peer_timeout, s->keepalive, where, s->keepalive,
 					3 * s->keepalive);
 	}
+	/* udp_port: the TLS port's number unless set. */
+	if (lines[K_UDP_PORT] == 0)
+		s->udp_port = listen_port(&s->listen);
 	if (s->openconnect_tls12 && !s->openconnect)
 		return config_file_errf(f, lines[K_OPENCONNECT_TLS12], "gateway", "openconnect_tls12",
 					err, "is on but openconnect is not; add openconnect = on, "

@@ -342,6 +342,42 @@ static void test_config_server_load_workers(void **state)
 	assert_int_equal(s.workers, 4);
 }
 
+/* udp: on, its port the listen port's number, re-key every 120 s, unless set. */
+static void test_config_server_load_udp(void **state)
+{
+	static struct config_server s;
+
+	(void)state;
+	load_ok_server(GW POOL, &s);
+	assert_true(s.udp);
+	assert_int_equal(s.udp_port, 8443);
+	assert_int_equal(s.udp_rekey_interval, 120);
+	load_ok_server("[gateway]\nlisten = [::1]:9443\nca = ca.crt\ncert = server.crt\nkey = "
+		       "server.key\n" POOL,
+		       &s);
+	assert_int_equal(s.udp_port, 9443);
+	load_ok_server(GW "udp = off\nudp_port = 4500\nudp_rekey_interval = 10\n" POOL, &s);
+	assert_false(s.udp);
+	assert_int_equal(s.udp_port, 4500);
+	assert_int_equal(s.udp_rekey_interval, 10);
+}
+
+/* mss_clamp: auto unless set; off; a number. */
+static void test_config_server_load_mss_clamp(void **state)
+{
+	static struct config_server s;
+
+	(void)state;
+	load_ok_server(GW POOL, &s);
+	assert_int_equal(s.mss_clamp, DCHAN_PMTU_CLAMP_AUTO);
+	load_ok_server(GW "mss_clamp = off\n" POOL, &s);
+	assert_int_equal(s.mss_clamp, DCHAN_PMTU_CLAMP_OFF);
+	load_ok_server(GW "mss_clamp = 1360\n" POOL, &s);
+	assert_int_equal(s.mss_clamp, 1360);
+	load_ok_server(GW "mss_clamp = auto\n" POOL, &s);
+	assert_int_equal(s.mss_clamp, DCHAN_PMTU_CLAMP_AUTO);
+}
+
 static void test_config_server_load_load_balancer_keys(void **state)
 {
 	static struct config_server s;
@@ -533,6 +569,8 @@ int main(void)
 	    cmocka_unit_test(test_config_server_load_every_key),
 	    cmocka_unit_test(test_config_server_load_revocation_keys),
 	    cmocka_unit_test(test_config_server_load_workers),
+	    cmocka_unit_test(test_config_server_load_udp),
+	    cmocka_unit_test(test_config_server_load_mss_clamp),
 	    cmocka_unit_test(test_config_server_load_bounds_and_relations),
 		cmocka_unit_test(test_config_server_load_load_balancer_keys),
 	    cmocka_unit_test(test_config_server_load_absolute_paths),

@@ -1,0 +1,379 @@
+/*
+ * udp.c - the UDP data channel's sockets on the gateway: one per worker,
+ * all bound (in worker order, before the privileges go) to the same
+ * address and port in one SO_REUSEPORT group, with a classic BPF program
+ * that hands each datagram to the socket of the worker whose index is in
+ * its cid's low byte (common/wire/dchan_steer.c); so a worker only ever
+ * sees datagrams of its own sessions, found in its own cid table.
+ * Receiving: recvmmsg batches, each datagram to its session (udp_sess.c);
+ * one naming no live session is counted (unknown_cid), never answered.
+ * Sending: the datagrams of a TUN batch are sealed back to back into one
+ * buffer and go out with one sendmmsg at the end of it, each run of equal
+ * sizes to one peer as a single UDP_SEGMENT (GSO) message where the kernel
+ * has it.
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dchan_steer.h"
+#include "log.h"
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103 /* linux/udp.h, Linux 4.18 */
+#endif
+#ifndef SOL_UDP
+#define SOL_UDP 17
+#endif
+/* The kernel's bounds on one UDP_SEGMENT message. */
+#define UDP_GSO_MAX_SEGS 64
+#define UDP_GSO_MAX_BYTES 65000
+/* Socket buffers: a burst of a fast client must not overflow the default. */
+#define UDP_SOCKBUF (4 * 1024 * 1024)
+
+static void udp_on_readable(struct ev_loop *loop, struct ev_io *io, uint32_t revents);
+
+bool udp_enabled(const struct gateway *gw)
+{
+	return gw->cfg.udp;
+}
+
+static int open_one(struct worker *w, const struct sockaddr_storage *ss, socklen_t len)
+{
+	int one = 1, size = UDP_SOCKBUF;
+	int fd = socket(ss->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	/* The buffers are best effort: capped by net.core.[rw]mem_max. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
+	    pmtu_sock_set_df(fd, ss->ss_family) < 0 ||
+	    bind(fd, (const struct sockaddr *)ss, len) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	w->udp.fd = fd;
+	return 0;
+}
+
+static int buffers_init(struct worker *w)
+{
+	uint64_t seed = 0;
+
+	/* A datagram of a full-size packet, and room to see a longer one is
+	 * longer (it is refused: MSG_TRUNC). */
+	w->udp.rx_slot = w->gw->cfg.mtu + DCHAN_MIN_LEN + 64;
+	w->udp.rx = malloc(UDP_RX_BATCH * w->udp.rx_slot);
+	w->udp.tx_cap = (size_t)UDP_BATCH * (w->gw->cfg.mtu + DCHAN_MIN_LEN);
+	w->udp.tx = malloc(w->udp.tx_cap);
+	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+		seed = (uint64_t)(uintptr_t)w;
+	if (w->udp.rx == NULL || w->udp.tx == NULL ||
+	    cidtab_init(&w->udp.cids, w->gw->cfg.max_clients / w->gw->n_workers + 1, seed) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+int udp_open_all(struct gateway *gw)
+{
+	struct sockaddr_storage ss = gw->cfg.listen;
+	socklen_t len = gw->cfg.listen_len;
+	struct sock_filter prog[DCHAN_STEER_PROG_LEN];
+	struct sock_fprog fprog = {.len = DCHAN_STEER_PROG_LEN, .filter = prog};
+	char a[ADDR_STRLEN];
+
+	if (!udp_enabled(gw))
+		return 0;
+	if (ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)(void *)&ss)->sin6_port = htons((uint16_t)gw->cfg.udp_port);
+	else
+		((struct sockaddr_in *)(void *)&ss)->sin_port = htons((uint16_t)gw->cfg.udp_port);
+	/* In worker order: the kernel numbers a reuseport group's sockets in
+	 * the order they joined it, and the program returns that number. */
+	for (unsigned i = 0; i < gw->n_workers; i++) {
+		struct worker *w = &gw->workers[i];
+
+		if (buffers_init(w) < 0) {
+			log_warn("cannot allocate the UDP buffers");
+			return -1;
+		}
+		if (open_one(w, &ss, len) < 0) {
+			log_warn("cannot bind UDP %s (udp_port); free the port, set another "
+				 "udp_port, or set udp = off",
+				 addr_fmt_sockaddr((const struct sockaddr *)&ss, a));
+			return -1;
+		}
+	}
+	dchan_steer_prog(gw->n_workers, prog);
+	if (gw->n_workers > 1 && setsockopt(gw->workers[0].udp.fd, SOL_SOCKET,
+					    SO_ATTACH_REUSEPORT_CBPF, &fprog, sizeof(fprog)) < 0) {
+		log_warn("cannot attach the UDP steering program");
+		return -1;
+	}
+	for (unsigned i = 0; i < gw->n_workers; i++) {
+		struct worker *w = &gw->workers[i];
+
+		ev_io_init(&w->udp.io, w->udp.fd, udp_on_readable, w);
+		if (ev_io_start(w->loop, &w->udp.io, EPOLLIN) < 0) {
+			log_warn("cannot watch the UDP socket");
+			return -1;
+		}
+	}
+	log_info("udp data channel on %s (%u socket%s)",
+		 addr_fmt_sockaddr((const struct sockaddr *)&ss, a), gw->n_workers,
+		 gw->n_workers == 1 ? "" : "s, steered by cid");
+	return 0;
+}
+
+void udp_close(struct worker *w)
+{
+	if (w->udp.fd >= 0) {
+		ev_io_stop(w->loop, &w->udp.io);
+		close(w->udp.fd);
+		w->udp.fd = -1;
+	}
+	pmtu_worker_close(w);
+	free(w->udp.rx);
+	free(w->udp.tx);
+	w->udp.rx = w->udp.tx = NULL;
+	w->udp.nq = 0;
+	w->udp.tx_used = 0;
+	cidtab_deinit(&w->udp.cids);
+}
+
+/* ---- receiving ---- */
+
+static uint64_t cid_of(const uint8_t *d, size_t n)
+{
+	struct dchan_hdr h;
+
+	if (dchan_hdr_decode(d, n, &h) != DCHAN_HDR_OK)
+		return 0;
+	return h.cid;
+}
+
+static void dispatch(struct worker *w, uint8_t *d, size_t n, int flags,
+		     const struct sockaddr_storage *src, socklen_t src_len, struct session **last)
+{
+	struct session *s;
+
+	w->udp.datagrams_in++;
+	s = (flags & MSG_TRUNC) ? NULL : cidtab_find(&w->udp.cids, cid_of(d, n));
+	if (s == NULL || s->state != SESSION_ESTABLISHED) {
+		w->udp.unknown_cid++;
+		return;
+	}
+	/* A session's packets go into the TUN coalesced until another
+	 * session's come, or the batch ends. */
+	if (*last != NULL && *last != s)
+		tungro_flush(*last);
+	*last = s;
+	udp_sess_receive(s, d, n, src, src_len);
+}
+
+static void udp_on_readable(struct ev_loop *loop, struct ev_io *io, uint32_t revents)
+{
+	struct worker *w = io->data;
+	struct mmsghdr m[UDP_RX_BATCH];
+	struct iovec iov[UDP_RX_BATCH];
+	struct sockaddr_storage src[UDP_RX_BATCH];
+	struct session *last = NULL;
+	unsigned total = 0;
+
+	(void)loop;
+	(void)revents;
+	while (total < UDP_RX_BUDGET) {
+		int got;
+
+		for (unsigned i = 0; i < UDP_RX_BATCH; i++) {
+			iov[i].iov_base = w->udp.rx + i * w->udp.rx_slot;
+			iov[i].iov_len = w->udp.rx_slot;
+			memset(&m[i], 0, sizeof(m[i]));
+			m[i].msg_hdr.msg_iov = &iov[i];
+			m[i].msg_hdr.msg_iovlen = 1;
+			m[i].msg_hdr.msg_name = &src[i];
+			m[i].msg_hdr.msg_namelen = sizeof(src[i]);
+		}
+		got = recvmmsg(w->udp.fd, m, UDP_RX_BATCH, MSG_DONTWAIT, NULL);
+		if (got <= 0) {
+			if (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				log_warn("UDP receive");
+			break;
+		}
+		for (int i = 0; i < got; i++)
+			dispatch(w, iov[i].iov_base, m[i].msg_len, m[i].msg_hdr.msg_flags, &src[i],
+				 m[i].msg_hdr.msg_namelen, &last);
+		total += (unsigned)got;
+		if (got < UDP_RX_BATCH)
+			break;
+	}
+	if (last != NULL)
+		tungro_flush(last);
+	/* Budget used up: the rest waits for the next turn (level-triggered). */
+	router_flush_dirty(w);
+}
+
+/* ---- sending ---- */
+
+uint8_t *udp_queue_slot(struct worker *w, size_t need, size_t *cap)
+{
+	if (w->udp.nq == UDP_BATCH || w->udp.tx_used + need > w->udp.tx_cap)
+		udp_flush(w);
+	*cap = w->udp.tx_cap - w->udp.tx_used;
+	return w->udp.tx + w->udp.tx_used;
+}
+
+void udp_queue_commit(struct worker *w, size_t len, const struct sockaddr_storage *peer,
+		      socklen_t peer_len)
+{
+	struct udp_queued *q = &w->udp.q[w->udp.nq++];
+
+	q->off = (uint32_t)w->udp.tx_used;
+	q->len = (uint32_t)len;
+	memcpy(&q->peer, peer, peer_len);
+	q->peer_len = peer_len;
+	w->udp.tx_used += len;
+}
+
+static bool same_peer(const struct udp_queued *a, const struct udp_queued *b)
+{
+	return a->peer_len == b->peer_len && memcmp(&a->peer, &b->peer, a->peer_len) == 0;
+}
+
+/* How many queued datagrams from i on go as one message: a run to one
+ * peer whose sizes are all equal but the last, which may be shorter. */
+static unsigned run_len(const struct worker *w, unsigned i, size_t *bytes)
+{
+	const struct udp_queued *q = w->udp.q;
+	unsigned k = i + 1;
+
+	*bytes = q[i].len;
+	if (w->udp.gso_off)
+		return 1;
+	while (k < w->udp.nq && k - i < UDP_GSO_MAX_SEGS && same_peer(&q[i], &q[k]) &&
+	       q[k].len <= q[i].len && *bytes + q[k].len <= UDP_GSO_MAX_BYTES) {
+		*bytes += q[k].len;
+		if (q[k++].len < q[i].len)
+			break;
+	}
+	return k - i;
+}
+
+struct udp_msgs {
+	struct mmsghdr m[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
+	unsigned segs[UDP_BATCH];
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctl[UDP_BATCH];
+};
+
+static unsigned build(struct worker *w, struct udp_msgs *mm)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < w->udp.nq; n++) {
+		struct udp_queued *q = &w->udp.q[i];
+		struct msghdr *h = &mm->m[n].msg_hdr;
+		size_t bytes;
+		unsigned segs = run_len(w, i, &bytes);
+
+		memset(&mm->m[n], 0, sizeof(mm->m[n]));
+		mm->iov[n].iov_base = w->udp.tx + q->off;
+		mm->iov[n].iov_len = bytes;
+		h->msg_iov = &mm->iov[n];
+		h->msg_iovlen = 1;
+		h->msg_name = &q->peer;
+		h->msg_namelen = q->peer_len;
+		if (segs > 1) {
+			struct cmsghdr *c;
+			uint16_t size = (uint16_t)q->len;
+
+			h->msg_control = mm->ctl[n].buf;
+			h->msg_controllen = sizeof(mm->ctl[n].buf);
+			c = CMSG_FIRSTHDR(h);
+			c->cmsg_level = SOL_UDP;
+			c->cmsg_type = UDP_SEGMENT;
+			c->cmsg_len = CMSG_LEN(sizeof(size));
+			memcpy(CMSG_DATA(c), &size, sizeof(size));
+		}
+		mm->segs[n] = segs;
+		i += segs;
+	}
+	return n;
+}
+
+void udp_flush(struct worker *w)
+{
+	static _Thread_local struct udp_msgs mm;
+	unsigned n, done = 0;
+
+	if (w->udp.nq == 0)
+		return;
+	n = build(w, &mm);
+	while (done < n) {
+		int r = sendmmsg(w->udp.fd, mm.m + done, n - done, MSG_DONTWAIT);
+
+		if (r > 0) {
+			for (int i = 0; i < r; i++) {
+				w->udp.datagrams_out += mm.segs[done + i];
+				if (mm.segs[done + i] > 1)
+					w->udp.gso_sends++;
+			}
+			done += (unsigned)r;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		/* A kernel or device without UDP GSO: single datagrams from
+		 * now on, this batch included. */
+		if ((errno == EIO || errno == EINVAL || errno == ENOPROTOOPT) && !w->udp.gso_off &&
+		    mm.segs[done] > 1) {
+			w->udp.gso_off = true;
+			log_info("UDP segmentation offload refused (%s): sending single datagrams",
+				 strerror(errno));
+			/* Rebuild from the first unsent datagram. */
+			unsigned first = 0;
+			for (unsigned i = 0; i < done; i++)
+				first += mm.segs[i];
+			memmove(w->udp.q, w->udp.q + first, (w->udp.nq - first) * sizeof(w->udp.q[0]));
+			w->udp.nq -= first;
+			n = build(w, &mm);
+			done = 0;
+			continue;
+		}
+		/* EAGAIN (socket buffer full) and the rest: this message is
+		 * lost, as a full link would lose it. EMSGSIZE: the path MTU
+		 * shrank; pmtu.c asks the kernel again. */
+		if (errno == EMSGSIZE)
+			w->udp.pmtu.emsgsize++;
+		w->udp.send_errors += mm.segs[done];
+		done++;
+	}
+	w->udp.nq = 0;
+	w->udp.tx_used = 0;
+}
+
+void udp_send_one(struct worker *w, const uint8_t *d, size_t len,
+		  const struct sockaddr_storage *peer, socklen_t peer_len)
+{
+	if (sendto(w->udp.fd, d, len, MSG_DONTWAIT, (const struct sockaddr *)peer, peer_len) ==
+	    (ssize_t)len)
+		w->udp.datagrams_out++;
+	else
+		w->udp.send_errors++;
+}
