@@ -162,11 +162,6 @@ done
 t1=$(date +%s.%N)
 printf '  start to first reply: %.2f s\n' "$(echo "$t1 - $t0" | bc -l 2>/dev/null || python3 -c "print($t1-$t0)")"
 measure "mtlsvpn"
-if [ $path = UDP ]; then
-	# Probes lost under load move the traffic to TLS until a re-probe.
-	echo "  UDP fell back to TLS $(grep -c "UDP data channel .* failed" "$work/client.log") time(s)," \
-		"recovered $(grep -c "UDP data channel .* recovered" "$work/client.log")"
-fi
 rss=$(awk '/VmRSS/ {print $2}' "/proc/${pids[1]}/status")
 printf '  gateway RSS: %s kB\n' "$rss"
 kill "$cpid" "${pids[1]}"; wait "$cpid" "${pids[1]}" 2>/dev/null || true
@@ -187,6 +182,9 @@ udp_up() { ip netns exec "$L" "$build/mtlsvpn-client" status -c "$work/client.in
 for i in $(seq 200); do udp_up && break; sleep 0.05; done
 if udp_up; then
 	measure "mtlsvpn UDP"
+	# Probes lost under load would move the traffic to TLS until a re-probe.
+	echo "  UDP fell back to TLS $(grep -c "UDP data channel .* failed" "$work/client-udp.log") time(s)," \
+		"recovered $(grep -c "UDP data channel .* recovered" "$work/client-udp.log")"
 else
 	echo "  the UDP channel did not come up in 10 s: no mtlsvpn UDP row" >&2
 	failed_udp=1

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Segmentation offload (docs/protocol.md 5.4): alice's client and the
+# Segmentation offload (docs/protocol.md 5.4) on TLS (both clients have
+# udp = off; test_udp.sh has the UDP data channel): alice's client and the
 # gateway agree on DATA_GSO; 30 MB up and down over IPv4 and down over IPv6
 # arrive with matching checksums and the gateway counts super-packets
 # carried whole both ways. bob's client has offload = off: the gateway cuts
@@ -39,8 +40,9 @@ ipv6 = fd00:8::/64
 routes = 10.20.0.0/24, fd00:20::/64
 INI
 start_gateway
-write_client_ini 1 alice
-write_client_ini 2 bob "offload = off"
+# DATA_GSO is TLS's: both stay off the UDP data channel (test_udp.sh has it).
+write_client_ini 1 alice "udp = off"
+write_client_ini 2 bob "offload = off" "udp = off"
 start_client 1
 start_client 2
 L1=$(lap 1)
