@@ -93,9 +93,13 @@ static void gateway_rules(struct out *o, const struct nftrules_spec *s, bool in)
 
 		if (g->family != AF_INET && g->family != AF_INET6)
 			continue;
-		emit(o, "\t\t%s %s %s tcp %s %u accept\n", g->family == AF_INET ? "ip" : "ip6",
-		     in ? "saddr" : "daddr", addr_fmt(g, a), in ? "sport" : "dport",
-		     (unsigned)s->port);
+		/* TLS, and the UDP data channel on the same port number (the
+		 * gateway's default udp_port). */
+		for (int k = 0; k < 2; k++)
+			emit(o, "\t\t%s %s %s %s %s %u accept\n",
+			     g->family == AF_INET ? "ip" : "ip6", in ? "saddr" : "daddr",
+			     addr_fmt(g, a), k ? "udp" : "tcp", in ? "sport" : "dport",
+			     (unsigned)s->port);
 	}
 }
 

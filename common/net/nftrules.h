@@ -1,7 +1,8 @@
 /*
  * nftrules.h - the kill switch's nftables ruleset, as text for libnftables:
  * one table of its own per TUN (inet mtlsvpn_<tun>) that lets through only
- * loopback, the tunnel, the gateway's addresses and port on the underlay,
+ * loopback, the tunnel, the gateway's addresses and port (TCP for TLS,
+ * UDP for the data channel) on the underlay,
  * and what keeps the underlay itself alive (DHCPv4, DHCPv6, ICMPv6
  * neighbour and router discovery); everything else is refused (locally
  * sent packets with an ICMP error, so programs fail at once). Pure: no I/O,
@@ -25,7 +26,7 @@ struct nftrules_spec {
 	const char *tun;		   /* the tunnel interface */
 	struct ipaddr gw[NFTRULES_GW_MAX]; /* the gateway's addresses */
 	unsigned n_gw; /* 0: nothing outside the tunnel but the underlay's upkeep */
-	uint16_t port; /* the gateway's TCP port */
+	uint16_t port; /* the gateway's TCP port, and UDP to the same number */
 };
 
 /* The table's name for tun: "mtlsvpn_" and tun with every character but

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The kill switch (kill_switch = on): with the tunnel up traffic goes through
-# it; with the gateway stopped the client reconnects and nothing but the
+# it, by the UDP data channel (let through to the gateway's port); with the gateway stopped the client reconnects and nothing but the
 # gateway's port gets out on the underlay (a web server beside the gateway
 # counts what reaches it); with the gateway back the tunnel works again. A
 # clean exit removes the table; after SIGKILL it stays until the next start
@@ -69,7 +69,11 @@ ks=$(timeout 10 ip netns exec "$L" "$B/mtlsvpn-client" status -c "$WORK/client1.
 	python3 -c 'import json,sys; print(json.load(sys.stdin)["kill_switch"])') ||
 	fail "mtlsvpn-client status failed with the kill switch on"
 [ "$ks" = True ] || fail "mtlsvpn-client status says kill_switch $ks with the table installed"
-say "tunnel up: traffic through the tunnel works, table $TABLE installed, status says kill_switch true"
+udp_up() {
+	timeout 10 ip netns exec "$L" "$B/mtlsvpn-client" status -c "$WORK/client1.ini" | grep -q '^udp: *up$'
+}
+wait_for 5 udp_up || fail "the UDP data channel is not up through the kill switch"
+say "tunnel up: traffic through the tunnel works, table $TABLE installed, status says kill_switch true, udp up"
 
 # ---- gateway stopped: the client reconnects, the kill switch holds ----
 stop_pid "$GW_PID"
@@ -137,7 +141,8 @@ say "SIGKILL, then --cleanup: table removed"
 private_etc_init
 echo "192.0.2.1 gw.test" >>"$WORK/etc/hosts"
 sed -i 's/^gateway = .*/gateway = gw.test:8443/' "$WORK/client1.ini"
-holes() { ip netns exec "$L" nft list table inet "$TABLE" 2>/dev/null | grep -o 'daddr [0-9.]*' | tr '\n' ' '; }
+# Each address once (TCP and UDP each have their line).
+holes() { ip netns exec "$L" nft list table inet "$TABLE" 2>/dev/null | grep -o 'daddr [0-9.]*' | sort -u | tr '\n' ' '; }
 start_client_etc 1
 wait_tunnel 1
 [ "$(holes)" = "daddr 192.0.2.1 " ] || fail "the kill switch lets through '$(holes)', expected 192.0.2.1"

@@ -99,6 +99,9 @@ static void test_nftrules_install_allows_only_what_it_must(void **state)
 	assert_non_null(strstr(c, "oifname \"mtlsvpn0\" accept"));
 	assert_non_null(strstr(c, "ip daddr 192.0.2.1 tcp dport 8443 accept"));
 	assert_non_null(strstr(c, "ip6 daddr 2001:db8::1 tcp dport 8443 accept"));
+	/* The UDP data channel at the gateway's default udp_port. */
+	assert_non_null(strstr(c, "ip daddr 192.0.2.1 udp dport 8443 accept"));
+	assert_non_null(strstr(c, "ip6 daddr 2001:db8::1 udp dport 8443 accept"));
 	assert_non_null(strstr(c, "udp sport 68 udp dport 67 accept"));
 	assert_non_null(strstr(c, "udp sport 546 udp dport 547 accept"));
 	assert_non_null(strstr(c, "nd-neighbor-solicit"));
@@ -110,6 +113,8 @@ static void test_nftrules_install_allows_only_what_it_must(void **state)
 	assert_non_null(strstr(c, "iifname \"mtlsvpn0\" accept"));
 	assert_non_null(strstr(c, "ip saddr 192.0.2.1 tcp sport 8443 accept"));
 	assert_non_null(strstr(c, "ip6 saddr 2001:db8::1 tcp sport 8443 accept"));
+	assert_non_null(strstr(c, "ip saddr 192.0.2.1 udp sport 8443 accept"));
+	assert_non_null(strstr(c, "ip6 saddr 2001:db8::1 udp sport 8443 accept"));
 	assert_non_null(strstr(c, "udp sport 67 udp dport 68 accept"));
 	assert_non_null(strstr(c, "nd-router-advert"));
 	assert_non_null(strstr(c, "ct state related accept"));
@@ -136,6 +141,8 @@ static void test_nftrules_install_without_gateway(void **state)
 	assert_int_not_equal(nftrules_install(&s, out, sizeof(out), err, sizeof(err)), 0);
 	assert_null(strstr(out, "tcp dport"));
 	assert_null(strstr(out, "tcp sport"));
+	assert_null(strstr(out, "udp dport 8443"));
+	assert_null(strstr(out, "udp sport 8443"));
 	assert_non_null(strstr(out, "reject with icmpx"));
 }
 
