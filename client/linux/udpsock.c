@@ -7,6 +7,9 @@
  * each run of equal-size datagrams (the last of a run may be shorter) as
  * one UDP GSO message (UDP_SEGMENT, Linux 4.18) and all the runs in one
  * sendmmsg; without UDP GSO, one message per datagram, still one sendmmsg.
+ * A run the kernel refuses as GSO (a segment over the path MTU, EINVAL, or
+ * a route without UDP GSO, EIO: then off for the socket) goes datagram by
+ * datagram.
  * Receiving is recvmmsg with UDP GRO (Linux 5.0) where the kernel has it:
  * a run of datagrams of one size from the gateway arrives as one message
  * with its segment size, and is split here, so the kernel neither cuts a
@@ -124,16 +127,14 @@ union seg_cmsg {
 	struct cmsghdr align;
 };
 
-/* A GSO message the kernel refused as such (the path's MTU is below the
- * segment, or the device cannot): UDP GSO is off for this socket, and the
- * run goes datagram by datagram. The number sent. */
+/* A GSO message the kernel refused as such goes datagram by datagram (each
+ * then meets the path MTU on its own). The number sent. */
 static unsigned send_run_plain(struct udpsock *u, const struct iovec *run, uint16_t size)
 {
 	const uint8_t *p = run->iov_base;
 	size_t left = run->iov_len;
 	unsigned sent = 0;
 
-	u->gso = false;
 	while (left > 0) {
 		size_t n = left < size ? left : size;
 
@@ -163,10 +164,15 @@ static unsigned send_msgs(struct udpsock *u, struct mmsghdr *m, unsigned n, cons
 			continue;
 		u->batches++;
 		if (r < 0) {
-			if (segs[done] > 1 && (errno == EINVAL || errno == EIO))
+			/* EIO: the route cannot do UDP GSO (off for this socket);
+			 * EINVAL: a segment is over the path MTU (that run only). */
+			if (segs[done] > 1 && (errno == EINVAL || errno == EIO)) {
+				if (errno == EIO)
+					u->gso = false;
 				sent += send_run_plain(u, m[done].msg_hdr.msg_iov, size[done]);
-			else
+			} else {
 				u->send_errors += segs[done];
+			}
 			done++;
 			continue;
 		}
