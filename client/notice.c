@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "dchan_sess.h"
 #include "log.h"
 #include "tls.h"
 
@@ -162,6 +163,8 @@ void notice_status(const struct client *c)
 	const struct client_stats *st = &c->stats;
 	const struct msg_config *cfg = netcfg_applied(&c->net);
 	char s[ADDR_STRLEN], addrs[160] = "", up[48] = "not up";
+	struct udpchan_view v;
+	const char *udp = udpchan_view(c, &v) ? dchan_state_name((enum dchan_state)v.state) : "off";
 
 	if (cfg != NULL && cfg->addr4.addr.family)
 		list_add(addrs, sizeof(addrs), addr_fmt_prefix(&cfg->addr4, s));
@@ -171,10 +174,10 @@ void notice_status(const struct client *c)
 		snprintf(up, sizeof(up), "up %.0f s",
 			 (double)(ev_now_ms(c->loop) - c->up_since_ms) / 1000.0);
 	log_info("status: %s, gateway %s:%u (%s), tunnel %s, address %s, %s, sent %llu bytes "
-		 "(%llu packets), received %llu bytes (%llu packets)",
+		 "(%llu packets), received %llu bytes (%llu packets), udp %s",
 		 client_state_name(c->state), c->cfg->gateway_host, c->cfg->gateway_port,
 		 c->gateway_str[0] ? c->gateway_str : "not connected", c->tun_name,
 		 addrs[0] ? addrs : "none", up, (unsigned long long)st->tx_bytes,
 		 (unsigned long long)st->tx_packets, (unsigned long long)st->rx_bytes,
-		 (unsigned long long)st->rx_packets);
+		 (unsigned long long)st->rx_packets, udp);
 }

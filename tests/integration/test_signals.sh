@@ -27,6 +27,7 @@ kill -USR1 "${CLIENT_PID[1]}"
 wait_for 2 logged client1 'status: UP, gateway 192.0.2.1:8443 (192.0.2.1:8443), tunnel mtlsvpn0, address 10.8.0.2/24' ||
 	fail "SIGUSR1: no status line"
 grep -q 'status: UP.*up [0-9]* s, sent [0-9]* bytes' "$WORK/client1.log" || fail "SIGUSR1: the line lacks uptime or bytes"
+grep -Eq 'status: UP.*, udp (up|probing)$' "$WORK/client1.log" || fail "SIGUSR1: the line lacks the UDP channel's state"
 say "SIGUSR1: $(grep -o 'status: .*' "$WORK/client1.log" | tail -1)"
 
 n=$(sessions)
