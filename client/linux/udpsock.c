@@ -30,9 +30,22 @@
 #ifndef UDP_GRO
 #define UDP_GRO 104
 #endif
+/* Socket buffers: a GRO or GSO run is up to 64 KiB, so the default
+ * (about 208 KiB) holds only three of them and a burst overflows it. */
+#define SOCK_BUF (4 << 20)
 /* What the kernel takes in one GSO send: segments and bytes. */
 #define GSO_SEGS_MAX 64
 #define GSO_BYTES_MAX 65000
+
+/* SOCK_BUF beyond the system's maximum with CAP_NET_ADMIN (which the
+ * client keeps), else as much as the maximum allows. */
+static void set_buf(int fd, int force, int plain)
+{
+	int v = SOCK_BUF;
+
+	if (setsockopt(fd, SOL_SOCKET, force, &v, sizeof(v)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, plain, &v, sizeof(v));
+}
 
 int udpsock_open(struct udpsock *u, const struct sockaddr *gw, socklen_t len, uint16_t port)
 {
@@ -69,6 +82,8 @@ int udpsock_open(struct udpsock *u, const struct sockaddr *gw, socklen_t len, ui
 	 * refuses, and every datagram is its own message. */
 	u->gso = getsockopt(u->fd, IPPROTO_UDP, UDP_SEGMENT, &seg, &sl) == 0;
 	u->gro = setsockopt(u->fd, IPPROTO_UDP, UDP_GRO, &one, sizeof(one)) == 0;
+	set_buf(u->fd, SO_RCVBUFFORCE, SO_RCVBUF);
+	set_buf(u->fd, SO_SNDBUFFORCE, SO_SNDBUF);
 	return 0;
 }
 
