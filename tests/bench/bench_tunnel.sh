@@ -11,11 +11,15 @@
 #
 # Usage (root): tests/bench/bench_tunnel.sh [--runs N] [--seconds S] [--no-openvpn]
 #                                           [--client-offload-off] [--gateway-offload-off]
+#                                           [--gateway-udp-off]
 #   --client-offload-off: our client with offload = off, so it sends one
 #   packet per frame (as an older client would) and the gateway's receive
 #   coalescing is what cuts its TUN writes.
 #   --gateway-offload-off: the gateway with offload = off, so it sends one
 #   packet per frame and the client's receive coalescing cuts its writes.
+#   --gateway-udp-off: the gateway with udp = off, so TLS carries every
+#   packet (without it, the UDP data channel does once it is up; the run
+#   says which).
 # For mtlsvpn the upload also reports the gateway's TUN writes per MB and
 # the download the client's (the TUN's rx counters: one per write, a
 # super-packet counts once; tests/bench/tunrx.sh).
@@ -27,16 +31,17 @@ runs=3
 secs=10
 with_openvpn=1
 client_extra=
-gateway_extra=
+gateway_extra=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--runs) runs=$2; shift ;;
 	--seconds) secs=$2; shift ;;
 	--no-openvpn) with_openvpn=0 ;;
 	--client-offload-off) client_extra="offload = off" ;;
-	--gateway-offload-off) gateway_extra="offload = off" ;;
+	--gateway-offload-off) gateway_extra+=("offload = off") ;;
+	--gateway-udp-off) gateway_extra+=("udp = off") ;;
 	*) echo "usage: $0 [--runs N] [--seconds S] [--no-openvpn] [--client-offload-off]" \
-		"[--gateway-offload-off]" >&2; exit 2 ;;
+		"[--gateway-offload-off] [--gateway-udp-off]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -146,7 +151,7 @@ ip -n "$L" route del 10.20.0.0/24 via 10.99.1.1
 bench_pki
 
 echo "== mtlsvpn =="
-bench_mtlsvpn_ini 10.99.1.1:8443 "$id" ${gateway_extra:+"$gateway_extra"}
+bench_mtlsvpn_ini 10.99.1.1:8443 "$id" "${gateway_extra[@]}"
 [ -z "$client_extra" ] || echo "$client_extra" >>"$work/client.ini"
 t0=$(date +%s.%N)
 ip netns exec "$G" "$build/mtlsvpn-server" -c "$work/server.ini" >"$work/server.log" 2>&1 &
@@ -162,6 +167,12 @@ done
 t1=$(date +%s.%N)
 printf '  start to first reply: %.2f s\n' "$(echo "$t1 - $t0" | bc -l 2>/dev/null || python3 -c "print($t1-$t0)")"
 measure "mtlsvpn"
+# Which transport carried it: the gateway logs the UDP channel coming up.
+if grep -q "udp channel up" "$work/server.log"; then
+	echo "  transport: UDP data channel"
+else
+	echo "  transport: TLS (no UDP data channel came up)"
+fi
 rss=$(awk '/VmRSS/ {print $2}' "/proc/${pids[1]}/status")
 printf '  gateway RSS: %s kB\n' "$rss"
 kill "$cpid" "${pids[1]}"; wait "$cpid" "${pids[1]}" 2>/dev/null || true
