@@ -100,7 +100,7 @@ void udp_send_one(struct worker *w, const uint8_t *d, size_t len,
 /* udp_status.c: what status --json and the metrics show. */
 struct jsonw;
 struct udp_sum {
-	uint64_t datagrams_in, datagrams_out, unknown_cid;
+	uint64_t datagrams_in, datagrams_out, unknown_cid, gso_sends, send_errors;
 	struct udp_totals t; /* closed sessions' and live ones' */
 	unsigned by_state[3];  /* live channels by enum dchan_state */
 };
