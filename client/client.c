@@ -52,10 +52,10 @@ static const unsigned allowed_next[CLIENT_STATE_COUNT] = {
 static const unsigned accepted_frames[CLIENT_STATE_COUNT] = {
     [CLIENT_WAIT_CONFIG] = BIT(FRAME_CONFIG) | BIT(FRAME_KEEPALIVE) | BIT(FRAME_BYE),
     [CLIENT_UP] = BIT(FRAME_DATA) | BIT(FRAME_DATA_GSO) | BIT(FRAME_KEEPALIVE) | BIT(FRAME_BYE) |
-		  BIT(FRAME_CONFIG_UPDATE),
+		  BIT(FRAME_CONFIG_UPDATE) | BIT(FRAME_DCHAN_REKEY),
     /* While closing, the gateway's last words are read but not acted on. */
     [CLIENT_CLOSING] = BIT(FRAME_DATA) | BIT(FRAME_DATA_GSO) | BIT(FRAME_KEEPALIVE) |
-		       BIT(FRAME_BYE) | BIT(FRAME_CONFIG_UPDATE),
+		       BIT(FRAME_BYE) | BIT(FRAME_CONFIG_UPDATE) | BIT(FRAME_DCHAN_REKEY),
 };
 
 static void handle_resolving(struct client *c);
@@ -95,6 +95,7 @@ static void close_conn(struct client *c)
 	ev_timer_stop(c->loop, &c->keepalive_timer);
 	ev_timer_stop(c->loop, &c->dead_peer_timer);
 	tunnel_stop_reading(c);
+	udpchan_stop(c); /* the channel's keys die with the session */
 	if (c->tls != NULL) {
 		tls_conn_free(c->tls);
 		c->tls = NULL;
@@ -311,6 +312,7 @@ static void handle_connecting(struct client *c)
 		client_disconnect(c, "cannot start TLS with %s: out of memory", c->gateway_str);
 		return;
 	}
+	udpchan_on_tls_new(c);
 	log_debug("TCP connected to %s", c->gateway_str);
 	client_set_state(c, CLIENT_HANDSHAKE, c->gateway_str);
 	/* connect_timeout covers the handshake too: the deadline runs on. */
@@ -415,8 +417,10 @@ static void on_config(struct client *c, const struct msg_config *cfg)
 		return;
 	}
 	c->config = *cfg;
+	(void)udpchan_prepare(c, cfg);
 	if (update_announce(c, cfg) < 0)
 		return;
+	udpchan_start(c);
 	tunnel_set_offload(c);
 	chan_set_max_data(&c->rx, cfg->mtu);
 	c->keepalive_s = cfg->keepalive;
@@ -500,14 +504,12 @@ static bool process_frames(struct client *c)
 			continue;
 		switch (ev->type) {
 		case FRAME_DATA_GSO:
-			if (!(c->features & PROTO_FEATURE_OFFLOAD)) {
-				protocol_error(c, "DATA_GSO frame this client did not announce");
+		case FRAME_DATA:
+		case FRAME_DCHAN_REKEY:
+			if ((why = tunnel_on_frame(c, ev)) != NULL) {
+				protocol_error(c, why);
 				return false;
 			}
-			tunnel_deliver(c, ev);
-			break;
-		case FRAME_DATA:
-			tunnel_deliver(c, ev);
 			break;
 		case FRAME_KEEPALIVE:
 			log_debug("keepalive from the gateway");

@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "chan.h"
 #include "config.h"
+#include "dchan_crypt.h"
 #include "ev.h"
 #include "journal.h"
 #include "msg.h"
@@ -167,6 +168,7 @@ struct client {
 	char last_reason[256];         /* the last reason the tunnel went down; "" none */
 	bool last_refused;             /* ... and it was the gateway refusing us */
 	uint32_t features;             /* PROTO_FEATURE_* announced in this connection */
+	struct udpchan *udp;           /* this session's UDP data channel; NULL: none */
 };
 
 /* Opens the TUN, sets up TLS and the loop's watchers. 0, or -1 (logged). */
@@ -238,8 +240,15 @@ int status_cmd_main(int argc, char **argv, const char *default_config);
 
 /* Reads the TUN in a bounded batch into one TLS write. */
 void tunnel_on_tun_readable(struct client *c);
+/* One inner packet from the UDP data channel, checked as a DATA frame's
+ * (length within the MTU, a sound IP packet; zero padding after it cut),
+ * coalesced into the TUN. */
+void tunnel_deliver_ip(struct client *c, const uint8_t *pkt, size_t len);
 /* Writes one DATA or DATA_GSO packet from the gateway to the TUN. */
 void tunnel_deliver(struct client *c, const struct chan_event *ev);
+/* A DATA, DATA_GSO or DCHAN_REKEY frame from TLS: NULL, or the protocol
+ * error it is (the caller closes the session). */
+const char *tunnel_on_frame(struct client *c, const struct chan_event *ev);
 /* One write into the TUN (the virtio_net_hdr ignored without vnet),
  * counted as the segs packets of bytes it carries. */
 void tunnel_tun_write(struct client *c, const uint8_t vnet[static GSO_VNET_HDR_LEN],
@@ -262,6 +271,40 @@ void tunnel_send_bye(struct client *c, uint16_t reason, const char *text);
 /* Starts or stops reading the TUN according to the TLS output backlog. */
 void tunnel_update_backpressure(struct client *c);
 void tunnel_stop_reading(struct client *c);
+
+/* ---- udpchan.c: the UDP data channel (docs/protocol.md section 12) ---- */
+
+/* What status shows of a running channel. */
+struct udpchan_view {
+	int state;                     /* enum dchan_state */
+	uint32_t epoch;
+	uint64_t datagrams_in, datagrams_out;
+	uint64_t fallbacks, recoveries, rekeys;
+	uint64_t drops[DCHAN_OPEN_RESULTS]; /* by enum dchan_open_result */
+};
+
+/* Right after the TLS object is made: keep what the exporter needs. */
+void udpchan_on_tls_new(struct client *c);
+/* At CONFIG: the old channel wiped; if the gateway offers one and udp =
+ * auto, epoch 0 from the exporter and the socket opened. The exporter's
+ * secrets are released either way. True: take PROTO_FEATURE_DCHAN. */
+bool udpchan_prepare(struct client *c, const struct msg_config *cfg);
+/* After FEATURES: probing starts if the bit went out, else the prepared
+ * channel is wiped. */
+void udpchan_start(struct client *c);
+/* The TLS session ends: keys wiped, socket closed. Safe when none. */
+void udpchan_stop(struct client *c);
+/* One packet from the TUN (a super-packet is cut into its segments):
+ * true if UDP took it (queued, or dropped and counted), false: send it
+ * over TLS. */
+bool udpchan_send(struct client *c, uint8_t *pkt, size_t len, const struct gso_meta *m);
+/* After a TUN batch: send the queued datagrams. */
+void udpchan_flush(struct client *c);
+/* DCHAN_REKEY(epoch) from the gateway: step, answer DCHAN_REKEY_ACK.
+ * NULL, or what is wrong (a protocol error: close the session). */
+const char *udpchan_on_rekey(struct client *c, uint32_t epoch);
+/* False (v zeroed) when this session has no running channel. */
+bool udpchan_view(const struct client *c, struct udpchan_view *v);
 
 /* ---- update.c: CONFIG_UPDATE, routes and DNS changed on a live tunnel ---- */
 

@@ -90,6 +90,29 @@ int roam_init(struct client *c);
 void roam_on_connected(struct client *c);
 void roam_deinit(struct client *c);
 
+/* ---- the UDP data channel's socket ---- */
+
+/* A socket for the gateway's address gw (its TCP port replaced by port);
+ * buffers allocated. 0, or -1 (errno). */
+int udpsock_open(struct udpsock *u, const struct sockaddr *gw, socklen_t len, uint16_t port);
+/* Closes and frees; safe on a closed one. */
+void udpsock_close(struct udpsock *u);
+/* Where the next datagram is sealed and its room (at most
+ * UDPSOCK_DGRAM_MAX); NULL when the batch is full (flush first). */
+uint8_t *udpsock_space(struct udpsock *u, size_t *room);
+/* The datagram sealed at udpsock_space() is len bytes: queued. */
+void udpsock_commit(struct udpsock *u, size_t len);
+/* Sends what is queued, as few syscalls as the kernel allows; datagrams
+ * the kernel refuses (full buffer, no route) are dropped and counted in
+ * send_errors. Returns the number sent. */
+unsigned udpsock_flush(struct udpsock *u);
+/* Receives up to UDPSOCK_BATCH datagrams with one recvmmsg; only the
+ * gateway's are kept (others counted in from_elsewhere), *got of them in
+ * d[i], len[i], valid until the next call. Returns how many were read
+ * (UDPSOCK_BATCH: more may wait), 0 when none, -1 on an error (errno). */
+int udpsock_recv(struct udpsock *u, uint8_t *d[static UDPSOCK_BATCH],
+		 size_t len[static UDPSOCK_BATCH], unsigned *got);
+
 /* ---- the kill switch (kill_switch = on) ---- */
 
 /* Installs the kill switch (recorded in the journal first) or replaces it

@@ -26,6 +26,7 @@
 #include "atomic_file.h"
 #include "client_status.h"
 #include "ctl_proto.h"
+#include "dchan_sess.h"
 #include "log.h"
 #include "tls.h"
 
@@ -76,6 +77,39 @@ static uint8_t view_of(const struct client *c)
 	}
 }
 
+/* The UDP data channel's part, if the session has one running. */
+static void fill_udp(const struct client *c, struct client_status_udp_info *u)
+{
+	static const uint8_t states[] = {
+	    [DCHAN_PROBING] = CLIENT_STATUS_UDP_PROBING,
+	    [DCHAN_UP] = CLIENT_STATUS_UDP_UP,
+	    [DCHAN_FAILED] = CLIENT_STATUS_UDP_FAILED,
+	};
+	static const uint8_t drops[CLIENT_STATUS_UDP_DROPS] = {
+	    [CLIENT_STATUS_UDP_MALFORMED] = DCHAN_OPEN_MALFORMED,
+	    [CLIENT_STATUS_UDP_CID] = DCHAN_OPEN_CID,
+	    [CLIENT_STATUS_UDP_EPOCH] = DCHAN_OPEN_EPOCH,
+	    [CLIENT_STATUS_UDP_LIMIT] = DCHAN_OPEN_LIMIT,
+	    [CLIENT_STATUS_UDP_AUTH] = DCHAN_OPEN_AUTH,
+	    [CLIENT_STATUS_UDP_REPLAY] = DCHAN_OPEN_REPLAY,
+	    [CLIENT_STATUS_UDP_OLD] = DCHAN_OPEN_OLD,
+	};
+	struct udpchan_view v;
+
+	if (c->state != CLIENT_UP || !udpchan_view(c, &v) ||
+	    (unsigned)v.state >= sizeof(states) / sizeof(states[0]))
+		return;
+	u->state = states[v.state];
+	u->epoch = v.epoch;
+	u->datagrams_in = v.datagrams_in;
+	u->datagrams_out = v.datagrams_out;
+	u->fallbacks = v.fallbacks;
+	u->recoveries = v.recoveries;
+	u->rekeys = v.rekeys;
+	for (unsigned i = 0; i < CLIENT_STATUS_UDP_DROPS; i++)
+		u->drops[i] = v.drops[drops[i]];
+}
+
 static void fill(const struct status_srv *srv, struct client_status *r)
 {
 	const struct client *c = srv->c;
@@ -119,6 +153,7 @@ static void fill(const struct status_srv *srv, struct client_status *r)
 	/* On while the nftables table blocks everything but the gateway. */
 	r->kill_switch = killswitch_installed(c) ? 1 : 0;
 	r->pid = (uint32_t)getpid();
+	fill_udp(c, &r->udp);
 }
 
 /* ---- connections ---- */

@@ -273,6 +273,8 @@ void tunnel_on_tun_readable(struct client *c)
 			continue;
 		}
 		buf_commit(&pkt, (size_t)n);
+		if (udpchan_send(c, buf_ptr(&pkt), (size_t)n, &m))
+			continue;
 		segs = frame_packet(c, &pkt, &m);
 		if (segs == 0)
 			continue;
@@ -282,6 +284,7 @@ void tunnel_on_tun_readable(struct client *c)
 		n_pkts += segs;
 		bytes += (uint64_t)n;
 	}
+	udpchan_flush(c);
 	if (n_pkts == 0)
 		return;
 	r = tunnel_send(c, buf_ptr(tx), buf_len(tx));
@@ -318,6 +321,30 @@ void tunnel_tun_write(struct client *c, const uint8_t vnet[static GSO_VNET_HDR_L
 	c->stats.rx_bytes += bytes;
 }
 
+/* The IP packet's own length; n if the header does not say. */
+static size_t ip_len(const uint8_t *p, size_t n)
+{
+	if (n >= 20 && p[0] >> 4 == 4)
+		return (size_t)p[2] << 8 | p[3];
+	if (n >= 40 && p[0] >> 4 == 6)
+		return 40 + ((size_t)p[4] << 8 | p[5]);
+	return n;
+}
+
+void tunnel_deliver_ip(struct client *c, const uint8_t *pkt, size_t len)
+{
+	struct ippkt_info ip;
+	size_t l = ip_len(pkt, len);
+
+	if (l > 0 && l < len)
+		len = l; /* zero padding after the packet (section 12.11) */
+	if (len > c->config.mtu || ippkt_parse(pkt, len, &ip) != IPPKT_OK) {
+		c->stats.drop_invalid++;
+		return;
+	}
+	tungro_write(c, pkt, len);
+}
+
 void tunnel_deliver(struct client *c, const struct chan_event *ev)
 {
 	uint8_t vnet[GSO_VNET_HDR_LEN];
@@ -337,4 +364,14 @@ void tunnel_deliver(struct client *c, const struct chan_event *ev)
 	tungro_flush(c); /* what came before it goes first */
 	gso_to_vnet(&ev->gso, &ev->gso_info, vnet);
 	tunnel_tun_write(c, vnet, ev->data, ev->len, ev->gso_info.segs, ev->len);
+}
+
+const char *tunnel_on_frame(struct client *c, const struct chan_event *ev)
+{
+	if (ev->type == FRAME_DCHAN_REKEY)
+		return udpchan_on_rekey(c, ev->dchan_epoch);
+	if (ev->type == FRAME_DATA_GSO && !(c->features & PROTO_FEATURE_OFFLOAD))
+		return "DATA_GSO frame this client did not announce";
+	tunnel_deliver(c, ev);
+	return NULL;
 }

@@ -26,6 +26,9 @@ int update_announce(struct client *c, const struct msg_config *cfg)
 	/* Super-packets need a TUN opened for them. */
 	if (!c->tun_vnet)
 		take &= ~PROTO_FEATURE_OFFLOAD;
+	/* The UDP channel only when it is keyed and its socket open. */
+	if (c->udp == NULL)
+		take &= ~PROTO_FEATURE_DCHAN;
 	size_t n;
 	int r;
 

@@ -17,6 +17,7 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "addr.h"
 #include "config.h"
@@ -28,6 +29,33 @@
 #include "rtnl_monitor.h"
 
 struct undo;
+
+/* ---- udpsock.c ---- */
+
+/* Datagrams queued for one send, and received per recvmmsg. */
+#define UDPSOCK_BATCH 64
+/* The largest datagram: an inner packet of the largest MTU with the
+ * data channel's header and tag, rounded up. */
+#define UDPSOCK_DGRAM_MAX 9216
+
+/* The client's UDP socket for the data channel: unconnected (the route and
+ * source address are looked up per send, so a moved path is followed),
+ * talking only to the gateway's address and port. Outgoing datagrams are
+ * sealed straight into a flat buffer and sent together: runs of equal
+ * size as one UDP GSO message (UDP_SEGMENT) where the kernel has it, all
+ * runs in one sendmmsg. */
+struct udpsock {
+	int fd;                          /* -1: closed */
+	struct sockaddr_storage peer;    /* the gateway's address and UDP port */
+	socklen_t peer_len;
+	bool gso;                        /* UDP_SEGMENT works on this socket */
+	uint8_t *tx;                     /* UDPSOCK_BATCH * UDPSOCK_DGRAM_MAX */
+	size_t tx_len;                   /* bytes queued */
+	uint16_t tx_lens[UDPSOCK_BATCH]; /* each queued datagram's length */
+	unsigned tx_n;
+	uint8_t *rx;                     /* UDPSOCK_BATCH * UDPSOCK_DGRAM_MAX */
+	uint64_t sent, send_errors, from_elsewhere, batches, gso_sends;
+};
 
 /* ---- dns.c ---- */
 

@@ -225,6 +225,9 @@ struct config_client {
 	char key_passphrase_file[PATH_MAX]; /* "" = ask (terminal, systemd) */
 	char pkcs11_module[PATH_MAX];  /* of key = pkcs11:...; "" = p11-kit-proxy.so */
 	bool offload;                  /* TUN offloads, DATA_GSO; default true */
+	/* udp = auto: take the gateway's UDP data channel when it offers one
+	 * (docs/protocol.md section 12); udp = off: TLS carries everything. */
+	bool udp;                      /* default true (auto) */
 };
 
 /* 0 on success; -1 with err = "server.ini:12 [gateway] mtu: '90000' is out

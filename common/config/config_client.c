@@ -124,6 +124,25 @@ static bool parse_dns_mode(const struct config_file *f, const struct config_key 
 	return false;
 }
 
+/* udp = auto | off: whether to take the UDP data channel when offered. */
+static bool parse_udp(const struct config_file *f, const struct config_key *k, const char *value,
+		      void *field, char why[static CONFIG_ERR_MAX])
+{
+	char q[CONFIG_QUOTE_MAX];
+
+	(void)f;
+	(void)k;
+	if (strcmp(value, "auto") == 0 || strcmp(value, "off") == 0) {
+		*(bool *)field = value[0] == 'a';
+		return true;
+	}
+	config_key_why(why,
+		       "%s is not a UDP mode; use auto (take the gateway's UDP data channel "
+		       "when it offers one) or off (TLS carries everything)",
+		       config_file_quote(value, q));
+	return false;
+}
+
 /* state_dir = PATH: absolute; created at start if missing. */
 static bool parse_state_dir(const struct config_file *f, const struct config_key *k,
 			    const char *value, void *field, char why[static CONFIG_ERR_MAX])
@@ -199,6 +218,7 @@ enum {
 	K_KEY_PASSPHRASE_FILE,
 	K_PKCS11_MODULE,
 	K_OFFLOAD,
+	K_UDP,
 	K_COUNT
 };
 
@@ -252,6 +272,8 @@ static const struct config_key client_keys[K_COUNT] = {
 		.example = "p11-kit-proxy.so", .what = "the PKCS#11 module of key = pkcs11:..."},
 	[K_OFFLOAD] = {.section = "client", .name = "offload", .parse = config_key_bool,
 		.offset = CLI(offload), .example = "on"},
+	[K_UDP] = {.section = "client", .name = "udp", .parse = parse_udp, .offset = CLI(udp),
+		.example = "auto"},
 };
 /* clang-format on */
 
@@ -456,6 +478,7 @@ static void set_defaults(struct config_client *c)
 	c->reconnect_max = 60;
 	c->connect_timeout = 10;
 	c->offload = true;
+	c->udp = true;
 	c->log_level = 0;
 	snprintf(c->state_dir, sizeof(c->state_dir), "/run/mtlsvpn");
 	snprintf(c->status_group, sizeof(c->status_group), "mtlsvpn-status");

@@ -39,6 +39,24 @@ enum attr {
 	A_KILL_SWITCH = 22,    /* u8 0/1; absent: unknown */
 	A_PID = 23,	       /* u32 */
 	A_DNS_APPLIED = 24,    /* u8 0/1 */
+	A_UDP = 25,	       /* u8 state 1-3, u32 epoch, 5 + CLIENT_STATUS_UDP_DROPS u64;
+				  absent: no channel */
+};
+
+#define UDP_LEN (1 + 4 + 8 * (5 + CLIENT_STATUS_UDP_DROPS))
+
+static const char *const udp_names[] = {
+    [CLIENT_STATUS_UDP_NONE] = "off",
+    [CLIENT_STATUS_UDP_PROBING] = "probing",
+    [CLIENT_STATUS_UDP_UP] = "up",
+    [CLIENT_STATUS_UDP_FAILED] = "failed",
+};
+
+static const char *const drop_names[CLIENT_STATUS_UDP_DROPS] = {
+    [CLIENT_STATUS_UDP_MALFORMED] = "malformed", [CLIENT_STATUS_UDP_CID] = "cid",
+    [CLIENT_STATUS_UDP_EPOCH] = "epoch",	 [CLIENT_STATUS_UDP_LIMIT] = "limit",
+    [CLIENT_STATUS_UDP_AUTH] = "auth",		 [CLIENT_STATUS_UDP_REPLAY] = "replay",
+    [CLIENT_STATUS_UDP_OLD] = "old",
 };
 
 static const char *const state_names[] = {
@@ -60,6 +78,16 @@ const char *client_status_state_name(uint8_t state)
 	if (state >= sizeof(state_names) / sizeof(state_names[0]) || state_names[state] == NULL)
 		return "?";
 	return state_names[state];
+}
+
+const char *client_status_udp_name(uint8_t state)
+{
+	return state < sizeof(udp_names) / sizeof(udp_names[0]) ? udp_names[state] : "?";
+}
+
+const char *client_status_udp_drop_name(unsigned drop)
+{
+	return drop < CLIENT_STATUS_UDP_DROPS ? drop_names[drop] : "?";
 }
 
 /* ---- encoding ---- */
@@ -98,6 +126,28 @@ static void put_u32(struct writer *w, uint8_t type, uint32_t v)
 
 	buf_put32(b, v);
 	put(w, type, b, sizeof(b));
+}
+
+/* The channel's record, fixed layout (A_UDP). */
+static void put_udp(struct writer *w, const struct client_status_udp_info *u)
+{
+	const uint64_t v[5] = {u->datagrams_in, u->datagrams_out, u->fallbacks, u->recoveries,
+			       u->rekeys};
+	uint8_t b[UDP_LEN], *p = b + 5;
+
+	if (u->state > CLIENT_STATUS_UDP_FAILED) {
+		w->bad = true;
+		return;
+	}
+	b[0] = u->state;
+	buf_put32(b + 1, u->epoch);
+	for (size_t i = 0; i < 5 + CLIENT_STATUS_UDP_DROPS; i++, p += 8) {
+		uint64_t x = i < 5 ? v[i] : u->drops[i - 5];
+
+		buf_put32(p, (uint32_t)(x >> 32));
+		buf_put32(p + 4, (uint32_t)x);
+	}
+	put(w, A_UDP, b, sizeof(b));
 }
 
 static bool text_ok(const char *s, size_t max)
@@ -177,6 +227,8 @@ size_t client_status_encode(const struct client_status *s, uint8_t *out, size_t 
 		put(&w, A_KILL_SWITCH, &(uint8_t){s->kill_switch ? 1 : 0}, 1);
 	put_u32(&w, A_PID, s->pid);
 	put(&w, A_DNS_APPLIED, &(uint8_t){s->dns_applied ? 1 : 0}, 1);
+	if (s->udp.state != CLIENT_STATUS_UDP_NONE)
+		put_udp(&w, &s->udp);
 	return w.bad ? 0 : w.len;
 }
 
@@ -220,6 +272,23 @@ static bool get_addr(const uint8_t *v, size_t n, struct ipaddr *a, uint8_t *plen
 	return true;
 }
 
+static bool get_udp(const uint8_t *v, struct client_status_udp_info *u)
+{
+	uint64_t x[5 + CLIENT_STATUS_UDP_DROPS];
+
+	for (size_t i = 0; i < sizeof(x) / sizeof(x[0]); i++)
+		x[i] = get_u64(v + 5 + 8 * i);
+	u->state = v[0];
+	u->epoch = buf_get32(v + 1);
+	u->datagrams_in = x[0];
+	u->datagrams_out = x[1];
+	u->fallbacks = x[2];
+	u->recoveries = x[3];
+	u->rekeys = x[4];
+	memcpy(u->drops, x + 5, sizeof(u->drops));
+	return v[0] >= CLIENT_STATUS_UDP_PROBING && v[0] <= CLIENT_STATUS_UDP_FAILED;
+}
+
 static bool get_prefix(const uint8_t *v, size_t n, struct prefix *p, int family)
 {
 	return get_addr(v, n, &p->addr, &p->len) && (family == 0 || p->addr.family == family);
@@ -234,7 +303,7 @@ static bool decode_attr(uint8_t type, const uint8_t *v, size_t n, struct client_
 	    [A_STATE] = 1,	  [A_NOW] = 8,	       [A_SINCE] = 8,	       [A_RETRY_MS] = 4,
 	    [A_GATEWAY_PORT] = 2, [A_FULL_TUNNEL] = 1, [A_TX_BYTES] = 8,       [A_TX_PACKETS] = 8,
 	    [A_RX_BYTES] = 8,	  [A_RX_PACKETS] = 8,  [A_CERT_NOT_AFTER] = 8, [A_KILL_SWITCH] = 1,
-	    [A_PID] = 4,	  [A_DNS_APPLIED] = 1,
+	    [A_PID] = 4,	  [A_DNS_APPLIED] = 1, [A_UDP] = UDP_LEN,
 	};
 
 	if (type < sizeof(fixed) && fixed[type] != 0 && n != fixed[type]) {
@@ -317,6 +386,8 @@ static bool decode_attr(uint8_t type, const uint8_t *v, size_t n, struct client_
 	case A_DNS_APPLIED:
 		s->dns_applied = v[0] != 0;
 		return v[0] <= 1;
+	case A_UDP:
+		return get_udp(v, &s->udp);
 	default:
 		/* A newer client's attribute. */
 		return true;

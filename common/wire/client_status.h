@@ -31,6 +31,34 @@ enum client_status_state {
 	CLIENT_STATUS_NOT_RUNNING = 7,	/* never sent: no client answers */
 };
 
+/* The UDP data channel's state (docs/protocol.md 12.14); 0: no channel. */
+enum client_status_udp {
+	CLIENT_STATUS_UDP_NONE = 0,    /* not offered, not taken (udp = off) or not started */
+	CLIENT_STATUS_UDP_PROBING = 1, /* no answer yet: TLS carries the traffic */
+	CLIENT_STATUS_UDP_UP = 2,      /* UDP carries the traffic */
+	CLIENT_STATUS_UDP_FAILED = 3,  /* probes unanswered: TLS carries it, re-probing */
+};
+
+/* Datagrams dropped, by reason, in this order (the JSON's "drops" keys). */
+enum client_status_udp_drop {
+	CLIENT_STATUS_UDP_MALFORMED,
+	CLIENT_STATUS_UDP_CID,
+	CLIENT_STATUS_UDP_EPOCH,
+	CLIENT_STATUS_UDP_LIMIT,
+	CLIENT_STATUS_UDP_AUTH,
+	CLIENT_STATUS_UDP_REPLAY,
+	CLIENT_STATUS_UDP_OLD,
+	CLIENT_STATUS_UDP_DROPS,
+};
+
+struct client_status_udp_info {
+	uint8_t state; /* enum client_status_udp */
+	uint32_t epoch;
+	uint64_t datagrams_in, datagrams_out;
+	uint64_t fallbacks, recoveries, rekeys;
+	uint64_t drops[CLIENT_STATUS_UDP_DROPS];
+};
+
 struct client_status {
 	uint8_t state;	      /* enum client_status_state */
 	int64_t now;	      /* the client's clock when it answered, unix s */
@@ -57,6 +85,7 @@ struct client_status {
 	int64_t cert_not_after;			   /* unix s; 0 unknown */
 	int8_t kill_switch;			   /* -1 unknown (not reported), 0 off, 1 on */
 	uint32_t pid;				   /* 0 unknown */
+	struct client_status_udp_info udp;	   /* state 0: no channel */
 };
 
 enum client_status_result { CLIENT_STATUS_OK, CLIENT_STATUS_MALFORMED };
@@ -65,6 +94,10 @@ enum client_status_result { CLIENT_STATUS_OK, CLIENT_STATUS_MALFORMED };
 void client_status_init(struct client_status *s, uint8_t state);
 /* "connecting", "up", ..., "not_running" (the JSON's words); "?" if unknown. */
 const char *client_status_state_name(uint8_t state);
+/* "probing", "up", "failed"; "off" for none; "?" if unknown. */
+const char *client_status_udp_name(uint8_t state);
+/* "malformed", "cid", ... (the JSON's "drops" keys). */
+const char *client_status_udp_drop_name(unsigned drop);
 
 /* The record into out; its length, or 0 if it does not fit in cap or a
  * field is out of range (a string too long or with a control character). */

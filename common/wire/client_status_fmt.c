@@ -177,6 +177,8 @@ size_t client_status_text(const struct client_status *s, char *buf, size_t cap)
 	    s->kill_switch < 0 ? "not reported"
 	    : s->kill_switch   ? "on"
 			       : "off");
+	add(&o, "udp:          %s%s\n", client_status_udp_name(s->udp.state),
+	    s->udp.state == CLIENT_STATUS_UDP_FAILED ? " (TLS carries the traffic)" : "");
 	return finish(&o);
 }
 
@@ -268,6 +270,25 @@ static void jtunnel(struct out *o, const struct client_status *s)
 	add(o, "],\"applied\":%s},", s->dns_applied ? "true" : "false");
 }
 
+/* "udp": null, or the channel's state and counters. */
+static void judp(struct out *o, const struct client_status_udp_info *u)
+{
+	if (u->state == CLIENT_STATUS_UDP_NONE) {
+		add(o, ",\"udp\":null");
+		return;
+	}
+	add(o,
+	    ",\"udp\":{\"state\":\"%s\",\"epoch\":%" PRIu32 ",\"datagrams_in\":%" PRIu64
+	    ",\"datagrams_out\":%" PRIu64 ",\"fallbacks\":%" PRIu64 ",\"recoveries\":%" PRIu64
+	    ",\"rekeys\":%" PRIu64 ",\"drops\":{",
+	    client_status_udp_name(u->state), u->epoch, u->datagrams_in, u->datagrams_out,
+	    u->fallbacks, u->recoveries, u->rekeys);
+	for (unsigned i = 0; i < CLIENT_STATUS_UDP_DROPS; i++)
+		add(o, "%s\"%s\":%" PRIu64, i ? "," : "", client_status_udp_drop_name(i),
+		    u->drops[i]);
+	add(o, "}}");
+}
+
 size_t client_status_json(const struct client_status *s, char *buf, size_t cap)
 {
 	struct out o = {.p = buf, .cap = cap};
@@ -310,6 +331,7 @@ size_t client_status_json(const struct client_status *s, char *buf, size_t cap)
 	    s->kill_switch < 0 ? "null"
 	    : s->kill_switch   ? "true"
 			       : "false");
+	judp(&o, &s->udp);
 	if (s->pid != 0)
 		add(&o, ",\"pid\":%" PRIu32 "}\n", s->pid);
 	else

@@ -2,8 +2,8 @@
 # Inner TCP over a lossy, long link: one iperf3 TCP flow (cubic), up and
 # down, medians of RUNS runs, through a userspace impairment of DELAY ms
 # each way and LOSS % loss (tests/bench/impair.c; the kernel here has
-# no netem), for: no VPN, mtlsvpn over TLS (udp = off) and over its UDP
-# data channel, ocserv with DTLS and TLS only
+# no netem), for: no VPN, mtlsvpn over TLS and over its UDP data channel,
+# ocserv with DTLS and TLS only
 # (openconnect client), OpenVPN over UDP and over TCP. Ratios against the
 # no-VPN figure of the same run: the anchors the UDP data channel
 # (docs/protocol.md section 12) must beat. A missing ocserv, openconnect or
@@ -136,20 +136,6 @@ not_up() {
 	failed=1
 }
 
-# measure_if NAME WHY [CHECK...]: measure NAME once the LAN is reachable
-# and CHECK (if given) succeeds within 15 s; else a failed row saying WHY.
-measure_if() {
-	local name=$1 why=$2
-	shift 2
-	if ! bench_wait_for 20 lan_reachable; then
-		not_up "$name" "LAN not reachable"
-	elif [ $# -gt 0 ] && ! bench_wait_for 15 "$@"; then
-		not_up "$name" "$why"
-	else
-		measure "$name"
-	fi
-}
-
 echo "== link: ${delay} ms each way, ${loss} % loss each way; iperf3 ${runs} x ${secs} s; inner cc: $ccs; tunnels' own TCP: $outer_cc =="
 echo "== no VPN =="
 ip -n "$I" route add 10.20.0.0/24 via 10.99.2.2
@@ -161,14 +147,16 @@ ip -n "$N" route del 10.99.1.0/24 via 10.20.0.1
 
 bench_pki
 
-# mtlsvpn twice: TLS only (udp = off), then the UDP data channel (the
-# default), which must be up before it is measured.
+# mtlsvpn twice: TLS only (udp = off) and with the UDP data channel. The
+# UDP row counts only once the client says its channel is up, so it never
+# measures the TLS path under the UDP name.
+udp_up() { ip netns exec "$L" "$build/mtlsvpn-client" status -c "$work/client.ini" 2>/dev/null | grep -q '^udp: *up'; }
 for mode in tls udp; do
 	name="mtlsvpn (TLS)"
-	extra=("udp = off")
-	if [ $mode = udp ]; then name="mtlsvpn (UDP)"; extra=(); fi
+	gwline="udp = off"
+	if [ $mode = udp ]; then name="mtlsvpn (UDP)"; gwline="udp = on"; fi
 	echo "== $name =="
-	bench_mtlsvpn_ini 10.99.2.2:8443 "$id" "${extra[@]}"
+	bench_mtlsvpn_ini 10.99.2.2:8443 "$id" "$gwline"
 	ip netns exec "$G" "$build/mtlsvpn-server" -c "$work/server.ini" >"$work/server-$mode.log" 2>&1 &
 	gw=$!
 	pids+=("$gw")
@@ -176,11 +164,12 @@ for mode in tls udp; do
 		ip netns exec "$L" "$build/mtlsvpn-client" -c "$work/client.ini" >"$work/client-$mode.log" 2>&1 &
 		cpid=$!
 		pids+=("$cpid")
-		if [ $mode = udp ]; then
-			measure_if "$name" "the UDP channel did not come up (it would measure TLS)" \
-				grep -q "udp channel up" "$work/server-$mode.log"
+		if ! bench_wait_for 20 lan_reachable; then
+			not_up "$name" "LAN not reachable"
+		elif [ $mode = udp ] && ! bench_wait_for 15 udp_up; then
+			not_up "$name" "the UDP channel did not come up (it would measure TLS)"
 		else
-			measure_if "$name" ""
+			measure "$name"
 		fi
 		bench_stop "$cpid"
 	else
@@ -208,11 +197,12 @@ if have ocserv && have openconnect; then
 				--reconnect-timeout 3 "https://gw.bench:443/" >"$log" 2>&1 &
 			ocp=$!
 			pids+=("$ocp")
-			if [ $mode = dtls ]; then
-				measure_if "$name" "DTLS did not come up (it would measure CSTP over TLS)" \
-					grep -qi 'DTLS connected\|Established DTLS' "$log"
+			if ! bench_wait_for 20 lan_reachable; then
+				not_up "$name" "LAN not reachable"
+			elif [ $mode = dtls ] && ! bench_wait_for 15 grep -qi 'DTLS connected\|Established DTLS' "$log"; then
+				not_up "$name" "DTLS did not come up (it would measure CSTP over TLS)"
 			else
-				measure_if "$name" ""
+				measure "$name"
 			fi
 			bench_stop "$ocp"
 		done

@@ -11,15 +11,11 @@
 #
 # Usage (root): tests/bench/bench_tunnel.sh [--runs N] [--seconds S] [--no-openvpn]
 #                                           [--client-offload-off] [--gateway-offload-off]
-#                                           [--gateway-udp-off]
 #   --client-offload-off: our client with offload = off, so it sends one
 #   packet per frame (as an older client would) and the gateway's receive
 #   coalescing is what cuts its TUN writes.
 #   --gateway-offload-off: the gateway with offload = off, so it sends one
 #   packet per frame and the client's receive coalescing cuts its writes.
-#   --gateway-udp-off: the gateway with udp = off, so TLS carries every
-#   packet (without it, the UDP data channel does once it is up; the run
-#   says which).
 # For mtlsvpn the upload also reports the gateway's TUN writes per MB and
 # the download the client's (the TUN's rx counters: one per write, a
 # super-packet counts once; tests/bench/tunrx.sh).
@@ -31,17 +27,16 @@ runs=3
 secs=10
 with_openvpn=1
 client_extra=
-gateway_extra=()
+gateway_extra=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--runs) runs=$2; shift ;;
 	--seconds) secs=$2; shift ;;
 	--no-openvpn) with_openvpn=0 ;;
 	--client-offload-off) client_extra="offload = off" ;;
-	--gateway-offload-off) gateway_extra+=("offload = off") ;;
-	--gateway-udp-off) gateway_extra+=("udp = off") ;;
+	--gateway-offload-off) gateway_extra="offload = off" ;;
 	*) echo "usage: $0 [--runs N] [--seconds S] [--no-openvpn] [--client-offload-off]" \
-		"[--gateway-offload-off] [--gateway-udp-off]" >&2; exit 2 ;;
+		"[--gateway-offload-off]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -150,8 +145,8 @@ ip -n "$L" route del 10.20.0.0/24 via 10.99.1.1
 # Certificates for both VPNs from our CA.
 bench_pki
 
-echo "== mtlsvpn =="
-bench_mtlsvpn_ini 10.99.1.1:8443 "$id" "${gateway_extra[@]}"
+echo "== mtlsvpn (TLS: udp = off) =="
+bench_mtlsvpn_ini 10.99.1.1:8443 "$id" "udp = off" ${gateway_extra:+"$gateway_extra"}
 [ -z "$client_extra" ] || echo "$client_extra" >>"$work/client.ini"
 t0=$(date +%s.%N)
 ip netns exec "$G" "$build/mtlsvpn-server" -c "$work/server.ini" >"$work/server.log" 2>&1 &
@@ -167,15 +162,31 @@ done
 t1=$(date +%s.%N)
 printf '  start to first reply: %.2f s\n' "$(echo "$t1 - $t0" | bc -l 2>/dev/null || python3 -c "print($t1-$t0)")"
 measure "mtlsvpn"
-# Which transport carried it: the gateway logs the UDP channel coming up.
-if grep -q "udp channel up" "$work/server.log"; then
-	echo "  transport: UDP data channel"
-else
-	echo "  transport: TLS (no UDP data channel came up)"
-fi
 rss=$(awk '/VmRSS/ {print $2}' "/proc/${pids[1]}/status")
 printf '  gateway RSS: %s kB\n' "$rss"
 kill "$cpid" "${pids[1]}"; wait "$cpid" "${pids[1]}" 2>/dev/null || true
+
+# The same over the UDP data channel (docs/protocol.md section 12), measured
+# only once the client says the channel is up.
+echo "== mtlsvpn (UDP data channel) =="
+bench_mtlsvpn_ini 10.99.1.1:8443 "$id" "udp = on" ${gateway_extra:+"$gateway_extra"}
+[ -z "$client_extra" ] || echo "$client_extra" >>"$work/client.ini"
+ip netns exec "$G" "$build/mtlsvpn-server" -c "$work/server.ini" >"$work/server-udp.log" 2>&1 &
+gwu=$!
+pids+=($gwu)
+for i in $(seq 100); do ip netns exec "$G" ss -Hltn 'sport = :8443' | grep -q . && break; sleep 0.05; done
+ip netns exec "$L" "$build/mtlsvpn-client" -c "$work/client.ini" >"$work/client-udp.log" 2>&1 &
+cpid=$!
+pids+=($cpid)
+udp_up() { ip netns exec "$L" "$build/mtlsvpn-client" status -c "$work/client.ini" 2>/dev/null | grep -q '^udp: *up'; }
+for i in $(seq 200); do udp_up && break; sleep 0.05; done
+if udp_up; then
+	measure "mtlsvpn UDP"
+else
+	echo "  the UDP channel did not come up in 10 s: no mtlsvpn UDP row" >&2
+	failed_udp=1
+fi
+kill "$cpid" "$gwu"; wait "$cpid" "$gwu" 2>/dev/null || true
 
 # The same with the employee in a group whose tenth rule is the one that
 # allows iperf3: what access rules and return-traffic flows cost.
@@ -269,9 +280,17 @@ rows = {}
 for line in open(sys.argv[1]):
     *name, up, down, rtt = line.split()
     rows[" ".join(name)] = (float(up), float(down), float(rtt or "nan"))
-m = rows["mtlsvpn"]
-for other, (u, d, r) in rows.items():
-    if other == "mtlsvpn":
+for mine in ("mtlsvpn", "mtlsvpn UDP"):
+    if mine not in rows:
         continue
-    print("  vs %-12s up x%.2f  down x%.2f  rtt x%.2f" % (other, m[0] / u, m[1] / d, m[2] / r))
+    m = rows[mine]
+    print("  %s:" % ("mtlsvpn (TLS)" if mine == "mtlsvpn" else mine))
+    for other, (u, d, r) in rows.items():
+        if other.startswith("mtlsvpn"):
+            continue
+        print("    vs %-12s up x%.2f  down x%.2f  rtt x%.2f" % (other, m[0] / u, m[1] / d, m[2] / r))
+if "mtlsvpn UDP" in rows:
+    m, t = rows["mtlsvpn UDP"], rows["mtlsvpn"]
+    print("  UDP / TLS: up x%.2f  down x%.2f  rtt x%.2f" % (m[0] / t[0], m[1] / t[1], m[2] / t[2]))
 PY
+exit "${failed_udp:-0}"

@@ -27,7 +27,7 @@ struct bad_case {
 	"proxy_protocol, proxy_from, pool_slice, audit_log, openconnect, openconnect_tls12, offload, workers, udp, udp_port and udp_rekey_interval"
 #define CL_KEYS                                                                                    \
 	"gateway, server_name, ca, cert, key, tun, full_tunnel, dns, reconnect_min, "              \
-	"reconnect_max, connect_timeout, log_level, state_dir, kill_switch, status_group, key_passphrase_file, pkcs11_module and offload"
+	"reconnect_max, connect_timeout, log_level, state_dir, kill_switch, status_group, key_passphrase_file, pkcs11_module, offload and udp"
 #define RANGE(v, lo, hi) "'" v "' is out of range; use a number from " #lo " to " #hi
 #define NOT_LINE(t)                                                                                \
 	"'" t "' is not a 'key = value' line, a [section] header or a comment; write key = "       \
@@ -504,6 +504,9 @@ static const struct bad_case client_bad[] = {
      "%F:6 [client] full_tunnel: 'Yes' is not yes or no; use yes or no"},
     {"dns unknown", CL "dns = systemd\n",
      "%F:6 [client] dns: 'systemd' is not a DNS mode; use auto, none, resolved or resolvconf"},
+    {"udp on", CL "udp = on\n",
+     "%F:6 [client] udp: 'on' is not a UDP mode; use auto (take the gateway's UDP data channel "
+     "when it offers one) or off (TLS carries everything)"},
     {"reconnect_max below reconnect_min", CL "reconnect_min = 30\nreconnect_max = 10\n",
      "%F:7 [client] reconnect_max: 10 is below reconnect_min (30, line 6); use at least 30"},
     {"reconnect_max below default reconnect_min", CL "reconnect_max = 0\n",

@@ -26,6 +26,15 @@ static void sample(struct client_status *s)
 	s->full_tunnel = true;
 	s->tx_bytes = 1ull << 40;
 	s->kill_switch = 1;
+	s->udp.state = CLIENT_STATUS_UDP_FAILED;
+	s->udp.epoch = 0xfffffffeu;
+	s->udp.datagrams_in = 1ull << 50;
+	s->udp.datagrams_out = 2;
+	s->udp.fallbacks = 3;
+	s->udp.recoveries = 4;
+	s->udp.rekeys = 5;
+	for (unsigned i = 0; i < CLIENT_STATUS_UDP_DROPS; i++)
+		s->udp.drops[i] = 100 + i;
 }
 
 static void test_client_status_round_trip(void **state)
@@ -64,6 +73,8 @@ static void test_client_status_decode_unknown_kill_switch_is_null(void **state)
 	assert_int_equal(client_status_decode(buf, n + 5, &out, &why), CLIENT_STATUS_OK);
 	assert_int_equal(out.state, CLIENT_STATUS_CONNECTING);
 	assert_int_equal(out.kill_switch, -1);
+	/* No channel: no attribute, and none decoded. */
+	assert_int_equal(out.udp.state, CLIENT_STATUS_UDP_NONE);
 }
 
 static void test_client_status_decode_hostile_table(void **state)
@@ -90,6 +101,7 @@ static void test_client_status_decode_hostile_table(void **state)
 	    {"route without a length", {1, 0, 1, 2, 13, 0, 5, 4, 10, 8, 0, 0}, 12},
 	    {"dns family 5", {1, 0, 1, 2, 14, 0, 5, 5, 10, 8, 0, 1}, 12},
 	    {"gateway address with a length", {1, 0, 1, 2, 8, 0, 6, 4, 192, 0, 2, 1, 32}, 13},
+	    {"udp of 5 bytes", {1, 0, 1, 2, 25, 0, 5, 2, 0, 0, 0, 1}, 12},
 	};
 	struct client_status out;
 
@@ -103,6 +115,39 @@ static void test_client_status_decode_hostile_table(void **state)
 		if (why == NULL)
 			fail_msg("no reason: %s", cases[i].name);
 	}
+}
+
+/* The channel's state byte: 1-3 only (0 is said by leaving it out). */
+static void test_client_status_decode_udp_states(void **state)
+{
+	static struct client_status in, out;
+	static uint8_t buf[CLIENT_STATUS_MAX_LEN];
+	static const struct {
+		uint8_t st;
+		bool ok;
+	} rows[] = {{0, false}, {1, true}, {2, true}, {3, true}, {4, false}, {255, false}};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const char *why = NULL;
+		size_t n, at;
+
+		client_status_init(&in, CLIENT_STATUS_UP);
+		in.udp.state = CLIENT_STATUS_UDP_UP;
+		n = client_status_encode(&in, buf, sizeof(buf));
+		assert_true(n > 0);
+		/* The channel's attribute is the last; its state byte after its header. */
+		at = n - (1 + 4 + 8 * (5 + CLIENT_STATUS_UDP_DROPS));
+		assert_int_equal(buf[at - 3], 25);
+		buf[at] = rows[i].st;
+		assert_int_equal(client_status_decode(buf, n, &out, &why),
+				 rows[i].ok ? CLIENT_STATUS_OK : CLIENT_STATUS_MALFORMED);
+		if (rows[i].ok)
+			assert_int_equal(out.udp.state, rows[i].st);
+	}
+	/* The encoder refuses a state it has no name for. */
+	in.udp.state = 4;
+	assert_int_equal(client_status_encode(&in, buf, sizeof(buf)), 0);
 }
 
 static void test_client_status_decode_too_many_routes(void **state)
@@ -216,6 +261,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_client_status_round_trip),
 	    cmocka_unit_test(test_client_status_decode_unknown_kill_switch_is_null),
+	    cmocka_unit_test(test_client_status_decode_udp_states),
 	    cmocka_unit_test(test_client_status_decode_hostile_table),
 	    cmocka_unit_test(test_client_status_decode_too_many_routes),
 	    cmocka_unit_test(test_client_status_encode_refuses_bad_fields),

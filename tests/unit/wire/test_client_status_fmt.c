@@ -39,7 +39,49 @@ static void test_client_status_text_up_whole(void **state)
 			    "received:     2000 bytes in 20 packets\n"
 			    "identity:     alice\n"
 			    "certificate:  valid until 2027-04-15 08:00:00 UTC (89d22h57m left)\n"
-			    "kill switch:  not reported\n");
+			    "kill switch:  not reported\n"
+			    "udp:          off\n");
+}
+
+/* The channel's line and JSON object in each state. */
+static void test_client_status_udp_each_state(void **state)
+{
+	static const struct {
+		uint8_t st;
+		const char *line, *json;
+	} rows[] = {
+	    {CLIENT_STATUS_UDP_PROBING, "\nudp:          probing\n", "\"state\":\"probing\""},
+	    {CLIENT_STATUS_UDP_UP, "\nudp:          up\n", "\"state\":\"up\""},
+	    {CLIENT_STATUS_UDP_FAILED, "\nudp:          failed (TLS carries the traffic)\n",
+	     "\"state\":\"failed\""},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct client_status s;
+		char want[512];
+
+		client_status_sample(&s);
+		s.udp.state = rows[i].st;
+		s.udp.epoch = 7;
+		s.udp.datagrams_in = 11;
+		s.udp.datagrams_out = 12;
+		s.udp.fallbacks = 1;
+		s.udp.recoveries = 2;
+		s.udp.rekeys = 3;
+		for (unsigned d = 0; d < CLIENT_STATUS_UDP_DROPS; d++)
+			s.udp.drops[d] = 20 + d;
+		assert_true(client_status_text(&s, out, sizeof(out)) > 0);
+		assert_non_null(strstr(out, rows[i].line));
+		assert_true(client_status_json(&s, out, sizeof(out)) > 0);
+		snprintf(want, sizeof(want),
+			 ",\"kill_switch\":null,\"udp\":{%s,\"epoch\":7,\"datagrams_in\":11,"
+			 "\"datagrams_out\":12,\"fallbacks\":1,\"recoveries\":2,\"rekeys\":3,"
+			 "\"drops\":{\"malformed\":20,\"cid\":21,\"epoch\":22,\"limit\":23,"
+			 "\"auth\":24,\"replay\":25,\"old\":26}},\"pid\":77}\n",
+			 rows[i].json);
+		assert_non_null(strstr(out, want));
+	}
 }
 
 static void test_client_status_text_state_lines(void **state)
@@ -127,7 +169,7 @@ static void test_client_status_json_up_whole(void **state)
 		 "[\"10.20.0.53\"],\"domains\":[\"corp.example\"],\"applied\":true},"
 		 "\"traffic\":{\"sent_bytes\":1000,\"sent_packets\":10,\"received_bytes\":2000,"
 		 "\"received_packets\":20},\"identity\":\"alice\",\"cert_not_after\":"
-		 "\"2027-04-15T08:00:00Z\",\"kill_switch\":null,\"pid\":77}\n");
+		 "\"2027-04-15T08:00:00Z\",\"kill_switch\":null,\"udp\":null,\"pid\":77}\n");
 }
 
 static void test_client_status_json_not_running_all_null(void **state)
@@ -141,7 +183,7 @@ static void test_client_status_json_not_running_all_null(void **state)
 				 "\"retry_in_s\":null,\"reason\":null,\"gateway\":null,"
 				 "\"tunnel\":null,\"full_tunnel\":null,\"routes\":[],\"dns\":null,"
 				 "\"traffic\":null,\"identity\":null,\"cert_not_after\":null,"
-				 "\"kill_switch\":null,\"pid\":null}\n");
+				 "\"kill_switch\":null,\"udp\":null,\"pid\":null}\n");
 	client_status_init(&s, CLIENT_STATUS_REFUSED);
 	s.retry_in_ms = 1234;
 	assert_true(client_status_json(&s, out, sizeof(out)) > 0);
@@ -185,6 +227,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_client_status_text_up_whole),
+	    cmocka_unit_test(test_client_status_udp_each_state),
 	    cmocka_unit_test(test_client_status_text_state_lines),
 	    cmocka_unit_test(test_client_status_text_full_tunnel_nothing_pushed),
 	    cmocka_unit_test(test_client_status_json_up_whole),

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Roaming on the UDP data channel (docs/protocol.md 12.10): the laptop's
+# UDP flow to the gateway suddenly comes from another address and port, as
+# after a NAT rebinding, while an upload and a fast ping run through the
+# tunnel. The rebinding is a stateless rewrite in the laptop's namespace
+# (nft, on the client's UDP port only; its TCP connection is untouched, so
+# the client sees no change of its own network and does not reconnect).
+# The gateway must follow the flow on the first authenticated datagram from
+# the new address (no handshake, same session, roams counted), the upload's
+# checksum must match, and the longest gap between ping replies is
+# reported. A genuine but replayed datagram from the old address must not
+# move the peer back.
+. "$(dirname "$0")/lib.sh"
+
+need_tools python3 nft sha256sum ss
+
+topo_init
+add_laptop 1
+L1=$(lap 1)
+pki_init
+pki_client alice
+write_server_ini
+start_gateway
+write_client_ini 1 alice
+start_client 1
+wait_tunnel 1
+
+SOCK=$WORK/control
+J=$WORK/status.json
+sess() {
+	"$B/mtlsvpnctl" status --json --control "$SOCK" >"$J"
+	python3 - "$J" "$1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = next((x for x in d["sessions"] if x["identity"] == "alice"), None)
+print(eval(sys.argv[2]))
+PY
+}
+state_up() { [ "$(sess 's["udp"]["state"] if s and s["udp"] else None')" = up ]; }
+wait_for 10 state_up || fail "alice's UDP channel is not up after 10 s"
+sid=$(sess 's["sid"]')
+peer0=$(sess 's["udp"]["peer"]')
+case "$peer0" in 192.0.2.11:*) ;; *) fail "alice's UDP peer is $peer0, not 192.0.2.11" ;; esac
+cport=${peer0##*:}
+say "UDP up; the client's UDP flow is 192.0.2.11:$cport"
+
+# One genuine DATA datagram of alice's from before the move (for the replay).
+cat >"$WORK/grab.py" <<'PY'
+import socket, struct, sys, time
+# ETH_P_ALL: only such a tap sees what the laptop sends.
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.bind(("eth0", 0)); s.settimeout(1)
+end = time.time() + 10
+while time.time() < end:
+    try:
+        f = s.recv(65535)
+    except socket.timeout:
+        continue
+    if f[12:14] != b"\x08\x00": continue
+    ip = f[14:]
+    if ip[9] != 17: continue
+    ihl = (ip[0] & 15) * 4
+    dport = struct.unpack("!H", ip[ihl + 2:ihl + 4])[0]
+    pay = ip[ihl + 8:]
+    if dport == 8443 and pay[:1] == b"\x30":
+        open(sys.argv[1], "wb").write(pay); sys.exit(0)
+sys.exit(1)
+PY
+ip netns exec "$L1" timeout 15 python3 "$WORK/grab.py" "$WORK/dgram.bin" &
+grab=$!
+sleep 0.5
+ip netns exec "$L1" ping -c 5 -i 0.2 -W 1 10.20.0.2 >/dev/null 2>&1 || true
+wait "$grab" || fail "no DATA datagram of alice's seen on her laptop"
+
+# The LAN host sinks an upload and writes its sha256.
+cat >"$WORK/lan.py" <<'PY'
+import hashlib, os, socket, sys
+work = sys.argv[1]
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.20.0.2", 5001)); s.listen(1)
+c, _ = s.accept(); h = hashlib.sha256()
+while True:
+    b = c.recv(65536)
+    if not b: break
+    h.update(b)
+open(work + "/up.sha.tmp", "w").write(h.hexdigest())
+os.rename(work + "/up.sha.tmp", work + "/up.sha")
+c.sendall(b"k"); c.close()
+PY
+ip netns exec "$N" timeout 120 python3 "$WORK/lan.py" "$WORK" >"$WORK/lan.log" 2>&1 &
+T_PIDS+=("$!")
+wait_for 10 listening "$N" 5001 || fail "the LAN sink did not start"
+head -c 40M /dev/urandom >"$WORK/big.bin"
+want=$(sha256sum <"$WORK/big.bin" | cut -d' ' -f1)
+# A slow upload (about 8 s) so that the move happens in its middle.
+ip netns exec "$L1" timeout 90 python3 -c '
+import socket, sys, time
+s = socket.create_connection(("10.20.0.2", 5001), timeout=60)
+d = open(sys.argv[1], "rb").read()
+for i in range(0, len(d), 1 << 20):
+    s.sendall(d[i:i + (1 << 20)]); time.sleep(0.2)
+s.shutdown(socket.SHUT_WR); s.recv(1)' "$WORK/big.bin" >"$WORK/upload.log" 2>&1 &
+up_pid=$!
+T_PIDS+=("$up_pid")
+ip netns exec "$L1" timeout 20 ping -D -i 0.02 -c 600 -W 1 10.20.0.2 >"$WORK/ping.log" 2>&1 &
+ping_pid=$!
+T_PIDS+=("$ping_pid")
+sleep 3
+
+# The rebinding: the client's UDP flow now leaves as 192.0.2.31:40000 and
+# the answers to that come back to the client's own address and port.
+ip -n "$L1" addr add 192.0.2.31/24 dev eth0
+ip netns exec "$L1" nft -f - <<NFT || fail "nft rewrite"
+table ip rebind {
+	chain raw_out {
+		type filter hook output priority -300;
+		udp sport $cport udp dport 8443 notrack
+	}
+	chain out {
+		type filter hook output priority 0;
+		udp sport $cport udp dport 8443 ip saddr set 192.0.2.31 udp sport set 40000
+	}
+	chain raw_in {
+		type filter hook prerouting priority -300;
+		ip daddr 192.0.2.31 udp dport 40000 notrack
+		ip daddr 192.0.2.31 udp dport 40000 ip daddr set 192.0.2.11 udp dport set $cport
+	}
+}
+NFT
+moved() { [ "$(sess 's["udp"]["peer"]')" = "192.0.2.31:40000" ]; }
+wait_for 5 moved || fail "the gateway did not follow the flow to 192.0.2.31:40000: $(sess 's["udp"]["peer"]')"
+say "the gateway follows alice to 192.0.2.31:40000"
+
+wait "$up_pid" || fail "the upload across the move failed: $(cat "$WORK/upload.log")"
+wait_for 10 test -s "$WORK/up.sha" || fail "the LAN host got no complete upload"
+[ "$(cat "$WORK/up.sha")" = "$want" ] || fail "the upload's checksum differs after the move"
+wait "$ping_pid" || true
+gap=$(python3 - "$WORK/ping.log" <<'PY'
+import re, sys
+t = [float(m.group(1)) for m in re.finditer(r"^\[(\d+\.\d+)\].*bytes from", open(sys.argv[1]).read(), re.M)]
+print("%.0f %d" % (max(b - a for a, b in zip(t, t[1:])) * 1000 if len(t) > 1 else -1, len(t)))
+PY
+)
+set -- $gap
+[ "$2" -gt 300 ] || fail "only $2 of 600 pings answered across the move"
+[ "$(sess 's["sid"]')" = "$sid" ] || fail "the move replaced alice's session"
+[ "$(sess 's["udp"]["roams"]')" -ge 1 ] || fail "no roam counted"
+state_up || fail "alice's channel is not up after the move"
+grep -q "reconnecting" "$WORK/client1.log" && fail "the client reconnected: the move should be the gateway's alone"
+say "40 MB upload across the move, checksum matches; same session; longest gap between ping replies $1 ms ($2 of 600 answered)"
+
+# A genuine datagram from before, replayed from the old address, does not
+# move the peer back.
+ip netns exec "$L1" python3 -c '
+import socket, sys
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(open(sys.argv[1], "rb").read(), ("192.0.2.1", 8443))' \
+	"$WORK/dgram.bin"
+sleep 1
+moved || fail "a replayed datagram moved alice's peer back to $(sess 's["udp"]["peer"]')"
+ip netns exec "$L1" ping -c 3 -i 0.2 -W 1 10.20.0.2 >/dev/null || fail "the tunnel broke after the replay"
+say "a replayed datagram from the old address leaves the peer where it is"
+
+pass
