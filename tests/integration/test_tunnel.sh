@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One employee: connect, ping through the tunnel (v4 and v6), a 50 MB TCP
 # download from the internal host with a matching checksum, a capture on
-# the wire holding none of the inner plaintext (while the same bytes are
+# the wire (TLS and the UDP data channel) holding none of the inner plaintext (while the same bytes are
 # seen on the gateway's TUN), the session logged with its counters, packets
 # with a foreign source dropped by the client (said once, then counted), and
 # a client that removes exactly what it added when told to stop.
@@ -72,7 +72,7 @@ say "20 MB upload: checksum matches"
 
 # Capture the wire (laptop side of the bridge) and the gateway's TUN while
 # the marker file crosses the tunnel.
-ip netns exec "$G" tshark -q -i l1 -f "tcp port 8443" -w "$WORK/wire.pcap" >"$WORK/tshark-wire.log" 2>&1 &
+ip netns exec "$G" tshark -q -i l1 -f "port 8443" -w "$WORK/wire.pcap" >"$WORK/tshark-wire.log" 2>&1 &
 tw=$!
 T_PIDS+=("$tw")
 ip netns exec "$G" tshark -q -i mtlsvpn0 -w "$WORK/tun.pcap" >"$WORK/tshark-tun.log" 2>&1 &
@@ -89,11 +89,14 @@ kill -INT "$tw" "$tt"
 wait "$tw" "$tt" 2>/dev/null || true
 wire_pkts=$(tshark -r "$WORK/wire.pcap" 2>/dev/null | wc -l)
 [ "$wire_pkts" -gt 10 ] || fail "the wire capture holds only $wire_pkts packets"
-tshark -r "$WORK/wire.pcap" -d tcp.port==8443,tls -Y tls.record.content_type==23 2>/dev/null | grep . >/dev/null ||
-	fail "no TLS application data records on the wire"
+# The packets went in TLS records or, the UDP data channel being up, in its
+# DATA datagrams (first byte 0x30): either way sealed.
+tls_recs=$(tshark -r "$WORK/wire.pcap" -d tcp.port==8443,tls -Y tls.record.content_type==23 2>/dev/null | wc -l)
+udp_data=$(tshark -r "$WORK/wire.pcap" -Y 'udp.port==8443 && udp.payload[0:1]==30' 2>/dev/null | wc -l)
+[ $((tls_recs + udp_data)) -gt 0 ] || fail "neither TLS application data nor UDP DATA datagrams on the wire"
 grep -qa "$marker" "$WORK/tun.pcap" || fail "the marker never crossed the gateway's TUN (test is broken)"
 if grep -qa "$marker" "$WORK/wire.pcap"; then fail "inner plaintext visible on the wire"; fi
-say "wire capture: $wire_pkts TLS packets, no inner plaintext (the TUN capture has it)"
+say "wire capture: $wire_pkts packets ($tls_recs with TLS application data, $udp_data UDP DATA datagrams), no inner plaintext (the TUN capture has it)"
 
 # Packets from a source that is not the tunnel's address (a second address
 # on the TUN, as a container routed through it would send): the client
