@@ -29,9 +29,14 @@
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103 /* linux/udp.h, Linux 4.18 */
 #endif
+#ifndef UDP_GRO
+#define UDP_GRO 104 /* linux/udp.h, Linux 5.0 */
+#endif
 #ifndef SOL_UDP
 #define SOL_UDP 17
 #endif
+/* The largest UDP payload: what one GRO'd read can hold. */
+#define UDP_GRO_SLOT 65535
 /* The kernel's bounds on one UDP_SEGMENT message. */
 #define UDP_GSO_MAX_SEGS 64
 #define UDP_GSO_MAX_BYTES 65000
@@ -62,6 +67,10 @@ static int open_one(struct worker *w, const struct sockaddr_storage *ss, socklen
 		errno = e;
 		return -1;
 	}
+	/* Receive offload: a run of a client's datagrams (its UDP GSO send,
+	 * or a NIC's GRO) comes up in one read instead of being cut per
+	 * datagram on the way in. Best effort: Linux 5.0. */
+	w->udp.gro = setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof(one)) == 0;
 	w->udp.fd = fd;
 	return 0;
 }
@@ -71,9 +80,10 @@ static int buffers_init(struct worker *w)
 	uint64_t seed = 0;
 
 	/* A datagram of a full-size packet, and room to see a longer one is
-	 * longer (it is refused: MSG_TRUNC). */
-	w->udp.rx_slot = w->gw->cfg.mtu + DCHAN_MIN_LEN + 64;
-	w->udp.rx = malloc(UDP_RX_BATCH * w->udp.rx_slot);
+	 * longer (it is refused: MSG_TRUNC); with GRO, a run of them. */
+	w->udp.rx_slot = w->udp.gro ? UDP_GRO_SLOT : w->gw->cfg.mtu + DCHAN_MIN_LEN + 64;
+	w->udp.rx_batch = w->udp.gro ? UDP_RX_BATCH_GRO : UDP_RX_BATCH;
+	w->udp.rx = malloc(w->udp.rx_batch * w->udp.rx_slot);
 	w->udp.tx_cap = (size_t)UDP_BATCH * (w->gw->cfg.mtu + DCHAN_MIN_LEN);
 	w->udp.tx = malloc(w->udp.tx_cap);
 	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
@@ -105,14 +115,14 @@ int udp_open_all(struct gateway *gw)
 	for (unsigned i = 0; i < gw->n_workers; i++) {
 		struct worker *w = &gw->workers[i];
 
-		if (buffers_init(w) < 0) {
-			log_warn("cannot allocate the UDP buffers");
-			return -1;
-		}
 		if (open_one(w, &ss, len) < 0) {
 			log_warn("cannot bind UDP %s (udp_port); free the port, set another "
 				 "udp_port, or set udp = off",
 				 addr_fmt_sockaddr((const struct sockaddr *)&ss, a));
+			return -1;
+		}
+		if (buffers_init(w) < 0) {
+			log_warn("cannot allocate the UDP buffers");
 			return -1;
 		}
 	}
@@ -131,9 +141,10 @@ int udp_open_all(struct gateway *gw)
 			return -1;
 		}
 	}
-	log_info("udp data channel on %s (%u socket%s)",
+	log_info("udp data channel on %s (%u socket%s%s)",
 		 addr_fmt_sockaddr((const struct sockaddr *)&ss, a), gw->n_workers,
-		 gw->n_workers == 1 ? "" : "s, steered by cid");
+		 gw->n_workers == 1 ? "" : "s, steered by cid",
+		 gw->workers[0].udp.gro ? ", receive offload" : "");
 	return 0;
 }
 
@@ -182,40 +193,79 @@ static void dispatch(struct worker *w, uint8_t *d, size_t n, int flags,
 	udp_sess_receive(s, d, n, src, src_len);
 }
 
-static void udp_on_readable(struct ev_loop *loop, struct ev_io *io, uint32_t revents)
+/* With UDP_GRO the kernel says the size of the datagrams a read holds;
+ * 0: one datagram. */
+static size_t gro_size(struct msghdr *h)
 {
-	struct worker *w = io->data;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
+		int v;
+
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(v))) {
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+			return v > 0 ? (size_t)v : 0;
+		}
+	}
+	return 0;
+}
+
+struct udp_rx_msgs {
 	struct mmsghdr m[UDP_RX_BATCH];
 	struct iovec iov[UDP_RX_BATCH];
 	struct sockaddr_storage src[UDP_RX_BATCH];
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl[UDP_RX_BATCH];
+};
+
+static void udp_on_readable(struct ev_loop *loop, struct ev_io *io, uint32_t revents)
+{
+	static _Thread_local struct udp_rx_msgs mm;
+	struct worker *w = io->data;
 	struct session *last = NULL;
-	unsigned total = 0;
+	unsigned total = 0, batch = w->udp.rx_batch;
 
 	(void)loop;
 	(void)revents;
 	while (total < UDP_RX_BUDGET) {
 		int got;
 
-		for (unsigned i = 0; i < UDP_RX_BATCH; i++) {
-			iov[i].iov_base = w->udp.rx + i * w->udp.rx_slot;
-			iov[i].iov_len = w->udp.rx_slot;
-			memset(&m[i], 0, sizeof(m[i]));
-			m[i].msg_hdr.msg_iov = &iov[i];
-			m[i].msg_hdr.msg_iovlen = 1;
-			m[i].msg_hdr.msg_name = &src[i];
-			m[i].msg_hdr.msg_namelen = sizeof(src[i]);
+		for (unsigned i = 0; i < batch; i++) {
+			struct msghdr *h = &mm.m[i].msg_hdr;
+
+			mm.iov[i].iov_base = w->udp.rx + i * w->udp.rx_slot;
+			mm.iov[i].iov_len = w->udp.rx_slot;
+			memset(&mm.m[i], 0, sizeof(mm.m[i]));
+			h->msg_iov = &mm.iov[i];
+			h->msg_iovlen = 1;
+			h->msg_name = &mm.src[i];
+			h->msg_namelen = sizeof(mm.src[i]);
+			h->msg_control = mm.ctl[i].buf;
+			h->msg_controllen = sizeof(mm.ctl[i].buf);
 		}
-		got = recvmmsg(w->udp.fd, m, UDP_RX_BATCH, MSG_DONTWAIT, NULL);
+		got = recvmmsg(w->udp.fd, mm.m, batch, MSG_DONTWAIT, NULL);
 		if (got <= 0) {
 			if (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 				log_warn("UDP receive");
 			break;
 		}
-		for (int i = 0; i < got; i++)
-			dispatch(w, iov[i].iov_base, m[i].msg_len, m[i].msg_hdr.msg_flags, &src[i],
-				 m[i].msg_hdr.msg_namelen, &last);
-		total += (unsigned)got;
-		if (got < UDP_RX_BATCH)
+		for (int i = 0; i < got; i++) {
+			struct msghdr *h = &mm.m[i].msg_hdr;
+			uint8_t *d = mm.iov[i].iov_base;
+			size_t n = mm.m[i].msg_len, seg = gro_size(h);
+
+			/* A GRO'd read: datagrams of seg bytes, the last maybe
+			 * shorter, each one a datagram of its own. */
+			if (seg == 0 || seg >= n)
+				seg = n;
+			else
+				w->udp.gro_reads++;
+			for (size_t off = 0; off < n; off += seg, total++)
+				dispatch(w, d + off, n - off < seg ? n - off : seg, h->msg_flags,
+					 &mm.src[i], h->msg_namelen, &last);
+		}
+		if ((unsigned)got < batch)
 			break;
 	}
 	if (last != NULL)

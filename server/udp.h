@@ -22,8 +22,11 @@ struct gateway;
 /* Datagrams queued for one sendmmsg (runs of equal size to one peer go as
  * one UDP_SEGMENT message). */
 #define UDP_BATCH 64
-/* Datagrams read per readiness event, in recvmmsg batches of UDP_RX_BATCH. */
+/* Datagrams read per readiness event, in recvmmsg batches of UDP_RX_BATCH
+ * slots (UDP_RX_BATCH_GRO with UDP_GRO on: each slot then holds up to 64
+ * KiB of datagrams of one flow the kernel coalesced). */
 #define UDP_RX_BATCH 32
+#define UDP_RX_BATCH_GRO 8
 #define UDP_RX_BUDGET 256
 
 /* The offer prepared when the handshake completes: the cid and epoch 0's
@@ -71,14 +74,17 @@ struct worker_udp {
 	int fd; /* -1: no UDP */
 	struct ev_io io;
 	struct cidtab cids;
-	uint8_t *rx;	   /* UDP_RX_BATCH slots of rx_slot bytes */
+	uint8_t *rx;	   /* rx_batch slots of rx_slot bytes */
 	size_t rx_slot;
+	unsigned rx_batch;
+	bool gro;	   /* UDP_GRO: the kernel hands over runs of datagrams */
 	uint8_t *tx;	   /* the send batch's datagrams, back to back */
 	size_t tx_cap, tx_used;
 	struct udp_queued q[UDP_BATCH];
 	unsigned nq;
 	bool gso_off; /* the kernel refused UDP_SEGMENT once: single datagrams */
 	uint64_t datagrams_in, datagrams_out, unknown_cid, send_errors, gso_sends;
+	uint64_t gro_reads; /* reads that held several datagrams (UDP_GRO) */
 	struct udp_totals closed;
 };
 
@@ -100,7 +106,7 @@ void udp_send_one(struct worker *w, const uint8_t *d, size_t len,
 /* udp_status.c: what status --json and the metrics show. */
 struct jsonw;
 struct udp_sum {
-	uint64_t datagrams_in, datagrams_out, unknown_cid, gso_sends, send_errors;
+	uint64_t datagrams_in, datagrams_out, unknown_cid, gso_sends, send_errors, gro_reads;
 	struct udp_totals t; /* closed sessions' and live ones' */
 	unsigned by_state[3];  /* live channels by enum dchan_state */
 };
