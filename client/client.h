@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "chan.h"
 #include "config.h"
+#include "dchan_pmtu.h"
 #include "dchan_crypt.h"
 #include "ev.h"
 #include "journal.h"
@@ -88,6 +89,7 @@ uint64_t connect_backoff_next(struct connect_backoff *b);
 void connect_backoff_reset(struct connect_backoff *b);
 
 #include "platform.h"
+#include "pmtu_sock.h"
 
 /* ---- client.c ---- */
 
@@ -305,6 +307,33 @@ void udpchan_flush(struct client *c);
 const char *udpchan_on_rekey(struct client *c, uint32_t epoch);
 /* False (v zeroed) when this session has no running channel. */
 bool udpchan_view(const struct client *c, struct udpchan_view *v);
+
+/* ---- pmtu.c: the UDP channel against the path MTU (protocol.md 12.15) ---- */
+
+/* A channel's part (in udpchan.c's struct udpchan). */
+struct client_pmtu {
+	struct dchan_pmtu st;
+	struct pmtu_sock q;
+	bool asked;
+	uint64_t asked_ms;
+	uint64_t errors_seen;  /* the socket's send_errors then */
+	size_t told;           /* the usable size last logged; 0 none */
+};
+
+/* The channel's socket is open: "don't fragment" on it, the state from
+ * the tunnel's MTU. */
+void client_pmtu_start(struct client *c, struct client_pmtu *p, struct udpsock *s);
+void client_pmtu_stop(struct client_pmtu *p);
+/* A packet (or a super-packet's segments of size bytes) the channel is to
+ * carry: true if it fits; false if TLS must carry it (the error owed for
+ * it is already in the TUN). */
+bool client_pmtu_fits(struct client *c, struct client_pmtu *p, const struct udpsock *s,
+		      const uint8_t *pkt, size_t len, size_t size);
+/* A packet read from the TUN: a SYN's MSS lowered under mss_clamp. */
+void client_pmtu_clamp(struct client *c, uint8_t *pkt, size_t len, const struct gso_meta *m);
+/* udpchan.c: the running channel's state while UDP carries the packets,
+ * else NULL. */
+const struct dchan_pmtu *udpchan_pmtu(struct client *c);
 
 /* ---- update.c: CONFIG_UPDATE, routes and DNS changed on a live tunnel ---- */
 

@@ -273,6 +273,7 @@ void tunnel_on_tun_readable(struct client *c)
 			continue;
 		}
 		buf_commit(&pkt, (size_t)n);
+		client_pmtu_clamp(c, buf_ptr(&pkt), (size_t)n, &m);
 		if (udpchan_send(c, buf_ptr(&pkt), (size_t)n, &m))
 			continue;
 		segs = frame_packet(c, &pkt, &m);

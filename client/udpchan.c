@@ -38,6 +38,7 @@ struct udpchan {
 	enum dchan_state shown;	 /* the state last logged */
 	char peer[ADDR_STRLEN + 8];
 	uint64_t datagrams_in, datagrams_out;
+	struct client_pmtu pmtu; /* pmtu.c */
 };
 
 void udpchan_on_tls_new(struct client *c)
@@ -53,8 +54,11 @@ void udpchan_stop(struct client *c)
 
 	if (u == NULL)
 		return;
-	ev_io_stop(c->loop, &u->io);
-	ev_timer_stop(c->loop, &u->timer);
+	if (u->started) { /* io and timer exist only once started */
+		ev_io_stop(c->loop, &u->io);
+		ev_timer_stop(c->loop, &u->timer);
+	}
+	client_pmtu_stop(&u->pmtu);
 	udpsock_close(&u->sock);
 	dchan_sess_deinit(&u->sess);
 	explicit_bzero(u, sizeof(*u));
@@ -110,6 +114,7 @@ bool udpchan_prepare(struct client *c, const struct msg_config *cfg)
 		free(u);
 		return false;
 	}
+	client_pmtu_start(c, &u->pmtu, &u->sock);
 	addr_fmt_sockaddr((const struct sockaddr *)&u->sock.peer, u->peer);
 	u->shown = DCHAN_PROBING;
 	c->udp = u;
@@ -308,11 +313,17 @@ bool udpchan_send(struct client *c, uint8_t *pkt, size_t len, const struct gso_m
 
 	if (u == NULL || !u->started || !dchan_sess_udp(&u->sess))
 		return false;
+	/* Too big for the path: TLS (pmtu.c), before a checksum is finished. */
+	if (m->type == GSO_NONE && !client_pmtu_fits(c, &u->pmtu, &u->sock, pkt, len, len))
+		return false;
 	if (m->type != GSO_NONE || m->needs_csum) {
 		/* What the TLS path refuses, it refuses and counts. */
 		if (gso_check(pkt, len, m, c->config.mtu, &inf, &why) != GSO_OK)
 			return false;
 		if (m->type != GSO_NONE) {
+			if (!client_pmtu_fits(c, &u->pmtu, &u->sock, pkt, len,
+					      (size_t)inf.hdr_len + m->gso_size))
+				return false;
 			seal_segments(c, pkt, m, &inf);
 			return true;
 		}
@@ -320,6 +331,15 @@ bool udpchan_send(struct client *c, uint8_t *pkt, size_t len, const struct gso_m
 	}
 	seal(c, pkt, len);
 	return true;
+}
+
+const struct dchan_pmtu *udpchan_pmtu(struct client *c)
+{
+	struct udpchan *u = c->udp;
+
+	if (u == NULL || !u->started || !dchan_sess_udp(&u->sess))
+		return NULL;
+	return &u->pmtu.st;
 }
 
 void udpchan_flush(struct client *c)

@@ -198,6 +198,7 @@ void offload_from_tun(struct worker *w, struct buf *pkt, const uint8_t *vnet)
 	case POLICY_ALLOW:
 		break;
 	}
+	pmtu_clamp(s, buf_ptr(pkt), buf_len(pkt), m.needs_csum);
 	if (s->capture != NULL)
 		capture_tap(s, buf_ptr(pkt), buf_len(pkt));
 	to_gso_session(s, pkt, &m, &inf);

@@ -188,6 +188,7 @@ void router_route_packet(struct worker *w, struct buf *pkt)
 	}
 	if (!policy_to_client(s, buf_ptr(pkt), n, &ip))
 		return;
+	pmtu_clamp(s, buf_ptr(pkt), n, false);
 	if (s->capture != NULL)
 		capture_tap(s, buf_ptr(pkt), n);
 	/* The UDP data channel when it is up (udp_sess.c), else TLS. */

@@ -61,6 +61,7 @@ static int open_one(struct worker *w, const struct sockaddr_storage *ss, socklen
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
+	    pmtu_sock_set_df(fd, ss->ss_family) < 0 ||
 	    bind(fd, (const struct sockaddr *)ss, len) < 0) {
 		int e = errno;
 		close(fd);
@@ -155,6 +156,7 @@ void udp_close(struct worker *w)
 		close(w->udp.fd);
 		w->udp.fd = -1;
 	}
+	pmtu_worker_close(w);
 	free(w->udp.rx);
 	free(w->udp.tx);
 	w->udp.rx = w->udp.tx = NULL;
@@ -405,7 +407,10 @@ void udp_flush(struct worker *w)
 			continue;
 		}
 		/* EAGAIN (socket buffer full) and the rest: this message is
-		 * lost, as a full link would lose it. */
+		 * lost, as a full link would lose it. EMSGSIZE: the path MTU
+		 * shrank; pmtu.c asks the kernel again. */
+		if (errno == EMSGSIZE)
+			w->udp.pmtu.emsgsize++;
 		w->udp.send_errors += mm.segs[done];
 		done++;
 	}

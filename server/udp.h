@@ -14,6 +14,7 @@
 #include "cidtab.h"
 #include "dchan_sess.h"
 #include "ev.h"
+#include "pmtu.h"
 
 struct session;
 struct worker;
@@ -53,6 +54,7 @@ struct session_udp {
 	struct ev_timer timer;	      /* at dchan_sess_next_timer() */
 	enum dchan_state told;	      /* the state last logged */
 	struct udp_sess_counts n;
+	struct session_pmtu pmtu; /* its path MTU (pmtu.c) */
 };
 
 /* Totals that outlive sessions: folded in when a channel closes, so
@@ -86,6 +88,7 @@ struct worker_udp {
 	uint64_t datagrams_in, datagrams_out, unknown_cid, send_errors, gso_sends;
 	uint64_t gro_reads; /* reads that held several datagrams (UDP_GRO) */
 	struct udp_totals closed;
+	struct worker_pmtu pmtu; /* path MTU questions (pmtu.c) */
 };
 
 /* udp.c: the sockets, receiving, batched sending */

@@ -128,6 +128,7 @@ void udp_sess_on_features(struct session *s, bool taken)
 	u->told = u->ds.state;
 	ev_timer_init(&u->timer, on_timer, s);
 	s->udp = u;
+	pmtu_session_init(s);
 	date_epoch(s);
 	arm(s);
 	session_log(s, SESSION_LOG_DEBUG, "udp channel taken: probing");
@@ -235,7 +236,7 @@ bool udp_sess_route(struct session *s, const uint8_t *pkt, size_t len)
 	uint8_t *out;
 	size_t cap, n = 0;
 
-	if (u == NULL || !dchan_sess_udp(&u->ds))
+	if (u == NULL || !dchan_sess_udp(&u->ds) || !pmtu_fits(s, pkt, len))
 		return false;
 	out = udp_queue_slot(s->w, len + DCHAN_MIN_LEN, &cap);
 	switch (dchan_sess_send(&u->ds, pkt, len, out, cap, &n)) {

@@ -95,6 +95,7 @@ void udp_status_session(struct jsonw *j, const struct session *s)
 	jsonw_u64(j, "recoveries", u->ds.recoveries);
 	jsonw_u64(j, "rekeys", u->ds.rekeys);
 	jsonw_u64(j, "roams", u->n.roams);
+	pmtu_status(j, s);
 	jsonw_obj_begin(j, "drops");
 	for (unsigned i = 0; i < DCHAN_OPEN_RESULTS; i++)
 		if (udp_drop_key(i) != NULL)

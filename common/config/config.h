@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "addr.h"
+#include "dchan_pmtu.h"
 #include "identity.h"
 #include "msg.h"
 #include "proto.h"
@@ -192,6 +193,10 @@ struct config_server {
 	bool udp;
 	unsigned udp_port;             /* 1-65535 */
 	unsigned udp_rekey_interval;   /* s, 10-120, default 120 */
+	/* SYNs from the TUN get their MSS lowered (docs/protocol.md 12.15):
+	 * DCHAN_PMTU_CLAMP_OFF, _AUTO (the default: the UDP channel's size
+	 * while it carries the packets) or a number, 536-65495. */
+	unsigned mss_clamp;
 };
 #define CONFIG_WORKERS_MAX 64
 
@@ -228,6 +233,7 @@ struct config_client {
 	/* udp = auto: take the gateway's UDP data channel when it offers one
 	 * (docs/protocol.md section 12); udp = off: TLS carries everything. */
 	bool udp;                      /* default true (auto) */
+	unsigned mss_clamp;            /* as the gateway's; default auto */
 };
 
 /* 0 on success; -1 with err = "server.ini:12 [gateway] mtu: '90000' is out

@@ -219,6 +219,7 @@ enum {
 	K_PKCS11_MODULE,
 	K_OFFLOAD,
 	K_UDP,
+	K_MSS_CLAMP,
 	K_COUNT
 };
 
@@ -273,6 +274,9 @@ static const struct config_key client_keys[K_COUNT] = {
 	[K_OFFLOAD] = {.section = "client", .name = "offload", .parse = config_key_bool,
 		.offset = CLI(offload), .example = "on"},
 	[K_UDP] = {.section = "client", .name = "udp", .parse = parse_udp, .offset = CLI(udp),
+		.example = "auto"},
+	[K_MSS_CLAMP] = {.section = "client", .name = "mss_clamp", .parse = config_key_mss_clamp,
+		.offset = CLI(mss_clamp), .min = DCHAN_PMTU_CLAMP_MIN, .max = DCHAN_PMTU_CLAMP_MAX,
 		.example = "auto"},
 };
 /* clang-format on */
@@ -479,6 +483,7 @@ static void set_defaults(struct config_client *c)
 	c->connect_timeout = 10;
 	c->offload = true;
 	c->udp = true;
+	c->mss_clamp = DCHAN_PMTU_CLAMP_AUTO;
 	c->log_level = 0;
 	snprintf(c->state_dir, sizeof(c->state_dir), "/run/mtlsvpn");
 	snprintf(c->status_group, sizeof(c->status_group), "mtlsvpn-status");

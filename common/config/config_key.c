@@ -167,6 +167,24 @@ bool config_key_uint(const struct config_file *f, const struct config_key *k, co
 	return true;
 }
 
+bool config_key_mss_clamp(const struct config_file *f, const struct config_key *k,
+			  const char *value, void *field, char why[static CONFIG_ERR_MAX])
+{
+	char q[CONFIG_QUOTE_MAX];
+
+	if (strcmp(value, "auto") == 0 || strcmp(value, "off") == 0) {
+		*(unsigned *)field = value[0] == 'a' ? DCHAN_PMTU_CLAMP_AUTO : DCHAN_PMTU_CLAMP_OFF;
+		return true;
+	}
+	if (value[0] >= '0' && value[0] <= '9')
+		return config_key_uint(f, k, value, field, why);
+	config_key_why(why,
+		       "%s is not an MSS setting; use auto (the UDP data channel's size), off, or "
+		       "a number from %u to %u",
+		       config_file_quote(value, q), k->min, k->max);
+	return false;
+}
+
 bool config_key_bool(const struct config_file *f, const struct config_key *k, const char *value,
 		     void *field, char why[static CONFIG_ERR_MAX])
 {

@@ -408,6 +408,7 @@ enum {
 	K_UDP,
 	K_UDP_PORT,
 	K_UDP_REKEY_INTERVAL,
+	K_MSS_CLAMP,
 	K_COUNT
 };
 
@@ -547,6 +548,9 @@ static const struct config_key server_keys[K_COUNT] = {
 	[K_UDP_REKEY_INTERVAL] = {.section = "gateway", .name = "udp_rekey_interval",
 		.parse = config_key_uint, .offset = SRV(udp_rekey_interval), .min = 10, .max = 120,
 		.example = "120"},
+	[K_MSS_CLAMP] = {.section = "gateway", .name = "mss_clamp", .parse = config_key_mss_clamp,
+		.offset = SRV(mss_clamp), .min = DCHAN_PMTU_CLAMP_MIN, .max = DCHAN_PMTU_CLAMP_MAX,
+		.example = "auto"},
 };
 /* clang-format on */
 
@@ -610,6 +614,7 @@ static void set_defaults(struct config_server *s)
 	s->workers = 0; /* auto */
 	s->udp = true;
 	s->udp_rekey_interval = 120;
+	s->mss_clamp = DCHAN_PMTU_CLAMP_AUTO;
 }
 
 /* The TLS listen port's number: udp_port's default. */

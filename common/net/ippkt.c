@@ -135,6 +135,9 @@ static void walk_v6(const uint8_t *p, size_t n, uint8_t next, size_t off, struct
 				out->fragment = true;
 				return;
 			}
+			/* Offset 0 with M clear is an atomic fragment: whole. */
+			if (buf_get16(p + off + 2) & 1)
+				out->frag_first = true;
 			len = 8;
 			break;
 		default:
@@ -214,6 +217,7 @@ static void l4_at(const uint8_t *p, size_t n, int family, struct ippkt_l4 *out)
 			out->fragment = true;
 			return;
 		}
+		out->frag_first = (buf_get16(p + 6) & 0x2000) != 0;
 		if (hlen < IPV4_HDR_MIN || hlen > n)
 			return;
 		out->off = hlen;

@@ -34,6 +34,8 @@ struct ippkt_info {
 struct ippkt_l4 {
 	uint8_t proto;      /* after any IPv6 extension headers; 59 (none) if unknown */
 	bool fragment;      /* a later fragment: it carries no transport header */
+	bool frag_first;    /* the first of several fragments (IPv4 MF, or an
+			     * IPv6 fragment header with offset 0 and M set) */
 	bool has_ports;     /* TCP or UDP with both ports present */
 	uint16_t sport, dport;
 	uint8_t tcp_flags;  /* TCP only; IPPKT_TCP_* */

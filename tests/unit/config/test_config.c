@@ -362,6 +362,22 @@ static void test_config_server_load_udp(void **state)
 	assert_int_equal(s.udp_rekey_interval, 10);
 }
 
+/* mss_clamp: auto unless set; off; a number. */
+static void test_config_server_load_mss_clamp(void **state)
+{
+	static struct config_server s;
+
+	(void)state;
+	load_ok_server(GW POOL, &s);
+	assert_int_equal(s.mss_clamp, DCHAN_PMTU_CLAMP_AUTO);
+	load_ok_server(GW "mss_clamp = off\n" POOL, &s);
+	assert_int_equal(s.mss_clamp, DCHAN_PMTU_CLAMP_OFF);
+	load_ok_server(GW "mss_clamp = 1360\n" POOL, &s);
+	assert_int_equal(s.mss_clamp, 1360);
+	load_ok_server(GW "mss_clamp = auto\n" POOL, &s);
+	assert_int_equal(s.mss_clamp, DCHAN_PMTU_CLAMP_AUTO);
+}
+
 static void test_config_server_load_load_balancer_keys(void **state)
 {
 	static struct config_server s;
@@ -554,6 +570,7 @@ int main(void)
 	    cmocka_unit_test(test_config_server_load_revocation_keys),
 	    cmocka_unit_test(test_config_server_load_workers),
 	    cmocka_unit_test(test_config_server_load_udp),
+	    cmocka_unit_test(test_config_server_load_mss_clamp),
 	    cmocka_unit_test(test_config_server_load_bounds_and_relations),
 		cmocka_unit_test(test_config_server_load_load_balancer_keys),
 	    cmocka_unit_test(test_config_server_load_absolute_paths),

@@ -24,10 +24,10 @@ struct bad_case {
 	"deny_identities, max_session_lifetime, ocsp, ocsp_responder, ocsp_timeout, ocsp_fail, "     \
 	"ocsp_cache, default_group, group_from, log_drops, lease_file, max_sessions_per_identity, control, user, "  \
 	"control_group, metrics, key_passphrase_file, pkcs11_module, tls_resumption, tls_ticket_lifetime, "    \
-	"proxy_protocol, proxy_from, pool_slice, audit_log, openconnect, openconnect_tls12, offload, workers, udp, udp_port and udp_rekey_interval"
+	"proxy_protocol, proxy_from, pool_slice, audit_log, openconnect, openconnect_tls12, offload, workers, udp, udp_port, udp_rekey_interval and mss_clamp"
 #define CL_KEYS                                                                                    \
 	"gateway, server_name, ca, cert, key, tun, full_tunnel, dns, reconnect_min, "              \
-	"reconnect_max, connect_timeout, log_level, state_dir, kill_switch, status_group, key_passphrase_file, pkcs11_module, offload and udp"
+	"reconnect_max, connect_timeout, log_level, state_dir, kill_switch, status_group, key_passphrase_file, pkcs11_module, offload, udp and mss_clamp"
 #define RANGE(v, lo, hi) "'" v "' is out of range; use a number from " #lo " to " #hi
 #define NOT_LINE(t)                                                                                \
 	"'" t "' is not a 'key = value' line, a [section] header or a comment; write key = "       \
@@ -435,6 +435,16 @@ static const struct bad_case server_bad[] = {
      "%F:5 [gateway] udp_rekey_interval: " RANGE("9", 10, 120)},
     {"udp_rekey_interval over 120", GW "udp_rekey_interval = 121\n" POOL,
      "%F:5 [gateway] udp_rekey_interval: " RANGE("121", 10, 120)},
+    {"mss_clamp a word", GW "mss_clamp = on\n" POOL,
+     "%F:5 [gateway] mss_clamp: 'on' is not an MSS setting; use auto (the UDP data channel's "
+     "size), off, or a number from 536 to 65495"},
+    {"mss_clamp below 536", GW "mss_clamp = 500\n" POOL,
+     "%F:5 [gateway] mss_clamp: " RANGE("500", 536, 65495)},
+    {"mss_clamp over 65495", GW "mss_clamp = 65496\n" POOL,
+     "%F:5 [gateway] mss_clamp: " RANGE("65496", 536, 65495)},
+    {"mss_clamp negative", GW "mss_clamp = -1\n" POOL,
+     "%F:5 [gateway] mss_clamp: '-1' is not an MSS setting; use auto (the UDP data channel's "
+     "size), off, or a number from 536 to 65495"},
     {"workers zero", GW "workers = 0\n" POOL,
      "%F:5 [gateway] workers: " RANGE("0", 1, 64) ", or auto"},
     {"workers over 64", GW "workers = 65\n" POOL,
@@ -507,6 +517,11 @@ static const struct bad_case client_bad[] = {
     {"udp on", CL "udp = on\n",
      "%F:6 [client] udp: 'on' is not a UDP mode; use auto (take the gateway's UDP data channel "
      "when it offers one) or off (TLS carries everything)"},
+    {"mss_clamp capitalised", CL "mss_clamp = Auto\n",
+     "%F:6 [client] mss_clamp: 'Auto' is not an MSS setting; use auto (the UDP data channel's "
+     "size), off, or a number from 536 to 65495"},
+    {"mss_clamp 1200x", CL "mss_clamp = 1200x\n",
+     "%F:6 [client] mss_clamp: '1200x' is not a whole number; use a number from 536 to 65495"},
     {"reconnect_max below reconnect_min", CL "reconnect_min = 30\nreconnect_max = 10\n",
      "%F:7 [client] reconnect_max: 10 is below reconnect_min (30, line 6); use at least 30"},
     {"reconnect_max below default reconnect_min", CL "reconnect_max = 0\n",

@@ -28,6 +28,7 @@ static void test_config_client_load_defaults(void **state)
 	assert_false(c.kill_switch);
 	assert_int_equal(c.dns, CONFIG_DNS_AUTO);
 	assert_true(c.udp);
+	assert_int_equal(c.mss_clamp, DCHAN_PMTU_CLAMP_AUTO);
 	assert_int_equal(c.reconnect_min, 1);
 	assert_int_equal(c.reconnect_max, 60);
 	assert_int_equal(c.connect_timeout, 10);
@@ -84,6 +85,7 @@ static void test_config_client_load_every_key(void **state)
 		       "log_level = debug\n"
 		       "kill_switch = on\n"
 		       "udp = off\n"
+		       "mss_clamp = 1200\n"
 		       "status_group = vpn_users.2\n",
 		       &c);
 	assert_string_equal(c.gateway_host, "10.99.0.1");
@@ -99,6 +101,7 @@ static void test_config_client_load_every_key(void **state)
 	assert_int_equal(c.log_level, 1);
 	assert_true(c.kill_switch);
 	assert_false(c.udp);
+	assert_int_equal(c.mss_clamp, 1200);
 	assert_string_equal(c.status_group, "vpn_users.2");
 }
 

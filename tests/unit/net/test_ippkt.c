@@ -243,7 +243,12 @@ static void test_ippkt_l4_fragments(void **state)
 	p[6] = 0x20; /* more fragments, offset 0: the first fragment has ports */
 	l4_of(p, n, &l4);
 	assert_false(l4.fragment);
+	assert_true(l4.frag_first);
 	assert_true(l4.has_ports);
+	p[6] = 0x40; /* DF alone: whole */
+	l4_of(p, n, &l4);
+	assert_false(l4.frag_first);
+	p[6] = 0x20;
 	p[7] = 0x03; /* offset 24 bytes: a later fragment */
 	l4_of(p, n, &l4);
 	assert_true(l4.fragment);
@@ -300,6 +305,13 @@ static void test_ippkt_l4_ipv6_extension_headers(void **state)
 	assert_int_equal(l4.sport, 1111);
 	assert_int_equal(l4.dport, 2222);
 	assert_int_equal(l4.off, 40 + 16 + 16 + 16 + 16 + 8 + 16);
+	assert_false(l4.frag_first); /* offset 0, M clear: an atomic fragment */
+
+	n = v6_chain(p, chain, sizeof(chain), 0x0001);
+	l4_of(p, n, &l4);
+	assert_true(l4.frag_first); /* offset 0, M set */
+	assert_false(l4.fragment);
+	assert_true(l4.has_ports);
 
 	n = v6_chain(p, chain, sizeof(chain), 0x0010);
 	l4_of(p, n, &l4);
