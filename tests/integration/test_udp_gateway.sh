@@ -8,7 +8,9 @@
 # status shows the UDP column and the udp line; a captured datagram sent
 # again is a replay drop, counted in the metrics, and stays counted there
 # after its session closed, when the same datagram is an unknown cid,
-# never answered; with udp = off there is no socket and no channel.
+# never answered; with udp = off there is no socket and no channel; with
+# listen = 0.0.0.0 on a gateway with two addresses, a client connecting to
+# the second one gets its channel up (answers leave from that address).
 . "$(dirname "$0")/lib.sh"
 
 need_tools python3 curl
@@ -135,4 +137,20 @@ wait_tunnel 2
 [ "$(udp_field u2 state)" = null ] && [ "$(gw_udp port)" = null ] || fail "udp = off: the session has a channel"
 ip netns exec "$G" ss -Hulnp | grep -q ":8443 " && fail "udp = off: a UDP socket is open"
 say "udp = off: no socket, no channel"
+
+# A wildcard listen address on a gateway with two addresses, the client
+# connecting to the second one: the answers must come from it (the
+# kernel's route would pick the first), or the channel never comes up.
+stop_pid "$GW_PID"
+stop_pid "${CLIENT_PID[2]}"
+ip -n "$G" addr add 192.0.2.2/24 dev br0
+write_server_ini
+sed -i 's/^listen = .*/listen = 0.0.0.0:8443/' "$WORK/server.ini"
+start_gateway
+sed -i 's/^gateway = .*/gateway = 192.0.2.2:8443/' "$WORK/client2.ini"
+start_client 2
+wait_tunnel 2
+wait_for 10 udp_up u2 || fail "listen 0.0.0.0, client to 192.0.2.2: the UDP channel is $(udp_field u2 state)"
+[ "$(udp_field u2 peer)" != null ] || fail "no UDP peer"
+say "listen on 0.0.0.0, client to the second address: UDP up (answers from the address it sent to)"
 pass
