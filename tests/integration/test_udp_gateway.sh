@@ -8,7 +8,8 @@
 # status shows the UDP column and the udp line; a captured datagram sent
 # again is a replay drop, counted in the metrics, and stays counted there
 # after its session closed, when the same datagram is an unknown cid,
-# never answered; with udp = off there is no socket and no channel; with
+# never answered; a resumed session gets its channel too; with udp = off
+# there is no socket and no channel; with
 # listen = 0.0.0.0 on a gateway with two addresses, a client connecting to
 # the second one gets its channel up (answers leave from that address).
 . "$(dirname "$0")/lib.sh"
@@ -126,6 +127,17 @@ M=$(ip netns exec "$G" curl -sS http://10.20.0.1:9560/metrics)
 grep -q "^mtlsvpn_udp_drops_total{reason=\"replay\"} $replays\$" <<<"$M" ||
 	fail "the closed session's replay drops left the totals: $(grep 'reason="replay"' <<<"$M"), was $replays"
 say "closed session: its cid forgotten at once, its counters kept in the metrics"
+
+# A resumed TLS session (u2's connection cut under it; the client
+# reconnects with its ticket) is keyed from its own exporter: UDP comes up
+# again on the new session.
+old=$("$B/mtlsvpnctl" status --control "$SOCK" | awk '$2 == "u2" {print $1}')
+ip netns exec "$(lap 2)" ss -K 'dport = :8443' >/dev/null 2>&1 || true
+new_up() { [ "$(udp_field u2 state)" = up ] && ! grep -q "^$old " <<<"$("$B/mtlsvpnctl" status --control "$SOCK")"; }
+wait_for 15 new_up || fail "u2 after a cut: no new session with UDP up"
+grep -q 'session up: .*identity="u2".*handshake=resumed' "$WORK/gateway.log" ||
+	fail "u2 did not resume: $(grep 'session up: .*u2' "$WORK/gateway.log")"
+say "a resumed session gets its UDP channel too"
 
 # udp = off: nothing offered.
 stop_pid "$GW_PID"
