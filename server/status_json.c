@@ -132,6 +132,7 @@ static void workers_part(struct jsonw *j, const struct gateway *gw)
 		jsonw_u64(j, "half_open", w->n_halfopen);
 		jsonw_u64(j, "handoff_passed", w->st.handoff_passed);
 		jsonw_u64(j, "handoff_dropped", w->st.handoff_dropped);
+		jsonw_u64(j, "udp_datagrams_in", w->udp.datagrams_in);
 		jsonw_obj_end(j);
 	}
 	jsonw_arr_end(j);

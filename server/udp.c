@@ -29,9 +29,14 @@
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103 /* linux/udp.h, Linux 4.18 */
 #endif
+#ifndef UDP_GRO
+#define UDP_GRO 104 /* linux/udp.h, Linux 5.0 */
+#endif
 #ifndef SOL_UDP
 #define SOL_UDP 17
 #endif
+/* The largest UDP payload: what one GRO'd read can hold. */
+#define UDP_GRO_SLOT 65535
 /* The kernel's bounds on one UDP_SEGMENT message. */
 #define UDP_GSO_MAX_SEGS 64
 #define UDP_GSO_MAX_BYTES 65000
@@ -43,6 +48,13 @@ static void udp_on_readable(struct ev_loop *loop, struct ev_io *io, uint32_t rev
 bool udp_enabled(const struct gateway *gw)
 {
 	return gw->cfg.udp;
+}
+
+static bool wildcard(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET6)
+		return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr);
+	return ((const struct sockaddr_in *)(const void *)ss)->sin_addr.s_addr == htonl(INADDR_ANY);
 }
 
 static int open_one(struct worker *w, const struct sockaddr_storage *ss, socklen_t len)
@@ -63,6 +75,22 @@ static int open_one(struct worker *w, const struct sockaddr_storage *ss, socklen
 		errno = e;
 		return -1;
 	}
+	/* Receive offload: a run of a client's datagrams (its UDP GSO send,
+	 * or a NIC's GRO) comes up in one read instead of being cut per
+	 * datagram on the way in. Best effort: Linux 5.0. */
+	w->udp.gro = setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof(one)) == 0;
+	/* A wildcard address: learn which of ours each datagram came to
+	 * (IPv4 too on a dual-stack IPv6 socket), to answer from it. */
+	if (wildcard(ss) &&
+	    (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
+	     (ss->ss_family == AF_INET6 &&
+	      setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) < 0))) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	w->udp.pktinfo = wildcard(ss);
 	w->udp.fd = fd;
 	return 0;
 }
@@ -72,9 +100,10 @@ static int buffers_init(struct worker *w)
 	uint64_t seed = 0;
 
 	/* A datagram of a full-size packet, and room to see a longer one is
-	 * longer (it is refused: MSG_TRUNC). */
-	w->udp.rx_slot = w->gw->cfg.mtu + DCHAN_MIN_LEN + 64;
-	w->udp.rx = malloc(UDP_RX_BATCH * w->udp.rx_slot);
+	 * longer (it is refused: MSG_TRUNC); with GRO, a run of them. */
+	w->udp.rx_slot = w->udp.gro ? UDP_GRO_SLOT : w->gw->cfg.mtu + DCHAN_MIN_LEN + 64;
+	w->udp.rx_batch = w->udp.gro ? UDP_RX_BATCH_GRO : UDP_RX_BATCH;
+	w->udp.rx = malloc(w->udp.rx_batch * w->udp.rx_slot);
 	w->udp.tx_cap = (size_t)UDP_BATCH * (w->gw->cfg.mtu + DCHAN_MIN_LEN);
 	w->udp.tx = malloc(w->udp.tx_cap);
 	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
@@ -106,14 +135,14 @@ int udp_open_all(struct gateway *gw)
 	for (unsigned i = 0; i < gw->n_workers; i++) {
 		struct worker *w = &gw->workers[i];
 
-		if (buffers_init(w) < 0) {
-			log_warn("cannot allocate the UDP buffers");
-			return -1;
-		}
 		if (open_one(w, &ss, len) < 0) {
 			log_warn("cannot bind UDP %s (udp_port); free the port, set another "
 				 "udp_port, or set udp = off",
 				 addr_fmt_sockaddr((const struct sockaddr *)&ss, a));
+			return -1;
+		}
+		if (buffers_init(w) < 0) {
+			log_warn("cannot allocate the UDP buffers");
 			return -1;
 		}
 	}
@@ -132,9 +161,10 @@ int udp_open_all(struct gateway *gw)
 			return -1;
 		}
 	}
-	log_info("udp data channel on %s (%u socket%s)",
+	log_info("udp data channel on %s (%u socket%s%s)",
 		 addr_fmt_sockaddr((const struct sockaddr *)&ss, a), gw->n_workers,
-		 gw->n_workers == 1 ? "" : "s, steered by cid");
+		 gw->n_workers == 1 ? "" : "s, steered by cid",
+		 gw->workers[0].udp.gro ? ", receive offload" : "");
 	return 0;
 }
 
@@ -166,7 +196,8 @@ static uint64_t cid_of(const uint8_t *d, size_t n)
 }
 
 static void dispatch(struct worker *w, uint8_t *d, size_t n, int flags,
-		     const struct sockaddr_storage *src, socklen_t src_len, struct session **last)
+		     const struct sockaddr_storage *src, socklen_t src_len,
+		     const struct udp_local *local, struct session **last)
 {
 	struct session *s;
 
@@ -181,43 +212,111 @@ static void dispatch(struct worker *w, uint8_t *d, size_t n, int flags,
 	if (*last != NULL && *last != s)
 		tungro_flush(*last);
 	*last = s;
-	udp_sess_receive(s, d, n, src, src_len);
+	udp_sess_receive(s, d, n, src, src_len, local);
 }
 
-static void udp_on_readable(struct ev_loop *loop, struct ev_io *io, uint32_t revents)
+/* With UDP_GRO the kernel says the size of the datagrams a read holds;
+ * 0: one datagram. */
+static size_t gro_size(struct msghdr *h)
 {
-	struct worker *w = io->data;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
+		int v;
+
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(v))) {
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+			return v > 0 ? (size_t)v : 0;
+		}
+	}
+	return 0;
+}
+
+/* The address a datagram came to, from IP_PKTINFO / IPV6_PKTINFO. */
+static void local_of(struct msghdr *h, struct udp_local *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			out->family = AF_INET;
+			out->v4 = pi.ipi_addr;
+		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
+			   c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			out->family = AF_INET6;
+			out->v6 = pi.ipi6_addr;
+		}
+	}
+}
+
+/* Room for UDP_GRO's size and a packet-info cmsg. */
+#define UDP_RX_CTL (CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo)) + \
+		    CMSG_SPACE(sizeof(struct in_pktinfo)))
+
+struct udp_rx_msgs {
 	struct mmsghdr m[UDP_RX_BATCH];
 	struct iovec iov[UDP_RX_BATCH];
 	struct sockaddr_storage src[UDP_RX_BATCH];
+	union {
+		char buf[UDP_RX_CTL];
+		struct cmsghdr align;
+	} ctl[UDP_RX_BATCH];
+};
+
+static void udp_on_readable(struct ev_loop *loop, struct ev_io *io, uint32_t revents)
+{
+	static _Thread_local struct udp_rx_msgs mm;
+	struct worker *w = io->data;
 	struct session *last = NULL;
-	unsigned total = 0;
+	unsigned total = 0, batch = w->udp.rx_batch;
 
 	(void)loop;
 	(void)revents;
 	while (total < UDP_RX_BUDGET) {
 		int got;
 
-		for (unsigned i = 0; i < UDP_RX_BATCH; i++) {
-			iov[i].iov_base = w->udp.rx + i * w->udp.rx_slot;
-			iov[i].iov_len = w->udp.rx_slot;
-			memset(&m[i], 0, sizeof(m[i]));
-			m[i].msg_hdr.msg_iov = &iov[i];
-			m[i].msg_hdr.msg_iovlen = 1;
-			m[i].msg_hdr.msg_name = &src[i];
-			m[i].msg_hdr.msg_namelen = sizeof(src[i]);
+		for (unsigned i = 0; i < batch; i++) {
+			struct msghdr *h = &mm.m[i].msg_hdr;
+
+			mm.iov[i].iov_base = w->udp.rx + i * w->udp.rx_slot;
+			mm.iov[i].iov_len = w->udp.rx_slot;
+			memset(&mm.m[i], 0, sizeof(mm.m[i]));
+			h->msg_iov = &mm.iov[i];
+			h->msg_iovlen = 1;
+			h->msg_name = &mm.src[i];
+			h->msg_namelen = sizeof(mm.src[i]);
+			h->msg_control = mm.ctl[i].buf;
+			h->msg_controllen = sizeof(mm.ctl[i].buf);
 		}
-		got = recvmmsg(w->udp.fd, m, UDP_RX_BATCH, MSG_DONTWAIT, NULL);
+		got = recvmmsg(w->udp.fd, mm.m, batch, MSG_DONTWAIT, NULL);
 		if (got <= 0) {
 			if (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 				log_warn("UDP receive");
 			break;
 		}
-		for (int i = 0; i < got; i++)
-			dispatch(w, iov[i].iov_base, m[i].msg_len, m[i].msg_hdr.msg_flags, &src[i],
-				 m[i].msg_hdr.msg_namelen, &last);
-		total += (unsigned)got;
-		if (got < UDP_RX_BATCH)
+		for (int i = 0; i < got; i++) {
+			struct msghdr *h = &mm.m[i].msg_hdr;
+			uint8_t *d = mm.iov[i].iov_base;
+			size_t n = mm.m[i].msg_len, seg = gro_size(h);
+			struct udp_local local;
+
+			local_of(h, &local);
+			/* A GRO'd read: datagrams of seg bytes, the last maybe
+			 * shorter, each one a datagram of its own. */
+			if (seg == 0 || seg >= n)
+				seg = n;
+			else
+				w->udp.gro_reads++;
+			for (size_t off = 0; off < n; off += seg, total++)
+				dispatch(w, d + off, n - off < seg ? n - off : seg, h->msg_flags,
+					 &mm.src[i], h->msg_namelen, &local, &last);
+		}
+		if ((unsigned)got < batch)
 			break;
 	}
 	if (last != NULL)
@@ -237,7 +336,7 @@ uint8_t *udp_queue_slot(struct worker *w, size_t need, size_t *cap)
 }
 
 void udp_queue_commit(struct worker *w, size_t len, const struct sockaddr_storage *peer,
-		      socklen_t peer_len)
+		      socklen_t peer_len, const struct udp_local *local)
 {
 	struct udp_queued *q = &w->udp.q[w->udp.nq++];
 
@@ -245,12 +344,14 @@ void udp_queue_commit(struct worker *w, size_t len, const struct sockaddr_storag
 	q->len = (uint32_t)len;
 	memcpy(&q->peer, peer, peer_len);
 	q->peer_len = peer_len;
+	q->local = *local;
 	w->udp.tx_used += len;
 }
 
 static bool same_peer(const struct udp_queued *a, const struct udp_queued *b)
 {
-	return a->peer_len == b->peer_len && memcmp(&a->peer, &b->peer, a->peer_len) == 0;
+	return a->peer_len == b->peer_len && memcmp(&a->peer, &b->peer, a->peer_len) == 0 &&
+	       memcmp(&a->local, &b->local, sizeof(a->local)) == 0;
 }
 
 /* How many queued datagrams from i on go as one message: a run to one
@@ -272,14 +373,62 @@ static unsigned run_len(const struct worker *w, unsigned i, size_t *bytes)
 	return k - i;
 }
 
+/* Room for UDP_SEGMENT's size and a source address. */
+#define UDP_TX_CTL (CMSG_SPACE(sizeof(uint16_t)) + CMSG_SPACE(sizeof(struct in6_pktinfo)))
+union udp_tx_ctl {
+	char buf[UDP_TX_CTL];
+	struct cmsghdr align;
+};
+
+/* One control message at c (NULL: no room), its space in the buffer. */
+static size_t put_cmsg(struct cmsghdr *c, int level, int type, const void *data, size_t len)
+{
+	if (c == NULL)
+		return 0;
+	c->cmsg_level = level;
+	c->cmsg_type = type;
+	c->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(c), data, len);
+	return CMSG_SPACE(len);
+}
+
+/* The control messages of one send into h: UDP_SEGMENT when gso > 0, the
+ * source address when local names one. */
+static void send_ctl(struct msghdr *h, union udp_tx_ctl *ctl, uint16_t gso,
+		     const struct udp_local *local)
+{
+	struct cmsghdr *c;
+	struct in_pktinfo p4;
+	struct in6_pktinfo p6;
+	size_t used = 0;
+
+	memset(ctl, 0, sizeof(*ctl));
+	h->msg_control = ctl->buf;
+	h->msg_controllen = sizeof(ctl->buf);
+	c = CMSG_FIRSTHDR(h);
+	if (gso > 0) {
+		used += put_cmsg(c, SOL_UDP, UDP_SEGMENT, &gso, sizeof(gso));
+		c = CMSG_NXTHDR(h, c);
+	}
+	memset(&p4, 0, sizeof(p4));
+	memset(&p6, 0, sizeof(p6));
+	if (local != NULL && local->family == AF_INET) {
+		p4.ipi_spec_dst = local->v4;
+		used += put_cmsg(c, IPPROTO_IP, IP_PKTINFO, &p4, sizeof(p4));
+	} else if (local != NULL && local->family == AF_INET6) {
+		p6.ipi6_addr = local->v6;
+		used += put_cmsg(c, IPPROTO_IPV6, IPV6_PKTINFO, &p6, sizeof(p6));
+	}
+	h->msg_controllen = used;
+	if (used == 0)
+		h->msg_control = NULL;
+}
+
 struct udp_msgs {
 	struct mmsghdr m[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
 	unsigned segs[UDP_BATCH];
-	union {
-		char buf[CMSG_SPACE(sizeof(uint16_t))];
-		struct cmsghdr align;
-	} ctl[UDP_BATCH];
+	union udp_tx_ctl ctl[UDP_BATCH];
 };
 
 static unsigned build(struct worker *w, struct udp_msgs *mm)
@@ -299,18 +448,8 @@ static unsigned build(struct worker *w, struct udp_msgs *mm)
 		h->msg_iovlen = 1;
 		h->msg_name = &q->peer;
 		h->msg_namelen = q->peer_len;
-		if (segs > 1) {
-			struct cmsghdr *c;
-			uint16_t size = (uint16_t)q->len;
-
-			h->msg_control = mm->ctl[n].buf;
-			h->msg_controllen = sizeof(mm->ctl[n].buf);
-			c = CMSG_FIRSTHDR(h);
-			c->cmsg_level = SOL_UDP;
-			c->cmsg_type = UDP_SEGMENT;
-			c->cmsg_len = CMSG_LEN(sizeof(size));
-			memcpy(CMSG_DATA(c), &size, sizeof(size));
-		}
+		send_ctl(h, &mm->ctl[n], segs > 1 ? (uint16_t)q->len : 0,
+			 w->udp.pktinfo ? &q->local : NULL);
 		mm->segs[n] = segs;
 		i += segs;
 	}
@@ -369,10 +508,16 @@ void udp_flush(struct worker *w)
 }
 
 void udp_send_one(struct worker *w, const uint8_t *d, size_t len,
-		  const struct sockaddr_storage *peer, socklen_t peer_len)
+		  const struct sockaddr_storage *peer, socklen_t peer_len,
+		  const struct udp_local *local)
 {
-	if (sendto(w->udp.fd, d, len, MSG_DONTWAIT, (const struct sockaddr *)peer, peer_len) ==
-	    (ssize_t)len)
+	union udp_tx_ctl ctl;
+	struct iovec iov = {.iov_base = (void *)(uintptr_t)d, .iov_len = len};
+	struct msghdr h = {.msg_name = (void *)(uintptr_t)peer, .msg_namelen = peer_len,
+			   .msg_iov = &iov, .msg_iovlen = 1};
+
+	send_ctl(&h, &ctl, 0, w->udp.pktinfo ? local : NULL);
+	if (sendmsg(w->udp.fd, &h, MSG_DONTWAIT) == (ssize_t)len)
 		w->udp.datagrams_out++;
 	else
 		w->udp.send_errors++;

@@ -7,6 +7,7 @@
 #ifndef MTLSVPN_SERVER_UDP_H
 #define MTLSVPN_SERVER_UDP_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -23,8 +24,11 @@ struct gateway;
 /* Datagrams queued for one sendmmsg (runs of equal size to one peer go as
  * one UDP_SEGMENT message). */
 #define UDP_BATCH 64
-/* Datagrams read per readiness event, in recvmmsg batches of UDP_RX_BATCH. */
+/* Datagrams read per readiness event, in recvmmsg batches of UDP_RX_BATCH
+ * slots (UDP_RX_BATCH_GRO with UDP_GRO on: each slot then holds up to 64
+ * KiB of datagrams of one flow the kernel coalesced). */
 #define UDP_RX_BATCH 32
+#define UDP_RX_BATCH_GRO 8
 #define UDP_RX_BUDGET 256
 
 /* The offer prepared when the handshake completes: the cid and epoch 0's
@@ -34,6 +38,16 @@ struct udp_offer {
 	uint8_t aead; /* enum dchan_aead */
 	uint64_t cid;
 	uint8_t secret[DCHAN_SECRET_LEN];
+};
+
+/* The gateway's own address a datagram came to, when the socket is bound
+ * to a wildcard address: answers leave from it (IP_PKTINFO /
+ * IPV6_PKTINFO), or a client that sent to a secondary address would not
+ * recognise them. family 0: not known, the kernel's route chooses. */
+struct udp_local {
+	sa_family_t family;
+	struct in_addr v4;
+	struct in6_addr v6;
 };
 
 /* What a session's channel counted besides dchan_sess's own counters. */
@@ -48,6 +62,7 @@ struct session_udp {
 	struct sockaddr_storage peer; /* where the gateway sends: the newest
 					 authenticated datagram's source */
 	socklen_t peer_len;	      /* 0: no datagram yet */
+	struct udp_local local;       /* the address the peer sends to */
 	struct ev_timer timer;	      /* at dchan_sess_next_timer() */
 	enum dchan_state told;	      /* the state last logged */
 	struct udp_sess_counts n;
@@ -66,6 +81,7 @@ struct udp_queued {
 	uint32_t off, len;
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
+	struct udp_local local;
 };
 
 /* A worker's socket, table and counters. */
@@ -73,14 +89,18 @@ struct worker_udp {
 	int fd; /* -1: no UDP */
 	struct ev_io io;
 	struct cidtab cids;
-	uint8_t *rx;	   /* UDP_RX_BATCH slots of rx_slot bytes */
+	uint8_t *rx;	   /* rx_batch slots of rx_slot bytes */
 	size_t rx_slot;
+	unsigned rx_batch;
+	bool gro;	   /* UDP_GRO: the kernel hands over runs of datagrams */
+	bool pktinfo;	   /* bound to a wildcard address: answer from struct udp_local */
 	uint8_t *tx;	   /* the send batch's datagrams, back to back */
 	size_t tx_cap, tx_used;
 	struct udp_queued q[UDP_BATCH];
 	unsigned nq;
 	bool gso_off; /* the kernel refused UDP_SEGMENT once: single datagrams */
 	uint64_t datagrams_in, datagrams_out, unknown_cid, send_errors, gso_sends;
+	uint64_t gro_reads; /* reads that held several datagrams (UDP_GRO) */
 	struct udp_totals closed;
 	struct worker_pmtu pmtu; /* path MTU questions (pmtu.c) */
 };
@@ -94,16 +114,17 @@ void udp_close(struct worker *w);
 uint8_t *udp_queue_slot(struct worker *w, size_t need, size_t *cap);
 /* The datagram written at the slot goes to peer with the batch. */
 void udp_queue_commit(struct worker *w, size_t len, const struct sockaddr_storage *peer,
-		      socklen_t peer_len);
+		      socklen_t peer_len, const struct udp_local *local);
 void udp_flush(struct worker *w);
 /* One datagram now (a PING, a PONG). */
 void udp_send_one(struct worker *w, const uint8_t *d, size_t len,
-		  const struct sockaddr_storage *peer, socklen_t peer_len);
+		  const struct sockaddr_storage *peer, socklen_t peer_len,
+		  const struct udp_local *local);
 
 /* udp_status.c: what status --json and the metrics show. */
 struct jsonw;
 struct udp_sum {
-	uint64_t datagrams_in, datagrams_out, unknown_cid;
+	uint64_t datagrams_in, datagrams_out, unknown_cid, gso_sends, send_errors, gro_reads;
 	struct udp_totals t; /* closed sessions' and live ones' */
 	unsigned by_state[3];  /* live channels by enum dchan_state */
 };
@@ -142,6 +163,6 @@ bool udp_sess_active(const struct session *s);
 bool udp_sess_route(struct session *s, const uint8_t *pkt, size_t len);
 /* One datagram from src for this session, already steered to it by cid. */
 void udp_sess_receive(struct session *s, uint8_t *d, size_t n, const struct sockaddr_storage *src,
-		      socklen_t src_len);
+		      socklen_t src_len, const struct udp_local *local);
 
 #endif

@@ -198,7 +198,7 @@ static void on_timer(struct ev_loop *loop, struct ev_timer *t)
 
 	dchan_sess_tick(&u->ds, ev_now_ms(loop), ping, sizeof(ping), &act);
 	if (act.ping_len > 0 && u->peer_len != 0)
-		udp_send_one(s->w, ping, act.ping_len, &u->peer, u->peer_len);
+		udp_send_one(s->w, ping, act.ping_len, &u->peer, u->peer_len, &u->local);
 	tell(s);
 	if (act.rekey) {
 		date_epoch(s);
@@ -241,7 +241,7 @@ bool udp_sess_route(struct session *s, const uint8_t *pkt, size_t len)
 	out = udp_queue_slot(s->w, len + DCHAN_MIN_LEN, &cap);
 	switch (dchan_sess_send(&u->ds, pkt, len, out, cap, &n)) {
 	case DCHAN_SEND_UDP:
-		udp_queue_commit(s->w, n, &u->peer, u->peer_len);
+		udp_queue_commit(s->w, n, &u->peer, u->peer_len, &u->local);
 		u->n.datagrams_out++;
 		s->st.tx_packets++;
 		s->st.tx_bytes += len;
@@ -273,7 +273,7 @@ static void deliver(struct session *s, const uint8_t *pkt, size_t len)
 }
 
 void udp_sess_receive(struct session *s, uint8_t *d, size_t n, const struct sockaddr_storage *src,
-		      socklen_t src_len)
+		      socklen_t src_len, const struct udp_local *local)
 {
 	struct session_udp *u = s->udp;
 	struct dchan_received got;
@@ -292,6 +292,9 @@ void udp_sess_receive(struct session *s, uint8_t *d, size_t n, const struct sock
 		memcpy(&u->peer, src, src_len);
 		u->peer_len = src_len;
 	}
+	/* Answers leave from the address the newest datagram came to. */
+	if (got.roam)
+		u->local = *local;
 	switch (r) {
 	case DCHAN_RECV_DATA:
 		deliver(s, got.inner, got.inner_len);
@@ -299,7 +302,7 @@ void udp_sess_receive(struct session *s, uint8_t *d, size_t n, const struct sock
 			arm(s); /* the first address: PINGs can start */
 		return;
 	case DCHAN_RECV_REPLY:
-		udp_send_one(s->w, reply, got.reply_len, src, src_len);
+		udp_send_one(s->w, reply, got.reply_len, src, src_len, local);
 		break;
 	default:
 		break;

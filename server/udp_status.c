@@ -46,6 +46,9 @@ void udp_sum(const struct gateway *gw, struct udp_sum *out)
 		out->datagrams_in += w->udp.datagrams_in;
 		out->datagrams_out += w->udp.datagrams_out;
 		out->unknown_cid += w->udp.unknown_cid;
+		out->gso_sends += w->udp.gso_sends;
+		out->send_errors += w->udp.send_errors;
+		out->gro_reads += w->udp.gro_reads;
 		for (unsigned i = 0; i < DCHAN_OPEN_RESULTS; i++)
 			out->t.drops[i] += c->drops[i];
 		out->t.fallbacks += c->fallbacks;
@@ -136,7 +139,9 @@ void udp_status_line(const struct gateway *gw, char *out, size_t cap)
 	udp_sum(gw, &sum);
 	snprintf(out, cap,
 		 "udp: port %u; channels up %u, probing %u, failed %u; datagrams in %" PRIu64
-		 ", out %" PRIu64 "; unknown cid %" PRIu64,
+		 " (%" PRIu64 " reads of several, UDP GRO), out %" PRIu64 " (%" PRIu64
+		 " UDP GSO sends, %" PRIu64 " failed: socket buffer full or error); unknown cid %" PRIu64,
 		 gw->cfg.udp_port, sum.by_state[DCHAN_UP], sum.by_state[DCHAN_PROBING],
-		 sum.by_state[DCHAN_FAILED], sum.datagrams_in, sum.datagrams_out, sum.unknown_cid);
+		 sum.by_state[DCHAN_FAILED], sum.datagrams_in, sum.gro_reads, sum.datagrams_out,
+		 sum.gso_sends, sum.send_errors, sum.unknown_cid);
 }

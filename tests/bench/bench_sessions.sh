@@ -14,8 +14,10 @@
 # full handshake.
 #
 # Usage (root): tests/bench/bench_sessions.sh [--quick] [--busy] [--steps N1,N2] [--idle S]
-#                 [--workers W]
+#                 [--workers W] [--udp-off]
 #   --workers: the gateway's workers key (default auto: one per core).
+#   --udp-off: the gateway with udp = off (bench_load takes the UDP data
+#   channel when offered, so by default each session holds one).
 #   --quick: 200 sessions, no waits: checks only that the harness works.
 #   --busy: the iperf3 run even with --quick.
 set -euo pipefail
@@ -29,6 +31,7 @@ settle=12
 quick=0
 busy=1
 workers=auto
+udp=on
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) quick=1; busy=0; steps=200; idle=2; settle=1 ;;
@@ -36,7 +39,8 @@ while [ $# -gt 0 ]; do
 	--steps) steps=$2; shift ;;
 	--idle) idle=$2; shift ;;
 	--workers) workers=$2; shift ;;
-	*) echo "usage: $0 [--quick] [--busy] [--steps N1,N2] [--idle S] [--workers W]" >&2; exit 2 ;;
+	--udp-off) udp=off ;;
+	*) echo "usage: $0 [--quick] [--busy] [--steps N1,N2] [--idle S] [--workers W] [--udp-off]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -107,6 +111,7 @@ max_sessions_per_identity = 64
 tls_resumption = no
 keepalive = 10
 workers = $workers
+udp = $udp
 [pool]
 ipv4 = 10.8.0.0/16
 routes = 10.20.0.0/24

@@ -254,6 +254,39 @@ run_client_to_end() {
 	set -e
 }
 
+# grab_dchan_datagram NS OUT: one UDP data-channel DATA datagram (first
+# byte 0x30, to port 8443) as it leaves laptop namespace NS, written to
+# OUT, caught while NS pings the LAN host (an ETH_P_ALL tap on eth0: only
+# such a tap sees what the laptop sends). Fails the test if none is seen.
+grab_dchan_datagram() {
+	local ns=$1 out=$2 grab
+	cat >"$WORK/grab.py" <<'PY'
+import socket, struct, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.bind(("eth0", 0)); s.settimeout(1)
+end = time.time() + 10
+while time.time() < end:
+    try:
+        f = s.recv(65535)
+    except socket.timeout:
+        continue
+    if f[12:14] != b"\x08\x00": continue
+    ip = f[14:]
+    if ip[9] != 17: continue
+    ihl = (ip[0] & 15) * 4
+    dport = struct.unpack("!H", ip[ihl + 2:ihl + 4])[0]
+    pay = ip[ihl + 8:]
+    if dport == 8443 and pay[:1] == b"\x30":
+        open(sys.argv[1], "wb").write(pay); sys.exit(0)
+sys.exit(1)
+PY
+	ip netns exec "$ns" timeout 15 python3 "$WORK/grab.py" "$out" &
+	grab=$!
+	sleep 0.5
+	ip netns exec "$ns" ping -c 5 -i 0.2 -W 1 10.20.0.2 >/dev/null 2>&1 || true
+	wait "$grab" || fail "no DATA datagram seen leaving $ns"
+}
+
 # Exits the test successfully (the cleanup trap still runs).
 pass() {
 	T_OK=1

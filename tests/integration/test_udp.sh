@@ -134,32 +134,7 @@ say "20 MB up: $((u1 - u0)) bytes by UDP, $((t1 - t0)) by TCP, $((in1 - in0)) da
 # One of alice's DATA datagrams as it leaves her laptop, sent again from
 # there: once as is (a replay), once with its tag changed (a forgery), once
 # with a connection id no session has.
-cat >"$WORK/grab.py" <<'PY'
-import socket, struct, sys, time
-# ETH_P_ALL: only such a tap sees what the laptop sends.
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
-s.bind(("eth0", 0)); s.settimeout(1)
-end = time.time() + 10
-while time.time() < end:
-    try:
-        f = s.recv(65535)
-    except socket.timeout:
-        continue
-    if f[12:14] != b"\x08\x00": continue
-    ip = f[14:]
-    if ip[9] != 17: continue
-    ihl = (ip[0] & 15) * 4
-    dport = struct.unpack("!H", ip[ihl + 2:ihl + 4])[0]
-    pay = ip[ihl + 8:]
-    if dport == 8443 and pay[:1] == b"\x30":
-        open(sys.argv[1], "wb").write(pay); sys.exit(0)
-sys.exit(1)
-PY
-ip netns exec "$L1" timeout 15 python3 "$WORK/grab.py" "$WORK/dgram.bin" &
-grab=$!
-sleep 0.5
-ip netns exec "$L1" ping -c 5 -i 0.2 -W 1 10.20.0.2 >/dev/null 2>&1 || true
-wait "$grab" || fail "no DATA datagram of alice's seen on her laptop"
+grab_dchan_datagram "$L1" "$WORK/dgram.bin"
 send_dgram() { ip netns exec "$L1" python3 -c '
 import socket, sys
 d = bytearray(open(sys.argv[1], "rb").read())
