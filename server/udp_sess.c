@@ -86,16 +86,6 @@ static void arm(struct session *s)
 		ev_timer_arm(s->w->loop, &u->timer, at > now ? at - now : 0);
 }
 
-/* udp_rekey_interval below the protocol's 120 s: the machine re-keys an
- * epoch DCHAN_REKEY_MS old, so its new epoch is dated that much earlier. */
-static void date_epoch(struct session *s)
-{
-	uint64_t early = DCHAN_REKEY_MS - (uint64_t)s->w->gw->cfg.udp_rekey_interval * 1000;
-
-	if (early > 0 && s->udp->ds.epoch_since >= early)
-		s->udp->ds.epoch_since -= early;
-}
-
 void udp_sess_on_features(struct session *s, bool taken)
 {
 	struct udp_offer *o = &s->udp_offer;
@@ -110,6 +100,7 @@ void udp_sess_on_features(struct session *s, bool taken)
 	}
 	u = calloc(1, sizeof(*u));
 	dchan_timing_default(&t);
+	t.rekey_ms = s->w->gw->cfg.udp_rekey_interval * 1000u; /* checked: 10-120 s */
 	if (u == NULL || dchan_sess_init(&u->ds, DCHAN_SIDE_GATEWAY, (enum dchan_aead)o->aead, o->cid,
 					 o->secret, &t, ev_now_ms(s->w->loop)) < 0) {
 		free(u);
@@ -129,7 +120,6 @@ void udp_sess_on_features(struct session *s, bool taken)
 	ev_timer_init(&u->timer, on_timer, s);
 	s->udp = u;
 	pmtu_session_init(s);
-	date_epoch(s);
 	arm(s);
 	session_log(s, SESSION_LOG_DEBUG, "udp channel taken: probing");
 }
@@ -201,7 +191,6 @@ static void on_timer(struct ev_loop *loop, struct ev_timer *t)
 		udp_send_one(s->w, ping, act.ping_len, &u->peer, u->peer_len, &u->local);
 	tell(s);
 	if (act.rekey) {
-		date_epoch(s);
 		arm(s);
 		send_rekey(s, act.rekey_epoch); /* may close the session */
 		return;

@@ -17,6 +17,7 @@ void dchan_timing_default(struct dchan_timing *t)
 	t->reprobe_ms = 30000;
 	t->pong_ms = 1000;
 	t->fail_after = 3;
+	t->rekey_ms = DCHAN_REKEY_MS;
 }
 
 static const struct dchan_secret *tx_half(const struct dchan_sess *s,
@@ -43,6 +44,9 @@ int dchan_sess_init(struct dchan_sess *s, enum dchan_side side, enum dchan_aead 
 	s->aead = aead;
 	s->cid = cid;
 	s->t = *t;
+	/* Never longer than the protocol's bound, never 0 (a re-key per turn). */
+	if (s->t.rekey_ms == 0 || s->t.rekey_ms > DCHAN_REKEY_MS)
+		s->t.rekey_ms = DCHAN_REKEY_MS;
 	s->state = DCHAN_PROBING;
 	s->epoch_since = now;
 	s->next_ping = now;
@@ -168,7 +172,7 @@ static uint64_t tx_or_rx_count(const struct dchan_sess *s)
 static bool rekey_due(const struct dchan_sess *s, uint64_t now)
 {
 	return s->side == DCHAN_SIDE_GATEWAY && s->rekey == DCHAN_REKEY_IDLE &&
-	       (now >= s->epoch_since + DCHAN_REKEY_MS || tx_or_rx_count(s) >= DCHAN_REKEY_AFTER);
+	       (now >= s->epoch_since + s->t.rekey_ms || tx_or_rx_count(s) >= DCHAN_REKEY_AFTER);
 }
 
 /* Step the secret and derive the next epoch's keys into k. */
@@ -309,7 +313,7 @@ uint64_t dchan_sess_next_timer(const struct dchan_sess *s)
 	if (s->side == DCHAN_SIDE_GATEWAY && s->rekey == DCHAN_REKEY_IDLE)
 		t = min_u64(t, tx_or_rx_count(s) >= DCHAN_REKEY_AFTER
 				   ? 0
-				   : s->epoch_since + DCHAN_REKEY_MS);
+				   : s->epoch_since + s->t.rekey_ms);
 	return t;
 }
 

@@ -39,6 +39,7 @@ struct dchan_timing {
 	uint32_t reprobe_ms;   /* PING interval once failed */
 	uint32_t pong_ms;      /* a PING unanswered this long is lost */
 	uint32_t fail_after;   /* this many lost in a row: failed */
+	uint32_t rekey_ms;     /* gateway: re-key an epoch this old (<= DCHAN_REKEY_MS) */
 };
 
 enum dchan_rekey {

@@ -318,6 +318,34 @@ static void test_dchan_sess_rekey_crypto_failure(void **state)
 	pair_deinit(&p);
 }
 
+/* A gateway with a shorter re-key interval (udp_rekey_interval) re-keys
+ * at it, not before; an interval of 0 or above the protocol's 120 s is
+ * taken as 120 s. */
+static void test_dchan_sess_rekey_interval(void **state)
+{
+	static const struct {
+		uint32_t set, want;
+	} cases[] = {{10000, 10000}, {60000, 60000}, {0, DCHAN_REKEY_MS}, {DCHAN_REKEY_MS + 1, DCHAN_REKEY_MS}};
+	uint8_t secret[DCHAN_SECRET_LEN] = {1}, buf[BUF];
+	struct dchan_actions act;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct dchan_timing t;
+		struct dchan_sess g;
+
+		dchan_timing_default(&t);
+		t.rekey_ms = cases[i].set;
+		assert_int_equal(dchan_sess_init(&g, DCHAN_SIDE_GATEWAY, DCHAN_AES256GCM, CID, secret, &t, 0), 0);
+		dchan_sess_tick(&g, cases[i].want - 1, buf, sizeof(buf), &act);
+		assert_false(act.rekey);
+		dchan_sess_tick(&g, cases[i].want, buf, sizeof(buf), &act);
+		assert_true(act.rekey);
+		assert_int_equal(act.rekey_epoch, 1);
+		dchan_sess_deinit(&g);
+	}
+}
+
 /* Out-of-order control messages are protocol errors. */
 static void test_dchan_sess_rekey_refused(void **state)
 {
@@ -640,6 +668,7 @@ int main(void)
 	    cmocka_unit_test(test_dchan_sess_roam_newest),
 	    cmocka_unit_test(test_dchan_sess_inner_malformed),
 	    cmocka_unit_test(test_dchan_sess_simulation),
+	    cmocka_unit_test(test_dchan_sess_rekey_interval),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
