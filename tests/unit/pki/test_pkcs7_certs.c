@@ -28,7 +28,7 @@ static int setup(void **state)
 	static const char *const names[] = {"a.der", "b.der", "c.der"};
 
 	(void)state;
-	if (pki_scratch_make("test_pkcs7_certs", "pkcs7_certs.sh") < 0)
+	if (pki_scratch_make("test_pkcs7_certs", "est_pki.sh") < 0)
 		return -1;
 	for (size_t i = 0; i < 3; i++) {
 		certs_der[i] = pki_scratch_slurp(names[i], &certs[i].len);
