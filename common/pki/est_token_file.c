@@ -69,6 +69,8 @@ static const char *parse_line(char *line, struct est_token_rec *r)
 		return "a time is not YYYYMMDDHHMMSSZ";
 	if (strcmp(f[5], "-") != 0 && !ca_index_parse_time(f[5], &r->used))
 		return "used is neither '-' nor YYYYMMDDHHMMSSZ";
+	if (r->created < 0 || r->expires < 0 || r->used < 0)
+		return "a time before 1970";
 	if (strcmp(f[5], "-") != 0 && r->used == 0)
 		r->used = 1;
 	return NULL;

@@ -271,6 +271,9 @@ static void test_est_token_file_refuses_damage_with_line(void **state)
 	    {"mtlsvpn-ca-tokens 1\n" "00000000000000000000000000000000000000000000000000000000000000"
 	     "00\t\t-\t20260101000000Z\t20260102000000Z\t-\n",
 	     "t:2: the identity"},
+	    {"mtlsvpn-ca-tokens 1\n" "00000000000000000000000000000000000000000000000000000000000000"
+	     "00\talice\t-\t00010101000000Z\t20260102000000Z\t-\n",
+	     "t:2: a time before 1970"},
 	};
 	struct est_token_store st;
 	char err[256];
