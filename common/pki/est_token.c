@@ -259,7 +259,8 @@ bool est_token_revoke(struct est_token_store *st, const char *id)
 	for (size_t i = 0; i < st->n; i++) {
 		est_token_id(&st->recs[i], rid);
 		if (strcmp(rid, id) == 0) {
-			memmove(&st->recs[i], &st->recs[i + 1], (st->n - i - 1) * sizeof(*st->recs));
+			memmove(&st->recs[i], &st->recs[i + 1],
+				(st->n - i - 1) * sizeof(*st->recs));
 			st->n--;
 			return true;
 		}

@@ -21,8 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define EST_TOKEN_RAW 16			/* random bytes of a token */
-#define EST_TOKEN_DIGITS 27			/* 26 data digits + 1 check digit */
+#define EST_TOKEN_RAW 16			  /* random bytes of a token */
+#define EST_TOKEN_DIGITS 27			  /* 26 data digits + 1 check digit */
 #define EST_TOKEN_TEXT (EST_TOKEN_DIGITS + 2 + 1) /* two dashes, the NUL */
 #define EST_TOKEN_HASH 32
 #define EST_TOKEN_ID 13 /* 12 hex digits of the hash and a NUL */

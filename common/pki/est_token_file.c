@@ -76,8 +76,8 @@ static const char *parse_line(char *line, struct est_token_rec *r)
 	return NULL;
 }
 
-int est_token_file_parse(const char *text, size_t len, const char *name,
-			 struct est_token_store *st, char *err, size_t errlen)
+int est_token_file_parse(const char *text, size_t len, const char *name, struct est_token_store *st,
+			 char *err, size_t errlen)
 {
 	char *copy = malloc(len + 1), *line, *next;
 	unsigned lineno = 0;
@@ -137,10 +137,11 @@ fail:
 
 char *est_token_file_format(const struct est_token_store *st, size_t *len)
 {
-	static const char head[] = EST_TOKEN_FILE_MAGIC "\n"
-				   "# One-time enrollment tokens (mtlsvpnctl ca token), stored only "
-				   "as SHA-256.\n"
-				   "# hash\tidentity\tgroup\tcreated\texpires\tused\n";
+	static const char head[] =
+	    EST_TOKEN_FILE_MAGIC "\n"
+				 "# One-time enrollment tokens (mtlsvpnctl ca token), stored only "
+				 "as SHA-256.\n"
+				 "# hash\tidentity\tgroup\tcreated\texpires\tused\n";
 	size_t cap = sizeof(head) + st->n * (2 * EST_TOKEN_HASH + EST_TOKEN_IDENTITY_MAX +
 					     EST_TOKEN_GROUP_MAX + 3 * 16 + 8);
 	char *out = malloc(cap);

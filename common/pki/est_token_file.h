@@ -29,8 +29,8 @@
 #define EST_TOKEN_FILE_MAX (4 * 1024 * 1024)
 
 /* Parses the whole text; name appears in errors as "NAME:LINE: ...". */
-int est_token_file_parse(const char *text, size_t len, const char *name,
-			 struct est_token_store *st, char *err, size_t errlen);
+int est_token_file_parse(const char *text, size_t len, const char *name, struct est_token_store *st,
+			 char *err, size_t errlen);
 /* Heap, NUL-terminated; est_token_file_parse reads it back equal. */
 char *est_token_file_format(const struct est_token_store *st, size_t *len);
 
@@ -43,7 +43,8 @@ int est_token_file_save(const char *path, const struct est_token_store *st, char
 /* What a gateway calls: takes DIR/.lock, loads DIR/tokens, redeems
  * (est_token_redeem), saves when the token was accepted, releases the
  * lock. 0 with *verdict set (and *out on EST_TOKEN_OK), or -1 with err on
- * an I/O or format failure (then nothing was accepted). */
+ * an I/O or format failure: then *verdict means nothing and the caller
+ * must refuse (a token accepted but not saved could work twice). */
 int est_token_file_redeem(const char *dir, const char *text, const char *identity, int64_t now,
 			  enum est_token_verdict *verdict, struct est_token_rec *out, char *err,
 			  size_t errlen);

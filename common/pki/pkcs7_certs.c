@@ -13,7 +13,8 @@
 
 static const uint8_t oid_signed_data[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
 					  0xf7, 0x0d, 0x01, 0x07, 0x02};
-static const uint8_t oid_data[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01};
+static const uint8_t oid_data[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+				   0xf7, 0x0d, 0x01, 0x07, 0x01};
 /* version 1, digestAlgorithms SET {}, encapContentInfo SEQUENCE { data } */
 static const uint8_t sd_head[] = {0x02, 0x01, 0x01, 0x31, 0x00, 0x30, 0x0b};
 static const uint8_t empty_set[] = {0x31, 0x00}; /* signerInfos */
@@ -109,8 +110,8 @@ bool pkcs7_certs_parse(const uint8_t *der, size_t len, struct pkcs7_certs_item *
 	*why = "not a DER ContentInfo";
 	if (!crl_der_expect(&all, 0x30, &ci, NULL) || all.len != 0)
 		return false;
-	if (!crl_der_expect(&ci, 0x06, NULL, &tlv) || !same(&tlv, oid_signed_data,
-							   sizeof(oid_signed_data))) {
+	if (!crl_der_expect(&ci, 0x06, NULL, &tlv) ||
+	    !same(&tlv, oid_signed_data, sizeof(oid_signed_data))) {
 		*why = "the content type is not signedData";
 		return false;
 	}

@@ -25,8 +25,7 @@ size_t est_reply_certs(char *out, size_t cap, const char *body, size_t body_len)
 	return (size_t)n + body_len;
 }
 
-size_t est_reply_error(char *out, size_t cap, unsigned status, const char *reason,
-		       enum est_op op)
+size_t est_reply_error(char *out, size_t cap, unsigned status, const char *reason, enum est_op op)
 {
 	char line[204], extra[96] = "";
 	size_t w = 0;

@@ -20,7 +20,6 @@ size_t est_reply_certs(char *out, size_t cap, const char *body, size_t body_len)
  * non-ASCII become '.', at most 200 bytes; NULL: the status phrase).
  * 401 carries WWW-Authenticate: Basic realm="mtlsvpn"; 405 an Allow header
  * for op. Every error closes the connection. */
-size_t est_reply_error(char *out, size_t cap, unsigned status, const char *reason,
-		       enum est_op op);
+size_t est_reply_error(char *out, size_t cap, unsigned status, const char *reason, enum est_op op);
 
 #endif

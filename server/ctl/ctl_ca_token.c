@@ -22,8 +22,7 @@
 #define TOKEN_KEEP_EXPIRED (30 * 86400)
 
 /* Lock, check it is a CA directory, load DIR/tokens. */
-static int tokens_open(struct ca_opts *o, char path[static PATH_MAX],
-		       struct est_token_store *st)
+static int tokens_open(struct ca_opts *o, char path[static PATH_MAX], struct est_token_store *st)
 {
 	char index[PATH_MAX], err[CA_ERRLEN];
 
@@ -31,8 +30,9 @@ static int tokens_open(struct ca_opts *o, char path[static PATH_MAX],
 	    !ctl_ca_path(o, path, o->dir, EST_TOKEN_FILE_NAME))
 		return -1;
 	if (access(index, F_OK) < 0) {
-		ctl_errorf(&o->base, "%s is not a CA directory (no index): create one with "
-				     "'mtlsvpnctl ca init', or pass the right --dir",
+		ctl_errorf(&o->base,
+			   "%s is not a CA directory (no index): create one with "
+			   "'mtlsvpnctl ca init', or pass the right --dir",
 			   o->dir);
 		return -1;
 	}
@@ -117,8 +117,8 @@ int ctl_ca_run_token(const struct ctl_cmd *cmd, int argc, char **argv, void *ctx
 			"  id %s (mtlsvpnctl ca token --revoke %s withdraws it); only its hash "
 			"is kept\n",
 			ctl_ca_shown(argv[0]), o->group != NULL ? " (group \"" : "",
-			o->group != NULL ? ctl_ca_shown(o->group) : "", o->group != NULL ? "\")" : "",
-			until, id, id);
+			o->group != NULL ? ctl_ca_shown(o->group) : "",
+			o->group != NULL ? "\")" : "", until, id, id);
 		rc = CTL_EXIT_OK;
 	}
 	secret_wipe(raw, sizeof(raw));
@@ -150,7 +150,9 @@ int ctl_ca_run_tokens(const struct ctl_cmd *cmd, int argc, char **argv, void *ct
 			ctl_ca_human_date(r->used, used);
 		printf("%-12s  %-24s  %-12s  %-20s  %s%s\n", id, ctl_ca_shown(r->identity),
 		       r->group[0] != 0 ? ctl_ca_shown(r->group) : "-", exp,
-		       r->used != 0 ? "used " : now >= r->expires ? "expired" : "unused",
+		       r->used != 0	   ? "used "
+		       : now >= r->expires ? "expired"
+					   : "unused",
 		       r->used != 0 ? used : "");
 	}
 	printf("%zu token(s)\n", st.n);

@@ -32,8 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (oc_http_parse(p, size, &rq, &used, &status, &why) == OC_HTTP_OK &&
 	    est_http_is_est(&rq)) {
 		if (est_http_classify(&rq, &er, &status, &why)) {
-			if (er.op > EST_OP_SIMPLEREENROLL ||
-			    strlen(er.user) >= sizeof(er.user) ||
+			if (er.op > EST_OP_SIMPLEREENROLL || strlen(er.user) >= sizeof(er.user) ||
 			    strlen(er.password) >= sizeof(er.password) ||
 			    (er.has_basic && er.user[0] == 0) || er.csr_len > sizeof(er.csr) ||
 			    (er.op != EST_OP_CACERTS && (er.csr_len < 2 || er.csr[0] != 0x30)))

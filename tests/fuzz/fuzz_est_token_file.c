@@ -29,8 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t len;
 		char *out = est_token_file_format(&st, &len);
 
-		if (out == NULL || est_token_file_parse(out, len, "again", &back, err,
-							sizeof(err)) != 0 ||
+		if (out == NULL ||
+		    est_token_file_parse(out, len, "again", &back, err, sizeof(err)) != 0 ||
 		    back.n != st.n)
 			abort();
 		for (size_t i = 0; i < st.n; i++)

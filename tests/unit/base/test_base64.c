@@ -18,7 +18,7 @@
 static void test_base64_rfc4648_vectors(void **state)
 {
 	static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
-	static const char *const coded[] = {"",	    "Zg==",	"Zm8=",	    "Zm9v",
+	static const char *const coded[] = {"",		"Zg==",	    "Zm8=",    "Zm9v",
 					    "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
 	char out[64];
 	uint8_t back[64];

@@ -262,16 +262,20 @@ static void test_est_token_file_refuses_damage_with_line(void **state)
 	    {"", "empty"},
 	    {"mtlsvpn-ca-tokens 1\n# c\nzz\talice\t-\t20260101000000Z\t20260102000000Z\t-\n",
 	     "t:3: the hash"},
-	    {"mtlsvpn-ca-tokens 1\n" "00000000000000000000000000000000000000000000000000000000000000"
+	    {"mtlsvpn-ca-tokens 1\n"
+	     "00000000000000000000000000000000000000000000000000000000000000"
 	     "00\talice\t-\t20260101000000Z\t20260102000000Z\n",
 	     "t:2: fewer"},
-	    {"mtlsvpn-ca-tokens 1\n" "00000000000000000000000000000000000000000000000000000000000000"
+	    {"mtlsvpn-ca-tokens 1\n"
+	     "00000000000000000000000000000000000000000000000000000000000000"
 	     "00\talice\t-\t2026\t20260102000000Z\t-\n",
 	     "t:2: a time"},
-	    {"mtlsvpn-ca-tokens 1\n" "00000000000000000000000000000000000000000000000000000000000000"
+	    {"mtlsvpn-ca-tokens 1\n"
+	     "00000000000000000000000000000000000000000000000000000000000000"
 	     "00\t\t-\t20260101000000Z\t20260102000000Z\t-\n",
 	     "t:2: the identity"},
-	    {"mtlsvpn-ca-tokens 1\n" "00000000000000000000000000000000000000000000000000000000000000"
+	    {"mtlsvpn-ca-tokens 1\n"
+	     "00000000000000000000000000000000000000000000000000000000000000"
 	     "00\talice\t-\t00010101000000Z\t20260102000000Z\t-\n",
 	     "t:2: a time before 1970"},
 	};
@@ -280,8 +284,8 @@ static void test_est_token_file_refuses_damage_with_line(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(est_token_file_parse(cases[i].text, strlen(cases[i].text), "t", &st,
-						      err, sizeof(err)),
+		assert_int_equal(est_token_file_parse(cases[i].text, strlen(cases[i].text), "t",
+						      &st, err, sizeof(err)),
 				 -1);
 		if (strstr(err, cases[i].want) == NULL)
 			fail_msg("case %zu: '%s' lacks '%s'", i, err, cases[i].want);
@@ -317,8 +321,8 @@ static void test_est_token_file_redeem_race(void **state)
 			kids[k] = fork();
 			assert_true(kids[k] >= 0);
 			if (kids[k] == 0) {
-				int rc = est_token_file_redeem(dir, text, "alice", NOW + 1, &v, NULL,
-							       err, sizeof(err));
+				int rc = est_token_file_redeem(dir, text, "alice", NOW + 1, &v,
+							       NULL, err, sizeof(err));
 
 				_exit(rc < 0 ? 99 : (int)v);
 			}

@@ -31,9 +31,8 @@ static char req[40000];
 static const char *build(const char *method, const char *path, const char *headers,
 			 const char *body)
 {
-	snprintf(req, sizeof(req),
-		 "%s %s HTTP/1.1\r\nHost: vpn.example\r\n%s%s%zu\r\n\r\n%s", method, path,
-		 headers, "Content-Length: ", strlen(body), body);
+	snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: vpn.example\r\n%s%s%zu\r\n\r\n%s",
+		 method, path, headers, "Content-Length: ", strlen(body), body);
 	return req;
 }
 
@@ -76,10 +75,11 @@ static void test_est_http_classify_operations(void **state)
 	assert_string_equal(er.password, "4FCCEEGXC-HK2Z8K7S5-G53PS2KKB");
 	assert_int_equal(er.csr_len, 5);
 	assert_memory_equal(er.csr, "\x30\x03\x02\x01\x05", 5);
-	assert_int_equal(run(build("POST", "/.well-known/est/simplereenroll",
-				   "Content-Type: Application/PKCS10; charset=x\r\n", "MAMCAQU=\r\n"),
-			     &er),
-			 0);
+	assert_int_equal(
+	    run(build("POST", "/.well-known/est/simplereenroll",
+		      "Content-Type: Application/PKCS10; charset=x\r\n", "MAMCAQU=\r\n"),
+		&er),
+	    0);
 	assert_int_equal(er.op, EST_OP_SIMPLEREENROLL);
 	assert_false(er.has_basic);
 	assert_string_equal(est_op_name(EST_OP_SIMPLEREENROLL), "simplereenroll");
@@ -138,8 +138,8 @@ static void test_est_http_classify_refusals(void **state)
 	     "Content-Type: application/pkcs10\r\nAuthorization: Basic bm9jb2xvbg==\r\n",
 	     "MAMCAQU=", 400}, /* "nocolon" */
 	    {"POST", "/.well-known/est/simpleenroll",
-	     "Content-Type: application/pkcs10\r\nAuthorization: Basic OnRva2Vu\r\n", "MAMCAQU=",
-	     400}, /* ":token": empty user */
+	     "Content-Type: application/pkcs10\r\nAuthorization: Basic OnRva2Vu\r\n",
+	     "MAMCAQU=", 400}, /* ":token": empty user */
 	    {"POST", "/.well-known/est/simpleenroll",
 	     "Content-Type: application/pkcs10\r\nAuthorization: Basic !!!!\r\n", "MAMCAQU=", 400},
 	    /* the head parser keeps the two headers EST needs, bounded */
@@ -153,9 +153,8 @@ static void test_est_http_classify_refusals(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		unsigned got = run(build(cases[i].method, cases[i].path, cases[i].headers,
-					 cases[i].body),
-				   &er);
+		unsigned got = run(
+		    build(cases[i].method, cases[i].path, cases[i].headers, cases[i].body), &er);
 
 		if (got != cases[i].status)
 			fail_msg("case %zu (%s %s): status %u, expected %u", i, cases[i].method,
