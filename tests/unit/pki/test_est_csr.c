@@ -4,6 +4,8 @@
  * and Ed25519 refused; a flipped bit in the signature or in the signed
  * subject refused (the self-signature is really verified); every
  * truncation and garbage refused; the requested CN reported, for logs.
+ * Then the whole first-enrollment path on the bytes curl really sent:
+ * HTTP parser, EST classification, one-time token, request check.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +18,9 @@
 #include <cmocka.h>
 
 #include "est_csr.h"
+#include "est_curl_request.h"
+#include "est_http.h"
+#include "est_token.h"
 #include "pki_scratch.h"
 
 static int setup(void **state)
@@ -133,6 +138,39 @@ static void test_est_csr_check_refuses_garbage(void **state)
 	free(der);
 }
 
+/* What the gateway will do with a first enrollment, on curl's own bytes:
+ * the token in the Basic password works once for alice, and only the
+ * public key of the request is taken. */
+static void test_est_csr_check_curl_enrollment(void **state)
+{
+	static struct est_request er;
+	struct est_token_store st = {0};
+	struct oc_request rq;
+	struct est_csr c;
+	uint8_t raw[EST_TOKEN_RAW];
+	const char *why;
+	unsigned status;
+	size_t used;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(oc_http_parse((const uint8_t *)est_curl_request, strlen(est_curl_request),
+				       &rq, &used, &status, &why),
+			 OC_HTTP_OK);
+	assert_int_equal(used, strlen(est_curl_request));
+	assert_true(est_http_classify(&rq, &er, &status, &why));
+	assert_int_equal(er.op, EST_OP_SIMPLEENROLL);
+	assert_true(er.has_basic);
+	assert_true(est_token_decode(er.password, raw));
+	assert_int_equal(est_token_add(&st, raw, "alice", NULL, 1000, 3600, err, sizeof(err)), 0);
+	assert_int_equal(est_token_redeem(&st, er.password, er.user, 1001, NULL), EST_TOKEN_OK);
+	assert_int_equal(est_token_redeem(&st, er.password, er.user, 1002, NULL), EST_TOKEN_USED);
+	assert_int_equal(est_csr_check(er.csr, er.csr_len, &c, err, sizeof(err)), 0);
+	assert_string_equal(c.requested_cn, "alice");
+	est_csr_deinit(&c);
+	est_token_store_free(&st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -140,6 +178,7 @@ int main(void)
 	    cmocka_unit_test(test_est_csr_check_refuses_weak_keys),
 	    cmocka_unit_test(test_est_csr_check_verifies_signature),
 	    cmocka_unit_test(test_est_csr_check_refuses_garbage),
+	    cmocka_unit_test(test_est_csr_check_curl_enrollment),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
