@@ -86,6 +86,13 @@ bool certgen_key_is_encrypted(const char *path);
 /* The public key of a PKCS#10 request (PEM), after checking its
  * self-signature; its subject CN must equal cn (NULL: any). */
 struct certgen_key *certgen_csr_load(const char *path, const char *cn, char *err, size_t errlen);
+/* The same for a DER request in memory (name in messages): parses it,
+ * verifies its self-signature with its own public key (proof of
+ * possession), and returns that key if it is P-256 EC or RSA of 2048 bits
+ * or more. The subject CN as requested goes to cn (cn_cap bytes; "" if
+ * none, too long or holding a NUL); cn may be NULL. */
+struct certgen_key *certgen_csr_parse(const uint8_t *der, size_t len, const char *name,
+				      char *cn, size_t cn_cap, char *err, size_t errlen);
 /* A PKCS#10 request with subject CN=cn for an EC P-256 key inside a
  * PKCS#11 token (p11key.h), signed in the token: PEM in a fresh buffer
  * (*pem_len bytes), or NULL with err. */

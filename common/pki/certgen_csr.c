@@ -29,56 +29,42 @@
 
 /* ---- certificate requests ---- */
 
-struct certgen_key *certgen_csr_load(const char *path, const char *cn, char *err, size_t errlen)
+struct certgen_key *certgen_csr_parse(const uint8_t *der, size_t len, const char *name,
+				     char *cn, size_t cn_cap, char *err, size_t errlen)
 {
-	uint8_t *pem, *der = NULL, pub[KEY_DER_MAX];
+	uint8_t pub[KEY_DER_MAX];
 	word32 pub_len = sizeof(pub), idx = 0;
 	struct certgen_key *k = NULL;
-	size_t pem_len;
 	DecodedCert dc;
-	bool dc_init = false;
-	int n, rc;
+	int rc;
 
-	pem = certgen_file_read(path, &pem_len, err, errlen);
-	if (pem == NULL)
-		return NULL;
-	der = malloc(CSR_DER_MAX);
-	if (der == NULL) {
-		free(pem);
-		errbuf_set(err, errlen, "out of memory");
+	if (cn != NULL && cn_cap > 0)
+		cn[0] = 0;
+	if (len == 0 || len > CSR_DER_MAX) {
+		errbuf_set(err, errlen, "%s: empty, or larger than %d bytes", name, CSR_DER_MAX);
 		return NULL;
 	}
-	n = wc_CertPemToDer(pem, (int)pem_len, der, CSR_DER_MAX, CERTREQ_TYPE);
-	free(pem);
-	if (n <= 0) {
-		errbuf_set(err, errlen,
-			       "%s: not a PEM certificate request (expected \"-----BEGIN "
-			       "CERTIFICATE REQUEST-----\"): %s",
-			       path, certgen_wc_err(n));
-		goto out;
-	}
-	wc_InitDecodedCert(&dc, der, (word32)n, NULL);
-	dc_init = true;
+	wc_InitDecodedCert(&dc, der, (word32)len, NULL);
 	/* VERIFY checks the request's self-signature: the requester holds
 	 * the private key of the public key we are about to certify. */
 	rc = wc_ParseCert(&dc, CERTREQ_TYPE, VERIFY, NULL);
 	if (rc != 0) {
-		errbuf_set(err, errlen, "%s: the request does not parse or verify: %s", path,
-			       certgen_wc_err(rc));
+		errbuf_set(err, errlen, "%s: the request does not parse or verify: %s", name,
+			   certgen_wc_err(rc));
 		goto out;
 	}
-	if (cn != NULL && (dc.subjectCN == NULL || (size_t)dc.subjectCNLen != strlen(cn) ||
-			   memcmp(dc.subjectCN, cn, strlen(cn)) != 0)) {
-		errbuf_set(err, errlen,
-			       "%s: the request's subject CN is not \"%s\"; the certificate "
-			       "would name someone else (make the request with CN=%s)",
-			       path, cn, cn);
-		goto out;
+	if (cn != NULL && cn_cap > 0 && dc.subjectCN != NULL && dc.subjectCNLen > 0) {
+		size_t n = (size_t)dc.subjectCNLen < cn_cap - 1 ? (size_t)dc.subjectCNLen : cn_cap - 1;
+
+		memcpy(cn, dc.subjectCN, n);
+		cn[n] = 0;
+		if ((size_t)dc.subjectCNLen != n || strlen(cn) != n)
+			cn[0] = 0; /* too long or an embedded NUL: no usable CN */
 	}
 	rc = wc_GetPubKeyDerFromCert(&dc, pub, &pub_len);
 	if (rc != 0) {
-		errbuf_set(err, errlen, "%s: cannot read the request's public key: %s", path,
-			       certgen_wc_err(rc));
+		errbuf_set(err, errlen, "%s: cannot read the request's public key: %s", name,
+			   certgen_wc_err(rc));
 		goto out;
 	}
 	k = calloc(1, sizeof(*k));
@@ -105,15 +91,52 @@ struct certgen_key *certgen_csr_load(const char *path, const char *cn, char *err
 	}
 	if (rc != 0) {
 		errbuf_set(err, errlen,
-			       "%s: the requested key is not usable (P-256 EC or RSA of 2048 "
-			       "bits or more): %s",
-			       path, certgen_wc_err(rc));
+			   "%s: the requested key is not usable (P-256 EC or RSA of 2048 "
+			   "bits or more): %s",
+			   name, certgen_wc_err(rc));
 		certgen_key_free(k);
 		k = NULL;
 	}
 out:
-	if (dc_init)
-		wc_FreeDecodedCert(&dc);
+	wc_FreeDecodedCert(&dc);
+	return k;
+}
+
+struct certgen_key *certgen_csr_load(const char *path, const char *cn, char *err, size_t errlen)
+{
+	uint8_t *pem, *der;
+	struct certgen_key *k = NULL;
+	char req_cn[256];
+	size_t pem_len;
+	int n;
+
+	pem = certgen_file_read(path, &pem_len, err, errlen);
+	if (pem == NULL)
+		return NULL;
+	der = malloc(CSR_DER_MAX);
+	if (der == NULL) {
+		free(pem);
+		errbuf_set(err, errlen, "out of memory");
+		return NULL;
+	}
+	n = wc_CertPemToDer(pem, (int)pem_len, der, CSR_DER_MAX, CERTREQ_TYPE);
+	free(pem);
+	if (n <= 0) {
+		errbuf_set(err, errlen,
+			   "%s: not a PEM certificate request (expected \"-----BEGIN "
+			   "CERTIFICATE REQUEST-----\"): %s",
+			   path, certgen_wc_err(n));
+	} else {
+		k = certgen_csr_parse(der, (size_t)n, path, req_cn, sizeof(req_cn), err, errlen);
+	}
+	if (k != NULL && cn != NULL && strcmp(req_cn, cn) != 0) {
+		errbuf_set(err, errlen,
+			   "%s: the request's subject CN is not \"%s\"; the certificate "
+			   "would name someone else (make the request with CN=%s)",
+			   path, cn, cn);
+		certgen_key_free(k);
+		k = NULL;
+	}
 	free(der);
 	return k;
 }

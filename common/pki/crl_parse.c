@@ -5,6 +5,7 @@
  * every TLV is bounded by its parent before any byte of it is read; a CRL
  * is accepted whole or not at all.
  */
+#include "base64.h"
 #include "crl_parse.h"
 
 #include <stdio.h>
@@ -156,72 +157,6 @@ static bool der_time_next(struct crl_der *d, int64_t *out)
 
 /* ---- PEM ---- */
 
-static int b64_value(uint8_t c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Base64 with whitespace between characters and '=' padding only at the
- * end; out holds at least 3/4 of len. */
-static bool b64_decode(const uint8_t *in, size_t len, uint8_t *out, size_t *out_len)
-{
-	uint32_t acc = 0;
-	size_t n = 0, o = 0, pad = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		uint8_t c = in[i];
-		int v;
-
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-			continue;
-		if (c == '=') {
-			pad++;
-			continue;
-		}
-		v = b64_value(c);
-		if (v < 0 || pad > 0)
-			return false;
-		acc = (acc << 6) | (uint32_t)v;
-		if (++n % 4 == 0) {
-			out[o++] = (uint8_t)(acc >> 16);
-			out[o++] = (uint8_t)(acc >> 8);
-			out[o++] = (uint8_t)acc;
-			acc = 0;
-		}
-	}
-	switch (n % 4) {
-	case 0:
-		if (pad != 0)
-			return false;
-		break;
-	case 2:
-		if (pad > 2)
-			return false;
-		out[o++] = (uint8_t)(acc >> 4);
-		break;
-	case 3:
-		if (pad > 1)
-			return false;
-		out[o++] = (uint8_t)(acc >> 10);
-		out[o++] = (uint8_t)(acc >> 2);
-		break;
-	default:
-		return false;
-	}
-	*out_len = o;
-	return o > 0;
-}
-
 static const uint8_t *find(const uint8_t *h, size_t hlen, const char *needle)
 {
 	size_t n = strlen(needle);
@@ -252,10 +187,12 @@ int crl_parse_pem_next(const uint8_t *in, size_t len, size_t *off, const char *l
 		return -1;
 	body_len = (size_t)(e - body);
 	*off = (size_t)(e - in) + strlen(end);
-	out = malloc(body_len / 4 * 3 + 3);
+	out = malloc(base64_decoded_max(body_len));
 	if (out == NULL)
 		return -1;
-	if (!b64_decode(body, body_len, out, der_len)) {
+	if (!base64_decode((const char *)body, body_len, out, base64_decoded_max(body_len),
+			   der_len) ||
+	    *der_len == 0) {
 		free(out);
 		*der_len = 0;
 		return -1;

@@ -186,6 +186,14 @@ static enum oc_http_result header(struct span name, struct span v, struct oc_req
 		}
 	} else if (span_is(name, "Cookie")) {
 		return parse_cookie(v, out, status, why);
+	} else if (span_is(name, "Content-Type")) {
+		if (!copy_value(out->content_type, sizeof(out->content_type), v))
+			return refuse(status, why, 431, "the Content-Type header is too long");
+	} else if (span_is(name, "Authorization")) {
+		if (out->authorization[0] != 0)
+			return refuse(status, why, 400, "two Authorization headers");
+		if (!copy_value(out->authorization, sizeof(out->authorization), v))
+			return refuse(status, why, 431, "the Authorization header is too long");
 	} else if (span_is(name, "User-Agent")) {
 		if (!copy_value(out->user_agent, sizeof(out->user_agent), v))
 			return refuse(status, why, 431, "the User-Agent header is too long");

@@ -34,6 +34,8 @@ struct oc_request {
 	bool want_ipv4, want_ipv6;   /* X-CSTP-Address-Type; both true if absent */
 	bool full_ipv6;              /* X-CSTP-Full-IPv6-Capability: true */
 	bool close;                  /* Connection: close, or HTTP/1.0 without keep-alive */
+	char content_type[128];      /* as sent, "" if absent (EST: application/pkcs10) */
+	char authorization[512];     /* as sent, "" if absent (EST: Basic credentials) */
 	const uint8_t *body;         /* into the caller's bytes; NULL if none */
 	size_t body_len;
 };

@@ -85,7 +85,7 @@ static void w_xml_text(struct writer *w, const char *s)
 	}
 }
 
-static const char *phrase(unsigned status)
+const char *oc_reply_phrase(unsigned status)
 {
 	static const struct {
 		unsigned status;
@@ -93,7 +93,7 @@ static const char *phrase(unsigned status)
 	} table[] = {
 		{200, "OK"}, {400, "Bad Request"}, {401, "Unauthorized"}, {403, "Forbidden"},
 		{404, "Not Found"}, {405, "Method Not Allowed"}, {408, "Request Timeout"},
-		{411, "Length Required"}, {413, "Content Too Large"}, {414, "URI Too Long"},
+		{411, "Length Required"}, {413, "Content Too Large"}, {414, "URI Too Long"}, {415, "Unsupported Media Type"},
 		{429, "Too Many Requests"}, {431, "Request Header Fields Too Large"},
 		{500, "Internal Server Error"}, {501, "Not Implemented"},
 		{503, "Service Unavailable"}, {505, "HTTP Version Not Supported"},
@@ -111,7 +111,7 @@ size_t oc_reply_error(char *out, size_t cap, unsigned status, const char *reason
 
 	if (status < 100 || status > 599)
 		return 0;
-	w_printf(&w, "HTTP/1.1 %u %s\r\n", status, phrase(status));
+	w_printf(&w, "HTTP/1.1 %u %s\r\n", status, oc_reply_phrase(status));
 	if (status == 503 && reason != NULL) {
 		w_printf(&w, "X-Reason: ");
 		for (size_t i = 0; reason[i] != 0 && i < 200; i++)

@@ -14,6 +14,10 @@
 
 #include "msg.h"
 
+/* The reason phrase of an HTTP status we send ("Not Found"); "Error" for
+ * one not in our table. */
+const char *oc_reply_phrase(unsigned status);
+
 /* "HTTP/1.1 <status> <phrase>", Content-Length: 0, Connection: close; for
  * 503 an X-Reason: header with reason (openconnect prints it; bytes outside
  * printable ASCII become '.'). reason may be NULL. */

@@ -6,7 +6,8 @@
  * the signer, init, issue-*; ctl_ca_crl.c: list, revoke, crl, expiring;
  * ctl_ca_renew.c: renew, profile; ctl_ca_key.c: the CA key's passphrase;
  * ctl_ca_csr.c: csr (a request for a key kept in a PKCS#11 token);
- * ctl_ca_p12.c: export-p12 (certificate, chain and key as PKCS#12).
+ * ctl_ca_p12.c: export-p12 (certificate, chain and key as PKCS#12);
+ * ctl_ca_token.c: token, tokens (one-time enrollment tokens).
  */
 #ifndef MTLSVPN_CTL_CA_H
 #define MTLSVPN_CTL_CA_H
@@ -42,6 +43,8 @@ struct ca_opts {
 	bool revoke_old, intermediate;
 	bool passphrase_stdin, legacy; /* ca export-p12 */
 	const char *pkcs11_module;     /* ca csr: the module of --key pkcs11:... */
+	const char *group, *token_revoke; /* ca token --group, --revoke */
+	int64_t ttl;                      /* ca token --ttl, seconds (0: default) */
 };
 
 /* The CA that signs: loaded, matched, not expired. chain_pem is the
@@ -117,5 +120,7 @@ int ctl_ca_run_renew(const struct ctl_cmd *cmd, int argc, char **argv, void *ctx
 int ctl_ca_run_profile(const struct ctl_cmd *cmd, int argc, char **argv, void *ctx);
 int ctl_ca_run_export_p12(const struct ctl_cmd *cmd, int argc, char **argv, void *ctx);
 int ctl_ca_run_csr(const struct ctl_cmd *cmd, int argc, char **argv, void *ctx);
+int ctl_ca_run_token(const struct ctl_cmd *cmd, int argc, char **argv, void *ctx);
+int ctl_ca_run_tokens(const struct ctl_cmd *cmd, int argc, char **argv, void *ctx);
 
 #endif

@@ -157,6 +157,41 @@ static bool opt_pkcs11_module(const char *v, void *ctx)
 	return true;
 }
 
+/* --ttl 24h: a number and a unit (s, m, h, d), up to 30 days. */
+static bool opt_ttl(const char *v, void *ctx)
+{
+	struct ca_opts *o = ctx;
+	char *end;
+	unsigned long n, unit = 0;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno == 0 && end != v && v[0] != '-' && end[0] != 0 && end[1] == 0)
+		unit = end[0] == 's' ? 1 : end[0] == 'm' ? 60 : end[0] == 'h' ? 3600
+		     : end[0] == 'd' ? 86400 : 0;
+	if (unit == 0 || n == 0 || n > 30 * 86400 / unit) {
+		ctl_errorf(&o->base,
+			   "--ttl '%s': give a number and a unit s, m, h or d, from 1s to 30d "
+			   "(e.g. 24h)",
+			   ctl_ca_shown(v));
+		return false;
+	}
+	o->ttl = (int64_t)(n * unit);
+	return true;
+}
+
+static bool opt_group(const char *v, void *ctx)
+{
+	((struct ca_opts *)ctx)->group = v;
+	return true;
+}
+
+static bool opt_token_revoke(const char *v, void *ctx)
+{
+	((struct ca_opts *)ctx)->token_revoke = v;
+	return true;
+}
+
 static bool opt_revoke_old(const char *v, void *ctx)
 {
 	(void)v;
@@ -327,6 +362,18 @@ static const struct cli_opt p12_opts[] = {
     OPT_END,
 };
 
+static const struct cli_opt token_opts[] = {
+    OPT_DIR,
+    {"ttl", 0, "DURATION", "how long the token may be used: Ns, Nm, Nh or Nd (default 24h, "
+     "at most 30d)", opt_ttl},
+    {"group", 'g', "GROUP", "the group (certificate OU) the enrolled certificate gets",
+     opt_group},
+    {"revoke", 0, "ID", "withdraw the unused token with this id (see 'ca tokens')",
+     opt_token_revoke},
+    OPT_HELP,
+    OPT_END,
+};
+
 static void ca_opts_init(void *ctx)
 {
 	struct ca_opts *o = ctx;
@@ -364,5 +411,10 @@ const struct ctl_cmd ctl_ca_cmds[] = {
     {"csr", "NAME", 1, 1,
      "write a certificate request for a key kept in a PKCS#11 token, signed in the token",
      csr_opts, ctl_ca_run_csr, CA_CTX},
+    {"token", "IDENTITY", 0, 1,
+     "print a one-time enrollment token for IDENTITY (stored hashed), or --revoke ID",
+     token_opts, ctl_ca_run_token, CA_CTX},
+    {"tokens", "", 0, 0, "list enrollment tokens: id, identity, group, expiry, used or not",
+     list_opts, ctl_ca_run_tokens, CA_CTX},
     {NULL, NULL, 0, 0, NULL, NULL, NULL, 0, NULL},
 };
