@@ -90,14 +90,15 @@ kill -INT "$tw" "$tt"
 wait "$tw" "$tt" 2>/dev/null || true
 wire_pkts=$(tshark -r "$WORK/wire.pcap" 2>/dev/null | wc -l)
 [ "$wire_pkts" -gt 10 ] || fail "the wire capture holds only $wire_pkts packets"
-tshark -r "$WORK/wire.pcap" -d tcp.port==8443,tls -Y tls.record.content_type==23 2>/dev/null | grep . >/dev/null ||
-	fail "no TLS application data records on the wire"
+# The TLS channel carries only keepalives while UDP is up, and the capture
+# may hold none of them: counted, not required.
+tls_recs=$(tshark -r "$WORK/wire.pcap" -d tcp.port==8443,tls -Y tls.record.content_type==23 2>/dev/null | wc -l)
 # The packets went by the UDP data channel (the gateway offers it by default).
-udp_pkts=$(tshark -r "$WORK/wire.pcap" -Y udp 2>/dev/null | wc -l)
-[ "$udp_pkts" -gt 10 ] || fail "only $udp_pkts UDP datagrams on the wire: the data channel was not used"
+udp_pkts=$(tshark -r "$WORK/wire.pcap" -Y 'udp.port==8443 && udp.payload[0:1]==30' 2>/dev/null | wc -l)
+[ "$udp_pkts" -gt 10 ] || fail "only $udp_pkts UDP DATA datagrams on the wire: the data channel was not used"
 grep -qa "$marker" "$WORK/tun.pcap" || fail "the marker never crossed the gateway's TUN (test is broken)"
 if grep -qa "$marker" "$WORK/wire.pcap"; then fail "inner plaintext visible on the wire"; fi
-say "wire capture: $wire_pkts packets, $udp_pkts of them UDP, no inner plaintext (the TUN capture has it)"
+say "wire capture: $wire_pkts packets, $udp_pkts UDP DATA datagrams, $tls_recs TLS application data records, no inner plaintext (the TUN capture has it)"
 
 # Packets from a source that is not the tunnel's address (a second address
 # on the TUN, as a container routed through it would send): the client
