@@ -25,16 +25,8 @@
 
 #include "dchan_steer.h"
 #include "log.h"
+#include "udp_offload.h"
 
-#ifndef UDP_SEGMENT
-#define UDP_SEGMENT 103 /* linux/udp.h, Linux 4.18 */
-#endif
-#ifndef UDP_GRO
-#define UDP_GRO 104 /* linux/udp.h, Linux 5.0 */
-#endif
-#ifndef SOL_UDP
-#define SOL_UDP 17
-#endif
 /* The largest UDP payload: what one GRO'd read can hold. */
 #define UDP_GRO_SLOT 65535
 /* The kernel's bounds on one UDP_SEGMENT message. */
@@ -215,22 +207,6 @@ static void dispatch(struct worker *w, uint8_t *d, size_t n, int flags,
 	udp_sess_receive(s, d, n, src, src_len, local);
 }
 
-/* With UDP_GRO the kernel says the size of the datagrams a read holds;
- * 0: one datagram. */
-static size_t gro_size(struct msghdr *h)
-{
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
-		int v;
-
-		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
-		    c->cmsg_len >= CMSG_LEN(sizeof(v))) {
-			memcpy(&v, CMSG_DATA(c), sizeof(v));
-			return v > 0 ? (size_t)v : 0;
-		}
-	}
-	return 0;
-}
-
 /* The address a datagram came to, from IP_PKTINFO / IPV6_PKTINFO. */
 static void local_of(struct msghdr *h, struct udp_local *out)
 {
@@ -302,7 +278,7 @@ static void udp_on_readable(struct ev_loop *loop, struct ev_io *io, uint32_t rev
 		for (int i = 0; i < got; i++) {
 			struct msghdr *h = &mm.m[i].msg_hdr;
 			uint8_t *d = mm.iov[i].iov_base;
-			size_t n = mm.m[i].msg_len, seg = gro_size(h);
+			size_t n = mm.m[i].msg_len, seg = udp_gro_size(h);
 			struct udp_local local;
 
 			local_of(h, &local);

@@ -24,12 +24,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef UDP_SEGMENT
-#define UDP_SEGMENT 103
-#endif
-#ifndef UDP_GRO
-#define UDP_GRO 104
-#endif
+#include "udp_offload.h"
+
 /* Socket buffers: a GRO or GSO run is up to 64 KiB, so the default
  * (about 208 KiB) holds only three of them and a burst overflows it. */
 #define SOCK_BUF (4 << 20)
@@ -266,21 +262,6 @@ union gro_cmsg {
 	struct cmsghdr align;
 };
 
-/* The segment size of a coalesced run, or 0 for a single datagram. */
-static size_t gro_size(struct msghdr *h)
-{
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
-		int size;
-
-		if (c->cmsg_level != IPPROTO_UDP || c->cmsg_type != UDP_GRO ||
-		    c->cmsg_len < CMSG_LEN(sizeof(size)))
-			continue;
-		memcpy(&size, CMSG_DATA(c), sizeof(size));
-		return size > 0 ? (size_t)size : 0;
-	}
-	return 0;
-}
-
 /* Message m (n bytes at p) split into its datagrams. */
 static void take(struct udpsock *u, uint8_t *p, size_t n, size_t size, unsigned *got)
 {
@@ -328,7 +309,7 @@ int udpsock_recv(struct udpsock *u, unsigned *got)
 			u->from_elsewhere++;
 			continue;
 		}
-		take(u, iov[i].iov_base, m[i].msg_len, u->gro ? gro_size(&m[i].msg_hdr) : 0, got);
+		take(u, iov[i].iov_base, m[i].msg_len, u->gro ? udp_gro_size(&m[i].msg_hdr) : 0, got);
 	}
 	return r;
 }
