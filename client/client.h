@@ -21,6 +21,7 @@
 #include "config.h"
 #include "dchan_pmtu.h"
 #include "dchan_crypt.h"
+#include "dchan_sess.h"
 #include "ev.h"
 #include "journal.h"
 #include "msg.h"
@@ -318,12 +319,19 @@ struct client_pmtu {
 	uint64_t asked_ms;
 	uint64_t errors_seen;  /* the socket's send_errors then */
 	size_t told;           /* the usable size last logged; 0 none */
+	struct dchan_sess *ds; /* the channel whose PINGs probe the path */
 };
 
 /* The channel's socket is open: "don't fragment" on it, the state from
  * the tunnel's MTU. */
-void client_pmtu_start(struct client *c, struct client_pmtu *p, struct udpsock *s);
+void client_pmtu_start(struct client *c, struct client_pmtu *p, struct udpsock *s,
+		       struct dchan_sess *ds);
 void client_pmtu_stop(struct client_pmtu *p);
+/* A padded PING probe due now, sealed into buf[0..cap): its length, or 0. */
+size_t client_pmtu_probe(struct client *c, struct client_pmtu *p, const struct udpsock *s,
+			 uint8_t *buf, size_t cap);
+/* After a timer turn: what the probes found caps the usable size. */
+void client_pmtu_probed(struct client_pmtu *p);
 /* A packet (or a super-packet's segments of size bytes) the channel is to
  * carry: true if it fits; false if TLS must carry it (the error owed for
  * it is already in the TUN). */

@@ -7,8 +7,10 @@
  * unconnected) with the first packet, after a send the kernel refused,
  * and once a minute (a learned path MTU expires and may grow back). A
  * packet too big goes over TLS, and the sender is told with an ICMP error
- * into the TUN (common/wire/dchan_pmtu.c: the rule, the rate limit). One
- * log line per change of the usable size.
+ * into the TUN (common/wire/dchan_pmtu.c: the rule, the rate limit). A
+ * path that drops large datagrams without telling (no ICMP) is found by
+ * padded PING probes (common/tls/dchan_sess.c, dchan_probe.c); their
+ * finding caps the usable size too. One log line per change of it.
  */
 #include "client.h"
 
@@ -24,11 +26,14 @@
 #define PMTU_REASK_MS 60000
 #define PMTU_MIN_ASK_MS 100
 
-void client_pmtu_start(struct client *c, struct client_pmtu *p, struct udpsock *s)
+void client_pmtu_start(struct client *c, struct client_pmtu *p, struct udpsock *s,
+		       struct dchan_sess *ds)
 {
 	memset(p, 0, sizeof(*p));
+	p->ds = ds;
 	pmtu_sock_init(&p->q);
 	dchan_pmtu_init(&p->st, c->config.mtu, ev_now_ms(c->loop));
+	dchan_sess_mtu_start(ds, p->st.base, dchan_mtu_usable(1280, AF_INET6), ev_now_ms(c->loop));
 	if (pmtu_sock_set_df(s->fd, s->peer.ss_family) < 0)
 		log_warn("UDP data channel: cannot set \"don't fragment\"; the kernel may "
 			 "fragment datagrams larger than the path");
@@ -54,10 +59,33 @@ static void refresh(struct client *c, struct client_pmtu *p, const struct udpsoc
 	if (pmtu_sock_query(&p->q, &s->peer, s->peer_len, &mtu, &family) < 0)
 		return; /* no route now: keep what we had */
 	(void)dchan_pmtu_learn(&p->st, mtu, family, c->config.mtu);
+	dchan_sess_mtu_ceiling(p->ds, p->st.base);
 	if (p->st.usable != p->told) {
 		log_info("UDP data channel: path MTU %u, packets up to %zu bytes go by UDP, larger "
 			 "ones by TLS",
 			 (unsigned)mtu, p->st.usable);
+		p->told = p->st.usable;
+	}
+}
+
+size_t client_pmtu_probe(struct client *c, struct client_pmtu *p, const struct udpsock *s,
+			 uint8_t *buf, size_t cap)
+{
+	refresh(c, p, s); /* the ceiling first: a probe never goes above it */
+	return dchan_sess_mtu_probe(p->ds, ev_now_ms(c->loop), buf, cap);
+}
+
+void client_pmtu_probed(struct client_pmtu *p)
+{
+	size_t probed = dchan_sess_mtu(p->ds);
+
+	if (probed == p->st.probed)
+		return;
+	(void)dchan_pmtu_probed(&p->st, probed);
+	if (p->st.usable != p->told) {
+		log_info("UDP data channel: path MTU probes, packets up to %zu bytes go by UDP, "
+			 "larger ones by TLS",
+			 p->st.usable);
 		p->told = p->st.usable;
 	}
 }

@@ -114,7 +114,7 @@ bool udpchan_prepare(struct client *c, const struct msg_config *cfg)
 		free(u);
 		return false;
 	}
-	client_pmtu_start(c, &u->pmtu, &u->sock);
+	client_pmtu_start(c, &u->pmtu, &u->sock, &u->sess);
 	addr_fmt_sockaddr((const struct sockaddr *)&u->sock.peer, u->peer);
 	u->shown = DCHAN_PROBING;
 	c->udp = u;
@@ -175,14 +175,22 @@ static void on_timer(struct ev_loop *loop, struct ev_timer *t)
 	struct client *c = t->data;
 	struct udpchan *u = c->udp;
 	struct dchan_actions act;
-	size_t room;
+	size_t room, n;
 	uint8_t *p = space(u, &room);
 
+	/* A path MTU probe first: it pulls its keepalive into this tick. */
+	n = p == NULL ? 0 : client_pmtu_probe(c, &u->pmtu, &u->sock, p, room);
+	if (n > 0) {
+		udpsock_commit(&u->sock, n);
+		flush(u);
+		p = space(u, &room);
+	}
 	dchan_sess_tick(&u->sess, ev_now_ms(loop), p, p == NULL ? 0 : room, &act);
 	if (act.ping_len > 0) {
 		udpsock_commit(&u->sock, act.ping_len);
 		flush(u);
 	}
+	client_pmtu_probed(&u->pmtu);
 	note_state(c);
 	arm(c);
 }

@@ -7,8 +7,10 @@
  * packet goes, after the client roamed, after any EMSGSIZE on the worker,
  * and once a minute (a learned path MTU expires and may grow back). A
  * packet too big goes over TLS, and the sender is told with an ICMP error
- * into the TUN (common/wire/dchan_pmtu.c: the rule, the rate limit). One
- * log line per change of the usable size.
+ * into the TUN (common/wire/dchan_pmtu.c: the rule, the rate limit). A
+ * path that drops large datagrams without telling (no ICMP) is found by
+ * padded PING probes (common/tls/dchan_sess.c, dchan_probe.c); their
+ * finding caps the usable size too. One log line per change of it.
  */
 #include "server.h"
 
@@ -27,6 +29,8 @@ void pmtu_session_init(struct session *s)
 
 	memset(p, 0, sizeof(*p));
 	dchan_pmtu_init(&p->st, s->w->gw->cfg.mtu, ev_now_ms(s->w->loop));
+	dchan_sess_mtu_start(&s->udp->ds, p->st.base, dchan_mtu_usable(1280, AF_INET6),
+			     ev_now_ms(s->w->loop));
 }
 
 void pmtu_worker_close(struct worker *w)
@@ -59,6 +63,7 @@ static void ask(struct session *s, uint64_t now)
 	if (pmtu_sock_query(&s->w->udp.pmtu.q, &u->peer, u->peer_len, &mtu, &family) < 0)
 		return; /* no route now: keep what we had */
 	(void)dchan_pmtu_learn(&p->st, mtu, family, s->w->gw->cfg.mtu);
+	dchan_sess_mtu_ceiling(&u->ds, p->st.base);
 	if (p->st.usable != p->told) {
 		session_log(
 		    s, SESSION_LOG_INFO,
@@ -72,6 +77,31 @@ static void refresh(struct session *s, uint64_t now)
 {
 	if (s->udp->peer_len != 0 && due(s, now))
 		ask(s, now);
+}
+
+size_t pmtu_probe(struct session *s, uint8_t *buf, size_t cap)
+{
+	uint64_t now = ev_now_ms(s->w->loop);
+
+	refresh(s, now); /* the ceiling first: a probe never goes above it */
+	return dchan_sess_mtu_probe(&s->udp->ds, now, buf, cap);
+}
+
+void pmtu_probed(struct session *s)
+{
+	struct session_pmtu *p = &s->udp->pmtu;
+	size_t probed = dchan_sess_mtu(&s->udp->ds);
+
+	if (probed == p->st.probed)
+		return;
+	(void)dchan_pmtu_probed(&p->st, probed);
+	if (p->st.usable != p->told) {
+		session_log(s, SESSION_LOG_INFO,
+			    "udp path MTU probes: packets up to %zu bytes go by UDP, larger ones by "
+			    "TLS",
+			    p->st.usable);
+		p->told = p->st.usable;
+	}
 }
 
 bool pmtu_fits(struct session *s, const uint8_t *pkt, size_t len)
@@ -110,6 +140,18 @@ void pmtu_clamp(struct session *s, uint8_t *pkt, size_t len, bool csum_partial)
 		(void)mss_clamp(pkt, len, csum_partial, mss, NULL);
 }
 
+static void probe_status(struct jsonw *j, const struct dchan_probe *m)
+{
+	jsonw_obj_begin(j, "probes");
+	jsonw_u64(j, "usable", m->usable);
+	jsonw_u64(j, "sent", m->sent);
+	jsonw_u64(j, "answered", m->answered);
+	jsonw_u64(j, "lost", m->lost);
+	jsonw_u64(j, "lowered", m->lowered);
+	jsonw_u64(j, "raised", m->raised);
+	jsonw_obj_end(j);
+}
+
 void pmtu_status(struct jsonw *j, const struct session *s)
 {
 	const struct dchan_pmtu *p = &s->udp->pmtu.st;
@@ -123,5 +165,6 @@ void pmtu_status(struct jsonw *j, const struct session *s)
 	jsonw_u64(j, "too_big", p->too_big);
 	jsonw_u64(j, "ptb_sent", p->ptb_sent);
 	jsonw_u64(j, "ptb_limited", p->ptb_limited);
+	probe_status(j, &s->udp->ds.mtu);
 	jsonw_obj_end(j);
 }

@@ -36,6 +36,11 @@ struct worker_pmtu {
 
 /* The channel was made (udp_sess.c): its state from the tunnel's MTU. */
 void pmtu_session_init(struct session *s);
+/* A padded PING probe due now, sealed into buf[0..cap): its length, or 0
+ * (udp_sess.c sends it to the peer). */
+size_t pmtu_probe(struct session *s, uint8_t *buf, size_t cap);
+/* After a timer turn: what the probes found caps the usable size. */
+void pmtu_probed(struct session *s);
 /* The worker's UDP sockets are closed. */
 void pmtu_worker_close(struct worker *w);
 /* A packet the channel is to carry: true if it fits; false if TLS must

@@ -184,11 +184,17 @@ static void on_timer(struct ev_loop *loop, struct ev_timer *t)
 	struct session *s = t->data;
 	struct session_udp *u = s->udp;
 	struct dchan_actions act;
-	uint8_t ping[UDP_CTL_MAX];
+	uint8_t ping[UDP_CTL_MAX], probe[DCHAN_MIN_LEN + MSG_MTU_MAX];
+	size_t n;
 
+	/* A path MTU probe first: it pulls its keepalive into this tick. */
+	n = pmtu_probe(s, probe, sizeof(probe));
+	if (n > 0 && u->peer_len != 0)
+		udp_send_one(s->w, probe, n, &u->peer, u->peer_len, &u->local);
 	dchan_sess_tick(&u->ds, ev_now_ms(loop), ping, sizeof(ping), &act);
 	if (act.ping_len > 0 && u->peer_len != 0)
 		udp_send_one(s->w, ping, act.ping_len, &u->peer, u->peer_len, &u->local);
+	pmtu_probed(s);
 	tell(s);
 	if (act.rekey) {
 		arm(s);

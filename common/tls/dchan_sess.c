@@ -152,10 +152,13 @@ enum dchan_recv dchan_sess_receive(struct dchan_sess *s, uint64_t now, uint8_t *
 		s->pongs_sent++;
 		return DCHAN_RECV_REPLY;
 	default:
-		if (s->ping_out && id_of(o.inner) == s->ping_id)
+		if (s->ping_out && id_of(o.inner) == s->ping_id) {
 			path_up(s, now);
-		else
+			if (s->mtu_on)
+				dchan_probe_alive(&s->mtu, now);
+		} else if (!s->mtu_on || !dchan_probe_pong(&s->mtu, id_of(o.inner), now)) {
 			s->pongs_stale++;
+		}
 		return DCHAN_RECV_DONE;
 	}
 }
@@ -258,14 +261,19 @@ static void ping_lost(struct dchan_sess *s, uint64_t now)
 	s->next_ping = now + (s->state == DCHAN_FAILED ? s->t.reprobe_ms : s->t.probe_ms);
 }
 
+static void id_put(uint8_t *p, uint64_t id)
+{
+	for (int i = 0; i < DCHAN_PING_ID_LEN; i++)
+		p[i] = (uint8_t)(id >> (8 * (DCHAN_PING_ID_LEN - 1 - i)));
+}
+
 static void ping_send(struct dchan_sess *s, uint64_t now, uint8_t *buf, size_t cap,
 		      struct dchan_actions *act)
 {
 	uint8_t id[DCHAN_PING_ID_LEN];
 	uint64_t next_id = s->ping_id + 1;
 
-	for (int i = 0; i < DCHAN_PING_ID_LEN; i++)
-		id[i] = (uint8_t)(next_id >> (8 * (DCHAN_PING_ID_LEN - 1 - i)));
+	id_put(id, next_id);
 	if (dchan_seal(&s->tx, DCHAN_PING, id, sizeof(id), buf, cap, &act->ping_len) !=
 	    DCHAN_SEAL_OK) {
 		/* At the send limit or no room: try again later. */
@@ -293,6 +301,49 @@ void dchan_sess_tick(struct dchan_sess *s, uint64_t now, uint8_t *buf, size_t ca
 		rekey_start(s, now, act);
 	if (!s->ping_out && may_ping(s) && now >= s->next_ping)
 		ping_send(s, now, buf, cap, act);
+	if (s->mtu_on)
+		(void)dchan_probe_tick(&s->mtu, now); /* dchan_sess_mtu() tells */
+}
+
+void dchan_sess_mtu_start(struct dchan_sess *s, size_t max, size_t floor, uint64_t now)
+{
+	dchan_probe_init(&s->mtu, max, floor, now);
+	s->mtu_on = true;
+}
+
+void dchan_sess_mtu_ceiling(struct dchan_sess *s, size_t max)
+{
+	if (s->mtu_on)
+		dchan_probe_ceiling(&s->mtu, max);
+}
+
+size_t dchan_sess_mtu_probe(struct dchan_sess *s, uint64_t now, uint8_t *buf, size_t cap)
+{
+	size_t size, len;
+	uint64_t id;
+
+	if (!s->mtu_on || s->state != DCHAN_UP || !may_ping(s))
+		return 0;
+	size = dchan_probe_due(&s->mtu, now);
+	/* The padded PING is as long as a DATA datagram of that inner size;
+	 * it is written where dchan_seal reads it (in place). */
+	if (size < DCHAN_PING_ID_LEN || cap < DCHAN_MIN_LEN + size)
+		return 0;
+	id = UINT64_C(1) << 63 | ++s->mtu_ids;
+	id_put(buf + DCHAN_HDR_LEN, id);
+	memset(buf + DCHAN_HDR_LEN + DCHAN_PING_ID_LEN, 0, size - DCHAN_PING_ID_LEN);
+	if (dchan_seal(&s->tx, DCHAN_PING, buf + DCHAN_HDR_LEN, size, buf, cap, &len) !=
+	    DCHAN_SEAL_OK)
+		return 0;
+	dchan_probe_sent(&s->mtu, id, size, now);
+	if (!s->ping_out)
+		s->next_ping = now; /* the keepalive that says the path is alive */
+	return len;
+}
+
+size_t dchan_sess_mtu(const struct dchan_sess *s)
+{
+	return s->mtu_on ? s->mtu.usable : SIZE_MAX;
 }
 
 static uint64_t min_u64(uint64_t a, uint64_t b)
@@ -310,6 +361,10 @@ uint64_t dchan_sess_next_timer(const struct dchan_sess *s)
 		t = min_u64(t, s->ping_sent + s->t.pong_ms);
 	else if (may_ping(s))
 		t = min_u64(t, s->next_ping);
+	if (s->mtu_on && s->mtu.size != 0)
+		t = min_u64(t, s->mtu.sent_ms + DCHAN_PROBE_TIMEOUT_MS);
+	else if (s->mtu_on && s->state == DCHAN_UP && may_ping(s))
+		t = min_u64(t, s->mtu.next_ms);
 	if (s->side == DCHAN_SIDE_GATEWAY && s->rekey == DCHAN_REKEY_IDLE)
 		t = min_u64(t, tx_or_rx_count(s) >= DCHAN_REKEY_AFTER
 				   ? 0

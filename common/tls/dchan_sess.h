@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "dchan_crypt.h"
+#include "dchan_probe.h"
 
 #define DCHAN_PING_ID_LEN 8
 #define DCHAN_OVERLAP_MS 10000u	 /* the previous receive key outlives a switch */
@@ -73,6 +74,10 @@ struct dchan_sess {
 	uint64_t sent_udp, sent_tls, send_errors, delivered;
 	uint64_t pings_sent, pongs_sent, pongs_stale;
 	uint64_t fallbacks, recoveries, rekeys;
+	/* path MTU probing with padded PINGs (12.15), once mtu_start ran */
+	bool mtu_on;
+	uint64_t mtu_ids; /* probe PINGs sent: their ids have the top bit set */
+	struct dchan_probe mtu;
 };
 
 /* What a timer turn asks of the caller. */
@@ -140,6 +145,20 @@ int dchan_sess_on_rekey(struct dchan_sess *s, uint64_t now, uint32_t epoch);
 /* Gateway: the client's REKEY_ACK(epoch): the sender switches. -1 if no
  * REKEY for that epoch is outstanding. */
 int dchan_sess_on_rekey_ack(struct dchan_sess *s, uint64_t now, uint32_t epoch);
+
+/* Path MTU probing for paths that drop ICMP (12.15): max is the usable
+ * inner size the tunnel's MTU and the kernel's path MTU allow, floor the
+ * smallest a probe may lower it to. Off until called. */
+void dchan_sess_mtu_start(struct dchan_sess *s, size_t max, size_t floor, uint64_t now);
+/* The kernel's word on the path changed max. */
+void dchan_sess_mtu_ceiling(struct dchan_sess *s, size_t max);
+/* While UDP is up and a probe is due: a PING padded to the datagram size
+ * of the probed inner size is sealed into buf[0..cap) and its length
+ * returned (0: none due). A keepalive PING is pulled forward to go with it,
+ * so a lost probe counts only while the path answers. */
+size_t dchan_sess_mtu_probe(struct dchan_sess *s, uint64_t now, uint8_t *buf, size_t cap);
+/* The largest inner packet the probes let through; SIZE_MAX when off. */
+size_t dchan_sess_mtu(const struct dchan_sess *s);
 
 const char *dchan_state_name(enum dchan_state st);
 

@@ -11,7 +11,7 @@
 
 void dchan_pmtu_init(struct dchan_pmtu *p, size_t tun_mtu, uint64_t now_ms)
 {
-	*p = (struct dchan_pmtu){.usable = tun_mtu};
+	*p = (struct dchan_pmtu){.usable = tun_mtu, .base = tun_mtu, .probed = SIZE_MAX};
 	tbucket_init(&p->ptb, DCHAN_PMTU_PTB_RATE, DCHAN_PMTU_PTB_BURST, now_ms);
 }
 
@@ -23,7 +23,17 @@ bool dchan_pmtu_learn(struct dchan_pmtu *p, uint32_t path_mtu, int outer_family,
 		return false; /* nothing sensible: keep what we had */
 	p->path_mtu = path_mtu;
 	p->outer_family = outer_family;
-	p->usable = u < tun_mtu ? u : tun_mtu;
+	p->base = u < tun_mtu ? u : tun_mtu;
+	p->usable = p->base < p->probed ? p->base : p->probed;
+	return p->usable != old;
+}
+
+bool dchan_pmtu_probed(struct dchan_pmtu *p, size_t probed)
+{
+	size_t old = p->usable;
+
+	p->probed = probed;
+	p->usable = p->base < probed ? p->base : probed;
 	return p->usable != old;
 }
 

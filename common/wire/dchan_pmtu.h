@@ -31,6 +31,8 @@
 
 struct dchan_pmtu {
 	size_t usable;	    /* the largest inner packet UDP carries now */
+	size_t base;	    /* what the tunnel's MTU and the kernel allow */
+	size_t probed;	    /* what padded PINGs found (12.15); SIZE_MAX: no cap */
 	uint32_t path_mtu;  /* the kernel's last word; 0 before any */
 	int outer_family;   /* of path_mtu */
 	struct tbucket ptb; /* errors into the TUN */
@@ -46,6 +48,10 @@ void dchan_pmtu_init(struct dchan_pmtu *p, size_t tun_mtu, uint64_t now_ms);
  * it down or up, never above tun_mtu (what the TUN can hand over anyway).
  * True if usable changed. */
 bool dchan_pmtu_learn(struct dchan_pmtu *p, uint32_t path_mtu, int outer_family, size_t tun_mtu);
+
+/* The probes' word (dchan_sess_mtu()): usable is the smaller of it and
+ * base. True if usable changed. */
+bool dchan_pmtu_probed(struct dchan_pmtu *p, size_t probed);
 
 /* The way of the packet pkt[0..len) whose largest datagram is size bytes
  * (len for a plain packet, header + gso_size for a super-packet). On

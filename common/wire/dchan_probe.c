@@ -18,6 +18,21 @@ void dchan_probe_init(struct dchan_probe *p, size_t max, size_t floor, uint64_t 
 	p->next_ms = now_ms + DCHAN_PROBE_CONFIRM_MS;
 }
 
+void dchan_probe_ceiling(struct dchan_probe *p, size_t max)
+{
+	bool full = p->usable >= p->max;
+
+	if (max == p->max)
+		return;
+	p->max = max;
+	if (p->floor > max)
+		p->floor = max;
+	if (full || p->usable > max)
+		p->usable = max;
+	if (full || p->trying > max)
+		p->trying = full ? max : p->usable;
+}
+
 size_t dchan_probe_below(const struct dchan_probe *p, size_t size)
 {
 	if (size <= p->floor + STEP_MIN)

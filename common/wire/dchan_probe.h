@@ -37,6 +37,9 @@ struct dchan_probe {
 
 /* max and floor are inner sizes (dchan_mtu_usable()); floor <= max. */
 void dchan_probe_init(struct dchan_probe *p, size_t max, size_t floor, uint64_t now_ms);
+/* The ceiling moved (the kernel learned or forgot a path MTU). A size the
+ * probes never lowered follows it; a lowered one only comes down to it. */
+void dchan_probe_ceiling(struct dchan_probe *p, size_t max);
 /* The inner size a probe is due at now, or 0 when none is. */
 size_t dchan_probe_due(const struct dchan_probe *p, uint64_t now_ms);
 /* A probe of that size went out with this PING id. */

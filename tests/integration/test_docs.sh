@@ -132,6 +132,11 @@ while read -r t; do
 		bad "mtlsvpnctl(8) OPTIONS describes $t, which no command takes"
 done < <(tags "$PAGE" OPTIONS | option_tokens | sort -u)
 
+# No merge left its conflict markers in the documentation.
+while IFS= read -r hit; do
+	bad "unresolved merge conflict marker: $hit"
+done < <(grep -rnE '^(<<<<<<< |=======$|>>>>>>> )' "$SRC/docs" "$SRC/README.md" || true)
+
 if [ "$FAILS" -gt 0 ]; then
 	printf '[test_docs] FAIL: %d difference(s) between the programs and their man pages\n' "$FAILS" >&2
 	exit 1

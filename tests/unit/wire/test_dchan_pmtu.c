@@ -43,6 +43,26 @@ static void test_dchan_pmtu_learn(void **state)
 	assert_int_equal(p.usable, 1400);
 }
 
+/* The probes' cap and the kernel's word: usable is the smaller. */
+static void test_dchan_pmtu_probed(void **state)
+{
+	struct dchan_pmtu p;
+
+	(void)state;
+	dchan_pmtu_init(&p, 1400, 0);
+	assert_true(dchan_pmtu_probed(&p, 1250));
+	assert_int_equal(p.usable, 1250);
+	assert_false(dchan_pmtu_learn(&p, 1500, AF_INET, 1400)); /* base 1400: still 1250 */
+	assert_int_equal(p.base, 1400);
+	assert_true(dchan_pmtu_learn(&p, 1280, AF_INET, 1400)); /* base 1216 < 1250 */
+	assert_int_equal(p.usable, 1280 - 20 - 8 - 36);
+	assert_false(dchan_pmtu_probed(&p, 1300));
+	assert_true(dchan_pmtu_learn(&p, 1500, AF_INET, 1400));
+	assert_int_equal(p.usable, 1300);
+	assert_true(dchan_pmtu_probed(&p, SIZE_MAX));
+	assert_int_equal(p.usable, 1400);
+}
+
 static size_t make(int family, size_t payload, uint8_t *out, size_t cap)
 {
 	struct pktbuild_spec s = {.family = family,
@@ -173,6 +193,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_dchan_pmtu_learn),
+	    cmocka_unit_test(test_dchan_pmtu_probed),
 	    cmocka_unit_test(test_dchan_pmtu_check_ways_and_errors),
 	    cmocka_unit_test(test_dchan_pmtu_check_rate_limit),
 	    cmocka_unit_test(test_dchan_pmtu_mss),
