@@ -170,6 +170,8 @@ bool tls_resumption_compiled(void);
  * False with err ("FILE: not a PEM certificate") if it cannot be read. */
 bool tls_cert_info_from_file(const char *path, struct cert_info *out, char *err,
 			     size_t errlen);
+/* The same from one DER certificate (a renewal's current certificate). */
+bool tls_cert_info(const uint8_t *der, size_t len, struct cert_info *out);
 
 /* Library facts for --version: wolfSSL version string, and whether AES-NI /
  * assembly crypto is compiled in and usable on this CPU. */

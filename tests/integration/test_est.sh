@@ -43,6 +43,12 @@ routes = 10.20.0.0/24
 cert_lifetime = 1h
 EOF
 start_gateway
+# The key is held by a separate signer process, as the CA directory's
+# owner (nobody here), not by the gateway.
+wait_for 5 grep -q 'enrollment signer: pid [0-9]*, uid 65534, holds the key' "$WORK/gateway.log" ||
+	fail "no signer process running as the CA directory's owner"
+SIGNER=$(grep -o 'enrollment signer: pid [0-9]*' "$WORK/gateway.log" | awk '{print $4}')
+[ "$SIGNER" != "$GW_PID" ] && kill -0 "$SIGNER" || fail "the signer process is not running"
 
 # est NUM OUT [curl args...]: an HTTPS request from laptop NUM to the
 # gateway's EST path; prints the HTTP status, the body in OUT.
@@ -111,6 +117,7 @@ life=$(( $(date -d "$(openssl x509 -in "$WORK/bob.crt" -noout -enddate | cut -d=
 	fail "bob's certificate lives ${life}s, not cert_lifetime = 2d"
 grep -qi "^V	0*$(serial_of "$WORK/bob.crt")	client	.*	bob$" "$CA/index" ||
 	fail "bob's serial is not in the CA index"
+ls "$CA"/issued/bob-*.crt >/dev/null 2>&1 || fail "no issued/bob-SERIAL.crt in the CA directory"
 audit_has event=enroll identity=bob command=simpleenroll result=ok ||
 	fail "no enroll audit event for bob"
 say "simpleenroll: CN=bob from the token (the request's subject ignored), his own key, in the index, audited"
@@ -282,6 +289,9 @@ def find(o):
 r = find(json.load(open(sys.argv[1])))
 assert r["est_only"] >= 2 and r["est_token"] >= 5 and r["est_rate_limit"] >= 2, r
 PY
+# The signer ends with the gateway.
+stop_pid "$GW_PID"
+wait_for 5 sh -c "! kill -0 $SIGNER 2>/dev/null" || fail "the signer outlived the gateway"
 say "racing renewals: one per certificate won, index and CRL list the same $(wc -l <"$WORK/crl.revoked") revocations"
 
 pass
