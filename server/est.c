@@ -114,6 +114,13 @@ void est_signer_attach(struct gateway *gw, int fd, pid_t pid)
 	gw->est->signer_pid = pid;
 }
 
+int est_signer_state(const struct gateway *gw)
+{
+	if (gw->est == NULL)
+		return -1;
+	return gw->est->signer_fd >= 0 ? 1 : 0;
+}
+
 void est_stop(struct gateway *gw)
 {
 	struct est_gw *e = gw->est;

@@ -724,6 +724,8 @@ struct sign_req;
 struct sign_answer;
 int est_signer_start(struct gateway *gw);
 void est_signer_attach(struct gateway *gw, int fd, pid_t pid);
+/* -1: enroll is off; 0: the signer has failed; 1: it answers. */
+int est_signer_state(const struct gateway *gw);
 bool est_signer_call(int *fd, const struct sign_req *rq, struct sign_answer *a, uint8_t *buf,
 		     char *why, size_t cap);
 void est_answer(struct session *s, const struct oc_request *rq);

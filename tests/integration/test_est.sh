@@ -299,6 +299,7 @@ grep -q '^mtlsvpn_est_requests_total{result="renewed"} [2-9]$' "$WORK/metrics" |
 	fail "renewals not counted: $(grep est_requests "$WORK/metrics")"
 grep -q '^mtlsvpn_est_requests_total{result="cacerts"} 1$' "$WORK/metrics" ||
 	fail "cacerts not counted: $(grep est_requests "$WORK/metrics")"
+grep -q '^mtlsvpn_est_signer_up 1$' "$WORK/metrics" || fail "the signer is not reported up"
 # The signer ends with the gateway.
 stop_pid "$GW_PID"
 wait_for 5 sh -c "! kill -0 $SIGNER 2>/dev/null" || fail "the signer outlived the gateway"
