@@ -244,6 +244,10 @@ static int verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
 		}
 		return 0;
 	}
+	/* No certificate at all, where one is optional (EST enrollment): the
+	 * callback still runs; post_handshake_ok() lets only HTTP through. */
+	if (server && c->ctx->cert_optional && store->totalCerts == 0)
+		return 1;
 	if (store->error_depth != 0 || store->current_cert == NULL)
 		return 1;
 	if (!tls_cert_has_eku(store->current_cert, server)) {
@@ -302,6 +306,11 @@ static bool post_handshake_ok(struct tls_conn *c)
 	/* The verify callback accepts the leaf and keeps the chain (every
 	 * build we support calls it for a good chain: WOLFSSL_ALWAYS_VERIFY_CB);
 	 * a resumed session's leaf was checked when its ticket was redeemed. */
+	if (!c->leaf_checked && http && c->ctx->cert_optional) {
+		/* Only HTTP, and the gateway lets it reach EST alone. */
+		c->anonymous = true;
+		return true;
+	}
 	if (!c->leaf_checked) {
 		fail(c, TLS_FAIL_NO_PEER_CERT, "peer sent no certificate");
 		return false;
@@ -333,6 +342,7 @@ struct tls_ctx *tls_ctx_new(const struct tls_ctx_params *p, char *err, size_t er
 	t->server = p->server;
 	t->http = p->server && p->http;
 	t->tls12 = t->http && p->tls12;
+	t->cert_optional = t->http && p->cert_optional;
 	if (!p->server)
 		snprintf(t->server_name, sizeof(t->server_name), "%s", p->server_name);
 	t->wctx = wolfSSL_CTX_new(t->tls12	   ? wolfSSLv23_server_method()
@@ -359,7 +369,9 @@ struct tls_ctx *tls_ctx_new(const struct tls_ctx_params *p, char *err, size_t er
 	if (!tls_load(t->wctx, p, &t->p11, err, errlen))
 		goto fail;
 	mode = WOLFSSL_VERIFY_PEER;
-	if (p->server)
+	/* Without a certificate the handshake fails, unless HTTP clients may
+	 * enroll without one: post_handshake_ok() then lets only them pass. */
+	if (p->server && !t->cert_optional)
 		mode |= WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT;
 	wolfSSL_CTX_set_verify(t->wctx, mode, verify_cb);
 	wolfSSL_CTX_SetIORecv(t->wctx, io_recv);
