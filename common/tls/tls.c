@@ -25,6 +25,7 @@
 #include <wolfssl/error-ssl.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 
+#include "dchan_cont.h"
 #include "p11key.h"
 #include "proto.h"
 #include "ticket_table.h"
@@ -280,11 +281,14 @@ static bool post_handshake_ok(struct tls_conn *c)
 {
 	char *proto = NULL;
 	unsigned short plen = 0;
-	bool ours, http;
+	bool ours, http, cont;
 
 	if (wolfSSL_ALPN_GetProtocol(c->ssl, &proto, &plen) != WOLFSSL_SUCCESS)
 		proto = NULL;
 	ours = proto != NULL && plen == strlen(PROTO_ALPN) && memcmp(proto, PROTO_ALPN, plen) == 0;
+	cont = proto != NULL && plen == strlen(DCHAN_CONT_ALPN) &&
+	       memcmp(proto, DCHAN_CONT_ALPN, plen) == 0;
+	ours = ours || cont;
 	/* An HTTP client: http/1.1, or no ALPN at all (OpenConnect sends none). */
 	http = !ours && c->ctx->server && c->ctx->http &&
 	       (proto == NULL || plen == 0 || (plen == 8 && memcmp(proto, "http/1.1", 8) == 0));
@@ -298,7 +302,7 @@ static bool post_handshake_ok(struct tls_conn *c)
 		     wolfSSL_get_version(c->ssl));
 		return false;
 	}
-	c->app = ours ? TLS_APP_MTLSVPN : TLS_APP_HTTP;
+	c->app = cont ? TLS_APP_CONTINUE : ours ? TLS_APP_MTLSVPN : TLS_APP_HTTP;
 	/* The verify callback accepts the leaf and keeps the chain (every
 	 * build we support calls it for a good chain: WOLFSSL_ALWAYS_VERIFY_CB);
 	 * a resumed session's leaf was checked when its ticket was redeemed. */
@@ -408,6 +412,9 @@ static bool conn_start(struct tls_conn *c)
 	struct tls_ctx *t = c->ctx;
 	char alpn[] = PROTO_ALPN;
 	char alpn_http[] = "http/1.1";
+	char alpn_cont[] = DCHAN_CONT_ALPN;
+	char alpn_both[] = DCHAN_CONT_ALPN "," PROTO_ALPN;
+	char *ours = alpn;
 	uint8_t addr[16];
 
 	c->ssl = wolfSSL_new(t->wctx);
@@ -421,9 +428,14 @@ static bool conn_start(struct tls_conn *c)
 	/* A hello that offers ours gets ours, whatever else it offers (the
 	 * gateway's preference); one that offers http/1.1 or nothing is an
 	 * HTTP client, and goes on without ALPN if it offered none. */
+	/* A continuation (docs/protocol.md 12.10): a client asked to offer
+	 * it offers both; a gateway chooses it when offered and it keeps
+	 * the exporter's secrets (the UDP channel is on). */
+	if (c->hello_cont)
+		ours = t->server ? (c->export_keep ? alpn_cont : alpn) : alpn_both;
 	if (t->http && c->hello_http ? wolfSSL_UseALPN(c->ssl, alpn_http, (unsigned)strlen(alpn_http),
 				      WOLFSSL_ALPN_CONTINUE_ON_MISMATCH) != WOLFSSL_SUCCESS
-		    : wolfSSL_UseALPN(c->ssl, alpn, (unsigned)strlen(alpn),
+		    : wolfSSL_UseALPN(c->ssl, ours, (unsigned)strlen(ours),
 				      WOLFSSL_ALPN_FAILED_ON_MISMATCH) != WOLFSSL_SUCCESS)
 		goto fail;
 	if (!t->server) {
@@ -583,6 +595,7 @@ static enum tls_result check_hello(struct tls_conn *c)
 		return TLS_ERROR;
 	}
 	c->psk_dhe = tls_hello_offers_psk_dhe(c->in + c->in_off, c->in_len - c->in_off);
+	c->hello_cont = tls_hello_offers_continue(c->in + c->in_off, c->in_len - c->in_off);
 	c->hello_checked = true;
 	return TLS_OK;
 }
@@ -757,6 +770,12 @@ const char *tls_cipher_name(const struct tls_conn *c)
 enum tls_app tls_app(const struct tls_conn *c)
 {
 	return c->app;
+}
+
+void tls_conn_offer_continue(struct tls_conn *c)
+{
+	if (!c->ctx->server && c->ssl == NULL)
+		c->hello_cont = true;
 }
 
 const char *tls_version_name(const struct tls_conn *c)
