@@ -348,7 +348,7 @@ static void drain(struct session *s)
 		got_any = true;
 		while ((cr = chan_next(&s->rx, &ev, &why)) == CHAN_OK) {
 			session_on_frame(s, &ev);
-			if (s->state != SESSION_ESTABLISHED)
+			if (s->state != SESSION_ESTABLISHED && s->state != SESSION_CONTINUING)
 				return;
 		}
 		if (cr == CHAN_MALFORMED) {
@@ -373,8 +373,9 @@ void router_session_input(struct session *s)
 
 	/* Decrypt what arrived before looking at EOF: a BYE may precede it. */
 	drain(s);
-	tungro_flush(s);
-	if (s->state != SESSION_ESTABLISHED)
+	if (s->state == SESSION_ESTABLISHED)
+		tungro_flush(s);
+	if (s->state != SESSION_ESTABLISHED && s->state != SESSION_CONTINUING)
 		return;
 	if (n == 0)
 		session_close(s, SESSION_NO_BYE, "connection closed by the client");
@@ -396,9 +397,10 @@ void router_drain_pending(struct ev_loop *loop, void *data)
 	while (n-- > 0 && (s = TAILQ_FIRST(&w->pending)) != NULL) {
 		TAILQ_REMOVE(&w->pending, s, pending_entry);
 		s->on_pending = false;
-		if (s->state == SESSION_ESTABLISHED) {
+		if (s->state == SESSION_ESTABLISHED || s->state == SESSION_CONTINUING) {
 			drain(s);
-			tungro_flush(s);
+			if (s->state == SESSION_ESTABLISHED)
+				tungro_flush(s);
 		}
 	}
 }

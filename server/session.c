@@ -33,6 +33,7 @@ static const char *const state_names[] = {
 	[SESSION_HANDSHAKE] = "HANDSHAKE",
 	[SESSION_CHECKING] = "CHECKING",
 	[SESSION_HTTP] = "HTTP",
+	[SESSION_CONTINUING] = "CONTINUING",
 	[SESSION_ESTABLISHED] = "ESTABLISHED",
 	[SESSION_CLOSING] = "CLOSING",
 };
@@ -43,6 +44,7 @@ static const uint8_t state_accepts[][10] = {
 	[SESSION_HANDSHAKE] = {0},
 	[SESSION_CHECKING] = {0},
 	[SESSION_HTTP] = {0},
+	[SESSION_CONTINUING] = {FRAME_CONTINUE, 0},
 	[SESSION_ESTABLISHED] = {FRAME_DATA, FRAME_DATA_GSO, FRAME_KEEPALIVE, FRAME_BYE,
 				 FRAME_FEATURES, FRAME_DCHAN_REKEY_ACK, CHAN_EV_DPD_REQ,
 				 CHAN_EV_DPD_RESP, 0},
@@ -57,6 +59,22 @@ static void session_on_linger_expired(struct ev_loop *loop, struct ev_timer *t);
 static void session_on_cert_expired(struct ev_loop *loop, struct ev_timer *t);
 static void session_on_lifetime_over(struct ev_loop *loop, struct ev_timer *t);
 static void queue_reap(struct session *s);
+static void detach(struct session *s);
+
+/* Off its worker's queues of output to encrypt and input to drain. */
+static void unqueue(struct session *s)
+{
+	struct worker *w = s->w;
+
+	if (s->on_dirty) {
+		TAILQ_REMOVE(&w->dirty, s, dirty_entry);
+		s->on_dirty = false;
+	}
+	if (s->on_pending) {
+		TAILQ_REMOVE(&w->pending, s, pending_entry);
+		s->on_pending = false;
+	}
+}
 
 struct session *session_new(struct worker *w, int fd, const struct sockaddr_storage *peer,
 			    const struct halfopen_src *src)
@@ -111,11 +129,15 @@ void session_set_state(struct session *s, enum session_state to)
 
 	switch (s->state) {
 	case SESSION_HANDSHAKE:
-		ok = to == SESSION_CHECKING || to == SESSION_HTTP || to == SESSION_ESTABLISHED ||
-		     to == SESSION_CLOSING;
+		ok = to == SESSION_CHECKING || to == SESSION_HTTP || to == SESSION_CONTINUING ||
+		     to == SESSION_ESTABLISHED || to == SESSION_CLOSING;
 		break;
 	case SESSION_CHECKING:
-		ok = to == SESSION_HTTP || to == SESSION_ESTABLISHED || to == SESSION_CLOSING;
+		ok = to == SESSION_HTTP || to == SESSION_CONTINUING || to == SESSION_ESTABLISHED ||
+		     to == SESSION_CLOSING;
+		break;
+	case SESSION_CONTINUING:
+		ok = to == SESSION_ESTABLISHED || to == SESSION_CLOSING;
 		break;
 	case SESSION_HTTP:
 		ok = to == SESSION_ESTABLISHED || to == SESSION_CLOSING;
@@ -203,6 +225,8 @@ void session_on_frame(struct session *s, const struct chan_event *ev)
 	}
 	if (s->state == SESSION_ESTABLISHED)
 		established_on_frame(s, ev);
+	else if (s->state == SESSION_CONTINUING)
+		cont_on_frame(s, ev);
 }
 
 /* HANDSHAKE: feed ciphertext to the handshake until it completes. */
@@ -308,6 +332,7 @@ static void session_on_io(struct ev_loop *loop, struct ev_io *io, uint32_t reven
 	case SESSION_HTTP:
 		oc_input(s);
 		break;
+	case SESSION_CONTINUING:
 	case SESSION_ESTABLISHED:
 		router_session_input(s);
 		break;
@@ -342,15 +367,15 @@ void session_on_idle(struct session *s)
 	tls_trim(s->tls);
 }
 
-void session_on_established(struct session *s)
+/* The timers of a connection that carries the session: from now, and
+ * from its certificate and last full handshake. */
+static void arm_connection_timers(struct session *s)
 {
 	struct ev_loop *loop = s->w->loop;
 	const struct config_server *cfg = &s->w->gw->cfg;
 	int64_t left = s->cert_not_after - (int64_t)time(NULL);
 
-	ev_timer_stop(loop, &s->handshake_timer);
-	metrics_observe_handshake(s->w, ev_now_ms(loop) - s->up_ms);
-	s->up_ms = s->last_rx_ms = s->last_tx_ms = ev_now_ms(loop);
+	s->last_rx_ms = s->last_tx_ms = ev_now_ms(loop);
 	/* The timers re-check the last activity when they fire, so sending
 	 * and receiving only store a time stamp on the data path. */
 	ev_timer_arm(loop, &s->keepalive_timer, (uint64_t)cfg->keepalive * 1000);
@@ -368,6 +393,58 @@ void session_on_established(struct session *s)
 	}
 }
 
+void session_on_established(struct session *s)
+{
+	struct ev_loop *loop = s->w->loop;
+
+	ev_timer_stop(loop, &s->handshake_timer);
+	metrics_observe_handshake(s->w, ev_now_ms(loop) - s->up_ms);
+	s->up_ms = ev_now_ms(loop);
+	arm_connection_timers(s);
+}
+
+/* Its old connection goes without a BYE (the client left it); everything
+ * the connection owns comes from n, whose shell is closed quietly. Both
+ * under the stopped world: n may be another worker's. */
+void session_take_connection(struct session *s, struct session *n)
+{
+	struct worker *w = s->w;
+	struct chan rx;
+	struct buf tx;
+	struct cert_ref *chain = s->chain;
+	unsigned n_chain = s->n_chain;
+
+	ev_io_stop(w->loop, &s->io);
+	unqueue(s);
+	tls_conn_free(s->tls);
+	close(s->fd);
+	ev_io_stop(n->w->loop, &n->io);
+	s->fd = n->fd;
+	s->tls = n->tls;
+	n->fd = -1;
+	n->tls = NULL;
+	rx = s->rx, s->rx = n->rx, n->rx = rx;
+	tx = s->tx, s->tx = n->tx, n->tx = tx;
+	s->chain = n->chain, s->n_chain = n->n_chain;
+	n->chain = chain, n->n_chain = n_chain;
+	memcpy(s->remote, n->remote, sizeof(s->remote));
+	memcpy(s->serial, n->serial, sizeof(s->serial));
+	memcpy(s->fingerprint, n->fingerprint, sizeof(s->fingerprint));
+	s->cert_not_after = n->cert_not_after;
+	s->tx_queued_pkts = s->tx_queued_bytes = 0;
+	s->features = 0; /* until its FEATURES comes again */
+	s->continued++;
+	ev_io_init(&s->io, s->fd, session_on_io, s);
+	if (ev_io_start(w->loop, &s->io, EPOLLIN) < 0)
+		session_log(s, SESSION_LOG_WARN, "epoll: %s", strerror(errno));
+	arm_connection_timers(s);
+	/* The shell: nothing of it is counted or logged as a connection. */
+	n->quiet_close = true;
+	detach(n);
+	session_set_state(n, SESSION_CLOSING);
+	queue_reap(n);
+}
+
 static void session_on_handshake_timeout(struct ev_loop *loop, struct ev_timer *t)
 {
 	struct session *s = t->data;
@@ -375,6 +452,8 @@ static void session_on_handshake_timeout(struct ev_loop *loop, struct ev_timer *
 	(void)loop;
 	if (s->state == SESSION_HTTP)
 		oc_on_deadline(s);
+	else if (s->state == SESSION_CONTINUING)
+		session_close(s, BYE_PROTOCOL_ERROR, "no CONTINUE within handshake_timeout");
 	else
 		halfopen_on_deadline(s);
 }
@@ -509,14 +588,7 @@ static void detach(struct session *s)
 		s->leased = false;
 		lease_changed(w->gw);
 	}
-	if (s->on_dirty) {
-		TAILQ_REMOVE(&w->dirty, s, dirty_entry);
-		s->on_dirty = false;
-	}
-	if (s->on_pending) {
-		TAILQ_REMOVE(&w->pending, s, pending_entry);
-		s->on_pending = false;
-	}
+	unqueue(s);
 	ev_timer_stop(w->loop, &s->handshake_timer);
 	ev_timer_stop(w->loop, &s->keepalive_timer);
 	ev_timer_stop(w->loop, &s->dead_peer_timer);
