@@ -239,6 +239,11 @@ struct session {
 	/* CONTINUING: this connection's exporter value for the proof. */
 	uint8_t cont_export[32];
 	unsigned continued;              /* connections it was continued on */
+	/* Detached (detach.c): its TLS connection is gone (fd -1, tls NULL)
+	 * and the UDP channel carries it until a continuation or the timer. */
+	bool detached;
+	bool peer_bye;                   /* the client said BYE: never detached */
+	struct ev_timer detach_timer;    /* udp_detach_grace */
 };
 
 LIST_HEAD(session_list, session);
@@ -280,6 +285,7 @@ struct worker_stats {
 	 * those admitted as new sessions instead (unknown cid, another
 	 * identity, a wrong proof). */
 	uint64_t cont_ok, cont_refused;
+	uint64_t detached, detach_expired; /* sessions detached; of them, ended by the grace */
 };
 
 /* TUN packets from other workers for this worker's sessions (handoff.c):
@@ -686,6 +692,14 @@ void cont_on_frame(struct session *s, const struct chan_event *ev);
 /* session.c: the continued session s takes over n's connection (fd, TLS,
  * buffers, certificate); n is left an empty shell and reaped. */
 void session_take_connection(struct session *s, struct session *n);
+/* session.c: the connection's socket and TLS go, nothing else. */
+void session_drop_connection(struct session *s);
+/* detach.c: keep s, losing its connection, detached (true), or not. With
+ * the world stopped, from session_close. */
+bool detach_keep(struct session *s);
+void detach_init(struct session *s);
+/* A continuation attached a connection: no longer detached. */
+void detach_on_attached(struct session *s);
 
 /* establish.c: HANDSHAKE -> (CHECKING ->) (HTTP ->) ESTABLISHED */
 void establish_session(struct session *s);

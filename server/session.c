@@ -112,6 +112,7 @@ struct session *session_new(struct worker *w, int fd, const struct sockaddr_stor
 	ev_timer_init(&s->linger_timer, session_on_linger_expired, s);
 	ev_timer_init(&s->expiry_timer, session_on_cert_expired, s);
 	ev_timer_init(&s->lifetime_timer, session_on_lifetime_over, s);
+	detach_init(s);
 	ev_timer_arm(w->loop, &s->handshake_timer, halfopen_first_deadline_ms(w));
 	s->up_ms = ev_now_ms(w->loop);
 	LIST_INSERT_HEAD(&w->sessions, s, entry);
@@ -206,6 +207,7 @@ static void established_on_frame(struct session *s, const struct chan_event *ev)
 		/* session_on_data_received() already noted it. */
 		break;
 	case FRAME_BYE:
+		s->peer_bye = true;
 		if (ev->bye.reason == BYE_NORMAL)
 			session_close(s, SESSION_NO_BYE, "client disconnected");
 		else
@@ -360,7 +362,8 @@ void session_on_data_sent(struct session *s)
  * small, with the next byte. */
 void session_on_idle(struct session *s)
 {
-	if (s->state != SESSION_ESTABLISHED || buf_len(&s->tx) > 0 || tls_outq_len(s->tls) > 0)
+	if (s->state != SESSION_ESTABLISHED || s->tls == NULL || buf_len(&s->tx) > 0 ||
+	    tls_outq_len(s->tls) > 0)
 		return;
 	buf_shrink(&s->tx, 0);
 	chan_trim(&s->rx);
@@ -414,13 +417,12 @@ void session_take_connection(struct session *s, struct session *n)
 	struct cert_ref *chain = s->chain;
 	unsigned n_chain = s->n_chain;
 
-	ev_io_stop(w->loop, &s->io);
-	unqueue(s);
-	tls_conn_free(s->tls);
-	close(s->fd);
+	session_drop_connection(s);
+	detach_on_attached(s);
 	ev_io_stop(n->w->loop, &n->io);
 	s->fd = n->fd;
 	s->tls = n->tls;
+	s->tls_up = n->tls_up;
 	n->fd = -1;
 	n->tls = NULL;
 	rx = s->rx, s->rx = n->rx, n->rx = rx;
@@ -542,6 +544,8 @@ static void session_on_linger_expired(struct ev_loop *loop, struct ev_timer *t)
 
 bool session_send_frame(struct session *s, uint8_t type, const void *payload, size_t len)
 {
+	if (s->tls == NULL)
+		return false; /* detached: no connection to say it on */
 	if (s->proto == PROTO_OPENCONNECT) {
 		/* CSTP has a keepalive; nothing else of ours goes to it. */
 		if (type == FRAME_KEEPALIVE)
@@ -594,6 +598,21 @@ static void detach(struct session *s)
 	ev_timer_stop(w->loop, &s->dead_peer_timer);
 	ev_timer_stop(w->loop, &s->expiry_timer);
 	ev_timer_stop(w->loop, &s->lifetime_timer);
+	ev_timer_stop(w->loop, &s->detach_timer);
+}
+
+void session_drop_connection(struct session *s)
+{
+	ev_io_stop(s->w->loop, &s->io);
+	unqueue(s);
+	tls_conn_free(s->tls);
+	s->tls = NULL;
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	s->tls_up = false;
+	buf_reset(&s->tx, 0);
+	s->tx_queued_pkts = s->tx_queued_bytes = 0;
 }
 
 /* A BYE payload into out; a drain's says when to come back (drain.c
@@ -679,7 +698,9 @@ void session_close(struct session *s, uint16_t bye, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(s->reason, sizeof(s->reason), fmt, ap);
 		va_end(ap);
-		close_now(s, bye);
+		/* A lost connection with the UDP channel up: kept, detached. */
+		if (bye != SESSION_NO_BYE || !detach_keep(s))
+			close_now(s, bye);
 	}
 	if (shared)
 		workers_exclusive_end(gw);
@@ -693,8 +714,9 @@ static void close_now(struct session *s, uint16_t bye)
 	detach(s);
 	session_log_close(s, was_up, bye);
 	/* A refused, revoked or expired session's ticket never comes back. */
-	if (!was_up || bye == BYE_REVOKED || bye == BYE_NOT_AUTHORIZED || bye == BYE_EXPIRED ||
-	    bye == BYE_LIFETIME)
+	if ((!was_up || bye == BYE_REVOKED || bye == BYE_NOT_AUTHORIZED || bye == BYE_EXPIRED ||
+	     bye == BYE_LIFETIME) &&
+	    s->tls != NULL)
 		tls_conn_forget_ticket(s->tls);
 	if (s->proto == PROTO_OPENCONNECT && s->tls_up && s->tx.data != NULL)
 		oc_on_close(s, bye, was_up);
@@ -725,6 +747,7 @@ void session_free(struct session *s)
 	ev_timer_stop(loop, &s->linger_timer);
 	ev_timer_stop(loop, &s->expiry_timer);
 	ev_timer_stop(loop, &s->lifetime_timer);
+	ev_timer_stop(loop, &s->detach_timer);
 	udp_sess_close(s);
 	if (s->tls != NULL)
 		tls_conn_free(s->tls);

@@ -220,6 +220,12 @@ void udp_sess_on_rekey_ack(struct session *s, uint32_t epoch)
 	arm(s);
 }
 
+void udp_sess_on_attached(struct session *s)
+{
+	if (s->udp != NULL && s->udp->ds.rekey == DCHAN_REKEY_SENT)
+		send_rekey(s, s->udp->ds.epoch);
+}
+
 bool udp_sess_active(const struct session *s)
 {
 	return s->udp != NULL && dchan_sess_udp(&s->udp->ds);

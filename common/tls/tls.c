@@ -736,12 +736,15 @@ int tls_flush(struct tls_conn *c)
 
 size_t tls_outq_len(const struct tls_conn *c)
 {
+	if (c == NULL)
+		return 0;
 	return c->out_tail - c->out_head;
 }
 
 bool tls_has_pending(const struct tls_conn *c)
 {
-	return c->in_len > c->in_off || (c->ssl != NULL && wolfSSL_pending(c->ssl) > 0);
+	return c != NULL &&
+	       (c->in_len > c->in_off || (c->ssl != NULL && wolfSSL_pending(c->ssl) > 0));
 }
 
 bool tls_hello_received(const struct tls_conn *c)
@@ -752,7 +755,7 @@ bool tls_hello_received(const struct tls_conn *c)
 bool tls_peer_info(const struct tls_conn *c, struct cert_info *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (!c->hs_done)
+	if (c == NULL || !c->hs_done)
 		return false;
 	if (c->resumed && c->ctx->server)
 		return tls_ticket_peer_info(c, out);
