@@ -153,7 +153,8 @@ void client_disconnect(struct client *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	drop_and_retry(c, RETRY_BACKOFF, true, why);
+	/* With the UDP channel up, the session is continued at once. */
+	drop_and_retry(c, cont_begin(c, why) ? 0 : RETRY_BACKOFF, true, why);
 }
 
 /* The old connection leaves from an address or a link we no longer use:
@@ -471,6 +472,7 @@ static void on_bye(struct client *c, const struct msg_bye *bye)
 {
 	char sentence[512];
 
+	c->cont.after_bye = true; /* the session is over: nothing to continue */
 	if (c->state == CLIENT_CLOSING)
 		return;
 	if (bye->reason == BYE_DRAINING) {

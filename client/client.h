@@ -122,6 +122,7 @@ struct client_stats {
 struct client_cont {
 	bool active;
 	bool keep_once; /* the next close_conn keeps the channel and socket */
+	bool after_bye; /* this connection brought a BYE: nothing to continue */
 	int old_sock;   /* -1: none */
 	uint64_t cid;
 	uint8_t key[32];

@@ -25,7 +25,8 @@ bool cont_begin(struct client *c, const char *what)
 {
 	struct client_cont *k = &c->cont;
 
-	if (k->active || !udpchan_cont_key(c, &k->cid, k->key))
+	if (k->active || k->after_bye || c->state != CLIENT_UP ||
+	    !udpchan_cont_key(c, &k->cid, k->key))
 		return false;
 	log_info("%s: the UDP channel goes on; continuing the session on a new connection", what);
 	k->active = true;
@@ -79,12 +80,14 @@ void cont_end(struct client *c, bool continued)
 			 "same UDP channel",
 			 (unsigned long long)(ev_now_ms(c->loop) - k->since_ms));
 	}
-	explicit_bzero(k, sizeof(*k));
+	explicit_bzero(k->key, sizeof(k->key));
+	k->active = k->keep_once = false;
 	k->old_sock = -1;
 }
 
 void cont_on_tls_new(struct client *c)
 {
+	c->cont.after_bye = false;
 	if (c->cont.active)
 		tls_conn_offer_continue(c->tls);
 }

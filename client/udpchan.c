@@ -358,7 +358,11 @@ const char *udpchan_on_rekey(struct client *c, uint32_t epoch)
 
 	if (u == NULL || !u->started)
 		return "DCHAN_REKEY to a client that did not take the UDP data channel";
-	if (dchan_sess_on_rekey(&u->sess, ev_now_ms(c->loop), epoch) < 0)
+	/* Asked again after a continuation (protocol.md 12.10): the answer
+	 * may have been lost with the old connection. */
+	if (epoch != 0 && epoch == u->sess.epoch && u->sess.rekeys > 0)
+		log_debug("DCHAN_REKEY for epoch %u again: answering again", (unsigned)epoch);
+	else if (dchan_sess_on_rekey(&u->sess, ev_now_ms(c->loop), epoch) < 0)
 		return "DCHAN_REKEY for an epoch other than the next one";
 	n = dchan_msg_epoch_encode(epoch, payload, sizeof(payload));
 	r = tunnel_send_frame(c, FRAME_DCHAN_REKEY_ACK, payload, n);
