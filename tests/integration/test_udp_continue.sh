@@ -10,10 +10,15 @@
 # printed. Then a second identity (bob, rawclient.py) naming alice's cid
 # must get a new session of its own, with another cid, and alice's session
 # must be untouched; and alice's certificate with a wrong proof gets a new
-# session too (both counted as refused).
+# session too (both counted as refused). Last, detached sessions
+# (udp_detach_grace): the gateway's end of a TLS connection is killed (ss -K)
+# while the laptop's TCP is black-holed and its UDP goes on: the session
+# stays, detached, and carries pings by UDP; revoking it ends it at once (a
+# datagram after that is an unknown cid); bob's, not continued, ends when
+# the grace is over.
 . "$(dirname "$0")/lib.sh"
 
-need_tools python3 sha256sum ss
+need_tools python3 sha256sum ss nft
 
 topo_init
 add_laptop 1
@@ -22,7 +27,8 @@ L1=$(lap 1)
 pki_init
 pki_client alice
 pki_client bob
-write_server_ini "dead_peer_timeout = 60" "workers = 2"
+"$B/mtlsvpnctl" ca crl --dir "$CA" >>"$WORK/ctl.log" 2>&1 || fail "mtlsvpnctl ca crl"
+write_server_ini "dead_peer_timeout = 60" "workers = 2" "udp_detach_grace = 4" "crl = ca/crl.pem"
 start_gateway
 write_client_ini 1 alice
 start_client 1
@@ -84,5 +90,60 @@ grep -q "continuation refused (wrong proof)" "$WORK/gateway.log" ||
 	fail "the gateway did not refuse a wrong proof"
 [ "$(sess 'd["gateway"]["udp"]["continue_refused"]')" = 2 ] || fail "continue_refused is $(sess 'd["gateway"]["udp"]["continue_refused"]'), not 2"
 say "a wrong proof with alice's certificate: $out; 2 refusals counted"
+# That replaced alice's session (BYE 4): her client, told so, does not try
+# to continue it (a replaced client stops).
+wait_for 5 grep -q "gateway closed the session: replaced" "$WORK/client1.log" ||
+	fail "alice's client was not told its session was replaced"
+client_gone() { ! kill -0 "${CLIENT_PID[$1]}" 2>/dev/null; }
+wait_for 5 client_gone 1 || fail "alice's client did not stop after BYE 4"
+grep -q "could not be continued" "$WORK/client1.log" && fail "alice's client tried to continue a replaced session"
+
+# ---- detached sessions ----
+# detach LAPTOP ADDR: the laptop's TCP to the gateway goes into a black
+# hole and the gateway's end of it is killed; its UDP goes on.
+detach() {
+	ip netns exec "$(lap "$1")" nft -f - <<NFT || fail "nft black hole"
+table inet hole {
+	chain out { type filter hook output priority 0; tcp dport 8443 drop; }
+	chain in { type filter hook input priority 0; tcp sport 8443 drop; }
+}
+NFT
+	ip netns exec "$G" ss -K -tn state established "( sport = :8443 )" dst "$2" >/dev/null 2>&1 || true
+}
+# alice starts again, from her new address.
+start_client 1
+wait_for 15 state_up || fail "alice's UDP channel is not up again"
+sid2=$(sess 's["sid"]')
+detach 1 192.0.2.31
+is_detached() { [ "$(gw_session "$1" 's["detached"] if s else None')" = True ]; }
+wait_for 5 is_detached alice || fail "alice's session was not detached: $(grep -E 'detach|session down' "$WORK/gateway.log" | tail -n 3)"
+[ "$(sess 's["sid"]')" = "$sid2" ] || fail "detaching changed alice's session"
+ip netns exec "$L1" ping -c 5 -i 0.2 -W 1 10.20.0.2 >/dev/null || fail "no ping through alice's detached session"
+say "alice's TLS connection killed: session $sid2 detached, pings still go by UDP"
+c0=$(sess 'd["gateway"]["udp"]["unknown_cid"]')
+"$B/mtlsvpnctl" ca revoke alice --reason keyCompromise --dir "$CA" >>"$WORK/ctl.log" 2>&1 ||
+	fail "mtlsvpnctl ca revoke alice: $(tail -n 3 "$WORK/ctl.log")"
+alice_gone() { [ "$(sess 's is None')" = True ]; }
+wait_for 5 alice_gone || fail "alice's detached session is still listed after revocation"
+ip netns exec "$L1" ping -c 3 -i 0.2 -W 1 10.20.0.2 >/dev/null 2>&1 && fail "a ping went through alice's revoked session"
+dropped() { [ "$(sess 'd["gateway"]["udp"]["unknown_cid"]')" -gt "$c0" ]; }
+wait_for 5 dropped || fail "alice's datagrams after revocation were not counted as unknown cid"
+say "revocation ended the detached session at once; datagrams after it are unknown cids"
+
+write_client_ini 2 bob
+start_client 2
+bob_up() { [ "$(gw_session bob 's["udp"]["state"] if s and s["udp"] else None')" = up ]; }
+wait_for 15 bob_up || fail "bob's UDP channel is not up"
+detach 2 192.0.2.12
+wait_for 5 is_detached bob || fail "bob's session was not detached"
+t0=$(date +%s.%N)
+bob_gone() { [ "$(gw_session bob 's is None')" = True ]; }
+wait_for 10 bob_gone || fail "bob's detached session outlived udp_detach_grace = 4"
+ms=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%d", (b - a) * 1000 }')
+[ "$ms" -ge 3000 ] || fail "bob's detached session ended after $ms ms, before the grace of 4 s"
+grep -q "detached for udp_detach_grace (4s) and not continued" "$WORK/gateway.log" ||
+	fail "the gateway did not say why bob's session ended"
+[ "$(sess 'd["gateway"]["udp"]["detach_expired"]')" = 1 ] || fail "detach_expired is not 1"
+say "bob's detached session, not continued, ended $ms ms after it was detached (grace 4 s)"
 
 pass
