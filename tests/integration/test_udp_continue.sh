@@ -53,7 +53,7 @@ ip -n "$L1" addr del 192.0.2.11/24 dev eth0
 ip -n "$L1" addr add 192.0.2.31/24 dev eth0
 continued() { grep -q "session continued on a new connection" "$WORK/gateway.log"; }
 wait_for 10 continued || fail "the gateway did not continue alice's session: $(grep -E 'continu|session up' "$WORK/gateway.log" | tail -n 5)"
-say "the gateway continued alice's session on the new connection"
+say "the gateway continued alice's session on the new connection ($(grep -o 'handshake, worker [0-9]* -> [0-9]*' "$WORK/gateway.log" | head -n 1)); client: $(grep -o 'continued on the new connection after [0-9]* ms' "$WORK/client1.log" | head -n 1)"
 
 upload_check "the address change"
 [ "$GAP_N" -gt 300 ] || fail "only $GAP_N of 600 pings answered across the move"
