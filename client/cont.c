@@ -112,7 +112,7 @@ int cont_on_handshake(struct client *c)
 	explicit_bzero(proof, sizeof(proof));
 	/* Without a proof the gateway hears a wrong one and starts anew. */
 	if (n == 0)
-		memset(p, 0, sizeof(p)), n = dchan_msg_continue_encode(k->cid, p + 8, p, sizeof(p));
+		n = dchan_msg_continue_encode(k->cid, proof, p, sizeof(p));
 	r = tunnel_send_frame(c, FRAME_CONTINUE, p, n);
 	explicit_bzero(p, sizeof(p));
 	return r < 0 ? -1 : 0;
