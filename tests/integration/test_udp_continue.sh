@@ -114,6 +114,16 @@ NFT
 start_client 1
 wait_for 15 state_up || fail "alice's UDP channel is not up again"
 sid2=$(sess 's["sid"]')
+# The gateway's end of alice's connection is killed while her laptop can
+# still reach it: the session is detached, her client sees its connection
+# reset and continues the session on a new one.
+ip netns exec "$G" ss -K -tn state established "( sport = :8443 )" dst 192.0.2.31 >/dev/null 2>&1 || true
+again() { [ "$(sess 's["continued"] if s else None')" = 1 ]; }
+wait_for 10 again || fail "alice's session was not continued after the gateway lost its connection: $(grep -E 'detach|continu' "$WORK/gateway.log" | tail -n 3)"
+[ "$(sess 's["sid"]')" = "$sid2" ] || fail "alice got a new session instead of continuing $sid2"
+[ "$(sess 's["detached"]')" = False ] || fail "alice's continued session is still marked detached"
+ip netns exec "$L1" ping -c 3 -i 0.2 -W 1 10.20.0.2 >/dev/null || fail "no ping after the continuation"
+say "the gateway lost alice's connection: session $sid2 $(grep -q "sid $sid2 .*detached" "$WORK/gateway.log" && echo detached, then) continued on a new one"
 detach 1 192.0.2.31
 is_detached() { [ "$(gw_session "$1" 's["detached"] if s else None')" = True ]; }
 wait_for 5 is_detached alice || fail "alice's session was not detached: $(grep -E 'detach|session down' "$WORK/gateway.log" | tail -n 3)"
