@@ -95,7 +95,11 @@ static void close_conn(struct client *c)
 	ev_timer_stop(c->loop, &c->keepalive_timer);
 	ev_timer_stop(c->loop, &c->dead_peer_timer);
 	tunnel_stop_reading(c);
-	udpchan_stop(c); /* the channel's keys die with the session */
+	/* The channel's keys die with the session, unless it is continued. */
+	if (cont_keeps_conn(c))
+		cont_hold_socket(c);
+	else
+		udpchan_stop(c);
 	if (c->tls != NULL) {
 		tls_conn_free(c->tls);
 		c->tls = NULL;
@@ -107,6 +111,7 @@ static void close_conn(struct client *c)
 	c->sock_eof = false;
 	chan_reset(&c->rx);
 	buf_reset(&c->tx, 0);
+	cont_on_closed(c);
 }
 
 /* Drops the connection and reconnects after delay ms, or after the
@@ -148,7 +153,8 @@ void client_disconnect(struct client *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	drop_and_retry(c, RETRY_BACKOFF, true, why);
+	/* With the UDP channel up, the session is continued at once. */
+	drop_and_retry(c, cont_begin(c, why) ? 0 : RETRY_BACKOFF, true, why);
 }
 
 /* The old connection leaves from an address or a link we no longer use:
@@ -158,6 +164,7 @@ void client_on_path_changed(struct client *c, const char *what)
 {
 	if (c->state != CLIENT_UP)
 		return;
+	(void)cont_begin(c, what);
 	drop_and_retry(c, 0, true, what);
 }
 
@@ -313,6 +320,7 @@ static void handle_connecting(struct client *c)
 		return;
 	}
 	udpchan_on_tls_new(c);
+	cont_on_tls_new(c);
 	log_debug("TCP connected to %s", c->gateway_str);
 	client_set_state(c, CLIENT_HANDSHAKE, c->gateway_str);
 	/* connect_timeout covers the handshake too: the deadline runs on. */
@@ -365,6 +373,8 @@ static void on_handshake_done(struct client *c)
 	client_set_state(c, CLIENT_WAIT_CONFIG, tls_cipher_name(c->tls));
 	c->last_rx_ms = c->last_tx_ms = ev_now_ms(c->loop);
 	ev_timer_arm(c->loop, &c->state_timer, (uint64_t)c->cfg->connect_timeout * 1000u);
+	if (cont_on_handshake(c) < 0)
+		return;
 	/* The CONFIG may have come in the same flight as the handshake. */
 	handle_connected(c, 0);
 }
@@ -409,6 +419,8 @@ static void handle_handshake(struct client *c, uint32_t revents)
 
 static void on_config(struct client *c, const struct msg_config *cfg)
 {
+	bool continued;
+
 	if (netcfg_apply(&c->net, cfg, &c->gateway_ip) < 0) {
 		client_fail(c,
 			    "could not configure the tunnel interface %s (see above); "
@@ -417,10 +429,11 @@ static void on_config(struct client *c, const struct msg_config *cfg)
 		return;
 	}
 	c->config = *cfg;
-	(void)udpchan_prepare(c, cfg);
+	continued = cont_on_config(c, cfg);
 	if (update_announce(c, cfg) < 0)
 		return;
-	udpchan_start(c);
+	if (!continued)
+		udpchan_start(c);
 	tunnel_set_offload(c);
 	chan_set_max_data(&c->rx, cfg->mtu);
 	c->keepalive_s = cfg->keepalive;
@@ -459,6 +472,7 @@ static void on_bye(struct client *c, const struct msg_bye *bye)
 {
 	char sentence[512];
 
+	c->cont.after_bye = true; /* the session is over: nothing to continue */
 	if (c->state == CLIENT_CLOSING)
 		return;
 	if (bye->reason == BYE_DRAINING) {
@@ -698,18 +712,6 @@ static void client_on_socket(struct ev_loop *loop, struct ev_io *w, uint32_t rev
 	}
 }
 
-static void client_on_tun(struct ev_loop *loop, struct ev_io *w, uint32_t revents)
-{
-	struct client *c = w->data;
-
-	(void)loop;
-	(void)revents;
-	if (c->state == CLIENT_UP)
-		tunnel_on_tun_readable(c);
-	else
-		tunnel_stop_reading(c);
-}
-
 /* Records wolfSSL decrypted but epoll cannot see: read them before
  * sleeping, and do not sleep while that still makes progress. */
 static void client_before_sleep(struct ev_loop *loop, void *data)
@@ -732,6 +734,7 @@ int client_init(struct client *c, const struct config_client *cfg, struct ev_loo
 	c->cfg = cfg;
 	c->loop = loop;
 	c->sock = -1;
+	c->cont.old_sock = -1;
 	roam_clear(&c->roam);
 	c->undo.fd = -1;
 	c->tun_fd = -1;
@@ -763,7 +766,7 @@ int client_init(struct client *c, const struct config_client *cfg, struct ev_loo
 		log_warn("cannot allocate buffers");
 		return -1;
 	}
-	ev_io_init(&c->tun_io, c->tun_fd, client_on_tun, c);
+	ev_io_init(&c->tun_io, c->tun_fd, tunnel_on_tun_event, c);
 	netcfg_init(&c->net, &c->undo, c->tun_name, cfg->full_tunnel, cfg->dns, cfg->path);
 	(void)roam_init(c);
 	if (ev_hook_add(loop, client_before_sleep, c) < 0) {

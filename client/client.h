@@ -118,6 +118,18 @@ struct client_stats {
 	uint64_t gro_coalesced, gro_writes_saved;
 };
 
+/* A continuation under way (cont.c): the channel's cid and continuation
+ * key, and the old connection's socket, held open until it is answered. */
+struct client_cont {
+	bool active;
+	bool keep_once; /* the next close_conn keeps the channel and socket */
+	bool after_bye; /* this connection brought a BYE: nothing to continue */
+	int old_sock;   /* -1: none */
+	uint64_t cid;
+	uint8_t key[32];
+	uint64_t since_ms;
+};
+
 struct client {
 	const struct config_client *cfg;
 	struct ev_loop *loop;
@@ -172,6 +184,7 @@ struct client {
 	bool last_refused;             /* ... and it was the gateway refusing us */
 	uint32_t features;             /* PROTO_FEATURE_* announced in this connection */
 	struct udpchan *udp;           /* this session's UDP data channel; NULL: none */
+	struct client_cont cont;       /* continuing the session (cont.c) */
 };
 
 /* Opens the TUN, sets up TLS and the loop's watchers. 0, or -1 (logged). */
@@ -195,6 +208,26 @@ void client_disconnect(struct client *c, const char *fmt, ...) __attribute__((fo
 void client_on_path_changed(struct client *c, const char *what);
 /* A failure no retry can fix: one sentence, exit status 1. */
 void client_fail(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- cont.c: continuing the session on a new connection (protocol.md 12.10) ---- */
+
+/* The path changed (what): true if the UDP channel is up and the session
+ * will be continued (the next close_conn keeps the channel and socket). */
+bool cont_begin(struct client *c, const char *what);
+/* close_conn asks: keep the channel and the socket this time? */
+bool cont_keeps_conn(struct client *c);
+void cont_hold_socket(struct client *c);
+void cont_on_closed(struct client *c);
+/* The continuation is over: the old socket closed; the held channel kept
+ * (continued) or wiped. Safe when none. */
+void cont_end(struct client *c, bool continued);
+void cont_on_tls_new(struct client *c);
+/* After the handshake: CONTINUE if the gateway chose the continuation.
+ * -1 if the connection is gone (handled). */
+int cont_on_handshake(struct client *c);
+/* At CONFIG: true if it continues the held channel (kept as it is);
+ * false: the channel the CONFIG offers is prepared (udpchan_prepare). */
+bool cont_on_config(struct client *c, const struct msg_config *cfg);
 
 /* ---- liveness.c: the UP tunnel's keepalive and dead-peer timers ---- */
 
@@ -241,6 +274,8 @@ int status_cmd_main(int argc, char **argv, const char *default_config);
 #define TUNNEL_OUTQ_HIGH (512 * 1024)
 #define TUNNEL_OUTQ_LOW (128 * 1024)
 
+/* The TUN's watcher. */
+void tunnel_on_tun_event(struct ev_loop *loop, struct ev_io *w, uint32_t revents);
 /* Reads the TUN in a bounded batch into one TLS write. */
 void tunnel_on_tun_readable(struct client *c);
 /* One inner packet from the UDP data channel, checked as a DATA frame's
@@ -274,6 +309,7 @@ void tunnel_send_bye(struct client *c, uint16_t reason, const char *text);
 /* Starts or stops reading the TUN according to the TLS output backlog. */
 void tunnel_update_backpressure(struct client *c);
 void tunnel_stop_reading(struct client *c);
+void tunnel_start_reading(struct client *c);
 
 /* ---- udpchan.c: the UDP data channel (docs/protocol.md section 12) ---- */
 
@@ -306,6 +342,9 @@ void udpchan_flush(struct client *c);
 /* DCHAN_REKEY(epoch) from the gateway: step, answer DCHAN_REKEY_ACK.
  * NULL, or what is wrong (a protocol error: close the session). */
 const char *udpchan_on_rekey(struct client *c, uint32_t epoch);
+/* The running channel's cid and continuation key while it is up; false
+ * otherwise. */
+bool udpchan_cont_key(const struct client *c, uint64_t *cid, uint8_t key[static 32]);
 /* False (v zeroed) when this session has no running channel. */
 bool udpchan_view(const struct client *c, struct udpchan_view *v);
 

@@ -32,7 +32,7 @@ void tunnel_stop_reading(struct client *c)
 	}
 }
 
-static void start_reading(struct client *c)
+void tunnel_start_reading(struct client *c)
 {
 	if (c->tun_reading)
 		return;
@@ -56,7 +56,7 @@ void tunnel_update_backpressure(struct client *c)
 	if (q > TUNNEL_OUTQ_HIGH)
 		tunnel_stop_reading(c);
 	else if (q < TUNNEL_OUTQ_LOW)
-		start_reading(c);
+		tunnel_start_reading(c);
 	if (q > 0)
 		ev |= EPOLLOUT;
 	if (ev_io_modify(c->loop, &c->sock_io, ev) < 0)
@@ -238,6 +238,20 @@ static uint32_t frame_packet(struct client *c, struct buf *pkt, const struct gso
 	return frame_wrap_data(pkt) ? 1 : 0;
 }
 
+/* The TUN's watcher: read while UP, or while a continuation lets UDP
+ * carry the packets (cont.c). */
+void tunnel_on_tun_event(struct ev_loop *loop, struct ev_io *w, uint32_t revents)
+{
+	struct client *c = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (c->state == CLIENT_UP || c->cont.active)
+		tunnel_on_tun_readable(c);
+	else
+		tunnel_stop_reading(c);
+}
+
 void tunnel_on_tun_readable(struct client *c)
 {
 	struct buf *tx = &c->tx;
@@ -288,6 +302,11 @@ void tunnel_on_tun_readable(struct client *c)
 	udpchan_flush(c);
 	if (n_pkts == 0)
 		return;
+	/* Continuing (cont.c): only UDP carries packets until CONFIG. */
+	if (c->state != CLIENT_UP || c->tls == NULL) {
+		c->stats.drop_tun_read += n_pkts;
+		return;
+	}
 	r = tunnel_send(c, buf_ptr(tx), buf_len(tx));
 	if (r < 0)
 		return;

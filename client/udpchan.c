@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 
+#include "dchan_cont.h"
 #include "dchan_msg.h"
 #include "dchan_sess.h"
 #include "frame.h"
@@ -39,6 +40,7 @@ struct udpchan {
 	char peer[ADDR_STRLEN + 8];
 	uint64_t datagrams_in, datagrams_out;
 	struct client_pmtu pmtu; /* pmtu.c */
+	uint8_t cont_key[32];	 /* proves a continuation (12.10), from epoch 0 */
 };
 
 void udpchan_on_tls_new(struct client *c)
@@ -96,8 +98,9 @@ bool udpchan_prepare(struct client *c, const struct msg_config *cfg)
 	tls_export_done(c->tls);
 	u = r == 0 ? calloc(1, sizeof(*u)) : NULL;
 	dchan_timing_default(&t);
-	if (u == NULL || dchan_sess_init(&u->sess, DCHAN_SIDE_CLIENT, cfg->dchan.aead,
-					 cfg->dchan.cid, secret, &t, ev_now_ms(c->loop)) < 0) {
+	if (u == NULL || dchan_cont_key(secret, u->cont_key) < 0 ||
+	    dchan_sess_init(&u->sess, DCHAN_SIDE_CLIENT, cfg->dchan.aead, cfg->dchan.cid, secret,
+			    &t, ev_now_ms(c->loop)) < 0) {
 		explicit_bzero(secret, sizeof(secret));
 		free(u);
 		log_warnx("cannot key the UDP data channel the gateway offers (%s); TLS carries "
@@ -363,7 +366,11 @@ const char *udpchan_on_rekey(struct client *c, uint32_t epoch)
 
 	if (u == NULL || !u->started)
 		return "DCHAN_REKEY to a client that did not take the UDP data channel";
-	if (dchan_sess_on_rekey(&u->sess, ev_now_ms(c->loop), epoch) < 0)
+	/* Asked again after a continuation (protocol.md 12.10): the answer
+	 * may have been lost with the old connection. */
+	if (epoch != 0 && epoch == u->sess.epoch && u->sess.rekeys > 0)
+		log_debug("DCHAN_REKEY for epoch %u again: answering again", (unsigned)epoch);
+	else if (dchan_sess_on_rekey(&u->sess, ev_now_ms(c->loop), epoch) < 0)
 		return "DCHAN_REKEY for an epoch other than the next one";
 	n = dchan_msg_epoch_encode(epoch, payload, sizeof(payload));
 	r = tunnel_send_frame(c, FRAME_DCHAN_REKEY_ACK, payload, n);
@@ -373,6 +380,17 @@ const char *udpchan_on_rekey(struct client *c, uint32_t epoch)
 		return "cannot answer DCHAN_REKEY: the TLS send queue is full";
 	arm(c);
 	return NULL;
+}
+
+bool udpchan_cont_key(const struct client *c, uint64_t *cid, uint8_t key[static 32])
+{
+	const struct udpchan *u = c->udp;
+
+	if (u == NULL || !u->started || !dchan_sess_udp(&u->sess))
+		return false;
+	*cid = u->sess.cid;
+	memcpy(key, u->cont_key, 32);
+	return true;
 }
 
 bool udpchan_view(const struct client *c, struct udpchan_view *v)

@@ -62,7 +62,8 @@ unsigned drain_start(struct gateway *gw, unsigned seconds)
 	WORKERS_FOREACH_SESSION(gw, ws, s, next) {
 		if (s->state == SESSION_ESTABLISHED) {
 			told += session_tell_draining(s) ? 1 : 0;
-		} else if (s->state == SESSION_CHECKING || s->state == SESSION_HTTP) {
+		} else if (s->state == SESSION_CHECKING || s->state == SESSION_HTTP ||
+			   s->state == SESSION_CONTINUING) {
 			session_close(s, BYE_DRAINING, "gateway draining");
 			told++;
 		} else if (s->state == SESSION_HANDSHAKE) {

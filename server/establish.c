@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "msg.h"
+#include "tls_export.h"
 #include "tun.h"
 
 /* Plaintext frames gathered for one tls_write: two full TLS records. It
@@ -161,10 +162,17 @@ static void admit(struct session *s, const struct cert_info *ci);
  * first has its HTTP exchange (oc.c), whose CONNECT admits it. */
 static void proceed(struct session *s, const struct cert_info *ci)
 {
-	if (s->proto == PROTO_OPENCONNECT)
+	if (s->proto == PROTO_OPENCONNECT) {
 		oc_begin(s);
-	else
+	} else if (tls_app(s->tls) == TLS_APP_CONTINUE) {
+		/* Nothing changes until its CONTINUE (cont.c), which may
+		 * have come with the Finished. */
+		session_set_state(s, SESSION_CONTINUING);
+		if (tls_has_pending(s->tls))
+			router_session_input(s);
+	} else {
 		admit(s, ci);
+	}
 }
 
 /* The session of s's identity that s replaces, or NULL if there is room:
@@ -236,6 +244,10 @@ static void establish_now(struct session *s)
 	chan_set_max_data(&s->rx, gw->cfg.mtu);
 	if (tls_app(s->tls) == TLS_APP_HTTP)
 		s->proto = PROTO_OPENCONNECT;
+	/* A continuation's proof is over this connection's exporter value:
+	 * taken before the exporter's secrets go (zeros: no proof verifies). */
+	if (tls_app(s->tls) == TLS_APP_CONTINUE)
+		(void)tls_export_continue(s->tls, s->cont_export);
 	/* No certificate (enroll = on, HTTP only): EST and nothing else; no
 	 * identity, no lease, no UDP channel. */
 	if (tls_peer_anonymous(s->tls)) {
@@ -339,6 +351,22 @@ bool establish_still_good(struct session *s, struct cert_info *ci)
 	ok = s->state == SESSION_HTTP && recheck(s, ci);
 	workers_exclusive_end(gw);
 	return ok;
+}
+
+void establish_admit_new(struct session *s)
+{
+	struct gateway *gw = s->w->gw;
+	struct cert_info ci;
+
+	workers_exclusive_begin(gw);
+	if (s->state == SESSION_CONTINUING && recheck(s, &ci))
+		admit(s, &ci);
+	workers_exclusive_end(gw);
+}
+
+bool establish_send_config(struct session *s)
+{
+	return send_config(s);
 }
 
 /* The BYE text for a group refusal: the peer is authenticated, so it is

@@ -410,7 +410,8 @@ void gateway_shutdown(struct gateway *gw)
 		ev_io_stop(ws->loop, &ws->tun_io);
 	}
 	WORKERS_FOREACH_SESSION(gw, ws, s, next) {
-		if (s->state == SESSION_ESTABLISHED || s->state == SESSION_CHECKING)
+		if (s->state == SESSION_ESTABLISHED || s->state == SESSION_CHECKING ||
+		    s->state == SESSION_CONTINUING)
 			session_close(s, BYE_SHUTDOWN, "gateway shutting down");
 		else if (s->state == SESSION_HANDSHAKE)
 			session_close(s, SESSION_NO_BYE, "gateway shutting down");

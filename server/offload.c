@@ -23,7 +23,8 @@
 
 bool offload_session_takes_gso(const struct session *s)
 {
-	return s->proto == PROTO_MTLSVPN && (s->features & PROTO_FEATURE_OFFLOAD) != 0;
+	return s->proto == PROTO_MTLSVPN && (s->features & PROTO_FEATURE_OFFLOAD) != 0 &&
+	       s->tls != NULL;
 }
 
 bool offload_tun_write(struct worker *w, const uint8_t *vnet, const uint8_t *pkt, size_t len)

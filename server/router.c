@@ -149,8 +149,12 @@ enum tls_result router_session_encrypt(struct session *s)
  * the session was closed. */
 bool router_session_flush(struct session *s)
 {
-	enum tls_result tr = router_session_encrypt(s);
+	enum tls_result tr;
 	int r;
+
+	if (s->tls == NULL)
+		return true; /* detached: nothing is queued for it */
+	tr = router_session_encrypt(s);
 
 	if (tr == TLS_ERROR || tr == TLS_CLOSED) {
 		session_close(s, SESSION_NO_BYE, "TLS write failed: %s", tls_error_str(s->tls));
@@ -194,6 +198,10 @@ void router_route_packet(struct worker *w, struct buf *pkt)
 	/* The UDP data channel when it is up (udp_sess.c), else TLS. */
 	if (s->udp != NULL && udp_sess_route(s, buf_ptr(pkt), n))
 		return;
+	if (s->tls == NULL) { /* detached (detach.c): UDP is its only way */
+		s->st.drop_other++;
+		return;
+	}
 	if (tls_outq_len(s->tls) > ROUTER_HIGH_WATER) {
 		s->st.drop_backpressure++;
 		return;
@@ -348,7 +356,7 @@ static void drain(struct session *s)
 		got_any = true;
 		while ((cr = chan_next(&s->rx, &ev, &why)) == CHAN_OK) {
 			session_on_frame(s, &ev);
-			if (s->state != SESSION_ESTABLISHED)
+			if (s->state != SESSION_ESTABLISHED && s->state != SESSION_CONTINUING)
 				return;
 		}
 		if (cr == CHAN_MALFORMED) {
@@ -373,8 +381,9 @@ void router_session_input(struct session *s)
 
 	/* Decrypt what arrived before looking at EOF: a BYE may precede it. */
 	drain(s);
-	tungro_flush(s);
-	if (s->state != SESSION_ESTABLISHED)
+	if (s->state == SESSION_ESTABLISHED)
+		tungro_flush(s);
+	if (s->state != SESSION_ESTABLISHED && s->state != SESSION_CONTINUING)
 		return;
 	if (n == 0)
 		session_close(s, SESSION_NO_BYE, "connection closed by the client");
@@ -396,9 +405,10 @@ void router_drain_pending(struct ev_loop *loop, void *data)
 	while (n-- > 0 && (s = TAILQ_FIRST(&w->pending)) != NULL) {
 		TAILQ_REMOVE(&w->pending, s, pending_entry);
 		s->on_pending = false;
-		if (s->state == SESSION_ESTABLISHED) {
+		if (s->state == SESSION_ESTABLISHED || s->state == SESSION_CONTINUING) {
 			drain(s);
-			tungro_flush(s);
+			if (s->state == SESSION_ESTABLISHED)
+				tungro_flush(s);
 		}
 	}
 }

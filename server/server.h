@@ -83,6 +83,12 @@ enum session_state {
 	 * config-auth exchange hands out the cookie, a CONNECT with it leases
 	 * and goes on to ESTABLISHED. Bounded by handshake_timeout. */
 	SESSION_HTTP,
+	/* A continuation (ALPN mtlsvpn-continue/1, docs/protocol.md 12.10):
+	 * certificate mapped and checked as for ESTABLISHED, nothing leased,
+	 * in no table; waits under the handshake timer for the CONTINUE frame
+	 * (cont.c), the only frame it accepts. Then either its connection
+	 * moves into the session it continues, or it is admitted as new. */
+	SESSION_CONTINUING,
 	/* Certificate mapped to an identity, address leased, routes in the
 	 * table, CONFIG sent (an OpenConnect client: the CONNECT answered).
 	 * Accepts DATA, KEEPALIVE and BYE (CSTP: DATA, KEEPALIVE, DPD,
@@ -238,6 +244,14 @@ struct session {
 	 * FEATURES takes it; NULL when not taken. */
 	struct udp_offer udp_offer;
 	struct session_udp *udp;
+	/* CONTINUING: this connection's exporter value for the proof. */
+	uint8_t cont_export[32];
+	unsigned continued;              /* connections it was continued on */
+	/* Detached (detach.c): its TLS connection is gone (fd -1, tls NULL)
+	 * and the UDP channel carries it until a continuation or the timer. */
+	bool detached;
+	bool peer_bye;                   /* the client said BYE: never detached */
+	struct ev_timer detach_timer;    /* udp_detach_grace */
 };
 
 LIST_HEAD(session_list, session);
@@ -277,6 +291,11 @@ struct worker_stats {
 	/* Receive coalescing (tungro.c): packets from clients written as
 	 * parts of TCP super-packets, and the writes that saved. */
 	uint64_t gro_coalesced, gro_writes_saved;
+	/* Continuations (cont.c): connections moved into their session, and
+	 * those admitted as new sessions instead (unknown cid, another
+	 * identity, a wrong proof). */
+	uint64_t cont_ok, cont_refused;
+	uint64_t detached, detach_expired; /* sessions detached; of them, ended by the grace */
 };
 
 /* TUN packets from other workers for this worker's sessions (handoff.c):
@@ -682,6 +701,20 @@ void revoke_after_reload(struct gateway *gw);
 void revoke_on_settled(struct ev_loop *loop, struct ev_timer *t);
 void revoke_on_next_update(struct ev_loop *loop, struct ev_timer *t);
 
+/* cont.c: CONTINUING -> the continued session, or ESTABLISHED as a new one */
+void cont_on_frame(struct session *s, const struct chan_event *ev);
+/* session.c: the continued session s takes over n's connection (fd, TLS,
+ * buffers, certificate); n is left an empty shell and reaped. */
+void session_take_connection(struct session *s, struct session *n);
+/* session.c: the connection's socket and TLS go, nothing else. */
+void session_drop_connection(struct session *s);
+/* detach.c: keep s, losing its connection, detached (true), or not. With
+ * the world stopped, from session_close. */
+bool detach_keep(struct session *s);
+void detach_init(struct session *s);
+/* A continuation attached a connection: no longer detached. */
+void detach_on_attached(struct session *s);
+
 /* establish.c: HANDSHAKE -> (CHECKING ->) (HTTP ->) ESTABLISHED */
 void establish_session(struct session *s);
 void establish_resume(struct session *s);
@@ -690,6 +723,10 @@ void establish_admit(struct session *s);
 /* HTTP: the session's certificate read and checked again (CRLs, deny
  * lists) with the world stopped; false if that closed it. */
 bool establish_still_good(struct session *s, struct cert_info *ci);
+/* CONTINUING -> ESTABLISHED: a refused continuation, admitted as new. */
+void establish_admit_new(struct session *s);
+/* The continued session's CONFIG (same addresses, same cid). */
+bool establish_send_config(struct session *s);
 /* The settings CONFIG carries for s (its addresses, group lists, timers). */
 void establish_config(const struct session *s, struct msg_config *c);
 /* PROTO_FEATURE_* this gateway offers in CONFIG (OFFLOAD only with a TUN

@@ -1,15 +1,15 @@
 /*
  * session.c - one client connection's life: the state machine (HANDSHAKE ->
- * [CHECKING ->] ESTABLISHED -> CLOSING, see enum session_state), its
- * timers, closing and reaping (its log lines: session_log.c). Invariant: a callback never frees
- * its session; session_close() detaches it from every table and queues it,
- * and the before-sleep hook session_reap_all() frees it.
+ * [CHECKING ->] [CONTINUING ->] ESTABLISHED -> CLOSING, see enum
+ * session_state), its timers and closing (its log lines: session_log.c).
+ * Invariant: a callback never frees its session; session_close() detaches
+ * it from every table and queues it, and the before-sleep hook
+ * session_reap_all() (session_reap.c) frees it.
  */
 #include "server.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,13 +26,12 @@
 
 /* How long a closing session may take to hand its BYE to the kernel. */
 #define SESSION_LINGER_MS 2000
-/* Sessions freed before the heap is trimmed (trim_after_burst). */
-#define SESSION_TRIM_AFTER 64
 
 static const char *const state_names[] = {
 	[SESSION_HANDSHAKE] = "HANDSHAKE",
 	[SESSION_CHECKING] = "CHECKING",
 	[SESSION_HTTP] = "HTTP",
+	[SESSION_CONTINUING] = "CONTINUING",
 	[SESSION_ESTABLISHED] = "ESTABLISHED",
 	[SESSION_CLOSING] = "CLOSING",
 };
@@ -43,6 +42,7 @@ static const uint8_t state_accepts[][10] = {
 	[SESSION_HANDSHAKE] = {0},
 	[SESSION_CHECKING] = {0},
 	[SESSION_HTTP] = {0},
+	[SESSION_CONTINUING] = {FRAME_CONTINUE, 0},
 	[SESSION_ESTABLISHED] = {FRAME_DATA, FRAME_DATA_GSO, FRAME_KEEPALIVE, FRAME_BYE,
 				 FRAME_FEATURES, FRAME_DCHAN_REKEY_ACK, CHAN_EV_DPD_REQ,
 				 CHAN_EV_DPD_RESP, 0},
@@ -57,6 +57,22 @@ static void session_on_linger_expired(struct ev_loop *loop, struct ev_timer *t);
 static void session_on_cert_expired(struct ev_loop *loop, struct ev_timer *t);
 static void session_on_lifetime_over(struct ev_loop *loop, struct ev_timer *t);
 static void queue_reap(struct session *s);
+static void detach(struct session *s);
+
+/* Off its worker's queues of output to encrypt and input to drain. */
+static void unqueue(struct session *s)
+{
+	struct worker *w = s->w;
+
+	if (s->on_dirty) {
+		TAILQ_REMOVE(&w->dirty, s, dirty_entry);
+		s->on_dirty = false;
+	}
+	if (s->on_pending) {
+		TAILQ_REMOVE(&w->pending, s, pending_entry);
+		s->on_pending = false;
+	}
+}
 
 struct session *session_new(struct worker *w, int fd, const struct sockaddr_storage *peer,
 			    const struct halfopen_src *src)
@@ -94,6 +110,7 @@ struct session *session_new(struct worker *w, int fd, const struct sockaddr_stor
 	ev_timer_init(&s->linger_timer, session_on_linger_expired, s);
 	ev_timer_init(&s->expiry_timer, session_on_cert_expired, s);
 	ev_timer_init(&s->lifetime_timer, session_on_lifetime_over, s);
+	detach_init(s);
 	ev_timer_arm(w->loop, &s->handshake_timer, halfopen_first_deadline_ms(w));
 	s->up_ms = ev_now_ms(w->loop);
 	LIST_INSERT_HEAD(&w->sessions, s, entry);
@@ -111,11 +128,15 @@ void session_set_state(struct session *s, enum session_state to)
 
 	switch (s->state) {
 	case SESSION_HANDSHAKE:
-		ok = to == SESSION_CHECKING || to == SESSION_HTTP || to == SESSION_ESTABLISHED ||
-		     to == SESSION_CLOSING;
+		ok = to == SESSION_CHECKING || to == SESSION_HTTP || to == SESSION_CONTINUING ||
+		     to == SESSION_ESTABLISHED || to == SESSION_CLOSING;
 		break;
 	case SESSION_CHECKING:
-		ok = to == SESSION_HTTP || to == SESSION_ESTABLISHED || to == SESSION_CLOSING;
+		ok = to == SESSION_HTTP || to == SESSION_CONTINUING || to == SESSION_ESTABLISHED ||
+		     to == SESSION_CLOSING;
+		break;
+	case SESSION_CONTINUING:
+		ok = to == SESSION_ESTABLISHED || to == SESSION_CLOSING;
 		break;
 	case SESSION_HTTP:
 		ok = to == SESSION_ESTABLISHED || to == SESSION_CLOSING;
@@ -188,6 +209,7 @@ static void established_on_frame(struct session *s, const struct chan_event *ev)
 		/* session_on_data_received() already noted it. */
 		break;
 	case FRAME_BYE:
+		s->peer_bye = true;
 		if (ev->bye.reason == BYE_NORMAL)
 			session_close(s, SESSION_NO_BYE, "client disconnected");
 		else
@@ -207,6 +229,8 @@ void session_on_frame(struct session *s, const struct chan_event *ev)
 	}
 	if (s->state == SESSION_ESTABLISHED)
 		established_on_frame(s, ev);
+	else if (s->state == SESSION_CONTINUING)
+		cont_on_frame(s, ev);
 }
 
 /* HANDSHAKE: feed ciphertext to the handshake until it completes. */
@@ -312,6 +336,7 @@ static void session_on_io(struct ev_loop *loop, struct ev_io *io, uint32_t reven
 	case SESSION_HTTP:
 		oc_input(s);
 		break;
+	case SESSION_CONTINUING:
 	case SESSION_ESTABLISHED:
 		router_session_input(s);
 		break;
@@ -339,22 +364,23 @@ void session_on_data_sent(struct session *s)
  * small, with the next byte. */
 void session_on_idle(struct session *s)
 {
-	if (s->state != SESSION_ESTABLISHED || buf_len(&s->tx) > 0 || tls_outq_len(s->tls) > 0)
+	if (s->state != SESSION_ESTABLISHED || s->tls == NULL || buf_len(&s->tx) > 0 ||
+	    tls_outq_len(s->tls) > 0)
 		return;
 	buf_shrink(&s->tx, 0);
 	chan_trim(&s->rx);
 	tls_trim(s->tls);
 }
 
-void session_on_established(struct session *s)
+/* The timers of a connection that carries the session: from now, and
+ * from its certificate and last full handshake. */
+static void arm_connection_timers(struct session *s)
 {
 	struct ev_loop *loop = s->w->loop;
 	const struct config_server *cfg = &s->w->gw->cfg;
 	int64_t left = s->cert_not_after - (int64_t)time(NULL);
 
-	ev_timer_stop(loop, &s->handshake_timer);
-	metrics_observe_handshake(s->w, ev_now_ms(loop) - s->up_ms);
-	s->up_ms = s->last_rx_ms = s->last_tx_ms = ev_now_ms(loop);
+	s->last_rx_ms = s->last_tx_ms = ev_now_ms(loop);
 	/* The timers re-check the last activity when they fire, so sending
 	 * and receiving only store a time stamp on the data path. */
 	ev_timer_arm(loop, &s->keepalive_timer, (uint64_t)cfg->keepalive * 1000);
@@ -372,6 +398,57 @@ void session_on_established(struct session *s)
 	}
 }
 
+void session_on_established(struct session *s)
+{
+	struct ev_loop *loop = s->w->loop;
+
+	ev_timer_stop(loop, &s->handshake_timer);
+	metrics_observe_handshake(s->w, ev_now_ms(loop) - s->up_ms);
+	s->up_ms = ev_now_ms(loop);
+	arm_connection_timers(s);
+}
+
+/* Its old connection goes without a BYE (the client left it); everything
+ * the connection owns comes from n, whose shell is closed quietly. Both
+ * under the stopped world: n may be another worker's. */
+void session_take_connection(struct session *s, struct session *n)
+{
+	struct worker *w = s->w;
+	struct chan rx;
+	struct buf tx;
+	struct cert_ref *chain = s->chain;
+	unsigned n_chain = s->n_chain;
+
+	session_drop_connection(s);
+	detach_on_attached(s);
+	ev_io_stop(n->w->loop, &n->io);
+	s->fd = n->fd;
+	s->tls = n->tls;
+	s->tls_up = n->tls_up;
+	n->fd = -1;
+	n->tls = NULL;
+	rx = s->rx, s->rx = n->rx, n->rx = rx;
+	tx = s->tx, s->tx = n->tx, n->tx = tx;
+	s->chain = n->chain, s->n_chain = n->n_chain;
+	n->chain = chain, n->n_chain = n_chain;
+	memcpy(s->remote, n->remote, sizeof(s->remote));
+	memcpy(s->serial, n->serial, sizeof(s->serial));
+	memcpy(s->fingerprint, n->fingerprint, sizeof(s->fingerprint));
+	s->cert_not_after = n->cert_not_after;
+	s->tx_queued_pkts = s->tx_queued_bytes = 0;
+	s->features = 0; /* until its FEATURES comes again */
+	s->continued++;
+	ev_io_init(&s->io, s->fd, session_on_io, s);
+	if (ev_io_start(w->loop, &s->io, EPOLLIN) < 0)
+		session_log(s, SESSION_LOG_WARN, "epoll: %s", strerror(errno));
+	arm_connection_timers(s);
+	/* The shell: nothing of it is counted or logged as a connection. */
+	n->quiet_close = true;
+	detach(n);
+	session_set_state(n, SESSION_CLOSING);
+	queue_reap(n);
+}
+
 static void session_on_handshake_timeout(struct ev_loop *loop, struct ev_timer *t)
 {
 	struct session *s = t->data;
@@ -379,6 +456,8 @@ static void session_on_handshake_timeout(struct ev_loop *loop, struct ev_timer *
 	(void)loop;
 	if (s->state == SESSION_HTTP)
 		oc_on_deadline(s);
+	else if (s->state == SESSION_CONTINUING)
+		session_close(s, BYE_PROTOCOL_ERROR, "no CONTINUE within handshake_timeout");
 	else
 		halfopen_on_deadline(s);
 }
@@ -467,6 +546,8 @@ static void session_on_linger_expired(struct ev_loop *loop, struct ev_timer *t)
 
 bool session_send_frame(struct session *s, uint8_t type, const void *payload, size_t len)
 {
+	if (s->tls == NULL)
+		return false; /* detached: no connection to say it on */
 	if (s->proto == PROTO_OPENCONNECT) {
 		/* CSTP has a keepalive; nothing else of ours goes to it. */
 		if (type == FRAME_KEEPALIVE)
@@ -513,19 +594,27 @@ static void detach(struct session *s)
 		s->leased = false;
 		lease_changed(w->gw);
 	}
-	if (s->on_dirty) {
-		TAILQ_REMOVE(&w->dirty, s, dirty_entry);
-		s->on_dirty = false;
-	}
-	if (s->on_pending) {
-		TAILQ_REMOVE(&w->pending, s, pending_entry);
-		s->on_pending = false;
-	}
+	unqueue(s);
 	ev_timer_stop(w->loop, &s->handshake_timer);
 	ev_timer_stop(w->loop, &s->keepalive_timer);
 	ev_timer_stop(w->loop, &s->dead_peer_timer);
 	ev_timer_stop(w->loop, &s->expiry_timer);
 	ev_timer_stop(w->loop, &s->lifetime_timer);
+	ev_timer_stop(w->loop, &s->detach_timer);
+}
+
+void session_drop_connection(struct session *s)
+{
+	ev_io_stop(s->w->loop, &s->io);
+	unqueue(s);
+	tls_conn_free(s->tls);
+	s->tls = NULL;
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	s->tls_up = false;
+	buf_reset(&s->tx, 0);
+	s->tx_queued_pkts = s->tx_queued_bytes = 0;
 }
 
 /* A BYE payload into out; a drain's says when to come back (drain.c
@@ -611,7 +700,9 @@ void session_close(struct session *s, uint16_t bye, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(s->reason, sizeof(s->reason), fmt, ap);
 		va_end(ap);
-		close_now(s, bye);
+		/* A lost connection with the UDP channel up: kept, detached. */
+		if (bye != SESSION_NO_BYE || !detach_keep(s))
+			close_now(s, bye);
 	}
 	if (shared)
 		workers_exclusive_end(gw);
@@ -625,8 +716,9 @@ static void close_now(struct session *s, uint16_t bye)
 	detach(s);
 	session_log_close(s, was_up, bye);
 	/* A refused, revoked or expired session's ticket never comes back. */
-	if (!was_up || bye == BYE_REVOKED || bye == BYE_NOT_AUTHORIZED || bye == BYE_EXPIRED ||
-	    bye == BYE_LIFETIME)
+	if ((!was_up || bye == BYE_REVOKED || bye == BYE_NOT_AUTHORIZED || bye == BYE_EXPIRED ||
+	     bye == BYE_LIFETIME) &&
+	    s->tls != NULL)
 		tls_conn_forget_ticket(s->tls);
 	if (s->proto == PROTO_OPENCONNECT && s->tls_up && s->tx.data != NULL)
 		oc_on_close(s, bye, was_up);
@@ -657,6 +749,7 @@ void session_free(struct session *s)
 	ev_timer_stop(loop, &s->linger_timer);
 	ev_timer_stop(loop, &s->expiry_timer);
 	ev_timer_stop(loop, &s->lifetime_timer);
+	ev_timer_stop(loop, &s->detach_timer);
 	udp_sess_close(s);
 	if (s->tls != NULL)
 		tls_conn_free(s->tls);
@@ -670,51 +763,4 @@ void session_free(struct session *s)
 	free(s->chain);
 	explicit_bzero(s, sizeof(*s));
 	free(s);
-}
-
-/*
- * A burst of connections that came and went (a flood, or a reconnect storm)
- * leaves the heap grown with free chunks malloc keeps: once the burst is
- * over (a second without a close), give them back to the kernel. Not
- * during it: malloc_trim walks the whole heap (about 4 ms at 90 MB), which
- * would stall every session's packets once a second while a flood lasts.
- */
-static void session_on_trim_due(struct ev_loop *loop, struct ev_timer *t)
-{
-	struct worker *w = t->data;
-
-	(void)loop;
-	malloc_trim(0);
-	w->reaped_since_trim = 0;
-}
-
-void session_trim_init(struct worker *w)
-{
-	ev_timer_init(&w->trim_timer, session_on_trim_due, w);
-}
-
-static void trim_after_burst(struct worker *w, unsigned freed)
-{
-	w->reaped_since_trim += freed;
-	if (freed == 0 || w->reaped_since_trim < SESSION_TRIM_AFTER)
-		return;
-	ev_timer_arm(w->loop, &w->trim_timer, 1000);
-}
-
-/* Before-sleep hook: free what was closed during this turn. */
-void session_reap_all(struct ev_loop *loop, void *data)
-{
-	struct worker *w = data;
-	struct session *s;
-
-	unsigned freed = 0;
-
-	(void)loop;
-	while ((s = LIST_FIRST(&w->reap)) != NULL) {
-		LIST_REMOVE(s, entry);
-		session_free(s);
-		freed++;
-	}
-	trim_after_burst(w, freed);
-	gateway_on_session_reaped(w);
 }

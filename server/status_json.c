@@ -112,6 +112,8 @@ static void one_session(struct jsonw *j, const struct session *s, uint64_t now_m
 	jsonw_str(j, "protocol", oc_proto_name(s));
 	jsonw_u64(j, "worker", (uint64_t)(s->w - s->w->gw->workers));
 	udp_status_session(j, s);
+	jsonw_u64(j, "continued", s->continued);
+	jsonw_bool(j, "detached", s->detached);
 	jsonw_obj_end(j);
 }
 

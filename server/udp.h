@@ -67,6 +67,7 @@ struct session_udp {
 	enum dchan_state told;	      /* the state last logged */
 	struct udp_sess_counts n;
 	struct session_pmtu pmtu; /* its path MTU (pmtu.c) */
+	uint8_t cont_key[32];	  /* proves a continuation (12.10), from epoch 0 */
 };
 
 /* Totals that outlive sessions: folded in when a channel closes, so
@@ -127,6 +128,8 @@ struct udp_sum {
 	uint64_t datagrams_in, datagrams_out, unknown_cid, gso_sends, send_errors, gro_reads;
 	struct udp_totals t; /* closed sessions' and live ones' */
 	unsigned by_state[3];  /* live channels by enum dchan_state */
+	uint64_t cont_ok, cont_refused; /* continuations (cont.c) */
+	uint64_t detached, detach_expired; /* detach.c */
 };
 /* The drop reasons' names ("malformed", ...) by enum dchan_open_result;
  * NULL for DCHAN_OPEN_OK. */
@@ -154,6 +157,9 @@ void udp_sess_offer_attr(const struct session *s, uint64_t *cid, uint16_t *port,
  * offer). */
 void udp_sess_on_features(struct session *s, bool taken);
 void udp_sess_on_rekey_ack(struct session *s, uint32_t epoch);
+/* A continuation gave the session a new connection: a DCHAN_REKEY still
+ * unanswered is sent again on it (the old one may not have carried it). */
+void udp_sess_on_attached(struct session *s);
 /* The session closes: keys wiped, cid forgotten, counters folded. */
 void udp_sess_close(struct session *s);
 /* UDP carries the session's packets now (super-packets are then cut). */

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "dchan_cont.h"
 #include "dchan_msg.h"
 #include "dchan_steer.h"
 #include "frame.h"
@@ -63,14 +64,15 @@ void udp_sess_prepare(struct session *s)
 
 bool udp_sess_offered(const struct session *s)
 {
-	return s->udp_offer.ready;
+	return s->udp_offer.ready || s->udp != NULL;
 }
 
+/* A continued session's CONFIG names its running channel (12.10). */
 void udp_sess_offer_attr(const struct session *s, uint64_t *cid, uint16_t *port, uint8_t *aead)
 {
-	*cid = s->udp_offer.cid;
+	*cid = s->udp != NULL ? s->udp->ds.cid : s->udp_offer.cid;
 	*port = (uint16_t)s->w->gw->cfg.udp_port;
-	*aead = s->udp_offer.aead;
+	*aead = s->udp != NULL ? (uint8_t)s->udp->ds.aead : s->udp_offer.aead;
 }
 
 static void on_timer(struct ev_loop *loop, struct ev_timer *t);
@@ -92,6 +94,9 @@ void udp_sess_on_features(struct session *s, bool taken)
 	struct dchan_timing t;
 	struct session_udp *u;
 
+	/* A continued session's client answers again: declining ends it. */
+	if (s->udp != NULL && !taken)
+		udp_sess_close(s);
 	if (!o->ready || s->udp != NULL)
 		return;
 	if (!taken) {
@@ -101,8 +106,9 @@ void udp_sess_on_features(struct session *s, bool taken)
 	u = calloc(1, sizeof(*u));
 	dchan_timing_default(&t);
 	t.rekey_ms = s->w->gw->cfg.udp_rekey_interval * 1000u; /* checked: 10-120 s */
-	if (u == NULL || dchan_sess_init(&u->ds, DCHAN_SIDE_GATEWAY, (enum dchan_aead)o->aead, o->cid,
-					 o->secret, &t, ev_now_ms(s->w->loop)) < 0) {
+	if (u == NULL || dchan_cont_key(o->secret, u->cont_key) < 0 ||
+	    dchan_sess_init(&u->ds, DCHAN_SIDE_GATEWAY, (enum dchan_aead)o->aead, o->cid,
+			    o->secret, &t, ev_now_ms(s->w->loop)) < 0) {
 		free(u);
 		explicit_bzero(o, sizeof(*o));
 		session_log(s, SESSION_LOG_WARN, "udp channel not set up: out of memory or keys");
@@ -218,6 +224,12 @@ void udp_sess_on_rekey_ack(struct session *s, uint32_t epoch)
 		return;
 	}
 	arm(s);
+}
+
+void udp_sess_on_attached(struct session *s)
+{
+	if (s->udp != NULL && s->udp->ds.rekey == DCHAN_REKEY_SENT)
+		send_rekey(s, s->udp->ds.epoch);
 }
 
 bool udp_sess_active(const struct session *s)

@@ -49,6 +49,10 @@ void udp_sum(const struct gateway *gw, struct udp_sum *out)
 		out->gso_sends += w->udp.gso_sends;
 		out->send_errors += w->udp.send_errors;
 		out->gro_reads += w->udp.gro_reads;
+		out->cont_ok += w->st.cont_ok;
+		out->cont_refused += w->st.cont_refused;
+		out->detached += w->st.detached;
+		out->detach_expired += w->st.detach_expired;
 		for (unsigned i = 0; i < DCHAN_OPEN_RESULTS; i++)
 			out->t.drops[i] += c->drops[i];
 		out->t.fallbacks += c->fallbacks;
@@ -115,6 +119,10 @@ void udp_status_gateway(struct jsonw *j, const struct gateway *gw)
 	udp_sum(gw, &sum);
 	jsonw_obj_begin(j, "udp");
 	jsonw_u64(j, "port", gw->cfg.udp_port);
+	jsonw_u64(j, "continued", sum.cont_ok);
+	jsonw_u64(j, "continue_refused", sum.cont_refused);
+	jsonw_u64(j, "detached", sum.detached);
+	jsonw_u64(j, "detach_expired", sum.detach_expired);
 	jsonw_u64(j, "datagrams_in", sum.datagrams_in);
 	jsonw_u64(j, "datagrams_out", sum.datagrams_out);
 	jsonw_u64(j, "unknown_cid", sum.unknown_cid);

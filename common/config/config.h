@@ -194,6 +194,10 @@ struct config_server {
 	bool udp;
 	unsigned udp_port;             /* 1-65535 */
 	unsigned udp_rekey_interval;   /* s, 10-120, default 120 */
+	/* s a session whose TLS connection is lost while its UDP channel is
+	 * up stays, detached, for a continuation (protocol.md 12.10); 0-300,
+	 * default 30, 0 = off */
+	unsigned udp_detach_grace;
 	/* SYNs from the TUN get their MSS lowered (docs/protocol.md 12.15):
 	 * DCHAN_PMTU_CLAMP_OFF, _AUTO (the default: the UDP channel's size
 	 * while it carries the packets) or a number, 536-65495. */

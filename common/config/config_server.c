@@ -409,6 +409,7 @@ enum {
 	K_UDP,
 	K_UDP_PORT,
 	K_UDP_REKEY_INTERVAL,
+	K_UDP_DETACH_GRACE,
 	K_MSS_CLAMP,
 	K_ENROLL,
 	K_ENROLL_CA_DIR,
@@ -553,6 +554,9 @@ static const struct config_key server_keys[K_COUNT] = {
 	[K_UDP_REKEY_INTERVAL] = {.section = "gateway", .name = "udp_rekey_interval",
 		.parse = config_key_uint, .offset = SRV(udp_rekey_interval), .min = 10, .max = 120,
 		.example = "120"},
+	[K_UDP_DETACH_GRACE] = {.section = "gateway", .name = "udp_detach_grace",
+		.parse = config_key_uint, .offset = SRV(udp_detach_grace), .min = 0, .max = 300,
+		.example = "30"},
 	[K_MSS_CLAMP] = {.section = "gateway", .name = "mss_clamp", .parse = config_key_mss_clamp,
 		.offset = SRV(mss_clamp), .min = DCHAN_PMTU_CLAMP_MIN, .max = DCHAN_PMTU_CLAMP_MAX,
 		.example = "auto"},
@@ -630,6 +634,7 @@ static void set_defaults(struct config_server *s)
 	s->workers = 0; /* auto */
 	s->udp = true;
 	s->udp_rekey_interval = 120;
+	s->udp_detach_grace = 30;
 	s->mss_clamp = DCHAN_PMTU_CLAMP_AUTO;
 	s->cert_lifetime = CONFIG_CERT_LIFETIME_DEFAULT;
 }

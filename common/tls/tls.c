@@ -25,6 +25,7 @@
 #include <wolfssl/error-ssl.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 
+#include "dchan_cont.h"
 #include "p11key.h"
 #include "proto.h"
 #include "ticket_table.h"
@@ -284,11 +285,14 @@ static bool post_handshake_ok(struct tls_conn *c)
 {
 	char *proto = NULL;
 	unsigned short plen = 0;
-	bool ours, http;
+	bool ours, http, cont;
 
 	if (wolfSSL_ALPN_GetProtocol(c->ssl, &proto, &plen) != WOLFSSL_SUCCESS)
 		proto = NULL;
 	ours = proto != NULL && plen == strlen(PROTO_ALPN) && memcmp(proto, PROTO_ALPN, plen) == 0;
+	cont = proto != NULL && plen == strlen(DCHAN_CONT_ALPN) &&
+	       memcmp(proto, DCHAN_CONT_ALPN, plen) == 0;
+	ours = ours || cont;
 	/* An HTTP client: http/1.1, or no ALPN at all (OpenConnect sends none). */
 	http = !ours && c->ctx->server && c->ctx->http &&
 	       (proto == NULL || plen == 0 || (plen == 8 && memcmp(proto, "http/1.1", 8) == 0));
@@ -302,7 +306,7 @@ static bool post_handshake_ok(struct tls_conn *c)
 		     wolfSSL_get_version(c->ssl));
 		return false;
 	}
-	c->app = ours ? TLS_APP_MTLSVPN : TLS_APP_HTTP;
+	c->app = cont ? TLS_APP_CONTINUE : ours ? TLS_APP_MTLSVPN : TLS_APP_HTTP;
 	/* The verify callback accepts the leaf and keeps the chain (every
 	 * build we support calls it for a good chain: WOLFSSL_ALWAYS_VERIFY_CB);
 	 * a resumed session's leaf was checked when its ticket was redeemed. */
@@ -420,6 +424,9 @@ static bool conn_start(struct tls_conn *c)
 	struct tls_ctx *t = c->ctx;
 	char alpn[] = PROTO_ALPN;
 	char alpn_http[] = "http/1.1";
+	char alpn_cont[] = DCHAN_CONT_ALPN;
+	char alpn_both[] = DCHAN_CONT_ALPN "," PROTO_ALPN;
+	char *ours = alpn;
 	uint8_t addr[16];
 
 	c->ssl = wolfSSL_new(t->wctx);
@@ -433,9 +440,14 @@ static bool conn_start(struct tls_conn *c)
 	/* A hello that offers ours gets ours, whatever else it offers (the
 	 * gateway's preference); one that offers http/1.1 or nothing is an
 	 * HTTP client, and goes on without ALPN if it offered none. */
+	/* A continuation (docs/protocol.md 12.10): a client asked to offer
+	 * it offers both; a gateway chooses it when offered and it keeps
+	 * the exporter's secrets (the UDP channel is on). */
+	if (c->hello_cont)
+		ours = t->server ? (c->export_keep ? alpn_cont : alpn) : alpn_both;
 	if (t->http && c->hello_http ? wolfSSL_UseALPN(c->ssl, alpn_http, (unsigned)strlen(alpn_http),
 				      WOLFSSL_ALPN_CONTINUE_ON_MISMATCH) != WOLFSSL_SUCCESS
-		    : wolfSSL_UseALPN(c->ssl, alpn, (unsigned)strlen(alpn),
+		    : wolfSSL_UseALPN(c->ssl, ours, (unsigned)strlen(ours),
 				      WOLFSSL_ALPN_FAILED_ON_MISMATCH) != WOLFSSL_SUCCESS)
 		goto fail;
 	if (!t->server) {
@@ -595,6 +607,7 @@ static enum tls_result check_hello(struct tls_conn *c)
 		return TLS_ERROR;
 	}
 	c->psk_dhe = tls_hello_offers_psk_dhe(c->in + c->in_off, c->in_len - c->in_off);
+	c->hello_cont = tls_hello_offers_continue(c->in + c->in_off, c->in_len - c->in_off);
 	c->hello_checked = true;
 	return TLS_OK;
 }
@@ -735,12 +748,15 @@ int tls_flush(struct tls_conn *c)
 
 size_t tls_outq_len(const struct tls_conn *c)
 {
+	if (c == NULL)
+		return 0;
 	return c->out_tail - c->out_head;
 }
 
 bool tls_has_pending(const struct tls_conn *c)
 {
-	return c->in_len > c->in_off || (c->ssl != NULL && wolfSSL_pending(c->ssl) > 0);
+	return c != NULL &&
+	       (c->in_len > c->in_off || (c->ssl != NULL && wolfSSL_pending(c->ssl) > 0));
 }
 
 bool tls_hello_received(const struct tls_conn *c)
@@ -751,7 +767,7 @@ bool tls_hello_received(const struct tls_conn *c)
 bool tls_peer_info(const struct tls_conn *c, struct cert_info *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (!c->hs_done)
+	if (c == NULL || !c->hs_done)
 		return false;
 	if (c->resumed && c->ctx->server)
 		return tls_ticket_peer_info(c, out);
@@ -769,6 +785,12 @@ const char *tls_cipher_name(const struct tls_conn *c)
 enum tls_app tls_app(const struct tls_conn *c)
 {
 	return c->app;
+}
+
+void tls_conn_offer_continue(struct tls_conn *c)
+{
+	if (!c->ctx->server && c->ssl == NULL)
+		c->hello_cont = true;
 }
 
 const char *tls_version_name(const struct tls_conn *c)

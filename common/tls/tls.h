@@ -59,6 +59,8 @@ struct tls_ctx_params {
 /* What the peer speaks after the handshake (ALPN). */
 enum tls_app {
 	TLS_APP_MTLSVPN, /* mtlsvpn/1 */
+	TLS_APP_CONTINUE, /* mtlsvpn-continue/1: mtlsvpn/1 whose first frame is
+			     CONTINUE (docs/protocol.md 12.10) */
 	TLS_APP_HTTP,    /* http/1.1 or no ALPN, on a gateway with http on */
 };
 
@@ -140,6 +142,9 @@ enum tls_app tls_app(const struct tls_conn *c);
 /* True after a handshake that passed without a client certificate (only
  * an HTTP client of a context with cert_optional). */
 bool tls_peer_anonymous(const struct tls_conn *c);
+/* Client, before the handshake: offer mtlsvpn-continue/1 before mtlsvpn/1;
+ * tls_app() then says which the gateway chose. */
+void tls_conn_offer_continue(struct tls_conn *c);
 const char *tls_version_name(const struct tls_conn *c);
 
 /* After a successful handshake: true if it resumed a session from a ticket

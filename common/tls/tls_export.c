@@ -8,6 +8,7 @@
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
 
+#include "dchan_cont.h"
 #include "tls_export.h"
 #include "tls_internal.h"
 
@@ -30,25 +31,39 @@ void tls_export_done(struct tls_conn *t)
 	t->export_keep = false;
 }
 
-int tls_export_dchan(struct tls_conn *t, uint64_t cid, uint8_t out[static DCHAN_SECRET_LEN])
+/* 32 bytes under label and context; see tls_export_dchan for when. */
+static int export32(struct tls_conn *t, const char *label, const uint8_t *context, size_t ctx_len,
+		    uint8_t out[static 32])
 {
-	uint8_t context[DCHAN_CONTEXT_LEN];
-
-	memset(out, 0, DCHAN_SECRET_LEN);
+	memset(out, 0, 32);
 	/* Only a session kept for it, until tls_export_done(): the same
 	 * contract whether or not this wolfSSL frees its secrets itself. */
 	if (!t->export_keep || !t->hs_done || wolfSSL_version(t->ssl) != TLS1_3_VERSION)
 		return -1;
 #ifdef HAVE_KEYING_MATERIAL
-	dchan_key_context(cid, context);
-	if (wolfSSL_export_keying_material(t->ssl, out, DCHAN_SECRET_LEN, DCHAN_EXPORT_LABEL,
-					   strlen(DCHAN_EXPORT_LABEL), context, sizeof(context),
+	if (wolfSSL_export_keying_material(t->ssl, out, 32, label, strlen(label), context, ctx_len,
 					   1) == WOLFSSL_SUCCESS)
 		return 0;
-	memset(out, 0, DCHAN_SECRET_LEN);
+	memset(out, 0, 32);
 #else
-	(void)cid;
+	(void)label;
 	(void)context;
+	(void)ctx_len;
 #endif
 	return -1;
+}
+
+int tls_export_dchan(struct tls_conn *t, uint64_t cid, uint8_t out[static DCHAN_SECRET_LEN])
+{
+	uint8_t context[DCHAN_CONTEXT_LEN];
+
+	dchan_key_context(cid, context);
+	return export32(t, DCHAN_EXPORT_LABEL, context, sizeof(context), out);
+}
+
+int tls_export_continue(struct tls_conn *t, uint8_t out[static 32])
+{
+	static const uint8_t none[1] = {0};
+
+	return export32(t, DCHAN_CONT_EXPORT_LABEL, none, 0, out);
 }

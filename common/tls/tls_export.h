@@ -32,4 +32,9 @@ void tls_export_done(struct tls_conn *t);
  * zeroed then). */
 int tls_export_dchan(struct tls_conn *t, uint64_t cid, uint8_t out[static DCHAN_SECRET_LEN]);
 
+/* The continuation's exporter value of this connection (docs/protocol.md
+ * 12.10): 32 bytes under DCHAN_CONT_EXPORT_LABEL, empty context. 0 or -1,
+ * under the same conditions as tls_export_dchan. */
+int tls_export_continue(struct tls_conn *t, uint8_t out[static 32]);
+
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "dchan_cont.h"
 #include "proto.h"
 #include "tls_internal.h"
 
@@ -77,7 +78,7 @@ static bool offers_alpn(struct rd list, const char *proto)
 /* What one pass over a ClientHello saw. read: the hello was there whole
  * and well-formed up to its extensions' end. */
 struct hello_seen {
-	bool read, groups, alpn, our_group, our_alpn, http_alpn, psk_dhe;
+	bool read, groups, alpn, our_group, our_alpn, http_alpn, psk_dhe, cont_alpn;
 };
 
 static bool offers_psk_dhe(struct rd list)
@@ -136,6 +137,7 @@ static enum tls_hello hello_walk(const uint8_t *p, size_t len, const int *groups
 			seen->alpn = true;
 			seen->our_alpn = offers_alpn(list, PROTO_ALPN);
 			seen->http_alpn = offers_alpn(list, "http/1.1");
+			seen->cont_alpn = offers_alpn(list, DCHAN_CONT_ALPN);
 		} else if (type == EXT_PSK_MODES) {
 			if (!rd_vec(&ext, 1, &list))
 				return TLS_HELLO_PASS;
@@ -168,4 +170,11 @@ bool tls_hello_offers_psk_dhe(const uint8_t *p, size_t len)
 	struct hello_seen seen;
 
 	return hello_walk(p, len, NULL, 0, &seen) == TLS_HELLO_PASS && seen.read && seen.psk_dhe;
+}
+
+bool tls_hello_offers_continue(const uint8_t *p, size_t len)
+{
+	struct hello_seen seen;
+
+	return hello_walk(p, len, NULL, 0, &seen) == TLS_HELLO_PASS && seen.read && seen.cont_alpn;
 }

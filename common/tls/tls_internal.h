@@ -80,6 +80,7 @@ struct tls_conn {
 	bool psk_dhe;	   /* server: the ClientHello allows psk_dhe_ke */
 	enum tls_app app;  /* after the handshake: what the peer speaks */
 	bool hello_http;   /* server: the ClientHello offers HTTP, not ours */
+	bool hello_cont;   /* server: it offers mtlsvpn-continue/1; client: offer it */
 	uint8_t *in; /* ciphertext from recv(): [in_off, in_len) unread */
 	size_t in_off, in_len, in_cap;
 	uint8_t *out; /* ciphertext for send(): [out_head, out_tail) */
@@ -187,5 +188,8 @@ enum tls_hello tls_hello_check(const uint8_t *p, size_t len, const int *groups, 
  * gateway resumes (a psk_ke-only resumption would have no forward
  * secrecy). */
 bool tls_hello_offers_psk_dhe(const uint8_t *p, size_t len);
+/* True if [p, p + len) holds a whole ClientHello offering
+ * mtlsvpn-continue/1 (docs/protocol.md 12.10). */
+bool tls_hello_offers_continue(const uint8_t *p, size_t len);
 
 #endif

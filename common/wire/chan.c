@@ -243,6 +243,15 @@ enum chan_result chan_next(struct chan *c, struct chan_event *ev, const char **w
 		if (dchan_msg_epoch_decode(f.payload, f.len, &ev->dchan_epoch, why) != MSG_OK)
 			return CHAN_MALFORMED;
 		return CHAN_OK;
+	case FRAME_CONTINUE:
+		if (c->role != CHAN_GATEWAY) {
+			*why = "CONTINUE sent to the client";
+			return CHAN_MALFORMED;
+		}
+		if (dchan_msg_continue_decode(f.payload, f.len, &ev->cont_cid, ev->cont_proof, why) !=
+		    MSG_OK)
+			return CHAN_MALFORMED;
+		return CHAN_OK;
 	default:
 		*why = "unknown frame type";
 		return CHAN_MALFORMED;

@@ -65,6 +65,8 @@ struct chan_event {
 	struct msg_bye bye;          /* BYE; CSTP DISCONNECT and TERMINATE */
 	uint32_t features;           /* FEATURES */
 	uint32_t dchan_epoch;        /* DCHAN_REKEY, DCHAN_REKEY_ACK */
+	uint64_t cont_cid;           /* CONTINUE: the cid, and its proof */
+	uint8_t cont_proof[32];
 };
 
 /* A growing channel's buffer while idle, and the room below which

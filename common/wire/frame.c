@@ -20,6 +20,7 @@
  *  - BYE: reason (2) + at most BYE_MAX_TEXT bytes of text, no terminator.
  *  - CONFIG_UPDATE: as CONFIG (it carries a subset of its attributes).
  *  - FEATURES, DCHAN_REKEY, DCHAN_REKEY_ACK: exactly 4 bytes.
+ *  - CONTINUE: exactly 40 bytes.
  *  - KEEPALIVE: always empty.
  * DATA is bounded by the caller's max_data (the MTU), at most
  * FRAME_MAX_PAYLOAD, and is never empty. DATA_GSO holds its GSO header and
@@ -29,12 +30,14 @@
 #define FRAME_CONFIG_MAX 8192
 #define FRAME_BYE_MAX (2 + BYE_MAX_TEXT)
 #define FRAME_FEATURES_LEN 4
+#define FRAME_CONTINUE_LEN 40
 
 static bool type_known(uint8_t type)
 {
 	return type == FRAME_DATA || type == FRAME_CONFIG || type == FRAME_KEEPALIVE ||
 	       type == FRAME_BYE || type == FRAME_CONFIG_UPDATE || type == FRAME_FEATURES ||
-	       type == FRAME_DATA_GSO || type == FRAME_DCHAN_REKEY || type == FRAME_DCHAN_REKEY_ACK;
+	       type == FRAME_DATA_GSO || type == FRAME_DCHAN_REKEY || type == FRAME_DCHAN_REKEY_ACK ||
+	       type == FRAME_CONTINUE;
 }
 
 /* NULL if a payload of len bytes is acceptable for type. */
@@ -60,6 +63,8 @@ static const char *check_len(uint8_t type, size_t len, size_t max_data)
 	case FRAME_DCHAN_REKEY:
 	case FRAME_DCHAN_REKEY_ACK:
 		return len != FRAME_FEATURES_LEN ? "DCHAN_REKEY frame not 4 bytes" : NULL;
+	case FRAME_CONTINUE:
+		return len != FRAME_CONTINUE_LEN ? "CONTINUE frame not 40 bytes" : NULL;
 	case FRAME_KEEPALIVE:
 		return len != 0 ? "KEEPALIVE frame with a payload" : NULL;
 	case FRAME_BYE:
@@ -196,6 +201,8 @@ const char *frame_type_name(uint8_t type)
 		return "DCHAN_REKEY";
 	case FRAME_DCHAN_REKEY_ACK:
 		return "DCHAN_REKEY_ACK";
+	case FRAME_CONTINUE:
+		return "CONTINUE";
 	default:
 		return "unknown";
 	}

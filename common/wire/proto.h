@@ -26,6 +26,8 @@ enum frame_type {
 	/* Only once both ends agreed on PROTO_FEATURE_DCHAN (section 12.13). */
 	FRAME_DCHAN_REKEY = 0x08,     /* gateway -> client: 4 bytes, the next UDP key epoch */
 	FRAME_DCHAN_REKEY_ACK = 0x09, /* client -> gateway: 4 bytes, the epoch now sent */
+	/* Only as the first frame under ALPN mtlsvpn-continue/1 (section 12.10). */
+	FRAME_CONTINUE = 0x0a,        /* client -> gateway: cid (8) + proof (32) */
 };
 
 /* The GSO header at the start of a DATA_GSO payload: type (1, enum

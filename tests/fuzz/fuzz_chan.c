@@ -30,6 +30,9 @@ static bool drain(struct chan *c)
 			if (ev.ip_result == IPPKT_OK && ev.ip.len != ev.len)
 				__builtin_trap();
 		}
+		/* CONTINUE (gateway role only): a cid never 0. */
+		if (ev.type == FRAME_CONTINUE && (ev.cont_cid == 0 || c->role != CHAN_GATEWAY))
+			__builtin_trap();
 	}
 	if (r == CHAN_MALFORMED && why == NULL)
 		__builtin_trap();

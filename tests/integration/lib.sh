@@ -287,6 +287,80 @@ PY
 	wait "$grab" || fail "no DATA datagram seen leaving $ns"
 }
 
+# gw_session IDENTITY EXPR: prints the Python expression EXPR about the
+# gateway's status --json, with s the first session of IDENTITY (None if it
+# has none) and d the whole document.
+gw_session() {
+	"$B/mtlsvpnctl" status --json --control "$WORK/control" >"$WORK/status.json"
+	python3 - "$WORK/status.json" "$1" "$2" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = next((x for x in d["sessions"] if x["identity"] == sys.argv[2]), None)
+print(eval(sys.argv[3]))
+PY
+}
+
+# ---- a checksummed upload across a change of path ----
+
+# upload_start NS: the LAN host sinks a 40 MB upload from laptop namespace
+# NS, sent slowly (about 8 s) so that a change can come in its middle, and
+# NS pings the LAN host every 20 ms beside it. UP_PID and PING_PID are the
+# two; UP_WANT is the upload's sha256.
+upload_start() {
+	local ns=$1
+	cat >"$WORK/lan.py" <<'PY'
+import hashlib, os, socket, sys
+work = sys.argv[1]
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.20.0.2", 5001)); s.listen(1)
+c, _ = s.accept(); h = hashlib.sha256()
+while True:
+    b = c.recv(65536)
+    if not b: break
+    h.update(b)
+open(work + "/up.sha.tmp", "w").write(h.hexdigest())
+os.rename(work + "/up.sha.tmp", work + "/up.sha")
+c.sendall(b"k"); c.close()
+PY
+	ip netns exec "$N" timeout 120 python3 "$WORK/lan.py" "$WORK" >"$WORK/lan.log" 2>&1 &
+	T_PIDS+=("$!")
+	wait_for 10 listening "$N" 5001 || fail "the LAN sink did not start"
+	head -c 40M /dev/urandom >"$WORK/big.bin"
+	UP_WANT=$(sha256sum <"$WORK/big.bin" | cut -d' ' -f1)
+	ip netns exec "$ns" timeout 90 python3 -c '
+import socket, sys, time
+s = socket.create_connection(("10.20.0.2", 5001), timeout=60)
+d = open(sys.argv[1], "rb").read()
+for i in range(0, len(d), 1 << 20):
+    s.sendall(d[i:i + (1 << 20)]); time.sleep(0.2)
+s.shutdown(socket.SHUT_WR); s.recv(1)' "$WORK/big.bin" >"$WORK/upload.log" 2>&1 &
+	UP_PID=$!
+	T_PIDS+=("$UP_PID")
+	ip netns exec "$ns" timeout 20 ping -D -i 0.02 -c 600 -W 1 10.20.0.2 >"$WORK/ping.log" 2>&1 &
+	PING_PID=$!
+	T_PIDS+=("$PING_PID")
+}
+
+# upload_check WHAT: the upload of upload_start arrived whole with its
+# checksum (the test fails otherwise, naming WHAT); GAP_MS is the longest
+# gap between ping replies and GAP_N how many of the 600 were answered.
+upload_check() {
+	local gap
+	wait "$UP_PID" || fail "the upload across $1 failed: $(cat "$WORK/upload.log")"
+	wait_for 10 test -s "$WORK/up.sha" || fail "the LAN host got no complete upload"
+	[ "$(cat "$WORK/up.sha")" = "$UP_WANT" ] || fail "the upload's checksum differs after $1"
+	wait "$PING_PID" || true
+	gap=$(python3 - "$WORK/ping.log" <<'PY'
+import re, sys
+t = [float(m.group(1)) for m in re.finditer(r"^\[(\d+\.\d+)\].*bytes from", open(sys.argv[1]).read(), re.M)]
+print("%.0f %d" % (max(b - a for a, b in zip(t, t[1:])) * 1000 if len(t) > 1 else -1, len(t)))
+PY
+)
+	GAP_MS=${gap% *}
+	GAP_N=${gap#* }
+}
+
 # Exits the test successfully (the cleanup trap still runs).
 pass() {
 	T_OK=1

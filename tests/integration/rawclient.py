@@ -3,7 +3,8 @@
 mtlsvpn/1 (TLS 1.3, ALPN, a client certificate) but sends what a real client
 never would: packets with forged inner sources, malformed frames, or no
 certificate at all; or it answers the CONFIG's FEATURES offer late, or not
-at all ("update"). It prints one result line and exits 0 when the gateway
+at all ("update"); or it offers to continue a session whose proof it cannot
+have ("continue": another identity's cid, or a wrong proof). It prints one result line and exits 0 when the gateway
 behaved as required, 1 otherwise."""
 import argparse
 import os
@@ -18,11 +19,11 @@ FRAME_DATA, FRAME_CONFIG, FRAME_KEEPALIVE, FRAME_BYE = 1, 2, 3, 4
 FRAME_CONFIG_UPDATE, FRAME_FEATURES = 5, 6
 
 
-def connect(a, with_cert=True):
+def connect(a, with_cert=True, alpn=("mtlsvpn/1",)):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_3
     ctx.load_verify_locations(a.ca)
-    ctx.set_alpn_protocols(["mtlsvpn/1"])
+    ctx.set_alpn_protocols(list(alpn))
     if with_cert:
         ctx.load_cert_chain(a.cert, a.key)
     raw = socket.create_connection((a.host, a.port), timeout=10)
@@ -79,6 +80,8 @@ def parse_config(p):
             out.setdefault("dns", []).append(socket.inet_ntop(socket.AF_INET, v))
         elif t == 0x86:
             out["features"] = struct.unpack("!I", v)[0]
+        elif t == 0x87 and n == 11:
+            out["cid"] = "%016x" % struct.unpack("!Q", v[:8])[0]
         i += 3 + n
     return out
 
@@ -286,9 +289,23 @@ def cmd_update(a):
             return 0 if a.features and a.want_route in upd.get("routes", []) else 1
 
 
+def cmd_continue(a):
+    """CONTINUE(cid, a random proof) under mtlsvpn-continue/1: the gateway
+    must choose the continuation, then answer with a CONFIG of a new
+    session (another cid), saying nothing of the session named."""
+    s = connect(a, alpn=("mtlsvpn-continue/1", "mtlsvpn/1"))
+    if s.selected_alpn_protocol() != "mtlsvpn-continue/1":
+        print("the gateway chose %r, not the continuation" % s.selected_alpn_protocol())
+        return 1
+    s.sendall(frame(0x0a, bytes.fromhex(a.cid) + os.urandom(32)))
+    cfg = get_config(s, Reader(s))
+    print("CONFIG cid=%s v4=%s" % (cfg.get("cid"), cfg.get("v4")))
+    return 0 if cfg.get("cid") not in (None, a.cid) else 1
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("cmd", choices=["forge", "malformed", "nocert", "stay", "update"])
+    ap.add_argument("cmd", choices=["forge", "malformed", "nocert", "stay", "update", "continue"])
     ap.add_argument("--host", required=True)
     ap.add_argument("--port", type=int, default=8443)
     ap.add_argument("--server-name", required=True)
@@ -302,9 +319,10 @@ def main():
     ap.add_argument("--features", action="store_true")
     ap.add_argument("--wait", type=float, default=5)
     ap.add_argument("--want-route")
+    ap.add_argument("--cid", help="continue: the session's cid, 16 hex digits")
     a = ap.parse_args()
     sys.exit({"forge": cmd_forge, "malformed": cmd_malformed, "nocert": cmd_nocert,
-              "stay": cmd_stay, "update": cmd_update}[a.cmd](a))
+              "stay": cmd_stay, "update": cmd_update, "continue": cmd_continue}[a.cmd](a))
 
 
 if __name__ == "__main__":

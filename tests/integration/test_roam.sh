@@ -7,7 +7,9 @@
 # kernel drops with the old address and the client puts back): each time
 # the first reply through the tunnel must come within 2 s of the move, the
 # gateway must see the session come from the new address, and the old one
-# must go (replaced by the new one, BYE 4).
+# must go (replaced by the new one, BYE 4). The client runs with udp = off:
+# with its UDP channel up it would continue the same session instead
+# (docs/protocol.md 12.10), which test_udp_continue.sh covers.
 . "$(dirname "$0")/lib.sh"
 
 LIMIT_MS=2000
@@ -66,7 +68,7 @@ session_from() {
 run_moves() {
 	local mode=$1 replaced
 	shift
-	write_client_ini 1 alice "$@"
+	write_client_ini 1 alice "udp = off" "$@"
 	start_client 1
 	wait_tunnel 1
 	: >"$WORK/ping.log"

@@ -18,7 +18,10 @@ need_tools python3 curl
 
 topo_init
 pki_init
-write_server_ini "workers = 2" "metrics = 10.20.0.1:9560"
+# udp_detach_grace = 0: a cut connection ends its session at once, so the
+# client's continuation of it is refused and a new, resumed session comes
+# (test_udp_continue.sh covers continuing and detached sessions).
+write_server_ini "workers = 2" "metrics = 10.20.0.1:9560" "udp_detach_grace = 0"
 start_gateway
 for i in 1 2; do
 	add_laptop "$i"

@@ -25,17 +25,7 @@ write_client_ini 1 alice
 start_client 1
 wait_tunnel 1
 
-SOCK=$WORK/control
-J=$WORK/status.json
-sess() {
-	"$B/mtlsvpnctl" status --json --control "$SOCK" >"$J"
-	python3 - "$J" "$1" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-s = next((x for x in d["sessions"] if x["identity"] == "alice"), None)
-print(eval(sys.argv[2]))
-PY
-}
+sess() { gw_session alice "$1"; }
 state_up() { [ "$(sess 's["udp"]["state"] if s and s["udp"] else None')" = up ]; }
 wait_for 10 state_up || fail "alice's UDP channel is not up after 10 s"
 sid=$(sess 's["sid"]')
@@ -47,40 +37,7 @@ say "UDP up; the client's UDP flow is 192.0.2.11:$cport"
 # One genuine DATA datagram of alice's from before the move (for the replay).
 grab_dchan_datagram "$L1" "$WORK/dgram.bin"
 
-# The LAN host sinks an upload and writes its sha256.
-cat >"$WORK/lan.py" <<'PY'
-import hashlib, os, socket, sys
-work = sys.argv[1]
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("10.20.0.2", 5001)); s.listen(1)
-c, _ = s.accept(); h = hashlib.sha256()
-while True:
-    b = c.recv(65536)
-    if not b: break
-    h.update(b)
-open(work + "/up.sha.tmp", "w").write(h.hexdigest())
-os.rename(work + "/up.sha.tmp", work + "/up.sha")
-c.sendall(b"k"); c.close()
-PY
-ip netns exec "$N" timeout 120 python3 "$WORK/lan.py" "$WORK" >"$WORK/lan.log" 2>&1 &
-T_PIDS+=("$!")
-wait_for 10 listening "$N" 5001 || fail "the LAN sink did not start"
-head -c 40M /dev/urandom >"$WORK/big.bin"
-want=$(sha256sum <"$WORK/big.bin" | cut -d' ' -f1)
-# A slow upload (about 8 s) so that the move happens in its middle.
-ip netns exec "$L1" timeout 90 python3 -c '
-import socket, sys, time
-s = socket.create_connection(("10.20.0.2", 5001), timeout=60)
-d = open(sys.argv[1], "rb").read()
-for i in range(0, len(d), 1 << 20):
-    s.sendall(d[i:i + (1 << 20)]); time.sleep(0.2)
-s.shutdown(socket.SHUT_WR); s.recv(1)' "$WORK/big.bin" >"$WORK/upload.log" 2>&1 &
-up_pid=$!
-T_PIDS+=("$up_pid")
-ip netns exec "$L1" timeout 20 ping -D -i 0.02 -c 600 -W 1 10.20.0.2 >"$WORK/ping.log" 2>&1 &
-ping_pid=$!
-T_PIDS+=("$ping_pid")
+upload_start "$L1"
 sleep 3
 
 # The rebinding: the client's UDP flow now leaves as 192.0.2.31:40000 and
@@ -107,23 +64,13 @@ moved() { [ "$(sess 's["udp"]["peer"]')" = "192.0.2.31:40000" ]; }
 wait_for 5 moved || fail "the gateway did not follow the flow to 192.0.2.31:40000: $(sess 's["udp"]["peer"]')"
 say "the gateway follows alice to 192.0.2.31:40000"
 
-wait "$up_pid" || fail "the upload across the move failed: $(cat "$WORK/upload.log")"
-wait_for 10 test -s "$WORK/up.sha" || fail "the LAN host got no complete upload"
-[ "$(cat "$WORK/up.sha")" = "$want" ] || fail "the upload's checksum differs after the move"
-wait "$ping_pid" || true
-gap=$(python3 - "$WORK/ping.log" <<'PY'
-import re, sys
-t = [float(m.group(1)) for m in re.finditer(r"^\[(\d+\.\d+)\].*bytes from", open(sys.argv[1]).read(), re.M)]
-print("%.0f %d" % (max(b - a for a, b in zip(t, t[1:])) * 1000 if len(t) > 1 else -1, len(t)))
-PY
-)
-set -- $gap
-[ "$2" -gt 300 ] || fail "only $2 of 600 pings answered across the move"
+upload_check "the move"
+[ "$GAP_N" -gt 300 ] || fail "only $GAP_N of 600 pings answered across the move"
 [ "$(sess 's["sid"]')" = "$sid" ] || fail "the move replaced alice's session"
 [ "$(sess 's["udp"]["roams"]')" -ge 1 ] || fail "no roam counted"
 state_up || fail "alice's channel is not up after the move"
 grep -q "reconnecting" "$WORK/client1.log" && fail "the client reconnected: the move should be the gateway's alone"
-say "40 MB upload across the move, checksum matches; same session; longest gap between ping replies $1 ms ($2 of 600 answered)"
+say "40 MB upload across the move, checksum matches; same session; longest gap between ping replies $GAP_MS ms ($GAP_N of 600 answered)"
 
 # A genuine datagram from before, replayed from the old address, does not
 # move the peer back.

@@ -352,14 +352,17 @@ static void test_config_server_load_udp(void **state)
 	assert_true(s.udp);
 	assert_int_equal(s.udp_port, 8443);
 	assert_int_equal(s.udp_rekey_interval, 120);
+	assert_int_equal(s.udp_detach_grace, 30);
 	load_ok_server("[gateway]\nlisten = [::1]:9443\nca = ca.crt\ncert = server.crt\nkey = "
 		       "server.key\n" POOL,
 		       &s);
 	assert_int_equal(s.udp_port, 9443);
-	load_ok_server(GW "udp = off\nudp_port = 4500\nudp_rekey_interval = 10\n" POOL, &s);
+	load_ok_server(GW "udp = off\nudp_port = 4500\nudp_rekey_interval = 10\nudp_detach_grace = 0\n" POOL,
+		       &s);
 	assert_false(s.udp);
 	assert_int_equal(s.udp_port, 4500);
 	assert_int_equal(s.udp_rekey_interval, 10);
+	assert_int_equal(s.udp_detach_grace, 0);
 }
 
 /* enroll: off, 30 days, no revocation unless set; a CA directory with

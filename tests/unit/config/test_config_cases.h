@@ -24,7 +24,7 @@ struct bad_case {
 	"deny_identities, max_session_lifetime, ocsp, ocsp_responder, ocsp_timeout, ocsp_fail, "     \
 	"ocsp_cache, default_group, group_from, log_drops, lease_file, max_sessions_per_identity, control, user, "  \
 	"control_group, metrics, key_passphrase_file, pkcs11_module, tls_resumption, tls_ticket_lifetime, "    \
-	"proxy_protocol, proxy_from, pool_slice, audit_log, openconnect, openconnect_tls12, offload, workers, udp, udp_port, udp_rekey_interval, mss_clamp, "  \
+	"proxy_protocol, proxy_from, pool_slice, audit_log, openconnect, openconnect_tls12, offload, workers, udp, udp_port, udp_rekey_interval, udp_detach_grace, mss_clamp, "  \
 	"enroll, enroll_ca_dir, cert_lifetime and enroll_revoke_old"
 #define CL_KEYS                                                                                    \
 	"gateway, server_name, ca, cert, key, tun, full_tunnel, dns, reconnect_min, "              \
@@ -440,6 +440,8 @@ static const struct bad_case server_bad[] = {
      "%F:5 [gateway] udp_rekey_interval: " RANGE("9", 10, 120)},
     {"udp_rekey_interval over 120", GW "udp_rekey_interval = 121\n" POOL,
      "%F:5 [gateway] udp_rekey_interval: " RANGE("121", 10, 120)},
+    {"udp_detach_grace over 300", GW "udp_detach_grace = 301\n" POOL,
+     "%F:5 [gateway] udp_detach_grace: " RANGE("301", 0, 300)},
     {"mss_clamp a word", GW "mss_clamp = on\n" POOL,
      "%F:5 [gateway] mss_clamp: 'on' is not an MSS setting; use auto (the UDP data channel's "
      "size), off, or a number from 536 to 65495"},

@@ -26,7 +26,7 @@ struct pair {
 	struct end s, c;
 };
 
-static void pair_up(struct pair *p, bool keep)
+static void pair_up_cont(struct pair *p, bool keep, bool cont)
 {
 	int fds[2], quiet = 0;
 	bool kept_s = false, kept_c = false;
@@ -45,6 +45,8 @@ static void pair_up(struct pair *p, bool keep)
 		kept_s = tls_export_keep(p->s.t);
 		kept_c = tls_export_keep(p->c.t);
 	}
+	if (cont)
+		tls_conn_offer_continue(p->c.t);
 	for (int i = 0; i < 200 && quiet < 3; i++) {
 		bool moved = step(&p->c);
 
@@ -60,6 +62,11 @@ static void pair_up(struct pair *p, bool keep)
 	assert_int_equal(kept_c, keep);
 	/* Too late once the handshake has started. */
 	assert_false(tls_export_keep(p->s.t));
+}
+
+static void pair_up(struct pair *p, bool keep)
+{
+	pair_up_cont(p, keep, false);
 }
 
 static void pair_down(struct pair *p)
@@ -99,6 +106,38 @@ static void test_tls_export_dchan_both_ends_agree(void **state)
 	/* A session never kept exports nothing. */
 	pair_up(&q, false);
 	assert_int_equal(tls_export_dchan(q.c.t, 42, other), -1);
+	pair_down(&q);
+	pair_down(&p);
+}
+
+/* A client offering the continuation gets it from a gateway that keeps the
+ * exporter (protocol.md 12.10); both ends then export the same value, which
+ * is neither the channel's secret nor another connection's. Without the
+ * exporter the gateway chooses mtlsvpn/1; without the offer nothing changes. */
+static void test_tls_export_continue_negotiated_and_agreed(void **state)
+{
+	uint8_t s[32], c[32], other[32], dchan[DCHAN_SECRET_LEN];
+	struct pair p, q;
+
+	(void)state;
+	pair_up_cont(&p, true, true);
+	assert_int_equal(tls_app(p.s.t), TLS_APP_CONTINUE);
+	assert_int_equal(tls_app(p.c.t), TLS_APP_CONTINUE);
+	assert_int_equal(tls_export_continue(p.s.t, s), 0);
+	assert_int_equal(tls_export_continue(p.c.t, c), 0);
+	assert_memory_equal(s, c, sizeof(s));
+	assert_int_equal(tls_export_dchan(p.c.t, 0, dchan), 0);
+	assert_memory_not_equal(s, dchan, sizeof(s));
+	pair_up_cont(&q, true, true);
+	assert_int_equal(tls_export_continue(q.c.t, other), 0);
+	assert_memory_not_equal(s, other, sizeof(s));
+	pair_down(&q);
+	pair_up_cont(&q, false, true);
+	assert_int_equal(tls_app(q.s.t), TLS_APP_MTLSVPN);
+	assert_int_equal(tls_app(q.c.t), TLS_APP_MTLSVPN);
+	pair_down(&q);
+	pair_up_cont(&q, true, false);
+	assert_int_equal(tls_app(q.s.t), TLS_APP_MTLSVPN);
 	pair_down(&q);
 	pair_down(&p);
 }
@@ -166,6 +205,7 @@ int main(void)
 	    cmocka_unit_test(test_tls_export_dchan_both_ends_agree),
 	    cmocka_unit_test(test_tls_export_dchan_keys_interoperate),
 	    cmocka_unit_test(test_tls_export_dchan_before_handshake),
+	    cmocka_unit_test(test_tls_export_continue_negotiated_and_agreed),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -24,7 +24,9 @@
 
 #include <cmocka.h>
 
+#include "dchan_cont.h"
 #include "proto.h"
+#include "tls_export.h"
 #include "tls.h"
 #include "tls_internal.h"
 
@@ -59,6 +61,10 @@ static int listen_loopback(unsigned *port)
 /* Run s_client with extra arguments (it presents a good client
  * certificate), drive our end until it ends or s_client, its stdin empty,
  * has said goodbye, then collect s_client's output. */
+/* The gateway keeps the exporter's secrets (its UDP channel is on): it
+ * may choose the continuation (docs/protocol.md 12.10). */
+static bool fixture_keep_export;
+
 static void serve_s_client(const char *args, struct s_client_run *r)
 {
 	char cmd[5 * PATH_MAX], ca[PATH_MAX], crt[PATH_MAX], key[PATH_MAX];
@@ -87,6 +93,8 @@ static void serve_s_client(const char *args, struct s_client_run *r)
 	close(lfd);
 	e.t = tls_conn_new(ctx, e.fd);
 	assert_non_null(e.t);
+	if (fixture_keep_export)
+		(void)tls_export_keep(e.t);
 	for (int i = 0; i < 100 && !e.dead; i++) {
 		pfd = (struct pollfd){.fd = e.fd, .events = POLLIN};
 		(void)poll(&pfd, 1, 100);
@@ -131,7 +139,9 @@ static void expect_app(const char *args, enum tls_app app)
 	}
 	if (r.app != app)
 		fail_msg("s_client %s: our end took it for %s", args,
-			 r.app == TLS_APP_HTTP ? "HTTP" : "mtlsvpn/1");
+			 r.app == TLS_APP_HTTP	   ? "HTTP"
+			 : r.app == TLS_APP_CONTINUE ? DCHAN_CONT_ALPN
+						     : "mtlsvpn/1");
 }
 
 static void expect_up(const char *args)
@@ -213,6 +223,21 @@ static void test_tls_s_client_other_alpn(void **state)
 {
 	(void)state;
 	expect_alert("-alpn h2,http/1.1", ALERT_NO_APPLICATION_PROTOCOL);
+}
+
+/* A continuation's offer (protocol.md 12.10): chosen by a gateway that
+ * keeps the exporter, mtlsvpn/1 chosen from it by one that does not; the
+ * continuation alone, without mtlsvpn/1, is not ours. */
+static void test_tls_s_client_continue_offer(void **state)
+{
+	(void)state;
+	expect_app("-alpn " DCHAN_CONT_ALPN "," PROTO_ALPN, TLS_APP_MTLSVPN);
+	expect_alert("-alpn " DCHAN_CONT_ALPN, ALERT_NO_APPLICATION_PROTOCOL);
+	fixture_keep_export = true;
+	expect_app("-alpn " DCHAN_CONT_ALPN "," PROTO_ALPN, TLS_APP_CONTINUE);
+	expect_app("-alpn " PROTO_ALPN "," DCHAN_CONT_ALPN, TLS_APP_CONTINUE);
+	expect_app(ALPN, TLS_APP_MTLSVPN);
+	fixture_keep_export = false;
 }
 
 /* With OpenConnect clients on: no ALPN or http/1.1 is HTTP, ours stays
@@ -421,6 +446,7 @@ int main(void)
 	    cmocka_unit_test(test_tls_s_client_only_groups_we_lack),
 	    cmocka_unit_test(test_tls_s_client_no_alpn),
 	    cmocka_unit_test(test_tls_s_client_other_alpn),
+	    cmocka_unit_test(test_tls_s_client_continue_offer),
 	    cmocka_unit_test(test_tls_s_client_http_on),
 	    cmocka_unit_test(test_tls_hello_check_own_client),
 	    cmocka_unit_test(test_tls_hello_check_broken_lengths_pass),

@@ -2,7 +2,8 @@
  * test_dchan_msg.c - the UDP data channel on the TLS channel: the
  * CFG_ATTR_DCHAN attribute of CONFIG (round trip, every value out of range
  * refused both ways, ignored by what does not know it is a decoder matter
- * of msg.c) and the DCHAN_REKEY / DCHAN_REKEY_ACK payload and frames.
+ * of msg.c), the DCHAN_REKEY / DCHAN_REKEY_ACK payload and frames, and the
+ * CONTINUE payload and frame (section 12.10).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -165,6 +166,72 @@ static void test_frame_decode_dchan_rekey_lengths(void **state)
 	assert_string_equal(frame_type_name(FRAME_DCHAN_REKEY_ACK), "DCHAN_REKEY_ACK");
 }
 
+static void test_dchan_msg_continue_codec(void **state)
+{
+	static const struct {
+		const char *name;
+		size_t n;
+		uint8_t cid0; /* first byte of the cid; the last is cid7 */
+		uint8_t cid7;
+		enum msg_result r;
+	} rows[] = {
+	    {"40 bytes", 40, 0x01, 0x08, MSG_OK},
+	    {"cid with only the low bit", 40, 0x00, 0x01, MSG_OK},
+	    {"cid 0", 40, 0x00, 0x00, MSG_MALFORMED},
+	    {"39 bytes", 39, 0x01, 0x08, MSG_MALFORMED},
+	    {"41 bytes", 41, 0x01, 0x08, MSG_MALFORMED},
+	    {"empty", 0, 0x01, 0x08, MSG_MALFORMED},
+	};
+	uint8_t proof[DCHAN_CONT_MSG_PROOF_LEN], out[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(proof); i++)
+		proof[i] = (uint8_t)(0xa0 + i);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		uint8_t b[48] = {0}, got[DCHAN_CONT_MSG_PROOF_LEN];
+		const char *why = NULL;
+		uint64_t cid = 99;
+
+		b[0] = rows[i].cid0;
+		b[7] = rows[i].cid7;
+		memcpy(b + 8, proof, sizeof(proof));
+		assert_int_equal(dchan_msg_continue_decode(b, rows[i].n, &cid, got, &why), rows[i].r);
+		if (rows[i].r != MSG_OK) {
+			if (why == NULL)
+				fail_msg("row %s: no reason", rows[i].name);
+			assert_true(cid == 0);
+			continue;
+		}
+		assert_true(cid == ((uint64_t)rows[i].cid0 << 56 | rows[i].cid7));
+		assert_memory_equal(got, proof, sizeof(proof));
+		assert_int_equal(dchan_msg_continue_encode(cid, got, out, sizeof(out)), 40);
+		assert_memory_equal(out, b, 40);
+	}
+	assert_int_equal(dchan_msg_continue_encode(0, proof, out, sizeof(out)), 0);
+	assert_int_equal(dchan_msg_continue_encode(1, proof, out, 39), 0);
+}
+
+static void test_frame_decode_continue_lengths(void **state)
+{
+	static const struct {
+		size_t len;
+		enum frame_result r;
+	} rows[] = {{40, FRAME_OK}, {39, FRAME_MALFORMED}, {41, FRAME_MALFORMED}, {0, FRAME_MALFORMED}};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		uint8_t b[64] = {0};
+		struct frame f;
+		size_t used = 0;
+		const char *why = NULL;
+
+		frame_header(b, FRAME_CONTINUE, rows[i].len);
+		assert_int_equal(frame_decode(b, FRAME_HDR_LEN + rows[i].len, 1500, &f, &used, &why),
+				 rows[i].r);
+	}
+	assert_string_equal(frame_type_name(FRAME_CONTINUE), "CONTINUE");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,6 +240,8 @@ int main(void)
 	    cmocka_unit_test(test_msg_config_dchan_cid_zero_refused),
 	    cmocka_unit_test(test_dchan_msg_epoch_codec),
 	    cmocka_unit_test(test_frame_decode_dchan_rekey_lengths),
+	    cmocka_unit_test(test_dchan_msg_continue_codec),
+	    cmocka_unit_test(test_frame_decode_continue_lengths),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Continuing a session over a new TLS connection (docs/protocol.md 12.10):
+# mid-upload, the laptop's own address changes (the old one removed), so
+# its TCP connection is dead. Its UDP channel goes on from the new address
+# while the client reconnects TLS offering mtlsvpn-continue/1 and proves it
+# holds the channel. The gateway (two workers: the new connection may land
+# on the other one) must move the new connection into the SAME session:
+# same sid, inner address and cid, no "session up", continued = 1; the
+# upload's checksum must match, and the longest gap between ping replies is
+# printed. Then a second identity (bob, rawclient.py) naming alice's cid
+# must get a new session of its own, with another cid, and alice's session
+# must be untouched; and alice's certificate with a wrong proof gets a new
+# session too (both counted as refused). Last, detached sessions
+# (udp_detach_grace): the gateway's end of a TLS connection is killed (ss -K)
+# while the laptop's TCP is black-holed and its UDP goes on: the session
+# stays, detached, and carries pings by UDP; revoking it ends it at once (a
+# datagram after that is an unknown cid); bob's, not continued, ends when
+# the grace is over.
+. "$(dirname "$0")/lib.sh"
+
+need_tools python3 sha256sum ss nft
+
+topo_init
+add_laptop 1
+add_laptop 2
+L1=$(lap 1)
+pki_init
+pki_client alice
+pki_client bob
+"$B/mtlsvpnctl" ca crl --dir "$CA" >>"$WORK/ctl.log" 2>&1 || fail "mtlsvpnctl ca crl"
+write_server_ini "dead_peer_timeout = 60" "workers = 2" "udp_detach_grace = 4" "crl = ca/crl.pem"
+start_gateway
+write_client_ini 1 alice
+start_client 1
+wait_tunnel 1
+
+sess() { gw_session alice "$1"; }
+state_up() { [ "$(sess 's["udp"]["state"] if s and s["udp"] else None')" = up ]; }
+cid_of() { python3 -c 'import sys; print(open(sys.argv[1], "rb").read()[4:12].hex())' "$1"; }
+wait_for 10 state_up || fail "alice's UDP channel is not up after 10 s"
+sid=$(sess 's["sid"]')
+inner=$(sess 's["tunnel"]["ipv4"]')
+grab_dchan_datagram "$L1" "$WORK/before.bin"
+cid=$(cid_of "$WORK/before.bin")
+ups=$(grep -c "session up:" "$WORK/gateway.log")
+say "alice: sid $sid, inner $inner, cid $cid, UDP up from 192.0.2.11"
+
+upload_start "$L1"
+sleep 3
+
+# The laptop joins another network: the old address goes, a new one comes.
+ip -n "$L1" addr del 192.0.2.11/24 dev eth0
+ip -n "$L1" addr add 192.0.2.31/24 dev eth0
+continued() { grep -q "session continued on a new connection" "$WORK/gateway.log"; }
+wait_for 10 continued || fail "the gateway did not continue alice's session: $(grep -E 'continu|session up' "$WORK/gateway.log" | tail -n 5)"
+say "the gateway continued alice's session on the new connection ($(grep -o 'handshake, worker [0-9]* -> [0-9]*' "$WORK/gateway.log" | head -n 1)); client: $(grep -o 'continued on the new connection after [0-9]* ms' "$WORK/client1.log" | head -n 1)"
+
+upload_check "the address change"
+[ "$GAP_N" -gt 300 ] || fail "only $GAP_N of 600 pings answered across the move"
+[ "$(sess 's["sid"]')" = "$sid" ] || fail "alice's session was replaced: sid $(sess 's["sid"]'), was $sid"
+[ "$(sess 's["tunnel"]["ipv4"]')" = "$inner" ] || fail "alice's inner address changed"
+[ "$(sess 's["continued"]')" = 1 ] || fail "continued is $(sess 's["continued"]'), not 1"
+[ "$(sess 'd["gateway"]["udp"]["continued"]')" = 1 ] || fail "the gateway counts $(sess 'd["gateway"]["udp"]["continued"]') continuations"
+case "$(sess 's["remote"]')" in 192.0.2.31:*) ;; *) fail "alice's remote is $(sess 's["remote"]'), not the new address" ;; esac
+[ "$(grep -c "session up:" "$WORK/gateway.log")" = "$ups" ] || fail "a new session came up: $(grep "session up:" "$WORK/gateway.log" | tail -n 1)"
+grep -q "replaced by a newer session" "$WORK/gateway.log" && fail "alice's session was replaced"
+grep -q "session continued on the new connection after" "$WORK/client1.log" ||
+	fail "the client did not see its session continued: $(grep -iE 'continu|reconnect' "$WORK/client1.log" | tail -n 5)"
+state_up || fail "alice's channel is not up after the move"
+grab_dchan_datagram "$L1" "$WORK/after.bin"
+[ "$(cid_of "$WORK/after.bin")" = "$cid" ] || fail "alice's datagrams carry cid $(cid_of "$WORK/after.bin"), was $cid"
+say "40 MB upload across the address change, checksum matches; same sid, inner address and cid; no new session; longest gap between ping replies $GAP_MS ms ($GAP_N of 600 answered)"
+
+# bob holds a valid certificate but not alice's channel: naming her cid
+# gets him a session of his own, another cid, and alice keeps hers.
+raw() {
+	ip netns exec "$(lap 2)" timeout 20 python3 "$(dirname "$0")/rawclient.py" continue \
+		--host 192.0.2.1 --server-name gw.test --ca "$CA/ca.crt" --cid "$cid" "$@"
+}
+out=$(raw --cert "$WORK/bob.crt" --key "$WORK/bob.key") || fail "bob naming alice's cid: $out"
+grep -q "continuation refused (another identity's session)" "$WORK/gateway.log" ||
+	fail "the gateway did not refuse bob's continuation"
+[ "$(sess 's["sid"]')" = "$sid" ] || fail "bob's attempt replaced alice's session"
+ip netns exec "$L1" ping -c 3 -i 0.2 -W 1 10.20.0.2 >/dev/null || fail "alice's tunnel broke after bob's attempt"
+say "bob naming alice's cid: $out; alice's session untouched"
+
+# alice's own certificate without the channel's key: a wrong proof.
+out=$(raw --cert "$WORK/alice.crt" --key "$WORK/alice.key") || fail "a wrong proof: $out"
+grep -q "continuation refused (wrong proof)" "$WORK/gateway.log" ||
+	fail "the gateway did not refuse a wrong proof"
+[ "$(sess 'd["gateway"]["udp"]["continue_refused"]')" = 2 ] || fail "continue_refused is $(sess 'd["gateway"]["udp"]["continue_refused"]'), not 2"
+say "a wrong proof with alice's certificate: $out; 2 refusals counted"
+# That replaced alice's session (BYE 4): her client, told so, does not try
+# to continue it (a replaced client stops).
+wait_for 5 grep -q "gateway closed the session: replaced" "$WORK/client1.log" ||
+	fail "alice's client was not told its session was replaced"
+client_gone() { ! kill -0 "${CLIENT_PID[$1]}" 2>/dev/null; }
+wait_for 5 client_gone 1 || fail "alice's client did not stop after BYE 4"
+grep -q "could not be continued" "$WORK/client1.log" && fail "alice's client tried to continue a replaced session"
+
+# ---- detached sessions ----
+# detach LAPTOP ADDR: the laptop's TCP to the gateway goes into a black
+# hole and the gateway's end of it is killed; its UDP goes on.
+detach() {
+	ip netns exec "$(lap "$1")" nft -f - <<NFT || fail "nft black hole"
+table inet hole {
+	chain out { type filter hook output priority 0; tcp dport 8443 drop; }
+	chain in { type filter hook input priority 0; tcp sport 8443 drop; }
+}
+NFT
+	ip netns exec "$G" ss -K -tn state established "( sport = :8443 )" dst "$2" >/dev/null 2>&1 || true
+}
+# alice starts again, from her new address.
+start_client 1
+wait_for 15 state_up || fail "alice's UDP channel is not up again"
+sid2=$(sess 's["sid"]')
+# The gateway's end of alice's connection is killed while her laptop can
+# still reach it: the session is detached, her client sees its connection
+# reset and continues the session on a new one.
+ip netns exec "$G" ss -K -tn state established "( sport = :8443 )" dst 192.0.2.31 >/dev/null 2>&1 || true
+again() { [ "$(sess 's["continued"] if s else None')" = 1 ]; }
+wait_for 10 again || fail "alice's session was not continued after the gateway lost its connection: $(grep -E 'detach|continu' "$WORK/gateway.log" | tail -n 3)"
+[ "$(sess 's["sid"]')" = "$sid2" ] || fail "alice got a new session instead of continuing $sid2"
+[ "$(sess 's["detached"]')" = False ] || fail "alice's continued session is still marked detached"
+ip netns exec "$L1" ping -c 3 -i 0.2 -W 1 10.20.0.2 >/dev/null || fail "no ping after the continuation"
+say "the gateway lost alice's connection: session $sid2 $(grep -q "sid $sid2 .*detached" "$WORK/gateway.log" && echo detached, then) continued on a new one"
+detach 1 192.0.2.31
+is_detached() { [ "$(gw_session "$1" 's["detached"] if s else None')" = True ]; }
+wait_for 5 is_detached alice || fail "alice's session was not detached: $(grep -E 'detach|session down' "$WORK/gateway.log" | tail -n 3)"
+[ "$(sess 's["sid"]')" = "$sid2" ] || fail "detaching changed alice's session"
+ip netns exec "$L1" ping -c 5 -i 0.2 -W 1 10.20.0.2 >/dev/null || fail "no ping through alice's detached session"
+say "alice's TLS connection killed: session $sid2 detached, pings still go by UDP"
+c0=$(sess 'd["gateway"]["udp"]["unknown_cid"]')
+"$B/mtlsvpnctl" ca revoke alice --reason keyCompromise --dir "$CA" >>"$WORK/ctl.log" 2>&1 ||
+	fail "mtlsvpnctl ca revoke alice: $(tail -n 3 "$WORK/ctl.log")"
+alice_gone() { [ "$(sess 's is None')" = True ]; }
+wait_for 5 alice_gone || fail "alice's detached session is still listed after revocation"
+ip netns exec "$L1" ping -c 3 -i 0.2 -W 1 10.20.0.2 >/dev/null 2>&1 && fail "a ping went through alice's revoked session"
+dropped() { [ "$(sess 'd["gateway"]["udp"]["unknown_cid"]')" -gt "$c0" ]; }
+wait_for 5 dropped || fail "alice's datagrams after revocation were not counted as unknown cid"
+say "revocation ended the detached session at once; datagrams after it are unknown cids"
+
+write_client_ini 2 bob
+start_client 2
+bob_up() { [ "$(gw_session bob 's["udp"]["state"] if s and s["udp"] else None')" = up ]; }
+wait_for 15 bob_up || fail "bob's UDP channel is not up"
+detach 2 192.0.2.12
+wait_for 5 is_detached bob || fail "bob's session was not detached"
+t0=$(date +%s.%N)
+bob_gone() { [ "$(gw_session bob 's is None')" = True ]; }
+wait_for 10 bob_gone || fail "bob's detached session outlived udp_detach_grace = 4"
+ms=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%d", (b - a) * 1000 }')
+[ "$ms" -ge 3000 ] || fail "bob's detached session ended after $ms ms, before the grace of 4 s"
+grep -q "detached for udp_detach_grace (4s) and not continued" "$WORK/gateway.log" ||
+	fail "the gateway did not say why bob's session ended"
+[ "$(sess 'd["gateway"]["udp"]["detach_expired"]')" = 1 ] || fail "detach_expired is not 1"
+say "bob's detached session, not continued, ended $ms ms after it was detached (grace 4 s)"
+
+pass
