@@ -10,6 +10,9 @@
  */
 #include "server.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "log.h"
 
 static void on_grace_over(struct ev_loop *loop, struct ev_timer *t)
@@ -34,6 +37,13 @@ bool detach_keep(struct session *s)
 	if (grace == 0 || s->detached || s->peer_bye || s->state != SESSION_ESTABLISHED ||
 	    s->proto != PROTO_MTLSVPN || !udp_sess_active(s))
 		return false;
+	/* A reload decides each session's group from its certificate: keep
+	 * what the connection showed, for as long as there is none. */
+	s->detached_ci = malloc(sizeof(*s->detached_ci));
+	if (s->detached_ci == NULL || !tls_peer_info(s->tls, s->detached_ci)) {
+		detach_free(s);
+		return false;
+	}
 	session_drop_connection(s);
 	/* Its keepalives went by TLS; the dead-peer timer stays (UDP feeds
 	 * it), as do the certificate's and the lifetime's. */
@@ -53,6 +63,25 @@ void detach_on_attached(struct session *s)
 {
 	ev_timer_stop(s->w->loop, &s->detach_timer);
 	s->detached = false;
+	detach_free(s);
 	/* A re-key the lost connection may not have carried is asked again. */
 	udp_sess_on_attached(s);
+}
+
+bool detach_cert_info(const struct session *s, struct cert_info *ci)
+{
+	if (s->tls != NULL)
+		return tls_peer_info(s->tls, ci);
+	if (s->detached_ci == NULL)
+		return false;
+	*ci = *s->detached_ci;
+	return true;
+}
+
+void detach_free(struct session *s)
+{
+	if (s->detached_ci != NULL)
+		explicit_bzero(s->detached_ci, sizeof(*s->detached_ci));
+	free(s->detached_ci);
+	s->detached_ci = NULL;
 }

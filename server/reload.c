@@ -143,7 +143,7 @@ static void decide(const struct config_server *n, struct group *ng, struct fate 
 	struct group *g;
 
 	f->group = -1;
-	if (!tls_peer_info(s->tls, &ci)) {
+	if (!detach_cert_info(s, &ci)) {
 		snprintf(f->why, sizeof(f->why), "reload: client certificate unreadable");
 		return;
 	}

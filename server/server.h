@@ -252,6 +252,7 @@ struct session {
 	bool detached;
 	bool peer_bye;                   /* the client said BYE: never detached */
 	struct ev_timer detach_timer;    /* udp_detach_grace */
+	struct cert_info *detached_ci;   /* the lost connection's certificate */
 };
 
 LIST_HEAD(session_list, session);
@@ -714,6 +715,11 @@ bool detach_keep(struct session *s);
 void detach_init(struct session *s);
 /* A continuation attached a connection: no longer detached. */
 void detach_on_attached(struct session *s);
+/* The session's certificate: from its connection, or the copy kept while
+ * it is detached. False if neither can be read. */
+bool detach_cert_info(const struct session *s, struct cert_info *ci);
+/* session_free: the copy goes. */
+void detach_free(struct session *s);
 
 /* establish.c: HANDSHAKE -> (CHECKING ->) (HTTP ->) ESTABLISHED */
 void establish_session(struct session *s);

@@ -761,6 +761,7 @@ void session_free(struct session *s)
 		buf_deinit(&s->tx);
 	free(s->proxy_hdr);
 	free(s->chain);
+	detach_free(s);
 	explicit_bzero(s, sizeof(*s));
 	free(s);
 }
