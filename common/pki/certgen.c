@@ -724,6 +724,23 @@ int certgen_cert_load(const char *path, struct certgen_cert *out, char *err, siz
 	return 0;
 }
 
+int certgen_cert_from_der(const uint8_t *der, size_t len, struct certgen_cert *out, char *err,
+			  size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	if (len == 0 || len > CERT_DER_MAX || (out->der = malloc(len)) == NULL) {
+		errbuf_set(err, errlen, "a certificate of %zu bytes cannot be read", len);
+		return -1;
+	}
+	memcpy(out->der, der, len);
+	out->der_len = len;
+	if (cert_decode(out, "the certificate", err, errlen) < 0) {
+		certgen_cert_free(out);
+		return -1;
+	}
+	return 0;
+}
+
 int certgen_cert_write(const struct certgen_cert *cert, const char *path, char *err, size_t errlen)
 {
 	size_t pem_len = 0;

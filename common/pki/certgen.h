@@ -119,6 +119,9 @@ uint8_t *certgen_pem_read(const char *path, size_t *len, char *err, size_t errle
  * pass into der; its length, or a negative wolfCrypt error. */
 int certgen_pem_decrypt(const uint8_t *pem, size_t pem_len, const char *pass, uint8_t *der,
 			size_t cap);
+/* The same from DER in memory (copied; name "the certificate" in err). */
+int certgen_cert_from_der(const uint8_t *der, size_t len, struct certgen_cert *out, char *err,
+			  size_t errlen);
 /* Atomically writes the PEM certificate, mode 0644, never replacing a file. */
 int certgen_cert_write(const struct certgen_cert *cert, const char *path, char *err, size_t errlen);
 void certgen_cert_free(struct certgen_cert *cert);
