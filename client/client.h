@@ -91,6 +91,29 @@ void connect_backoff_reset(struct connect_backoff *b);
 #include "platform.h"
 #include "pmtu_sock.h"
 
+/* ---- est_io.c: one EST exchange, blocking (enroll, the renewal child) ---- */
+
+#include "est_enroll.h"
+#include "est_http.h"
+
+struct est_io {
+	const char *host;          /* the gateway: name or address */
+	unsigned port;
+	struct tls_ctx *tls;       /* made with client_http */
+	const char *identity, *token; /* simpleenroll's Basic credentials */
+	unsigned timeout_s;        /* for the whole exchange */
+};
+
+/* Connects, asks op (with the DER request csr for the enroll operations)
+ * and reads the certificates answered: 0, or -1 with err saying why in
+ * words for the person (the gateway's reason for a refusal). */
+int est_io_exchange(const struct est_io *io, enum est_op op, const uint8_t *csr, size_t csr_len,
+		    struct est_enroll_certs *out, char *err, size_t errlen);
+
+/* enroll.c: `mtlsvpn-client enroll ...` (argv[0] is "enroll"): the exit
+ * status (0 enrolled, 1 refused or failed, 2 usage). */
+int enroll_main(int argc, char **argv);
+
 /* ---- client.c ---- */
 
 /* The connection's life. Every change goes through client_set_state(). */

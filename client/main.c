@@ -165,6 +165,8 @@ int main(int argc, char **argv)
 	/* The one subcommand: asks a running client, needs no root. */
 	if (argc >= 2 && strcmp(argv[1], "status") == 0)
 		return status_cmd_main(argc - 1, argv + 1, DEFAULT_CONFIG);
+	if (argc >= 2 && strcmp(argv[1], "enroll") == 0)
+		return enroll_main(argc - 1, argv + 1);
 	idx = cli_parse(options, argc, argv, 1, &o, PROGNAME);
 	if (idx < 0)
 		return EXIT_CONFIG;
@@ -176,6 +178,9 @@ int main(int argc, char **argv)
 		cli_usage(stdout, PROGNAME, "[options]", options);
 		printf("\n       %s status [-c FILE|NAME] [--json]   the running client's state "
 		       "(see status --help)\n",
+		       PROGNAME);
+		printf("       %s enroll --gateway HOST --identity ID --token T ...   a first "
+		       "certificate (see enroll --help)\n",
 		       PROGNAME);
 		return 0;
 	}

@@ -252,6 +252,9 @@ int config_client_load_paths(const char *path, struct config_client *out,
 			     char err[static CONFIG_ERR_MAX]);
 /* Frees and wipes what config_client_load put on the heap; NULL is fine. */
 void config_client_free(struct config_client *c);
+/* A gateway value, "HOST[:PORT]" or "[V6]:PORT", into host and port
+ * (8443 if none); false if it is not one. */
+bool config_client_split_gateway(const char *value, char host[static 256], unsigned *port);
 
 /* The group an identity belongs to: its INI membership first, then (with
  * group_from = ou or oid:DOTTED) the certificate's OU values or the values

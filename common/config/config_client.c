@@ -37,7 +37,7 @@ static bool parse_port(const char *s, unsigned *port)
 
 /* "host", "host:port", "[v6]", "[v6]:port", or a bare IPv6 address (more
  * than one ':' and no brackets, so no port). */
-static bool split_gateway(const char *value, char host[static 256], unsigned *port)
+bool config_client_split_gateway(const char *value, char host[static 256], unsigned *port)
 {
 	const char *colon, *hs = value, *ps = NULL;
 	size_t hlen;
@@ -83,7 +83,7 @@ static bool parse_gateway(const struct config_file *f, const struct config_key *
 
 	(void)f;
 	(void)k;
-	if (!split_gateway(value, host, &port)) {
+	if (!config_client_split_gateway(value, host, &port)) {
 		config_key_why(
 		    why,
 		    "%s is not a host and port; use a name or address with an optional "

@@ -274,6 +274,22 @@ static int verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
 	return 1;
 }
 
+/* An EST client: the gateway took http/1.1; unless unverified, the
+ * verify callback saw the gateway's leaf. */
+static bool client_http_ok(struct tls_conn *c, const char *proto, unsigned short plen)
+{
+	if (proto == NULL || plen != 8 || memcmp(proto, "http/1.1", 8) != 0) {
+		fail(c, TLS_FAIL_ALPN, "the gateway did not take http/1.1");
+		return false;
+	}
+	c->app = TLS_APP_HTTP;
+	if (!c->leaf_checked && !c->ctx->client_unverified) {
+		fail(c, TLS_FAIL_PEER_UNTRUSTED, "the gateway's certificate was not checked");
+		return false;
+	}
+	return true;
+}
+
 /* After wolfSSL reports success: ALPN agreed, and the leaf checks ran even
  * if this wolfSSL did not call the verify callback for a good chain. */
 static bool post_handshake_ok(struct tls_conn *c)
@@ -285,6 +301,8 @@ static bool post_handshake_ok(struct tls_conn *c)
 	if (wolfSSL_ALPN_GetProtocol(c->ssl, &proto, &plen) != WOLFSSL_SUCCESS)
 		proto = NULL;
 	ours = proto != NULL && plen == strlen(PROTO_ALPN) && memcmp(proto, PROTO_ALPN, plen) == 0;
+	if (c->ctx->client_http)
+		return client_http_ok(c, proto, plen);
 	/* An HTTP client: http/1.1, or no ALPN at all (OpenConnect sends none). */
 	http = !ours && c->ctx->server && c->ctx->http &&
 	       (proto == NULL || plen == 0 || (plen == 8 && memcmp(proto, "http/1.1", 8) == 0));
@@ -331,6 +349,8 @@ struct tls_ctx *tls_ctx_new(const struct tls_ctx_params *p, char *err, size_t er
 	}
 	memcpy(groups, tls_groups, sizeof(groups));
 	t->server = p->server;
+	t->client_http = !p->server && p->client_http;
+	t->client_unverified = t->client_http && p->client_unverified;
 	t->http = p->server && p->http;
 	t->tls12 = t->http && p->tls12;
 	if (!p->server)
@@ -358,7 +378,8 @@ struct tls_ctx *tls_ctx_new(const struct tls_ctx_params *p, char *err, size_t er
 	}
 	if (!tls_load(t->wctx, p, &t->p11, err, errlen))
 		goto fail;
-	mode = WOLFSSL_VERIFY_PEER;
+	/* The bootstrap checks the CA it is given itself (tls.h). */
+	mode = t->client_unverified ? WOLFSSL_VERIFY_NONE : WOLFSSL_VERIFY_PEER;
 	if (p->server)
 		mode |= WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT;
 	wolfSSL_CTX_set_verify(t->wctx, mode, verify_cb);
@@ -421,7 +442,9 @@ static bool conn_start(struct tls_conn *c)
 	/* A hello that offers ours gets ours, whatever else it offers (the
 	 * gateway's preference); one that offers http/1.1 or nothing is an
 	 * HTTP client, and goes on without ALPN if it offered none. */
-	if (t->http && c->hello_http ? wolfSSL_UseALPN(c->ssl, alpn_http, (unsigned)strlen(alpn_http),
+	if (t->client_http ? wolfSSL_UseALPN(c->ssl, alpn_http, (unsigned)strlen(alpn_http),
+					     WOLFSSL_ALPN_FAILED_ON_MISMATCH) != WOLFSSL_SUCCESS
+	    : t->http && c->hello_http ? wolfSSL_UseALPN(c->ssl, alpn_http, (unsigned)strlen(alpn_http),
 				      WOLFSSL_ALPN_CONTINUE_ON_MISMATCH) != WOLFSSL_SUCCESS
 		    : wolfSSL_UseALPN(c->ssl, alpn, (unsigned)strlen(alpn),
 				      WOLFSSL_ALPN_FAILED_ON_MISMATCH) != WOLFSSL_SUCCESS)
