@@ -20,6 +20,7 @@
 #include "identity.h"
 #include "msg.h"
 #include "proto.h"
+#include "renew_plan.h"
 
 #define CONFIG_ERR_MAX 1024
 
@@ -234,6 +235,11 @@ struct config_client {
 	 * (docs/protocol.md section 12); udp = off: TLS carries everything. */
 	bool udp;                      /* default true (auto) */
 	unsigned mss_clamp;            /* as the gateway's; default auto */
+	/* renew = auto: renew the certificate over EST (simplereenroll) at
+	 * renew_at of its lifetime (docs/protocol.md 13.8); needs cert and
+	 * key as files. off: never. */
+	bool renew;                    /* default true (auto) */
+	struct renew_at renew_at;      /* default 2/3 */
 };
 
 /* 0 on success; -1 with err = "server.ini:12 [gateway] mtu: '90000' is out
