@@ -80,6 +80,8 @@ static const struct sandbox_rule gateway_calls[] = {
      * a failed temporary; and the control socket's unlink at shutdown. */
     ANY("fchmod"), ANY("fsync"), ANY("fdatasync"), ANY("rename"), ANY("renameat"),
     ANY("renameat2"), ANY("unlink"), ANY("unlinkat"), ANY("fcntl"),
+    /* EST (est.c): the CA directory's lock, shared with mtlsvpnctl ca. */
+    ANY("flock"),
     /* Memory: malloc, free and malloc_trim (session.c); never executable. */
     ANY("brk"), ANY("munmap"), ANY("mremap"), ANY("madvise"),
     {.name = "mmap", .how = SANDBOX_ARG_BITS_CLEAR, .arg = 2, .n = 1, .v = {PROT_EXEC}},
@@ -175,6 +177,8 @@ static int check_reach(const struct gateway *gw, const char *who)
 			 gw->cfg.path, who, gw->cfg.lease_file, dir, who, dir);
 		return -1;
 	}
+	if (est_check_reach(gw, who) < 0)
+		return -1;
 	if (access(gw->cfg.path, R_OK) < 0)
 		log_warn("user %s cannot read %s: reloads will be refused until it can", who,
 			 gw->cfg.path);

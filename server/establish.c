@@ -236,6 +236,13 @@ static void establish_now(struct session *s)
 	chan_set_max_data(&s->rx, gw->cfg.mtu);
 	if (tls_app(s->tls) == TLS_APP_HTTP)
 		s->proto = PROTO_OPENCONNECT;
+	/* No certificate (enroll = on, HTTP only): EST and nothing else; no
+	 * identity, no lease, no UDP channel. */
+	if (tls_peer_anonymous(s->tls)) {
+		s->anonymous = true;
+		oc_begin(s);
+		return;
+	}
 	/* The handshake is done: the UDP channel's secret now or never. */
 	udp_sess_prepare(s);
 	if (!tls_peer_info(s->tls, &ci)) {
@@ -321,6 +328,17 @@ void establish_admit(struct session *s)
 	if (s->state == SESSION_HTTP && recheck(s, &ci))
 		admit(s, &ci);
 	workers_exclusive_end(gw);
+}
+
+bool establish_still_good(struct session *s, struct cert_info *ci)
+{
+	struct gateway *gw = s->w->gw;
+	bool ok;
+
+	workers_exclusive_begin(gw);
+	ok = s->state == SESSION_HTTP && recheck(s, ci);
+	workers_exclusive_end(gw);
+	return ok;
 }
 
 /* The BYE text for a group refusal: the peer is authenticated, so it is

@@ -50,8 +50,11 @@ int gateway_init(struct gateway *gw, const struct config_server *cfg)
 	tp.resumption = gw->cfg.tls_resumption;
 	tp.ticket_lifetime = gw->cfg.tls_ticket_lifetime;
 	tp.max_session_lifetime = gw->cfg.max_session_lifetime;
-	tp.http = gw->cfg.openconnect;
+	/* HTTP for OpenConnect, and for EST: enrollment by token needs a
+	 * handshake without a client certificate (EST only, est.c). */
+	tp.http = gw->cfg.openconnect || gw->cfg.enroll;
 	tp.tls12 = gw->cfg.openconnect_tls12;
+	tp.cert_optional = gw->cfg.enroll;
 	gw->tls = tls_ctx_new(&tp, err, sizeof(err));
 	if (gw->tls == NULL) {
 		log_errx("%s: %s", cfg->path, err);
@@ -78,9 +81,18 @@ int gateway_init(struct gateway *gw, const struct config_server *cfg)
 		group_deinit_all(gw);
 		return -1;
 	}
+	/* The CA an enrollment is signed with: read while still root. */
+	if (est_start(gw) < 0) {
+		revoke_deinit(gw);
+		tls_ctx_free(gw->tls);
+		gw->tls = NULL;
+		group_deinit_all(gw);
+		return -1;
+	}
 	/* The OCSP responder's name is resolved here, never in the loop. */
 	if (ocsp_check_init(gw) < 0 || workers_alloc(gw, workers_wanted(cfg)) < 0) {
 		ocsp_check_deinit(gw);
+		est_stop(gw);
 		revoke_deinit(gw);
 		tls_ctx_free(gw->tls);
 		gw->tls = NULL;
@@ -537,6 +549,7 @@ void gateway_deinit(struct gateway *gw)
 	if (gw->tls != NULL)
 		tls_ctx_free(gw->tls);
 	gw->tls = NULL;
+	est_stop(gw);
 	ocsp_check_deinit(gw);
 	revoke_deinit(gw);
 	group_deinit_all(gw);

@@ -279,6 +279,17 @@ static void reloads(struct out *o, const struct worker_stats *st)
 	    st->metrics_refused);
 }
 
+static void enrollment(struct out *o, const struct worker_stats *st)
+{
+	help(o, "mtlsvpn_est_requests_total", "counter",
+	     "EST requests (enroll = on), by result: cacerts answered, certificates issued by "
+	     "simpleenroll (enrolled) and simplereenroll (renewed), refused.");
+	put(o, "mtlsvpn_est_requests_total{result=\"cacerts\"} %" PRIu64 "\n", st->est_cacerts);
+	put(o, "mtlsvpn_est_requests_total{result=\"enrolled\"} %" PRIu64 "\n", st->est_enrolled);
+	put(o, "mtlsvpn_est_requests_total{result=\"renewed\"} %" PRIu64 "\n", st->est_renewed);
+	put(o, "mtlsvpn_est_requests_total{result=\"refused\"} %" PRIu64 "\n", st->est_refused);
+}
+
 /* From /proc and the clocks: the seccomp filter allows openat, read,
  * getdents64 and clock_gettime (server/confine.c). */
 static void process(struct out *o, const struct gateway *gw)
@@ -391,6 +402,7 @@ bool metrics_render(const struct gateway *gw, struct buf *b)
 	pools(&o, gw);
 	revocation(&o, gw, &st);
 	reloads(&o, &st);
+	enrollment(&o, &st);
 	workers(&o, gw);
 	udp(&o, gw);
 	process(&o, gw);

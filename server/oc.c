@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "cstp.h"
+#include "est_http.h"
 #include "log.h"
 #include "oc_http.h"
 #include "oc_reply.h"
@@ -72,7 +73,7 @@ static bool cookie_ok(const struct session *s, const char *cookie)
 }
 
 /* Queue bytes as TLS records; the caller flushes. False if closed. */
-static bool queue(struct session *s, const void *p, size_t len)
+bool oc_queue(struct session *s, const void *p, size_t len)
 {
 	switch (tls_write(s->tls, p, len)) {
 	case TLS_OK:
@@ -93,7 +94,7 @@ static void refuse(struct session *s, unsigned status, uint16_t bye, const char 
 	char out[512];
 	size_t n = oc_reply_error(out, sizeof(out), status, NULL);
 
-	if (n > 0 && !queue(s, out, n))
+	if (n > 0 && !oc_queue(s, out, n))
 		return;
 	session_close(s, bye, "openconnect: HTTP %u: %s", status, why);
 }
@@ -110,7 +111,7 @@ static void answer_auth(struct session *s)
 		refuse(s, 500, SESSION_NO_BYE, "the authentication answer does not fit");
 		return;
 	}
-	if (queue(s, out, n) && router_session_flush(s))
+	if (oc_queue(s, out, n) && router_session_flush(s))
 		session_log(s, SESSION_LOG_INFO, "openconnect: authenticated by certificate, cookie %.8s...",
 			    cookie + 16);
 }
@@ -139,7 +140,7 @@ static void answer_post(struct session *s, const struct oc_request *rq)
 		char out[512];
 		size_t n = oc_reply_error(out, sizeof(out), 200, NULL);
 
-		if (n > 0 && queue(s, out, n))
+		if (n > 0 && oc_queue(s, out, n))
 			(void)router_session_flush(s);
 		return;
 	}
@@ -177,6 +178,20 @@ static void answer(struct session *s, const struct oc_request *rq)
 {
 	if (s->oc_requests > OC_MAX_REQUESTS) {
 		refuse(s, 429, SESSION_NO_BYE, "too many requests before CONNECT");
+		return;
+	}
+	/* EST (enroll = on) first: it is all a session without a client
+	 * certificate may reach. */
+	if (est_http_is_est(rq)) {
+		est_answer(s, rq);
+		return;
+	}
+	if (s->anonymous) {
+		est_refuse_other(s, rq);
+		return;
+	}
+	if (!s->w->gw->cfg.openconnect) {
+		refuse(s, 404, SESSION_NO_BYE, "OpenConnect is not served here (openconnect = off)");
 		return;
 	}
 	switch (rq->method) {
@@ -287,7 +302,7 @@ void oc_on_deadline(struct session *s)
 	char out[256];
 	size_t n = oc_reply_error(out, sizeof(out), 408, NULL);
 
-	if (n > 0 && !queue(s, out, n))
+	if (n > 0 && !oc_queue(s, out, n))
 		return;
 	session_close(s, SESSION_NO_BYE, "openconnect: no CONNECT within handshake_timeout (%us)",
 		      s->w->gw->cfg.handshake_timeout);
@@ -360,7 +375,7 @@ bool oc_send_connected(struct session *s)
 	}
 	chan_set_framing(&s->rx, CHAN_FRAMING_CSTP);
 	chan_set_max_data(&s->rx, s->oc_mtu);
-	return queue(s, out, n);
+	return oc_queue(s, out, n);
 }
 
 bool oc_send_packet(struct session *s, uint8_t cstp_type, const void *payload, size_t len)
@@ -370,7 +385,7 @@ bool oc_send_packet(struct session *s, uint8_t cstp_type, const void *payload, s
 
 	if (n == 0)
 		return false;
-	return queue(s, pkt, n);
+	return oc_queue(s, pkt, n);
 }
 
 void oc_route_packet(struct session *s, struct buf *pkt, size_t len)

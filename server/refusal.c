@@ -33,6 +33,10 @@ static const char *const refusal_words[RATELOG_REASONS] = {
 	[REFUSAL_RESOURCES] = "out of resources",
 	[REFUSAL_PROXY_UNTRUSTED] = "not from a load balancer",
 	[REFUSAL_PROXY_HEADER] = "no valid PROXY header",
+	[REFUSAL_EST] = "bad EST request",
+	[REFUSAL_EST_TOKEN] = "enrollment token refused",
+	[REFUSAL_EST_LIMIT] = "too many enrollment tries",
+	[REFUSAL_EST_ONLY] = "no certificate, not EST",
 };
 
 static const char *const refusal_keys[REFUSAL_PRE_N] = {
@@ -50,6 +54,10 @@ static const char *const refusal_keys[REFUSAL_PRE_N] = {
 	[REFUSAL_RESOURCES] = "resources",
 	[REFUSAL_PROXY_UNTRUSTED] = "proxy_untrusted",
 	[REFUSAL_PROXY_HEADER] = "proxy_header",
+	[REFUSAL_EST] = "est_request",
+	[REFUSAL_EST_TOKEN] = "est_token",
+	[REFUSAL_EST_LIMIT] = "est_rate_limit",
+	[REFUSAL_EST_ONLY] = "est_only",
 };
 
 static const char *const bye_keys[BYE_REASON_MAX + 1] = {
@@ -111,20 +119,29 @@ void refusal_deinit(struct worker *w)
 	refusal_summary(w, true);
 }
 
+bool refusal_pre_auth_counted(struct worker *w, enum refusal r, const char *source)
+{
+	if ((unsigned)r >= REFUSAL_PRE_N)
+		r = REFUSAL_OTHER;
+	w->st.refused_pre[r]++;
+	if (ratelog_event(&w->refusal_log, ev_now_ms(w->loop), r, source))
+		return true;
+	refusal_arm(w);
+	return false;
+}
+
 void refusal_pre_auth(struct worker *w, enum refusal r, const char *remote, const char *source,
 		      const char *reason)
 {
 	if ((unsigned)r >= REFUSAL_PRE_N)
 		r = REFUSAL_OTHER;
-	w->st.refused_pre[r]++;
-	if (ratelog_event(&w->refusal_log, ev_now_ms(w->loop), r, source)) {
+	if (refusal_pre_auth_counted(w, r, source)) {
 		struct audit_event e = {.type = AUDIT_REFUSED, .remote = remote, .reason = reason,
 					.reason_code = refusal_keys[r]};
 
 		log_info("session refused: remote=%s reason=\"%s\"", remote, reason);
 		audit_emit(w->gw, &e);
-	} else
-		refusal_arm(w);
+	}
 }
 
 void refusal_post_auth(struct worker *w, uint16_t bye)

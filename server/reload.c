@@ -82,6 +82,11 @@ static void keep_restart_keys(const struct config_server *o, struct config_serve
 	KEEP(o->openconnect != n->openconnect || o->openconnect_tls12 != n->openconnect_tls12,
 	     "openconnect/openconnect_tls12",
 	     (n->openconnect = o->openconnect, n->openconnect_tls12 = o->openconnect_tls12));
+	/* The CA is loaded, and the TLS context made, once. */
+	KEEP(o->enroll != n->enroll || strcmp(o->enroll_ca_dir, n->enroll_ca_dir) != 0,
+	     "enroll/enroll_ca_dir",
+	     (n->enroll = o->enroll,
+	      memcpy(n->enroll_ca_dir, o->enroll_ca_dir, sizeof(n->enroll_ca_dir))));
 	KEEP(o->offload != n->offload, "offload", n->offload = o->offload);
 	KEEP(o->workers != n->workers, "workers", n->workers = o->workers);
 	/* The UDP sockets are bound once, before the privileges go. */

@@ -115,6 +115,10 @@ enum refusal {
 	REFUSAL_RESOURCES,       /* out of descriptors or memory at accept */
 	REFUSAL_PROXY_UNTRUSTED, /* proxy_protocol on, and not from a proxy_from address */
 	REFUSAL_PROXY_HEADER,    /* from a balancer, without a valid PROXY v2 header in time */
+	REFUSAL_EST,             /* a bad EST request without a certificate (server/est.c) */
+	REFUSAL_EST_TOKEN,       /* an enrollment token refused */
+	REFUSAL_EST_LIMIT,       /* too many enrollment tries from one source */
+	REFUSAL_EST_ONLY,        /* no certificate, and asked for more than EST */
 	REFUSAL_PRE_N,           /* the count of the above */
 };
 
@@ -226,6 +230,10 @@ struct session {
 	unsigned oc_requests;            /* HTTP: requests answered on this connection */
 	unsigned oc_mtu;                 /* OpenConnect: the MTU agreed in CONNECT */
 	bool oc_want4, oc_want6;         /* the families its CONNECT asked for */
+	/* HTTP without a client certificate (enroll = on): EST only, still
+	 * half-open (est.c). est_refused: its close is a refusal to count;
+	 * est_quiet: it was served (or already counted), the close is not. */
+	bool anonymous, est_refused, est_quiet;
 	/* The UDP data channel (udp_sess.c): offered in CONFIG, made when
 	 * FEATURES takes it; NULL when not taken. */
 	struct udp_offer udp_offer;
@@ -255,6 +263,8 @@ struct worker_stats {
 	uint64_t metrics_scrapes;        /* GET /metrics answered */
 	uint64_t metrics_refused;        /* bad, unknown, too many, too slow */
 	uint64_t revoked_live;           /* live sessions a revocation sweep closed */
+	/* EST (est.c): answers given, certificates issued, refusals. */
+	uint64_t est_cacerts, est_enrolled, est_renewed, est_refused;
 	/* Segmentation offload (offload.c): super-packets carried whole in
 	 * DATA_GSO frames, each way; super-packets cut in software (a peer
 	 * without offloads, or rules that must see every segment); their
@@ -437,6 +447,7 @@ struct gateway {
 	uint64_t drain_deadline_ms;      /* loop time when the rest are closed */
 	struct ev_timer drain_timer;
 	struct audit audit;              /* the audit trail (audit.c) */
+	struct est_gw *est;              /* enroll = on: the CA and limits (est.c) */
 };
 
 /* workers.c: the gateway's workers as one: the control-plane worker, the
@@ -591,6 +602,9 @@ void refusal_deinit(struct worker *w);
 void refusal_pre_auth(struct worker *w, enum refusal r, const char *remote,
 		      const char *source, const char *reason);
 void refusal_post_auth(struct worker *w, uint16_t bye);
+/* Counts r as refusal_pre_auth does; true if the caller may log and audit
+ * it in full, false if it is held for the interval's summary. */
+bool refusal_pre_auth_counted(struct worker *w, enum refusal r, const char *source);
 enum refusal refusal_from_tls(enum tls_failure f);
 void refusal_status_line(const struct worker_stats *st, char *out, size_t cap);
 /* Machine names of the reasons ("no_certificate", "revoked"); NULL for a
@@ -673,6 +687,9 @@ void establish_session(struct session *s);
 void establish_resume(struct session *s);
 /* HTTP -> ESTABLISHED: an OpenConnect client's CONNECT (oc.c). */
 void establish_admit(struct session *s);
+/* HTTP: the session's certificate read and checked again (CRLs, deny
+ * lists) with the world stopped; false if that closed it. */
+bool establish_still_good(struct session *s, struct cert_info *ci);
 /* The settings CONFIG carries for s (its addresses, group lists, timers). */
 void establish_config(const struct session *s, struct msg_config *c);
 /* PROTO_FEATURE_* this gateway offers in CONFIG (OFFLOAD only with a TUN
@@ -688,6 +705,20 @@ bool oc_send_packet(struct session *s, uint8_t cstp_type, const void *payload, s
 void oc_on_close(struct session *s, uint16_t bye, bool was_up);
 /* router.c's TUN -> client step for a CSTP session: one record per packet. */
 void oc_route_packet(struct session *s, struct buf *pkt, size_t len);
+/* Queues bytes as TLS records (the caller flushes); false if it closed. */
+bool oc_queue(struct session *s, const void *p, size_t len);
+
+/* est.c: EST enrollment and renewal (docs/protocol.md section 13).
+ * est_start loads the CA before the privileges go (nothing if enroll is
+ * off); est_check_reach checks, as the user, that the CA directory can be
+ * written. */
+struct oc_request;
+struct est_gw;
+int est_start(struct gateway *gw);
+void est_stop(struct gateway *gw);
+int est_check_reach(const struct gateway *gw, const char *who);
+void est_answer(struct session *s, const struct oc_request *rq);
+void est_refuse_other(struct session *s, const struct oc_request *rq);
 const char *oc_proto_name(const struct session *s);
 
 /* update.c: routes and DNS of CONFIG and CONFIG_UPDATE, pushed after a reload */

@@ -131,7 +131,11 @@ void session_set_state(struct session *s, enum session_state to)
 		fatalx("session %" PRIu64 ": invalid transition %s -> %s", s->sid,
 		       state_names[s->state], state_names[to]);
 	session_log(s, SESSION_LOG_DEBUG, "%s -> %s", state_names[s->state], state_names[to]);
-	if (s->state == SESSION_HANDSHAKE)
+	/* A session without a certificate (EST) stays a stranger: half-open
+	 * until it closes. */
+	if (s->state == SESSION_HANDSHAKE && !(to == SESSION_HTTP && s->anonymous))
+		halfopen_remove(s);
+	if (s->state == SESSION_HTTP)
 		halfopen_remove(s);
 	if (s->state == SESSION_ESTABLISHED) {
 		/* Its allowed packets still held go in and are counted first. */

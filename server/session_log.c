@@ -121,6 +121,13 @@ void session_log_close(const struct session *s, bool was_up, uint16_t bye)
 			session_log(s, SESSION_LOG_INFO,
 				    "%" PRIu64 " packets to the client were dropped: its send "
 				    "queue was full", s->st.drop_backpressure);
+	} else if (s->anonymous && (s->est_refused || !s->est_quiet)) {
+		/* A stranger without a certificate (EST): counted, and
+		 * logged within bounds. */
+		refusal_pre_auth(s->w, s->refusal, s->remote, s->src.text, reason);
+	} else if (s->anonymous) {
+		session_log(s, SESSION_LOG_DEBUG, "EST connection closed after %u request(s): %s",
+			    s->oc_requests, reason);
 	} else if (s->state == SESSION_HTTP && bye == SESSION_NO_BYE) {
 		/* An OpenConnect client's authentication, or a request we
 		 * refused: the employee is not refused. */

@@ -244,6 +244,10 @@ void workers_sum_stats(const struct gateway *gw, struct worker_stats *out)
 		out->metrics_scrapes += st->metrics_scrapes;
 		out->metrics_refused += st->metrics_refused;
 		out->revoked_live += st->revoked_live;
+		out->est_cacerts += st->est_cacerts;
+		out->est_enrolled += st->est_enrolled;
+		out->est_renewed += st->est_renewed;
+		out->est_refused += st->est_refused;
 		out->gso_to_clients += st->gso_to_clients;
 		out->gso_from_clients += st->gso_from_clients;
 		out->gso_cut += st->gso_cut;

@@ -26,6 +26,8 @@ static const struct {
     [AUDIT_REVOKED] = {"revoked", "5028f18570134bf5aab3a7a891cde8b7", 5},
     [AUDIT_RELOAD] = {"reload", "6594d292350949979d1e296ac1824a20", 5},
     [AUDIT_CONTROL] = {"control", "71107fd308bc44cca104427b8af3c712", 5},
+    [AUDIT_ENROLL] = {"enroll", "ea16fea1b0d84d69987287ce08cd0ef7", 5},
+    [AUDIT_ENROLL_REFUSED] = {"enroll_refused", "d0d4fd5158a9403db90d9d2ef2861ce8", 5},
 };
 
 const char *audit_event_name(enum audit_type t)

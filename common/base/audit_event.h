@@ -23,6 +23,8 @@ enum audit_type {
 	AUDIT_REVOKED,	       /* a live session closed by a revocation sweep */
 	AUDIT_RELOAD,	       /* server.ini reloaded, or the reload refused */
 	AUDIT_CONTROL,	       /* a state-changing mtlsvpnctl command, or its refusal */
+	AUDIT_ENROLL,	       /* EST: a certificate issued (simpleenroll, simplereenroll) */
+	AUDIT_ENROLL_REFUSED,  /* EST: an enrollment or renewal refused */
 	AUDIT_TYPE_N,
 };
 

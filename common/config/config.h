@@ -79,6 +79,7 @@ struct config_group {
 	bool allow_all;                /* [pool]: no rules, every packet allowed */
 	unsigned first_rule, n_rules;  /* outbound rules, in order, in rules[] */
 	unsigned first_inbound, n_inbound;
+	unsigned cert_lifetime;        /* s, enrollment; 0: [gateway] cert_lifetime */
 };
 
 #define CFG_MAX_CRL 8
@@ -198,6 +199,14 @@ struct config_server {
 	 * DCHAN_PMTU_CLAMP_OFF, _AUTO (the default: the UDP channel's size
 	 * while it carries the packets) or a number, 536-65495. */
 	unsigned mss_clamp;
+	/* EST enrollment and renewal (docs/protocol.md section 13,
+	 * config_enroll.c): served when enroll is on (default off), signing
+	 * from enroll_ca_dir; certificates live cert_lifetime seconds unless
+	 * the group says otherwise; a renewal revokes the certificate it
+	 * replaces when enroll_revoke_old is on (default off). */
+	bool enroll, enroll_revoke_old;
+	char enroll_ca_dir[PATH_MAX];
+	unsigned cert_lifetime;        /* s, default 30 days */
 };
 #define CONFIG_WORKERS_MAX 64
 

@@ -20,7 +20,8 @@
 
 #define GROUP_PREFIX "group "
 #define GROUP_KEYS                                                                                 \
-	"ipv4, ipv6, routes, dns, search, dns_routing_domains, members, static, ruleN and "        \
+	"ipv4, ipv6, routes, dns, search, dns_routing_domains, cert_lifetime, members, static, "  \
+	"ruleN and "                                                                               \
 	"inbound_ruleN (N from 1 to 9999)"
 
 /* A group's own keys, for group_key() and config_group_key_names(); the

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "config_enroll.h"
 #include "config_group.h"
 #include "config_key.h"
 #include "config_lb.h"
@@ -409,6 +410,10 @@ enum {
 	K_UDP_PORT,
 	K_UDP_REKEY_INTERVAL,
 	K_MSS_CLAMP,
+	K_ENROLL,
+	K_ENROLL_CA_DIR,
+	K_CERT_LIFETIME,
+	K_ENROLL_REVOKE_OLD,
 	K_COUNT
 };
 
@@ -551,6 +556,15 @@ static const struct config_key server_keys[K_COUNT] = {
 	[K_MSS_CLAMP] = {.section = "gateway", .name = "mss_clamp", .parse = config_key_mss_clamp,
 		.offset = SRV(mss_clamp), .min = DCHAN_PMTU_CLAMP_MIN, .max = DCHAN_PMTU_CLAMP_MAX,
 		.example = "auto"},
+	[K_ENROLL] = {.section = "gateway", .name = "enroll", .parse = config_key_bool,
+		.offset = SRV(enroll), .example = "on"},
+	[K_ENROLL_CA_DIR] = {.section = "gateway", .name = "enroll_ca_dir",
+		.parse = config_key_path, .offset = SRV(enroll_ca_dir), .size = PATH_MAX,
+		.example = "/etc/mtlsvpn/ca", .what = "the CA directory the gateway signs from"},
+	[K_CERT_LIFETIME] = {.section = "gateway", .name = "cert_lifetime",
+		.parse = config_enroll_lifetime, .offset = SRV(cert_lifetime), .example = "30d"},
+	[K_ENROLL_REVOKE_OLD] = {.section = "gateway", .name = "enroll_revoke_old",
+		.parse = config_key_bool, .offset = SRV(enroll_revoke_old), .example = "on"},
 };
 /* clang-format on */
 
@@ -572,6 +586,8 @@ static const struct config_key group_net_keys[] = {
 	{.section = "group", .name = "search", .parse = parse_search, .offset = GRP(net)},
 	{.section = "group", .name = "dns_routing_domains", .parse = parse_search,
 		.offset = GRP(net)},
+	{.section = "group", .name = "cert_lifetime", .parse = config_enroll_lifetime,
+		.offset = GRP(cert_lifetime), .example = "7d"},
 };
 /* clang-format on */
 
@@ -615,6 +631,7 @@ static void set_defaults(struct config_server *s)
 	s->udp = true;
 	s->udp_rekey_interval = 120;
 	s->mss_clamp = DCHAN_PMTU_CLAMP_AUTO;
+	s->cert_lifetime = CONFIG_CERT_LIFETIME_DEFAULT;
 }
 
 /* The TLS listen port's number: udp_port's default. */
@@ -663,6 +680,9 @@ static int check_across(const struct config_file *f, struct config_server *s, co
 		return config_file_errf(f, lines[K_OPENCONNECT_TLS12], "gateway", "openconnect_tls12",
 					err, "is on but openconnect is not; add openconnect = on, "
 					"or remove openconnect_tls12");
+	if (config_enroll_check(f, s, lines[K_ENROLL], lines[K_ENROLL_CA_DIR],
+				lines[K_ENROLL_REVOKE_OLD], err) < 0)
+		return -1;
 	return config_lb_check(f, s, lines[K_PROXY_PROTOCOL], err);
 }
 

@@ -5,11 +5,15 @@
  * whole file anew, atomically (certgen_file_write).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ca_index.h"
 #include "errbuf.h"
@@ -422,4 +426,23 @@ bool ca_index_is_valid(const struct ca_index_rec *r, int64_t now)
 bool ca_index_expiring(const struct ca_index_rec *r, int64_t now, unsigned days)
 {
 	return ca_index_is_valid(r, now) && r->not_after - now <= (int64_t)days * 86400;
+}
+
+int ca_index_lock(const char *dir, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/.lock", dir) >= (int)sizeof(path)) {
+		errbuf_set(err, errlen, "%s: path too long", dir);
+		return -1;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		errbuf_set(err, errlen, "cannot lock %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
 }

@@ -79,6 +79,10 @@ bool ca_index_is_valid(const struct ca_index_rec *r, int64_t now);
 /* Valid now and notAfter at most days days ahead. */
 bool ca_index_expiring(const struct ca_index_rec *r, int64_t now, unsigned days);
 
+/* Takes the CA directory's lock, DIR/.lock (flock, exclusive; waits for
+ * it): every writer of the directory holds it. The descriptor, whose
+ * close releases it, or -1 with err. */
+int ca_index_lock(const char *dir, char *err, size_t errlen);
 /* "YYYYMMDDHHMMSSZ" <-> unix time. */
 void ca_index_format_time(int64_t t, char out[static 16]);
 bool ca_index_parse_time(const char *s, int64_t *out);

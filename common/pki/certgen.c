@@ -441,7 +441,7 @@ static int check_req(const struct certgen_req *req, const struct certgen_cert *i
 			       req->path_len);
 		return -1;
 	}
-	if (req->days < 1 || req->days > DAYS_MAX) {
+	if (req->secs == 0 && (req->days < 1 || req->days > DAYS_MAX)) {
 		errbuf_set(err, errlen, "a validity of %u days is out of range (1 to %u)",
 			       req->days, DAYS_MAX);
 		return -1;
@@ -460,7 +460,7 @@ static int set_validity(const struct certgen_req *req, const struct certgen_cert
 	 * most for a server certificate), so the back-dating comes out of the
 	 * days asked for rather than adding to them. */
 	*nb = start;
-	*na = start + (int64_t)req->days * 86400;
+	*na = req->secs != 0 ? now + (int64_t)req->secs : start + (int64_t)req->days * 86400;
 	if (issuer != NULL) {
 		char a[32], b[32];
 
@@ -471,9 +471,10 @@ static int set_validity(const struct certgen_req *req, const struct certgen_cert
 			format_date(issuer->not_after, b);
 			errbuf_set(
 			    err, errlen,
-			    "a validity of %u days would end %s, after the CA certificate "
+			    "a validity of %u %s would end %s, after the CA certificate "
 			    "itself expires (%s): ask for at most %lld days",
-			    req->days, a, b, (long long)((issuer->not_after - start) / 86400));
+			    req->secs != 0 ? req->secs : req->days,
+			    req->secs != 0 ? "seconds" : "days", a, b, (long long)((issuer->not_after - start) / 86400));
 			return -1;
 		}
 	}

@@ -61,6 +61,10 @@ struct certgen_req {
 	unsigned path_len; /* CERTGEN_CA: pathLenConstraint (0: signs leaves only) */
 	int64_t now;	   /* issue time (unix); 0 means time(NULL) */
 	unsigned days;	   /* notBefore (back-dated) to notAfter, >= 1 */
+	/* Instead of days when non-zero: notAfter this many seconds after
+	 * now (an enrolled certificate may live minutes); notBefore is still
+	 * back-dated. */
+	unsigned secs;
 };
 
 const char *certgen_kind_name(enum certgen_kind k); /* "ca", "server", "client" */

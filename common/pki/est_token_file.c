@@ -223,22 +223,17 @@ int est_token_file_redeem(const char *dir, const char *text, const char *identit
 			  enum est_token_verdict *verdict, struct est_token_rec *out, char *err,
 			  size_t errlen)
 {
-	char lock[PATH_MAX], path[PATH_MAX];
+	char path[PATH_MAX];
 	struct est_token_store st;
 	int fd, rc = -1;
 
-	if (snprintf(lock, sizeof(lock), "%s/.lock", dir) >= (int)sizeof(lock) ||
-	    snprintf(path, sizeof(path), "%s/%s", dir, EST_TOKEN_FILE_NAME) >= (int)sizeof(path)) {
+	if (snprintf(path, sizeof(path), "%s/%s", dir, EST_TOKEN_FILE_NAME) >= (int)sizeof(path)) {
 		errbuf_set(err, errlen, "%s: path too long", dir);
 		return -1;
 	}
-	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
-		errbuf_set(err, errlen, "cannot lock %s: %s", lock, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	fd = ca_index_lock(dir, err, errlen);
+	if (fd < 0)
 		return -1;
-	}
 	if (est_token_file_load(path, &st, err, errlen) == 0) {
 		*verdict = est_token_redeem(&st, text, identity, now, out);
 		rc = *verdict == EST_TOKEN_OK ? est_token_file_save(path, &st, err, errlen) : 0;

@@ -244,6 +244,10 @@ static int verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
 		}
 		return 0;
 	}
+	/* No certificate at all, where one is optional (EST enrollment): the
+	 * callback still runs; post_handshake_ok() lets only HTTP through. */
+	if (server && c->ctx->cert_optional && store->totalCerts == 0)
+		return 1;
 	if (store->error_depth != 0 || store->current_cert == NULL)
 		return 1;
 	if (!tls_cert_has_eku(store->current_cert, server)) {
@@ -320,6 +324,11 @@ static bool post_handshake_ok(struct tls_conn *c)
 	/* The verify callback accepts the leaf and keeps the chain (every
 	 * build we support calls it for a good chain: WOLFSSL_ALWAYS_VERIFY_CB);
 	 * a resumed session's leaf was checked when its ticket was redeemed. */
+	if (!c->leaf_checked && http && c->ctx->cert_optional) {
+		/* Only HTTP, and the gateway lets it reach EST alone. */
+		c->anonymous = true;
+		return true;
+	}
 	if (!c->leaf_checked) {
 		fail(c, TLS_FAIL_NO_PEER_CERT, "peer sent no certificate");
 		return false;
@@ -353,6 +362,7 @@ struct tls_ctx *tls_ctx_new(const struct tls_ctx_params *p, char *err, size_t er
 	t->client_unverified = t->client_http && p->client_unverified;
 	t->http = p->server && p->http;
 	t->tls12 = t->http && p->tls12;
+	t->cert_optional = t->http && p->cert_optional;
 	if (!p->server)
 		snprintf(t->server_name, sizeof(t->server_name), "%s", p->server_name);
 	t->wctx = wolfSSL_CTX_new(t->tls12	   ? wolfSSLv23_server_method()
@@ -380,7 +390,9 @@ struct tls_ctx *tls_ctx_new(const struct tls_ctx_params *p, char *err, size_t er
 		goto fail;
 	/* The bootstrap checks the CA it is given itself (tls.h). */
 	mode = t->client_unverified ? WOLFSSL_VERIFY_NONE : WOLFSSL_VERIFY_PEER;
-	if (p->server)
+	/* Without a certificate the handshake fails, unless HTTP clients may
+	 * enroll without one: post_handshake_ok() then lets only them pass. */
+	if (p->server && !t->cert_optional)
 		mode |= WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT;
 	wolfSSL_CTX_set_verify(t->wctx, mode, verify_cb);
 	wolfSSL_CTX_SetIORecv(t->wctx, io_recv);
@@ -768,6 +780,27 @@ bool tls_peer_info(const struct tls_conn *c, struct cert_info *out)
 		return tls_ticket_peer_info(c, out);
 	/* A resumed client saw no certificate: false, as before a handshake. */
 	return tls_cert_chain_info(c->peer_chain, c->peer_chain_len, out);
+}
+
+bool tls_peer_leaf(const struct tls_conn *c, const uint8_t **der, size_t *len)
+{
+	const uint8_t *chain = c->peer_chain;
+	size_t chain_len = c->peer_chain_len;
+
+	if (!c->hs_done || c->anonymous)
+		return false;
+	if (c->resumed && c->ctx->server) {
+		if (c->ticket == NULL)
+			return false;
+		chain = c->ticket->chain;
+		chain_len = c->ticket->chain_len;
+	}
+	return chain != NULL && ticket_chain_at(chain, chain_len, 0, der, len);
+}
+
+bool tls_peer_anonymous(const struct tls_conn *c)
+{
+	return c->hs_done && c->anonymous;
 }
 
 const char *tls_cipher_name(const struct tls_conn *c)

@@ -55,6 +55,10 @@ struct tls_ctx_params {
 	 * clients use TLS 1.2 with ECDHE and AEAD suites only; mtlsvpn/1
 	 * stays TLS 1.3 only. */
 	bool http, tls12;
+	/* Gateway with http: an HTTP client may send no certificate (EST
+	 * enrollment, docs/protocol.md section 13); tls_peer_anonymous() then
+	 * says so. mtlsvpn/1 still fails without one. */
+	bool cert_optional;
 };
 
 /* What the peer speaks after the handshake (ALPN). */
@@ -132,9 +136,15 @@ const char *tls_error_str(const struct tls_conn *c);
 /* After a successful handshake. False if the peer sent no certificate or a
  * field did not fit. */
 bool tls_peer_info(const struct tls_conn *c, struct cert_info *out);
+/* The DER of the peer's leaf certificate, pointing into c (valid while c
+ * lives); false if there is none. */
+bool tls_peer_leaf(const struct tls_conn *c, const uint8_t **der, size_t *len);
 const char *tls_cipher_name(const struct tls_conn *c);
 /* After the handshake: the application protocol, and "TLSv1.3" or "TLSv1.2". */
 enum tls_app tls_app(const struct tls_conn *c);
+/* True after a handshake that passed without a client certificate (only
+ * an HTTP client of a context with cert_optional). */
+bool tls_peer_anonymous(const struct tls_conn *c);
 const char *tls_version_name(const struct tls_conn *c);
 
 /* After a successful handshake: true if it resumed a session from a ticket

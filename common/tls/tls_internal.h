@@ -61,6 +61,7 @@ struct tls_ctx {
 	unsigned ticket_lifetime, max_session_lifetime;
 	struct WOLFSSL_SESSION *session;
 	bool http, tls12;      /* gateway: tls_ctx_params' */
+	bool cert_optional;    /* gateway: tls_ctx_params' */
 };
 
 struct tls_conn {
@@ -70,6 +71,7 @@ struct tls_conn {
 	bool hs_done;
 	bool hello_checked; /* server: tls_hello_check passed the ClientHello */
 	bool leaf_checked; /* the verify callback saw and accepted the leaf */
+	bool anonymous;	   /* an HTTP client without a certificate (cert_optional) */
 	bool in_eof;	   /* tls_fill() saw EOF: no more input will come */
 	bool in_filled;	   /* the last recv() filled the input buffer: grow it */
 	bool shutdown_sent;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ca_crl_file.h"
 #include "ca_index.h"
 #include "certgen.h"
 #include "crl_build.h"
@@ -20,130 +21,26 @@
 
 #define DEFAULT_EXPIRING_DAYS 30
 
-static bool hex_to_bytes(const char *hex, uint8_t *out, size_t cap, size_t *n)
-{
-	size_t len = strlen(hex);
-
-	if (len == 0 || len > 2 * cap)
-		return false;
-	*n = (len + 1) / 2;
-	for (size_t i = 0, j = 0; i < *n; i++) {
-		unsigned v = 0;
-		int digits = (i == 0 && len % 2 == 1) ? 1 : 2;
-
-		for (int d = 0; d < digits; d++, j++) {
-			char c = hex[j];
-
-			v <<= 4;
-			if (c >= '0' && c <= '9')
-				v |= (unsigned)(c - '0');
-			else if (c >= 'a' && c <= 'f')
-				v |= (unsigned)(c - 'a' + 10);
-			else
-				return false;
-		}
-		out[i] = (uint8_t)v;
-	}
-	return true;
-}
-
-/* DIR/crlnumber: the last number used, decimal; 0 if absent. */
-static int crl_number_next(const struct ca_opts *o, uint64_t *next)
-{
-	char path[PATH_MAX], err[CA_ERRLEN], buf[32], *end;
-	unsigned long long n = 0;
-	FILE *f;
-
-	if (!ctl_ca_path(o, path, o->dir, "crlnumber"))
-		return -1;
-	f = fopen(path, "re");
-	if (f == NULL && errno != ENOENT) {
-		ctl_errorf(&o->base, "cannot open %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (f != NULL) {
-		size_t got = fread(buf, 1, sizeof(buf) - 1, f);
-
-		fclose(f);
-		buf[got] = 0;
-		errno = 0;
-		n = strtoull(buf, &end, 10);
-		if (errno != 0 || end == buf || (*end != '\n' && *end != 0) || buf[0] == '-' ||
-		    n >= UINT64_MAX / 2) {
-			ctl_errorf(&o->base,
-				   "%s does not hold a CRL number; restore it from a backup "
-				   "(a CRL number must never go back)",
-				   path);
-			return -1;
-		}
-	}
-	*next = (uint64_t)n + 1;
-	snprintf(buf, sizeof(buf), "%" PRIu64 "\n", *next);
-	/* Stored before the CRL is written: a failure later may skip a
-	 * number, never reuse one. */
-	if (certgen_file_write(path, buf, strlen(buf), 0644, true, err, sizeof(err)) < 0) {
-		ctl_errorf(&o->base, "%s", err);
-		return -1;
-	}
-	return 0;
-}
-
 int ctl_ca_crl_write(const struct ca_opts *o, const struct ca_signer *s, const struct ca_index *ix,
 		     unsigned days, const char *out)
 {
-	struct certgen_crl crl = {0};
-	struct crl_build_entry *e;
-	char path[PATH_MAX], err[CA_ERRLEN], until[32];
-	uint8_t *pem = NULL;
-	size_t pem_len = 0, n = 0;
-	int rc = -1;
+	char err[CA_ERRLEN], until[32], path[PATH_MAX];
+	uint64_t number = 0;
+	size_t n = 0;
 
 	if (out != NULL)
 		snprintf(path, sizeof(path), "%s", out);
 	else if (!ctl_ca_path(o, path, o->dir, "crl.pem"))
 		return -1;
-	e = calloc(ix->n + 1, sizeof(*e));
-	if (e == NULL) {
-		ctl_errorf(&o->base, "out of memory");
+	if (ca_crl_file_write(o->dir, &s->cert, s->key, ix, days, path, &number, &n, err,
+			      sizeof(err)) < 0) {
+		ctl_errorf(&o->base, "%s", err);
 		return -1;
 	}
-	for (size_t i = 0; i < ix->n; i++) {
-		const struct ca_index_rec *r = &ix->recs[i];
-		enum crl_build_reason reason = CRL_REASON_UNSPECIFIED;
-
-		/* A revoked CA certificate belongs on its issuer's CRL, which
-		 * this CA (the one that signs) is not. */
-		if (r->raw != NULL || r->status != 'R' || r->kind == CERTGEN_CA)
-			continue;
-		if (!hex_to_bytes(r->serial, e[n].serial, sizeof(e[n].serial), &e[n].serial_len)) {
-			ctl_errorf(&o->base, "serial %s in the index is not hex", r->serial);
-			goto out;
-		}
-		if (strcmp(r->reason, "-") != 0)
-			crl_build_reason_parse(r->reason, &reason);
-		e[n].revoked = r->revoked;
-		e[n].reason = reason;
-		n++;
-	}
-	crl.this_update = (int64_t)time(NULL);
-	crl.next_update = crl.this_update + (int64_t)days * 86400;
-	crl.entries = e;
-	crl.n_entries = n;
-	if (crl_number_next(o, &crl.number) < 0)
-		goto out;
-	if (certgen_crl_make(&s->cert, s->key, &crl, &pem, &pem_len, err, sizeof(err)) < 0 ||
-	    certgen_file_write(path, pem, pem_len, 0644, true, err, sizeof(err)) < 0) {
-		ctl_errorf(&o->base, "%s", err);
-		goto out;
-	}
-	ctl_ca_human_date(crl.next_update, until);
-	printf("wrote CRL number %" PRIu64 " (%zu revoked) to %s; next update due %s\n", crl.number,
+	ctl_ca_human_date((int64_t)time(NULL) + (int64_t)days * 86400, until);
+	printf("wrote CRL number %" PRIu64 " (%zu revoked) to %s; next update due %s\n", number,
 	       n, path, until);
-	rc = 0;
-out:
-	free(pem);
-	free(e);
-	return rc;
+	return 0;
 }
 
 /* ---- list and expiring ---- */

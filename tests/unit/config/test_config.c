@@ -362,6 +362,50 @@ static void test_config_server_load_udp(void **state)
 	assert_int_equal(s.udp_rekey_interval, 10);
 }
 
+/* enroll: off, 30 days, no revocation unless set; a CA directory with
+ * ca.crt, index and an issuing key; lifetimes with their units, per group. */
+static void test_config_server_load_enroll(void **state)
+{
+	static struct config_server s;
+	char p[PATH_MAX + 64];
+
+	(void)state;
+	load_ok_server(GW POOL, &s);
+	assert_false(s.enroll);
+	assert_false(s.enroll_revoke_old);
+	assert_int_equal(s.cert_lifetime, 30 * 86400);
+	path_of("ecadir", p);
+	assert_int_equal(mkdir(p, 0700), 0);
+	put("ecadir/ca.crt", "ca\n", 0644);
+	put("ecadir/index", "mtlsvpn-ca-index 1\n", 0644);
+	put("ecadir/ca.key", "key\n", 0600);
+	load_ok_server(GW "enroll = on\nenroll_ca_dir = ecadir\ncert_lifetime = 12h\n"
+			  "enroll_revoke_old = on\n" POOL ENG "cert_lifetime = 90m\n",
+		       &s);
+	assert_true(s.enroll);
+	assert_true(s.enroll_revoke_old);
+	assert_path(s.enroll_ca_dir, "ecadir");
+	assert_int_equal(s.cert_lifetime, 12 * 3600);
+	assert_int_equal(s.n_groups, 2);
+	assert_int_equal(s.groups[0].cert_lifetime, 0);
+	assert_int_equal(s.groups[1].cert_lifetime, 90 * 60);
+	load_ok_server(GW "cert_lifetime = 60\n" POOL, &s);
+	assert_int_equal(s.cert_lifetime, 60);
+	load_ok_server(GW "cert_lifetime = 3650d\n" POOL, &s);
+	assert_int_equal(s.cert_lifetime, 3650u * 86400u);
+	/* An intermediate without its key is no signer. */
+	put("ecadir/intermediate.crt", "int\n", 0644);
+	check_one(SERVER, GW "enroll = on\nenroll_ca_dir = ecadir\n" POOL,
+		  strlen(GW "enroll = on\nenroll_ca_dir = ecadir\n" POOL),
+		  "%F:6 [gateway] enroll_ca_dir: %D/ecadir holds no issuing key (intermediate.key next "
+		  "to intermediate.crt, or ca.key); the gateway signs with it. Make an online "
+		  "intermediate with 'mtlsvpnctl ca init --intermediate' and keep the root key "
+		  "offline");
+	put("ecadir/intermediate.key", "key\n", 0600);
+	load_ok_server(GW "enroll = on\nenroll_ca_dir = ecadir\n" POOL, &s);
+	assert_true(s.enroll);
+}
+
 /* mss_clamp: auto unless set; off; a number. */
 static void test_config_server_load_mss_clamp(void **state)
 {
@@ -571,6 +615,7 @@ int main(void)
 	    cmocka_unit_test(test_config_server_load_workers),
 	    cmocka_unit_test(test_config_server_load_udp),
 	    cmocka_unit_test(test_config_server_load_mss_clamp),
+	    cmocka_unit_test(test_config_server_load_enroll),
 	    cmocka_unit_test(test_config_server_load_bounds_and_relations),
 		cmocka_unit_test(test_config_server_load_load_balancer_keys),
 	    cmocka_unit_test(test_config_server_load_absolute_paths),

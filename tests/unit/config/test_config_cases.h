@@ -24,7 +24,8 @@ struct bad_case {
 	"deny_identities, max_session_lifetime, ocsp, ocsp_responder, ocsp_timeout, ocsp_fail, "     \
 	"ocsp_cache, default_group, group_from, log_drops, lease_file, max_sessions_per_identity, control, user, "  \
 	"control_group, metrics, key_passphrase_file, pkcs11_module, tls_resumption, tls_ticket_lifetime, "    \
-	"proxy_protocol, proxy_from, pool_slice, audit_log, openconnect, openconnect_tls12, offload, workers, udp, udp_port, udp_rekey_interval and mss_clamp"
+	"proxy_protocol, proxy_from, pool_slice, audit_log, openconnect, openconnect_tls12, offload, workers, udp, udp_port, udp_rekey_interval, mss_clamp, "  \
+	"enroll, enroll_ca_dir, cert_lifetime and enroll_revoke_old"
 #define CL_KEYS                                                                                    \
 	"gateway, server_name, ca, cert, key, tun, full_tunnel, dns, reconnect_min, "              \
 	"reconnect_max, connect_timeout, log_level, state_dir, kill_switch, status_group, key_passphrase_file, pkcs11_module, offload, udp, mss_clamp, renew and renew_at"
@@ -39,8 +40,12 @@ struct bad_case {
 #define OID_EXAMPLE "write a dotted OID such as oid:2.5.4.5 (serialNumber)"
 #define ENG "[group eng]\nipv4 = 10.8.1.0/24\n"
 #define GRP_KEYS                                                                                   \
-	"ipv4, ipv6, routes, dns, search, dns_routing_domains, members, static, ruleN and "        \
-	"inbound_ruleN (N from 1 to 9999)"
+	"ipv4, ipv6, routes, dns, search, dns_routing_domains, cert_lifetime, members, static, "  \
+	"ruleN and inbound_ruleN (N from 1 to 9999)"
+#define LIFETIME(v)                                                                                \
+	"'" v "' is not a lifetime from 60s to 3650d; use a number with s, m, h or d, e.g. 30d or "   \
+	"12h"
+#define NOT_CA_DIR "give the CA directory 'mtlsvpnctl ca init' made"
 #define NOT_LEASABLE(a, p)                                                                         \
 	a " is not an address of the pool " p " a client can hold; give one inside it, not its "   \
 	  "network, first (the gateway's) or broadcast address"
@@ -451,6 +456,33 @@ static const struct bad_case server_bad[] = {
      "%F:5 [gateway] workers: " RANGE("65", 1, 64) ", or auto"},
     {"workers a word", GW "workers = many\n" POOL,
      "%F:5 [gateway] workers: 'many' is not a whole number; use a number from 1 to 64, or auto"},
+    /* EST enrollment */
+    {"enroll without a CA directory", GW "enroll = on\n" POOL,
+     "%F:5 [gateway] enroll: is on without enroll_ca_dir; add enroll_ca_dir = the CA directory "
+     "the gateway signs from (made by 'mtlsvpnctl ca init --intermediate')"},
+    {"enroll_revoke_old without enroll", GW "enroll_ca_dir = pki\nenroll_revoke_old = on\n" POOL,
+     "%F:6 [gateway] enroll_revoke_old: is on but enroll is not; add enroll = on, or remove "
+     "enroll_revoke_old"},
+    {"enroll_ca_dir missing", GW "enroll = on\nenroll_ca_dir = nope\n" POOL,
+     "%F:6 [gateway] enroll_ca_dir: %D/nope cannot be used (No such file or directory); " NOT_CA_DIR},
+    {"enroll_ca_dir a file", GW "enroll = on\nenroll_ca_dir = ca.crt\n" POOL,
+     "%F:6 [gateway] enroll_ca_dir: %D/ca.crt cannot be used (not a directory); " NOT_CA_DIR},
+    {"enroll_ca_dir not a CA", GW "enroll = on\nenroll_ca_dir = pki\n" POOL,
+     "%F:6 [gateway] enroll_ca_dir: %D/pki holds no ca.crt and index; " NOT_CA_DIR},
+    {"cert_lifetime no unit under 60", GW "cert_lifetime = 30\n" POOL,
+     "%F:5 [gateway] cert_lifetime: " LIFETIME("30")},
+    {"cert_lifetime 59s", GW "cert_lifetime = 59s\n" POOL,
+     "%F:5 [gateway] cert_lifetime: " LIFETIME("59s")},
+    {"cert_lifetime over 3650d", GW "cert_lifetime = 3651d\n" POOL,
+     "%F:5 [gateway] cert_lifetime: " LIFETIME("3651d")},
+    {"cert_lifetime weeks", GW "cert_lifetime = 2w\n" POOL,
+     "%F:5 [gateway] cert_lifetime: " LIFETIME("2w")},
+    {"cert_lifetime negative", GW "cert_lifetime = -1d\n" POOL,
+     "%F:5 [gateway] cert_lifetime: " LIFETIME("-1d")},
+    {"cert_lifetime huge", GW "cert_lifetime = 99999999999999999999d\n" POOL,
+     "%F:5 [gateway] cert_lifetime: " LIFETIME("99999999999999999999d")},
+    {"group cert_lifetime", GW POOL ENG "cert_lifetime = 1y\n",
+     "%F:9 [group eng] cert_lifetime: " LIFETIME("1y")},
 };
 
 #define CL_NOT_GW(v)                                                                               \
