@@ -10,6 +10,7 @@
  */
 #include "client.h"
 
+#include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +78,7 @@ static const struct cli_opt enroll_options[] = {
 
 /* The four files, named after the configuration. */
 struct enroll_paths {
+	char dir[PATH_MAX];
 	char ini[PATH_MAX], key[PATH_MAX], cert[PATH_MAX], ca[PATH_MAX];
 	char key_rel[PATH_MAX], cert_rel[PATH_MAX], ca_rel[PATH_MAX];
 };
@@ -106,6 +108,7 @@ static int make_paths(const struct enroll_opts *o, struct enroll_paths *p)
 		if (snprintf(p->ini, sizeof(p->ini), "%s/client.ini", dir) >= (int)sizeof(p->ini))
 			return -1;
 	}
+	snprintf(p->dir, sizeof(p->dir), "%s", dir);
 	if (fit(p->key_rel, base, ".key") < 0 || fit(p->cert_rel, base, ".crt") < 0 ||
 	    fit(p->ca_rel, base, "-ca.crt") < 0 ||
 	    snprintf(p->key, sizeof(p->key), "%s/%s", dir, p->key_rel) >= (int)sizeof(p->key) ||
@@ -115,11 +118,22 @@ static int make_paths(const struct enroll_opts *o, struct enroll_paths *p)
 	return 0;
 }
 
-/* Nothing is overwritten: an existing file is an error before any work. */
+/* Nothing is overwritten: an existing file is an error before any work,
+ * and so is a directory we cannot write (made if missing), before the
+ * token is spent. */
 static int check_free(const struct enroll_paths *p)
 {
 	const char *all[] = {p->ini, p->key, p->cert, p->ca};
 	struct stat st;
+
+	if (mkdir(p->dir, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "%s: cannot create %s: %s\n", PROG, p->dir, strerror(errno));
+		return -1;
+	}
+	if (access(p->dir, W_OK) < 0) {
+		fprintf(stderr, "%s: cannot write in %s: %s\n", PROG, p->dir, strerror(errno));
+		return -1;
+	}
 
 	for (size_t i = 0; i < 4; i++)
 		if (lstat(all[i], &st) == 0) {
