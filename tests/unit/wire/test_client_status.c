@@ -55,6 +55,14 @@ static void test_client_status_round_trip(void **state)
 	assert_non_null(why);
 	/* Too small a buffer: nothing. */
 	assert_int_equal(client_status_encode(&in, buf, n - 1), 0);
+	/* Renewal on: its next try and last outcome come back too. */
+	in.renew_on = true;
+	in.renew_next = 1800004000;
+	snprintf(in.renew_last, sizeof(in.renew_last), "the gateway refused (403): revoked");
+	n = client_status_encode(&in, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(client_status_decode(buf, n, &out, &why), CLIENT_STATUS_OK);
+	assert_memory_equal(&in, &out, sizeof(in));
 }
 
 static void test_client_status_decode_unknown_kill_switch_is_null(void **state)
