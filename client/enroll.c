@@ -33,7 +33,6 @@ enum { ENROLL_OK = 0, ENROLL_FAILED = 1, ENROLL_USAGE = 2 };
 
 struct enroll_opts {
 	const char *gateway, *identity, *token, *ca, *fingerprint, *out, *config, *server_name;
-	unsigned timeout_s;
 	bool help;
 };
 
@@ -356,7 +355,7 @@ static int usage_error(const char *what)
 
 int enroll_main(int argc, char **argv)
 {
-	struct enroll_opts o = {.timeout_s = 30};
+	struct enroll_opts o = {0};
 	struct enroll_paths paths;
 	struct est_io io = {.timeout_s = 30};
 	struct est_enroll_certs got = {0};

@@ -118,7 +118,7 @@ static void on_reconnect_signal(struct ev_loop *loop, int signo, void *data)
 	client_reconnect_now(data, "received SIGUSR2");
 }
 
-static struct tls_ctx *make_tls(const struct config_client *cfg)
+struct tls_ctx *client_tls_ctx_new(const struct config_client *cfg)
 {
 	struct tls_ctx_params p = {
 	    .server = false,
@@ -202,7 +202,7 @@ int main(int argc, char **argv)
 		log_errx("cannot initialise the TLS library");
 		return EXIT_PERMANENT;
 	}
-	client.tls_ctx = make_tls(&cfg);
+	client.tls_ctx = client_tls_ctx_new(&cfg);
 	/* wolfSSL holds its own copy now: the embedded key is wiped. */
 	config_client_free(&cfg);
 	if (client.tls_ctx == NULL) {
@@ -227,6 +227,7 @@ int main(int argc, char **argv)
 		ev_loop_free(loop);
 		return EXIT_PERMANENT;
 	}
+	renew_init(&client);
 	drop_privileges();
 	if (ev_signal_add(loop, SIGTERM, on_stop_signal, &client) < 0 ||
 	    ev_signal_add(loop, SIGINT, on_stop_signal, &client) < 0 ||
@@ -241,6 +242,7 @@ int main(int argc, char **argv)
 	if (ev_run(loop) < 0)
 		log_warn("event loop");
 	ev_timer_stop(loop, &watchdog);
+	renew_deinit(&client);
 	client_deinit(&client);
 	tls_ctx_free(client.tls_ctx);
 	ev_loop_free(loop);

@@ -287,6 +287,48 @@ PY
 	wait "$grab" || fail "no DATA datagram seen leaving $ns"
 }
 
+# start_lan_sink SECS: the LAN host (10.20.0.2:5001) takes one TCP upload
+# for at most SECS, then writes its sha256 to $WORK/up.sha and answers one
+# byte, so the sender knows all of it arrived.
+start_lan_sink() {
+	cat >"$WORK/lan.py" <<'PY'
+import hashlib, os, socket, sys
+work = sys.argv[1]
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.20.0.2", 5001)); s.listen(1)
+c, _ = s.accept(); h = hashlib.sha256()
+while True:
+    b = c.recv(65536)
+    if not b: break
+    h.update(b)
+open(work + "/up.sha.tmp", "w").write(h.hexdigest())
+os.rename(work + "/up.sha.tmp", work + "/up.sha")
+c.sendall(b"k"); c.close()
+PY
+	ip netns exec "$N" timeout "$1" python3 "$WORK/lan.py" "$WORK" >"$WORK/lan.log" 2>&1 &
+	T_PIDS+=("$!")
+	wait_for 10 listening "$N" 5001 || fail "the LAN sink did not start"
+}
+
+# start_slow_upload NS MIB CHUNK SECS: from namespace NS, MIB MiB of random
+# bytes to the LAN sink in CHUNK-byte writes 0.2 s apart, on one TCP
+# connection, within SECS; WANT is their sha256, UP_PID the sender's PID.
+start_slow_upload() {
+	head -c "$2M" /dev/urandom >"$WORK/big.bin"
+	WANT=$(sha256sum <"$WORK/big.bin" | cut -d' ' -f1)
+	ip netns exec "$1" timeout "$4" python3 -c '
+import socket, sys, time
+s = socket.create_connection(("10.20.0.2", 5001), timeout=60)
+s.settimeout(120)
+d = open(sys.argv[1], "rb").read(); n = int(sys.argv[2])
+for i in range(0, len(d), n):
+    s.sendall(d[i:i + n]); time.sleep(0.2)
+s.shutdown(socket.SHUT_WR); s.recv(1)' "$WORK/big.bin" "$3" >"$WORK/upload.log" 2>&1 &
+	UP_PID=$!
+	T_PIDS+=("$UP_PID")
+}
+
 # Exits the test successfully (the cleanup trap still runs).
 pass() {
 	T_OK=1

@@ -48,36 +48,11 @@ say "UDP up; the client's UDP flow is 192.0.2.11:$cport"
 grab_dchan_datagram "$L1" "$WORK/dgram.bin"
 
 # The LAN host sinks an upload and writes its sha256.
-cat >"$WORK/lan.py" <<'PY'
-import hashlib, os, socket, sys
-work = sys.argv[1]
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("10.20.0.2", 5001)); s.listen(1)
-c, _ = s.accept(); h = hashlib.sha256()
-while True:
-    b = c.recv(65536)
-    if not b: break
-    h.update(b)
-open(work + "/up.sha.tmp", "w").write(h.hexdigest())
-os.rename(work + "/up.sha.tmp", work + "/up.sha")
-c.sendall(b"k"); c.close()
-PY
-ip netns exec "$N" timeout 120 python3 "$WORK/lan.py" "$WORK" >"$WORK/lan.log" 2>&1 &
-T_PIDS+=("$!")
-wait_for 10 listening "$N" 5001 || fail "the LAN sink did not start"
-head -c 40M /dev/urandom >"$WORK/big.bin"
-want=$(sha256sum <"$WORK/big.bin" | cut -d' ' -f1)
+start_lan_sink 120
 # A slow upload (about 8 s) so that the move happens in its middle.
-ip netns exec "$L1" timeout 90 python3 -c '
-import socket, sys, time
-s = socket.create_connection(("10.20.0.2", 5001), timeout=60)
-d = open(sys.argv[1], "rb").read()
-for i in range(0, len(d), 1 << 20):
-    s.sendall(d[i:i + (1 << 20)]); time.sleep(0.2)
-s.shutdown(socket.SHUT_WR); s.recv(1)' "$WORK/big.bin" >"$WORK/upload.log" 2>&1 &
-up_pid=$!
-T_PIDS+=("$up_pid")
+start_slow_upload "$L1" 40 1048576 90
+want=$WANT
+up_pid=$UP_PID
 ip netns exec "$L1" timeout 20 ping -D -i 0.02 -c 600 -W 1 10.20.0.2 >"$WORK/ping.log" 2>&1 &
 ping_pid=$!
 T_PIDS+=("$ping_pid")
