@@ -36,7 +36,7 @@ struct enroll_opts {
 	bool help;
 };
 
-#define OPT_SETTER(name, field)                                                                   \
+#define OPT_SETTER(name, field)                                                                    \
 	static bool name(const char *v, void *ctx)                                                 \
 	{                                                                                          \
 		((struct enroll_opts *)ctx)->field = v;                                            \
@@ -211,8 +211,9 @@ static char *bootstrap_ca(struct est_io *io, const char *fp_text, const char *se
 	int at;
 
 	if (!est_enroll_fingerprint_parse(fp_text, fp)) {
-		fprintf(stderr, "%s: --ca-fingerprint: not a SHA-256 fingerprint (64 hex digits, "
-				"colons allowed)\n",
+		fprintf(stderr,
+			"%s: --ca-fingerprint: not a SHA-256 fingerprint (64 hex digits, "
+			"colons allowed)\n",
 			PROG);
 		return NULL;
 	}
@@ -269,15 +270,17 @@ static int check_issued(const struct est_enroll_certs *got, struct certgen_key *
 		return -1;
 	}
 	if (!certgen_key_matches(key, leaf)) {
-		fprintf(stderr, "%s: the certificate the gateway sent is not for the key made here; "
-				"nothing was written\n",
+		fprintf(stderr,
+			"%s: the certificate the gateway sent is not for the key made here; "
+			"nothing was written\n",
 			PROG);
 		return -1;
 	}
 	if (certgen_req_from_cert(leaf, CERTGEN_CLIENT, &names, err, sizeof(err)) < 0 ||
 	    strcmp(names.cn, identity) != 0) {
-		fprintf(stderr, "%s: the certificate the gateway sent does not name %s; nothing "
-				"was written\n",
+		fprintf(stderr,
+			"%s: the certificate the gateway sent does not name %s; nothing "
+			"was written\n",
 			PROG, identity);
 		return -1;
 	}
@@ -370,8 +373,9 @@ int enroll_main(int argc, char **argv)
 	if (idx < 0)
 		return ENROLL_USAGE;
 	if (o.help) {
-		cli_usage(stdout, PROG, "--gateway HOST[:PORT] --identity ID --token TOKEN "
-					"(--ca FILE | --ca-fingerprint SHA256) [--out DIR | --config FILE]",
+		cli_usage(stdout, PROG,
+			  "--gateway HOST[:PORT] --identity ID --token TOKEN "
+			  "(--ca FILE | --ca-fingerprint SHA256) [--out DIR | --config FILE]",
 			  enroll_options);
 		return ENROLL_OK;
 	}
@@ -406,8 +410,8 @@ int enroll_main(int argc, char **argv)
 	}
 	/* The key is made here and stays here; only its public half goes. */
 	key = certgen_key_generate(CERTGEN_KEY_EC_P256, err, sizeof(err));
-	if (key == NULL || (csr = est_enroll_csr(key, o.identity, &csr_len, err, sizeof(err))) ==
-			       NULL) {
+	if (key == NULL ||
+	    (csr = est_enroll_csr(key, o.identity, &csr_len, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s: %s\n", PROG, err);
 		goto out;
 	}

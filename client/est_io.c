@@ -96,11 +96,11 @@ static int handshake(struct tls_conn *t, int fd, int64_t deadline, const struct 
 		if ((r == TLS_WANT_READ || r == TLS_WANT_WRITE) && pump(t, fd, r, deadline) == 0)
 			continue;
 		if (r == TLS_WANT_READ || r == TLS_WANT_WRITE)
-			errbuf_set(err, errlen, "TLS with %s port %u did not complete in time", io->host,
-				   io->port);
+			errbuf_set(err, errlen, "TLS with %s port %u did not complete in time",
+				   io->host, io->port);
 		else
-			errbuf_set(err, errlen, "TLS with %s port %u failed: %s", io->host, io->port,
-				   tls_error_str(t));
+			errbuf_set(err, errlen, "TLS with %s port %u failed: %s", io->host,
+				   io->port, tls_error_str(t));
 		return -1;
 	}
 }
@@ -165,8 +165,9 @@ int est_io_exchange(const struct est_io *io, enum est_op op, const uint8_t *csr,
 			 io->port);
 	req = est_client_request(op, host, io->identity, io->token, csr, csr_len, &req_len);
 	if (req == NULL) {
-		errbuf_set(err, errlen, "the request cannot be made (an identity with ':' or a "
-					"control character?)");
+		errbuf_set(err, errlen,
+			   "the request cannot be made (an identity with ':' or a "
+			   "control character?)");
 		return -1;
 	}
 	fd = dial(io, deadline, err, errlen);

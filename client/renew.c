@@ -37,22 +37,22 @@
 #include "renew_plan.h"
 #include "tls.h"
 
-#define RENEW_CHILD_MAX_MS 90000 /* the child's exchange has 30 s; keygen and files the rest */
+#define RENEW_CHILD_MAX_MS 90000   /* the child's exchange has 30 s; keygen and files the rest */
 #define RENEW_TIMER_MAX_MS 3600000 /* long waits re-check the wall clock hourly */
 
 struct renew {
 	struct ev_timer timer; /* the next try is due; or the child overstays */
 	struct ev_io io;       /* the child's report */
-	pid_t pid;             /* 0: no child */
+	pid_t pid;	       /* 0: no child */
 	int fd;
 	char line[600];
 	size_t len;
 	struct renew_life life;
-	int64_t due;           /* unix s of the next try; 0: none planned */
-	unsigned failures;     /* in a row */
-	unsigned renewed;      /* this run */
+	int64_t due;		 /* unix s of the next try; 0: none planned */
+	unsigned failures;	 /* in a row */
+	unsigned renewed;	 /* this run */
 	struct tls_ctx *old_ctx; /* the pair before, until the new one is up */
-	char last[256];        /* the last try's outcome, for status */
+	char last[256];		 /* the last try's outcome, for status */
 };
 
 static uint32_t rnd32(void)
@@ -92,7 +92,8 @@ static void arm(struct client *c, int64_t at)
 	r->due = at;
 	if (ms < 0)
 		ms = 0;
-	ev_timer_arm(c->loop, &r->timer, (uint64_t)(ms < RENEW_TIMER_MAX_MS ? ms : RENEW_TIMER_MAX_MS));
+	ev_timer_arm(c->loop, &r->timer,
+		     (uint64_t)(ms < RENEW_TIMER_MAX_MS ? ms : RENEW_TIMER_MAX_MS));
 }
 
 static void plan(struct client *c)
@@ -197,7 +198,8 @@ static void child_run(const struct config_client *cfg, int fd)
 	    certgen_req_from_cert(&cur, CERTGEN_CLIENT, &names, err, sizeof(err)) < 0)
 		goto out;
 	key = certgen_key_generate(CERTGEN_KEY_EC_P256, err, sizeof(err));
-	if (key == NULL || (csr = est_enroll_csr(key, names.cn, &csr_len, err, sizeof(err))) == NULL)
+	if (key == NULL ||
+	    (csr = est_enroll_csr(key, names.cn, &csr_len, err, sizeof(err))) == NULL)
 		goto out;
 	io.tls = tls_ctx_new(&p, err, sizeof(err));
 	if (io.tls == NULL)
@@ -253,7 +255,8 @@ static void child_done(struct client *c, const char *line)
 		return;
 	}
 	if (strncmp(line, "OK ", 3) != 0) {
-		snprintf(r->last, sizeof(r->last), "%s", strncmp(line, "ERR ", 4) == 0 ? line + 4 : line);
+		snprintf(r->last, sizeof(r->last), "%s",
+			 strncmp(line, "ERR ", 4) == 0 ? line + 4 : line);
 		log_warnx("renewal failed: %s", r->last);
 		plan_retry(c);
 		return;
@@ -322,8 +325,9 @@ static void start_child(struct client *c)
 	if (r->pid > 0) {
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		/* What the loop pays for the renewal: the fork, measured. */
-		log_debug("renewal: child %d forked in %ld us", (int)r->pid,
-			  (long)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));
+		log_debug(
+		    "renewal: child %d forked in %ld us", (int)r->pid,
+		    (long)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));
 	}
 	if (r->pid < 0) {
 		log_warn("renewal: fork");
@@ -387,7 +391,8 @@ void renew_init(struct client *c)
 	else if (certgen_key_is_encrypted(cfg->key))
 		why = "the key is encrypted";
 	if (why != NULL) {
-		log_info("renewal: off, %s (renew = auto needs plain key and certificate files)", why);
+		log_info("renewal: off, %s (renew = auto needs plain key and certificate files)",
+			 why);
 		return;
 	}
 	c->renew = calloc(1, sizeof(*c->renew));

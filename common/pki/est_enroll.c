@@ -33,7 +33,8 @@ uint8_t *est_enroll_csr(struct certgen_key *key, const char *cn, size_t *len, ch
 		return NULL;
 	}
 	if (strlen(cn) >= CERTGEN_NAME_MAX) {
-		errbuf_set(err, errlen, "the identity is longer than %d bytes", CERTGEN_NAME_MAX - 1);
+		errbuf_set(err, errlen, "the identity is longer than %d bytes",
+			   CERTGEN_NAME_MAX - 1);
 		free(der);
 		return NULL;
 	}

@@ -73,8 +73,7 @@ int64_t renew_plan_due(const struct renew_life *l, struct renew_at at, int64_t n
 	return due < l->not_after ? due : now;
 }
 
-int64_t renew_plan_retry(const struct renew_life *l, unsigned failures, int64_t now,
-			 uint32_t rnd)
+int64_t renew_plan_retry(const struct renew_life *l, unsigned failures, int64_t now, uint32_t rnd)
 {
 	int64_t d = RETRY_FIRST, left = l->not_after - now, cap;
 

@@ -39,7 +39,6 @@ int64_t renew_plan_due(const struct renew_life *l, struct renew_at at, int64_t n
  * 30 s doubled each time up to an hour, drawn in [d/2, d], but at most a
  * third of what is left of the lifetime (at least 2 s) so several tries
  * fit before not_after. -1 if the certificate has expired. */
-int64_t renew_plan_retry(const struct renew_life *l, unsigned failures, int64_t now,
-			 uint32_t rnd);
+int64_t renew_plan_retry(const struct renew_life *l, unsigned failures, int64_t now, uint32_t rnd);
 
 #endif

@@ -35,9 +35,9 @@ bool tls_verify_cert(const char *ca_pem, const uint8_t *const *certs, const size
 	while (progress) {
 		progress = false;
 		for (size_t i = 1; i < n; i++) {
-			if (loaded[i] ||
-			    wolfSSL_CertManagerVerifyBuffer(cm, certs[i], (long)lens[i],
-							    WOLFSSL_FILETYPE_ASN1) != WOLFSSL_SUCCESS)
+			if (loaded[i] || wolfSSL_CertManagerVerifyBuffer(
+					     cm, certs[i], (long)lens[i], WOLFSSL_FILETYPE_ASN1) !=
+					     WOLFSSL_SUCCESS)
 				continue;
 			loaded[i] = wolfSSL_CertManagerLoadCABuffer(cm, certs[i], (long)lens[i],
 								    WOLFSSL_FILETYPE_ASN1) ==

@@ -47,7 +47,8 @@ char *est_client_request(enum est_op op, const char *host, const char *identity,
 	char *out;
 	int n;
 
-	if (op_path(op) == NULL || !printable(host, 255) || (enroll && (csr == NULL || csr_len == 0)))
+	if (op_path(op) == NULL || !printable(host, 255) ||
+	    (enroll && (csr == NULL || csr_len == 0)))
 		return NULL;
 	if (op == EST_OP_SIMPLEENROLL) {
 		if (identity == NULL || token == NULL ||
@@ -135,8 +136,8 @@ int est_client_reply(enum est_op op, const struct http_resp *r, uint8_t **der, s
 		errbuf_set(err, errlen, "out of memory");
 		return -1;
 	}
-	if (!base64_decode((const char *)r->body, r->body_len, *der, base64_decoded_max(r->body_len),
-			   der_len)) {
+	if (!base64_decode((const char *)r->body, r->body_len, *der,
+			   base64_decoded_max(r->body_len), der_len)) {
 		errbuf_set(err, errlen, "the gateway's answer is not base64");
 		free(*der);
 		*der = NULL;

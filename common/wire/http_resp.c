@@ -60,8 +60,8 @@ static bool status_line(const uint8_t *p, size_t n, struct http_resp *out, const
 			*why = "a control byte in the status line";
 			return false;
 		}
-	out->status = (unsigned)(p[9] - '0') * 100 + (unsigned)(p[10] - '0') * 10 +
-		      (unsigned)(p[11] - '0');
+	out->status =
+	    (unsigned)(p[9] - '0') * 100 + (unsigned)(p[10] - '0') * 10 + (unsigned)(p[11] - '0');
 	out->close = p[7] == '0';
 	if (out->status < 200 || out->status > 599) {
 		*why = "an interim or unknown status";
@@ -131,8 +131,8 @@ static bool header(const uint8_t *p, size_t n, struct http_resp *out, bool *has_
 	return true;
 }
 
-enum http_resp_result http_resp_parse(const uint8_t *p, size_t len, bool eof,
-				      struct http_resp *out, const char **why)
+enum http_resp_result http_resp_parse(const uint8_t *p, size_t len, bool eof, struct http_resp *out,
+				      const char **why)
 {
 	size_t head = http_get_head_end(p, len < HTTP_RESP_MAX_HEAD ? len : HTTP_RESP_MAX_HEAD);
 	size_t off = 0, clen = 0;

@@ -17,24 +17,24 @@
 #define HTTP_RESP_TYPE_MAX 128
 
 enum http_resp_result {
-	HTTP_RESP_OK,        /* a whole response: *out is filled */
+	HTTP_RESP_OK,	     /* a whole response: *out is filled */
 	HTTP_RESP_NEED_MORE, /* read more (or call again with eof once the peer closed) */
-	HTTP_RESP_BAD,       /* not a response we take: *why says why */
+	HTTP_RESP_BAD,	     /* not a response we take: *why says why */
 };
 
 struct http_resp {
-	unsigned status;                     /* 200-599 */
+	unsigned status;		       /* 200-599 */
 	char content_type[HTTP_RESP_TYPE_MAX]; /* as sent, "" if none */
-	bool close;                          /* Connection: close, or HTTP/1.0 */
-	size_t head_len;                     /* the head, its empty line included */
-	const uint8_t *body;                 /* into the input */
+	bool close;			       /* Connection: close, or HTTP/1.0 */
+	size_t head_len;		       /* the head, its empty line included */
+	const uint8_t *body;		       /* into the input */
 	size_t body_len;
 };
 
 /* p[0..len) is everything read so far; eof: the peer has closed, so a body
  * without Content-Length ends here. */
-enum http_resp_result http_resp_parse(const uint8_t *p, size_t len, bool eof,
-				      struct http_resp *out, const char **why);
+enum http_resp_result http_resp_parse(const uint8_t *p, size_t len, bool eof, struct http_resp *out,
+				      const char **why);
 
 /* True if the media type of ct (parameters and case ignored) is type. */
 bool http_resp_type_is(const char *ct, const char *type);

@@ -64,9 +64,9 @@ static void test_est_enroll_csr_passes_gateway_check(void **state)
 	der[len - 3] ^= 1;
 	assert_int_equal(est_csr_check(der, len, &chk, err, sizeof(err)), -1);
 	free(der);
-	assert_null(est_enroll_csr(leaf_key,
-				   "a-name-longer-than-sixty-four-bytes-is-not-a-common-name-at-all-x",
-				   &len, err, sizeof(err)));
+	assert_null(est_enroll_csr(
+	    leaf_key, "a-name-longer-than-sixty-four-bytes-is-not-a-common-name-at-all-x", &len,
+	    err, sizeof(err)));
 }
 
 static void test_est_enroll_fingerprint_parse_table(void **state)
@@ -88,11 +88,9 @@ static void test_est_enroll_fingerprint_parse_table(void **state)
 			const char *s;
 			bool ok;
 		} t[] = {
-		    {colons, true},  /* openssl x509 -fingerprint -sha256 */
+		    {colons, true},    /* openssl x509 -fingerprint -sha256 */
 		    {"sha256:", true}, /* + hex below */
-		    {"", false},
-		    {"ab", false},
-		    {":", false},
+		    {"", false},       {"ab", false}, {":", false},
 		};
 		for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 			snprintf(buf, sizeof(buf), "%s%s", t[i].s, i == 1 ? hex : "");

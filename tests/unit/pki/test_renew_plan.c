@@ -20,13 +20,13 @@ static void test_renew_at_parse_table(void **state)
 		bool ok;
 		unsigned num, den;
 	} t[] = {
-	    {"2/3", true, 2, 3},    {"0.75", true, 75, 100}, {"80%", true, 80, 100},
-	    {"1/2", true, 1, 2},    {"0.5", true, 5, 10},    {"999/1000", true, 999, 1000},
-	    {"3/3", false, 0, 0},   {"4/3", false, 0, 0},    {"0/3", false, 0, 0},
-	    {"100%", false, 0, 0},  {"0%", false, 0, 0},     {"1", false, 0, 0},
-	    {"0.", false, 0, 0},    {"1.5", false, 0, 0},    {"0.1234", false, 0, 0},
-	    {"2/", false, 0, 0},    {"/3", false, 0, 0},     {"2/3x", false, 0, 0},
-	    {"", false, 0, 0},      {"1/1001", false, 0, 0}, {"-1/3", false, 0, 0},
+	    {"2/3", true, 2, 3},   {"0.75", true, 75, 100}, {"80%", true, 80, 100},
+	    {"1/2", true, 1, 2},   {"0.5", true, 5, 10},    {"999/1000", true, 999, 1000},
+	    {"3/3", false, 0, 0},  {"4/3", false, 0, 0},    {"0/3", false, 0, 0},
+	    {"100%", false, 0, 0}, {"0%", false, 0, 0},	    {"1", false, 0, 0},
+	    {"0.", false, 0, 0},   {"1.5", false, 0, 0},    {"0.1234", false, 0, 0},
+	    {"2/", false, 0, 0},   {"/3", false, 0, 0},	    {"2/3x", false, 0, 0},
+	    {"", false, 0, 0},	   {"1/1001", false, 0, 0}, {"-1/3", false, 0, 0},
 	};
 
 	(void)state;
@@ -58,7 +58,8 @@ static void test_renew_plan_due_within_jitter(void **state)
 		int64_t at = t[i].issued + t[i].life * 2 / 3, lo = at, hi = at;
 
 		for (uint32_t r = 0; r < 5000; r += 7) {
-			int64_t d = renew_plan_due(&l, RENEW_AT_DEFAULT, t[i].issued, r * 2654435761u);
+			int64_t d =
+			    renew_plan_due(&l, RENEW_AT_DEFAULT, t[i].issued, r * 2654435761u);
 
 			assert_true(d <= at);
 			assert_true(d >= at - t[i].life / 20);

@@ -44,8 +44,8 @@ static void test_est_client_request_read_by_gateway(void **state)
 
 	(void)state;
 	assert_non_null(er);
-	req = est_client_request(EST_OP_SIMPLEENROLL, "gw.test:8443", "alice", "4FCCEEGXC-HK2Z8K7S5",
-				 csr, sizeof(csr), &len);
+	req = est_client_request(EST_OP_SIMPLEENROLL, "gw.test:8443", "alice",
+				 "4FCCEEGXC-HK2Z8K7S5", csr, sizeof(csr), &len);
 	assert_non_null(req);
 	assert_int_equal(strlen(req), len);
 	read_back(req, len, er);
@@ -58,7 +58,8 @@ static void test_est_client_request_read_by_gateway(void **state)
 	free(req);
 
 	memset(er, 0, sizeof(*er));
-	req = est_client_request(EST_OP_SIMPLEREENROLL, "gw.test", NULL, NULL, csr, sizeof(csr), &len);
+	req = est_client_request(EST_OP_SIMPLEREENROLL, "gw.test", NULL, NULL, csr, sizeof(csr),
+				 &len);
 	assert_non_null(req);
 	read_back(req, len, er);
 	assert_int_equal(er->op, EST_OP_SIMPLEREENROLL);
@@ -93,8 +94,8 @@ struct reply_case {
 	enum est_op op;
 	unsigned status;
 	const char *ctype, *body;
-	int want;            /* 0 or -1 */
-	const char *says;    /* in err (-1), or the decoded body (0) */
+	int want;	  /* 0 or -1 */
+	const char *says; /* in err (-1), or the decoded body (0) */
 };
 
 static const struct reply_case replies[] = {

@@ -19,32 +19,36 @@ struct resp_case {
 	bool eof;
 	enum http_resp_result want;
 	unsigned status;
-	const char *body;   /* expected body (OK) */
-	const char *ctype;  /* expected Content-Type (OK) */
+	const char *body;  /* expected body (OK) */
+	const char *ctype; /* expected Content-Type (OK) */
 	bool close;
-	const char *why;    /* a word of the reason (BAD) */
+	const char *why; /* a word of the reason (BAD) */
 };
 
 static const struct resp_case cases[] = {
-    {"certs", "HTTP/1.1 200 OK\r\nContent-Type: application/pkcs7-mime; smime-type=certs-only\r\n"
-	      "Content-Transfer-Encoding: base64\r\nContent-Length: 4\r\n\r\nMIIB",
-     false, HTTP_RESP_OK, 200, "MIIB", "application/pkcs7-mime; smime-type=certs-only", false, NULL},
-    {"refusal", "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 19\r\n"
-		"Connection: close\r\n\r\ntoken already used\n",
+    {"certs",
+     "HTTP/1.1 200 OK\r\nContent-Type: application/pkcs7-mime; smime-type=certs-only\r\n"
+     "Content-Transfer-Encoding: base64\r\nContent-Length: 4\r\n\r\nMIIB",
+     false, HTTP_RESP_OK, 200, "MIIB", "application/pkcs7-mime; smime-type=certs-only", false,
+     NULL},
+    {"refusal",
+     "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 19\r\n"
+     "Connection: close\r\n\r\ntoken already used\n",
      false, HTTP_RESP_OK, 403, "token already used\n", "text/plain", true, NULL},
     {"bare LF", "HTTP/1.1 404 Not Found\nContent-Length: 0\n\n", false, HTTP_RESP_OK, 404, "", "",
      false, NULL},
     {"to eof", "HTTP/1.0 200 OK\r\n\r\nabc", true, HTTP_RESP_OK, 200, "abc", "", true, NULL},
-    {"to eof, open", "HTTP/1.1 200 OK\r\n\r\nabc", false, HTTP_RESP_NEED_MORE, 0, NULL, NULL,
-     false, NULL},
-    {"no reason", "HTTP/1.1 401\r\nWWW-Authenticate: Basic realm=\"x\"\r\nContent-Length: 0\r\n\r\n",
-     false, HTTP_RESP_OK, 401, "", "", false, NULL},
+    {"to eof, open", "HTTP/1.1 200 OK\r\n\r\nabc", false, HTTP_RESP_NEED_MORE, 0, NULL, NULL, false,
+     NULL},
+    {"no reason",
+     "HTTP/1.1 401\r\nWWW-Authenticate: Basic realm=\"x\"\r\nContent-Length: 0\r\n\r\n", false,
+     HTTP_RESP_OK, 401, "", "", false, NULL},
     {"same length twice", "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx",
      false, HTTP_RESP_OK, 200, "x", "", false, NULL},
-    {"short body", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab", false, HTTP_RESP_NEED_MORE,
-     0, NULL, NULL, false, NULL},
-    {"short body, closed", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab", true, HTTP_RESP_BAD,
-     0, NULL, NULL, false, "before the body"},
+    {"short body", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab", false, HTTP_RESP_NEED_MORE, 0,
+     NULL, NULL, false, NULL},
+    {"short body, closed", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab", true, HTTP_RESP_BAD, 0,
+     NULL, NULL, false, "before the body"},
     {"no head end", "HTTP/1.1 200 OK\r\n", false, HTTP_RESP_NEED_MORE, 0, NULL, NULL, false, NULL},
     {"no head end, closed", "HTTP/1.1 200 OK\r\n", true, HTTP_RESP_BAD, 0, NULL, NULL, false,
      "head ended"},
@@ -67,8 +71,8 @@ static const struct resp_case cases[] = {
      HTTP_RESP_BAD, 0, NULL, NULL, false, "Content-Length"},
     {"signed length", "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", false, HTTP_RESP_BAD, 0,
      NULL, NULL, false, "Content-Length"},
-    {"huge length", "HTTP/1.1 200 OK\r\nContent-Length: 999999999\r\n\r\n", false, HTTP_RESP_BAD,
-     0, NULL, NULL, false, "too large"},
+    {"huge length", "HTTP/1.1 200 OK\r\nContent-Length: 999999999\r\n\r\n", false, HTTP_RESP_BAD, 0,
+     NULL, NULL, false, "too large"},
     {"space in name", "HTTP/1.1 200 OK\r\nContent Length: 1\r\n\r\nx", false, HTTP_RESP_BAD, 0,
      NULL, NULL, false, "shape"},
     {"no colon", "HTTP/1.1 200 OK\r\nfolded\r\n\r\n", false, HTTP_RESP_BAD, 0, NULL, NULL, false,
