@@ -399,6 +399,8 @@ static bool decode_attr(uint8_t type, const uint8_t *v, size_t n, struct client_
 		s->renew_next = (int64_t)get_u64(v);
 		return true;
 	case A_RENEW_LAST:
+		/* Either attribute says the client renews. */
+		s->renew_on = true;
 		return get_text(v, n, s->renew_last, CLIENT_STATUS_TEXT_MAX);
 	default:
 		/* A newer client's attribute. */
