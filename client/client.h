@@ -112,6 +112,9 @@ int est_io_exchange(const struct est_io *io, enum est_op op, const uint8_t *csr,
 
 /* ---- renew.c: the certificate renews itself (renew = auto) ---- */
 
+/* Before the pair is loaded: a renewal interrupted between renaming the
+ * certificate and the key into place is completed (logged). */
+void renew_repair(const struct config_client *cfg);
 /* Plans the first renewal (logs why there is none). After client_init. */
 void renew_init(struct client *c);
 void renew_deinit(struct client *c);

@@ -202,6 +202,7 @@ int main(int argc, char **argv)
 		log_errx("cannot initialise the TLS library");
 		return EXIT_PERMANENT;
 	}
+	renew_repair(&cfg);
 	client.tls_ctx = client_tls_ctx_new(&cfg);
 	/* wolfSSL holds its own copy now: the embedded key is wiped. */
 	config_client_free(&cfg);

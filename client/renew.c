@@ -11,9 +11,9 @@
  *
  * Files: KEY.new and CERT.new are written first (atomically, the key
  * 0600), the current pair is copied to KEY.prev and CERT.prev, then CERT
- * and KEY are replaced by renaming. A crash between the two renames
- * leaves a pair that does not match; KEY.new / CERT.prev are there to
- * repair it by hand.
+ * and KEY are replaced by renaming, the certificate first. A crash
+ * between the two renames leaves a pair that does not match: the next
+ * start completes the renewal with KEY.new (renew_repair).
  */
 #include "client.h"
 
@@ -374,6 +374,36 @@ static void on_renew_timer(struct ev_loop *loop, struct ev_timer *t)
 		return;
 	}
 	start_child(c);
+}
+
+void renew_repair(const struct config_client *cfg)
+{
+	char kn[PATH_MAX], err[512];
+	struct certgen_cert cert;
+	struct certgen_key *key, *fresh;
+	bool matches;
+
+	if (!cfg->renew || cfg->cert_pem != NULL || cfg->key_pem != NULL || p11uri_is(cfg->key) ||
+	    suffixed(kn, cfg->key, ".new") < 0 || access(kn, F_OK) < 0)
+		return;
+	if (certgen_cert_load(cfg->cert, &cert, err, sizeof(err)) < 0)
+		return;
+	key = certgen_key_load(cfg->key, err, sizeof(err));
+	matches = key != NULL && certgen_key_matches(key, &cert);
+	certgen_key_free(key);
+	/* The certificate was renamed into place and the key was not: the
+	 * renewal stopped between its two renames (the only window). */
+	fresh = matches ? NULL : certgen_key_load(kn, err, sizeof(err));
+	if (fresh != NULL && certgen_key_matches(fresh, &cert)) {
+		if (rename(kn, cfg->key) == 0)
+			log_warnx("renewal: %s did not match %s; completed the interrupted renewal "
+				  "with %s",
+				  cfg->key, cfg->cert, kn);
+		else
+			log_warn("renewal: cannot rename %s to %s", kn, cfg->key);
+	}
+	certgen_key_free(fresh);
+	certgen_cert_free(&cert);
 }
 
 void renew_init(struct client *c)

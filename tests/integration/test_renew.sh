@@ -97,8 +97,24 @@ assert s["cert_not_after"] == na, (s["cert_not_after"], na)
 assert r["next"] < na, (r["next"], na)
 PY
 
+# A renewal cut between its two renames (the certificate new, the key
+# old, the new key still KEY.new): the next start completes it.
+stop_pid "${CLIENT_PID[1]}"
+mv "$WORK/bob/bob.key" "$WORK/bob/bob.key.new"
+cp -p "$WORK/bob/bob.key.prev" "$WORK/bob/bob.key"
+ip netns exec "$(lap 1)" "$B/mtlsvpn-client" -c "$WORK/bob/bob.ini" -v >>"$WORK/client1.log" 2>&1 &
+CLIENT_PID[1]=$!
+T_PIDS+=("$!")
+wait_tunnel 1
+grep -q "completed the interrupted renewal" "$WORK/client1.log" || fail "the cut renewal was not completed"
+[ -e "$WORK/bob/bob.key.new" ] && fail "bob.key.new is still there"
+[ "$(openssl pkey -in "$WORK/bob/bob.key" -pubout)" = \
+	"$(openssl x509 -in "$WORK/bob/bob.crt" -noout -pubkey)" ] || fail "the repaired pair differs"
+say "a renewal cut between its renames is completed at the next start"
+
 # Revoked in the CA index: the next renewal is refused; nothing changes.
-"$CTL" ca revoke "$S3" --dir "$CA" >>"$WORK/ctl.log" 2>&1 || fail "ca revoke $S3"
+# (By identity: a renewal may have replaced S3 since the restart.)
+"$CTL" ca revoke bob --dir "$CA" >>"$WORK/ctl.log" 2>&1 || fail "ca revoke bob"
 chown -R nobody:nogroup "$CA"
 before=$(sha256sum "$WORK/bob/bob.crt" "$WORK/bob/bob.key")
 wait_for 45 grep -q "renewal failed: the gateway refused (403).*revoked" "$WORK/client1.log" ||
