@@ -1,6 +1,6 @@
 /*
  * enroll.c - `mtlsvpn-client enroll`: a laptop's first certificate over
- * EST with a one-time token (docs/protocol.md 13.8). The key is made
+ * EST with a one-time token (docs/protocol.md 13.10). The key is made
  * here and never leaves; the gateway is authenticated by the CA file the
  * admin gave or, with --ca-fingerprint, by cacerts checked against the
  * fingerprint the token printout carries (RFC 7030 4.1.1). The issued

@@ -1,6 +1,6 @@
 /*
  * renew.c - the certificate renews itself inside the running client
- * (renew = auto, docs/protocol.md 13.8). The loop only keeps time: at
+ * (renew = auto, docs/protocol.md 13.10). The loop only keeps time: at
  * renew_plan's point a child process is forked that does the blocking work
  * (a fresh key, simplereenroll over its own mutually authenticated TLS
  * connection with the current pair, the answer checked, the files

@@ -29,18 +29,8 @@
 
 #define ANY(n) {.name = n}
 
-/* AddressSanitizer and ThreadSanitizer (test builds only) do not run
- * under the filter: its leak check at exit clones a ptrace tracer, a report
- * spawns a symbolizer, and a sanitized gateway hung at shutdown with the
- * filter in place. Such a build drops user and capabilities but installs
- * no filter, and says so. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define CONFINE_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define CONFINE_SANITIZED 1
-#endif
-#endif
+/* A sanitizer build (SANDBOX_SANITIZED, sandbox.h) drops user and
+ * capabilities but installs no filter, and says so. */
 
 /*
  * The system calls of the running gateway, by what needs them. Found with
@@ -80,8 +70,6 @@ static const struct sandbox_rule gateway_calls[] = {
      * a failed temporary; and the control socket's unlink at shutdown. */
     ANY("fchmod"), ANY("fsync"), ANY("fdatasync"), ANY("rename"), ANY("renameat"),
     ANY("renameat2"), ANY("unlink"), ANY("unlinkat"), ANY("fcntl"),
-    /* EST (est.c): the CA directory's lock, shared with mtlsvpnctl ca. */
-    ANY("flock"),
     /* Memory: malloc, free and malloc_trim (session.c); never executable. */
     ANY("brk"), ANY("munmap"), ANY("mremap"), ANY("madvise"),
     {.name = "mmap", .how = SANDBOX_ARG_BITS_CLEAR, .arg = 2, .n = 1, .v = {PROT_EXEC}},
@@ -177,8 +165,6 @@ static int check_reach(const struct gateway *gw, const char *who)
 			 gw->cfg.path, who, gw->cfg.lease_file, dir, who, dir);
 		return -1;
 	}
-	if (est_check_reach(gw, who) < 0)
-		return -1;
 	if (access(gw->cfg.path, R_OK) < 0)
 		log_warn("user %s cannot read %s: reloads will be refused until it can", who,
 			 gw->cfg.path);
@@ -219,14 +205,14 @@ int confine_start(struct gateway *gw)
 	}
 	if (check_reach(gw, who) < 0)
 		return -1;
-#ifdef CONFINE_SANITIZED
+#ifdef SANDBOX_SANITIZED
 	/* The leak checker's tracer may attach only to a dumpable process,
 	 * which a uid change makes it no longer be. */
 	(void)prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 #endif
 	uid = geteuid();
 	gid = getegid();
-#ifdef CONFINE_SANITIZED
+#ifdef SANDBOX_SANITIZED
 	log_warnx("sanitizer build: system calls are not filtered");
 	(void)calls;
 #else

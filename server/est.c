@@ -33,9 +33,10 @@
 #include "est_csr.h"
 #include "est_http.h"
 #include "est_reply.h"
-#include "est_token_file.h"
+#include "est_token.h"
 #include "log.h"
 #include "pkcs7_certs.h"
+#include "sign_msg.h"
 #include "srclimit.h"
 
 /* Token tries a source may make: a burst, then one a second. A token has
@@ -46,11 +47,14 @@
 #define EST_REPLY_CAP 24576
 
 struct est_gw {
-	struct est_ca ca;
-	char *cacerts; /* base64 PKCS#7 of the CA certificates */
+	struct est_ca ca; /* the certificates only: the key is the signer's */
+	char *cacerts;	  /* base64 PKCS#7 of the CA certificates */
 	size_t cacerts_len;
-	pthread_mutex_t mu; /* limit, with several workers */
+	pthread_mutex_t mu; /* limit and the signer's socket, with several workers */
 	struct srclimit limit;
+	int signer_fd; /* est_signer.c; -1 once it failed */
+	pid_t signer_pid;
+	uint8_t buf[SIGN_MSG_MAX]; /* one exchange at a time, under mu */
 };
 
 int est_start(struct gateway *gw)
@@ -69,7 +73,16 @@ int est_start(struct gateway *gw)
 		log_warnx("enrollment: out of memory");
 		return -1;
 	}
+	e->signer_fd = -1;
+	/* The key is checked here (--check-config too) and forgotten: the
+	 * signer process loads it again for itself. */
 	if (est_ca_open(&e->ca, cfg->enroll_ca_dir, err, sizeof(err)) < 0) {
+		log_warnx("%s: [gateway] enroll_ca_dir: %s", cfg->path, err);
+		free(e);
+		return -1;
+	}
+	est_ca_close(&e->ca);
+	if (est_ca_open_public(&e->ca, cfg->enroll_ca_dir, err, sizeof(err)) < 0) {
 		log_warnx("%s: [gateway] enroll_ca_dir: %s", cfg->path, err);
 		free(e);
 		return -1;
@@ -87,12 +100,25 @@ int est_start(struct gateway *gw)
 		key = (uint64_t)time(NULL);
 	srclimit_init(&e->limit, EST_TRY_RATE, EST_TRY_BURST, key, 0);
 	gw->est = e;
-	log_info("enrollment (EST) on: signing with %s/%s, certificates for %us unless the group "
+	log_info("enrollment (EST) on: issuing CA %s/%s, certificates for %us unless the group "
 		 "says otherwise%s",
 		 cfg->enroll_ca_dir, e->ca.root.der != NULL ? "intermediate.crt" : "ca.crt",
 		 cfg->cert_lifetime,
 		 cfg->enroll_revoke_old ? ", a renewal revokes its predecessor" : "");
 	return 0;
+}
+
+void est_signer_attach(struct gateway *gw, int fd, pid_t pid)
+{
+	gw->est->signer_fd = fd;
+	gw->est->signer_pid = pid;
+}
+
+int est_signer_state(const struct gateway *gw)
+{
+	if (gw->est == NULL)
+		return -1;
+	return gw->est->signer_fd >= 0 ? 1 : 0;
 }
 
 void est_stop(struct gateway *gw)
@@ -101,11 +127,36 @@ void est_stop(struct gateway *gw)
 
 	if (e == NULL)
 		return;
+	/* The signer reads the end of its socket and exits. */
+	if (e->signer_fd >= 0)
+		close(e->signer_fd);
 	est_ca_close(&e->ca);
 	free(e->cacerts);
 	pthread_mutex_destroy(&e->mu);
 	free(e);
 	gw->est = NULL;
+}
+
+/* One exchange with the signer; false (logged) if it failed. */
+static bool sign(struct session *s, const struct sign_req *rq, struct sign_answer *a, uint8_t *copy,
+		 size_t *copy_len)
+{
+	struct est_gw *e = s->w->gw->est;
+	char why[256];
+	bool ok;
+
+	workers_lock(s->w->gw, &e->mu);
+	ok = est_signer_call(&e->signer_fd, rq, a, e->buf, why, sizeof(why));
+	/* The answer points into the shared buffer: keep the certificate. */
+	if (ok && a->cert_len <= SIGN_MSG_DER) {
+		memcpy(copy, a->cert, a->cert_len);
+		*copy_len = a->cert_len;
+		a->cert = copy;
+	}
+	workers_unlock(s->w->gw, &e->mu);
+	if (!ok)
+		log_warnx("enrollment: %s", why);
+	return ok;
 }
 
 /* ---- answers ---- */
@@ -172,13 +223,13 @@ static bool send_certs(struct session *s, const struct pkcs7_certs_item *certs, 
 }
 
 /* The new certificate, then the CA's (issuing first, the root last). */
-static bool send_issued(struct session *s, const struct certgen_cert *cert)
+static bool send_issued(struct session *s, const uint8_t *der, size_t len)
 {
 	struct pkcs7_certs_item items[3];
 	size_t n = est_ca_chain(&s->w->gw->est->ca, items + 1);
 
-	items[0].der = cert->der;
-	items[0].len = cert->der_len;
+	items[0].der = der;
+	items[0].len = len;
 	return send_certs(s, items, n + 1);
 }
 
@@ -197,26 +248,6 @@ static void answer_cacerts(struct session *s)
 	session_log(s, SESSION_LOG_DEBUG, "EST cacerts answered");
 	if (oc_queue(s, out, n))
 		(void)router_session_flush(s);
-}
-
-/* The lifetime of a certificate for identity: its group's cert_lifetime
- * (the token's group, else the group the gateway would put it in), else
- * [gateway] cert_lifetime. */
-static unsigned lifetime_for(const struct config_server *cfg, const char *identity, const char *ou,
-			     const struct cert_info *ci)
-{
-	unsigned g = cfg->n_groups;
-
-	if (ou != NULL && ou[0] != '\0') {
-		for (unsigned i = 0; i < cfg->n_groups; i++)
-			if (strcasecmp(cfg->groups[i].net.name, ou) == 0)
-				g = i;
-	}
-	if (g == cfg->n_groups && !config_group_for(cfg, identity, ci, &g, NULL, NULL))
-		g = cfg->n_groups;
-	if (g < cfg->n_groups && cfg->groups[g].cert_lifetime != 0)
-		return cfg->groups[g].cert_lifetime;
-	return cfg->cert_lifetime;
 }
 
 /* The whole source as the limit keys it: an IPv4 address or an IPv6 /64. */
@@ -259,7 +290,7 @@ static void token_refused(struct session *s, const struct est_request *rq, const
 {
 	char line[320];
 
-	snprintf(line, sizeof(line), "simpleenroll for \"%.64s\" refused: %s", rq->user, why);
+	snprintf(line, sizeof(line), "simpleenroll for \"%.64s\" refused: %.200s", rq->user, why);
 	if (!s->anonymous || refusal_pre_auth_counted(s->w, REFUSAL_EST_TOKEN, s->src.text)) {
 		log_info("enrollment refused: remote=%s identity=\"%.64s\" reason=\"%s\"",
 			 s->remote, rq->user, why);
@@ -272,13 +303,11 @@ static void token_refused(struct session *s, const struct est_request *rq, const
 
 static void answer_enroll(struct session *s, struct est_request *rq)
 {
-	const struct config_server *cfg = &s->w->gw->cfg;
-	struct est_ca_order order = {0};
-	struct est_token_rec rec;
-	struct est_ca_result res;
+	static _Thread_local uint8_t der[SIGN_MSG_DER];
+	struct sign_req sr;
+	struct sign_answer a;
 	struct est_csr csr;
-	enum est_token_verdict verdict;
-	enum est_ca_verdict cv;
+	size_t der_len = 0;
 	char err[512], why[600];
 
 	if (!rq->has_basic) {
@@ -291,25 +320,35 @@ static void answer_enroll(struct session *s, struct est_request *rq)
 		       "too many enrollment tries from this address; wait and try again");
 		return;
 	}
+	/* Checked here too, so a bad request never reaches the signer nor
+	 * spends a token. */
 	if (est_csr_check(rq->csr, rq->csr_len, &csr, err, sizeof(err)) < 0) {
 		refuse(s, 400, EST_OP_SIMPLEENROLL, REFUSAL_EST, err);
 		return;
 	}
-	/* Marked used on disk before anything is signed. */
-	if (est_token_file_redeem(cfg->enroll_ca_dir, rq->password, rq->user, (int64_t)time(NULL),
-				  &verdict, &rec, err, sizeof(err)) < 0) {
-		explicit_bzero(rq->password, sizeof(rq->password));
-		est_csr_deinit(&csr);
-		log_warnx("enrollment: %s", err);
-		refuse(s, 500, EST_OP_SIMPLEENROLL, REFUSAL_OTHER, "the token store failed");
+	est_csr_deinit(&csr);
+	memset(&sr, 0, sizeof(sr));
+	sr.kind = SIGN_KIND_ENROLL;
+	snprintf(sr.identity, sizeof(sr.identity), "%s", rq->user);
+	snprintf(sr.token, sizeof(sr.token), "%s", rq->password);
+	explicit_bzero(rq->password, sizeof(rq->password));
+	sr.csr = rq->csr;
+	sr.csr_len = rq->csr_len;
+	/* The signer redeems the token (marked used on disk first), then
+	 * signs for the identity and group the token carries. */
+	if (!sign(s, &sr, &a, der, &der_len)) {
+		explicit_bzero(sr.token, sizeof(sr.token));
+		refuse(s, 500, EST_OP_SIMPLEENROLL, REFUSAL_OTHER, "the signer failed");
 		return;
 	}
-	explicit_bzero(rq->password, sizeof(rq->password));
-	if (verdict != EST_TOKEN_OK) {
-		est_csr_deinit(&csr);
-		snprintf(why, sizeof(why), "the token is refused: %s",
-			 est_token_verdict_str(verdict));
-		token_refused(s, rq, verdict_code(verdict), est_token_verdict_str(verdict));
+	explicit_bzero(sr.token, sizeof(sr.token));
+	if (a.status == SIGN_REFUSED && a.code == SIGN_CODE_CSR) {
+		refuse(s, 400, EST_OP_SIMPLEENROLL, REFUSAL_EST, a.why);
+		return;
+	}
+	if (a.status == SIGN_REFUSED) {
+		snprintf(why, sizeof(why), "the token is refused: %s", a.why);
+		token_refused(s, rq, verdict_code((enum est_token_verdict)a.code), a.why);
 		s->w->st.est_refused++;
 		{
 			char out[512];
@@ -321,47 +360,51 @@ static void answer_enroll(struct session *s, struct est_request *rq)
 		session_close(s, SESSION_NO_BYE, "EST simpleenroll: HTTP 403: %s", why);
 		return;
 	}
-	order.cn = rec.identity;
-	order.ou = rec.group;
-	order.lifetime = lifetime_for(cfg, rec.identity, rec.group, NULL);
-	cv = est_ca_sign(&s->w->gw->est->ca, &order, csr.key, &res, err, sizeof(err));
-	if (cv != EST_CA_OK) {
-		log_warnx("enrollment of \"%s\" failed after its token was used: %s", rec.identity,
-			  err);
-		audit(s, AUDIT_ENROLL_REFUSED, "simpleenroll", rec.identity, NULL, rec.group,
-		      "failed", err, "ca_failed");
-		est_csr_deinit(&csr);
+	if (a.status != SIGN_ISSUED) {
+		log_warnx("enrollment of \"%.64s\" failed: %s", rq->user, a.why);
+		audit(s, AUDIT_ENROLL_REFUSED, "simpleenroll", rq->user, NULL, NULL, "failed",
+		      a.why, "ca_failed");
 		refuse(s, 500, EST_OP_SIMPLEENROLL, REFUSAL_OTHER, "the CA failed to sign");
 		return;
 	}
 	s->w->st.est_enrolled++;
 	s->est_quiet = true;
-	log_info("enrolled: identity=\"%s\" group=%s serial=%s remote=%s lifetime=%us "
-		 "requested_cn=\"%.64s\"",
-		 rec.identity, rec.group[0] != '\0' ? rec.group : "-", res.serial, s->remote,
-		 order.lifetime, csr.requested_cn);
-	audit(s, AUDIT_ENROLL, "simpleenroll", rec.identity, res.serial, rec.group, "ok", NULL,
-	      NULL);
-	est_csr_deinit(&csr);
-	if (!send_issued(s, &res.cert))
+	log_info("enrolled: identity=\"%s\" group=%s serial=%s remote=%s lifetime=%us", a.identity,
+		 a.group[0] != '\0' ? a.group : "-", a.serial, s->remote, a.lifetime);
+	audit(s, AUDIT_ENROLL, "simpleenroll", a.identity, a.serial, a.group, "ok", NULL, NULL);
+	if (!send_issued(s, a.cert, a.cert_len))
 		refuse(s, 500, EST_OP_SIMPLEENROLL, REFUSAL_OTHER, "the answer does not fit");
-	certgen_cert_free(&res.cert);
+}
+
+static const char *renew_code(uint8_t code)
+{
+	switch (code) {
+	case EST_CA_REVOKED:
+		return "revoked";
+	case EST_CA_NOT_LISTED:
+		return "not_listed";
+	case SIGN_CODE_EXPIRED:
+		return "expired";
+	case SIGN_CODE_IDENTITY:
+		return "no_identity";
+	default:
+		return "refused";
+	}
 }
 
 static void answer_reenroll(struct session *s, struct est_request *rq)
 {
-	struct gateway *gw = s->w->gw;
-	struct est_ca_order order = {0};
-	struct est_ca_result res;
+	static _Thread_local uint8_t der[SIGN_MSG_DER];
+	struct sign_req sr;
+	struct sign_answer a;
 	struct est_csr csr;
 	struct cert_info ci;
-	enum est_ca_verdict cv;
-	const uint8_t *der;
-	size_t der_len;
+	const uint8_t *cur;
+	size_t cur_len, der_len = 0;
 	char err[512];
 
 	explicit_bzero(rq->password, sizeof(rq->password));
-	if (s->anonymous || !tls_peer_leaf(s->tls, &der, &der_len)) {
+	if (s->anonymous || !tls_peer_leaf(s->tls, &cur, &cur_len)) {
 		refuse(s, 403, EST_OP_SIMPLEREENROLL, REFUSAL_EST_ONLY,
 		       "simplereenroll needs the current certificate on the TLS session");
 		return;
@@ -382,44 +425,50 @@ static void answer_reenroll(struct session *s, struct est_request *rq)
 		refuse(s, 400, EST_OP_SIMPLEREENROLL, REFUSAL_EST, err);
 		return;
 	}
-	order.cur_der = der;
-	order.cur_len = der_len;
-	order.revoke_old = gw->cfg.enroll_revoke_old;
-	order.lifetime = lifetime_for(&gw->cfg, s->identity, NULL, &ci);
-	cv = est_ca_sign(&gw->est->ca, &order, csr.key, &res, err, sizeof(err));
 	est_csr_deinit(&csr);
-	if (cv != EST_CA_OK) {
-		const char *why = cv == EST_CA_FAILED ? err : est_ca_verdict_str(cv);
+	memset(&sr, 0, sizeof(sr));
+	sr.kind = SIGN_KIND_RENEW;
+	sr.csr = rq->csr;
+	sr.csr_len = rq->csr_len;
+	sr.cur = cur;
+	sr.cur_len = cur_len;
+	if (!sign(s, &sr, &a, der, &der_len)) {
+		refuse(s, 500, EST_OP_SIMPLEREENROLL, REFUSAL_OTHER, "the signer failed");
+		return;
+	}
+	if (a.status != SIGN_ISSUED) {
+		bool failed = a.status == SIGN_FAILED;
 
-		session_log(s, SESSION_LOG_WARN, "renewal refused: %s", why);
+		session_log(s, SESSION_LOG_WARN, "renewal refused: %s", a.why);
 		audit(s, AUDIT_ENROLL_REFUSED, "simplereenroll", s->identity, s->serial, NULL,
-		      cv == EST_CA_FAILED ? "failed" : "refused", why,
-		      cv == EST_CA_REVOKED	? "revoked"
-		      : cv == EST_CA_NOT_LISTED ? "not_listed"
-						: "ca_failed");
-		refuse(s, cv == EST_CA_FAILED ? 500 : 403, EST_OP_SIMPLEREENROLL, REFUSAL_EST,
-		       cv == EST_CA_FAILED ? "the CA failed to sign" : why);
+		      failed ? "failed" : "refused", a.why,
+		      failed ? "ca_failed" : renew_code(a.code));
+		refuse(s,
+		       failed			 ? 500
+		       : a.code == SIGN_CODE_CSR ? 400
+						 : 403,
+		       EST_OP_SIMPLEREENROLL, REFUSAL_EST,
+		       failed ? "the CA failed to sign" : a.why);
 		return;
 	}
 	s->w->st.est_renewed++;
 	session_log(s, SESSION_LOG_INFO, "renewed: serial %s replaces %s (lifetime %us)%s%s",
-		    res.serial, res.old_serial, order.lifetime,
-		    res.revoked_old ? ", the old one revoked" : "",
-		    res.crl_err[0] != '\0' ? ", but the CRL was not rewritten" : "");
-	if (res.crl_err[0] != '\0')
-		log_warnx("enrollment: %s; run 'mtlsvpnctl ca crl --dir %s'", res.crl_err,
-			  gw->cfg.enroll_ca_dir);
+		    a.serial, a.old_serial, a.lifetime,
+		    a.revoked_old ? ", the old one revoked" : "",
+		    a.why[0] != '\0' ? ", but the CRL was not rewritten" : "");
+	if (a.why[0] != '\0')
+		log_warnx("enrollment: %s; run 'mtlsvpnctl ca crl --dir %s'", a.why,
+			  s->w->gw->cfg.enroll_ca_dir);
 	{
 		char reason[128];
 
-		snprintf(reason, sizeof(reason), "replaces %s%s", res.old_serial,
-			 res.revoked_old ? " (revoked: superseded)" : "");
-		audit(s, AUDIT_ENROLL, "simplereenroll", s->identity, res.serial, NULL, "ok",
-		      reason, NULL);
+		snprintf(reason, sizeof(reason), "replaces %s%s", a.old_serial,
+			 a.revoked_old ? " (revoked: superseded)" : "");
+		audit(s, AUDIT_ENROLL, "simplereenroll", s->identity, a.serial, NULL, "ok", reason,
+		      NULL);
 	}
-	if (!send_issued(s, &res.cert))
+	if (!send_issued(s, a.cert, a.cert_len))
 		refuse(s, 500, EST_OP_SIMPLEREENROLL, REFUSAL_OTHER, "the answer does not fit");
-	certgen_cert_free(&res.cert);
 }
 
 void est_answer(struct session *s, const struct oc_request *rq)
@@ -477,20 +526,4 @@ void est_refuse_other(struct session *s, const struct oc_request *rq)
 	if (n > 0 && !oc_queue(s, out, n))
 		return;
 	session_close(s, SESSION_NO_BYE, "no client certificate: only EST is served");
-}
-
-/* As the gateway's user after the drop: the CA directory must take the
- * lock, the index, the tokens and the CRL. */
-int est_check_reach(const struct gateway *gw, const char *who)
-{
-	if (!gw->cfg.enroll)
-		return 0;
-	if (access(gw->cfg.enroll_ca_dir, W_OK | X_OK) < 0) {
-		log_warn("%s: [gateway] enroll_ca_dir: user %s cannot write %s (the lock, index, "
-			 "tokens and CRL); give the directory to the user (chown -R %s %s), or "
-			 "run the gateway as its owner",
-			 gw->cfg.path, who, gw->cfg.enroll_ca_dir, who, gw->cfg.enroll_ca_dir);
-		return -1;
-	}
-	return 0;
 }

@@ -282,6 +282,10 @@ int gateway_start(struct gateway *gw)
 	char a[ADDR_STRLEN], p4[ADDR_STRLEN] = "-", p6[ADDR_STRLEN] = "-";
 
 	gw->started_unix = (int64_t)time(NULL);
+	/* The enrollment signer first: it forks while one thread runs and
+	 * little is open, and keeps the CA key out of this process. */
+	if (est_signer_start(gw) < 0)
+		return -1;
 	for (unsigned i = 0; i < gw->n_workers; i++)
 		if (worker_setup(gw, &gw->workers[i]) < 0)
 			return -1;

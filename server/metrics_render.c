@@ -279,8 +279,16 @@ static void reloads(struct out *o, const struct worker_stats *st)
 	    st->metrics_refused);
 }
 
-static void enrollment(struct out *o, const struct worker_stats *st)
+static void enrollment(struct out *o, const struct gateway *gw, const struct worker_stats *st)
 {
+	int up = est_signer_state(gw);
+
+	if (up >= 0) {
+		help(o, "mtlsvpn_est_signer_up", "gauge",
+		     "1 while the enrollment signer process answers, 0 once it has failed "
+		     "(enrollments get 500 until a restart).");
+		put(o, "mtlsvpn_est_signer_up %d\n", up);
+	}
 	help(o, "mtlsvpn_est_requests_total", "counter",
 	     "EST requests (enroll = on), by result: cacerts answered, certificates issued by "
 	     "simpleenroll (enrolled) and simplereenroll (renewed), refused.");
@@ -402,7 +410,7 @@ bool metrics_render(const struct gateway *gw, struct buf *b)
 	pools(&o, gw);
 	revocation(&o, gw, &st);
 	reloads(&o, &st);
-	enrollment(&o, &st);
+	enrollment(&o, gw, &st);
 	workers(&o, gw);
 	udp(&o, gw);
 	process(&o, gw);

@@ -302,6 +302,10 @@ void oc_on_deadline(struct session *s)
 	char out[256];
 	size_t n = oc_reply_error(out, sizeof(out), 408, NULL);
 
+	/* A stranger without a certificate (EST) that outstayed its time. */
+	if (s->anonymous && !s->est_quiet)
+		s->refusal = REFUSAL_HS_TIMEOUT;
+
 	if (n > 0 && !oc_queue(s, out, n))
 		return;
 	session_close(s, SESSION_NO_BYE, "openconnect: no CONNECT within handshake_timeout (%us)",

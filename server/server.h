@@ -716,7 +716,18 @@ struct oc_request;
 struct est_gw;
 int est_start(struct gateway *gw);
 void est_stop(struct gateway *gw);
-int est_check_reach(const struct gateway *gw, const char *who);
+/* est_signer.c: the process that holds the CA key (started by
+ * gateway_start before anything else, while root); est_signer_call sends
+ * one request and reads its answer (buf: SIGN_MSG_MAX bytes, which the
+ * answer points into); *fd becomes -1 when the signer fails. */
+struct sign_req;
+struct sign_answer;
+int est_signer_start(struct gateway *gw);
+void est_signer_attach(struct gateway *gw, int fd, pid_t pid);
+/* -1: enroll is off; 0: the signer has failed; 1: it answers. */
+int est_signer_state(const struct gateway *gw);
+bool est_signer_call(int *fd, const struct sign_req *rq, struct sign_answer *a, uint8_t *buf,
+		     char *why, size_t cap);
 void est_answer(struct session *s, const struct oc_request *rq);
 void est_refuse_other(struct session *s, const struct oc_request *rq);
 const char *oc_proto_name(const struct session *s);

@@ -11,6 +11,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* AddressSanitizer and ThreadSanitizer (test builds only) do not run
+ * under a filter: the leak check at exit clones a ptrace tracer, a report
+ * spawns a symbolizer, and a sanitized gateway hung at shutdown with the
+ * filter in place. Callers skip sandbox_install in such builds. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANDBOX_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SANDBOX_SANITIZED 1
+#endif
+#endif
+
 /* 128 + SIGSYS: what a shell shows for a death by that signal. */
 #define SANDBOX_EXIT_STATUS 159
 

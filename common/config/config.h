@@ -245,7 +245,7 @@ struct config_client {
 	bool udp;                      /* default true (auto) */
 	unsigned mss_clamp;            /* as the gateway's; default auto */
 	/* renew = auto: renew the certificate over EST (simplereenroll) at
-	 * renew_at of its lifetime (docs/protocol.md 13.8); needs cert and
+	 * renew_at of its lifetime (docs/protocol.md 13.10); needs cert and
 	 * key as files. off: never. */
 	bool renew;                    /* default true (auto) */
 	struct renew_at renew_at;      /* default 2/3 */

@@ -84,5 +84,14 @@ int certgen_req_from_cert(const struct certgen_cert *cert, enum certgen_kind kin
 		else if (!have && !ip && out->req.n_dns < CERTGEN_MAX_SANS)
 			out->req.dns[out->req.n_dns++] = out->cn;
 	}
+	/* A client whose CN is an e-mail address carries it as its SAN too
+	 * ("ca issue-client", enrollment), which an identity = san-email
+	 * gateway reads: add it back if this build did not parse it. */
+	if (kind == CERTGEN_CLIENT && out->req.n_email == 0 && strchr(out->cn, '@') != NULL &&
+	    strchr(out->cn, ' ') == NULL) {
+		snprintf(out->email[0], sizeof(out->email[0]), "%s", out->cn);
+		out->req.email[0] = out->email[0];
+		out->req.n_email = 1;
+	}
 	return 0;
 }

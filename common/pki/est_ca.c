@@ -34,7 +34,7 @@ static int path_in(const struct est_ca *ca, const char *name, char out[static PA
 	return 0;
 }
 
-int est_ca_open(struct est_ca *ca, const char *dir, char *err, size_t errlen)
+static int open_ca(struct est_ca *ca, const char *dir, bool with_key, char *err, size_t errlen)
 {
 	char crt[PATH_MAX], key[PATH_MAX];
 	bool inter;
@@ -59,6 +59,8 @@ int est_ca_open(struct est_ca *ca, const char *dir, char *err, size_t errlen)
 		    certgen_cert_load(root, &ca->root, err, errlen) < 0)
 			goto fail;
 	}
+	if (!with_key)
+		goto check_time;
 	if (certgen_key_is_encrypted(key)) {
 		errbuf_set(err, errlen,
 			   "%s is encrypted; the gateway signs unattended and cannot ask for "
@@ -74,6 +76,7 @@ int est_ca_open(struct est_ca *ca, const char *dir, char *err, size_t errlen)
 		errbuf_set(err, errlen, "%s is not the private key of %s", key, crt);
 		goto fail;
 	}
+check_time:
 	if (ca->cert.not_after <= (int64_t)time(NULL)) {
 		errbuf_set(err, errlen, "the issuing CA certificate %s has expired", crt);
 		goto fail;
@@ -82,6 +85,16 @@ int est_ca_open(struct est_ca *ca, const char *dir, char *err, size_t errlen)
 fail:
 	est_ca_close(ca);
 	return -1;
+}
+
+int est_ca_open(struct est_ca *ca, const char *dir, char *err, size_t errlen)
+{
+	return open_ca(ca, dir, true, err, errlen);
+}
+
+int est_ca_open_public(struct est_ca *ca, const char *dir, char *err, size_t errlen)
+{
+	return open_ca(ca, dir, false, err, errlen);
 }
 
 void est_ca_close(struct est_ca *ca)
@@ -136,6 +149,63 @@ static struct ca_index_rec *find_rec(const struct ca_index *ix, const char *seri
 	return NULL;
 }
 
+/* Whether der is the very certificate the record lists (its file, as
+ * "ca issue-client" or an enrollment wrote it): a serial alone could be
+ * copied into a certificate the CA never signed. */
+static bool same_as_issued(const struct est_ca *ca, const struct ca_index_rec *r,
+			   const uint8_t *der, size_t len)
+{
+	char path[PATH_MAX], err[256];
+	struct certgen_cert c;
+	bool same;
+
+	if (r->file == NULL || r->file[0] == '\0' || strcmp(r->file, "-") == 0)
+		return false;
+	if (r->file[0] == '/')
+		snprintf(path, sizeof(path), "%s", r->file);
+	else if (path_in(ca, r->file, path, err, sizeof(err)) < 0)
+		return false;
+	if (certgen_cert_load(path, &c, err, sizeof(err)) < 0)
+		return false;
+	same = c.der_len == len && memcmp(c.der, der, len) == 0;
+	certgen_cert_free(&c);
+	return same;
+}
+
+/* issued/NAME-SERIAL.crt, NAME the identity with every byte but letters,
+ * digits, '.', '-', '_' and '@' as '_'; rel gets "issued/...". */
+static int write_issued(const struct est_ca *ca, const struct certgen_cert *cert, const char *cn,
+			const char *serial, char rel[static PATH_MAX], char *err, size_t errlen)
+{
+	char name[96], path[PATH_MAX];
+	size_t n = 0;
+
+	for (const char *p = cn; *p != '\0' && n < 63; p++) {
+		char c = *p;
+
+		name[n++] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				    (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' ||
+				    c == '@'
+				? c
+				: '_';
+	}
+	name[n] = '\0';
+	if (n == 0 || name[0] == '.')
+		name[0] = '_';
+	snprintf(rel, PATH_MAX, "issued/%.64s-%.40s.crt", name, serial);
+	if (path_in(ca, rel, path, err, errlen) < 0)
+		return -1;
+	return certgen_cert_write(cert, path, err, errlen);
+}
+
+static void unlink_in(const struct est_ca *ca, const char *rel)
+{
+	char path[PATH_MAX], err[64];
+
+	if (path_in(ca, rel, path, err, sizeof(err)) == 0)
+		unlink(path);
+}
+
 /* The request: the order's subject, or the current certificate's. */
 static int make_req(const struct est_ca_order *o, struct certgen_req_copy *rc,
 		    struct est_ca_result *res, char *err, size_t errlen)
@@ -176,7 +246,7 @@ static enum est_ca_verdict sign_locked(struct est_ca *ca, const struct est_ca_or
 				       struct certgen_key *pub, struct ca_index *ix,
 				       struct est_ca_result *res, char *err, size_t errlen)
 {
-	char index[PATH_MAX];
+	char index[PATH_MAX], rel[PATH_MAX];
 	struct certgen_req_copy rc;
 	struct ca_index_rec *old = NULL;
 	int64_t now = o->now != 0 ? o->now : (int64_t)time(NULL);
@@ -186,7 +256,7 @@ static enum est_ca_verdict sign_locked(struct est_ca *ca, const struct est_ca_or
 		return EST_CA_FAILED;
 	if (o->cur_der != NULL) {
 		old = find_rec(ix, res->old_serial);
-		if (old == NULL)
+		if (old == NULL || !same_as_issued(ca, old, o->cur_der, o->cur_len))
 			return EST_CA_NOT_LISTED;
 		if (old->status == 'R')
 			return EST_CA_REVOKED;
@@ -198,13 +268,19 @@ static enum est_ca_verdict sign_locked(struct est_ca *ca, const struct est_ca_or
 		errbuf_set(err, errlen, "serial %s is already in the index", res->serial);
 		return EST_CA_FAILED;
 	}
-	/* The record's file: none is written, the key stays with the client. */
-	if (ca_index_add(ix, &res->cert, CERTGEN_CLIENT, "-", rc.req.cn) < 0) {
+	/* The certificate (not the key: it stays with the client) in issued/,
+	 * named in the index: a renewal is checked against it. */
+	if (write_issued(ca, &res->cert, rc.req.cn, res->serial, rel, err, errlen) < 0)
+		return EST_CA_FAILED;
+	if (ca_index_add(ix, &res->cert, CERTGEN_CLIENT, rel, rc.req.cn) < 0) {
 		errbuf_set(err, errlen, "out of memory");
+		unlink_in(ca, rel);
 		return EST_CA_FAILED;
 	}
-	if (ca_index_save(index, ix, false, err, errlen) < 0)
+	if (ca_index_save(index, ix, false, err, errlen) < 0) {
+		unlink_in(ca, rel);
 		return EST_CA_FAILED;
+	}
 	if (old != NULL && o->revoke_old) {
 		size_t n = 0;
 

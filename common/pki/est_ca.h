@@ -6,9 +6,10 @@
  * ca.crt/.key), and one locked step per certificate: under DIR/.lock (the
  * lock every "mtlsvpnctl ca" command takes) load the index, refuse a
  * renewal whose current certificate the index calls revoked or does not
- * list, sign, append, save the index atomically, and revoke the
- * predecessor with a new CRL when asked. No logging: errors and refusals
- * go to the caller.
+ * list (byte for byte: its issued/ file), sign, write the certificate to
+ * issued/IDENTITY-SERIAL.crt, append, save the index atomically, and revoke
+ * the predecessor with a new CRL when asked. No logging: errors and
+ * refusals go to the caller.
  */
 #ifndef MTLSVPN_EST_CA_H
 #define MTLSVPN_EST_CA_H
@@ -31,6 +32,9 @@ struct est_ca {
 /* Loads the issuing pair from dir (a plain key: the gateway cannot ask
  * for a passphrase). -1 with err naming the file and what to do. */
 int est_ca_open(struct est_ca *ca, const char *dir, char *err, size_t errlen);
+/* The certificates only (cacerts, replies), for a process that must not
+ * hold the key. */
+int est_ca_open_public(struct est_ca *ca, const char *dir, char *err, size_t errlen);
 void est_ca_close(struct est_ca *ca); /* wipes the key */
 
 /* The CA certificates a client trusts: the issuing CA, then the root when
@@ -39,7 +43,7 @@ size_t est_ca_chain(const struct est_ca *ca, struct pkcs7_certs_item out[static 
 
 enum est_ca_verdict {
 	EST_CA_OK,
-	EST_CA_NOT_LISTED, /* renewal: the current certificate is not in the index */
+	EST_CA_NOT_LISTED, /* renewal: the current certificate is not the one the index lists */
 	EST_CA_REVOKED,	   /* renewal: the index says it is revoked */
 	EST_CA_FAILED,	   /* I/O, format or signing: err says */
 };

@@ -1,6 +1,6 @@
 /*
  * est_enroll.h - the certificates of an EST enrollment on the client
- * (docs/protocol.md 13.8): the PKCS#10 request for a key made here, the
+ * (docs/protocol.md 13.10): the PKCS#10 request for a key made here, the
  * certificates out of the gateway's certs-only answer, and the SHA-256
  * fingerprints that let a token printout vouch for the CA (RFC 7030
  * 4.1.1). Pure: no I/O, never logs.

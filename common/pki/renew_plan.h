@@ -1,6 +1,6 @@
 /*
  * renew_plan.h - when the client renews its certificate (docs/protocol.md
- * 13.8): at a fraction of its lifetime, a little early by a random amount
+ * 13.10): at a fraction of its lifetime, a little early by a random amount
  * so that certificates issued together are not renewed together, and after
  * a failure again with a growing delay that still leaves tries before the
  * certificate expires. Pure: times in, times out; the caller draws rnd.

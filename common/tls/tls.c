@@ -782,27 +782,6 @@ bool tls_peer_info(const struct tls_conn *c, struct cert_info *out)
 	return tls_cert_chain_info(c->peer_chain, c->peer_chain_len, out);
 }
 
-bool tls_peer_leaf(const struct tls_conn *c, const uint8_t **der, size_t *len)
-{
-	const uint8_t *chain = c->peer_chain;
-	size_t chain_len = c->peer_chain_len;
-
-	if (!c->hs_done || c->anonymous)
-		return false;
-	if (c->resumed && c->ctx->server) {
-		if (c->ticket == NULL)
-			return false;
-		chain = c->ticket->chain;
-		chain_len = c->ticket->chain_len;
-	}
-	return chain != NULL && ticket_chain_at(chain, chain_len, 0, der, len);
-}
-
-bool tls_peer_anonymous(const struct tls_conn *c)
-{
-	return c->hs_done && c->anonymous;
-}
-
 const char *tls_cipher_name(const struct tls_conn *c)
 {
 	const char *name = c != NULL && c->ssl != NULL ? wolfSSL_get_cipher_name(c->ssl) : NULL;

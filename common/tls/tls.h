@@ -175,6 +175,8 @@ bool tls_resumption_compiled(void);
  * False with err ("FILE: not a PEM certificate") if it cannot be read. */
 bool tls_cert_info_from_file(const char *path, struct cert_info *out, char *err,
 			     size_t errlen);
+/* The same from one DER certificate (a renewal's current certificate). */
+bool tls_cert_info(const uint8_t *der, size_t len, struct cert_info *out);
 
 /* True if the DER certificate certs[0] verifies (signature, dates) up to
  * a trust anchor in the PEM bundle ca_pem, through any of certs[1..n)

@@ -624,3 +624,24 @@ out:
 	free(der);
 	return ok;
 }
+
+bool tls_peer_leaf(const struct tls_conn *c, const uint8_t **der, size_t *len)
+{
+	const uint8_t *chain = c->peer_chain;
+	size_t chain_len = c->peer_chain_len;
+
+	if (!c->hs_done || c->anonymous)
+		return false;
+	if (c->resumed && c->ctx->server) {
+		if (c->ticket == NULL)
+			return false;
+		chain = c->ticket->chain;
+		chain_len = c->ticket->chain_len;
+	}
+	return chain != NULL && ticket_chain_at(chain, chain_len, 0, der, len);
+}
+
+bool tls_peer_anonymous(const struct tls_conn *c)
+{
+	return c->hs_done && c->anonymous;
+}

@@ -1,6 +1,6 @@
 /*
  * est_client.h - the client's half of EST over HTTP (RFC 7030, docs/
- * protocol.md 13.8), sans-I/O: the HTTP request for each operation, and
+ * protocol.md 13.10), sans-I/O: the HTTP request for each operation, and
  * the reading of the gateway's answer into the DER certs-only message it
  * carries or one sentence saying why it refused. What the certificates
  * are is est_enroll.h's (common/pki/). No sockets, never logs.

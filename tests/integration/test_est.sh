@@ -29,13 +29,13 @@ T_SHORT=$("$CTL" ca token erin --dir "$CA" --ttl 1s 2>>"$WORK/ctl.log")
 # Well formed, from another CA: unknown here.
 "$CTL" ca init --dir "$WORK/other" >>"$WORK/ctl.log" 2>&1
 T_UNKNOWN=$("$CTL" ca token dave --dir "$WORK/other" 2>>"$WORK/ctl.log")
-# The file-owned variant: the gateway's user owns the CA directory it
-# signs from (it read the key as root at start).
-chown -R nobody:nogroup "$CA"
+# The CA directory belongs to its own user (daemon here): the signer
+# process becomes it; the gateway runs as nobody and cannot read the key.
+chown -R daemon:daemon "$CA"
 
 write_server_ini "enroll = on" "enroll_ca_dir = ca" "cert_lifetime = 2d" \
 	"enroll_revoke_old = on" "crl = ca/crl.pem" "group_from = ou" \
-	"audit_log = $WORK/audit.json"
+	"audit_log = $WORK/audit.json" "metrics = 192.0.2.1:9560"
 cat >>"$WORK/server.ini" <<EOF
 [group eng]
 ipv4 = 10.8.1.0/24
@@ -43,6 +43,14 @@ routes = 10.20.0.0/24
 cert_lifetime = 1h
 EOF
 start_gateway
+# The key is held by a separate signer process, as the CA directory's
+# owner, not by the gateway.
+setpriv --reuid=nobody --regid=nogroup --clear-groups cat "$CA/ca.key" >/dev/null 2>&1 &&
+	fail "the gateway's user can read the CA key"
+wait_for 5 grep -q "enrollment signer: pid [0-9]*, uid $(id -u daemon), holds the key" "$WORK/gateway.log" ||
+	fail "no signer process running as the CA directory's owner"
+SIGNER=$(grep -o 'enrollment signer: pid [0-9]*' "$WORK/gateway.log" | awk '{print $4}')
+[ "$SIGNER" != "$GW_PID" ] && kill -0 "$SIGNER" || fail "the signer process is not running"
 
 # est NUM OUT [curl args...]: an HTTPS request from laptop NUM to the
 # gateway's EST path; prints the HTTP status, the body in OUT.
@@ -111,6 +119,7 @@ life=$(( $(date -d "$(openssl x509 -in "$WORK/bob.crt" -noout -enddate | cut -d=
 	fail "bob's certificate lives ${life}s, not cert_lifetime = 2d"
 grep -qi "^V	0*$(serial_of "$WORK/bob.crt")	client	.*	bob$" "$CA/index" ||
 	fail "bob's serial is not in the CA index"
+ls "$CA"/issued/bob-*.crt >/dev/null 2>&1 || fail "no issued/bob-SERIAL.crt in the CA directory"
 audit_has event=enroll identity=bob command=simpleenroll result=ok ||
 	fail "no enroll audit event for bob"
 say "simpleenroll: CN=bob from the token (the request's subject ignored), his own key, in the index, audited"
@@ -216,7 +225,7 @@ code=$(est 1 "$WORK/r.txt" --cert "$WORK/bob.crt" --key "$WORK/bob.key" \
 [ "$code" != 200 ] || fail "a revoked certificate renewed"
 # A certificate revoked by the administrator cannot renew.
 "$CTL" ca revoke alice --dir "$CA" >>"$WORK/ctl.log" 2>&1 || fail "ca revoke alice failed"
-chown -R nobody:nogroup "$CA"
+chown -R daemon:daemon "$CA"
 sleep 2
 code=$(est 1 "$WORK/r.txt" --cert "$WORK/alice.crt" --key "$WORK/alice.key" \
 	-H 'Content-Type: application/pkcs10' --data-binary "@$WORK/bob3.b64" "$URL/simplereenroll")
@@ -282,6 +291,18 @@ def find(o):
 r = find(json.load(open(sys.argv[1])))
 assert r["est_only"] >= 2 and r["est_token"] >= 5 and r["est_rate_limit"] >= 2, r
 PY
+ip netns exec "$G" curl -sS --max-time 5 http://192.0.2.1:9560/metrics >"$WORK/metrics" ||
+	fail "no metrics"
+grep -q '^mtlsvpn_est_requests_total{result="enrolled"} 3$' "$WORK/metrics" ||
+	fail "enrolled not counted 3: $(grep est_requests "$WORK/metrics")"
+grep -q '^mtlsvpn_est_requests_total{result="renewed"} [2-9]$' "$WORK/metrics" ||
+	fail "renewals not counted: $(grep est_requests "$WORK/metrics")"
+grep -q '^mtlsvpn_est_requests_total{result="cacerts"} 1$' "$WORK/metrics" ||
+	fail "cacerts not counted: $(grep est_requests "$WORK/metrics")"
+grep -q '^mtlsvpn_est_signer_up 1$' "$WORK/metrics" || fail "the signer is not reported up"
+# The signer ends with the gateway.
+stop_pid "$GW_PID"
+wait_for 5 sh -c "! kill -0 $SIGNER 2>/dev/null" || fail "the signer outlived the gateway"
 say "racing renewals: one per certificate won, index and CRL list the same $(wc -l <"$WORK/crl.revoked") revocations"
 
 pass
