@@ -130,8 +130,10 @@ lap() { echo "mtv-lap$1-$ID"; }
 # ---- certificates ----
 
 CA=$WORK/ca
+# pki_init [--intermediate]: the CA (with an online intermediate that signs,
+# the layout the admin guide recommends) and the gateway's certificate.
 pki_init() {
-	"$B/mtlsvpnctl" ca init --dir "$CA" --name "Integration Test CA" >"$WORK/ctl.log" 2>&1 ||
+	"$B/mtlsvpnctl" ca init --dir "$CA" --name "Integration Test CA" "$@" >"$WORK/ctl.log" 2>&1 ||
 		fail "mtlsvpnctl ca init failed: $(cat "$WORK/ctl.log")"
 	"$B/mtlsvpnctl" ca issue-server gw.test --dir "$CA" --out "$WORK" >>"$WORK/ctl.log" 2>&1 ||
 		fail "mtlsvpnctl ca issue-server failed: $(cat "$WORK/ctl.log")"
