@@ -458,7 +458,9 @@ void renew_on_up(struct client *c)
 
 bool renew_on_refused(struct client *c)
 {
+	const struct config_client *cfg = c->cfg;
 	struct renew *r = c->renew;
+	char kp[PATH_MAX], cp[PATH_MAX], err[512] = "";
 
 	if (r == NULL || r->old_ctx == NULL)
 		return false;
@@ -467,6 +469,12 @@ bool renew_on_refused(struct client *c)
 	tls_ctx_free(c->tls_ctx);
 	c->tls_ctx = r->old_ctx;
 	r->old_ctx = NULL;
+	/* The files too, so that a restart does not load the refused pair. */
+	if (suffixed(kp, cfg->key, ".prev") < 0 || suffixed(cp, cfg->cert, ".prev") < 0 ||
+	    copy_file(cp, cfg->cert, 0644, err, sizeof(err)) < 0 ||
+	    copy_file(kp, cfg->key, 0600, err, sizeof(err)) < 0)
+		log_warnx("renewal: cannot put the previous pair back in place: %s", err);
+	(void)load_life(cfg, &r->life, err, sizeof(err));
 	snprintf(r->last, sizeof(r->last), "the renewed certificate was refused");
 	plan_retry(c);
 	return true;
