@@ -193,7 +193,7 @@ static void tls_failed(struct client *c, const char *when)
 {
 	char sentence[512];
 
-	if (notice_tls_failure(c, when, sentence, sizeof(sentence)))
+	if (notice_tls_failure(c, when, sentence, sizeof(sentence)) && !renew_on_refused(c))
 		client_fail(c, "%s", sentence);
 	else
 		client_disconnect(c, "%s", sentence);
@@ -453,6 +453,7 @@ static void on_config(struct client *c, const struct msg_config *cfg)
 	roam_on_connected(c);
 	notice_connected(c);
 	notice_cert_expiry(c);
+	renew_on_up(c);
 	tunnel_update_backpressure(c);
 }
 

@@ -92,6 +92,49 @@ void connect_backoff_reset(struct connect_backoff *b);
 #include "platform.h"
 #include "pmtu_sock.h"
 
+/* ---- est_io.c: one EST exchange, blocking (enroll, the renewal child) ---- */
+
+#include "est_enroll.h"
+#include "est_http.h"
+
+struct est_io {
+	const char *host;          /* the gateway: name or address */
+	unsigned port;
+	struct tls_ctx *tls;       /* made with client_http */
+	const char *identity, *token; /* simpleenroll's Basic credentials */
+	unsigned timeout_s;        /* for the whole exchange */
+};
+
+/* Connects, asks op (with the DER request csr for the enroll operations)
+ * and reads the certificates answered: 0, or -1 with err saying why in
+ * words for the person (the gateway's reason for a refusal). */
+int est_io_exchange(const struct est_io *io, enum est_op op, const uint8_t *csr, size_t csr_len,
+		    struct est_enroll_certs *out, char *err, size_t errlen);
+
+/* ---- renew.c: the certificate renews itself (renew = auto) ---- */
+
+/* Before the pair is loaded: a renewal interrupted between renaming the
+ * certificate and the key into place is completed (logged). */
+void renew_repair(const struct config_client *cfg);
+/* Plans the first renewal (logs why there is none). After client_init. */
+void renew_init(struct client *c);
+void renew_deinit(struct client *c);
+/* The tunnel is up: a renewed pair works, the old one is let go. */
+void renew_on_up(struct client *c);
+/* A handshake failed for good: true if it was a renewed pair and the
+ * client went back to the previous one (the caller then just retries). */
+bool renew_on_refused(struct client *c);
+/* For status: false when there is no renewal; else the certificate's
+ * notAfter, the next try (unix s, 0 none) and the last outcome ("" none). */
+bool renew_view(const struct client *c, int64_t *not_after, int64_t *next, const char **last);
+/* main.c: the TLS context of cfg's pair (logged on failure), also for a
+ * renewed pair. */
+struct tls_ctx *client_tls_ctx_new(const struct config_client *cfg);
+
+/* enroll.c: `mtlsvpn-client enroll ...` (argv[0] is "enroll"): the exit
+ * status (0 enrolled, 1 refused or failed, 2 usage). */
+int enroll_main(int argc, char **argv);
+
 /* ---- client.c ---- */
 
 /* The connection's life. Every change goes through client_set_state(). */
@@ -185,6 +228,7 @@ struct client {
 	uint32_t features;             /* PROTO_FEATURE_* announced in this connection */
 	struct udpchan *udp;           /* this session's UDP data channel; NULL: none */
 	struct client_cont cont;       /* continuing the session (cont.c) */
+	struct renew *renew;           /* renew = auto on files; NULL: no renewal */
 };
 
 /* Opens the TUN, sets up TLS and the loop's watchers. 0, or -1 (logged). */

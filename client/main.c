@@ -118,7 +118,7 @@ static void on_reconnect_signal(struct ev_loop *loop, int signo, void *data)
 	client_reconnect_now(data, "received SIGUSR2");
 }
 
-static struct tls_ctx *make_tls(const struct config_client *cfg)
+struct tls_ctx *client_tls_ctx_new(const struct config_client *cfg)
 {
 	struct tls_ctx_params p = {
 	    .server = false,
@@ -165,6 +165,8 @@ int main(int argc, char **argv)
 	/* The one subcommand: asks a running client, needs no root. */
 	if (argc >= 2 && strcmp(argv[1], "status") == 0)
 		return status_cmd_main(argc - 1, argv + 1, DEFAULT_CONFIG);
+	if (argc >= 2 && strcmp(argv[1], "enroll") == 0)
+		return enroll_main(argc - 1, argv + 1);
 	idx = cli_parse(options, argc, argv, 1, &o, PROGNAME);
 	if (idx < 0)
 		return EXIT_CONFIG;
@@ -176,6 +178,9 @@ int main(int argc, char **argv)
 		cli_usage(stdout, PROGNAME, "[options]", options);
 		printf("\n       %s status [-c FILE|NAME] [--json]   the running client's state "
 		       "(see status --help)\n",
+		       PROGNAME);
+		printf("       %s enroll --gateway HOST --identity ID --token T ...   a first "
+		       "certificate (see enroll --help)\n",
 		       PROGNAME);
 		return 0;
 	}
@@ -197,7 +202,8 @@ int main(int argc, char **argv)
 		log_errx("cannot initialise the TLS library");
 		return EXIT_PERMANENT;
 	}
-	client.tls_ctx = make_tls(&cfg);
+	renew_repair(&cfg);
+	client.tls_ctx = client_tls_ctx_new(&cfg);
 	/* wolfSSL holds its own copy now: the embedded key is wiped. */
 	config_client_free(&cfg);
 	if (client.tls_ctx == NULL) {
@@ -222,6 +228,7 @@ int main(int argc, char **argv)
 		ev_loop_free(loop);
 		return EXIT_PERMANENT;
 	}
+	renew_init(&client);
 	drop_privileges();
 	if (ev_signal_add(loop, SIGTERM, on_stop_signal, &client) < 0 ||
 	    ev_signal_add(loop, SIGINT, on_stop_signal, &client) < 0 ||
@@ -236,6 +243,7 @@ int main(int argc, char **argv)
 	if (ev_run(loop) < 0)
 		log_warn("event loop");
 	ev_timer_stop(loop, &watchdog);
+	renew_deinit(&client);
 	client_deinit(&client);
 	tls_ctx_free(client.tls_ctx);
 	ev_loop_free(loop);

@@ -154,6 +154,16 @@ static void fill(const struct status_srv *srv, struct client_status *r)
 	r->kill_switch = killswitch_installed(c) ? 1 : 0;
 	r->pid = (uint32_t)getpid();
 	fill_udp(c, &r->udp);
+	{
+		int64_t na = 0;
+		const char *last = "";
+
+		/* A renewed certificate is the one in force now. */
+		r->renew_on = renew_view(c, &na, &r->renew_next, &last);
+		if (r->renew_on && na != 0)
+			r->cert_not_after = na;
+		snprintf(r->renew_last, sizeof(r->renew_last), "%s", last);
+	}
 }
 
 /* ---- connections ---- */

@@ -20,6 +20,7 @@
 #include "identity.h"
 #include "msg.h"
 #include "proto.h"
+#include "renew_plan.h"
 
 #define CONFIG_ERR_MAX 1024
 
@@ -247,6 +248,11 @@ struct config_client {
 	 * (docs/protocol.md section 12); udp = off: TLS carries everything. */
 	bool udp;                      /* default true (auto) */
 	unsigned mss_clamp;            /* as the gateway's; default auto */
+	/* renew = auto: renew the certificate over EST (simplereenroll) at
+	 * renew_at of its lifetime (docs/protocol.md 13.10); needs cert and
+	 * key as files. off: never. */
+	bool renew;                    /* default true (auto) */
+	struct renew_at renew_at;      /* default 2/3 */
 };
 
 /* 0 on success; -1 with err = "server.ini:12 [gateway] mtu: '90000' is out
@@ -265,6 +271,9 @@ int config_client_load_paths(const char *path, struct config_client *out,
 			     char err[static CONFIG_ERR_MAX]);
 /* Frees and wipes what config_client_load put on the heap; NULL is fine. */
 void config_client_free(struct config_client *c);
+/* A gateway value, "HOST[:PORT]" or "[V6]:PORT", into host and port
+ * (8443 if none); false if it is not one. */
+bool config_client_split_gateway(const char *value, char host[static 256], unsigned *port);
 
 /* The group an identity belongs to: its INI membership first, then (with
  * group_from = ou or oid:DOTTED) the certificate's OU values or the values

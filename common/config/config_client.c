@@ -37,7 +37,7 @@ static bool parse_port(const char *s, unsigned *port)
 
 /* "host", "host:port", "[v6]", "[v6]:port", or a bare IPv6 address (more
  * than one ':' and no brackets, so no port). */
-static bool split_gateway(const char *value, char host[static 256], unsigned *port)
+bool config_client_split_gateway(const char *value, char host[static 256], unsigned *port)
 {
 	const char *colon, *hs = value, *ps = NULL;
 	size_t hlen;
@@ -83,7 +83,7 @@ static bool parse_gateway(const struct config_file *f, const struct config_key *
 
 	(void)f;
 	(void)k;
-	if (!split_gateway(value, host, &port)) {
+	if (!config_client_split_gateway(value, host, &port)) {
 		config_key_why(
 		    why,
 		    "%s is not a host and port; use a name or address with an optional "
@@ -124,22 +124,57 @@ static bool parse_dns_mode(const struct config_file *f, const struct config_key 
 	return false;
 }
 
-/* udp = auto | off: whether to take the UDP data channel when offered. */
-static bool parse_udp(const struct config_file *f, const struct config_key *k, const char *value,
-		      void *field, char why[static CONFIG_ERR_MAX])
+/* KEY = auto | off (udp, renew): *field true for auto; else why says
+ * what each means. */
+static bool parse_auto_off(const char *value, void *field, char why[static CONFIG_ERR_MAX],
+			   const char *mode, const char *meaning)
 {
 	char q[CONFIG_QUOTE_MAX];
 
-	(void)f;
-	(void)k;
 	if (strcmp(value, "auto") == 0 || strcmp(value, "off") == 0) {
 		*(bool *)field = value[0] == 'a';
 		return true;
 	}
-	config_key_why(why,
-		       "%s is not a UDP mode; use auto (take the gateway's UDP data channel "
-		       "when it offers one) or off (TLS carries everything)",
-		       config_file_quote(value, q));
+	config_key_why(why, "%s is not a %s mode; use %s", config_file_quote(value, q), mode,
+		       meaning);
+	return false;
+}
+
+/* udp = auto | off: whether to take the UDP data channel when offered. */
+static bool parse_udp(const struct config_file *f, const struct config_key *k, const char *value,
+		      void *field, char why[static CONFIG_ERR_MAX])
+{
+	(void)f;
+	(void)k;
+	return parse_auto_off(value, field, why, "UDP",
+			      "auto (take the gateway's UDP data channel when it offers one) or "
+			      "off (TLS carries everything)");
+}
+
+/* renew = auto | off: whether the client renews its certificate over EST. */
+static bool parse_renew(const struct config_file *f, const struct config_key *k,
+			const char *value, void *field, char why[static CONFIG_ERR_MAX])
+{
+	(void)f;
+	(void)k;
+	return parse_auto_off(value, field, why, "renewal",
+			      "auto (renew the certificate over EST at renew_at of its lifetime) "
+			      "or off");
+}
+
+/* renew_at = 2/3 | 0.75 | 80%: the point of the lifetime to renew at. */
+static bool parse_renew_at(const struct config_file *f, const struct config_key *k,
+			   const char *value, void *field, char why[static CONFIG_ERR_MAX])
+{
+	char q[CONFIG_QUOTE_MAX];
+	const char *what;
+
+	(void)f;
+	(void)k;
+	if (renew_at_parse(value, field, &what))
+		return true;
+	config_key_why(why, "%s is not a fraction of the lifetime; %s", config_file_quote(value, q),
+		       what);
 	return false;
 }
 
@@ -220,6 +255,8 @@ enum {
 	K_OFFLOAD,
 	K_UDP,
 	K_MSS_CLAMP,
+	K_RENEW,
+	K_RENEW_AT,
 	K_COUNT
 };
 
@@ -278,6 +315,10 @@ static const struct config_key client_keys[K_COUNT] = {
 	[K_MSS_CLAMP] = {.section = "client", .name = "mss_clamp", .parse = config_key_mss_clamp,
 		.offset = CLI(mss_clamp), .min = DCHAN_PMTU_CLAMP_MIN, .max = DCHAN_PMTU_CLAMP_MAX,
 		.example = "auto"},
+	[K_RENEW] = {.section = "client", .name = "renew", .parse = parse_renew,
+		.offset = CLI(renew), .example = "auto"},
+	[K_RENEW_AT] = {.section = "client", .name = "renew_at", .parse = parse_renew_at,
+		.offset = CLI(renew_at), .example = "2/3"},
 };
 /* clang-format on */
 
@@ -484,6 +525,8 @@ static void set_defaults(struct config_client *c)
 	c->offload = true;
 	c->udp = true;
 	c->mss_clamp = DCHAN_PMTU_CLAMP_AUTO;
+	c->renew = true;
+	c->renew_at = RENEW_AT_DEFAULT;
 	c->log_level = 0;
 	snprintf(c->state_dir, sizeof(c->state_dir), "/run/mtlsvpn");
 	snprintf(c->status_group, sizeof(c->status_group), "mtlsvpn-status");

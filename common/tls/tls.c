@@ -279,6 +279,22 @@ static int verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
 	return 1;
 }
 
+/* An EST client: the gateway took http/1.1; unless unverified, the
+ * verify callback saw the gateway's leaf. */
+static bool client_http_ok(struct tls_conn *c, const char *proto, unsigned short plen)
+{
+	if (proto == NULL || plen != 8 || memcmp(proto, "http/1.1", 8) != 0) {
+		fail(c, TLS_FAIL_ALPN, "the gateway did not take http/1.1");
+		return false;
+	}
+	c->app = TLS_APP_HTTP;
+	if (!c->leaf_checked && !c->ctx->client_unverified) {
+		fail(c, TLS_FAIL_PEER_UNTRUSTED, "the gateway's certificate was not checked");
+		return false;
+	}
+	return true;
+}
+
 /* After wolfSSL reports success: ALPN agreed, and the leaf checks ran even
  * if this wolfSSL did not call the verify callback for a good chain. */
 static bool post_handshake_ok(struct tls_conn *c)
@@ -290,6 +306,8 @@ static bool post_handshake_ok(struct tls_conn *c)
 	if (wolfSSL_ALPN_GetProtocol(c->ssl, &proto, &plen) != WOLFSSL_SUCCESS)
 		proto = NULL;
 	ours = proto != NULL && plen == strlen(PROTO_ALPN) && memcmp(proto, PROTO_ALPN, plen) == 0;
+	if (c->ctx->client_http)
+		return client_http_ok(c, proto, plen);
 	cont = proto != NULL && plen == strlen(DCHAN_CONT_ALPN) &&
 	       memcmp(proto, DCHAN_CONT_ALPN, plen) == 0;
 	ours = ours || cont;
@@ -344,6 +362,8 @@ struct tls_ctx *tls_ctx_new(const struct tls_ctx_params *p, char *err, size_t er
 	}
 	memcpy(groups, tls_groups, sizeof(groups));
 	t->server = p->server;
+	t->client_http = !p->server && p->client_http;
+	t->client_unverified = t->client_http && p->client_unverified;
 	t->http = p->server && p->http;
 	t->tls12 = t->http && p->tls12;
 	t->cert_optional = t->http && p->cert_optional;
@@ -372,7 +392,8 @@ struct tls_ctx *tls_ctx_new(const struct tls_ctx_params *p, char *err, size_t er
 	}
 	if (!tls_load(t->wctx, p, &t->p11, err, errlen))
 		goto fail;
-	mode = WOLFSSL_VERIFY_PEER;
+	/* The bootstrap checks the CA it is given itself (tls.h). */
+	mode = t->client_unverified ? WOLFSSL_VERIFY_NONE : WOLFSSL_VERIFY_PEER;
 	/* Without a certificate the handshake fails, unless HTTP clients may
 	 * enroll without one: post_handshake_ok() then lets only them pass. */
 	if (p->server && !t->cert_optional)
@@ -445,7 +466,9 @@ static bool conn_start(struct tls_conn *c)
 	 * the exporter's secrets (the UDP channel is on). */
 	if (c->hello_cont)
 		ours = t->server ? (c->export_keep ? alpn_cont : alpn) : alpn_both;
-	if (t->http && c->hello_http ? wolfSSL_UseALPN(c->ssl, alpn_http, (unsigned)strlen(alpn_http),
+	if (t->client_http ? wolfSSL_UseALPN(c->ssl, alpn_http, (unsigned)strlen(alpn_http),
+					     WOLFSSL_ALPN_FAILED_ON_MISMATCH) != WOLFSSL_SUCCESS
+	    : t->http && c->hello_http ? wolfSSL_UseALPN(c->ssl, alpn_http, (unsigned)strlen(alpn_http),
 				      WOLFSSL_ALPN_CONTINUE_ON_MISMATCH) != WOLFSSL_SUCCESS
 		    : wolfSSL_UseALPN(c->ssl, ours, (unsigned)strlen(ours),
 				      WOLFSSL_ALPN_FAILED_ON_MISMATCH) != WOLFSSL_SUCCESS)

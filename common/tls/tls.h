@@ -22,6 +22,11 @@ struct tls_conn;
 
 struct tls_ctx_params {
 	bool server;
+	/* Client: speak http/1.1 (ALPN) instead of mtlsvpn/1, for EST
+	 * (client/enroll.c). unverified: take any gateway chain and name,
+	 * with no CA: the RFC 7030 4.1.1 bootstrap, which asks only for
+	 * cacerts and checks the answer against a fingerprint itself. */
+	bool client_http, client_unverified;
 	const char *ca_file;      /* PEM bundle: trust anchors (+ intermediates) */
 	const char *cert_file;    /* PEM: own certificate, then its chain */
 	const char *key_file;     /* PEM private key */
@@ -177,6 +182,12 @@ bool tls_cert_info_from_file(const char *path, struct cert_info *out, char *err,
 			     size_t errlen);
 /* The same from one DER certificate (a renewal's current certificate). */
 bool tls_cert_info(const uint8_t *der, size_t len, struct cert_info *out);
+
+/* True if the DER certificate certs[0] verifies (signature, dates) up to
+ * a trust anchor in the PEM bundle ca_pem, through any of certs[1..n)
+ * (intermediates, in any order); false with err saying why. */
+bool tls_verify_cert(const char *ca_pem, const uint8_t *const *certs, const size_t *lens, size_t n,
+		     char *err, size_t errlen);
 
 /* Library facts for --version: wolfSSL version string, and whether AES-NI /
  * assembly crypto is compiled in and usable on this CPU. */

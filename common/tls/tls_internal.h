@@ -48,6 +48,7 @@ struct ticket_table;
 struct tls_ctx {
 	struct WOLFSSL_CTX *wctx;
 	bool server;
+	bool client_http, client_unverified; /* client: tls_ctx_params' */
 	char server_name[256]; /* client: what the gateway certificate must name */
 	struct p11key *p11;    /* a key in a PKCS#11 token, or NULL */
 	/* Resumption (tls_ticket.c). Gateway: the ticket table (NULL when

@@ -41,6 +41,8 @@ enum attr {
 	A_DNS_APPLIED = 24,    /* u8 0/1 */
 	A_UDP = 25,	       /* u8 state 1-3, u32 epoch, 5 + CLIENT_STATUS_UDP_DROPS u64;
 				  absent: no channel */
+	A_RENEW_NEXT = 26,     /* i64, 0 none planned; absent: no renewal */
+	A_RENEW_LAST = 27,     /* text */
 };
 
 #define UDP_LEN (1 + 4 + 8 * (5 + CLIENT_STATUS_UDP_DROPS))
@@ -229,6 +231,10 @@ size_t client_status_encode(const struct client_status *s, uint8_t *out, size_t 
 	put(&w, A_DNS_APPLIED, &(uint8_t){s->dns_applied ? 1 : 0}, 1);
 	if (s->udp.state != CLIENT_STATUS_UDP_NONE)
 		put_udp(&w, &s->udp);
+	if (s->renew_on) {
+		put_u64(&w, A_RENEW_NEXT, (uint64_t)s->renew_next);
+		put_text(&w, A_RENEW_LAST, s->renew_last, CLIENT_STATUS_TEXT_MAX);
+	}
 	return w.bad ? 0 : w.len;
 }
 
@@ -303,7 +309,7 @@ static bool decode_attr(uint8_t type, const uint8_t *v, size_t n, struct client_
 	    [A_STATE] = 1,	  [A_NOW] = 8,	       [A_SINCE] = 8,	       [A_RETRY_MS] = 4,
 	    [A_GATEWAY_PORT] = 2, [A_FULL_TUNNEL] = 1, [A_TX_BYTES] = 8,       [A_TX_PACKETS] = 8,
 	    [A_RX_BYTES] = 8,	  [A_RX_PACKETS] = 8,  [A_CERT_NOT_AFTER] = 8, [A_KILL_SWITCH] = 1,
-	    [A_PID] = 4,	  [A_DNS_APPLIED] = 1, [A_UDP] = UDP_LEN,
+	    [A_PID] = 4,	  [A_DNS_APPLIED] = 1, [A_UDP] = UDP_LEN,      [A_RENEW_NEXT] = 8,
 	};
 
 	if (type < sizeof(fixed) && fixed[type] != 0 && n != fixed[type]) {
@@ -388,6 +394,14 @@ static bool decode_attr(uint8_t type, const uint8_t *v, size_t n, struct client_
 		return v[0] <= 1;
 	case A_UDP:
 		return get_udp(v, &s->udp);
+	case A_RENEW_NEXT:
+		s->renew_on = true;
+		s->renew_next = (int64_t)get_u64(v);
+		return true;
+	case A_RENEW_LAST:
+		/* Either attribute says the client renews. */
+		s->renew_on = true;
+		return get_text(v, n, s->renew_last, CLIENT_STATUS_TEXT_MAX);
 	default:
 		/* A newer client's attribute. */
 		return true;

@@ -86,6 +86,11 @@ struct client_status {
 	int8_t kill_switch;			   /* -1 unknown (not reported), 0 off, 1 on */
 	uint32_t pid;				   /* 0 unknown */
 	struct client_status_udp_info udp;	   /* state 0: no channel */
+	/* Renewal (renew = auto, protocol.md 13.10): renew_on false when the
+	 * client does not renew; renew_next 0 when no try is planned. */
+	bool renew_on;
+	int64_t renew_next;			   /* unix s */
+	char renew_last[CLIENT_STATUS_TEXT_MAX + 1]; /* the last try's outcome; "" none */
 };
 
 enum client_status_result { CLIENT_STATUS_OK, CLIENT_STATUS_MALFORMED };

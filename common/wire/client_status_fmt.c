@@ -179,6 +179,16 @@ size_t client_status_text(const struct client_status *s, char *buf, size_t cap)
 			       : "off");
 	add(&o, "udp:          %s%s\n", client_status_udp_name(s->udp.state),
 	    s->udp.state == CLIENT_STATUS_UDP_FAILED ? " (TLS carries the traffic)" : "");
+	if (!s->renew_on)
+		add(&o, "renewal:      off\n");
+	else if (s->renew_next == 0)
+		add(&o, "renewal:      none planned%s%s%s\n", s->renew_last[0] ? " (" : "",
+		    s->renew_last, s->renew_last[0] ? ")" : "");
+	else
+		add(&o, "renewal:      next at %s (in %s)%s%s%s\n",
+		    utc(s->renew_next, t, sizeof(t), "%Y-%m-%d %H:%M:%S UTC"),
+		    span(s->renew_next > s->now ? s->renew_next - s->now : 0, d, sizeof(d)),
+		    s->renew_last[0] ? "; last: " : "", s->renew_last, "");
 	return finish(&o);
 }
 
@@ -333,8 +343,18 @@ size_t client_status_json(const struct client_status *s, char *buf, size_t cap)
 			       : "false");
 	judp(&o, &s->udp);
 	if (s->pid != 0)
-		add(&o, ",\"pid\":%" PRIu32 "}\n", s->pid);
+		add(&o, ",\"pid\":%" PRIu32, s->pid);
 	else
-		add(&o, ",\"pid\":null}\n");
+		add(&o, ",\"pid\":null");
+	/* Appended last: readers of version 1 ignore what they do not know. */
+	if (s->renew_on) {
+		add(&o, ",\"renewal\":{\"next\":");
+		jtime(&o, s->renew_next);
+		add(&o, ",\"last\":");
+		jstr_or_null(&o, s->renew_last);
+		add(&o, "}}\n");
+	} else {
+		add(&o, ",\"renewal\":null}\n");
+	}
 	return finish(&o);
 }

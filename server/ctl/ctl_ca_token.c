@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ctl_ca.h"
+#include "est_enroll.h"
 #include "est_token.h"
 #include "est_token_file.h"
 #include "secret.h"
@@ -77,6 +78,38 @@ static int run_revoke(struct ca_opts *o, int argc)
 	return rc;
 }
 
+/* What the employee types (docs/user-guide.md "Enrolling a laptop"):
+ * the CA's fingerprint vouches for the gateway (RFC 7030 4.1.1), so the
+ * printout is all they need besides the gateway's address. */
+static void print_enroll_line(const struct ca_opts *o, const char *identity, const char *token)
+{
+	char path[PATH_MAX], err[CA_ERRLEN], fp[EST_ENROLL_FP_HEX];
+	struct certgen_cert ca;
+	bool plain = identity[0] != 0 && identity[0] != '-';
+
+	if (!ctl_ca_path(o, path, o->dir, "ca.crt") ||
+	    certgen_cert_load(path, &ca, err, sizeof(err)) < 0)
+		return;
+	est_enroll_fingerprint(ca.der, ca.der_len, fp);
+	certgen_cert_free(&ca);
+	for (const char *c = identity; *c != 0 && plain; c++)
+		plain = strchr("@._+-=:,", *c) != NULL || (*c >= '0' && *c <= '9') ||
+			(*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z');
+	fprintf(stderr, "  CA fingerprint (SHA-256) %s\n  on the laptop, as root:\n"
+			"    mtlsvpn-client enroll --gateway GATEWAY[:PORT] --identity ",
+		fp);
+	if (plain) {
+		fputs(identity, stderr);
+	} else {
+		/* Single quotes for the shell; a quote inside closes, escapes, reopens. */
+		fputc('\'', stderr);
+		for (const char *c = identity; *c != 0; c++)
+			fputs(*c == '\'' ? "'\\''" : (char[2]){*c, 0}, stderr);
+		fputc('\'', stderr);
+	}
+	fprintf(stderr, " --token %s --ca-fingerprint %s\n", token, fp);
+}
+
 int ctl_ca_run_token(const struct ctl_cmd *cmd, int argc, char **argv, void *ctx)
 {
 	struct ca_opts *o = ctx;
@@ -119,6 +152,7 @@ int ctl_ca_run_token(const struct ctl_cmd *cmd, int argc, char **argv, void *ctx
 			ctl_ca_shown(argv[0]), o->group != NULL ? " (group \"" : "",
 			o->group != NULL ? ctl_ca_shown(o->group) : "",
 			o->group != NULL ? "\")" : "", until, id, id);
+		print_enroll_line(o, argv[0], text);
 		rc = CTL_EXIT_OK;
 	}
 	secret_wipe(raw, sizeof(raw));

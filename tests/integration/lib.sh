@@ -130,8 +130,10 @@ lap() { echo "mtv-lap$1-$ID"; }
 # ---- certificates ----
 
 CA=$WORK/ca
+# pki_init [--intermediate]: the CA (with an online intermediate that signs,
+# the layout the admin guide recommends) and the gateway's certificate.
 pki_init() {
-	"$B/mtlsvpnctl" ca init --dir "$CA" --name "Integration Test CA" >"$WORK/ctl.log" 2>&1 ||
+	"$B/mtlsvpnctl" ca init --dir "$CA" --name "Integration Test CA" "$@" >"$WORK/ctl.log" 2>&1 ||
 		fail "mtlsvpnctl ca init failed: $(cat "$WORK/ctl.log")"
 	"$B/mtlsvpnctl" ca issue-server gw.test --dir "$CA" --out "$WORK" >>"$WORK/ctl.log" 2>&1 ||
 		fail "mtlsvpnctl ca issue-server failed: $(cat "$WORK/ctl.log")"
@@ -302,12 +304,10 @@ PY
 
 # ---- a checksummed upload across a change of path ----
 
-# upload_start NS: the LAN host sinks a 40 MB upload from laptop namespace
-# NS, sent slowly (about 8 s) so that a change can come in its middle, and
-# NS pings the LAN host every 20 ms beside it. UP_PID and PING_PID are the
-# two; UP_WANT is the upload's sha256.
-upload_start() {
-	local ns=$1
+# start_lan_sink SECS: the LAN host (10.20.0.2:5001) takes one TCP upload
+# for at most SECS, then writes its sha256 to $WORK/up.sha and answers one
+# byte, so the sender knows all of it arrived.
+start_lan_sink() {
 	cat >"$WORK/lan.py" <<'PY'
 import hashlib, os, socket, sys
 work = sys.argv[1]
@@ -323,20 +323,38 @@ open(work + "/up.sha.tmp", "w").write(h.hexdigest())
 os.rename(work + "/up.sha.tmp", work + "/up.sha")
 c.sendall(b"k"); c.close()
 PY
-	ip netns exec "$N" timeout 120 python3 "$WORK/lan.py" "$WORK" >"$WORK/lan.log" 2>&1 &
+	ip netns exec "$N" timeout "$1" python3 "$WORK/lan.py" "$WORK" >"$WORK/lan.log" 2>&1 &
 	T_PIDS+=("$!")
 	wait_for 10 listening "$N" 5001 || fail "the LAN sink did not start"
-	head -c 40M /dev/urandom >"$WORK/big.bin"
-	UP_WANT=$(sha256sum <"$WORK/big.bin" | cut -d' ' -f1)
-	ip netns exec "$ns" timeout 90 python3 -c '
+}
+
+# start_slow_upload NS MIB CHUNK SECS: from namespace NS, MIB MiB of random
+# bytes to the LAN sink in CHUNK-byte writes 0.2 s apart, on one TCP
+# connection, within SECS; WANT is their sha256, UP_PID the sender's PID.
+start_slow_upload() {
+	head -c "$2M" /dev/urandom >"$WORK/big.bin"
+	WANT=$(sha256sum <"$WORK/big.bin" | cut -d' ' -f1)
+	ip netns exec "$1" timeout "$4" python3 -c '
 import socket, sys, time
 s = socket.create_connection(("10.20.0.2", 5001), timeout=60)
-d = open(sys.argv[1], "rb").read()
-for i in range(0, len(d), 1 << 20):
-    s.sendall(d[i:i + (1 << 20)]); time.sleep(0.2)
-s.shutdown(socket.SHUT_WR); s.recv(1)' "$WORK/big.bin" >"$WORK/upload.log" 2>&1 &
+s.settimeout(120)
+d = open(sys.argv[1], "rb").read(); n = int(sys.argv[2])
+for i in range(0, len(d), n):
+    s.sendall(d[i:i + n]); time.sleep(0.2)
+s.shutdown(socket.SHUT_WR); s.recv(1)' "$WORK/big.bin" "$3" >"$WORK/upload.log" 2>&1 &
 	UP_PID=$!
 	T_PIDS+=("$UP_PID")
+}
+
+# upload_start NS: the LAN host sinks a 40 MB upload from laptop namespace
+# NS, sent slowly (about 8 s) so that a change can come in its middle, and
+# NS pings the LAN host every 20 ms beside it. UP_PID and PING_PID are the
+# two; UP_WANT is the upload's sha256.
+upload_start() {
+	local ns=$1
+	start_lan_sink 120
+	start_slow_upload "$ns" 40 1048576 90
+	UP_WANT=$WANT
 	ip netns exec "$ns" timeout 20 ping -D -i 0.02 -c 600 -W 1 10.20.0.2 >"$WORK/ping.log" 2>&1 &
 	PING_PID=$!
 	T_PIDS+=("$PING_PID")

@@ -8,7 +8,7 @@
 # integration test it needs root and fails (never skips) without it.
 . "$(dirname "$0")/lib.sh"
 CTL=$B/mtlsvpnctl
-need_tools sha256sum
+need_tools sha256sum openssl
 CA=$WORK/ca
 
 # status_is WANT CMD...: CMD exits WANT; its stderr stays in $WORK/err.
@@ -27,6 +27,13 @@ T=$("$CTL" ca token alice --dir "$CA" --ttl 2h --group eng 2>"$WORK/info")
 [[ $T =~ ^[0-7][0-9A-HJKMNP-TV-Z]{8}-[0-9A-HJKMNP-TV-Z]{9}-[0-9A-HJKMNP-TV-Z]{9}$ ]] ||
 	fail "token '$T' is not three groups of nine Crockford base32 digits"
 grep -q 'usable once until' "$WORK/info" || fail "no expiry shown: $(cat "$WORK/info")"
+# The printout carries the CA's SHA-256 fingerprint (as openssl computes it)
+# and the employee's enroll command line with this token.
+FP=$(openssl x509 -in "$CA/ca.crt" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' |
+	tr A-F a-f)
+grep -q "CA fingerprint (SHA-256) $FP\$" "$WORK/info" || fail "no CA fingerprint: $(cat "$WORK/info")"
+grep -q -- "mtlsvpn-client enroll --gateway .* --identity alice --token $T --ca-fingerprint $FP\$" \
+	"$WORK/info" || fail "no enroll line: $(cat "$WORK/info")"
 [ "$(stat -c %a "$CA/tokens")" = 600 ] || fail "DIR/tokens is not mode 0600"
 grep -qi -- "$T" "$CA/tokens" && fail "the token itself is stored"
 grep -q "^mtlsvpn-ca-tokens 1$" "$CA/tokens" || fail "DIR/tokens lacks its magic line"

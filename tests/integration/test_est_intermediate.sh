@@ -12,10 +12,7 @@ CTL=$B/mtlsvpnctl
 
 topo_init
 add_laptop 1
-"$CTL" ca init --dir "$CA" --name "Root CA" --intermediate >"$WORK/ctl.log" 2>&1 ||
-	fail "ca init --intermediate: $(cat "$WORK/ctl.log")"
-"$CTL" ca issue-server gw.test --dir "$CA" --out "$WORK" >>"$WORK/ctl.log" 2>&1 ||
-	fail "ca issue-server: $(tail -3 "$WORK/ctl.log")"
+pki_init --intermediate
 T=$("$CTL" ca token frank --dir "$CA" --ttl 1h 2>>"$WORK/ctl.log")
 chown -R daemon:daemon "$CA"
 chmod 711 "$CA"

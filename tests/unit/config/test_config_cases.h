@@ -28,7 +28,7 @@ struct bad_case {
 	"enroll, enroll_ca_dir, cert_lifetime and enroll_revoke_old"
 #define CL_KEYS                                                                                    \
 	"gateway, server_name, ca, cert, key, tun, full_tunnel, dns, reconnect_min, "              \
-	"reconnect_max, connect_timeout, log_level, state_dir, kill_switch, status_group, key_passphrase_file, pkcs11_module, offload, udp and mss_clamp"
+	"reconnect_max, connect_timeout, log_level, state_dir, kill_switch, status_group, key_passphrase_file, pkcs11_module, offload, udp, mss_clamp, renew and renew_at"
 #define RANGE(v, lo, hi) "'" v "' is out of range; use a number from " #lo " to " #hi
 #define NOT_LINE(t)                                                                                \
 	"'" t "' is not a 'key = value' line, a [section] header or a comment; write key = "       \
@@ -554,6 +554,15 @@ static const struct bad_case client_bad[] = {
     {"mss_clamp capitalised", CL "mss_clamp = Auto\n",
      "%F:6 [client] mss_clamp: 'Auto' is not an MSS setting; use auto (the UDP data channel's "
      "size), off, or a number from 536 to 65495"},
+    {"renew yes", CL "renew = yes\n",
+     "%F:6 [client] renew: 'yes' is not a renewal mode; use auto (renew the certificate over "
+     "EST at renew_at of its lifetime) or off"},
+    {"renew_at whole", CL "renew_at = 1\n",
+     "%F:6 [client] renew_at: '1' is not a fraction of the lifetime; use a fraction of the "
+     "lifetime between 0 and 1, e.g. 2/3, 0.75 or 80%"},
+    {"renew_at past the end", CL "renew_at = 4/3\n",
+     "%F:6 [client] renew_at: '4/3' is not a fraction of the lifetime; use a fraction of the "
+     "lifetime between 0 and 1, e.g. 2/3, 0.75 or 80%"},
     {"mss_clamp 1200x", CL "mss_clamp = 1200x\n",
      "%F:6 [client] mss_clamp: '1200x' is not a whole number; use a number from 536 to 65495"},
     {"reconnect_max below reconnect_min", CL "reconnect_min = 30\nreconnect_max = 10\n",

@@ -29,6 +29,9 @@ static void test_config_client_load_defaults(void **state)
 	assert_int_equal(c.dns, CONFIG_DNS_AUTO);
 	assert_true(c.udp);
 	assert_int_equal(c.mss_clamp, DCHAN_PMTU_CLAMP_AUTO);
+	assert_true(c.renew);
+	assert_int_equal(c.renew_at.num, 2);
+	assert_int_equal(c.renew_at.den, 3);
 	assert_int_equal(c.reconnect_min, 1);
 	assert_int_equal(c.reconnect_max, 60);
 	assert_int_equal(c.connect_timeout, 10);
@@ -86,6 +89,8 @@ static void test_config_client_load_every_key(void **state)
 		       "kill_switch = on\n"
 		       "udp = off\n"
 		       "mss_clamp = 1200\n"
+		       "renew = off\n"
+		       "renew_at = 80%\n"
 		       "status_group = vpn_users.2\n",
 		       &c);
 	assert_string_equal(c.gateway_host, "10.99.0.1");
@@ -102,6 +107,9 @@ static void test_config_client_load_every_key(void **state)
 	assert_true(c.kill_switch);
 	assert_false(c.udp);
 	assert_int_equal(c.mss_clamp, 1200);
+	assert_false(c.renew);
+	assert_int_equal(c.renew_at.num, 80);
+	assert_int_equal(c.renew_at.den, 100);
 	assert_string_equal(c.status_group, "vpn_users.2");
 }
 

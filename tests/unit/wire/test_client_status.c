@@ -55,6 +55,25 @@ static void test_client_status_round_trip(void **state)
 	assert_non_null(why);
 	/* Too small a buffer: nothing. */
 	assert_int_equal(client_status_encode(&in, buf, n - 1), 0);
+	/* Renewal on: its next try and last outcome come back too. */
+	in.renew_on = true;
+	in.renew_next = 1800004000;
+	snprintf(in.renew_last, sizeof(in.renew_last), "the gateway refused (403): revoked");
+	n = client_status_encode(&in, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(client_status_decode(buf, n, &out, &why), CLIENT_STATUS_OK);
+	assert_memory_equal(&in, &out, sizeof(in));
+	/* The last outcome alone also says the client renews (as the fuzzer
+	 * found: else it did not survive a round trip). */
+	{
+		static const uint8_t last_only[] = {1, 0, 1, 2, 27, 0, 1, 'x'};
+
+		assert_int_equal(client_status_decode(last_only, sizeof(last_only), &out, &why),
+				 CLIENT_STATUS_OK);
+		assert_true(out.renew_on);
+		assert_string_equal(out.renew_last, "x");
+		assert_int_equal(out.renew_next, 0);
+	}
 }
 
 static void test_client_status_decode_unknown_kill_switch_is_null(void **state)

@@ -40,7 +40,8 @@ static void test_client_status_text_up_whole(void **state)
 			    "identity:     alice\n"
 			    "certificate:  valid until 2027-04-15 08:00:00 UTC (89d22h57m left)\n"
 			    "kill switch:  not reported\n"
-			    "udp:          off\n");
+			    "udp:          off\n"
+			    "renewal:      off\n");
 }
 
 /* The channel's line and JSON object in each state. */
@@ -78,7 +79,7 @@ static void test_client_status_udp_each_state(void **state)
 			 ",\"kill_switch\":null,\"udp\":{%s,\"epoch\":7,\"datagrams_in\":11,"
 			 "\"datagrams_out\":12,\"fallbacks\":1,\"recoveries\":2,\"rekeys\":3,"
 			 "\"drops\":{\"malformed\":20,\"cid\":21,\"epoch\":22,\"limit\":23,"
-			 "\"auth\":24,\"replay\":25,\"old\":26}},\"pid\":77}\n",
+			 "\"auth\":24,\"replay\":25,\"old\":26}},\"pid\":77,\"renewal\":null}\n",
 			 rows[i].json);
 		assert_non_null(strstr(out, want));
 	}
@@ -169,7 +170,7 @@ static void test_client_status_json_up_whole(void **state)
 		 "[\"10.20.0.53\"],\"domains\":[\"corp.example\"],\"applied\":true},"
 		 "\"traffic\":{\"sent_bytes\":1000,\"sent_packets\":10,\"received_bytes\":2000,"
 		 "\"received_packets\":20},\"identity\":\"alice\",\"cert_not_after\":"
-		 "\"2027-04-15T08:00:00Z\",\"kill_switch\":null,\"udp\":null,\"pid\":77}\n");
+		 "\"2027-04-15T08:00:00Z\",\"kill_switch\":null,\"udp\":null,\"pid\":77,\"renewal\":null}\n");
 }
 
 static void test_client_status_json_not_running_all_null(void **state)
@@ -183,7 +184,7 @@ static void test_client_status_json_not_running_all_null(void **state)
 				 "\"retry_in_s\":null,\"reason\":null,\"gateway\":null,"
 				 "\"tunnel\":null,\"full_tunnel\":null,\"routes\":[],\"dns\":null,"
 				 "\"traffic\":null,\"identity\":null,\"cert_not_after\":null,"
-				 "\"kill_switch\":null,\"udp\":null,\"pid\":null}\n");
+				 "\"kill_switch\":null,\"udp\":null,\"pid\":null,\"renewal\":null}\n");
 	client_status_init(&s, CLIENT_STATUS_REFUSED);
 	s.retry_in_ms = 1234;
 	assert_true(client_status_json(&s, out, sizeof(out)) > 0);
@@ -223,6 +224,30 @@ static void test_client_status_fmt_buffer_too_small(void **state)
 	assert_string_equal(small, "");
 }
 
+/* The renewal line and object: planned, none planned, off. */
+static void test_client_status_renewal_text_and_json(void **state)
+{
+	struct client_status s;
+
+	(void)state;
+	client_status_sample(&s);
+	s.renew_on = true;
+	s.renew_next = s.now + 125;
+	snprintf(s.renew_last, sizeof(s.renew_last), "renewed");
+	assert_true(client_status_text(&s, out, sizeof(out)) > 0);
+	assert_non_null(strstr(out, "\nrenewal:      next at 2027-01-15 09:04:10 UTC (in 2m05s); "
+				    "last: renewed\n"));
+	assert_true(client_status_json(&s, out, sizeof(out)) > 0);
+	assert_non_null(strstr(out, ",\"pid\":77,\"renewal\":{\"next\":\"2027-01-15T09:04:10Z\","
+				    "\"last\":\"renewed\"}}\n"));
+	s.renew_next = 0;
+	s.renew_last[0] = 0;
+	assert_true(client_status_text(&s, out, sizeof(out)) > 0);
+	assert_non_null(strstr(out, "\nrenewal:      none planned\n"));
+	assert_true(client_status_json(&s, out, sizeof(out)) > 0);
+	assert_non_null(strstr(out, "\"renewal\":{\"next\":null,\"last\":null}}\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +259,7 @@ int main(void)
 	    cmocka_unit_test(test_client_status_json_not_running_all_null),
 	    cmocka_unit_test(test_client_status_json_escapes_strings),
 	    cmocka_unit_test(test_client_status_fmt_buffer_too_small),
+	    cmocka_unit_test(test_client_status_renewal_text_and_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# The client renews its certificate by itself (renew = auto, docs/
+# protocol.md 13.8): a laptop enrolled with a 60-second certificate
+# (cert_lifetime = 60s) renews it several times at renew_at = 1/2 while a
+# checksummed upload runs through the tunnel, across a gateway restart, and
+# the upload arrives whole on the same inner connection, the laptop keeping
+# its tunnel address; each renewal is a new serial and a new key, the
+# previous pair kept as .prev. Once its certificate is revoked (in the CA
+# index the gateway signs from) the renewal is refused with a reason and
+# the files stay as they were.
+. "$(dirname "$0")/lib.sh"
+need_tools openssl python3 sha256sum
+CTL=$B/mtlsvpnctl
+
+topo_init
+add_laptop 1
+pki_init
+T_BOB=$("$CTL" ca token bob --dir "$CA" --ttl 1h 2>>"$WORK/ctl.log")
+chown -R nobody:nogroup "$CA"
+write_server_ini "enroll = on" "enroll_ca_dir = ca" "cert_lifetime = 60s"
+start_gateway
+
+mkdir -p "$WORK/bob"
+timeout 60 ip netns exec "$(lap 1)" "$B/mtlsvpn-client" enroll --gateway 192.0.2.1:8443 \
+	--server-name gw.test --identity bob --token "$T_BOB" --ca "$CA/ca.crt" \
+	--config "$WORK/bob/bob.ini" >"$WORK/enroll.out" 2>&1 || fail "enroll: $(cat "$WORK/enroll.out")"
+cat >>"$WORK/bob/bob.ini" <<EOF2
+renew_at = 1/2
+dns = none
+reconnect_min = 1
+reconnect_max = 2
+state_dir = $WORK/client-state-1
+EOF2
+serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2; }
+S0=$(serial_of "$WORK/bob/bob.crt")
+ip netns exec "$(lap 1)" "$B/mtlsvpn-client" -c "$WORK/bob/bob.ini" -v >>"$WORK/client1.log" 2>&1 &
+CLIENT_PID[1]=$!
+T_PIDS+=("$!")
+wait_tunnel 1
+ADDR0=$(tunnel_addr 1)
+grep -q "renewal: planned in" "$WORK/client1.log" || fail "no renewal planned: $(cat "$WORK/client1.log")"
+
+# The LAN host sinks a slow upload (about 100 s) and writes its sha256.
+start_lan_sink 200
+start_slow_upload "$(lap 1)" 16 32768 190
+want=$WANT
+up_pid=$UP_PID
+
+renewals() { grep -c "renewal: the tunnel runs on the renewed certificate" "$WORK/client1.log" || true; }
+renewals_reach() { [ "$(renewals)" -ge "$1" ]; }
+wait_for 45 renewals_reach 1 || fail "no renewal within 45 s: $(grep renewal "$WORK/client1.log")"
+say "renewal 1: $(serial_of "$WORK/bob/bob.crt")"
+
+# A gateway restart mid-way: the client comes back on its own.
+stop_pid "$GW_PID"
+sleep 2
+start_gateway
+wait_for 45 renewals_reach 2 || fail "no second renewal after the restart: $(grep renewal "$WORK/client1.log")"
+say "renewal 2 after a gateway restart: $(serial_of "$WORK/bob/bob.crt")"
+wait_for 45 renewals_reach 3 || fail "no third renewal: $(grep renewal "$WORK/client1.log")"
+say "renewal 3: $(serial_of "$WORK/bob/bob.crt")"
+
+wait "$up_pid" || fail "the upload through the tunnel broke: $(cat "$WORK/upload.log")"
+wait_for 10 [ -s "$WORK/up.sha" ] || fail "the LAN host got no whole upload"
+[ "$(cat "$WORK/up.sha")" = "$want" ] || fail "the upload arrived altered"
+say "16 MiB upload over ~100 s: one connection, checksum matches"
+kill -0 "${CLIENT_PID[1]}" 2>/dev/null || fail "the client exited"
+[ "$(tunnel_addr 1)" = "$ADDR0" ] || fail "the tunnel address moved: $ADDR0 -> $(tunnel_addr 1)"
+S3=$(serial_of "$WORK/bob/bob.crt")
+[ "$S3" != "$S0" ] || fail "the certificate file was not replaced"
+[ "$(grep -c 'renewed: serial' "$WORK/gateway.log")" -ge 1 ] || fail "the gateway logged no renewal"
+[ "$(openssl pkey -in "$WORK/bob/bob.key" -pubout)" = \
+	"$(openssl x509 -in "$WORK/bob/bob.crt" -noout -pubkey)" ] || fail "key and certificate differ"
+[ "$(stat -c %a "$WORK/bob/bob.key")" = 600 ] || fail "the renewed key is not 0600"
+[ "$(stat -c %a "$WORK/bob/bob.key.prev")" = 600 ] || fail "no 0600 bob.key.prev"
+[ "$(openssl pkey -in "$WORK/bob/bob.key.prev" -pubout)" = \
+	"$(openssl x509 -in "$WORK/bob/bob.crt.prev" -noout -pubkey)" ] || fail "the .prev pair differs"
+[ "$(openssl pkey -in "$WORK/bob/bob.key.prev" -pubout)" != \
+	"$(openssl pkey -in "$WORK/bob/bob.key" -pubout)" ] || fail "the renewal kept the old key"
+ls "$WORK/bob/"*.new >/dev/null 2>&1 && fail "a .new file was left"
+# Status: the renewed certificate's expiry and the next renewal.
+"$B/mtlsvpn-client" status -c "$WORK/bob/bob.ini" >"$WORK/status.txt" 2>&1 ||
+	fail "status: $(cat "$WORK/status.txt")"
+grep -q "^renewal:      next at .*last: renewed" "$WORK/status.txt" ||
+	fail "status shows no next renewal: $(cat "$WORK/status.txt")"
+"$B/mtlsvpn-client" status -c "$WORK/bob/bob.ini" --json >"$WORK/status.json" 2>&1 ||
+	fail "status --json: $(cat "$WORK/status.json")"
+python3 - "$WORK/status.json" "$WORK/bob/bob.crt" <<'PY' || fail "status --json: $(cat "$WORK/status.json")"
+import json, subprocess, sys, datetime
+s = json.load(open(sys.argv[1]))
+r = s["renewal"]
+assert r["last"] == "renewed" and r["next"] is not None, r
+end = subprocess.run(["openssl", "x509", "-in", sys.argv[2], "-noout", "-enddate"],
+                     capture_output=True, text=True).stdout.strip().split("=", 1)[1]
+na = datetime.datetime.strptime(end, "%b %d %H:%M:%S %Y %Z").strftime("%Y-%m-%dT%H:%M:%SZ")
+assert s["cert_not_after"] == na, (s["cert_not_after"], na)
+assert r["next"] < na, (r["next"], na)
+PY
+
+# A renewal cut between its two renames (the certificate new, the key
+# old, the new key still KEY.new): the next start completes it.
+stop_pid "${CLIENT_PID[1]}"
+mv "$WORK/bob/bob.key" "$WORK/bob/bob.key.new"
+cp -p "$WORK/bob/bob.key.prev" "$WORK/bob/bob.key"
+ip netns exec "$(lap 1)" "$B/mtlsvpn-client" -c "$WORK/bob/bob.ini" -v >>"$WORK/client1.log" 2>&1 &
+CLIENT_PID[1]=$!
+T_PIDS+=("$!")
+wait_tunnel 1
+grep -q "completed the interrupted renewal" "$WORK/client1.log" || fail "the cut renewal was not completed"
+[ -e "$WORK/bob/bob.key.new" ] && fail "bob.key.new is still there"
+[ "$(openssl pkey -in "$WORK/bob/bob.key" -pubout)" = \
+	"$(openssl x509 -in "$WORK/bob/bob.crt" -noout -pubkey)" ] || fail "the repaired pair differs"
+say "a renewal cut between its renames is completed at the next start"
+
+# Revoked in the CA index: the next renewal is refused; nothing changes.
+# (By identity: a renewal may have replaced S3 since the restart.)
+"$CTL" ca revoke bob --dir "$CA" >>"$WORK/ctl.log" 2>&1 || fail "ca revoke bob"
+chown -R nobody:nogroup "$CA"
+before=$(sha256sum "$WORK/bob/bob.crt" "$WORK/bob/bob.key")
+wait_for 45 grep -q "renewal failed: the gateway refused (403).*revoked" "$WORK/client1.log" ||
+	fail "a revoked certificate's renewal was not refused: $(grep renewal "$WORK/client1.log" | tail -n 3)"
+[ "$(sha256sum "$WORK/bob/bob.crt" "$WORK/bob/bob.key")" = "$before" ] ||
+	fail "a refused renewal changed the files"
+grep -q "renewal: next try in" "$WORK/client1.log" || fail "no retry planned after the refusal"
+pass
