@@ -1,6 +1,7 @@
 /*
  * tls.c - the TLS 1.3 wrapper and the only user of <wolfssl/ssl.h> (with its
- * private halves tls_lib.c, tls_cert.c, tls_failure.c and tls_ticket.c).
+ * private halves tls_lib.c, tls_cert.c, tls_failure.c, tls_ticket.c and
+ * tls_query.c).
  * wolfSSL never touches the socket: its recv callback reads from an input
  * buffer that tls_fill() filled with one recv(), its send callback appends
  * to an output queue that tls_flush() drains with one send(). Invariants:
@@ -767,58 +768,4 @@ int tls_flush(struct tls_conn *c)
 		}
 	}
 	return 0;
-}
-
-size_t tls_outq_len(const struct tls_conn *c)
-{
-	if (c == NULL)
-		return 0;
-	return c->out_tail - c->out_head;
-}
-
-bool tls_has_pending(const struct tls_conn *c)
-{
-	return c != NULL &&
-	       (c->in_len > c->in_off || (c->ssl != NULL && wolfSSL_pending(c->ssl) > 0));
-}
-
-bool tls_hello_received(const struct tls_conn *c)
-{
-	return c->hello_in;
-}
-
-bool tls_peer_info(const struct tls_conn *c, struct cert_info *out)
-{
-	memset(out, 0, sizeof(*out));
-	if (c == NULL || !c->hs_done)
-		return false;
-	if (c->resumed && c->ctx->server)
-		return tls_ticket_peer_info(c, out);
-	/* A resumed client saw no certificate: false, as before a handshake. */
-	return tls_cert_chain_info(c->peer_chain, c->peer_chain_len, out);
-}
-
-const char *tls_cipher_name(const struct tls_conn *c)
-{
-	const char *name = c != NULL && c->ssl != NULL ? wolfSSL_get_cipher_name(c->ssl) : NULL;
-
-	return name != NULL ? name : "none";
-}
-
-enum tls_app tls_app(const struct tls_conn *c)
-{
-	return c->app;
-}
-
-void tls_conn_offer_continue(struct tls_conn *c)
-{
-	if (!c->ctx->server && c->ssl == NULL)
-		c->hello_cont = true;
-}
-
-const char *tls_version_name(const struct tls_conn *c)
-{
-	const char *v = c != NULL && c->ssl != NULL ? wolfSSL_get_version(c->ssl) : NULL;
-
-	return v != NULL ? v : "none";
 }
