@@ -186,6 +186,23 @@ static bool opt_group(const char *v, void *ctx)
 	return true;
 }
 
+/* ca token --gateway vpn.example.com:8443: printed in the employee's
+ * line, not contacted, so only a shape that cannot break that line is
+ * checked. */
+static bool opt_enroll_gateway(const char *v, void *ctx)
+{
+	if (v[0] == 0 || v[0] == '-' || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+						  "0123456789.-:[]") != strlen(v)) {
+		fprintf(stderr,
+			"mtlsvpnctl: --gateway '%s': give the gateway's host name or address, "
+			"optionally with :PORT, e.g. vpn.example.com:8443\n",
+			v);
+		return false;
+	}
+	((struct ca_opts *)ctx)->gateway = v;
+	return true;
+}
+
 static bool opt_token_revoke(const char *v, void *ctx)
 {
 	((struct ca_opts *)ctx)->token_revoke = v;
@@ -368,6 +385,8 @@ static const struct cli_opt token_opts[] = {
      "at most 30d)", opt_ttl},
     {"group", 'g', "GROUP", "the group (certificate OU) the enrolled certificate gets",
      opt_group},
+    {"gateway", 0, "HOST[:PORT]", "the gateway's address, for the enroll line it prints",
+     opt_enroll_gateway},
     {"revoke", 0, "ID", "withdraw the unused token with this id (see 'ca tokens')",
      opt_token_revoke},
     OPT_HELP,

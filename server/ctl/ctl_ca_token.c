@@ -96,8 +96,8 @@ static void print_enroll_line(const struct ca_opts *o, const char *identity, con
 		plain = strchr("@._+-=:,", *c) != NULL || (*c >= '0' && *c <= '9') ||
 			(*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z');
 	fprintf(stderr, "  CA fingerprint (SHA-256) %s\n  on the laptop, as root:\n"
-			"    mtlsvpn-client enroll --gateway GATEWAY[:PORT] --identity ",
-		fp);
+			"    mtlsvpn-client enroll --gateway %s --identity ",
+		fp, o->gateway != NULL ? o->gateway : "GATEWAY[:PORT]");
 	if (plain) {
 		fputs(identity, stderr);
 	} else {

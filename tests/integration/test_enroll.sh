@@ -21,7 +21,7 @@ start_gateway
 # token IDENTITY: the token on stdout; the printout in $WORK/IDENTITY.info.
 # mtlsvpnctl runs as root: the token store goes back to the gateway's user.
 token() {
-	"$CTL" ca token "$1" --dir "$CA" --ttl 1h 2>"$WORK/$1.info"
+	"$CTL" ca token "$1" --dir "$CA" --ttl 1h "${@:2}" 2>"$WORK/$1.info"
 	chown -R nobody:nogroup "$CA"
 }
 FP=$(openssl x509 -in "$CA/ca.crt" -noout -fingerprint -sha256 | sed 's/.*=//')
@@ -40,13 +40,18 @@ nothing_in() {
 	[ -z "$(ls -A "$1" 2>/dev/null)" ] || fail "files left in $1 after a refusal: $(ls -A "$1")"
 }
 
-# 1. The employee's line from the printout, as printed (colons and all).
-T_BOB=$(token bob)
+# 1. The employee's line from the printout, run as printed (colons and
+# all; the test only adds the name the gateway's certificate carries and
+# where to write).
+T_BOB=$(token bob --gateway 192.0.2.1:8443)
 LINE=$(grep -o "mtlsvpn-client enroll .*" "$WORK/bob.info") || fail "no enroll line printed"
-FP_PRINTED=${LINE##*--ca-fingerprint }
+case "$LINE" in *"--gateway 192.0.2.1:8443 --identity bob --token $T_BOB --ca-fingerprint "*) ;;
+*) fail "the printed line is not the one to type: $LINE" ;; esac
+eval "set -- ${LINE#mtlsvpn-client }"
 mkdir -p "$WORK/bob"
-enroll_as 1 --identity bob --token "$T_BOB" --ca-fingerprint "$FP_PRINTED" \
-	--config "$WORK/bob/bob.ini"
+ENROLL_RC=0
+timeout 60 ip netns exec "$(lap 1)" "$B/mtlsvpn-client" "$@" --server-name gw.test \
+	--config "$WORK/bob/bob.ini" >"$WORK/enroll.out" 2>"$WORK/enroll.err" || ENROLL_RC=$?
 [ "$ENROLL_RC" -eq 0 ] || fail "enroll exited $ENROLL_RC: $(cat "$WORK/enroll.err")"
 grep -q "enrolled as bob" "$WORK/enroll.out" || fail "no success line: $(cat "$WORK/enroll.out")"
 for f in bob.ini bob.key bob.crt bob-ca.crt; do
