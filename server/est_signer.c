@@ -33,6 +33,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,11 +41,13 @@
 #include "est_csr.h"
 #include "est_token_file.h"
 #include "log.h"
+#include "p11key.h"
 #include "sandbox.h"
 #include "sign_msg.h"
 
 #define SIGNER_TIMEOUT_S 10
 #define SIGNER_FD 3
+#define SIGNER_READY "R" /* one byte, once, before the first request */
 
 #define ANY(n)                                                                                     \
 	{                                                                                          \
@@ -255,7 +258,12 @@ static _Noreturn void signer_main(struct gateway *gw, int fd, const struct privd
 		tls_ctx_free(gw->tls);
 		gw->tls = NULL;
 	}
-	if (est_ca_open(&ca, cfg->enroll_ca_dir, err, sizeof(err)) < 0) {
+	/* A token is opened here, as root: its module, its PIN file and its
+	 * token directory may be root's alone. */
+	if ((cfg->enroll_ca_key[0] != '\0'
+		     ? est_ca_open_token(&ca, cfg->enroll_ca_dir, cfg->enroll_ca_key,
+					 cfg->pkcs11_module, err, sizeof(err))
+		     : est_ca_open(&ca, cfg->enroll_ca_dir, err, sizeof(err))) < 0) {
 		log_warnx("enrollment signer: %s", err);
 		_exit(1);
 	}
@@ -273,9 +281,14 @@ static _Noreturn void signer_main(struct gateway *gw, int fd, const struct privd
 		_exit(1);
 	}
 #endif
-	log_info("enrollment signer: pid %d, uid %u, holds the key of %s/%s", (int)getpid(),
+	log_info("enrollment signer: pid %d, uid %u, holds the key of %s/%s%s%s", (int)getpid(),
 		 (unsigned)uid, cfg->enroll_ca_dir,
-		 ca.root.der != NULL ? "intermediate.crt" : "ca.crt");
+		 ca.root.der != NULL ? "intermediate.crt" : "ca.crt",
+		 ca.token != NULL ? " in the token " : "",
+		 ca.token != NULL ? p11key_name(ca.token) : "");
+	/* Ready: the gateway waits for this before it starts. */
+	if (send(SIGNER_FD, SIGNER_READY, 1, MSG_NOSIGNAL) != 1)
+		_exit(1);
 	for (;;) {
 		const char *why = NULL;
 		ssize_t n = recv(SIGNER_FD, in, sizeof(in), 0);
@@ -339,6 +352,17 @@ static int signer_user(const struct gateway *gw, struct privdrop_user *u)
 	return 0;
 }
 
+static bool signer_ready(int fd)
+{
+	char b[8];
+	ssize_t n;
+
+	do
+		n = recv(fd, b, sizeof(b), 0);
+	while (n < 0 && errno == EINTR);
+	return n == 1 && b[0] == SIGNER_READY[0];
+}
+
 int est_signer_start(struct gateway *gw)
 {
 	struct privdrop_user owner, *u = NULL;
@@ -373,6 +397,16 @@ int est_signer_start(struct gateway *gw)
 	    setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
 		log_warn("enrollment: signer socket");
 		close(sv[0]);
+		return -1;
+	}
+	/* A signer without its key (a wrong PIN, a key that is not the
+	 * certificate's, ...) stops the start: it has logged why. */
+	if (!signer_ready(sv[0])) {
+		log_warnx("enrollment: the signer process did not start (see its message "
+			  "above); the gateway does not run without it");
+		close(sv[0]);
+		(void)kill(pid, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
 		return -1;
 	}
 	est_signer_attach(gw, sv[0], pid);

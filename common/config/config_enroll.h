@@ -26,5 +26,9 @@ bool config_enroll_lifetime(const struct config_file *f, const struct config_key
 int config_enroll_check(const struct config_file *f, const struct config_server *s,
 			unsigned line_enroll, unsigned line_dir, unsigned line_revoke_old,
 			char *err);
+/* enroll_ca_key = a pkcs11: URI that names its PIN (pin-source or
+ * pin-value): the issuing key in a token. */
+bool config_enroll_ca_key(const struct config_file *f, const struct config_key *k,
+			  const char *value, void *field, char why[static CONFIG_ERR_MAX]);
 
 #endif
