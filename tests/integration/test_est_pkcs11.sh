@@ -63,6 +63,8 @@ gateway_refuses() {
 }
 gateway_refuses "a wrong PIN" "enrollment signer: the issuing key: .*PIN" \
 	"enroll_ca_key = \"pkcs11:token=issuing;object=inter?pin-source=file:$WORK/bad.pin\""
+gateway_refuses "a PIN source that is not there" "enrollment signer: the issuing key: .*$WORK/no.pin" \
+	"enroll_ca_key = \"pkcs11:token=issuing;object=inter?pin-source=file:$WORK/no.pin\""
 gateway_refuses "a key that is not the intermediate's" \
 	"is not the private key of .*intermediate.crt" \
 	"enroll_ca_key = \"pkcs11:token=issuing;object=other?pin-source=file:$WORK/ca.pin\""
@@ -118,6 +120,9 @@ openssl crl -in "$CA/crl.pem" -noout -text | grep -qi "serial number: 0*$old" ||
 	fail "the renewed-away certificate $old is not on the CRL"
 say "simplereenroll: renewed; the predecessor $old on a CRL the token signed"
 kill -0 "$GW_PID" 2>/dev/null || fail "the gateway died"
-pgrep -P "$GW_PID" >/dev/null || fail "the signer process is gone"
+signer=$(pgrep -P "$GW_PID") || fail "the signer process is gone"
+# It signed confined: seccomp filter mode, the CA directory's owner.
+grep -q "^Seccomp:[[:space:]]*2$" "/proc/$signer/status" || fail "the signer runs without its seccomp filter"
+[ "$(stat -c %u "/proc/$signer")" = "$(id -u daemon)" ] || fail "the signer does not run as the CA directory's owner"
 grep -q "SIGSYS\|seccomp" "$WORK/gateway.log" && fail "the sandbox trapped: $(grep -m1 'SIGSYS\|seccomp' "$WORK/gateway.log")"
 pass
