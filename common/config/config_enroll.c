@@ -99,7 +99,7 @@ static bool has_file(const char *dir, const char *name)
 
 int config_enroll_check(const struct config_file *f, const struct config_server *s,
 			unsigned line_enroll, unsigned line_dir, unsigned line_revoke_old,
-			char *err)
+			unsigned line_key, char *err)
 {
 	struct stat st;
 	int e;
@@ -118,6 +118,16 @@ int config_enroll_check(const struct config_file *f, const struct config_server 
 					"is on without enroll_ca_dir; add enroll_ca_dir = the CA "
 					"directory the gateway signs from (made by 'mtlsvpnctl ca "
 					"init --intermediate')");
+	/* The gateway's own token key has loaded the module in the process
+	 * the signer forks from; a module initialised before a fork cannot
+	 * be initialised again in the child (SoftHSM2 refuses), and
+	 * finalising it there could close what the gateway still uses. */
+	if (s->enroll_ca_key[0] != '\0' && p11uri_is(s->key))
+		return config_file_errf(f, line_key, "gateway", "enroll_ca_key", err,
+					"cannot be used while key is also in a PKCS#11 token "
+					"(the signer would inherit the gateway's initialised "
+					"module); keep the gateway's TLS key in a file, or the "
+					"issuing key in enroll_ca_dir");
 	/* A reload only reads paths: the directory was checked at start. */
 	if (f->paths_only)
 		return 0;

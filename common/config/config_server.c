@@ -691,7 +691,7 @@ static int check_across(const struct config_file *f, struct config_server *s, co
 					err, "is on but openconnect is not; add openconnect = on, "
 					"or remove openconnect_tls12");
 	if (config_enroll_check(f, s, lines[K_ENROLL], lines[K_ENROLL_CA_DIR],
-				lines[K_ENROLL_REVOKE_OLD], err) < 0)
+				lines[K_ENROLL_REVOKE_OLD], lines[K_ENROLL_CA_KEY], err) < 0)
 		return -1;
 	return config_lb_check(f, s, lines[K_PROXY_PROTOCOL], err);
 }

@@ -6,7 +6,8 @@
 # certificate that chains to the root, our client's tunnel runs on it, a
 # renewal works and revokes its predecessor on a CRL the token signed. A
 # wrong PIN, a PIN source that cannot be read, or a token key that is not
-# the intermediate's stop the gateway at start, saying why.
+# the intermediate's stop the gateway at start, saying why, and so does a
+# gateway whose own TLS key is in a token too.
 . "$(dirname "$0")/lib.sh"
 need_tools curl openssl
 command -v softhsm2-util >/dev/null || fail "softhsm2-util is missing (packaging/setup.sh installs softhsm2)"
@@ -36,6 +37,17 @@ softhsm2-util --import "$WORK/inter.p8" --token issuing --label inter --id 01 --
 pkcs11-tool --module "$M" --token-label issuing --login --pin 2468 --keypairgen \
 	--key-type EC:prime256v1 --id 02 --label other >>"$WORK/ctl.log" 2>&1 ||
 	fail "pkcs11-tool could not make the second key pair"
+# A TLS key for the gateway in the same token (refused with enroll_ca_key,
+# below), its certificate issued while the intermediate's key is a file.
+pkcs11-tool --module "$M" --token-label issuing --login --pin 2468 --keypairgen \
+	--key-type EC:prime256v1 --id 03 --label tls >>"$WORK/ctl.log" 2>&1 ||
+	fail "pkcs11-tool could not make the TLS key pair"
+TLSKEY="pkcs11:token=issuing;object=tls?pin-value=2468"
+"$CTL" ca csr gw.test --key "$TLSKEY" --pkcs11-module "$M" --out "$WORK/gw.csr" >>"$WORK/ctl.log" 2>&1 ||
+	fail "ca csr gw.test: $(tail -n 3 "$WORK/ctl.log")"
+mkdir -p "$WORK/hsm"
+"$CTL" ca issue-server gw.test --dir "$CA" --csr "$WORK/gw.csr" --out "$WORK/hsm" >>"$WORK/ctl.log" 2>&1 ||
+	fail "ca issue-server --csr: $(tail -n 3 "$WORK/ctl.log")"
 shred -u "$WORK/inter.p8" "$CA/intermediate.key"
 printf '2468\n' >"$WORK/ca.pin"
 printf '0000\n' >"$WORK/bad.pin"
@@ -52,6 +64,7 @@ gateway_refuses() {
 	local what=$1 pat=$2
 	shift 2
 	write_server_ini "enroll = on" "enroll_ca_dir = ca" "pkcs11_module = $M" "$@"
+	case " $* " in *" key = "*) sed -i '/^key = gw.test.key$/d; /^cert = gw.test.crt$/d' "$WORK/server.ini" ;; esac
 	: >"$WORK/gateway.log"
 	ip netns exec "$G" "$B/mtlsvpn-server" -c "$WORK/server.ini" -v >>"$WORK/gateway.log" 2>&1 &
 	GW_PID=$!
@@ -125,4 +138,13 @@ signer=$(pgrep -P "$GW_PID") || fail "the signer process is gone"
 grep -q "^Seccomp:[[:space:]]*2$" "/proc/$signer/status" || fail "the signer runs without its seccomp filter"
 [ "$(stat -c %u "/proc/$signer")" = "$(id -u daemon)" ] || fail "the signer does not run as the CA directory's owner"
 grep -q "SIGSYS\|seccomp" "$WORK/gateway.log" && fail "the sandbox trapped: $(grep -m1 'SIGSYS\|seccomp' "$WORK/gateway.log")"
+
+# The gateway's TLS key in a token too is refused: the signer would
+# inherit the module the gateway has initialised, and cannot initialise
+# it again (SoftHSM2 refuses).
+kill -TERM "$GW_PID"
+gateway_exits 10 || fail "the gateway did not stop"
+gateway_refuses "the TLS key in a token as well" \
+	"enroll_ca_key: cannot be used while key is also in a PKCS#11 token" \
+	"enroll_ca_key = \"$KEY\"" "key = \"$TLSKEY\"" "cert = hsm/gw.test.crt"
 pass
