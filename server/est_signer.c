@@ -272,6 +272,17 @@ static _Noreturn void signer_main(struct gateway *gw, int fd, const struct privd
 		_exit(1);
 	}
 	uid = geteuid();
+	/* A token's module may need, to sign, what it could reach as root
+	 * only (SoftHSM2 re-reads its token files): one signature now, as the
+	 * owner, before the seccomp list, so such a token stops the start
+	 * with the module's own error rather than each request later. */
+	if (ca.token != NULL && certgen_key_try_sign(ca.key, err, sizeof(err)) < 0) {
+		log_warnx("enrollment signer: the key %s cannot sign as uid %u (%s); the token "
+			  "(for SoftHSM2 its token directory) must be usable by the CA "
+			  "directory's owner",
+			  p11key_name(ca.token), (unsigned)uid, err);
+		_exit(1);
+	}
 #ifdef SANDBOX_SANITIZED
 	(void)signer_calls;
 #else

@@ -9,6 +9,7 @@
 #include <wolfssl/options.h>
 #include <wolfssl/wolfcrypt/settings.h>
 #include <wolfssl/wolfcrypt/ecc.h>
+#include <wolfssl/wolfcrypt/random.h>
 #include <wolfssl/wolfcrypt/rsa.h>
 
 #include <stdlib.h>
@@ -61,4 +62,29 @@ struct certgen_key *certgen_key_token(const struct p11key *k, char *err, size_t 
 		return NULL;
 	}
 	return key;
+}
+
+int certgen_key_try_sign(struct certgen_key *key, char *err, size_t errlen)
+{
+	uint8_t digest[32], sig[ECC_MAX_SIG_SIZE];
+	word32 sig_len = sizeof(sig);
+	WC_RNG rng;
+	int rc, ok = 0;
+
+	if (key->type != CERTGEN_KEY_EC_P256)
+		return 0; /* tokens hold EC keys only (certgen_key_token) */
+	memset(digest, 0x5a, sizeof(digest));
+	rc = wc_InitRng(&rng);
+	if (rc == 0) {
+		rc = wc_ecc_sign_hash(digest, sizeof(digest), sig, &sig_len, &rng, &key->u.ecc);
+		if (rc == 0)
+			rc = wc_ecc_verify_hash(sig, sig_len, digest, sizeof(digest), &ok,
+						&key->u.ecc);
+		wc_FreeRng(&rng);
+	}
+	if (rc != 0 || ok != 1) {
+		errbuf_set(err, errlen, "%s", rc != 0 ? certgen_wc_err(rc) : "the signature is wrong");
+		return -1;
+	}
+	return 0;
 }

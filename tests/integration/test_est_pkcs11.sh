@@ -7,7 +7,8 @@
 # renewal works and revokes its predecessor on a CRL the token signed. A
 # wrong PIN, a PIN source that cannot be read, or a token key that is not
 # the intermediate's stop the gateway at start, saying why, and so does a
-# gateway whose own TLS key is in a token too.
+# token the CA directory's owner cannot use, and a gateway whose own TLS
+# key is in a token too.
 . "$(dirname "$0")/lib.sh"
 need_tools curl openssl
 command -v softhsm2-util >/dev/null || fail "softhsm2-util is missing (packaging/setup.sh installs softhsm2)"
@@ -81,6 +82,11 @@ gateway_refuses "a PIN source that is not there" "enrollment signer: the issuing
 gateway_refuses "a key that is not the intermediate's" \
 	"is not the private key of .*intermediate.crt" \
 	"enroll_ca_key = \"pkcs11:token=issuing;object=other?pin-source=file:$WORK/ca.pin\""
+chown -R root:root "$WORK/tokens"
+chmod 700 "$WORK/tokens"
+gateway_refuses "a token the CA directory's owner cannot use" "cannot sign as uid $(id -u daemon)" \
+	"enroll_ca_key = \"$KEY\""
+chown -R daemon:daemon "$WORK/tokens"
 gateway_refuses "a URI without a PIN" "enroll_ca_key: .*names no PIN" \
 	"enroll_ca_key = \"pkcs11:token=issuing;object=inter\""
 
