@@ -83,7 +83,8 @@ int certgen_key_try_sign(struct certgen_key *key, char *err, size_t errlen)
 		wc_FreeRng(&rng);
 	}
 	if (rc != 0 || ok != 1) {
-		errbuf_set(err, errlen, "%s", rc != 0 ? certgen_wc_err(rc) : "the signature is wrong");
+		errbuf_set(err, errlen, "%s",
+			   rc != 0 ? certgen_wc_err(rc) : "the signature is wrong");
 		return -1;
 	}
 	return 0;
