@@ -75,8 +75,11 @@ int est_start(struct gateway *gw)
 	}
 	e->signer_fd = -1;
 	/* The key is checked here (--check-config too) and forgotten: the
-	 * signer process loads it again for itself. */
-	if (est_ca_open(&e->ca, cfg->enroll_ca_dir, err, sizeof(err)) < 0) {
+	 * signer process loads it again for itself. A key in a token is
+	 * opened by the signer alone (a module loaded here would be shared
+	 * with it across the fork), which checks it before the gateway starts. */
+	if (cfg->enroll_ca_key[0] == '\0' &&
+	    est_ca_open(&e->ca, cfg->enroll_ca_dir, err, sizeof(err)) < 0) {
 		log_warnx("%s: [gateway] enroll_ca_dir: %s", cfg->path, err);
 		free(e);
 		return -1;

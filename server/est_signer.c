@@ -33,6 +33,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,11 +41,13 @@
 #include "est_csr.h"
 #include "est_token_file.h"
 #include "log.h"
+#include "p11key.h"
 #include "sandbox.h"
 #include "sign_msg.h"
 
 #define SIGNER_TIMEOUT_S 10
 #define SIGNER_FD 3
+#define SIGNER_READY "R" /* one byte, once, before the first request */
 
 #define ANY(n)                                                                                     \
 	{                                                                                          \
@@ -255,7 +258,12 @@ static _Noreturn void signer_main(struct gateway *gw, int fd, const struct privd
 		tls_ctx_free(gw->tls);
 		gw->tls = NULL;
 	}
-	if (est_ca_open(&ca, cfg->enroll_ca_dir, err, sizeof(err)) < 0) {
+	/* A token is opened here, as root: its module, its PIN file and its
+	 * token directory may be root's alone. */
+	if ((cfg->enroll_ca_key[0] != '\0'
+		     ? est_ca_open_token(&ca, cfg->enroll_ca_dir, cfg->enroll_ca_key,
+					 cfg->pkcs11_module, err, sizeof(err))
+		     : est_ca_open(&ca, cfg->enroll_ca_dir, err, sizeof(err))) < 0) {
 		log_warnx("enrollment signer: %s", err);
 		_exit(1);
 	}
@@ -264,6 +272,17 @@ static _Noreturn void signer_main(struct gateway *gw, int fd, const struct privd
 		_exit(1);
 	}
 	uid = geteuid();
+	/* A token's module may need, to sign, what it could reach as root
+	 * only (SoftHSM2 re-reads its token files): one signature now, as the
+	 * owner, before the seccomp list, so such a token stops the start
+	 * with the module's own error rather than each request later. */
+	if (ca.token != NULL && certgen_key_try_sign(ca.key, err, sizeof(err)) < 0) {
+		log_warnx("enrollment signer: the key %s cannot sign as uid %u (%s); the token "
+			  "(for SoftHSM2 its token directory) must be usable by the CA "
+			  "directory's owner",
+			  p11key_name(ca.token), (unsigned)uid, err);
+		_exit(1);
+	}
 #ifdef SANDBOX_SANITIZED
 	(void)signer_calls;
 #else
@@ -273,9 +292,14 @@ static _Noreturn void signer_main(struct gateway *gw, int fd, const struct privd
 		_exit(1);
 	}
 #endif
-	log_info("enrollment signer: pid %d, uid %u, holds the key of %s/%s", (int)getpid(),
+	log_info("enrollment signer: pid %d, uid %u, holds the key of %s/%s%s%s", (int)getpid(),
 		 (unsigned)uid, cfg->enroll_ca_dir,
-		 ca.root.der != NULL ? "intermediate.crt" : "ca.crt");
+		 ca.root.der != NULL ? "intermediate.crt" : "ca.crt",
+		 ca.token != NULL ? " in the token " : "",
+		 ca.token != NULL ? p11key_name(ca.token) : "");
+	/* Ready: the gateway waits for this before it starts. */
+	if (send(SIGNER_FD, SIGNER_READY, 1, MSG_NOSIGNAL) != 1)
+		_exit(1);
 	for (;;) {
 		const char *why = NULL;
 		ssize_t n = recv(SIGNER_FD, in, sizeof(in), 0);
@@ -339,6 +363,17 @@ static int signer_user(const struct gateway *gw, struct privdrop_user *u)
 	return 0;
 }
 
+static bool signer_ready(int fd)
+{
+	char b[8];
+	ssize_t n;
+
+	do
+		n = recv(fd, b, sizeof(b), 0);
+	while (n < 0 && errno == EINTR);
+	return n == 1 && b[0] == SIGNER_READY[0];
+}
+
 int est_signer_start(struct gateway *gw)
 {
 	struct privdrop_user owner, *u = NULL;
@@ -373,6 +408,16 @@ int est_signer_start(struct gateway *gw)
 	    setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
 		log_warn("enrollment: signer socket");
 		close(sv[0]);
+		return -1;
+	}
+	/* A signer without its key (a wrong PIN, a key that is not the
+	 * certificate's, ...) stops the start: it has logged why. */
+	if (!signer_ready(sv[0])) {
+		log_warnx("enrollment: the signer process did not start (see its message "
+			  "above); the gateway does not run without it");
+		close(sv[0]);
+		(void)kill(pid, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
 		return -1;
 	}
 	est_signer_attach(gw, sv[0], pid);

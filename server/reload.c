@@ -87,10 +87,12 @@ static void keep_restart_keys(const struct config_server *o, struct config_serve
 	 * its own copy of the configuration) forked once. */
 	KEEP(o->enroll != n->enroll || strcmp(o->enroll_ca_dir, n->enroll_ca_dir) != 0 ||
 		 o->cert_lifetime != n->cert_lifetime ||
-		 o->enroll_revoke_old != n->enroll_revoke_old,
-	     "enroll/enroll_ca_dir/cert_lifetime/enroll_revoke_old",
+		 o->enroll_revoke_old != n->enroll_revoke_old ||
+		 strcmp(o->enroll_ca_key, n->enroll_ca_key) != 0,
+	     "enroll/enroll_ca_dir/enroll_ca_key/cert_lifetime/enroll_revoke_old",
 	     (n->enroll = o->enroll,
 	      memcpy(n->enroll_ca_dir, o->enroll_ca_dir, sizeof(n->enroll_ca_dir)),
+	      memcpy(n->enroll_ca_key, o->enroll_ca_key, sizeof(n->enroll_ca_key)),
 	      n->cert_lifetime = o->cert_lifetime, n->enroll_revoke_old = o->enroll_revoke_old));
 	KEEP(o->offload != n->offload, "offload", n->offload = o->offload);
 	KEEP(o->workers != n->workers, "workers", n->workers = o->workers);

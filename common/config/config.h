@@ -210,6 +210,10 @@ struct config_server {
 	 * replaces when enroll_revoke_old is on (default off). */
 	bool enroll, enroll_revoke_old;
 	char enroll_ca_dir[PATH_MAX];
+	/* The issuing key in a PKCS#11 token instead of the directory's key
+	 * file: a pkcs11: URI with its PIN's source (pkcs11_module loads it);
+	 * "" = the file. */
+	char enroll_ca_key[1024];
 	unsigned cert_lifetime;        /* s, default 30 days */
 };
 #define CONFIG_WORKERS_MAX 64

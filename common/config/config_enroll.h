@@ -25,6 +25,10 @@ bool config_enroll_lifetime(const struct config_file *f, const struct config_key
  * enroll_revoke_old = on needs enroll = on. -1 with err. */
 int config_enroll_check(const struct config_file *f, const struct config_server *s,
 			unsigned line_enroll, unsigned line_dir, unsigned line_revoke_old,
-			char *err);
+			unsigned line_key, char *err);
+/* enroll_ca_key = a pkcs11: URI that names its PIN (pin-source or
+ * pin-value): the issuing key in a token. */
+bool config_enroll_ca_key(const struct config_file *f, const struct config_key *k,
+			  const char *value, void *field, char why[static CONFIG_ERR_MAX]);
 
 #endif

@@ -415,6 +415,7 @@ enum {
 	K_ENROLL_CA_DIR,
 	K_CERT_LIFETIME,
 	K_ENROLL_REVOKE_OLD,
+	K_ENROLL_CA_KEY,
 	K_COUNT
 };
 
@@ -569,6 +570,10 @@ static const struct config_key server_keys[K_COUNT] = {
 		.parse = config_enroll_lifetime, .offset = SRV(cert_lifetime), .example = "30d"},
 	[K_ENROLL_REVOKE_OLD] = {.section = "gateway", .name = "enroll_revoke_old",
 		.parse = config_key_bool, .offset = SRV(enroll_revoke_old), .example = "on"},
+	[K_ENROLL_CA_KEY] = {.section = "gateway", .name = "enroll_ca_key",
+		.parse = config_enroll_ca_key, .offset = SRV(enroll_ca_key),
+		.size = sizeof(((struct config_server *)0)->enroll_ca_key),
+		.example = "\"pkcs11:token=ca;object=issuing?pin-source=file:/etc/mtlsvpn/ca.pin\""},
 };
 /* clang-format on */
 
@@ -686,7 +691,7 @@ static int check_across(const struct config_file *f, struct config_server *s, co
 					err, "is on but openconnect is not; add openconnect = on, "
 					"or remove openconnect_tls12");
 	if (config_enroll_check(f, s, lines[K_ENROLL], lines[K_ENROLL_CA_DIR],
-				lines[K_ENROLL_REVOKE_OLD], err) < 0)
+				lines[K_ENROLL_REVOKE_OLD], lines[K_ENROLL_CA_KEY], err) < 0)
 		return -1;
 	return config_lb_check(f, s, lines[K_PROXY_PROTOCOL], err);
 }

@@ -103,6 +103,15 @@ struct certgen_key *certgen_csr_parse(const uint8_t *der, size_t len, const char
 struct p11key;
 uint8_t *certgen_csr_token(const struct p11key *k, const char *cn, size_t *pem_len, char *err,
 			   size_t errlen);
+/* An EC P-256 key in a PKCS#11 token as a certgen key (certgen_token.c):
+ * the public key is the token's public key object; certgen_issue and the
+ * CRL functions sign with it inside the token. k must outlive it. NULL
+ * with err if the key is not P-256 or the token holds no public key. */
+struct certgen_key *certgen_key_token(const struct p11key *k, char *err, size_t errlen);
+/* Signs a fixed digest with key and verifies the signature with its
+ * public key: a token key that cannot sign (a token whose files this
+ * user cannot read) says so here. 0, or -1 with err. */
+int certgen_key_try_sign(struct certgen_key *key, char *err, size_t errlen);
 
 /* Builds and signs a certificate for subject_key (which may hold only a
  * public key, as from a CSR). For a root CA, issuer and issuer_key are NULL

@@ -144,58 +144,37 @@ struct certgen_key *certgen_csr_load(const char *path, const char *cn, char *err
 uint8_t *certgen_csr_token(const struct p11key *k, const char *cn, size_t *pem_len, char *err,
 			   size_t errlen)
 {
-	uint8_t der[CSR_DER_MAX], id[64], *pem = NULL;
-	const uint8_t *point, *kid;
-	size_t n = p11key_ec_point(k, &point), id_len;
-	bool key_init = false;
-	ecc_key key;
+	uint8_t der[CSR_DER_MAX], *pem = NULL;
+	struct certgen_key *key = certgen_key_token(k, err, errlen);
 	Cert req;
 	WC_RNG rng;
 	int rc;
 
-	if (p11key_type(k) != P11KEY_EC_P256 || n == 0) {
-		errbuf_set(err, errlen,
-			   "%s: a request is made for an EC P-256 key whose public key object "
-			   "is in the token too (pkcs11-tool --keypairgen --key-type "
-			   "EC:prime256v1 makes both)",
-			   p11key_name(k));
+	if (key == NULL)
 		return NULL;
-	}
-	kid = p11key_id(k, &id_len);
-	if (id_len > sizeof(id)) {
-		errbuf_set(err, errlen, "%s: the key's id is too long", p11key_name(k));
-		return NULL;
-	}
-	memcpy(id, kid, id_len);
 	if (wc_InitRng(&rng) != 0) {
 		errbuf_set(err, errlen, "cannot initialise the random generator");
+		certgen_key_free(key);
 		return NULL;
 	}
-	/* The key object names the token's key (id or label); the public
-	 * point goes into the request; the signature is made in the token. */
-	rc = id_len > 0 ? wc_ecc_init_id(&key, id, (int)id_len, NULL, p11key_dev_id(k))
-			: wc_ecc_init_label(&key, p11key_label(k), NULL, p11key_dev_id(k));
-	key_init = rc == 0;
-	if (rc == 0)
-		rc = wc_ecc_import_x963_ex(point, (word32)n, &key, ECC_SECP256R1);
-	if (rc == 0)
-		rc = wc_InitCert(&req);
+	/* The public point goes into the request; the signature is made in
+	 * the token. */
+	rc = wc_InitCert(&req);
 	if (rc == 0) {
 		snprintf(req.subject.commonName, sizeof(req.subject.commonName), "%s", cn);
 		req.version = 0;
 		req.sigType = CTC_SHA256wECDSA;
-		rc = wc_MakeCertReq_ex(&req, der, sizeof(der), ECC_TYPE, &key);
+		rc = wc_MakeCertReq_ex(&req, der, sizeof(der), ECC_TYPE, &key->u.ecc);
 	}
 	if (rc > 0)
-		rc = wc_SignCert_ex(req.bodySz, req.sigType, der, sizeof(der), ECC_TYPE, &key,
-				    &rng);
+		rc = wc_SignCert_ex(req.bodySz, req.sigType, der, sizeof(der), ECC_TYPE,
+				    &key->u.ecc, &rng);
 	if (rc <= 0)
 		errbuf_set(err, errlen, "%s: cannot make the request: %s", p11key_name(k),
 			   certgen_wc_err(rc));
 	else if ((pem = certgen_der_to_pem(der, (size_t)rc, CERTREQ_TYPE, pem_len)) == NULL)
 		errbuf_set(err, errlen, "out of memory");
-	if (key_init)
-		wc_ecc_free(&key);
+	certgen_key_free(key);
 	wc_FreeRng(&rng);
 	return pem;
 }

@@ -21,6 +21,7 @@
 #include "ca_index.h"
 #include "errbuf.h"
 #include "est_ca.h"
+#include "p11key.h"
 
 #define EST_CA_CRL_DAYS 7 /* nextUpdate, as "mtlsvpnctl ca revoke" writes it */
 
@@ -97,11 +98,44 @@ int est_ca_open_public(struct est_ca *ca, const char *dir, char *err, size_t err
 	return open_ca(ca, dir, false, err, errlen);
 }
 
+int est_ca_open_token(struct est_ca *ca, const char *dir, const char *uri, const char *module,
+		      char *err, size_t errlen)
+{
+	char why[256];
+
+	if (open_ca(ca, dir, false, err, errlen) < 0)
+		return -1;
+	ca->token = p11key_open(uri, module, why, sizeof(why));
+	if (ca->token == NULL) {
+		errbuf_set(err, errlen, "the issuing key: %s", why);
+		goto fail;
+	}
+	ca->key = certgen_key_token(ca->token, why, sizeof(why));
+	if (ca->key == NULL) {
+		errbuf_set(err, errlen, "the issuing key: %s", why);
+		goto fail;
+	}
+	if (!certgen_key_matches(ca->key, &ca->cert)) {
+		errbuf_set(err, errlen,
+			   "the key %s is not the private key of %s/%s (its public key differs "
+			   "from the certificate's); name the token object made for that "
+			   "certificate",
+			   p11key_name(ca->token), dir,
+			   ca->root.der != NULL ? "intermediate.crt" : "ca.crt");
+		goto fail;
+	}
+	return 0;
+fail:
+	est_ca_close(ca);
+	return -1;
+}
+
 void est_ca_close(struct est_ca *ca)
 {
 	certgen_cert_free(&ca->cert);
 	certgen_cert_free(&ca->root);
-	certgen_key_free(ca->key);
+	certgen_key_free(ca->key); /* before its token */
+	p11key_close(ca->token);
 	memset(ca, 0, sizeof(*ca));
 }
 

@@ -27,15 +27,23 @@ struct est_ca {
 	struct certgen_cert cert; /* the issuing CA */
 	struct certgen_key *key;  /* its private key */
 	struct certgen_cert root; /* with an intermediate: ca.crt; else der NULL */
+	struct p11key *token;	  /* the key's token (est_ca_open_token); else NULL */
 };
 
 /* Loads the issuing pair from dir (a plain key: the gateway cannot ask
  * for a passphrase). -1 with err naming the file and what to do. */
 int est_ca_open(struct est_ca *ca, const char *dir, char *err, size_t errlen);
+/* The same with the issuing key in a PKCS#11 token instead of its file:
+ * uri (with its PIN's source) opened through module (p11key_open), its
+ * public key checked against the issuing certificate's; every signature,
+ * certificates and CRLs, is made in the token. -1 with err naming the
+ * token, the key or the certificate. */
+int est_ca_open_token(struct est_ca *ca, const char *dir, const char *uri, const char *module,
+		      char *err, size_t errlen);
 /* The certificates only (cacerts, replies), for a process that must not
  * hold the key. */
 int est_ca_open_public(struct est_ca *ca, const char *dir, char *err, size_t errlen);
-void est_ca_close(struct est_ca *ca); /* wipes the key */
+void est_ca_close(struct est_ca *ca); /* wipes the key, closes its token */
 
 /* The CA certificates a client trusts: the issuing CA, then the root when
  * they differ. Returns how many (1 or 2); out points into ca. */

@@ -404,9 +404,15 @@ static void test_config_server_load_enroll(void **state)
 		  "to intermediate.crt, or ca.key); the gateway signs with it. Make an online "
 		  "intermediate with 'mtlsvpnctl ca init --intermediate' and keep the root key "
 		  "offline");
+	/* With the key in a token, the directory holds none. */
+	load_ok_server(GW "enroll = on\nenroll_ca_dir = ecadir\nenroll_ca_key = "
+			  "\"pkcs11:token=ca;object=k?pin-source=file:/p\"\n" POOL,
+		       &s);
+	assert_string_equal(s.enroll_ca_key, "pkcs11:token=ca;object=k?pin-source=file:/p");
 	put("ecadir/intermediate.key", "key\n", 0600);
 	load_ok_server(GW "enroll = on\nenroll_ca_dir = ecadir\n" POOL, &s);
 	assert_true(s.enroll);
+	assert_string_equal(s.enroll_ca_key, "");
 }
 
 /* mss_clamp: auto unless set; off; a number. */

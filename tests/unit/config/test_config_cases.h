@@ -25,7 +25,7 @@ struct bad_case {
 	"ocsp_cache, default_group, group_from, log_drops, lease_file, max_sessions_per_identity, control, user, "  \
 	"control_group, metrics, key_passphrase_file, pkcs11_module, tls_resumption, tls_ticket_lifetime, "    \
 	"proxy_protocol, proxy_from, pool_slice, audit_log, openconnect, openconnect_tls12, offload, workers, udp, udp_port, udp_rekey_interval, udp_detach_grace, mss_clamp, "  \
-	"enroll, enroll_ca_dir, cert_lifetime and enroll_revoke_old"
+	"enroll, enroll_ca_dir, cert_lifetime, enroll_revoke_old and enroll_ca_key"
 #define CL_KEYS                                                                                    \
 	"gateway, server_name, ca, cert, key, tun, full_tunnel, dns, reconnect_min, "              \
 	"reconnect_max, connect_timeout, log_level, state_dir, kill_switch, status_group, key_passphrase_file, pkcs11_module, offload, udp, mss_clamp, renew and renew_at"
@@ -477,6 +477,18 @@ static const struct bad_case server_bad[] = {
      "%F:5 [gateway] cert_lifetime: " LIFETIME("59s")},
     {"cert_lifetime over 3650d", GW "cert_lifetime = 3651d\n" POOL,
      "%F:5 [gateway] cert_lifetime: " LIFETIME("3651d")},
+    {"enroll_ca_key a file", GW "enroll_ca_key = ca.key\n" POOL,
+     "%F:5 [gateway] enroll_ca_key: is not a pkcs11: URI; the issuing key in a file is the CA "
+     "directory's own (remove enroll_ca_key to use it), a key in a token is "
+     "\"pkcs11:token=LABEL;object=LABEL?pin-source=file:PATH\""},
+    {"enroll_ca_key without a PIN", GW "enroll_ca_key = \"pkcs11:token=ca;object=k\"\n" POOL,
+     "%F:5 [gateway] enroll_ca_key: names no PIN; the gateway cannot ask for one. Add "
+     "?pin-source=file:PATH (a file readable by root only, holding the token's user PIN)"},
+    {"enroll_ca_key malformed",
+     GW "enroll_ca_key = \"pkcs11:token=ca?pin-source=file:/p\"\n" POOL,
+     "%F:5 [gateway] enroll_ca_key: not a usable PKCS#11 URI (name the key with object=LABEL "
+     "or id=%HEX); write it in double quotes, "
+     "since ';' starts a comment: \"pkcs11:token=LABEL;object=LABEL?pin-source=file:PATH\""},
     {"cert_lifetime weeks", GW "cert_lifetime = 2w\n" POOL,
      "%F:5 [gateway] cert_lifetime: " LIFETIME("2w")},
     {"cert_lifetime negative", GW "cert_lifetime = -1d\n" POOL,

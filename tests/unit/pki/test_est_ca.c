@@ -214,12 +214,42 @@ static void test_est_ca_open_public_and_encrypted(void **state)
 	assert_non_null(strstr(err, "/nonexistent/ca.crt"));
 }
 
+/* A token that cannot be opened: -1, the module named, no key and no
+ * certificate kept; a directory without its CA is refused first. */
+static void test_est_ca_open_token_unusable(void **state)
+{
+	static const struct {
+		const char *dir_or_null, *uri, *module, *want;
+	} cases[] = {
+	    {NULL, "pkcs11:token=ca;object=k?pin-value=1", "/nonexistent/p11.so",
+	     "the issuing key: cannot load the PKCS#11 module /nonexistent/p11.so"},
+	    {"/nonexistent", "pkcs11:token=ca;object=k?pin-value=1", "/nonexistent/p11.so",
+	     "/nonexistent/ca.crt"},
+	};
+	struct est_ca ca;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *d = cases[i].dir_or_null != NULL ? cases[i].dir_or_null : dir;
+
+		memset(&ca, 0xa5, sizeof(ca));
+		assert_int_equal(est_ca_open_token(&ca, d, cases[i].uri, cases[i].module, err,
+						   sizeof(err)),
+				 -1);
+		assert_non_null(strstr(err, cases[i].want));
+		assert_null(ca.key);
+		assert_null(ca.token);
+		assert_null(ca.cert.der);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_est_ca_sign_enroll_renew_revoke),
 	    cmocka_unit_test(test_est_ca_sign_unlisted_and_forged),
 	    cmocka_unit_test(test_est_ca_open_public_and_encrypted),
+	    cmocka_unit_test(test_est_ca_open_token_unusable),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
