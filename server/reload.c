@@ -84,6 +84,7 @@ static void keep_restart_keys(const struct config_server *o, struct config_serve
 	     (n->openconnect = o->openconnect, n->openconnect_tls12 = o->openconnect_tls12));
 	KEEP(o->offload != n->offload, "offload", n->offload = o->offload);
 	KEEP(o->workers != n->workers, "workers", n->workers = o->workers);
+	KEEP(o->busy_poll_us != n->busy_poll_us, "busy_poll_us", n->busy_poll_us = o->busy_poll_us);
 	/* The UDP sockets are bound once, before the privileges go. */
 	KEEP(o->udp != n->udp || o->udp_port != n->udp_port ||
 		 o->udp_rekey_interval != n->udp_rekey_interval,

@@ -197,8 +197,15 @@ struct config_server {
 	 * DCHAN_PMTU_CLAMP_OFF, _AUTO (the default: the UDP channel's size
 	 * while it carries the packets) or a number, 536-65495. */
 	unsigned mss_clamp;
+	/* After a turn that wrote a packet to the TUN, each worker polls this
+	 * long for the answer before it sleeps (common/base/busypoll.h,
+	 * docs/design.md "The event loop"); 0 = off. */
+	unsigned busy_poll_us;         /* 0-BUSYPOLL_WINDOW_MAX_US */
 };
 #define CONFIG_WORKERS_MAX 64
+/* busy_poll_us when not set, gateway and client (docs/performance.md,
+ * "Latency"). */
+#define CONFIG_BUSY_POLL_DEFAULT_US 100
 
 enum config_dns_mode { CONFIG_DNS_AUTO, CONFIG_DNS_NONE, CONFIG_DNS_RESOLVECTL, CONFIG_DNS_RESOLVCONF };
 
@@ -234,6 +241,7 @@ struct config_client {
 	 * (docs/protocol.md section 12); udp = off: TLS carries everything. */
 	bool udp;                      /* default true (auto) */
 	unsigned mss_clamp;            /* as the gateway's; default auto */
+	unsigned busy_poll_us;         /* as the gateway's */
 };
 
 /* 0 on success; -1 with err = "server.ini:12 [gateway] mtu: '90000' is out

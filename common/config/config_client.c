@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "busypoll.h"
 #include "config_key.h"
 #include "config_profile.h"
 #include "p11uri.h"
@@ -220,6 +221,7 @@ enum {
 	K_OFFLOAD,
 	K_UDP,
 	K_MSS_CLAMP,
+	K_BUSY_POLL,
 	K_COUNT
 };
 
@@ -278,6 +280,8 @@ static const struct config_key client_keys[K_COUNT] = {
 	[K_MSS_CLAMP] = {.section = "client", .name = "mss_clamp", .parse = config_key_mss_clamp,
 		.offset = CLI(mss_clamp), .min = DCHAN_PMTU_CLAMP_MIN, .max = DCHAN_PMTU_CLAMP_MAX,
 		.example = "auto"},
+	[K_BUSY_POLL] = {.section = "client", .name = "busy_poll_us", .parse = config_key_busy_poll,
+		.offset = CLI(busy_poll_us), .min = 0, .max = BUSYPOLL_WINDOW_MAX_US, .example = "100"},
 };
 /* clang-format on */
 
@@ -484,6 +488,7 @@ static void set_defaults(struct config_client *c)
 	c->offload = true;
 	c->udp = true;
 	c->mss_clamp = DCHAN_PMTU_CLAMP_AUTO;
+	c->busy_poll_us = CONFIG_BUSY_POLL_DEFAULT_US;
 	c->log_level = 0;
 	snprintf(c->state_dir, sizeof(c->state_dir), "/run/mtlsvpn");
 	snprintf(c->status_group, sizeof(c->status_group), "mtlsvpn-status");

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "config_group.h"
+#include "busypoll.h"
 #include "config_key.h"
 #include "config_lb.h"
 #include "config_revoke.h"
@@ -409,6 +410,7 @@ enum {
 	K_UDP_PORT,
 	K_UDP_REKEY_INTERVAL,
 	K_MSS_CLAMP,
+	K_BUSY_POLL,
 	K_COUNT
 };
 
@@ -551,6 +553,8 @@ static const struct config_key server_keys[K_COUNT] = {
 	[K_MSS_CLAMP] = {.section = "gateway", .name = "mss_clamp", .parse = config_key_mss_clamp,
 		.offset = SRV(mss_clamp), .min = DCHAN_PMTU_CLAMP_MIN, .max = DCHAN_PMTU_CLAMP_MAX,
 		.example = "auto"},
+	[K_BUSY_POLL] = {.section = "gateway", .name = "busy_poll_us", .parse = config_key_busy_poll,
+		.offset = SRV(busy_poll_us), .min = 0, .max = BUSYPOLL_WINDOW_MAX_US, .example = "100"},
 };
 /* clang-format on */
 
@@ -615,6 +619,7 @@ static void set_defaults(struct config_server *s)
 	s->udp = true;
 	s->udp_rekey_interval = 120;
 	s->mss_clamp = DCHAN_PMTU_CLAMP_AUTO;
+	s->busy_poll_us = CONFIG_BUSY_POLL_DEFAULT_US;
 }
 
 /* The TLS listen port's number: udp_port's default. */

@@ -29,6 +29,7 @@ static void test_config_client_load_defaults(void **state)
 	assert_int_equal(c.dns, CONFIG_DNS_AUTO);
 	assert_true(c.udp);
 	assert_int_equal(c.mss_clamp, DCHAN_PMTU_CLAMP_AUTO);
+	assert_int_equal(c.busy_poll_us, CONFIG_BUSY_POLL_DEFAULT_US);
 	assert_int_equal(c.reconnect_min, 1);
 	assert_int_equal(c.reconnect_max, 60);
 	assert_int_equal(c.connect_timeout, 10);
@@ -86,6 +87,7 @@ static void test_config_client_load_every_key(void **state)
 		       "kill_switch = on\n"
 		       "udp = off\n"
 		       "mss_clamp = 1200\n"
+		       "busy_poll_us = 0\n"
 		       "status_group = vpn_users.2\n",
 		       &c);
 	assert_string_equal(c.gateway_host, "10.99.0.1");
@@ -102,6 +104,7 @@ static void test_config_client_load_every_key(void **state)
 	assert_true(c.kill_switch);
 	assert_false(c.udp);
 	assert_int_equal(c.mss_clamp, 1200);
+	assert_int_equal(c.busy_poll_us, 0);
 	assert_string_equal(c.status_group, "vpn_users.2");
 }
 
