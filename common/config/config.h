@@ -205,7 +205,7 @@ struct config_server {
 #define CONFIG_WORKERS_MAX 64
 /* busy_poll_us when not set, gateway and client (docs/performance.md,
  * "Latency"). */
-#define CONFIG_BUSY_POLL_DEFAULT_US 100
+#define CONFIG_BUSY_POLL_DEFAULT_US 0
 
 enum config_dns_mode { CONFIG_DNS_AUTO, CONFIG_DNS_NONE, CONFIG_DNS_RESOLVECTL, CONFIG_DNS_RESOLVCONF };
 

@@ -87,7 +87,7 @@ static void test_config_client_load_every_key(void **state)
 		       "kill_switch = on\n"
 		       "udp = off\n"
 		       "mss_clamp = 1200\n"
-		       "busy_poll_us = 0\n"
+		       "busy_poll_us = 250\n"
 		       "status_group = vpn_users.2\n",
 		       &c);
 	assert_string_equal(c.gateway_host, "10.99.0.1");
@@ -104,7 +104,7 @@ static void test_config_client_load_every_key(void **state)
 	assert_true(c.kill_switch);
 	assert_false(c.udp);
 	assert_int_equal(c.mss_clamp, 1200);
-	assert_int_equal(c.busy_poll_us, 0);
+	assert_int_equal(c.busy_poll_us, 250);
 	assert_string_equal(c.status_group, "vpn_users.2");
 }
 
