@@ -222,6 +222,7 @@ int main(int argc, char **argv)
 	loop = ev_loop_new();
 	if (loop == NULL)
 		fatal("cannot create the event loop");
+	ev_loop_set_busy_poll(loop, cfg.busy_poll_us);
 	if (client_init(&client, &cfg, loop) < 0) {
 		client_deinit(&client);
 		tls_ctx_free(client.tls_ctx);

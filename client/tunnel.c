@@ -287,6 +287,9 @@ void tunnel_on_tun_readable(struct client *c)
 			continue;
 		}
 		buf_commit(&pkt, (size_t)n);
+		/* On its way to the gateway: the answer may be back within
+		 * the loop's poll window. */
+		ev_loop_data_moved(c->loop);
 		client_pmtu_clamp(c, buf_ptr(&pkt), (size_t)n, &m);
 		if (udpchan_send(c, buf_ptr(&pkt), (size_t)n, &m))
 			continue;

@@ -43,6 +43,8 @@ static const struct sandbox_rule gateway_calls[] = {
     /* The event loop (common/base/ev.c): epoll, signalfd reads, timers. */
     ANY("epoll_wait"), ANY("epoll_pwait"), ANY("epoll_ctl"), ANY("read"),
     ANY("clock_gettime"), ANY("gettimeofday"), ANY("time"),
+    /* Its poll windows give the CPU to whatever else is runnable. */
+    ANY("sched_yield"),
     /* Sessions, the TUN and the control socket: accepting, TLS records,
      * packets, TCP_NODELAY, SO_PEERCRED and SO_ERROR, closing. */
     ANY("accept4"), ANY("write"), ANY("readv"), ANY("writev"), ANY("sendto"),
@@ -99,7 +101,7 @@ static const struct sandbox_rule thread_calls[] = {
     ANY("clone3"),
     {.name = "clone", .how = SANDBOX_ARG_ONE_OF, .arg = 0, .n = 1, .v = {CONFINE_THREAD_FLAGS}},
     {.name = "mprotect", .how = SANDBOX_ARG_BITS_CLEAR, .arg = 2, .n = 1, .v = {PROT_EXEC}},
-    ANY("set_robust_list"), ANY("rseq"), ANY("sched_yield"),
+    ANY("set_robust_list"), ANY("rseq"),
     /* glibc installs its thread-cancel and set*id handlers at the first
      * pthread_create (the filter keeps SIGSYS's own). */
     ANY("rt_sigaction"),

@@ -263,6 +263,7 @@ static int worker_setup(struct gateway *gw, struct worker *w)
 		log_warn("cannot create the event loop");
 		return -1;
 	}
+	ev_loop_set_busy_poll(w->loop, gw->cfg.busy_poll_us);
 	refusal_init(w);
 	session_trim_init(w);
 	if (router_init(w) < 0) {

@@ -32,6 +32,9 @@ bool offload_tun_write(struct worker *w, const uint8_t *vnet, const uint8_t *pkt
 	static const uint8_t plain[GSO_VNET_HDR_LEN];
 	struct iovec iov[2];
 
+	/* On its way to the LAN: the answer may be back within the loop's
+	 * poll window. */
+	ev_loop_data_moved(w->loop);
 	if (!w->tun_vnet)
 		return write(w->tun_fd, pkt, len) == (ssize_t)len;
 	iov[0].iov_base = (void *)(uintptr_t)(vnet != NULL ? vnet : plain);

@@ -96,6 +96,7 @@ static void keep_restart_keys(const struct config_server *o, struct config_serve
 	      n->cert_lifetime = o->cert_lifetime, n->enroll_revoke_old = o->enroll_revoke_old));
 	KEEP(o->offload != n->offload, "offload", n->offload = o->offload);
 	KEEP(o->workers != n->workers, "workers", n->workers = o->workers);
+	KEEP(o->busy_poll_us != n->busy_poll_us, "busy_poll_us", n->busy_poll_us = o->busy_poll_us);
 	/* The UDP sockets are bound once, before the privileges go. */
 	KEEP(o->udp != n->udp || o->udp_port != n->udp_port ||
 		 o->udp_rekey_interval != n->udp_rekey_interval,

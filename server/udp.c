@@ -32,8 +32,14 @@
 /* The kernel's bounds on one UDP_SEGMENT message. */
 #define UDP_GSO_MAX_SEGS 64
 #define UDP_GSO_MAX_BYTES 65000
-/* Socket buffers: a burst of a fast client must not overflow the default. */
+/* The send buffer: a burst to a fast client must not overflow the default. */
 #define UDP_SOCKBUF (4 * 1024 * 1024)
+/* The receive buffer is a queue every session of the worker waits in: a
+ * bulk upload that keeps the worker busy fills it, and a ping of another
+ * session waits behind all of it. 4 MiB held 1.7-3.0 ms of queue at
+ * 4 Gbit/s; 256 KiB (the kernel doubles it) 0.4-0.7 ms at the same rate
+ * (docs/performance.md, "Latency"). */
+#define UDP_RCVBUF (256 * 1024)
 
 static void udp_on_readable(struct ev_loop *loop, struct ev_io *io, uint32_t revents);
 
@@ -51,13 +57,13 @@ static bool wildcard(const struct sockaddr_storage *ss)
 
 static int open_one(struct worker *w, const struct sockaddr_storage *ss, socklen_t len)
 {
-	int one = 1, size = UDP_SOCKBUF;
+	int one = 1, size = UDP_SOCKBUF, rcv = UDP_RCVBUF;
 	int fd = socket(ss->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return -1;
 	/* The buffers are best effort: capped by net.core.[rw]mem_max. */
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
 	    pmtu_sock_set_df(fd, ss->ss_family) < 0 ||

@@ -3,11 +3,13 @@
  * whose nodes live inside their owners, signals read from one signalfd, and
  * before-sleep hooks. Invariant: a watcher pointer taken from epoll is only
  * dereferenced if no callback has stopped it since epoll_wait returned
- * (ev_io_stop clears it from the batch being dispatched).
+ * (ev_io_stop clears it from the batch being dispatched). A turn that moved
+ * data may poll for a short window before sleeping (busypoll.h decides).
  */
 #include "ev.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -15,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "busypoll.h"
 #include "log.h"
 
 #define EV_BATCH 64
@@ -35,6 +38,9 @@ struct ev_loop {
 	uint64_t now_ms;
 	bool stop;
 	bool no_sleep;
+	/* Data moved this turn (ev_loop_data_moved): poll before sleeping. */
+	bool data_moved;
+	struct busypoll bp;
 
 	/* The batch being dispatched, so ev_io_stop can forget a watcher. */
 	struct epoll_event events[EV_BATCH];
@@ -58,12 +64,17 @@ struct ev_loop {
 	void *sleep_data;
 };
 
-uint64_t ev_time_ms(void)
+static uint64_t time_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t ev_time_ms(void)
+{
+	return time_us() / 1000u;
 }
 
 uint64_t ev_now_ms(const struct ev_loop *loop)
@@ -98,6 +109,10 @@ void ev_loop_free(struct ev_loop *loop)
 {
 	if (loop == NULL)
 		return;
+	if (loop->bp.hits + loop->bp.empty > 0)
+		log_debug("event loop: %llu poll windows found an event, %llu none, %llu pauses",
+			  (unsigned long long)loop->bp.hits, (unsigned long long)loop->bp.empty,
+			  (unsigned long long)loop->bp.pauses);
 	if (loop->sigfd >= 0)
 		close(loop->sigfd);
 	close(loop->epfd);
@@ -372,6 +387,21 @@ void ev_loop_no_sleep(struct ev_loop *loop)
 	loop->no_sleep = true;
 }
 
+void ev_loop_set_busy_poll(struct ev_loop *loop, uint32_t window_us)
+{
+	busypoll_init(&loop->bp, window_us);
+}
+
+void ev_loop_data_moved(struct ev_loop *loop)
+{
+	loop->data_moved = true;
+}
+
+const struct busypoll *ev_loop_busy_poll(const struct ev_loop *loop)
+{
+	return &loop->bp;
+}
+
 /* Milliseconds epoll_wait may sleep: -1 forever, 0 not at all. */
 static int next_timeout(struct ev_loop *loop)
 {
@@ -408,6 +438,50 @@ static void dispatch_io(struct ev_loop *loop)
 	loop->nevents = 0;
 }
 
+/*
+ * epoll_wait without sleeping until an event comes or window_us is over:
+ * the reply to a packet just forwarded is usually that close, and a CPU
+ * woken from idle for it costs more. Each round yields the CPU: the
+ * process the reply depends on (or the one this loop just handed a packet
+ * to) may be waiting for this very CPU. 0 if the window found nothing.
+ */
+static int poll_window(struct ev_loop *loop, uint32_t window_us)
+{
+	uint64_t end = time_us() + window_us;
+	int n;
+
+	do {
+		n = epoll_wait(loop->epfd, loop->events, EV_BATCH, 0);
+		if (n != 0)
+			return n;
+		sched_yield();
+	} while (time_us() < end);
+	return 0;
+}
+
+/* One wait for events: a poll window first if busypoll grants one, then
+ * epoll_wait for up to timeout ms. */
+static int wait_events(struct ev_loop *loop, int timeout)
+{
+	uint32_t window = 0;
+	int n;
+
+	if (timeout != 0)
+		window = busypoll_window(&loop->bp, time_us(), loop->data_moved);
+	loop->data_moved = false;
+	if (window > 0) {
+		n = poll_window(loop, window);
+		if (n < 0)
+			return n;
+		busypoll_result(&loop->bp, time_us(), n > 0);
+		if (n > 0)
+			return n;
+		/* The window used up part of the timeout. */
+		timeout = next_timeout(loop);
+	}
+	return epoll_wait(loop->epfd, loop->events, EV_BATCH, timeout);
+}
+
 int ev_run(struct ev_loop *loop)
 {
 	loop->stop = false;
@@ -425,7 +499,7 @@ int ev_run(struct ev_loop *loop)
 		timeout = next_timeout(loop);
 		if (loop->before_sleep != NULL)
 			loop->before_sleep(loop, loop->sleep_data);
-		n = epoll_wait(loop->epfd, loop->events, EV_BATCH, timeout);
+		n = wait_events(loop, timeout);
 		if (loop->after_sleep != NULL) {
 			int e = errno;
 

@@ -70,6 +70,16 @@ void ev_loop_break(struct ev_loop *loop);
 /* If set, the next epoll_wait does not sleep (pending work exists). */
 void ev_loop_no_sleep(struct ev_loop *loop);
 
+/* Busy polling (busypoll.h): after a turn in which ev_loop_data_moved was
+ * called, poll up to window_us before sleeping; 0 (the default) never. */
+struct busypoll;
+void ev_loop_set_busy_poll(struct ev_loop *loop, uint32_t window_us);
+/* A packet moved this turn (not a timer or keepalive): the reply may be
+ * close behind. */
+void ev_loop_data_moved(struct ev_loop *loop);
+/* Its counters, read by the loop's own thread. */
+const struct busypoll *ev_loop_busy_poll(const struct ev_loop *loop);
+
 uint64_t ev_now_ms(const struct ev_loop *loop); /* cached per turn */
 uint64_t ev_time_ms(void);                       /* CLOCK_MONOTONIC now */
 

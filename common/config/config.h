@@ -215,8 +215,15 @@ struct config_server {
 	 * "" = the file. */
 	char enroll_ca_key[1024];
 	unsigned cert_lifetime;        /* s, default 30 days */
+	/* After a turn that wrote a packet to the TUN, each worker polls this
+	 * long for the answer before it sleeps (common/base/busypoll.h,
+	 * docs/design.md "The event loop"); 0 = off. */
+	unsigned busy_poll_us;         /* 0-BUSYPOLL_WINDOW_MAX_US */
 };
 #define CONFIG_WORKERS_MAX 64
+/* busy_poll_us when not set, gateway and client (docs/performance.md,
+ * "Latency"). */
+#define CONFIG_BUSY_POLL_DEFAULT_US 0
 
 enum config_dns_mode { CONFIG_DNS_AUTO, CONFIG_DNS_NONE, CONFIG_DNS_RESOLVECTL, CONFIG_DNS_RESOLVCONF };
 
@@ -257,6 +264,7 @@ struct config_client {
 	 * key as files. off: never. */
 	bool renew;                    /* default true (auto) */
 	struct renew_at renew_at;      /* default 2/3 */
+	unsigned busy_poll_us;         /* as the gateway's */
 };
 
 /* 0 on success; -1 with err = "server.ini:12 [gateway] mtu: '90000' is out

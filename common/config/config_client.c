@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "busypoll.h"
 #include "config_key.h"
 #include "config_profile.h"
 #include "p11uri.h"
@@ -257,6 +258,7 @@ enum {
 	K_MSS_CLAMP,
 	K_RENEW,
 	K_RENEW_AT,
+	K_BUSY_POLL,
 	K_COUNT
 };
 
@@ -319,6 +321,8 @@ static const struct config_key client_keys[K_COUNT] = {
 		.offset = CLI(renew), .example = "auto"},
 	[K_RENEW_AT] = {.section = "client", .name = "renew_at", .parse = parse_renew_at,
 		.offset = CLI(renew_at), .example = "2/3"},
+	[K_BUSY_POLL] = {.section = "client", .name = "busy_poll_us", .parse = config_key_busy_poll,
+		.offset = CLI(busy_poll_us), .min = 0, .max = BUSYPOLL_WINDOW_MAX_US, .example = "100"},
 };
 /* clang-format on */
 
@@ -527,6 +531,7 @@ static void set_defaults(struct config_client *c)
 	c->mss_clamp = DCHAN_PMTU_CLAMP_AUTO;
 	c->renew = true;
 	c->renew_at = RENEW_AT_DEFAULT;
+	c->busy_poll_us = CONFIG_BUSY_POLL_DEFAULT_US;
 	c->log_level = 0;
 	snprintf(c->state_dir, sizeof(c->state_dir), "/run/mtlsvpn");
 	snprintf(c->status_group, sizeof(c->status_group), "mtlsvpn-status");

@@ -185,6 +185,15 @@ bool config_key_mss_clamp(const struct config_file *f, const struct config_key *
 	return false;
 }
 
+bool config_key_busy_poll(const struct config_file *f, const struct config_key *k,
+			  const char *value, void *field, char why[static CONFIG_ERR_MAX])
+{
+	if (config_key_uint(f, k, value, field, why))
+		return true;
+	strncat(why, " microseconds, or 0 to sleep at once", CONFIG_ERR_MAX - strlen(why) - 1);
+	return false;
+}
+
 bool config_key_bool(const struct config_file *f, const struct config_key *k, const char *value,
 		     void *field, char why[static CONFIG_ERR_MAX])
 {

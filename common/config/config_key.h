@@ -75,6 +75,9 @@ bool config_key_file_or_dir(const struct config_file *f, const struct config_key
 bool config_key_hostname(const struct config_file *f, const struct config_key *k, const char *value,
 			 void *field, char why[static CONFIG_ERR_MAX]);
 
+/* busy_poll_us: microseconds from k->min to k->max (0: off). */
+bool config_key_busy_poll(const struct config_file *f, const struct config_key *k,
+			  const char *value, void *field, char why[static CONFIG_ERR_MAX]);
 /* mss_clamp: auto, off or a number from k->min to k->max, into an
  * unsigned (DCHAN_PMTU_CLAMP_AUTO, _OFF, the number). */
 bool config_key_mss_clamp(const struct config_file *f, const struct config_key *k,

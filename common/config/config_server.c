@@ -14,6 +14,7 @@
 
 #include "config_enroll.h"
 #include "config_group.h"
+#include "busypoll.h"
 #include "config_key.h"
 #include "config_lb.h"
 #include "config_revoke.h"
@@ -416,6 +417,7 @@ enum {
 	K_CERT_LIFETIME,
 	K_ENROLL_REVOKE_OLD,
 	K_ENROLL_CA_KEY,
+	K_BUSY_POLL,
 	K_COUNT
 };
 
@@ -574,6 +576,8 @@ static const struct config_key server_keys[K_COUNT] = {
 		.parse = config_enroll_ca_key, .offset = SRV(enroll_ca_key),
 		.size = sizeof(((struct config_server *)0)->enroll_ca_key),
 		.example = "\"pkcs11:token=ca;object=issuing?pin-source=file:/etc/mtlsvpn/ca.pin\""},
+	[K_BUSY_POLL] = {.section = "gateway", .name = "busy_poll_us", .parse = config_key_busy_poll,
+		.offset = SRV(busy_poll_us), .min = 0, .max = BUSYPOLL_WINDOW_MAX_US, .example = "100"},
 };
 /* clang-format on */
 
@@ -642,6 +646,7 @@ static void set_defaults(struct config_server *s)
 	s->udp_detach_grace = 30;
 	s->mss_clamp = DCHAN_PMTU_CLAMP_AUTO;
 	s->cert_lifetime = CONFIG_CERT_LIFETIME_DEFAULT;
+	s->busy_poll_us = CONFIG_BUSY_POLL_DEFAULT_US;
 }
 
 /* The TLS listen port's number: udp_port's default. */

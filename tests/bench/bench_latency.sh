@@ -10,20 +10,39 @@
 #   bulk ns   --veth--+
 #
 # Usage (root): tests/bench/bench_latency.sh [--count N] [--interval S] [--workers W]
+#                                            [--busy-poll US] [--nice N]
 #   --workers: the gateway's workers key (default auto: one per core).
+#   --busy-poll: busy_poll_us of the gateway and both clients (default: the
+#     programs' default); the CPU the gateway and the pinging client use
+#     during the idle pings is reported beside the RTT.
+#   --nice: the gateway started with this nice value (e.g. -5; what a
+#     unit's Nice= would give it).
+#   --ab US: also a paired comparison on a noisy machine: a second laptop
+#     (its own namespace and client, busy_poll_us = US) beside the first
+#     (busy_poll_us = 0), pinged in alternating batches of 50 in the same
+#     run; the gateway has busy_poll_us = US. Reports both sides' RTT and
+#     their client's CPU.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/bench/lib.sh"
 build=${MTLSVPN_BUILD_DIR:-$top/build}
 count=200
 interval=0.02
 workers=auto
+busy_poll=
+nice=0
+ab=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--count) count=$2; shift ;;
 	--interval) interval=$2; shift ;;
 	--workers) workers=$2; shift ;;
-	*) echo "usage: $0 [--count N] [--interval S] [--workers W]" >&2; exit 2 ;;
+	--busy-poll) busy_poll="busy_poll_us = $2"; shift ;;
+	--nice) nice=$2; shift ;;
+	--ab) ab=$2; busy_poll="busy_poll_us = $2"; shift ;;
+	*) echo "usage: $0 [--count N] [--interval S] [--workers W] [--busy-poll US] [--nice N] [--ab US]" >&2
+		exit 2 ;;
 	esac
 	shift
 done
@@ -34,7 +53,7 @@ done
 command -v iperf3 >/dev/null || { echo "bench_latency: iperf3 missing (apt-get install iperf3)" >&2; exit 1; }
 
 id=$$
-L=mtvl-lap-$id B=mtvl-blk-$id G=mtvl-gw-$id N=mtvl-lan-$id
+L=mtvl-lap-$id B=mtvl-blk-$id G=mtvl-gw-$id N=mtvl-lan-$id A=mtvl-ab-$id
 work=$(mktemp -d /tmp/mtlsvpn-latency.XXXXXX)
 pids=()
 
@@ -42,8 +61,8 @@ cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	for p in "$L" "$B" "$G" "$N"; do ip netns del "$p" 2>/dev/null || true; done
-	rm -rf "$work"
+	for p in "$L" "$B" "$G" "$N" "$A"; do ip netns del "$p" 2>/dev/null || true; done
+	[ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -70,6 +89,18 @@ neigh_pair() { # ns1 dev1 addr1 ns2 dev2 addr2
 neigh_pair "$L" lap0 10.99.1.2 "$G" gwl0 10.99.1.1
 neigh_pair "$B" blk0 10.99.2.2 "$G" gwb0 10.99.2.1
 neigh_pair "$N" lan0 10.20.0.2 "$G" gwn0 10.20.0.1
+if [ -n "$ab" ]; then
+	ip netns add "$A"
+	ip -n "$A" link set lo up
+	ip link add ab0 netns "$A" type veth peer name gwa0 netns "$G"
+	ip -n "$A" addr add 10.99.3.2/24 dev ab0
+	ip -n "$G" addr add 10.99.3.1/24 dev gwa0
+	ip -n "$A" link set ab0 up
+	ip -n "$G" link set gwa0 up
+	neigh_pair "$A" ab0 10.99.3.2 "$G" gwa0 10.99.3.1
+	# The gateway listens on its laptop-side address.
+	ip -n "$A" route add 10.99.1.0/24 via 10.99.3.1
+fi
 ip -n "$B" route add 10.99.1.0/24 via 10.99.2.1
 ip -n "$N" route add 10.8.0.0/16 via 10.20.0.1
 ip -n "$L" route add 10.20.0.0/24 via 10.99.1.1
@@ -79,28 +110,40 @@ ip netns exec "$N" iperf3 -s --pidfile "$work/iperf.pid" -D
 for i in $(seq 50); do [ -s "$work/iperf.pid" ] && break; sleep 0.1; done
 pids+=("$(cat "$work/iperf.pid")")
 
+# ping_rtts NS INTERVAL COUNT: the RTTs in ms of COUNT pings from NS to the
+# LAN host, one a line.
+ping_rtts() {
+	ip netns exec "$1" timeout 120 ping -n -c "$3" -i "$2" -W 2 10.20.0.2 |
+		sed -n 's/.*time=\([0-9.]*\) ms/\1/p'
+}
+
+# "median p99" of the numbers on stdin.
+rtt_stats() {
+	sort -n | awk '{a[NR]=$1} END {if (NR == 0) {print "nan nan"; exit}
+			i = int(NR * 0.99 + 0.5); if (i < 1) i = 1; if (i > NR) i = NR
+			printf "%.3f %.3f\n", (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2, a[i]}'
+}
+
 # Prints "median p99" in ms of $count pings from the laptop to the LAN host,
 # $1 seconds apart (default --interval). At a 2 ms interval the CPUs never go
 # idle: what remains is the cost of the data path itself, without the
 # wake-ups from idle that an idle tunnel pays in each process it crosses.
 ping_stats() {
-	ip netns exec "$L" timeout 120 ping -n -c "$count" -i "${1:-$interval}" -W 2 10.20.0.2 |
-		sed -n 's/.*time=\([0-9.]*\) ms/\1/p' | sort -n |
-		awk '{a[NR]=$1} END {if (NR == 0) {print "nan nan"; exit}
-			i = int(NR * 0.99 + 0.5); if (i < 1) i = 1; if (i > NR) i = NR
-			printf "%.3f %.3f\n", (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2, a[i]}'
+	ping_rtts "$L" "${1:-$interval}" "$count" | rtt_stats
 }
 
 # ping_under_bulk LOG: ping_stats while the bulk namespace sends to the LAN
 # host with iperf3 (its output in $work/LOG.log).
+# The statistics are printed once iperf3 has ended and written its log.
 ping_under_bulk() {
-	local bulk
+	local bulk st
 	ip netns exec "$B" timeout $((secs + 20)) iperf3 -c 10.20.0.2 -t "$secs" -C cubic >"$work/$1.log" 2>&1 &
 	bulk=$!
 	sleep 2
-	ping_stats
+	st=$(ping_stats)
 	kill "$bulk" 2>/dev/null || true
 	wait "$bulk" 2>/dev/null || true
+	echo "$st"
 }
 
 echo "== no VPN =="
@@ -138,6 +181,7 @@ control = none
 user = nobody
 lease_file = $work/state/leases
 workers = $workers
+$busy_poll
 [pool]
 ipv4 = 10.8.1.0/24
 routes = 10.20.0.0/24
@@ -153,9 +197,15 @@ key = $u-user.key
 tun = mtv${u:0:1}$id
 dns = none
 state_dir = $work/state-$u
+$([ -n "$ab" ] && echo "busy_poll_us = 0" || echo "$busy_poll")
 INI
 done
-ip netns exec "$G" "$build/mtlsvpn-server" -c "$work/server.ini" >"$work/server.log" 2>&1 &
+if [ -n "$ab" ]; then
+	sed -e "s/lat-user/ab-user/; s/tun = mtvl/tun = mtva/; s/state-lat/state-ab/" \
+		-e "s/busy_poll_us = 0/busy_poll_us = $ab/" "$work/client-lat.ini" >"$work/client-ab.ini"
+	"$build/mtlsvpnctl" ca issue-client ab-user --dir "$work/ca" --out "$work" >/dev/null
+fi
+ip netns exec "$G" nice -n "$nice" "$build/mtlsvpn-server" -c "$work/server.ini" >"$work/server.log" 2>&1 &
 pids+=($!)
 for i in $(seq 100); do ip netns exec "$G" ss -Hltn 'sport = :8443' | grep -q . && break; sleep 0.05; done
 ip netns exec "$L" "$build/mtlsvpn-client" -c "$work/client-lat.ini" >"$work/client-lat.log" 2>&1 &
@@ -169,16 +219,67 @@ for i in $(seq 200); do
 	sleep 0.05
 done
 [ $up -eq 1 ] || { echo "bench_latency: tunnels did not come up" >&2; tail -n 5 "$work"/*.log >&2; exit 1; }
+if [ -n "$ab" ]; then
+	ip netns exec "$A" "$build/mtlsvpn-client" -c "$work/client-ab.ini" >"$work/client-ab.log" 2>&1 &
+	pids+=($!)
+	ab_pid=$!
+	up=0
+	for i in $(seq 200); do
+		ip netns exec "$A" ping -c 1 -W 0.2 10.20.0.2 >/dev/null 2>&1 && { up=1; break; }
+		sleep 0.05
+	done
+	[ $up -eq 1 ] || { echo "bench_latency: the A/B tunnel did not come up" >&2; tail -n 5 "$work/client-ab.log" >&2; exit 1; }
+fi
+
+# cpu_ns PID: the CPU time all threads of PID have used, in ns.
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%d\n", s}'; }
+gw_pid=${pids[1]} lat_pid=${pids[2]}
 
 echo "== mtlsvpn, idle =="
+g0=$(cpu_ns "$gw_pid") c0=$(cpu_ns "$lat_pid") t0=$(date +%s%N)
 read -r idle_med idle_p99 < <(ping_stats)
+g1=$(cpu_ns "$gw_pid") c1=$(cpu_ns "$lat_pid") t1=$(date +%s%N)
 printf '  idle rtt  median %s ms  p99 %s ms\n' "$idle_med" "$idle_p99"
+awk -v g=$((g1 - g0)) -v c=$((c1 - c0)) -v t=$((t1 - t0)) 'BEGIN {
+	printf "  cpu during the idle pings: gateway %.2f %%, client %.2f %% of a core\n",
+		100 * g / t, 100 * c / t }'
 read -r hot_med hot_p99 < <(ping_stats 0.002)
 printf '  busy rtt  median %s ms  p99 %s ms (2 ms interval)\n' "$hot_med" "$hot_p99"
+
+# ab_side NS PID INTERVAL: one batch of 50 pings from NS, its RTTs appended
+# to $work/ab-NS-INTERVAL, the CPU its client PID used to $work/abcpu-NS-INTERVAL.
+ab_side() {
+	local c0 c1
+	c0=$(cpu_ns "$2")
+	ping_rtts "$1" "$3" 50 >>"$work/ab-$1-$3"
+	c1=$(cpu_ns "$2")
+	echo "$((c1 - c0))" >>"$work/abcpu-$1-$3"
+}
+if [ -n "$ab" ]; then
+	echo "== busy poll A/B: busy_poll_us 0 against $ab, alternating batches of 50 pings =="
+	for iv in "$interval" 0.002; do
+		for r in 1 2 3 4 5 6; do
+			ab_side "$L" "$lat_pid" "$iv"
+			ab_side "$A" "$ab_pid" "$iv"
+		done
+		for side in "$L" "$A"; do
+			read -r m p < <(rtt_stats <"$work/ab-$side-$iv")
+			printf '  interval %s s  client busy_poll_us %3s: rtt median %s ms p99 %s ms, client cpu %s ms a ping\n' \
+				"$iv" "$([ "$side" = "$A" ] && echo "$ab" || echo 0)" "$m" "$p" \
+				"$(awk '{s += $1} END {printf "%.4f", s / 1e6 / 300}' "$work/abcpu-$side-$iv")"
+		done
+	done
+fi
 
 echo "== mtlsvpn, bulk iperf3 on another session =="
 read -r load_med load_p99 < <(ping_under_bulk bulk)
 printf '  rtt under load  median %s ms  p99 %s ms\n' "$load_med" "$load_p99"
+# What the load itself reached (iperf3's receiver line), so a change that
+# lowers the ping's p99 by slowing the transfer shows.
+printf '  bulk transfer: median of its 1 s intervals %s Mbit/s\n' "$(awk '/bits\/sec/ && !/sender|receiver/ {
+	for (i = 2; i <= NF; i++) if ($i ~ /bits\/sec$/) {
+		v = $(i - 1); if ($i ~ /^G/) v *= 1000; else if ($i ~ /^K/) v /= 1000; print v } }' \
+	"$work/bulk.log" | bench_median)"
 
 echo "== summary =="
 awk -v bm="$base_med" -v bp="$base_p99" -v im="$idle_med" -v ip="$idle_p99" \

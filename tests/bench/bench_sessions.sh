@@ -14,10 +14,12 @@
 # full handshake.
 #
 # Usage (root): tests/bench/bench_sessions.sh [--quick] [--busy] [--steps N1,N2] [--idle S]
-#                 [--workers W] [--udp-off]
+#                 [--workers W] [--udp-off] [--busy-poll US]
 #   --workers: the gateway's workers key (default auto: one per core).
 #   --udp-off: the gateway with udp = off (bench_load takes the UDP data
 #   channel when offered, so by default each session holds one).
+#   --busy-poll: the gateway's busy_poll_us (idle sessions must not start
+#   a poll window: the idle CPU figure shows it).
 #   --quick: 200 sessions, no waits: checks only that the harness works.
 #   --busy: the iperf3 run even with --quick.
 set -euo pipefail
@@ -32,6 +34,7 @@ quick=0
 busy=1
 workers=auto
 udp=on
+busy_poll=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) quick=1; busy=0; steps=200; idle=2; settle=1 ;;
@@ -40,7 +43,9 @@ while [ $# -gt 0 ]; do
 	--idle) idle=$2; shift ;;
 	--workers) workers=$2; shift ;;
 	--udp-off) udp=off ;;
-	*) echo "usage: $0 [--quick] [--busy] [--steps N1,N2] [--idle S] [--workers W] [--udp-off]" >&2; exit 2 ;;
+	--busy-poll) busy_poll=$2; shift ;;
+	*) echo "usage: $0 [--quick] [--busy] [--steps N1,N2] [--idle S] [--workers W] [--udp-off] [--busy-poll US]" >&2
+		exit 2 ;;
 	esac
 	shift
 done
@@ -112,6 +117,7 @@ tls_resumption = no
 keepalive = 10
 workers = $workers
 udp = $udp
+busy_poll_us = $busy_poll
 [pool]
 ipv4 = 10.8.0.0/16
 routes = 10.20.0.0/24

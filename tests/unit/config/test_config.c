@@ -431,6 +431,28 @@ static void test_config_server_load_mss_clamp(void **state)
 	assert_int_equal(s.mss_clamp, DCHAN_PMTU_CLAMP_AUTO);
 }
 
+/* busy_poll_us: the default (0, off) unless set; a window; the maximum. */
+static void test_config_server_load_busy_poll(void **state)
+{
+	static const struct {
+		const char *line;
+		unsigned want;
+	} cases[] = {
+	    {"", CONFIG_BUSY_POLL_DEFAULT_US},
+	    {"busy_poll_us = 100\n", 100},
+	    {"busy_poll_us = 500\n", 500},
+	};
+	static struct config_server s;
+	char text[1024];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), GW "%s" POOL, cases[i].line);
+		load_ok_server(text, &s);
+		assert_int_equal(s.busy_poll_us, cases[i].want);
+	}
+}
+
 static void test_config_server_load_load_balancer_keys(void **state)
 {
 	static struct config_server s;
@@ -625,6 +647,7 @@ int main(void)
 	    cmocka_unit_test(test_config_server_load_udp),
 	    cmocka_unit_test(test_config_server_load_mss_clamp),
 	    cmocka_unit_test(test_config_server_load_enroll),
+	    cmocka_unit_test(test_config_server_load_busy_poll),
 	    cmocka_unit_test(test_config_server_load_bounds_and_relations),
 		cmocka_unit_test(test_config_server_load_load_balancer_keys),
 	    cmocka_unit_test(test_config_server_load_absolute_paths),

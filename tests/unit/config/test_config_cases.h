@@ -25,10 +25,10 @@ struct bad_case {
 	"ocsp_cache, default_group, group_from, log_drops, lease_file, max_sessions_per_identity, control, user, "  \
 	"control_group, metrics, key_passphrase_file, pkcs11_module, tls_resumption, tls_ticket_lifetime, "    \
 	"proxy_protocol, proxy_from, pool_slice, audit_log, openconnect, openconnect_tls12, offload, workers, udp, udp_port, udp_rekey_interval, udp_detach_grace, mss_clamp, "  \
-	"enroll, enroll_ca_dir, cert_lifetime, enroll_revoke_old and enroll_ca_key"
+	"enroll, enroll_ca_dir, cert_lifetime, enroll_revoke_old, enroll_ca_key and busy_poll_us"
 #define CL_KEYS                                                                                    \
 	"gateway, server_name, ca, cert, key, tun, full_tunnel, dns, reconnect_min, "              \
-	"reconnect_max, connect_timeout, log_level, state_dir, kill_switch, status_group, key_passphrase_file, pkcs11_module, offload, udp, mss_clamp, renew and renew_at"
+	"reconnect_max, connect_timeout, log_level, state_dir, kill_switch, status_group, key_passphrase_file, pkcs11_module, offload, udp, mss_clamp, renew, renew_at and busy_poll_us"
 #define RANGE(v, lo, hi) "'" v "' is out of range; use a number from " #lo " to " #hi
 #define NOT_LINE(t)                                                                                \
 	"'" t "' is not a 'key = value' line, a [section] header or a comment; write key = "       \
@@ -452,6 +452,11 @@ static const struct bad_case server_bad[] = {
     {"mss_clamp negative", GW "mss_clamp = -1\n" POOL,
      "%F:5 [gateway] mss_clamp: '-1' is not an MSS setting; use auto (the UDP data channel's "
      "size), off, or a number from 536 to 65495"},
+    {"busy_poll_us over 500", GW "busy_poll_us = 501\n" POOL,
+     "%F:5 [gateway] busy_poll_us: " RANGE("501", 0, 500) " microseconds, or 0 to sleep at once"},
+    {"busy_poll_us negative", GW "busy_poll_us = -5\n" POOL,
+     "%F:5 [gateway] busy_poll_us: '-5' is not a whole number; use a number from 0 to 500 "
+     "microseconds, or 0 to sleep at once"},
     {"workers zero", GW "workers = 0\n" POOL,
      "%F:5 [gateway] workers: " RANGE("0", 1, 64) ", or auto"},
     {"workers over 64", GW "workers = 65\n" POOL,
@@ -577,6 +582,9 @@ static const struct bad_case client_bad[] = {
      "lifetime between 0 and 1, e.g. 2/3, 0.75 or 80%"},
     {"mss_clamp 1200x", CL "mss_clamp = 1200x\n",
      "%F:6 [client] mss_clamp: '1200x' is not a whole number; use a number from 536 to 65495"},
+    {"busy_poll_us with a unit", CL "busy_poll_us = 50us\n",
+     "%F:6 [client] busy_poll_us: '50us' is not a whole number; use a number from 0 to 500 "
+     "microseconds, or 0 to sleep at once"},
     {"reconnect_max below reconnect_min", CL "reconnect_min = 30\nreconnect_max = 10\n",
      "%F:7 [client] reconnect_max: 10 is below reconnect_min (30, line 6); use at least 30"},
     {"reconnect_max below default reconnect_min", CL "reconnect_max = 0\n",

@@ -32,6 +32,7 @@ static void test_config_client_load_defaults(void **state)
 	assert_true(c.renew);
 	assert_int_equal(c.renew_at.num, 2);
 	assert_int_equal(c.renew_at.den, 3);
+	assert_int_equal(c.busy_poll_us, CONFIG_BUSY_POLL_DEFAULT_US);
 	assert_int_equal(c.reconnect_min, 1);
 	assert_int_equal(c.reconnect_max, 60);
 	assert_int_equal(c.connect_timeout, 10);
@@ -91,6 +92,7 @@ static void test_config_client_load_every_key(void **state)
 		       "mss_clamp = 1200\n"
 		       "renew = off\n"
 		       "renew_at = 80%\n"
+		       "busy_poll_us = 250\n"
 		       "status_group = vpn_users.2\n",
 		       &c);
 	assert_string_equal(c.gateway_host, "10.99.0.1");
@@ -110,6 +112,7 @@ static void test_config_client_load_every_key(void **state)
 	assert_false(c.renew);
 	assert_int_equal(c.renew_at.num, 80);
 	assert_int_equal(c.renew_at.den, 100);
+	assert_int_equal(c.busy_poll_us, 250);
 	assert_string_equal(c.status_group, "vpn_users.2");
 }
 
