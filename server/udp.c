@@ -37,9 +37,12 @@
 /* The receive buffer is a queue every session of the worker waits in: a
  * bulk upload that keeps the worker busy fills it, and a ping of another
  * session waits behind all of it. 4 MiB held 1.7-3.0 ms of queue at
- * 4 Gbit/s; 256 KiB (the kernel doubles it) 0.4-0.7 ms at the same rate
- * (docs/performance.md, "Latency"). */
-#define UDP_RCVBUF (256 * 1024)
+ * 4 Gbit/s, 1 MiB 0.8-1.2 ms, 256 KiB 0.4-0.7 ms; but on a quiet machine
+ * 256 KiB overflowed under one upload at ~5 Gbit/s (x0.77 of the TLS
+ * path against x0.95-0.96 at 1 MiB and 4 MiB). 1 MiB (the kernel doubles
+ * it) keeps the upload and halves the wait (docs/performance.md,
+ * "Latency"). */
+#define UDP_RCVBUF (1024 * 1024)
 
 static void udp_on_readable(struct ev_loop *loop, struct ev_io *io, uint32_t revents);
 

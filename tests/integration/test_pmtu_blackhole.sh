@@ -87,26 +87,12 @@ ip netns exec "$L" curl -sS --max-time 60 -o "$WORK/got.bin" http://10.20.0.2:80
 		ip netns exec "$L" ss -tin)"
 [ "$(sha256sum <"$WORK/got.bin")" = "$(sha256sum <"$WORK/www/four.bin")" ] ||
 	fail "4 MB download: checksum differs"
-# And up: a TCP sink on the internal host hashes what it receives.
-ip netns exec "$N" timeout 60 python3 -c "
-import hashlib, socket
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('10.20.0.2', 9000)); s.listen(1)
-c, _ = s.accept(); h = hashlib.sha256()
-while True:
-    d = c.recv(65536)
-    if not d: break
-    h.update(d)
-open('$WORK/up.sha', 'w').write(h.hexdigest())" &
-T_PIDS+=("$!")
-wait_for 10 listening "$N" 9000 || fail "TCP sink did not start"
-ip netns exec "$L" timeout 60 python3 -c "
-import socket
-s = socket.create_connection(('10.20.0.2', 9000), timeout=50)
-s.sendall(open('$WORK/www/four.bin', 'rb').read()); s.close()" || fail "4 MB upload failed"
-wait_for 20 test -s "$WORK/up.sha" || fail "the TCP sink did not finish"
-[ "$(cat "$WORK/up.sha")" = "$(sha256sum <"$WORK/www/four.bin" | cut -d' ' -f1)" ] ||
-	fail "4 MB upload: checksum differs"
+# And up: the LAN sink hashes what it receives (lib.sh).
+start_lan_sink 60
+start_slow_upload "$L" 4 1048576 60
+wait "$UP_PID" || fail "4 MB upload failed: $(cat "$WORK/upload.log")"
+wait_for 20 test -s "$WORK/up.sha" || fail "the LAN sink did not finish"
+[ "$(cat "$WORK/up.sha")" = "$WANT" ] || fail "4 MB upload: checksum differs"
 say "4 MB download and 4 MB upload match their checksums"
 
 "$B/mtlsvpnctl" status --json --control "$WORK/control" >"$WORK/status.json" ||
