@@ -152,7 +152,8 @@ static bool sign(struct session *s, const struct sign_req *rq, struct sign_answe
 	ok = est_signer_call(&e->signer_fd, rq, a, e->buf, why, sizeof(why));
 	/* The answer points into the shared buffer: keep the certificate. */
 	if (ok && a->cert_len <= SIGN_MSG_DER) {
-		memcpy(copy, a->cert, a->cert_len);
+		if (a->cert_len > 0) /* a refusal has none: no copy from NULL */
+			memcpy(copy, a->cert, a->cert_len);
 		*copy_len = a->cert_len;
 		a->cert = copy;
 	}
