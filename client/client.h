@@ -279,8 +279,9 @@ size_t frames_handle_connected(struct client *c, uint32_t revents);
 
 /* ---- cont.c: continuing the session on a new connection (protocol.md 12.10) ---- */
 
-/* The path changed (what): true if the UDP channel is up and the session
- * will be continued (the next close_conn keeps the channel and socket). */
+/* The path changed (what): true if the UDP channel is up, continue =
+ * auto, and the session will be continued (the next close_conn keeps the
+ * channel and socket). */
 bool cont_begin(struct client *c, const char *what);
 /* close_conn asks: keep the channel and the socket this time? */
 bool cont_keeps_conn(struct client *c);
