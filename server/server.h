@@ -294,7 +294,7 @@ struct worker_stats {
 	uint64_t gro_coalesced, gro_writes_saved;
 	/* Continuations (cont.c): connections moved into their session, and
 	 * those admitted as new sessions instead (unknown cid, another
-	 * identity, a wrong proof). */
+	 * identity, a wrong proof, another group). */
 	uint64_t cont_ok, cont_refused;
 	uint64_t detached, detach_expired; /* sessions detached; of them, ended by the grace */
 };

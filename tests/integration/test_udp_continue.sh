@@ -251,7 +251,8 @@ ms=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%d", (b - a) * 1000 }
 [ "$ms" -ge 5000 ] || fail "bob's detached session ended after $ms ms, before the grace of 6 s"
 grep -q "detached for udp_detach_grace (6s) and not continued" "$WORK/gateway.log" ||
 	fail "the gateway did not say why bob's session ended"
-[ "$(sess 'd["gateway"]["udp"]["detach_expired"]')" = 1 ] || fail "detach_expired is not 1"
+[ "$(sess 'd["gateway"]["udp"]["detach_expired"]')" = 1 ] ||
+	fail "detach_expired is $(sess 'd["gateway"]["udp"]["detach_expired"]'), not 1"
 say "bob's detached session, not continued, ended $ms ms after it was detached (grace 6 s)"
 
 pass
