@@ -335,7 +335,7 @@ def cmd_recontinue(a):
     second connection with --cert2 offering to continue it with the valid
     proof (docs/protocol.md 12.10, as client/cont.c computes it). Prints
     both CONFIGs; --expect continued: the second has the first's cid;
-    --expect new: another cid."""
+    --expect new: another cid. --hold: keeps the connections that long."""
     s1 = connect(a)
     r1 = Reader(s1)
     c1 = get_config(s1, r1)
@@ -360,8 +360,10 @@ def cmd_recontinue(a):
     c2 = get_config(s2, Reader(s2))
     print("first cid=%s v4=%s port=%d; second cid=%s v4=%s port=%d" %
           (c1["cid"], c1.get("v4"), s1.getsockname()[1], c2.get("cid"), c2.get("v4"),
-           s2.getsockname()[1]))
+           s2.getsockname()[1]), flush=True)
     same = c2.get("cid") == c1["cid"]
+    if a.hold:
+        time.sleep(a.hold)
     s2.close()
     s1.close()
     return 0 if same == (a.expect == "continued") else 1

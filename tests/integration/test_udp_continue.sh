@@ -164,14 +164,45 @@ recont() {
 		--cert "$WORK/carol-eng.crt" --key "$WORK/carol-eng.key" "$@"
 }
 serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f' | sed 's/^0*//'; }
-out=$(recont --cert2 "$WORK/carol-eng2.crt" --key2 "$WORK/carol-eng2.key" --expect continued) ||
-	fail "carol's session was not continued with another certificate of her group: $out"
-case "$out" in *"v4=10.8.1."*"v4=10.8.1."*) ;; *) fail "carol is not in engineering's pool: $out" ;; esac
+# Not through recont: $! must be the client's own PID (ip netns exec execs).
+ip netns exec "$(lap 2)" timeout 30 python3 "$(dirname "$0")/rawclient.py" recontinue \
+	--host 192.0.2.1 --server-name gw.test --ca "$CA/ca.crt" \
+	--cert "$WORK/carol-eng.crt" --key "$WORK/carol-eng.key" \
+	--cert2 "$WORK/carol-eng2.crt" --key2 "$WORK/carol-eng2.key" --hold 20 >"$WORK/recont.out" 2>&1 &
+RPID=$!
+T_PIDS+=("$RPID")
+wait_for 10 grep -q "second cid" "$WORK/recont.out" || fail "rawclient recontinue: $(cat "$WORK/recont.out")"
+out=$(cat "$WORK/recont.out")
+case "$out" in *"first cid="*" v4=10.8.1."*"second cid="*" v4=10.8.1."*) ;; *) fail "carol is not in engineering's pool: $out" ;; esac
+cids=$(grep -o 'cid=[0-9a-f]*' "$WORK/recont.out" | sort -u | wc -l)
+[ "$cids" = 1 ] || fail "carol's session was not continued with another certificate of her group: $out"
 ev=$(audit 'e["event"] == "continue" and e["identity"] == "carol"')
+s1=$(serial_of "$WORK/carol-eng.crt")
 s2=$(serial_of "$WORK/carol-eng2.crt")
 [ -n "$ev" ] && [ "$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["serial"].lstrip("0"))' "$ev")" = "$s2" ] ||
 	fail "carol's continue event does not carry the new certificate's serial $s2: $ev"
 say "carol continued with another engineering certificate ($out); audit: serial $s2"
+# From now on the session is checked against the new certificate: denying
+# the old serial leaves it, denying the new one ends it.
+deny_reload() {
+	sed -i '/^deny_serials = /d' "$WORK/server.ini"
+	[ -z "$1" ] || sed -i "/^\[gateway\]/a deny_serials = $1" "$WORK/server.ini"
+	"$B/mtlsvpnctl" reload --control "$WORK/control" >"$WORK/reload.out" 2>&1 ||
+		fail "reload (deny_serials = $1): $(cat "$WORK/reload.out")"
+}
+carol_sid() { gw_session carol 's["sid"] if s else None'; }
+csid=$(carol_sid)
+[ "$csid" != None ] || fail "carol's continued session is not listed"
+deny_reload "$s1"
+[ "$(carol_sid)" = "$csid" ] || fail "denying carol's old certificate ($s1) ended the session continued with $s2"
+deny_reload "$s2"
+carol_gone() { [ "$(gw_session carol 's is None')" = True ]; }
+wait_for 5 carol_gone || fail "denying carol's new certificate ($s2) left her continued session"
+[ "$(audit_n "e['event'] == 'revoked' and e.get('identity') == 'carol' and e['serial'].lstrip('0') == '$s2'")" = 1 ] ||
+	fail "no revoked event for carol's new serial: $(audit 'e.get("identity") == "carol"' | tail -n 3)"
+deny_reload ""
+stop_pid "$RPID"
+say "deny_serials: carol's old serial leaves the continued session, the new one ends it"
 out=$(recont --cert2 "$WORK/carol-sales.crt" --key2 "$WORK/carol-sales.key" --expect new) ||
 	fail "carol's session was continued by a certificate of another group: $out"
 case "$out" in *"v4=10.8.1."*"second cid="*"v4=10.8.2."*) ;; *) fail "carol's new session is not in sales' pool: $out" ;; esac
@@ -185,7 +216,6 @@ rsid=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["sid"])' "$ev
 [ "$(audit_n "e['event'] == 'connect' and e['identity'] == 'carol' and e['group'] == 'sales' and e['sid'] == $rsid")" = 1 ] ||
 	fail "carol's refused continuation (sid $rsid) did not become a session in sales: $(audit 'e["identity"] == "carol"')"
 say "carol with an OU sales certificate: $out; audit: $ev"
-carol_gone() { [ "$(gw_session carol 's is None')" = True ]; }
 wait_for 5 carol_gone || fail "carol's sessions outlived rawclient"
 
 # ---- detached sessions ----
