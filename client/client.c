@@ -546,7 +546,8 @@ int client_init(struct client *c, const struct config_client *cfg, struct ev_loo
 		return -1;
 	}
 	ev_io_init(&c->tun_io, c->tun_fd, tunnel_on_tun_event, c);
-	netcfg_init(&c->net, &c->undo, c->tun_name, cfg->full_tunnel, cfg->dns, cfg->path);
+	netcfg_init(&c->net, &c->undo, c->tun_name, cfg->full_tunnel, cfg->dns, cfg->tun_queue,
+		    cfg->path);
 	(void)roam_init(c);
 	if (ev_hook_add(loop, client_before_sleep, c) < 0) {
 		log_warn("cannot add the loop hook");

@@ -52,9 +52,11 @@ bool platform_peer_allowed(int fd, bool have_gid, gid_t gid, unsigned long *uid)
 /* ---- the network changes for the tunnel ---- */
 
 /* Nothing applied yet; every change will be recorded in u before it is
- * made. dns says how DNS is installed; config_path is for messages. */
+ * made. dns says how DNS is installed; tun_queue is the txqueuelen the link
+ * gets when it is brought up (0: the kernel's); config_path is for
+ * messages. */
 void netcfg_init(struct netcfg *n, struct undo *u, const char *ifname, bool full_tunnel,
-		 enum config_dns_mode dns, const char *config_path);
+		 enum config_dns_mode dns, unsigned tun_queue, const char *config_path);
 /* Link up with the MTU, addresses, routes, DNS. gateway: the address we are
  * connected to (for the full-tunnel host route). On failure everything
  * this call added is removed again and -1 is returned (already logged). */

@@ -145,7 +145,7 @@ static int tun_up(struct gateway *gw)
 	/* The first address of every group's pool. */
 	if (group_tun_add(gw) < 0)
 		return -1;
-	if (rtnl_link_up(gw->tun_name, gw->cfg.mtu) < 0) {
+	if (rtnl_link_up(gw->tun_name, gw->cfg.mtu, 0) < 0) {
 		log_warn("cannot bring %s up with MTU %u", gw->tun_name, gw->cfg.mtu);
 		return -1;
 	}

@@ -20,13 +20,14 @@
 #include "rtnl.h"
 
 void netcfg_init(struct netcfg *n, struct undo *u, const char *ifname, bool full_tunnel,
-		 enum config_dns_mode dns, const char *config_path)
+		 enum config_dns_mode dns, unsigned tun_queue, const char *config_path)
 {
 	memset(n, 0, sizeof(*n));
 	n->undo = u;
 	snprintf(n->ifname, sizeof(n->ifname), "%s", ifname);
 	n->full_tunnel = full_tunnel;
 	n->dns = dns;
+	n->tun_queue = tun_queue;
 	n->config_path = config_path;
 }
 
@@ -322,8 +323,12 @@ int netcfg_apply(struct netcfg *n, const struct msg_config *cfg, const struct ip
 	memset(&n->underlay4, 0, sizeof(n->underlay4));
 	memset(&n->underlay6, 0, sizeof(n->underlay6));
 	n->applied = true;
-	if (rtnl_link_up(n->ifname, cfg->mtu) < 0) {
-		log_warn("cannot bring %s up with MTU %u", n->ifname, cfg->mtu);
+	/* A short queue from the laptop's programs to the client: at the
+	 * kernel's 500, most of them 64 KiB super-packets of an upload, a ping
+	 * or a keystroke waited milliseconds behind the laptop's own upload. */
+	if (rtnl_link_up(n->ifname, cfg->mtu, n->tun_queue) < 0) {
+		log_warn("cannot bring %s up with MTU %u and a queue of %u", n->ifname, cfg->mtu,
+			 n->tun_queue);
 		goto fail;
 	}
 	if (gateway != NULL && netcfg_pin_gateway(n, gateway) < 0)

@@ -127,6 +127,7 @@ struct netcfg {
 	char ifname[IFNAMSIZ];
 	bool full_tunnel;
 	enum config_dns_mode dns;
+	unsigned tun_queue;          /* the link's txqueuelen; 0 = the kernel's */
 	const char *config_path;     /* for messages */
 	bool applied;
 	struct msg_config cfg;       /* what is applied */

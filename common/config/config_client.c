@@ -273,6 +273,7 @@ enum {
 	K_RENEW,
 	K_RENEW_AT,
 	K_BUSY_POLL,
+	K_TUN_QUEUE,
 	K_COUNT
 };
 
@@ -339,6 +340,9 @@ static const struct config_key client_keys[K_COUNT] = {
 		.offset = CLI(renew_at), .example = "2/3"},
 	[K_BUSY_POLL] = {.section = "client", .name = "busy_poll_us", .parse = config_key_busy_poll,
 		.offset = CLI(busy_poll_us), .min = 0, .max = BUSYPOLL_WINDOW_MAX_US, .example = "100"},
+	[K_TUN_QUEUE] = {.section = "client", .name = "tun_queue", .parse = config_key_uint,
+		.offset = CLI(tun_queue), .min = CONFIG_TUN_QUEUE_MIN, .max = CONFIG_TUN_QUEUE_MAX,
+		.example = "16"},
 };
 /* clang-format on */
 
@@ -549,6 +553,7 @@ static void set_defaults(struct config_client *c)
 	c->renew = true;
 	c->renew_at = RENEW_AT_DEFAULT;
 	c->busy_poll_us = CONFIG_BUSY_POLL_DEFAULT_US;
+	c->tun_queue = CONFIG_TUN_QUEUE_DEFAULT;
 	c->log_level = 0;
 	snprintf(c->state_dir, sizeof(c->state_dir), "/run/mtlsvpn");
 	snprintf(c->status_group, sizeof(c->status_group), "mtlsvpn-status");

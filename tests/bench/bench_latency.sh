@@ -22,6 +22,9 @@
 #     (busy_poll_us = 0), pinged in alternating batches of 50 in the same
 #     run; the gateway has busy_poll_us = US. Reports both sides' RTT and
 #     their client's CPU.
+#   --same-session: the bulk iperf3 runs in the pinging laptop's own
+#     namespace (its upload and its ping share one client and one TUN)
+#     instead of in the bulk namespace.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,6 +36,8 @@ workers=auto
 busy_poll=
 nice=0
 ab=
+bulk_from=
+bulk_on="another session"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--count) count=$2; shift ;;
@@ -41,7 +46,8 @@ while [ $# -gt 0 ]; do
 	--busy-poll) busy_poll="busy_poll_us = $2"; shift ;;
 	--nice) nice=$2; shift ;;
 	--ab) ab=$2; busy_poll="busy_poll_us = $2"; shift ;;
-	*) echo "usage: $0 [--count N] [--interval S] [--workers W] [--busy-poll US] [--nice N] [--ab US]" >&2
+	--same-session) bulk_from=same; bulk_on="the pinging session" ;;
+	*) echo "usage: $0 [--count N] [--interval S] [--workers W] [--busy-poll US] [--nice N] [--ab US] [--same-session]" >&2
 		exit 2 ;;
 	esac
 	shift
@@ -132,12 +138,13 @@ ping_stats() {
 	ping_rtts "$L" "${1:-$interval}" "$count" | rtt_stats
 }
 
-# ping_under_bulk LOG: ping_stats while the bulk namespace sends to the LAN
-# host with iperf3 (its output in $work/LOG.log).
+# ping_under_bulk LOG: ping_stats while the bulk namespace (with
+# --same-session the laptop's own) sends to the LAN host with iperf3 (its
+# output in $work/LOG.log).
 # The statistics are printed once iperf3 has ended and written its log.
 ping_under_bulk() {
 	local bulk st
-	ip netns exec "$B" timeout $((secs + 20)) iperf3 -c 10.20.0.2 -t "$secs" -C cubic >"$work/$1.log" 2>&1 &
+	ip netns exec "$([ -n "$bulk_from" ] && echo "$L" || echo "$B")" timeout $((secs + 20)) iperf3 -c 10.20.0.2 -t "$secs" -C cubic >"$work/$1.log" 2>&1 &
 	bulk=$!
 	sleep 2
 	st=$(ping_stats)
@@ -271,7 +278,7 @@ if [ -n "$ab" ]; then
 	done
 fi
 
-echo "== mtlsvpn, bulk iperf3 on another session =="
+echo "== mtlsvpn, bulk iperf3 on $bulk_on =="
 read -r load_med load_p99 < <(ping_under_bulk bulk)
 printf '  rtt under load  median %s ms  p99 %s ms\n' "$load_med" "$load_p99"
 # What the load itself reached (iperf3's receiver line), so a change that
@@ -284,9 +291,9 @@ printf '  bulk transfer: median of its 1 s intervals %s Mbit/s\n' "$(awk '/bits\
 echo "== summary =="
 awk -v bm="$base_med" -v bp="$base_p99" -v im="$idle_med" -v ip="$idle_p99" \
 	-v lm="$load_med" -v lp="$load_p99" -v hbm="$hbase_med" -v hm="$hot_med" \
-	-v blp="$bload_p99" 'BEGIN {
+	-v blp="$bload_p99" -v on="$bulk_on" 'BEGIN {
 	printf "  added idle rtt  median %.3f ms  p99 %.3f ms\n", im - bm, ip - bp
 	printf "  added busy rtt  median %.3f ms (the data path without wake-ups)\n", hm - hbm
-	printf "  p99 under load on another session: %.3f ms (x%.2f idle p99)\n", lp, lp / ip
+	printf "  p99 under load on %s: %.3f ms (x%.2f idle p99)\n", on, lp, lp / ip
 	printf "  the same load without a VPN: p99 x%.2f of its idle p99\n", blp / bp
 }'

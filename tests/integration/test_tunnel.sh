@@ -5,7 +5,8 @@
 # default) holding none of the inner plaintext (while the same bytes are
 # seen on the gateway's TUN), the session logged with its counters, packets
 # with a foreign source dropped by the client (said once, then counted), and
-# a client that removes exactly what it added when told to stop.
+# a client that removes exactly what it added when told to stop. The client
+# brings its TUN up with the configured tun_queue as its txqueuelen.
 . "$(dirname "$0")/lib.sh"
 
 topo_init
@@ -14,7 +15,9 @@ pki_init
 pki_client alice --days 5
 write_server_ini
 start_gateway
-write_client_ini 1 alice
+# Not the default (16) nor the kernel's (500): the queue length seen on the
+# TUN can only come from this line.
+write_client_ini 1 alice "tun_queue = 37"
 start_client 1
 wait_tunnel 1
 L=$(lap 1)
@@ -24,6 +27,9 @@ say "tunnel up, laptop address $addr"
 wait_for 5 grep -Eq "our certificate .* expires in [45] day" "$WORK/client1.log" ||
 	fail "the client did not warn that its certificate expires soon"
 case "$addr" in 10.8.0.*) ;; *) fail "unexpected tunnel address '$addr'" ;; esac
+qlen=$(ip -n "$L" -d -o link show mtlsvpn0 | sed -n 's/.* qlen \([0-9]*\).*/\1/p')
+[ "$qlen" = 37 ] || fail "the TUN's txqueuelen is '$qlen', want 37 (tun_queue)"
+say "TUN txqueuelen $qlen (tun_queue)"
 
 ip netns exec "$L" ping -c 3 -i 0.2 -W 2 10.20.0.2 >/dev/null || fail "ping to the internal host failed"
 wait_for 10 ip netns exec "$L" ping -6 -c 1 -W 1 fd00:20::2 || fail "IPv6 ping to the internal host failed"

@@ -28,7 +28,7 @@ struct bad_case {
 	"enroll, enroll_ca_dir, cert_lifetime, enroll_revoke_old, enroll_ca_key and busy_poll_us"
 #define CL_KEYS                                                                                    \
 	"gateway, server_name, ca, cert, key, tun, full_tunnel, dns, reconnect_min, "              \
-	"reconnect_max, connect_timeout, log_level, state_dir, kill_switch, status_group, key_passphrase_file, pkcs11_module, offload, udp, continue, mss_clamp, renew, renew_at and busy_poll_us"
+	"reconnect_max, connect_timeout, log_level, state_dir, kill_switch, status_group, key_passphrase_file, pkcs11_module, offload, udp, continue, mss_clamp, renew, renew_at, busy_poll_us and tun_queue"
 #define RANGE(v, lo, hi) "'" v "' is out of range; use a number from " #lo " to " #hi
 #define NOT_LINE(t)                                                                                \
 	"'" t "' is not a 'key = value' line, a [section] header or a comment; write key = "       \
@@ -595,6 +595,13 @@ static const struct bad_case client_bad[] = {
     {"busy_poll_us with a unit", CL "busy_poll_us = 50us\n",
      "%F:6 [client] busy_poll_us: '50us' is not a whole number; use a number from 0 to 500 "
      "microseconds, or 0 to sleep at once"},
+    {"tun_queue one below", CL "tun_queue = 1\n",
+     "%F:6 [client] tun_queue: " RANGE("1", 2, 10000)},
+    {"tun_queue one above", CL "tun_queue = 10001\n",
+     "%F:6 [client] tun_queue: " RANGE("10001", 2, 10000)},
+    {"tun_queue zero", CL "tun_queue = 0\n", "%F:6 [client] tun_queue: " RANGE("0", 2, 10000)},
+    {"tun_queue with a unit", CL "tun_queue = 16p\n",
+     "%F:6 [client] tun_queue: '16p' is not a whole number; use a number from 2 to 10000"},
     {"reconnect_max below reconnect_min", CL "reconnect_min = 30\nreconnect_max = 10\n",
      "%F:7 [client] reconnect_max: 10 is below reconnect_min (30, line 6); use at least 30"},
     {"reconnect_max below default reconnect_min", CL "reconnect_max = 0\n",

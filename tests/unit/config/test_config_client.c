@@ -34,6 +34,7 @@ static void test_config_client_load_defaults(void **state)
 	assert_int_equal(c.renew_at.num, 2);
 	assert_int_equal(c.renew_at.den, 3);
 	assert_int_equal(c.busy_poll_us, CONFIG_BUSY_POLL_DEFAULT_US);
+	assert_int_equal(c.tun_queue, 16);
 	assert_int_equal(c.reconnect_min, 1);
 	assert_int_equal(c.reconnect_max, 60);
 	assert_int_equal(c.connect_timeout, 10);
@@ -95,6 +96,7 @@ static void test_config_client_load_every_key(void **state)
 		       "renew = off\n"
 		       "renew_at = 80%\n"
 		       "busy_poll_us = 250\n"
+		       "tun_queue = 10000\n"
 		       "status_group = vpn_users.2\n",
 		       &c);
 	assert_string_equal(c.gateway_host, "10.99.0.1");
@@ -116,7 +118,21 @@ static void test_config_client_load_every_key(void **state)
 	assert_int_equal(c.renew_at.num, 80);
 	assert_int_equal(c.renew_at.den, 100);
 	assert_int_equal(c.busy_poll_us, 250);
+	assert_int_equal(c.tun_queue, 10000);
 	assert_string_equal(c.status_group, "vpn_users.2");
+}
+
+/* tun_queue: both ends of its range are accepted (the refusals outside it
+ * are in test_config_cases.h). */
+static void test_config_client_load_tun_queue_bounds(void **state)
+{
+	static struct config_client c;
+
+	(void)state;
+	load_ok_client(CL "tun_queue = 2\n", &c);
+	assert_int_equal(c.tun_queue, 2);
+	load_ok_client(CL "tun_queue = 10000\n", &c);
+	assert_int_equal(c.tun_queue, 10000);
 }
 
 static void test_config_client_load_keywords(void **state)
@@ -205,6 +221,7 @@ int main(void)
 	    cmocka_unit_test(test_config_client_load_defaults),
 	    cmocka_unit_test(test_config_client_load_gateway_forms),
 	    cmocka_unit_test(test_config_client_load_every_key),
+	    cmocka_unit_test(test_config_client_load_tun_queue_bounds),
 	    cmocka_unit_test(test_config_client_load_keywords),
 	    cmocka_unit_test(test_config_check_key_mode_modes),
 	    cmocka_unit_test(test_config_check_key_mode_not_a_file),
