@@ -35,7 +35,7 @@ struct gateway;
 #define UDP_RX_SLOTS_GRO 32
 #define UDP_RX_SLOTS 256
 #define UDP_RX_BATCH 32
-#define UDP_RX_BUDGET 256
+#define UDP_RX_BUDGET 64
 
 /* The offer prepared when the handshake completes: the cid and epoch 0's
  * secret, held until the client's FEATURES takes it or not. */

@@ -27,8 +27,9 @@
 #include "udp_offload.h"
 
 /* Room for UDP_GRO's size and a packet-info cmsg. */
-#define UDP_RX_CTL (CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo)) + \
-		    CMSG_SPACE(sizeof(struct in_pktinfo)))
+#define UDP_RX_CTL                                                                                 \
+	(CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo)) +                        \
+	 CMSG_SPACE(sizeof(struct in_pktinfo)))
 
 struct udp_rx_msgs {
 	struct mmsghdr m[UDP_RX_BATCH];

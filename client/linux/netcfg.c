@@ -322,7 +322,7 @@ int netcfg_apply(struct netcfg *n, const struct msg_config *cfg, const struct ip
 	memset(&n->underlay4, 0, sizeof(n->underlay4));
 	memset(&n->underlay6, 0, sizeof(n->underlay6));
 	n->applied = true;
-	if (rtnl_link_up(n->ifname, cfg->mtu) < 0) {
+	if (rtnl_link_up(n->ifname, cfg->mtu, 0) < 0) {
 		log_warn("cannot bring %s up with MTU %u", n->ifname, cfg->mtu);
 		goto fail;
 	}

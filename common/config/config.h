@@ -219,7 +219,14 @@ struct config_server {
 	 * long for the answer before it sleeps (common/base/busypoll.h,
 	 * docs/design.md "The event loop"); 0 = off. */
 	unsigned busy_poll_us;         /* 0-BUSYPOLL_WINDOW_MAX_US */
+	/* Packets the kernel holds for each TUN queue before a worker reads
+	 * them (the device's txqueuelen): the queue towards clients an
+	 * interactive packet waits in behind a download. */
+	unsigned tun_queue;            /* CONFIG_TUN_QUEUE_MIN-MAX */
 };
+#define CONFIG_TUN_QUEUE_MIN 2
+#define CONFIG_TUN_QUEUE_MAX 10000
+#define CONFIG_TUN_QUEUE_DEFAULT 16
 #define CONFIG_WORKERS_MAX 64
 /* busy_poll_us when not set, gateway and client (docs/performance.md,
  * "Latency"). */

@@ -186,7 +186,7 @@ out:
 	return ret;
 }
 
-int rtnl_link_up(const char *ifname, unsigned mtu)
+int rtnl_link_up(const char *ifname, unsigned mtu, unsigned txqlen)
 {
 	struct ifinfomsg ifi;
 	struct rtnl_req r;
@@ -201,6 +201,8 @@ int rtnl_link_up(const char *ifname, unsigned mtu)
 	ifi.ifi_change = IFF_UP;
 	req_init(&r, RTM_NEWLINK, 0, &ifi, sizeof(ifi));
 	if (mtu != 0 && req_attr_u32(&r, IFLA_MTU, mtu) < 0)
+		return -1;
+	if (txqlen != 0 && req_attr_u32(&r, IFLA_TXQLEN, txqlen) < 0)
 		return -1;
 	return rtnl_talk(&r, NULL);
 }

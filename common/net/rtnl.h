@@ -14,7 +14,7 @@
 #include "addr.h"
 #include "rtnl_monitor.h"
 
-int rtnl_link_up(const char *ifname, unsigned mtu);
+int rtnl_link_up(const char *ifname, unsigned mtu, unsigned txqlen);
 int rtnl_link_delete(const char *ifname);
 int rtnl_addr_add(const char *ifname, const struct prefix *p);
 int rtnl_addr_del(const char *ifname, const struct prefix *p);

@@ -89,6 +89,19 @@ static void link_state(const char *name, short *flags, int *mtu)
 	close(s);
 }
 
+static int txqlen(const char *name)
+{
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	assert_true(s >= 0);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	assert_int_equal(ioctl(s, SIOCGIFTXQLEN, &ifr), 0);
+	close(s);
+	return ifr.ifr_qlen;
+}
+
 static void expect_route(const char *dst, const char *want_via, const char *want_if)
 {
 	struct ipaddr d = ip(dst), via;
@@ -117,7 +130,7 @@ static void expect_no_route(const char *dst)
 	assert_int_equal(errno, ENETUNREACH);
 }
 
-static void test_rtnl_link_up_sets_flag_and_mtu(void **state)
+static void test_rtnl_link_up_sets_flag_mtu_and_queue(void **state)
 {
 	short flags;
 	int mtu;
@@ -125,18 +138,24 @@ static void test_rtnl_link_up_sets_flag_and_mtu(void **state)
 	(void)state;
 	link_state(tun_name, &flags, &mtu);
 	assert_false(flags & IFF_UP);
-	assert_int_equal(rtnl_link_up(tun_name, 1380), 0);
+	assert_int_equal(rtnl_link_up(tun_name, 1380, 0), 0);
 	link_state(tun_name, &flags, &mtu);
 	assert_true(flags & IFF_UP);
 	assert_int_equal(mtu, 1380);
 	/* mtu 0 leaves the MTU alone. */
-	assert_int_equal(rtnl_link_up(tun_name, 0), 0);
+	assert_int_equal(rtnl_link_up(tun_name, 0, 0), 0);
 	link_state(tun_name, &flags, &mtu);
 	assert_int_equal(mtu, 1380);
 	/* The kernel's refusal comes back as errno. */
 	errno = 0;
-	assert_int_equal(rtnl_link_up(tun_name, 20), -1);
+	assert_int_equal(rtnl_link_up(tun_name, 20, 0), -1);
 	assert_int_equal(errno, EINVAL);
+	/* The queue length: set when asked, left alone at 0. */
+	assert_int_equal(txqlen(tun_name) == 16, false);
+	assert_int_equal(rtnl_link_up(tun_name, 1380, 16), 0);
+	assert_int_equal(txqlen(tun_name), 16);
+	assert_int_equal(rtnl_link_up(tun_name, 1380, 0), 0);
+	assert_int_equal(txqlen(tun_name), 16);
 }
 
 struct addr_case {
@@ -153,7 +172,7 @@ static const struct addr_case addr_cases[] = {
 static void test_rtnl_addr_add_then_del(void **state)
 {
 	(void)state;
-	assert_int_equal(rtnl_link_up(tun_name, 1400), 0);
+	assert_int_equal(rtnl_link_up(tun_name, 1400, 0), 0);
 	for (size_t i = 0; i < sizeof(addr_cases) / sizeof(addr_cases[0]); i++) {
 		const struct addr_case *c = &addr_cases[i];
 		struct prefix p = pfx(c->addr);
@@ -199,7 +218,7 @@ static void test_rtnl_route_add_get_del(void **state)
 	struct prefix a4 = pfx("10.77.0.2/24"), a6 = pfx("fd00:77::2/64");
 
 	(void)state;
-	assert_int_equal(rtnl_link_up(tun_name, 1400), 0);
+	assert_int_equal(rtnl_link_up(tun_name, 1400, 0), 0);
 	assert_int_equal(rtnl_addr_add(tun_name, &a4), 0);
 	assert_int_equal(rtnl_addr_add(tun_name, &a6), 0);
 	for (size_t i = 0; i < sizeof(route_cases) / sizeof(route_cases[0]); i++) {
@@ -262,7 +281,7 @@ static void test_rtnl_errors_bad_arguments(void **state)
 	for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
 		const char *n = bad_names[i];
 		errno = 0;
-		assert_int_equal(rtnl_link_up(n, 1400), -1);
+		assert_int_equal(rtnl_link_up(n, 1400, 0), -1);
 		assert_int_equal(errno, ENODEV);
 		errno = 0;
 		assert_int_equal(rtnl_link_delete(n), -1);
@@ -323,8 +342,8 @@ static void test_rtnl_route_path_and_underlay(void **state)
 	(void)state;
 	assert_true(fd >= 0);
 	idx2 = (int)if_nametoindex(other);
-	assert_int_equal(rtnl_link_up(tun_name, 1400), 0);
-	assert_int_equal(rtnl_link_up(other, 1400), 0);
+	assert_int_equal(rtnl_link_up(tun_name, 1400, 0), 0);
+	assert_int_equal(rtnl_link_up(other, 1400, 0), 0);
 	assert_int_equal(rtnl_addr_add(tun_name, &a1), 0);
 	assert_int_equal(rtnl_addr_add(other, &a2), 0);
 	assert_int_equal(rtnl_route_add(&wide, &via, tun_name, 0), 0);
@@ -372,7 +391,7 @@ static void test_rtnl_link_delete_removes_link(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_rtnl_link_up_sets_flag_and_mtu),
+	    cmocka_unit_test(test_rtnl_link_up_sets_flag_mtu_and_queue),
 	    cmocka_unit_test(test_rtnl_addr_add_then_del),
 	    cmocka_unit_test(test_rtnl_route_add_get_del),
 	    cmocka_unit_test(test_rtnl_route_add_unreachable_gateway_fails),

@@ -200,13 +200,13 @@ static void no_victim_among_sparse_sessions(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(ping_behind_bulk_goes_first),
-		cmocka_unit_test(sparse_limit_is_per_session_not_per_slot),
-		cmocka_unit_test(sparse_ignores_budget_bulk_honours_it),
-		cmocka_unit_test(empty_slots_and_arrival_order),
-		cmocka_unit_test(random_turns_keep_each_sessions_order),
-		cmocka_unit_test(victim_is_heaviest_sessions_oldest),
-		cmocka_unit_test(no_victim_among_sparse_sessions),
+	    cmocka_unit_test(ping_behind_bulk_goes_first),
+	    cmocka_unit_test(sparse_limit_is_per_session_not_per_slot),
+	    cmocka_unit_test(sparse_ignores_budget_bulk_honours_it),
+	    cmocka_unit_test(empty_slots_and_arrival_order),
+	    cmocka_unit_test(random_turns_keep_each_sessions_order),
+	    cmocka_unit_test(victim_is_heaviest_sessions_oldest),
+	    cmocka_unit_test(no_victim_among_sparse_sessions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
