@@ -309,7 +309,7 @@ int gateway_start(struct gateway *gw)
 	for (unsigned i = 0; i < gw->n_workers; i++) {
 		struct worker *q = &gw->workers[i];
 
-		ev_io_init(&q->tun_io, q->tun_fd, router_on_tun_readable, q);
+		ev_io_init(&q->tun_io, q->tun_fd, tun_rx_on_readable, q);
 		if (ev_io_start(q->loop, &q->tun_io, EPOLLIN) < 0) {
 			log_warn("cannot watch %s", gw->tun_name);
 			return -1;

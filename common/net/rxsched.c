@@ -5,7 +5,6 @@
  */
 #include "rxsched.h"
 
-#include <stdbool.h>
 #include <string.h>
 
 /* Twice RXSCHED_MAX, a power of two: at most half full. */
@@ -63,7 +62,8 @@ size_t rxsched_plan(const struct rxsched_slot *slots, const uint32_t *order, siz
 		const struct rxsched_slot *s = &slots[order[k]];
 
 		if (s->left > 0 && sparse(&t, s->key))
-			out[m++] = (struct rxsched_step){.slot = order[k], .count = s->left};
+			out[m++] = (struct rxsched_step){
+			    .slot = order[k], .count = s->left, .sparse = true};
 	}
 	for (size_t k = 0; k < n && budget > 0; k++) {
 		const struct rxsched_slot *s = &slots[order[k]];

@@ -15,6 +15,7 @@
 #ifndef MTLSVPN_RXSCHED_H
 #define MTLSVPN_RXSCHED_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,7 @@ struct rxsched_slot {
 struct rxsched_step {
 	uint32_t slot;	/* an index into the slots */
 	uint32_t count; /* datagrams to hand on from it, from its next one */
+	bool sparse;	/* its key is sparse: the steps before the first bulk one */
 };
 
 /* One turn's plan over the n (<= RXSCHED_MAX) staged slots named by

@@ -43,6 +43,9 @@ static void ping_behind_bulk_goes_first(void **state)
 	assert_int_equal(m, 3);
 	assert_int_equal(out[0].slot, 3);
 	assert_int_equal(out[0].count, 1);
+	assert_true(out[0].sparse);
+	assert_false(out[1].sparse);
+	assert_false(out[2].sparse);
 	/* Then A from its oldest, 64 datagrams: 40 + 24 of the next. */
 	assert_int_equal(out[1].slot, 0);
 	assert_int_equal(out[1].count, 40);
@@ -153,6 +156,7 @@ static void random_turns_keep_each_sessions_order(void **state)
 				/* No older slot of this key still holds datagrams. */
 				for (size_t j = 0; j < out[k].slot; j++)
 					assert_false(slots[j].key == s->key && slots[j].left > 0);
+				assert_int_equal(out[k].sparse, sparse);
 				if (sparse) {
 					assert_false(seen_bulk);
 					assert_int_equal(out[k].count, s->left);
