@@ -311,9 +311,12 @@ struct handoff {
 
 /* The largest TUN read: a super-packet (GSO_MAX_SIZE, 64 KiB). */
 #define ROUTER_TUN_READ_MAX 65536
-/* Packets read ahead from the TUN per turn, and bytes (tun_rx.c): the
- * default tun_queue, so a turn usually holds all the queue has. */
-#define TUN_RX_SLOTS 16
+/* Packets read ahead from the TUN per turn, and bytes (tun_rx.c): with
+ * offloads the default tun_queue of super-packets, so a turn usually
+ * holds all the queue has; without, as many single packets as a batch
+ * of sends holds. */
+#define TUN_RX_SLOTS_OFFLOAD 16
+#define TUN_RX_SLOTS 64
 #define TUN_RX_BUDGET (1024u * 1024u)
 
 struct worker {
@@ -330,6 +333,7 @@ struct worker {
 	unsigned tun_offloads;
 	struct buf seg;                  /* one segment or part cut from a super-packet */
 	struct buf tun_stage[TUN_RX_SLOTS]; /* packets read ahead (tun_rx.c) */
+	unsigned tun_stage_n;               /* how many of them are in use */
 	struct tungro *gro;              /* coalescing into the TUN; NULL without vnet */
 
 	int listen_fd;

@@ -4,7 +4,8 @@
  * sealing one takes tens of microseconds: the answer to another client's
  * ping, read after a dozen of them, would wait for all of them. So each
  * turn first reads what the queue holds into staged packets (up to
- * TUN_RX_SLOTS of them and TUN_RX_BUDGET bytes: a copy each), then routes
+ * TUN_RX_SLOTS_OFFLOAD super-packets or TUN_RX_SLOTS single ones, and
+ * TUN_RX_BUDGET bytes: a copy each), then routes
  * the packets of destinations with at most two packets staged, in arrival
  * order, sends them at once, and then routes the rest in arrival order
  * (common/net/rxsched.c; a destination's packets are never reordered).
@@ -44,7 +45,8 @@ int tun_rx_init(struct worker *w)
 	size_t cap =
 	    ROUTER_HEADROOM + (w->gw->cfg.offload ? ROUTER_TUN_READ_MAX : w->gw->cfg.mtu + 64u);
 
-	for (unsigned i = 0; i < TUN_RX_SLOTS; i++)
+	w->tun_stage_n = w->gw->cfg.offload ? TUN_RX_SLOTS_OFFLOAD : TUN_RX_SLOTS;
+	for (unsigned i = 0; i < w->tun_stage_n; i++)
 		if (buf_init(&w->tun_stage[i], cap) < 0)
 			return -1;
 	return 0;
@@ -52,7 +54,7 @@ int tun_rx_init(struct worker *w)
 
 void tun_rx_deinit(struct worker *w)
 {
-	for (unsigned i = 0; i < TUN_RX_SLOTS; i++)
+	for (unsigned i = 0; i < w->tun_stage_n; i++)
 		buf_deinit(&w->tun_stage[i]);
 }
 
@@ -62,7 +64,7 @@ static unsigned read_ahead(struct worker *w, struct rxsched_slot *sched)
 	size_t vh = w->tun_vnet ? GSO_VNET_HDR_LEN : 0, bytes = 0;
 	unsigned n = 0;
 
-	while (n < TUN_RX_SLOTS && bytes < TUN_RX_BUDGET) {
+	while (n < w->tun_stage_n && bytes < TUN_RX_BUDGET) {
 		struct buf *pkt = &w->tun_stage[n];
 		ssize_t got;
 
