@@ -2,9 +2,10 @@
  * client.c - the connection state machine: resolve, connect, handshake,
  * wait for CONFIG, run the tunnel, back off and reconnect. Every state
  * change goes through client_set_state(), which refuses transitions the
- * protocol does not have; each state has one handler and a list of the
- * frames it accepts. The tunnel's network settings outlive a reconnect, so
- * traffic does not leak around a full tunnel while it is re-established.
+ * protocol does not have; each state has one handler. The connected
+ * states' frames (WAIT_CONFIG, UP, CLOSING) are read and acted on in
+ * frames.c. The tunnel's network settings outlive a reconnect, so traffic
+ * does not leak around a full tunnel while it is re-established.
  */
 #include "client.h"
 
@@ -23,7 +24,6 @@
 #include "tls.h"
 
 #define CLOSING_FLUSH_MS 2000
-#define DEAD_PEER_FACTOR 3
 #define BIT(x) (1u << (x))
 
 static const char *const state_names[CLIENT_STATE_COUNT] = {
@@ -48,20 +48,9 @@ static const unsigned allowed_next[CLIENT_STATE_COUNT] = {
     [CLIENT_CLOSING] = 0,
 };
 
-/* The frames each connected state accepts; anything else ends the session. */
-static const unsigned accepted_frames[CLIENT_STATE_COUNT] = {
-    [CLIENT_WAIT_CONFIG] = BIT(FRAME_CONFIG) | BIT(FRAME_KEEPALIVE) | BIT(FRAME_BYE),
-    [CLIENT_UP] = BIT(FRAME_DATA) | BIT(FRAME_DATA_GSO) | BIT(FRAME_KEEPALIVE) | BIT(FRAME_BYE) |
-		  BIT(FRAME_CONFIG_UPDATE) | BIT(FRAME_DCHAN_REKEY),
-    /* While closing, the gateway's last words are read but not acted on. */
-    [CLIENT_CLOSING] = BIT(FRAME_DATA) | BIT(FRAME_DATA_GSO) | BIT(FRAME_KEEPALIVE) |
-		       BIT(FRAME_BYE) | BIT(FRAME_CONFIG_UPDATE) | BIT(FRAME_DCHAN_REKEY),
-};
-
 static void handle_resolving(struct client *c);
 static void handle_connecting(struct client *c);
 static void handle_handshake(struct client *c, uint32_t revents);
-static size_t handle_connected(struct client *c, uint32_t revents);
 static void handle_closing(struct client *c, uint32_t revents);
 static void connect_next(struct client *c);
 static void client_on_socket(struct ev_loop *loop, struct ev_io *w, uint32_t revents);
@@ -86,9 +75,7 @@ void client_set_state(struct client *c, enum client_state next, const char *why)
 
 /* ---- tearing down ---- */
 
-/* Drops the connection (socket, TLS, timers, TUN reading); the TUN and its
- * network settings stay. */
-static void close_conn(struct client *c)
+void client_close_conn(struct client *c)
 {
 	ev_io_stop(c->loop, &c->sock_io);
 	ev_timer_stop(c->loop, &c->state_timer);
@@ -114,11 +101,7 @@ static void close_conn(struct client *c)
 	cont_on_closed(c);
 }
 
-/* Drops the connection and reconnects after delay ms, or after the
- * backoff's next (RETRY_BACKOFF). A failure is a warning; for a drain the
- * caller has said what happens. */
-#define RETRY_BACKOFF UINT64_MAX
-static void drop_and_retry(struct client *c, uint64_t delay, bool failure, const char *why)
+void client_drop_and_retry(struct client *c, uint64_t delay, bool failure, const char *why)
 {
 	if (failure)
 		log_warnx("%s", why);
@@ -127,13 +110,13 @@ static void drop_and_retry(struct client *c, uint64_t delay, bool failure, const
 	c->last_refused = false;
 	if (c->state == CLIENT_CLOSING) {
 		/* Leaving anyway: the goodbye just ends sooner. */
-		close_conn(c);
+		client_close_conn(c);
 		ev_loop_break(c->loop);
 		return;
 	}
 	notice_session_end(c);
-	close_conn(c);
-	if (delay == RETRY_BACKOFF)
+	client_close_conn(c);
+	if (delay == CLIENT_RETRY_BACKOFF)
 		delay = connect_backoff_next(&c->backoff);
 	if (delay == 0)
 		log_info("reconnecting now");
@@ -154,7 +137,7 @@ void client_disconnect(struct client *c, const char *fmt, ...)
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	/* With the UDP channel up, the session is continued at once. */
-	drop_and_retry(c, cont_begin(c, why) ? 0 : RETRY_BACKOFF, true, why);
+	client_drop_and_retry(c, cont_begin(c, why) ? 0 : CLIENT_RETRY_BACKOFF, true, why);
 }
 
 /* The old connection leaves from an address or a link we no longer use:
@@ -165,7 +148,7 @@ void client_on_path_changed(struct client *c, const char *what)
 	if (c->state != CLIENT_UP)
 		return;
 	(void)cont_begin(c, what);
-	drop_and_retry(c, 0, true, what);
+	client_drop_and_retry(c, 0, true, what);
 }
 
 void client_fail(struct client *c, const char *fmt, ...)
@@ -178,7 +161,7 @@ void client_fail(struct client *c, const char *fmt, ...)
 	va_end(ap);
 	log_warnx("%s", why);
 	notice_session_end(c);
-	close_conn(c);
+	client_close_conn(c);
 	/* Already leaving because we were asked to: that stays a clean exit. */
 	if (c->state != CLIENT_CLOSING) {
 		c->exit_code = 1;
@@ -188,8 +171,7 @@ void client_fail(struct client *c, const char *fmt, ...)
 	ev_loop_break(c->loop);
 }
 
-/* Certificates do not fix themselves: those failures end the program. */
-static void tls_failed(struct client *c, const char *when)
+void client_tls_failed(struct client *c, const char *when)
 {
 	char sentence[512];
 
@@ -214,7 +196,7 @@ static void client_on_state_deadline(struct ev_loop *loop, struct ev_timer *t)
 	case CLIENT_CONNECTING:
 		log_warnx("connecting to %s timed out after %u s", c->gateway_str,
 			  cfg->connect_timeout);
-		close_conn(c);
+		client_close_conn(c);
 		c->addr_idx++;
 		connect_next(c);
 		break;
@@ -232,7 +214,7 @@ static void client_on_state_deadline(struct ev_loop *loop, struct ev_timer *t)
 		break;
 	case CLIENT_CLOSING:
 		log_debug("the goodbye could not be flushed in time");
-		close_conn(c);
+		client_close_conn(c);
 		ev_loop_break(c->loop);
 		break;
 	default:
@@ -294,7 +276,7 @@ static void connect_next(struct client *c)
 		ev_io_init(&c->sock_io, fd, client_on_socket, c);
 		if (ev_io_start(c->loop, &c->sock_io, EPOLLOUT) < 0) {
 			log_warn("epoll");
-			close_conn(c);
+			client_close_conn(c);
 			continue;
 		}
 		client_set_state(c, CLIENT_CONNECTING, c->gateway_str);
@@ -309,7 +291,7 @@ static void handle_connecting(struct client *c)
 {
 	if (connect_finish(c->sock) < 0) {
 		log_warn("cannot connect to %s", c->gateway_str);
-		close_conn(c);
+		client_close_conn(c);
 		c->addr_idx++;
 		connect_next(c);
 		return;
@@ -329,7 +311,7 @@ static void handle_connecting(struct client *c)
 
 /* ---- HANDSHAKE ---- */
 
-static void want_events(struct client *c, uint32_t extra)
+void client_want_events(struct client *c, uint32_t extra)
 {
 	uint32_t ev = EPOLLIN | extra;
 
@@ -339,9 +321,7 @@ static void want_events(struct client *c, uint32_t extra)
 		log_warn("epoll");
 }
 
-/* recv() once if the socket said so. false if the connection is unusable
- * (already handled). */
-static bool fill(struct client *c, uint32_t revents)
+bool client_fill(struct client *c, uint32_t revents)
 {
 	ssize_t n;
 
@@ -376,14 +356,14 @@ static void on_handshake_done(struct client *c)
 	if (cont_on_handshake(c) < 0)
 		return;
 	/* The CONFIG may have come in the same flight as the handshake. */
-	handle_connected(c, 0);
+	frames_handle_connected(c, 0);
 }
 
 static void handle_handshake(struct client *c, uint32_t revents)
 {
 	enum tls_result r;
 
-	if (!fill(c, revents))
+	if (!client_fill(c, revents))
 		return;
 	r = tls_handshake(c->tls);
 	if (tls_flush(c->tls) < 0 && r != TLS_ERROR) {
@@ -393,7 +373,7 @@ static void handle_handshake(struct client *c, uint32_t revents)
 	}
 	switch (r) {
 	case TLS_OK:
-		want_events(c, 0);
+		client_want_events(c, 0);
 		on_handshake_done(c);
 		return;
 	case TLS_WANT_READ:
@@ -403,218 +383,16 @@ static void handle_handshake(struct client *c, uint32_t revents)
 					  c->gateway_str);
 			return;
 		}
-		want_events(c, r == TLS_WANT_WRITE ? EPOLLOUT : 0);
+		client_want_events(c, r == TLS_WANT_WRITE ? EPOLLOUT : 0);
 		return;
 	case TLS_CLOSED:
 		client_disconnect(c, "%s closed the connection during the TLS handshake",
 				  c->gateway_str);
 		return;
 	case TLS_ERROR:
-		tls_failed(c, "handshake");
+		client_tls_failed(c, "handshake");
 		return;
 	}
-}
-
-/* ---- WAIT_CONFIG and UP ---- */
-
-static void on_config(struct client *c, const struct msg_config *cfg)
-{
-	bool continued;
-
-	if (netcfg_apply(&c->net, cfg, &c->gateway_ip) < 0) {
-		client_fail(c,
-			    "could not configure the tunnel interface %s (see above); "
-			    "is this program running as root?",
-			    c->tun_name);
-		return;
-	}
-	c->config = *cfg;
-	continued = cont_on_config(c, cfg);
-	if (update_announce(c, cfg) < 0)
-		return;
-	if (!continued)
-		udpchan_start(c);
-	tunnel_set_offload(c);
-	chan_set_max_data(&c->rx, cfg->mtu);
-	c->keepalive_s = cfg->keepalive;
-	/* The gateway's own dead_peer_timeout; an older gateway does not send
-	 * it, and 3 x keepalive is what it uses by default. */
-	c->dead_peer_s = cfg->dead_peer ? cfg->dead_peer : cfg->keepalive * DEAD_PEER_FACTOR;
-	ev_timer_stop(c->loop, &c->state_timer);
-	client_set_state(c, CLIENT_UP, "CONFIG applied");
-	/* systemd: the unit is up once the tunnel is. */
-	notify_status("connected to %s", c->gateway_str);
-	notify_ready();
-	c->up_since_ms = ev_now_ms(c->loop);
-	memset(&c->stats, 0, sizeof(c->stats));
-	connect_backoff_reset(&c->backoff);
-	ev_timer_arm(c->loop, &c->keepalive_timer, (uint64_t)c->keepalive_s * 1000u);
-	ev_timer_arm(c->loop, &c->dead_peer_timer, (uint64_t)c->dead_peer_s * 1000u);
-	roam_on_connected(c);
-	notice_connected(c);
-	notice_cert_expiry(c);
-	renew_on_up(c);
-	tunnel_update_backpressure(c);
-}
-
-/* The gateway goes away on purpose: no failure, no backoff. Come back after
- * its delay, re-resolving (another gateway may take us); settings stay. */
-static void on_drain(struct client *c, const struct msg_bye *bye)
-{
-	uint64_t delay;
-
-	connect_backoff_reset(&c->backoff);
-	delay = bye->has_retry_after ? bye->retry_after_ms : connect_backoff_next(&c->backoff);
-	log_info("gateway is draining; reconnecting in %llu ms", (unsigned long long)delay);
-	drop_and_retry(c, delay, false, "gateway is draining");
-}
-
-static void on_bye(struct client *c, const struct msg_bye *bye)
-{
-	char sentence[512];
-
-	c->cont.after_bye = true; /* the session is over: nothing to continue */
-	if (c->state == CLIENT_CLOSING)
-		return;
-	if (bye->reason == BYE_DRAINING) {
-		on_drain(c, bye);
-		return;
-	}
-	notice_bye(bye, sentence, sizeof(sentence));
-	if (msg_bye_is_permanent(bye->reason)) {
-		client_fail(c, "%s", sentence);
-		return;
-	}
-	client_disconnect(c, "%s", sentence);
-	/* A refusal for now (the gateway is full): status says so. */
-	if (c->state == CLIENT_BACKOFF && bye->reason == BYE_POOL_EXHAUSTED)
-		c->last_refused = true;
-}
-
-static void protocol_error(struct client *c, const char *what)
-{
-	tunnel_send_bye(c, BYE_PROTOCOL_ERROR, what);
-	if (c->state != CLIENT_BACKOFF)
-		client_disconnect(c, "protocol error from %s: %s", c->gateway_str, what);
-}
-
-/* Acts on every complete frame buffered. false once the connection is gone
- * or the state left the connected ones. */
-static bool process_frames(struct client *c)
-{
-	struct chan_event *ev = &c->ev;
-	enum client_state st = c->state;
-	const char *why = NULL;
-	enum chan_result r;
-
-	while ((r = chan_next(&c->rx, ev, &why)) == CHAN_OK) {
-		if (!(accepted_frames[c->state] & BIT(ev->type))) {
-			char what[96];
-			snprintf(what, sizeof(what), "unexpected %s frame in state %s",
-				 frame_type_name(ev->type), client_state_name(c->state));
-			protocol_error(c, what);
-			return false;
-		}
-		if (c->state == CLIENT_CLOSING && ev->type != FRAME_BYE)
-			continue;
-		switch (ev->type) {
-		case FRAME_DATA_GSO:
-		case FRAME_DATA:
-		case FRAME_DCHAN_REKEY:
-			if ((why = tunnel_on_frame(c, ev)) != NULL) {
-				protocol_error(c, why);
-				return false;
-			}
-			break;
-		case FRAME_KEEPALIVE:
-			log_debug("keepalive from the gateway");
-			break;
-		case FRAME_CONFIG:
-			on_config(c, &ev->config);
-			break;
-		case FRAME_CONFIG_UPDATE:
-			if (!update_apply(c, &ev->config))
-				protocol_error(c, "CONFIG_UPDATE this client did not announce");
-			break;
-		case FRAME_BYE:
-			on_bye(c, &ev->bye);
-			break;
-		default:
-			break;
-		}
-		if (c->state != st && !(st == CLIENT_WAIT_CONFIG && c->state == CLIENT_UP))
-			return false;
-		st = c->state;
-	}
-	if (r == CHAN_MALFORMED) {
-		protocol_error(c, why ? why : "malformed frame");
-		return false;
-	}
-	return true;
-}
-
-/* Returns how many decrypted bytes were read (for the pending-data hook). */
-static size_t handle_connected(struct client *c, uint32_t revents)
-{
-	size_t total = 0;
-
-	if ((revents & EPOLLOUT) && tls_flush(c->tls) < 0) {
-		client_disconnect(c, "lost the connection to %s: %s", c->gateway_str,
-				  strerror(errno));
-		return 0;
-	}
-	if (!fill(c, revents))
-		return 0;
-	for (;;) {
-		size_t room, got = 0;
-		uint8_t *space = chan_space(&c->rx, &room);
-		enum tls_result r = tls_read(c->tls, space, room, &got);
-
-		if (r == TLS_OK) {
-			bool go_on;
-
-			chan_commit(&c->rx, got);
-			total += got;
-			go_on = process_frames(c);
-			/* Nothing waits past the read that brought it. */
-			tungro_flush(c);
-			if (!go_on)
-				return total;
-			continue;
-		}
-		if (r == TLS_WANT_READ || r == TLS_WANT_WRITE)
-			break;
-		if (r == TLS_CLOSED) {
-			if (c->state == CLIENT_CLOSING) {
-				close_conn(c);
-				ev_loop_break(c->loop);
-			} else {
-				client_disconnect(c, "the gateway %s closed the connection",
-						  c->gateway_str);
-			}
-			return total;
-		}
-		tls_failed(c, "session");
-		return total;
-	}
-	if (total > 0)
-		c->last_rx_ms = ev_now_ms(c->loop);
-	if (c->sock_eof) {
-		if (c->state == CLIENT_CLOSING) {
-			close_conn(c);
-			ev_loop_break(c->loop);
-		} else {
-			client_disconnect(c,
-					  "the gateway %s closed the connection without a goodbye",
-					  c->gateway_str);
-		}
-		return total;
-	}
-	if (c->state == CLIENT_UP)
-		tunnel_update_backpressure(c);
-	else
-		want_events(c, 0);
-	return total;
 }
 
 /* ---- CLOSING ---- */
@@ -624,18 +402,18 @@ static void handle_closing(struct client *c, uint32_t revents)
 	int f;
 
 	if (revents & EPOLLIN) {
-		(void)handle_connected(c, revents & ~(uint32_t)EPOLLOUT);
+		(void)frames_handle_connected(c, revents & ~(uint32_t)EPOLLOUT);
 		if (c->tls == NULL)
 			return;
 	}
 	f = tls_flush(c->tls);
 	if (f <= 0) {
 		/* All said (or the socket is gone): nothing more to wait for. */
-		close_conn(c);
+		client_close_conn(c);
 		ev_loop_break(c->loop);
 		return;
 	}
-	want_events(c, 0);
+	client_want_events(c, 0);
 }
 
 void client_stop(struct client *c)
@@ -643,13 +421,13 @@ void client_stop(struct client *c)
 	notify_stopping();
 	if (c->state == CLIENT_CLOSING) {
 		/* Asked twice: stop waiting for the goodbye to drain. */
-		close_conn(c);
+		client_close_conn(c);
 		ev_loop_break(c->loop);
 		return;
 	}
 	notice_session_end(c);
 	if (c->tls == NULL || (c->state != CLIENT_UP && c->state != CLIENT_WAIT_CONFIG)) {
-		close_conn(c);
+		client_close_conn(c);
 		client_set_state(c, CLIENT_CLOSING, "stop requested");
 		ev_loop_break(c->loop);
 		return;
@@ -680,7 +458,7 @@ void client_reconnect_now(struct client *c, const char *why)
 		char line[256];
 
 		snprintf(line, sizeof(line), "%s: reconnecting now", why);
-		drop_and_retry(c, 0, true, line);
+		client_drop_and_retry(c, 0, true, line);
 	}
 	if (c->state == CLIENT_BACKOFF)
 		ev_timer_arm(c->loop, &c->state_timer, 0);
@@ -702,7 +480,7 @@ static void client_on_socket(struct ev_loop *loop, struct ev_io *w, uint32_t rev
 		break;
 	case CLIENT_WAIT_CONFIG:
 	case CLIENT_UP:
-		(void)handle_connected(c, revents);
+		(void)frames_handle_connected(c, revents);
 		break;
 	case CLIENT_CLOSING:
 		handle_closing(c, revents);
@@ -721,7 +499,7 @@ static void client_before_sleep(struct ev_loop *loop, void *data)
 
 	if (c->tls == NULL || (c->state != CLIENT_UP && c->state != CLIENT_WAIT_CONFIG))
 		return;
-	if (tls_has_pending(c->tls) && handle_connected(c, 0) > 0 && c->tls != NULL &&
+	if (tls_has_pending(c->tls) && frames_handle_connected(c, 0) > 0 && c->tls != NULL &&
 	    tls_has_pending(c->tls))
 		ev_loop_no_sleep(loop);
 }
@@ -787,7 +565,7 @@ void client_deinit(struct client *c)
 {
 	status_stop(c);
 	roam_deinit(c);
-	close_conn(c);
+	client_close_conn(c);
 	netcfg_undo(&c->net);
 	killswitch_remove(c);
 	undo_close(&c->undo);

@@ -1,10 +1,11 @@
 /*
  * client.h - the client's parts and what they share: the connection state
- * machine (client.c) and its messages to the person (notice.c); resolving,
- * connecting and backing off (connect.c); the TUN <-> TLS data path
- * (tunnel.c); the undo journal on disk (undo.c); `mtlsvpn-client status`
- * (status.c, status_cmd.c). What the client asks of the operating system is
- * in platform.h, implemented for Linux in linux/.
+ * machine (client.c; the connected states' frames in frames.c) and its
+ * messages to the person (notice.c); resolving, connecting and backing off
+ * (connect.c); the TUN <-> TLS data path (tunnel.c); the undo journal on
+ * disk (undo.c); `mtlsvpn-client status` (status.c, status_cmd.c). What
+ * the client asks of the operating system is in platform.h, implemented
+ * for Linux in linux/.
  */
 #ifndef MTLSVPN_CLIENT_H
 #define MTLSVPN_CLIENT_H
@@ -252,11 +253,35 @@ void client_disconnect(struct client *c, const char *fmt, ...) __attribute__((fo
 void client_on_path_changed(struct client *c, const char *what);
 /* A failure no retry can fix: one sentence, exit status 1. */
 void client_fail(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Drops the connection (socket, TLS, timers, TUN reading); the TUN and its
+ * network settings stay. */
+void client_close_conn(struct client *c);
+/* Drops the connection and reconnects after delay ms, or after the
+ * backoff's next (CLIENT_RETRY_BACKOFF). A failure is a warning; for a
+ * drain the caller has said what happens. */
+#define CLIENT_RETRY_BACKOFF UINT64_MAX
+void client_drop_and_retry(struct client *c, uint64_t delay, bool failure, const char *why);
+/* A TLS failure (when: "handshake", "session"). Certificates do not fix
+ * themselves: those failures end the program; others reconnect. */
+void client_tls_failed(struct client *c, const char *when);
+/* EPOLLIN, EPOLLOUT while TLS output is queued, and extra. */
+void client_want_events(struct client *c, uint32_t extra);
+/* recv() once if the socket said so (revents). false if the connection is
+ * unusable (already handled). */
+bool client_fill(struct client *c, uint32_t revents);
+
+/* ---- frames.c: WAIT_CONFIG, UP and CLOSING, frame by frame ---- */
+
+/* Reads the connection and acts on every complete frame in the state's
+ * list (anything else is a protocol error). Returns how many decrypted
+ * bytes were read (for the pending-data hook). */
+size_t frames_handle_connected(struct client *c, uint32_t revents);
 
 /* ---- cont.c: continuing the session on a new connection (protocol.md 12.10) ---- */
 
-/* The path changed (what): true if the UDP channel is up and the session
- * will be continued (the next close_conn keeps the channel and socket). */
+/* The path changed (what): true if the UDP channel is up, continue =
+ * auto, and the session will be continued (the next close_conn keeps the
+ * channel and socket). */
 bool cont_begin(struct client *c, const char *what);
 /* close_conn asks: keep the channel and the socket this time? */
 bool cont_keeps_conn(struct client *c);

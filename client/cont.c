@@ -8,7 +8,8 @@
  * first frame is CONTINUE(cid, proof); a CONFIG naming the same cid says
  * the session continued, another cid that it is a new one (the held
  * channel is wiped and the new one probed as usual). Any failure on the
- * way ends the continuation: what follows is an ordinary reconnect.
+ * way ends the continuation: what follows is an ordinary reconnect. With
+ * continue = off in client.ini none is ever begun.
  */
 #include "client.h"
 
@@ -28,6 +29,13 @@ bool cont_begin(struct client *c, const char *what)
 	if (k->active || k->after_bye || c->state != CLIENT_UP ||
 	    !udpchan_cont_key(c, &k->cid, k->key))
 		return false;
+	/* continue = off: the channel dies with the connection, and the next
+	 * one neither offers mtlsvpn-continue/1 nor sends CONTINUE. */
+	if (!c->cfg->continuation) {
+		explicit_bzero(k->key, sizeof(k->key));
+		log_info("%s: continue = off: a new session on a new connection", what);
+		return false;
+	}
 	log_info("%s: the UDP channel goes on; continuing the session on a new connection", what);
 	k->active = true;
 	k->keep_once = true;

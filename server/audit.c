@@ -163,9 +163,10 @@ void audit_emit(struct gateway *gw, struct audit_event *e)
 	workers_unlock(gw, &gw->audit_mu);
 }
 
-void audit_session(const struct session *s, enum audit_type type, const char *reason_code)
+/* The fields every event about a session carries. */
+static struct audit_event session_event(const struct session *s, enum audit_type type,
+					char t4[static ADDR_STRLEN], char t6[static ADDR_STRLEN])
 {
-	char t4[ADDR_STRLEN], t6[ADDR_STRLEN];
 	struct audit_event e = {
 	    .type = type,
 	    .sid = s->sid,
@@ -176,10 +177,18 @@ void audit_session(const struct session *s, enum audit_type type, const char *re
 	    .remote = s->remote,
 	    .tunnel4 = s->addr4.family != 0 ? addr_fmt(&s->addr4, t4) : NULL,
 	    .tunnel6 = s->addr6.family != 0 ? addr_fmt(&s->addr6, t6) : NULL,
-	    .reason = s->reason[0] != '\0' ? s->reason : NULL,
-	    .reason_code = reason_code,
 	};
 
+	return e;
+}
+
+void audit_session(const struct session *s, enum audit_type type, const char *reason_code)
+{
+	char t4[ADDR_STRLEN], t6[ADDR_STRLEN];
+	struct audit_event e = session_event(s, type, t4, t6);
+
+	e.reason = s->reason[0] != '\0' ? s->reason : NULL;
+	e.reason_code = reason_code;
 	if (type == AUDIT_DISCONNECT) {
 		e.has_traffic = true;
 		e.rx_bytes = s->st.rx_bytes;
@@ -188,5 +197,19 @@ void audit_session(const struct session *s, enum audit_type type, const char *re
 		e.tx_packets = s->st.tx_packets;
 		e.duration_ms = ev_now_ms(s->w->loop) - s->up_ms;
 	}
+	audit_emit(s->w->gw, &e);
+}
+
+void audit_continuation(const struct session *s, enum audit_type type, uint64_t cid,
+			const char *prev_remote, const char *reason, const char *reason_code)
+{
+	char t4[ADDR_STRLEN], t6[ADDR_STRLEN], hex[17];
+	struct audit_event e = session_event(s, type, t4, t6);
+
+	snprintf(hex, sizeof(hex), "%016" PRIx64, cid);
+	e.cid = hex;
+	e.prev_remote = prev_remote;
+	e.reason = reason;
+	e.reason_code = reason_code;
 	audit_emit(s->w->gw, &e);
 }

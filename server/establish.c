@@ -364,6 +364,17 @@ void establish_admit_new(struct session *s)
 	workers_exclusive_end(gw);
 }
 
+struct group *establish_group_of(struct session *s, const char **why)
+{
+	struct cert_info ci;
+
+	if (!tls_peer_info(s->tls, &ci)) {
+		*why = "client certificate unreadable";
+		return NULL;
+	}
+	return group_for(s, &ci, why);
+}
+
 bool establish_send_config(struct session *s)
 {
 	return send_config(s);
@@ -409,7 +420,8 @@ static void admit(struct session *s, const struct cert_info *ci)
 	 * here, and the half-open table has its own bound (halfopen.c). */
 	if (w->gw->n_established >= w->gw->cfg.max_clients) {
 		s->over_max_clients = true;
-		session_close(s, BYE_POOL_EXHAUSTED, "gateway full: too many clients (max_clients=%u)",
+		session_close(s, BYE_POOL_EXHAUSTED,
+			      "gateway full: too many clients (max_clients=%u)",
 			      w->gw->cfg.max_clients);
 		return;
 	}

@@ -294,7 +294,7 @@ struct worker_stats {
 	uint64_t gro_coalesced, gro_writes_saved;
 	/* Continuations (cont.c): connections moved into their session, and
 	 * those admitted as new sessions instead (unknown cid, another
-	 * identity, a wrong proof). */
+	 * identity, a wrong proof, another group). */
 	uint64_t cont_ok, cont_refused;
 	uint64_t detached, detach_expired; /* sessions detached; of them, ended by the grace */
 };
@@ -545,6 +545,11 @@ void audit_emit(struct gateway *gw, struct audit_event *e);
 /* An event about s: its identity, certificate, addresses and, for
  * AUDIT_DISCONNECT, its counters; reason_code as refusal_post_key says. */
 void audit_session(const struct session *s, enum audit_type type, const char *reason_code);
+/* AUDIT_CONTINUE (s continued, prev_remote the address it had) or
+ * AUDIT_CONTINUE_REFUSED (s the new connection, reason and code why):
+ * with the cid the client named. */
+void audit_continuation(const struct session *s, enum audit_type type, uint64_t cid,
+			const char *prev_remote, const char *reason, const char *reason_code);
 /* reason_code of a close with this BYE ("admin", "revoked", ...). */
 const char *audit_bye_code(uint16_t bye);
 
@@ -743,6 +748,9 @@ void establish_admit(struct session *s);
 bool establish_still_good(struct session *s, struct cert_info *ci);
 /* CONTINUING -> ESTABLISHED: a refused continuation, admitted as new. */
 void establish_admit_new(struct session *s);
+/* The group s's certificate maps to now, as admission would choose it
+ * (members, group_from, default_group); NULL with *why if none. */
+struct group *establish_group_of(struct session *s, const char **why);
 /* The continued session's CONFIG (same addresses, same cid). */
 bool establish_send_config(struct session *s);
 /* The settings CONFIG carries for s (its addresses, group lists, timers). */

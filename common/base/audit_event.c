@@ -28,6 +28,8 @@ static const struct {
     [AUDIT_CONTROL] = {"control", "71107fd308bc44cca104427b8af3c712", 5},
     [AUDIT_ENROLL] = {"enroll", "ea16fea1b0d84d69987287ce08cd0ef7", 5},
     [AUDIT_ENROLL_REFUSED] = {"enroll_refused", "d0d4fd5158a9403db90d9d2ef2861ce8", 5},
+    [AUDIT_CONTINUE] = {"continue", "9ab1df7b8abd496ea6d5d67c1f5d5023", 6},
+    [AUDIT_CONTINUE_REFUSED] = {"continue_refused", "faf9220f41534cb68cbf679cbcfc1101", 5},
 };
 
 const char *audit_event_name(enum audit_type t)
@@ -107,6 +109,14 @@ static void audit_walk(const struct audit_event *e, struct audit_sink *k)
 		if (port >= 0)
 			put_u64(k, "remote_port", "MTLSVPN_REMOTE_PORT", (uint64_t)port);
 	}
+	if (e->prev_remote != NULL) {
+		split_remote(e->prev_remote, addr, sizeof(addr), &port);
+		put_str(k, "previous_remote_addr", "MTLSVPN_PREVIOUS_REMOTE_ADDR", addr);
+		if (port >= 0)
+			put_u64(k, "previous_remote_port", "MTLSVPN_PREVIOUS_REMOTE_PORT",
+				(uint64_t)port);
+	}
+	put_str(k, "cid", "MTLSVPN_CID", e->cid);
 	put_str(k, "tunnel_ipv4", "MTLSVPN_TUNNEL_IPV4", e->tunnel4);
 	put_str(k, "tunnel_ipv6", "MTLSVPN_TUNNEL_IPV6", e->tunnel6);
 	if (e->has_traffic) {

@@ -16,15 +16,17 @@
 
 /* Append-only: the names and MESSAGE_IDs are a documented interface. */
 enum audit_type {
-	AUDIT_CONNECT,	       /* a session is established */
-	AUDIT_DISCONNECT,      /* an established session ended: bytes, packets, reason */
-	AUDIT_REFUSED,	       /* a connection refused (before or after authentication) */
-	AUDIT_REFUSED_SUMMARY, /* refusals held back by the rate limit, by interval */
-	AUDIT_REVOKED,	       /* a live session closed by a revocation sweep */
-	AUDIT_RELOAD,	       /* server.ini reloaded, or the reload refused */
-	AUDIT_CONTROL,	       /* a state-changing mtlsvpnctl command, or its refusal */
-	AUDIT_ENROLL,	       /* EST: a certificate issued (simpleenroll, simplereenroll) */
-	AUDIT_ENROLL_REFUSED,  /* EST: an enrollment or renewal refused */
+	AUDIT_CONNECT,		/* a session is established */
+	AUDIT_DISCONNECT,	/* an established session ended: bytes, packets, reason */
+	AUDIT_REFUSED,		/* a connection refused (before or after authentication) */
+	AUDIT_REFUSED_SUMMARY,	/* refusals held back by the rate limit, by interval */
+	AUDIT_REVOKED,		/* a live session closed by a revocation sweep */
+	AUDIT_RELOAD,		/* server.ini reloaded, or the reload refused */
+	AUDIT_CONTROL,		/* a state-changing mtlsvpnctl command, or its refusal */
+	AUDIT_ENROLL,		/* EST: a certificate issued (simpleenroll, simplereenroll) */
+	AUDIT_ENROLL_REFUSED,	/* EST: an enrollment or renewal refused */
+	AUDIT_CONTINUE,		/* a new connection continued a live session (its old remote) */
+	AUDIT_CONTINUE_REFUSED, /* a continuation refused: the connection became a new session */
 	AUDIT_TYPE_N,
 };
 
@@ -33,7 +35,9 @@ struct audit_event {
 	int64_t time_us; /* CLOCK_REALTIME, microseconds since the epoch */
 	uint64_t sid;	 /* 0: none */
 	const char *identity, *serial, *fingerprint, *group;
-	const char *remote; /* "203.0.113.4:50122" or "[2001:db8::4]:50122" */
+	const char *remote;	 /* "203.0.113.4:50122" or "[2001:db8::4]:50122" */
+	const char *prev_remote; /* continue: the address the session had, same form */
+	const char *cid;	 /* continue, continue_refused: the cid named, 16 hex digits */
 	const char *tunnel4, *tunnel6;
 	bool has_traffic;	       /* the four counters and duration_ms */
 	uint64_t rx_bytes, rx_packets; /* from the client */

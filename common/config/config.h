@@ -265,6 +265,10 @@ struct config_client {
 	/* udp = auto: take the gateway's UDP data channel when it offers one
 	 * (docs/protocol.md section 12); udp = off: TLS carries everything. */
 	bool udp;                      /* default true (auto) */
+	/* continue = auto: when the way to the gateway moves while the UDP
+	 * channel is up, offer to continue the session on the new connection
+	 * (docs/protocol.md 12.10); off: never, a reconnect is a new session. */
+	bool continuation;             /* default true (auto) */
 	unsigned mss_clamp;            /* as the gateway's; default auto */
 	/* renew = auto: renew the certificate over EST (simplereenroll) at
 	 * renew_at of its lifetime (docs/protocol.md 13.10); needs cert and

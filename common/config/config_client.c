@@ -125,7 +125,7 @@ static bool parse_dns_mode(const struct config_file *f, const struct config_key 
 	return false;
 }
 
-/* KEY = auto | off (udp, renew): *field true for auto; else why says
+/* KEY = auto | off (udp, continue, renew): *field true for auto; else why says
  * what each means. */
 static bool parse_auto_off(const char *value, void *field, char why[static CONFIG_ERR_MAX],
 			   const char *mode, const char *meaning)
@@ -152,9 +152,22 @@ static bool parse_udp(const struct config_file *f, const struct config_key *k, c
 			      "off (TLS carries everything)");
 }
 
+/* continue = auto | off: whether a moved client offers to continue its
+ * session (protocol.md 12.10). */
+static bool parse_continue(const struct config_file *f, const struct config_key *k,
+			   const char *value, void *field, char why[static CONFIG_ERR_MAX])
+{
+	(void)f;
+	(void)k;
+	return parse_auto_off(value, field, why, "continuation",
+			      "auto (when the network changes while the UDP channel is up, "
+			      "continue the session on the new connection) or off (a new "
+			      "session every time)");
+}
+
 /* renew = auto | off: whether the client renews its certificate over EST. */
-static bool parse_renew(const struct config_file *f, const struct config_key *k,
-			const char *value, void *field, char why[static CONFIG_ERR_MAX])
+static bool parse_renew(const struct config_file *f, const struct config_key *k, const char *value,
+			void *field, char why[static CONFIG_ERR_MAX])
 {
 	(void)f;
 	(void)k;
@@ -255,6 +268,7 @@ enum {
 	K_PKCS11_MODULE,
 	K_OFFLOAD,
 	K_UDP,
+	K_CONTINUE,
 	K_MSS_CLAMP,
 	K_RENEW,
 	K_RENEW_AT,
@@ -314,6 +328,8 @@ static const struct config_key client_keys[K_COUNT] = {
 		.offset = CLI(offload), .example = "on"},
 	[K_UDP] = {.section = "client", .name = "udp", .parse = parse_udp, .offset = CLI(udp),
 		.example = "auto"},
+	[K_CONTINUE] = {.section = "client", .name = "continue", .parse = parse_continue,
+		.offset = CLI(continuation), .example = "auto"},
 	[K_MSS_CLAMP] = {.section = "client", .name = "mss_clamp", .parse = config_key_mss_clamp,
 		.offset = CLI(mss_clamp), .min = DCHAN_PMTU_CLAMP_MIN, .max = DCHAN_PMTU_CLAMP_MAX,
 		.example = "auto"},
@@ -528,6 +544,7 @@ static void set_defaults(struct config_client *c)
 	c->connect_timeout = 10;
 	c->offload = true;
 	c->udp = true;
+	c->continuation = true;
 	c->mss_clamp = DCHAN_PMTU_CLAMP_AUTO;
 	c->renew = true;
 	c->renew_at = RENEW_AT_DEFAULT;

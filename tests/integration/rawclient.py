@@ -4,9 +4,14 @@ mtlsvpn/1 (TLS 1.3, ALPN, a client certificate) but sends what a real client
 never would: packets with forged inner sources, malformed frames, or no
 certificate at all; or it answers the CONFIG's FEATURES offer late, or not
 at all ("update"); or it offers to continue a session whose proof it cannot
-have ("continue": another identity's cid, or a wrong proof). It prints one result line and exits 0 when the gateway
-behaved as required, 1 otherwise."""
+have ("continue": another identity's cid, or a wrong proof); or it makes a
+session with one certificate and continues it, with a valid proof, on a
+connection with another ("recontinue"). It prints one result line and exits
+0 when the gateway behaved as required, 1 otherwise."""
 import argparse
+import ctypes
+import hashlib
+import hmac
 import os
 import select
 import socket
@@ -303,9 +308,71 @@ def cmd_continue(a):
     return 0 if cfg.get("cid") not in (None, a.cid) else 1
 
 
+# The TLS exporter (RFC 8446 7.5), which Python's ssl module does not offer:
+# OpenSSL's own, called on the SSL * behind the socket. CPython 3.x lays a
+# _ssl._SSLSocket out as PyObject_HEAD (2 pointers), the Socket weakref,
+# then SSL *ssl; SSL_get_version on the pointer must answer TLSv1.3 before
+# it is used, so a different layout stops the test instead of misleading it.
+def exporter(s, label, context):
+    lib = ctypes.CDLL("libssl.so.3")
+    lib.SSL_get_version.argtypes = [ctypes.c_void_p]
+    lib.SSL_get_version.restype = ctypes.c_char_p
+    lib.SSL_export_keying_material.argtypes = [
+        ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t,
+        ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int]
+    ptr = ctypes.c_void_p.from_address(id(s._sslobj) + 3 * ctypes.sizeof(ctypes.c_void_p)).value
+    if lib.SSL_get_version(ptr) != b"TLSv1.3":
+        raise RuntimeError("cannot reach the SSL object behind Python's socket")
+    out = ctypes.create_string_buffer(32)
+    if lib.SSL_export_keying_material(ptr, out, 32, label, len(label), context,
+                                      len(context), 1) != 1:
+        raise RuntimeError("SSL_export_keying_material failed")
+    return out.raw
+
+
+def cmd_recontinue(a):
+    """A session with --cert whose UDP channel is taken (FEATURES), then a
+    second connection with --cert2 offering to continue it with the valid
+    proof (docs/protocol.md 12.10, as client/cont.c computes it). Prints
+    both CONFIGs; --expect continued: the second has the first's cid;
+    --expect new: another cid. --hold: keeps the connections that long."""
+    s1 = connect(a)
+    r1 = Reader(s1)
+    c1 = get_config(s1, r1)
+    if "cid" not in c1:
+        print("the gateway offered no UDP channel")
+        return 1
+    cid = bytes.fromhex(c1["cid"])
+    s1.sendall(frame(FRAME_FEATURES, struct.pack("!I", 0x4)))
+    s0 = exporter(s1, b"EXPORTER-mtlsvpn-dchan", cid)
+    # The gateway makes the channel when it reads FEATURES: before the
+    # second connection's handshake is through, but give it a moment.
+    time.sleep(0.5)
+    a.cert, a.key = a.cert2, a.key2
+    s2 = connect(a, alpn=("mtlsvpn-continue/1", "mtlsvpn/1"))
+    if s2.selected_alpn_protocol() != "mtlsvpn-continue/1":
+        print("the gateway chose %r, not the continuation" % s2.selected_alpn_protocol())
+        return 1
+    e = exporter(s2, b"EXPORTER-mtlsvpn-continue", b"")
+    k = hmac.new(s0, b"mtlsvpn dchan continue" + b"\x01", hashlib.sha256).digest()
+    proof = hmac.new(k, b"mtlsvpn continue v1" + cid + e, hashlib.sha256).digest()
+    s2.sendall(frame(0x0a, cid + proof))
+    c2 = get_config(s2, Reader(s2))
+    print("first cid=%s v4=%s port=%d; second cid=%s v4=%s port=%d" %
+          (c1["cid"], c1.get("v4"), s1.getsockname()[1], c2.get("cid"), c2.get("v4"),
+           s2.getsockname()[1]), flush=True)
+    same = c2.get("cid") == c1["cid"]
+    if a.hold:
+        time.sleep(a.hold)
+    s2.close()
+    s1.close()
+    return 0 if same == (a.expect == "continued") else 1
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("cmd", choices=["forge", "malformed", "nocert", "stay", "update", "continue"])
+    ap.add_argument("cmd", choices=["forge", "malformed", "nocert", "stay", "update", "continue",
+                                        "recontinue"])
     ap.add_argument("--host", required=True)
     ap.add_argument("--port", type=int, default=8443)
     ap.add_argument("--server-name", required=True)
@@ -320,9 +387,13 @@ def main():
     ap.add_argument("--wait", type=float, default=5)
     ap.add_argument("--want-route")
     ap.add_argument("--cid", help="continue: the session's cid, 16 hex digits")
+    ap.add_argument("--cert2", help="recontinue: the second connection's certificate")
+    ap.add_argument("--key2")
+    ap.add_argument("--expect", choices=["continued", "new"], default="continued")
     a = ap.parse_args()
     sys.exit({"forge": cmd_forge, "malformed": cmd_malformed, "nocert": cmd_nocert,
-              "stay": cmd_stay, "update": cmd_update, "continue": cmd_continue}[a.cmd](a))
+              "stay": cmd_stay, "update": cmd_update, "continue": cmd_continue,
+              "recontinue": cmd_recontinue}[a.cmd](a))
 
 
 if __name__ == "__main__":

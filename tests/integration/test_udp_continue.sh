@@ -10,7 +10,14 @@
 # printed. Then a second identity (bob, rawclient.py) naming alice's cid
 # must get a new session of its own, with another cid, and alice's session
 # must be untouched; and alice's certificate with a wrong proof gets a new
-# session too (both counted as refused). Last, detached sessions
+# session too (both counted as refused). Each continuation and each
+# refusal is one event in the audit trail (continue: sid, cid, the new and
+# the previous remote; continue_refused: cid and reason_code). A session
+# continued, with a valid proof, on a connection whose certificate (same
+# identity) now maps to another group is refused with other_group: the
+# connection gets a session in its own group, an address from that pool
+# (rawclient.py recontinue, which first continues with a same-group
+# certificate to show that its proof is right). Last, detached sessions
 # (udp_detach_grace): the gateway's end of a TLS connection is killed (ss -K)
 # while the laptop's TCP is black-holed and its UDP goes on: the session
 # stays, detached, carries pings by UDP and outlives a reload; revoking it ends it at once (a
@@ -27,8 +34,39 @@ L1=$(lap 1)
 pki_init
 pki_client alice
 pki_client bob
+# carol: one identity, three certificates; OU engineering twice, sales once.
+nb=$(date -u -d '-1 hour' +%Y%m%d%H%M%SZ)
+na=$(date -u -d '+1 day' +%Y%m%d%H%M%SZ)
+pki_openssl_client_subj carol-eng "/CN=carol/OU=engineering" "$nb" "$na"
+pki_openssl_client_subj carol-eng2 "/CN=carol/OU=engineering" "$nb" "$na"
+pki_openssl_client_subj carol-sales "/CN=carol/OU=sales" "$nb" "$na"
 "$B/mtlsvpnctl" ca crl --dir "$CA" >>"$WORK/ctl.log" 2>&1 || fail "mtlsvpnctl ca crl"
-write_server_ini "dead_peer_timeout = 60" "workers = 2" "udp_detach_grace = 6" "crl = ca/crl.pem"
+write_server_ini "dead_peer_timeout = 60" "workers = 2" "udp_detach_grace = 12" "crl = ca/crl.pem" \
+	"audit_log = state/audit.json" "group_from = ou"
+# alice and bob (no OU) stay in [pool], the default group.
+cat >>"$WORK/server.ini" <<'INI'
+[group engineering]
+ipv4 = 10.8.1.0/24
+routes = 10.20.0.0/24
+[group sales]
+ipv4 = 10.8.2.0/24
+routes = 10.20.0.0/24
+INI
+AUDIT=$WORK/state/audit.json
+# audit EXPR: the audit events (JSON objects e) for which EXPR holds, one a
+# line; audit_n EXPR: how many.
+audit() {
+	python3 -c 'import json, sys
+for l in open(sys.argv[2]):
+    e = json.loads(l)
+    try:
+        hit = eval(sys.argv[1])
+    except KeyError:
+        hit = False
+    if hit:
+        print(json.dumps(e, sort_keys=True))' "$1" "$AUDIT"
+}
+audit_n() { audit "$1" | wc -l; }
 start_gateway
 write_client_ini 1 alice
 start_client 1
@@ -70,6 +108,14 @@ state_up || fail "alice's channel is not up after the move"
 grab_dchan_datagram "$L1" "$WORK/after.bin"
 [ "$(cid_of "$WORK/after.bin")" = "$cid" ] || fail "alice's datagrams carry cid $(cid_of "$WORK/after.bin"), was $cid"
 say "40 MB upload across the address change, checksum matches; same sid, inner address and cid; no new session; longest gap between ping replies $GAP_MS ms ($GAP_N of 600 answered)"
+# The audit trail shows the move: one continue event, the old and the new
+# remote address, the session's sid and cid.
+[ "$(audit_n 'e["event"] == "continue"')" = 1 ] ||
+	fail "want one continue event, got: $(audit 'e["event"].startswith("continue")')"
+ev=$(audit 'e["event"] == "continue"')
+[ "$(audit_n "e['event'] == 'continue' and e['sid'] == $sid and e['identity'] == 'alice' and e['cid'] == '$cid' and e['remote_addr'] == '192.0.2.31' and e['previous_remote_addr'] == '192.0.2.11' and e['tunnel_ipv4'] == '$inner' and e['group'] == 'default'")" = 1 ] ||
+	fail "the continue event lacks the move: $ev"
+say "audit: $ev"
 
 # bob holds a valid certificate but not alice's channel: naming her cid
 # gets him a session of his own, another cid, and alice keeps hers.
@@ -83,6 +129,10 @@ grep -q "continuation refused (another identity's session)" "$WORK/gateway.log" 
 [ "$(sess 's["sid"]')" = "$sid" ] || fail "bob's attempt replaced alice's session"
 ip netns exec "$L1" ping -c 3 -i 0.2 -W 1 10.20.0.2 >/dev/null || fail "alice's tunnel broke after bob's attempt"
 say "bob naming alice's cid: $out; alice's session untouched"
+ev=$(audit 'e["event"] == "continue_refused" and e.get("identity") == "bob"')
+[ "$(audit_n "e['event'] == 'continue_refused' and e.get('identity') == 'bob' and e['reason_code'] == 'other_identity' and e['cid'] == '$cid' and e['remote_addr'] == '192.0.2.12'")" = 1 ] ||
+	fail "no continue_refused event other_identity for bob: $(audit 'e["event"].startswith("continue")')"
+say "audit: $ev"
 
 # alice's own certificate without the channel's key: a wrong proof.
 out=$(raw --cert "$WORK/alice.crt" --key "$WORK/alice.key") || fail "a wrong proof: $out"
@@ -90,6 +140,11 @@ grep -q "continuation refused (wrong proof)" "$WORK/gateway.log" ||
 	fail "the gateway did not refuse a wrong proof"
 [ "$(sess 'd["gateway"]["udp"]["continue_refused"]')" = 2 ] || fail "continue_refused is $(sess 'd["gateway"]["udp"]["continue_refused"]'), not 2"
 say "a wrong proof with alice's certificate: $out; 2 refusals counted"
+[ "$(audit_n "e['event'] == 'continue_refused' and e.get('identity') == 'alice' and e['reason_code'] == 'bad_proof' and e['cid'] == '$cid'")" = 1 ] ||
+	fail "no continue_refused event bad_proof for alice: $(audit 'e["event"].startswith("continue")')"
+[ "$(audit_n 'e["event"] == "continue_refused"')" = 2 ] ||
+	fail "want 2 continue_refused events (one per connection): $(audit 'e["event"] == "continue_refused"')"
+say "audit: one continue_refused event per refused connection (other_identity, bad_proof)"
 # That replaced alice's session (BYE 4): her client, told so, does not try
 # to continue it (a replaced client stops).
 wait_for 5 grep -q "gateway closed the session: replaced" "$WORK/client1.log" ||
@@ -97,6 +152,71 @@ wait_for 5 grep -q "gateway closed the session: replaced" "$WORK/client1.log" ||
 client_gone() { ! kill -0 "${CLIENT_PID[$1]}" 2>/dev/null; }
 wait_for 5 client_gone 1 || fail "alice's client did not stop after BYE 4"
 grep -q "could not be continued" "$WORK/client1.log" && fail "alice's client tried to continue a replaced session"
+
+# ---- another group ----
+# carol's session (OU engineering) continued with a valid proof: first on
+# a connection with another engineering certificate (continued: the same
+# cid and address, the new certificate's serial from then on), then on
+# one whose certificate says OU sales (refused: a new session in sales).
+recont() {
+	ip netns exec "$(lap 2)" timeout 20 python3 "$(dirname "$0")/rawclient.py" recontinue \
+		--host 192.0.2.1 --server-name gw.test --ca "$CA/ca.crt" \
+		--cert "$WORK/carol-eng.crt" --key "$WORK/carol-eng.key" "$@"
+}
+serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f' | sed 's/^0*//'; }
+# Not through recont: $! must be the client's own PID (ip netns exec execs).
+ip netns exec "$(lap 2)" timeout 30 python3 "$(dirname "$0")/rawclient.py" recontinue \
+	--host 192.0.2.1 --server-name gw.test --ca "$CA/ca.crt" \
+	--cert "$WORK/carol-eng.crt" --key "$WORK/carol-eng.key" \
+	--cert2 "$WORK/carol-eng2.crt" --key2 "$WORK/carol-eng2.key" --hold 20 >"$WORK/recont.out" 2>&1 &
+RPID=$!
+T_PIDS+=("$RPID")
+wait_for 10 grep -q "second cid" "$WORK/recont.out" || fail "rawclient recontinue: $(cat "$WORK/recont.out")"
+out=$(cat "$WORK/recont.out")
+case "$out" in *"first cid="*" v4=10.8.1."*"second cid="*" v4=10.8.1."*) ;; *) fail "carol is not in engineering's pool: $out" ;; esac
+cids=$(grep -o 'cid=[0-9a-f]*' "$WORK/recont.out" | sort -u | wc -l)
+[ "$cids" = 1 ] || fail "carol's session was not continued with another certificate of her group: $out"
+ev=$(audit 'e["event"] == "continue" and e["identity"] == "carol"')
+s1=$(serial_of "$WORK/carol-eng.crt")
+s2=$(serial_of "$WORK/carol-eng2.crt")
+[ -n "$ev" ] && [ "$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["serial"].lstrip("0"))' "$ev")" = "$s2" ] ||
+	fail "carol's continue event does not carry the new certificate's serial $s2: $ev"
+say "carol continued with another engineering certificate ($out); audit: serial $s2"
+# From now on the session is checked against the new certificate: denying
+# the old serial leaves it, denying the new one ends it.
+deny_reload() {
+	sed -i '/^deny_serials = /d' "$WORK/server.ini"
+	[ -z "$1" ] || sed -i "/^\[gateway\]/a deny_serials = $1" "$WORK/server.ini"
+	"$B/mtlsvpnctl" reload --control "$WORK/control" >"$WORK/reload.out" 2>&1 ||
+		fail "reload (deny_serials = $1): $(cat "$WORK/reload.out")"
+}
+carol_sid() { gw_session carol 's["sid"] if s else None'; }
+csid=$(carol_sid)
+[ "$csid" != None ] || fail "carol's continued session is not listed"
+deny_reload "$s1"
+[ "$(carol_sid)" = "$csid" ] || fail "denying carol's old certificate ($s1) ended the session continued with $s2"
+deny_reload "$s2"
+carol_gone() { [ "$(gw_session carol 's is None')" = True ]; }
+wait_for 5 carol_gone || fail "denying carol's new certificate ($s2) left her continued session"
+[ "$(audit_n "e['event'] == 'revoked' and e.get('identity') == 'carol' and e['serial'].lstrip('0') == '$s2'")" = 1 ] ||
+	fail "no revoked event for carol's new serial: $(audit 'e.get("identity") == "carol"' | tail -n 3)"
+deny_reload ""
+stop_pid "$RPID"
+say "deny_serials: carol's old serial leaves the continued session, the new one ends it"
+out=$(recont --cert2 "$WORK/carol-sales.crt" --key2 "$WORK/carol-sales.key" --expect new) ||
+	fail "carol's session was continued by a certificate of another group: $out"
+case "$out" in *"v4=10.8.1."*"second cid="*"v4=10.8.2."*) ;; *) fail "carol's new session is not in sales' pool: $out" ;; esac
+grep -q "continuation refused (the certificate maps to group sales, the session is in engineering)" "$WORK/gateway.log" ||
+	fail "the gateway did not say why: $(grep 'continuation refused' "$WORK/gateway.log" | tail -n 1)"
+ev=$(audit 'e["event"] == "continue_refused" and e["identity"] == "carol"')
+[ "$(audit_n 'e["event"] == "continue_refused" and e["identity"] == "carol" and e["reason_code"] == "other_group"')" = 1 ] ||
+	fail "no continue_refused other_group event for carol: $ev"
+# The refused connection's own session (the same sid) is the one in sales.
+rsid=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["sid"])' "$ev")
+[ "$(audit_n "e['event'] == 'connect' and e['identity'] == 'carol' and e['group'] == 'sales' and e['sid'] == $rsid")" = 1 ] ||
+	fail "carol's refused continuation (sid $rsid) did not become a session in sales: $(audit 'e["identity"] == "carol"')"
+say "carol with an OU sales certificate: $out; audit: $ev"
+wait_for 5 carol_gone || fail "carol's sessions outlived rawclient"
 
 # ---- detached sessions ----
 # detach LAPTOP ADDR: the laptop's TCP to the gateway goes into a black
@@ -156,12 +276,13 @@ detach 2 192.0.2.12
 wait_for 5 is_detached bob || fail "bob's session was not detached"
 t0=$(date +%s.%N)
 bob_gone() { [ "$(gw_session bob 's is None')" = True ]; }
-wait_for 12 bob_gone || fail "bob's detached session outlived udp_detach_grace = 6"
+wait_for 20 bob_gone || fail "bob's detached session outlived udp_detach_grace = 12"
 ms=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%d", (b - a) * 1000 }')
-[ "$ms" -ge 5000 ] || fail "bob's detached session ended after $ms ms, before the grace of 6 s"
-grep -q "detached for udp_detach_grace (6s) and not continued" "$WORK/gateway.log" ||
+[ "$ms" -ge 11000 ] || fail "bob's detached session ended after $ms ms, before the grace of 12 s"
+grep -q "detached for udp_detach_grace (12s) and not continued" "$WORK/gateway.log" ||
 	fail "the gateway did not say why bob's session ended"
-[ "$(sess 'd["gateway"]["udp"]["detach_expired"]')" = 1 ] || fail "detach_expired is not 1"
-say "bob's detached session, not continued, ended $ms ms after it was detached (grace 6 s)"
+[ "$(sess 'd["gateway"]["udp"]["detach_expired"]')" = 1 ] ||
+	fail "detach_expired is $(sess 'd["gateway"]["udp"]["detach_expired"]'), not 1"
+say "bob's detached session, not continued, ended $ms ms after it was detached (grace 12 s)"
 
 pass

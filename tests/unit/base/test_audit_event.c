@@ -108,6 +108,48 @@ static void test_audit_event_json_remote_ipv6_and_unparsed(void **state)
 	assert_non_null(strstr(out, "\"remote_addr\":\"10.0.0.1:99999\"}"));
 }
 
+/* A continuation shows the move: the session's new remote and the one it
+ * had, and the cid the client named; a refusal the cid and its reason. */
+static void test_audit_event_json_continue_and_refused(void **state)
+{
+	struct audit_event e = {.type = AUDIT_CONTINUE,
+				.sid = 7,
+				.identity = "alice",
+				.remote = "198.51.100.9:40000",
+				.prev_remote = "[2001:db8::4]:50122",
+				.cid = "00112233aabbccdd"};
+	static struct audit_fields f;
+	char out[1024], v[256];
+
+	(void)state;
+	assert_true(audit_event_json(&e, out, sizeof(out)) > 0);
+	assert_non_null(strstr(out, "\"event\":\"continue\","));
+	assert_non_null(strstr(out, "\"remote_addr\":\"198.51.100.9\",\"remote_port\":40000,"
+				    "\"previous_remote_addr\":\"2001:db8::4\","
+				    "\"previous_remote_port\":50122,\"cid\":\"00112233aabbccdd\""));
+	assert_true(audit_event_fields(&e, &f));
+	assert_string_equal(field(&f, "MTLSVPN_PREVIOUS_REMOTE_ADDR", v, sizeof(v)), "2001:db8::4");
+	assert_string_equal(field(&f, "MTLSVPN_PREVIOUS_REMOTE_PORT", v, sizeof(v)), "50122");
+	assert_string_equal(field(&f, "MTLSVPN_CID", v, sizeof(v)), "00112233aabbccdd");
+	assert_string_equal(field(&f, "PRIORITY", v, sizeof(v)), "6");
+
+	e = (struct audit_event){.type = AUDIT_CONTINUE_REFUSED,
+				 .identity = "bob",
+				 .remote = "198.51.100.9:40001",
+				 .cid = "00112233aabbccdd",
+				 .reason = "another identity's session",
+				 .reason_code = "other_identity"};
+	assert_true(audit_event_json(&e, out, sizeof(out)) > 0);
+	assert_non_null(strstr(out, "{\"event\":\"continue_refused\","));
+	assert_non_null(strstr(out, "\"cid\":\"00112233aabbccdd\""));
+	assert_non_null(strstr(out, "\"reason_code\":\"other_identity\"}"));
+	assert_null(strstr(out, "previous_remote"));
+	assert_true(audit_event_fields(&e, &f));
+	assert_string_equal(field(&f, "MESSAGE_ID", v, sizeof(v)),
+			    audit_event_message_id(AUDIT_CONTINUE_REFUSED));
+	assert_string_equal(field(&f, "PRIORITY", v, sizeof(v)), "5");
+}
+
 /* A certificate's name is the peer's bytes: a newline must not split the
  * line, a quote must not end the string. */
 static void test_audit_event_json_escapes_peer_bytes(void **state)
@@ -227,6 +269,7 @@ int main(void)
 	    cmocka_unit_test(test_audit_event_json_disconnect),
 	    cmocka_unit_test(test_audit_event_json_absent_fields_left_out),
 	    cmocka_unit_test(test_audit_event_json_remote_ipv6_and_unparsed),
+	    cmocka_unit_test(test_audit_event_json_continue_and_refused),
 	    cmocka_unit_test(test_audit_event_json_escapes_peer_bytes),
 	    cmocka_unit_test(test_audit_event_json_too_small),
 	    cmocka_unit_test(test_audit_event_fields_disconnect),

@@ -28,7 +28,7 @@ struct bad_case {
 	"enroll, enroll_ca_dir, cert_lifetime, enroll_revoke_old, enroll_ca_key, busy_poll_us and tun_queue"
 #define CL_KEYS                                                                                    \
 	"gateway, server_name, ca, cert, key, tun, full_tunnel, dns, reconnect_min, "              \
-	"reconnect_max, connect_timeout, log_level, state_dir, kill_switch, status_group, key_passphrase_file, pkcs11_module, offload, udp, mss_clamp, renew, renew_at and busy_poll_us"
+	"reconnect_max, connect_timeout, log_level, state_dir, kill_switch, status_group, key_passphrase_file, pkcs11_module, offload, udp, continue, mss_clamp, renew, renew_at and busy_poll_us"
 #define RANGE(v, lo, hi) "'" v "' is out of range; use a number from " #lo " to " #hi
 #define NOT_LINE(t)                                                                                \
 	"'" t "' is not a 'key = value' line, a [section] header or a comment; write key = "       \
@@ -572,6 +572,16 @@ static const struct bad_case client_bad[] = {
     {"udp on", CL "udp = on\n",
      "%F:6 [client] udp: 'on' is not a UDP mode; use auto (take the gateway's UDP data channel "
      "when it offers one) or off (TLS carries everything)"},
+    {"continue on", CL "continue = on\n",
+     "%F:6 [client] continue: 'on' is not a continuation mode; use auto (when the network "
+     "changes while the UDP channel is up, continue the session on the new connection) or off "
+     "(a new session every time)"},
+    {"continue empty", CL "continue =\n",
+     "%F:6 [client] continue: '' is not a continuation mode; use auto (when the network "
+     "changes while the UDP channel is up, continue the session on the new connection) or off "
+     "(a new session every time)"},
+    {"continue twice", CL "continue = off\ncontinue = auto\n",
+     "%F:7 [client] continue: set twice, on lines 6 and 7; keep only one of them"},
     {"mss_clamp capitalised", CL "mss_clamp = Auto\n",
      "%F:6 [client] mss_clamp: 'Auto' is not an MSS setting; use auto (the UDP data channel's "
      "size), off, or a number from 536 to 65495"},

@@ -28,6 +28,7 @@ static void test_config_client_load_defaults(void **state)
 	assert_false(c.kill_switch);
 	assert_int_equal(c.dns, CONFIG_DNS_AUTO);
 	assert_true(c.udp);
+	assert_true(c.continuation);
 	assert_int_equal(c.mss_clamp, DCHAN_PMTU_CLAMP_AUTO);
 	assert_true(c.renew);
 	assert_int_equal(c.renew_at.num, 2);
@@ -89,6 +90,7 @@ static void test_config_client_load_every_key(void **state)
 		       "log_level = debug\n"
 		       "kill_switch = on\n"
 		       "udp = off\n"
+		       "continue = off\n"
 		       "mss_clamp = 1200\n"
 		       "renew = off\n"
 		       "renew_at = 80%\n"
@@ -108,6 +110,7 @@ static void test_config_client_load_every_key(void **state)
 	assert_int_equal(c.log_level, 1);
 	assert_true(c.kill_switch);
 	assert_false(c.udp);
+	assert_false(c.continuation);
 	assert_int_equal(c.mss_clamp, 1200);
 	assert_false(c.renew);
 	assert_int_equal(c.renew_at.num, 80);
@@ -122,15 +125,21 @@ static void test_config_client_load_keywords(void **state)
 		const char *line;
 		bool full_tunnel;
 		enum config_dns_mode dns;
+		bool continuation;
 	} rows[] = {
-	    {"full_tunnel = no\ndns = none\n", false, CONFIG_DNS_NONE},
-	    {"full_tunnel = true\ndns = resolvectl\n", true, CONFIG_DNS_RESOLVECTL},
-	    {"dns = resolved\n", false, CONFIG_DNS_RESOLVECTL},
-	    {"full_tunnel = off\ndns = auto\n", false, CONFIG_DNS_AUTO},
-	    {"full_tunnel = on\n", true, CONFIG_DNS_AUTO},
-	    {"full_tunnel = 1\n", true, CONFIG_DNS_AUTO},
-	    {"full_tunnel = 0\n", false, CONFIG_DNS_AUTO},
-	    {"full_tunnel = false\n", false, CONFIG_DNS_AUTO},
+	    {"full_tunnel = no\ndns = none\n", false, CONFIG_DNS_NONE, true},
+	    {"full_tunnel = true\ndns = resolvectl\n", true, CONFIG_DNS_RESOLVECTL, true},
+	    {"dns = resolved\n", false, CONFIG_DNS_RESOLVECTL, true},
+	    {"full_tunnel = off\ndns = auto\n", false, CONFIG_DNS_AUTO, true},
+	    {"full_tunnel = on\n", true, CONFIG_DNS_AUTO, true},
+	    {"full_tunnel = 1\n", true, CONFIG_DNS_AUTO, true},
+	    {"full_tunnel = 0\n", false, CONFIG_DNS_AUTO, true},
+	    {"full_tunnel = false\n", false, CONFIG_DNS_AUTO, true},
+	    /* continue = auto | off, as udp and renew; auto also without UDP. */
+	    {"continue = auto\n", false, CONFIG_DNS_AUTO, true},
+	    {"continue = off\n", false, CONFIG_DNS_AUTO, false},
+	    {"udp = off\ncontinue = auto\n", false, CONFIG_DNS_AUTO, true},
+	    {"udp = auto\ncontinue = off\n", false, CONFIG_DNS_AUTO, false},
 	};
 	static struct config_client c;
 	char text[512];
@@ -141,6 +150,7 @@ static void test_config_client_load_keywords(void **state)
 		load_ok_client(text, &c);
 		assert_int_equal(c.full_tunnel, rows[i].full_tunnel);
 		assert_int_equal(c.dns, rows[i].dns);
+		assert_int_equal(c.continuation, rows[i].continuation);
 	}
 }
 
