@@ -145,8 +145,13 @@ static int tun_up(struct gateway *gw)
 	/* The first address of every group's pool. */
 	if (group_tun_add(gw) < 0)
 		return -1;
-	if (rtnl_link_up(gw->tun_name, gw->cfg.mtu, 0) < 0) {
-		log_warn("cannot bring %s up with MTU %u", gw->tun_name, gw->cfg.mtu);
+	/* A short queue towards the clients: the kernel's 500 packets, most
+	 * of them 64 KiB super-packets with offloads, held milliseconds of a
+	 * download in front of another session's answer (performance.md,
+	 * "Latency"). */
+	if (rtnl_link_up(gw->tun_name, gw->cfg.mtu, gw->cfg.tun_queue) < 0) {
+		log_warn("cannot bring %s up with MTU %u and a queue of %u", gw->tun_name,
+			 gw->cfg.mtu, gw->cfg.tun_queue);
 		return -1;
 	}
 	if (group_has_family(gw, AF_INET))
@@ -304,7 +309,7 @@ int gateway_start(struct gateway *gw)
 	for (unsigned i = 0; i < gw->n_workers; i++) {
 		struct worker *q = &gw->workers[i];
 
-		ev_io_init(&q->tun_io, q->tun_fd, router_on_tun_readable, q);
+		ev_io_init(&q->tun_io, q->tun_fd, tun_rx_on_readable, q);
 		if (ev_io_start(q->loop, &q->tun_io, EPOLLIN) < 0) {
 			log_warn("cannot watch %s", gw->tun_name);
 			return -1;

@@ -375,9 +375,11 @@ static void udp(struct out *o, const struct gateway *gw)
 	put(o, "mtlsvpn_udp_datagrams_total{direction=\"in\"} %" PRIu64 "\n", u.datagrams_in);
 	put(o, "mtlsvpn_udp_datagrams_total{direction=\"out\"} %" PRIu64 "\n", u.datagrams_out);
 	help(o, "mtlsvpn_udp_drops_total", "counter",
-	     "UDP datagrams dropped, by reason: unknown_cid (no live session), or the session's "
-	     "(protocol.md 12.6).");
+	     "UDP datagrams dropped, by reason: unknown_cid (no live session), evicted (given "
+	     "up from the heaviest session when the worker's receive slots are full), or the "
+	     "session's (protocol.md 12.6).");
 	put(o, "mtlsvpn_udp_drops_total{reason=\"unknown_cid\"} %" PRIu64 "\n", u.unknown_cid);
+	put(o, "mtlsvpn_udp_drops_total{reason=\"evicted\"} %" PRIu64 "\n", u.evicted);
 	for (unsigned i = 0; i < DCHAN_OPEN_RESULTS; i++)
 		if (udp_drop_key(i) != NULL)
 			put(o, "mtlsvpn_udp_drops_total{reason=\"%s\"} %" PRIu64 "\n", udp_drop_key(i),

@@ -1,7 +1,7 @@
 /*
  * router.c - the data path between the TUN and the sessions. TUN -> client:
  * read a batch of packets, route each by inner destination, append it as a
- * DATA frame to its session's plaintext, then one tls_write and one send
+ * DATA frame to its session's plaintext (reading: tun_rx.c), then one tls_write and one send
  * per session. Client -> TUN: one recv per readiness, decrypt a bounded
  * number of records, and let a packet into the network only if its inner
  * source is the address the session leased and its group's rules allow it
@@ -23,10 +23,6 @@
 _Static_assert(ROUTER_HEADROOM >= GSO_VNET_HDR_LEN && ROUTER_HEADROOM >= CSTP_HDR_LEN &&
 		       ROUTER_HEADROOM >= FRAME_HDR_LEN + FRAME_GSO_HDR_LEN,
 	       "ROUTER_HEADROOM holds a virtio_net_hdr and every frame header");
-/* The largest TUN read: a super-packet (GSO_MAX_SIZE, 64 KiB). */
-#define ROUTER_TUN_READ_MAX 65536
-/* Packets read from the TUN per readiness event. */
-#define ROUTER_TUN_BATCH 64
 /* tls_read calls per session per loop turn: one busy client cannot
  * starve the others; the rest waits on the pending list. */
 #define ROUTER_READ_BUDGET 32
@@ -61,7 +57,7 @@ int router_init(struct worker *w)
 		flows = ROUTER_FLOWS_MIN;
 	if (flows > ROUTER_FLOWS_MAX)
 		flows = ROUTER_FLOWS_MAX;
-	if (tungro_init(w) < 0)
+	if (tungro_init(w) < 0 || tun_rx_init(w) < 0)
 		return -1;
 	if (w->gw->threaded && pthread_mutex_init(&w->flows_mu, NULL) != 0)
 		return -1;
@@ -73,6 +69,7 @@ void router_deinit(struct worker *w)
 	buf_deinit(&w->tun_pkt);
 	buf_deinit(&w->seg);
 	tungro_deinit(w);
+	tun_rx_deinit(w);
 	flow_deinit(&w->flows);
 	if (w->gw->threaded)
 		pthread_mutex_destroy(&w->flows_mu);
@@ -223,38 +220,6 @@ void router_route_packet(struct worker *w, struct buf *pkt)
 	s->tx_queued_pkts++;
 	s->tx_queued_bytes += n;
 	router_mark_dirty(s);
-}
-
-void router_on_tun_readable(struct ev_loop *loop, struct ev_io *io, uint32_t revents)
-{
-	struct worker *w = io->data;
-	struct buf *pkt = &w->tun_pkt;
-
-	(void)loop;
-	(void)revents;
-	for (int i = 0; i < ROUTER_TUN_BATCH; i++) {
-		ssize_t n;
-
-		/* With IFF_VNET_HDR its header lands just before the packet,
-		 * in the headroom the frame headers overwrite later. */
-		size_t vh = w->tun_vnet ? GSO_VNET_HDR_LEN : 0;
-
-		buf_reset(pkt, ROUTER_HEADROOM);
-		n = read(w->tun_fd, buf_end(pkt) - vh, buf_room(pkt) + vh);
-		if (n <= 0) {
-			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				log_warn("read from %s", w->gw->tun_name);
-			break;
-		}
-		if ((size_t)n <= vh) {
-			w->st.tun_bad++;
-			continue;
-		}
-		(void)buf_commit(pkt, (size_t)n - vh);
-		if (!handoff_pass(w, pkt, vh))
-			router_tun_packet(w, pkt, vh);
-	}
-	router_flush_dirty(w);
 }
 
 /* A packet read from the TUN (here or by another worker, handoff.c) for

@@ -309,6 +309,16 @@ struct handoff {
 	bool mu_init;
 };
 
+/* The largest TUN read: a super-packet (GSO_MAX_SIZE, 64 KiB). */
+#define ROUTER_TUN_READ_MAX 65536
+/* Packets read ahead from the TUN per turn, and bytes (tun_rx.c): with
+ * offloads the default tun_queue of super-packets, so a turn usually
+ * holds all the queue has; without, as many single packets as a batch
+ * of sends holds. */
+#define TUN_RX_SLOTS_OFFLOAD 16
+#define TUN_RX_SLOTS 64
+#define TUN_RX_BUDGET (1024u * 1024u)
+
 struct worker {
 	struct gateway *gw;
 	struct ev_loop *loop;
@@ -322,6 +332,8 @@ struct worker {
 	bool tun_vnet;
 	unsigned tun_offloads;
 	struct buf seg;                  /* one segment or part cut from a super-packet */
+	struct buf tun_stage[TUN_RX_SLOTS]; /* packets read ahead (tun_rx.c) */
+	unsigned tun_stage_n;               /* how many of them are in use */
 	struct tungro *gro;              /* coalescing into the TUN; NULL without vnet */
 
 	int listen_fd;
@@ -863,7 +875,6 @@ void tungro_flush(struct session *s);
 #define ROUTER_HEADROOM 16
 int router_init(struct worker *w);
 void router_deinit(struct worker *w);
-void router_on_tun_readable(struct ev_loop *loop, struct ev_io *io, uint32_t revents);
 void router_session_input(struct session *s);
 void router_deliver(struct session *s, const struct chan_event *ev);
 void router_deliver_packet(struct session *s, const uint8_t *pkt, size_t len,
@@ -873,6 +884,11 @@ void router_flush_dirty(struct worker *w);
 void router_tun_packet(struct worker *w, struct buf *pkt, size_t vh);
 bool router_source_ok(const struct session *s, const struct ippkt_info *ip);
 #define ROUTER_HIGH_WATER (256 * 1024)
+
+/* tun_rx.c: reading the TUN queue, sparse destinations first */
+int tun_rx_init(struct worker *w);
+void tun_rx_deinit(struct worker *w);
+void tun_rx_on_readable(struct ev_loop *loop, struct ev_io *io, uint32_t revents);
 enum tls_result router_session_encrypt(struct session *s);
 bool router_session_flush(struct session *s);
 void router_mark_dirty(struct session *s);

@@ -5,8 +5,7 @@
  * that hands each datagram to the socket of the worker whose index is in
  * its cid's low byte (common/wire/dchan_steer.c); so a worker only ever
  * sees datagrams of its own sessions, found in its own cid table.
- * Receiving: recvmmsg batches, each datagram to its session (udp_sess.c);
- * one naming no live session is counted (unknown_cid), never answered.
+ * Receiving, fairly between the sessions: udp_rx.c.
  * Sending: the datagrams of a TUN batch are sealed back to back into one
  * buffer and go out with one sendmmsg at the end of it, each run of equal
  * sizes to one peer as a single UDP_SEGMENT (GSO) message where the kernel
@@ -27,8 +26,6 @@
 #include "log.h"
 #include "udp_offload.h"
 
-/* The largest UDP payload: what one GRO'd read can hold. */
-#define UDP_GRO_SLOT 65535
 /* The kernel's bounds on one UDP_SEGMENT message. */
 #define UDP_GSO_MAX_SEGS 64
 #define UDP_GSO_MAX_BYTES 65000
@@ -43,8 +40,6 @@
  * it) keeps the upload and halves the wait (docs/performance.md,
  * "Latency"). */
 #define UDP_RCVBUF (1024 * 1024)
-
-static void udp_on_readable(struct ev_loop *loop, struct ev_io *io, uint32_t revents);
 
 bool udp_enabled(const struct gateway *gw)
 {
@@ -100,16 +95,11 @@ static int buffers_init(struct worker *w)
 {
 	uint64_t seed = 0;
 
-	/* A datagram of a full-size packet, and room to see a longer one is
-	 * longer (it is refused: MSG_TRUNC); with GRO, a run of them. */
-	w->udp.rx_slot = w->udp.gro ? UDP_GRO_SLOT : w->gw->cfg.mtu + DCHAN_MIN_LEN + 64;
-	w->udp.rx_batch = w->udp.gro ? UDP_RX_BATCH_GRO : UDP_RX_BATCH;
-	w->udp.rx = malloc(w->udp.rx_batch * w->udp.rx_slot);
 	w->udp.tx_cap = (size_t)UDP_BATCH * (w->gw->cfg.mtu + DCHAN_MIN_LEN);
 	w->udp.tx = malloc(w->udp.tx_cap);
 	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
 		seed = (uint64_t)(uintptr_t)w;
-	if (w->udp.rx == NULL || w->udp.tx == NULL ||
+	if (udp_rx_init(w) < 0 || w->udp.tx == NULL ||
 	    cidtab_init(&w->udp.cids, w->gw->cfg.max_clients / w->gw->n_workers + 1, seed) < 0) {
 		errno = ENOMEM;
 		return -1;
@@ -156,8 +146,9 @@ int udp_open_all(struct gateway *gw)
 	for (unsigned i = 0; i < gw->n_workers; i++) {
 		struct worker *w = &gw->workers[i];
 
-		ev_io_init(&w->udp.io, w->udp.fd, udp_on_readable, w);
-		if (ev_io_start(w->loop, &w->udp.io, EPOLLIN) < 0) {
+		ev_io_init(&w->udp.io, w->udp.fd, udp_rx_on_readable, w);
+		if (ev_io_start(w->loop, &w->udp.io, EPOLLIN) < 0 ||
+		    ev_hook_add(w->loop, udp_rx_on_turn_end, w) < 0) {
 			log_warn("cannot watch the UDP socket");
 			return -1;
 		}
@@ -177,137 +168,12 @@ void udp_close(struct worker *w)
 		w->udp.fd = -1;
 	}
 	pmtu_worker_close(w);
-	free(w->udp.rx);
+	udp_rx_deinit(w);
 	free(w->udp.tx);
-	w->udp.rx = w->udp.tx = NULL;
+	w->udp.tx = NULL;
 	w->udp.nq = 0;
 	w->udp.tx_used = 0;
 	cidtab_deinit(&w->udp.cids);
-}
-
-/* ---- receiving ---- */
-
-static uint64_t cid_of(const uint8_t *d, size_t n)
-{
-	struct dchan_hdr h;
-
-	if (dchan_hdr_decode(d, n, &h) != DCHAN_HDR_OK)
-		return 0;
-	return h.cid;
-}
-
-static void dispatch(struct worker *w, uint8_t *d, size_t n, int flags,
-		     const struct sockaddr_storage *src, socklen_t src_len,
-		     const struct udp_local *local, struct session **last)
-{
-	struct session *s;
-
-	w->udp.datagrams_in++;
-	s = (flags & MSG_TRUNC) ? NULL : cidtab_find(&w->udp.cids, cid_of(d, n));
-	if (s == NULL || s->state != SESSION_ESTABLISHED) {
-		w->udp.unknown_cid++;
-		return;
-	}
-	/* A session's packets go into the TUN coalesced until another
-	 * session's come, or the batch ends. */
-	if (*last != NULL && *last != s)
-		tungro_flush(*last);
-	*last = s;
-	udp_sess_receive(s, d, n, src, src_len, local);
-}
-
-/* The address a datagram came to, from IP_PKTINFO / IPV6_PKTINFO. */
-static void local_of(struct msghdr *h, struct udp_local *out)
-{
-	memset(out, 0, sizeof(*out));
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
-		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
-		    c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
-			struct in_pktinfo pi;
-
-			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			out->family = AF_INET;
-			out->v4 = pi.ipi_addr;
-		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
-			   c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
-			struct in6_pktinfo pi;
-
-			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			out->family = AF_INET6;
-			out->v6 = pi.ipi6_addr;
-		}
-	}
-}
-
-/* Room for UDP_GRO's size and a packet-info cmsg. */
-#define UDP_RX_CTL (CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo)) + \
-		    CMSG_SPACE(sizeof(struct in_pktinfo)))
-
-struct udp_rx_msgs {
-	struct mmsghdr m[UDP_RX_BATCH];
-	struct iovec iov[UDP_RX_BATCH];
-	struct sockaddr_storage src[UDP_RX_BATCH];
-	union {
-		char buf[UDP_RX_CTL];
-		struct cmsghdr align;
-	} ctl[UDP_RX_BATCH];
-};
-
-static void udp_on_readable(struct ev_loop *loop, struct ev_io *io, uint32_t revents)
-{
-	static _Thread_local struct udp_rx_msgs mm;
-	struct worker *w = io->data;
-	struct session *last = NULL;
-	unsigned total = 0, batch = w->udp.rx_batch;
-
-	(void)loop;
-	(void)revents;
-	while (total < UDP_RX_BUDGET) {
-		int got;
-
-		for (unsigned i = 0; i < batch; i++) {
-			struct msghdr *h = &mm.m[i].msg_hdr;
-
-			mm.iov[i].iov_base = w->udp.rx + i * w->udp.rx_slot;
-			mm.iov[i].iov_len = w->udp.rx_slot;
-			memset(&mm.m[i], 0, sizeof(mm.m[i]));
-			h->msg_iov = &mm.iov[i];
-			h->msg_iovlen = 1;
-			h->msg_name = &mm.src[i];
-			h->msg_namelen = sizeof(mm.src[i]);
-			h->msg_control = mm.ctl[i].buf;
-			h->msg_controllen = sizeof(mm.ctl[i].buf);
-		}
-		got = recvmmsg(w->udp.fd, mm.m, batch, MSG_DONTWAIT, NULL);
-		if (got <= 0) {
-			if (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				log_warn("UDP receive");
-			break;
-		}
-		for (int i = 0; i < got; i++) {
-			struct msghdr *h = &mm.m[i].msg_hdr;
-			uint8_t *d = mm.iov[i].iov_base;
-			size_t n = mm.m[i].msg_len, seg = udp_gro_size(h);
-			struct udp_local local;
-
-			local_of(h, &local);
-			/* A GRO'd read: datagrams of seg bytes, the last maybe
-			 * shorter, each one a datagram of its own. */
-			if (seg == 0 || seg >= n)
-				seg = n;
-			else
-				w->udp.gro_reads++;
-			for (size_t off = 0; off < n; off += seg, total++)
-				dispatch(w, d + off, n - off < seg ? n - off : seg, h->msg_flags,
-					 &mm.src[i], h->msg_namelen, &local, &last);
-		}
-		if ((unsigned)got < batch)
-			break;
-	}
-	if (last != NULL)
-		tungro_flush(last);
-	/* Budget used up: the rest waits for the next turn (level-triggered). */
-	router_flush_dirty(w);
 }
 
 /* ---- sending ---- */

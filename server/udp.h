@@ -16,6 +16,7 @@
 #include "dchan_sess.h"
 #include "ev.h"
 #include "pmtu.h"
+#include "rxsched.h"
 
 struct session;
 struct worker;
@@ -24,12 +25,17 @@ struct gateway;
 /* Datagrams queued for one sendmmsg (runs of equal size to one peer go as
  * one UDP_SEGMENT message). */
 #define UDP_BATCH 64
-/* Datagrams read per readiness event, in recvmmsg batches of UDP_RX_BATCH
- * slots (UDP_RX_BATCH_GRO with UDP_GRO on: each slot then holds up to 64
- * KiB of datagrams of one flow the kernel coalesced). */
+/* Receiving (udp_rx.c): reads staged ahead in slots, UDP_RX_SLOTS_GRO of
+ * UDP_GRO_SLOT bytes with UDP_GRO on (each holds a run of one peer's
+ * datagrams the kernel coalesced, up to 64 KiB: together about what the
+ * socket's receive buffer holds), else UDP_RX_SLOTS of one datagram;
+ * read in recvmmsg batches of up to UDP_RX_BATCH; UDP_RX_BUDGET
+ * datagrams of heavy sessions handed on a turn. */
+#define UDP_GRO_SLOT 65535
+#define UDP_RX_SLOTS_GRO 32
+#define UDP_RX_SLOTS 256
 #define UDP_RX_BATCH 32
-#define UDP_RX_BATCH_GRO 8
-#define UDP_RX_BUDGET 256
+#define UDP_RX_BUDGET 64
 
 /* The offer prepared when the handshake completes: the cid and epoch 0's
  * secret, held until the client's FEATURES takes it or not. */
@@ -77,6 +83,15 @@ struct udp_totals {
 	uint64_t fallbacks, recoveries, rekeys, roams;
 };
 
+/* A read staged in a slot until its datagrams are handed on (udp_rx.c). */
+struct udp_rx_read {
+	uint32_t len, seg, off; /* bytes, each datagram's (GRO), the next one's offset */
+	int flags;
+	socklen_t src_len;
+	struct sockaddr_storage src;
+	struct udp_local local;
+};
+
 /* One queued datagram of the send batch. */
 struct udp_queued {
 	uint32_t off, len;
@@ -90,9 +105,15 @@ struct worker_udp {
 	int fd; /* -1: no UDP */
 	struct ev_io io;
 	struct cidtab cids;
-	uint8_t *rx;	   /* rx_batch slots of rx_slot bytes */
+	uint8_t *rx;	   /* rx_slots slots of rx_slot bytes */
 	size_t rx_slot;
-	unsigned rx_batch;
+	unsigned rx_slots;
+	struct udp_rx_read *reads;  /* each slot's read */
+	struct rxsched_slot *sched; /* each slot's session and datagrams left */
+	uint32_t *order;	    /* the staged slots, oldest first */
+	uint32_t *free;		    /* the free slots, a stack */
+	unsigned n_order, n_free;
+	bool rx_turned; /* the socket's callback ran this turn */
 	bool gro;	   /* UDP_GRO: the kernel hands over runs of datagrams */
 	bool pktinfo;	   /* bound to a wildcard address: answer from struct udp_local */
 	uint8_t *tx;	   /* the send batch's datagrams, back to back */
@@ -102,6 +123,7 @@ struct worker_udp {
 	bool gso_off; /* the kernel refused UDP_SEGMENT once: single datagrams */
 	uint64_t datagrams_in, datagrams_out, unknown_cid, send_errors, gso_sends;
 	uint64_t gro_reads; /* reads that held several datagrams (UDP_GRO) */
+	uint64_t rx_evicted; /* staged datagrams given up for newer ones */
 	struct udp_totals closed;
 	struct worker_pmtu pmtu; /* path MTU questions (pmtu.c) */
 };
@@ -122,10 +144,18 @@ void udp_send_one(struct worker *w, const uint8_t *d, size_t len,
 		  const struct sockaddr_storage *peer, socklen_t peer_len,
 		  const struct udp_local *local);
 
+/* udp_rx.c: receiving, sparse sessions first */
+int udp_rx_init(struct worker *w);
+void udp_rx_deinit(struct worker *w);
+void udp_rx_on_readable(struct ev_loop *loop, struct ev_io *io, uint32_t revents);
+/* A turn's end (an ev hook): staged datagrams left by the budget. */
+void udp_rx_on_turn_end(struct ev_loop *loop, void *data);
+
 /* udp_status.c: what status --json and the metrics show. */
 struct jsonw;
 struct udp_sum {
 	uint64_t datagrams_in, datagrams_out, unknown_cid, gso_sends, send_errors, gro_reads;
+	uint64_t evicted; /* staged datagrams given up (udp_rx.c) */
 	struct udp_totals t; /* closed sessions' and live ones' */
 	unsigned by_state[3];  /* live channels by enum dchan_state */
 	uint64_t cont_ok, cont_refused; /* continuations (cont.c) */

@@ -49,6 +49,7 @@ void udp_sum(const struct gateway *gw, struct udp_sum *out)
 		out->gso_sends += w->udp.gso_sends;
 		out->send_errors += w->udp.send_errors;
 		out->gro_reads += w->udp.gro_reads;
+		out->evicted += w->udp.rx_evicted;
 		out->cont_ok += w->st.cont_ok;
 		out->cont_refused += w->st.cont_refused;
 		out->detached += w->st.detached;
@@ -126,6 +127,7 @@ void udp_status_gateway(struct jsonw *j, const struct gateway *gw)
 	jsonw_u64(j, "datagrams_in", sum.datagrams_in);
 	jsonw_u64(j, "datagrams_out", sum.datagrams_out);
 	jsonw_u64(j, "unknown_cid", sum.unknown_cid);
+	jsonw_u64(j, "evicted", sum.evicted);
 	jsonw_obj_end(j);
 }
 
@@ -148,8 +150,9 @@ void udp_status_line(const struct gateway *gw, char *out, size_t cap)
 	snprintf(out, cap,
 		 "udp: port %u; channels up %u, probing %u, failed %u; datagrams in %" PRIu64
 		 " (%" PRIu64 " reads of several, UDP GRO), out %" PRIu64 " (%" PRIu64
-		 " UDP GSO sends, %" PRIu64 " failed: socket buffer full or error); unknown cid %" PRIu64,
+		 " UDP GSO sends, %" PRIu64 " failed: socket buffer full or error); unknown cid %" PRIu64
+		 ", evicted %" PRIu64,
 		 gw->cfg.udp_port, sum.by_state[DCHAN_UP], sum.by_state[DCHAN_PROBING],
 		 sum.by_state[DCHAN_FAILED], sum.datagrams_in, sum.gro_reads, sum.datagrams_out,
-		 sum.gso_sends, sum.send_errors, sum.unknown_cid);
+		 sum.gso_sends, sum.send_errors, sum.unknown_cid, sum.evicted);
 }

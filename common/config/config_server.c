@@ -418,6 +418,7 @@ enum {
 	K_ENROLL_REVOKE_OLD,
 	K_ENROLL_CA_KEY,
 	K_BUSY_POLL,
+	K_TUN_QUEUE,
 	K_COUNT
 };
 
@@ -578,6 +579,9 @@ static const struct config_key server_keys[K_COUNT] = {
 		.example = "\"pkcs11:token=ca;object=issuing?pin-source=file:/etc/mtlsvpn/ca.pin\""},
 	[K_BUSY_POLL] = {.section = "gateway", .name = "busy_poll_us", .parse = config_key_busy_poll,
 		.offset = SRV(busy_poll_us), .min = 0, .max = BUSYPOLL_WINDOW_MAX_US, .example = "100"},
+	[K_TUN_QUEUE] = {.section = "gateway", .name = "tun_queue", .parse = config_key_uint,
+		.offset = SRV(tun_queue), .min = CONFIG_TUN_QUEUE_MIN, .max = CONFIG_TUN_QUEUE_MAX,
+		.example = "16"},
 };
 /* clang-format on */
 
@@ -647,6 +651,7 @@ static void set_defaults(struct config_server *s)
 	s->mss_clamp = DCHAN_PMTU_CLAMP_AUTO;
 	s->cert_lifetime = CONFIG_CERT_LIFETIME_DEFAULT;
 	s->busy_poll_us = CONFIG_BUSY_POLL_DEFAULT_US;
+	s->tun_queue = CONFIG_TUN_QUEUE_DEFAULT;
 }
 
 /* The TLS listen port's number: udp_port's default. */

@@ -10,13 +10,19 @@
 #   bulk ns   --veth--+
 #
 # Usage (root): tests/bench/bench_latency.sh [--count N] [--interval S] [--workers W]
-#                                            [--busy-poll US] [--nice N]
+#                                            [--busy-poll US] [--nice N] [--ab US] [--download] [--same-session]
+#                                            [--gateway-key "KEY = VALUE"]...
 #   --workers: the gateway's workers key (default auto: one per core).
 #   --busy-poll: busy_poll_us of the gateway and both clients (default: the
 #     programs' default); the CPU the gateway and the pinging client use
 #     during the idle pings is reported beside the RTT.
 #   --nice: the gateway started with this nice value (e.g. -5; what a
 #     unit's Nice= would give it).
+#   --gateway-key: a line added to the gateway's [gateway] section (e.g.
+#     "tun_queue = 500"), to compare a setting run against run.
+#   --download: the bulk session downloads (iperf3 -R: LAN host -> bulk
+#     client) instead of uploading; the ping's answer then shares the
+#     gateway's TUN queue with it.
 #   --ab US: also a paired comparison on a noisy machine: a second laptop
 #     (its own namespace and client, busy_poll_us = US) beside the first
 #     (busy_poll_us = 0), pinged in alternating batches of 50 in the same
@@ -38,6 +44,8 @@ nice=0
 ab=
 bulk_from=
 bulk_on="another session"
+reverse=
+gateway_keys=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--count) count=$2; shift ;;
@@ -47,7 +55,9 @@ while [ $# -gt 0 ]; do
 	--nice) nice=$2; shift ;;
 	--ab) ab=$2; busy_poll="busy_poll_us = $2"; shift ;;
 	--same-session) bulk_from=same; bulk_on="the pinging session" ;;
-	*) echo "usage: $0 [--count N] [--interval S] [--workers W] [--busy-poll US] [--nice N] [--ab US] [--same-session]" >&2
+	--download) reverse=-R ;;
+	--gateway-key) gateway_keys+="$2"$'\n'; shift ;;
+	*) echo "usage: $0 [--count N] [--interval S] [--workers W] [--busy-poll US] [--nice N] [--ab US] [--same-session] [--download] [--gateway-key \"KEY = VALUE\"]..." >&2
 		exit 2 ;;
 	esac
 	shift
@@ -144,7 +154,7 @@ ping_stats() {
 # The statistics are printed once iperf3 has ended and written its log.
 ping_under_bulk() {
 	local bulk st
-	ip netns exec "$([ -n "$bulk_from" ] && echo "$L" || echo "$B")" timeout $((secs + 20)) iperf3 -c 10.20.0.2 -t "$secs" -C cubic >"$work/$1.log" 2>&1 &
+	ip netns exec "$([ -n "$bulk_from" ] && echo "$L" || echo "$B")" timeout $((secs + 20)) iperf3 -c 10.20.0.2 -t "$secs" -C cubic $reverse >"$work/$1.log" 2>&1 &
 	bulk=$!
 	sleep 2
 	st=$(ping_stats)
@@ -189,6 +199,7 @@ user = nobody
 lease_file = $work/state/leases
 workers = $workers
 $busy_poll
+$gateway_keys
 [pool]
 ipv4 = 10.8.1.0/24
 routes = 10.20.0.0/24

@@ -11,11 +11,14 @@
 #
 # Usage (root): tests/bench/bench_tunnel.sh [--runs N] [--seconds S] [--no-openvpn]
 #                                           [--client-offload-off] [--gateway-offload-off]
+#                                           [--gateway-key "KEY = VALUE"]...
 #   --client-offload-off: our client with offload = off, so it sends one
 #   packet per frame (as an older client would) and the gateway's receive
 #   coalescing is what cuts its TUN writes.
 #   --gateway-offload-off: the gateway with offload = off, so it sends one
 #   packet per frame and the client's receive coalescing cuts its writes.
+#   --gateway-key: a line added to the gateway's [gateway] section (e.g.
+#   "tun_queue = 500"), for comparing a setting run against run.
 # For mtlsvpn the upload also reports the gateway's TUN writes per MB and
 # the download the client's (the TUN's rx counters: one per write, a
 # super-packet counts once; tests/bench/tunrx.sh).
@@ -28,6 +31,7 @@ secs=10
 with_openvpn=1
 client_extra=
 gateway_extra=
+gateway_keys=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--runs) runs=$2; shift ;;
@@ -35,8 +39,9 @@ while [ $# -gt 0 ]; do
 	--no-openvpn) with_openvpn=0 ;;
 	--client-offload-off) client_extra="offload = off" ;;
 	--gateway-offload-off) gateway_extra="offload = off" ;;
+	--gateway-key) gateway_keys+=("$2"); shift ;;
 	*) echo "usage: $0 [--runs N] [--seconds S] [--no-openvpn] [--client-offload-off]" \
-		"[--gateway-offload-off]" >&2; exit 2 ;;
+		"[--gateway-offload-off] [--gateway-key \"KEY = VALUE\"]..." >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -146,7 +151,7 @@ ip -n "$L" route del 10.20.0.0/24 via 10.99.1.1
 bench_pki
 
 echo "== mtlsvpn (TLS: udp = off) =="
-bench_mtlsvpn_ini 10.99.1.1:8443 "$id" "udp = off" ${gateway_extra:+"$gateway_extra"}
+bench_mtlsvpn_ini 10.99.1.1:8443 "$id" "udp = off" ${gateway_extra:+"$gateway_extra"} ${gateway_keys[@]+"${gateway_keys[@]}"}
 [ -z "$client_extra" ] || echo "$client_extra" >>"$work/client.ini"
 t0=$(date +%s.%N)
 ip netns exec "$G" "$build/mtlsvpn-server" -c "$work/server.ini" >"$work/server.log" 2>&1 &
@@ -169,7 +174,7 @@ kill "$cpid" "${pids[1]}"; wait "$cpid" "${pids[1]}" 2>/dev/null || true
 # The same over the UDP data channel (docs/protocol.md section 12), measured
 # only once the client says the channel is up.
 echo "== mtlsvpn (UDP data channel) =="
-bench_mtlsvpn_ini 10.99.1.1:8443 "$id" "udp = on" ${gateway_extra:+"$gateway_extra"}
+bench_mtlsvpn_ini 10.99.1.1:8443 "$id" "udp = on" ${gateway_extra:+"$gateway_extra"} ${gateway_keys[@]+"${gateway_keys[@]}"}
 [ -z "$client_extra" ] || echo "$client_extra" >>"$work/client.ini"
 ip netns exec "$G" "$build/mtlsvpn-server" -c "$work/server.ini" >"$work/server-udp.log" 2>&1 &
 gwu=$!

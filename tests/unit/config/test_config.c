@@ -453,6 +453,20 @@ static void test_config_server_load_busy_poll(void **state)
 	}
 }
 
+/* tun_queue: the default unless set; the bounds. */
+static void test_config_server_load_tun_queue(void **state)
+{
+	static struct config_server s;
+
+	(void)state;
+	load_ok_server(GW POOL, &s);
+	assert_int_equal(s.tun_queue, CONFIG_TUN_QUEUE_DEFAULT);
+	load_ok_server(GW "tun_queue = 2\n" POOL, &s);
+	assert_int_equal(s.tun_queue, 2);
+	load_ok_server(GW "tun_queue = 500\n" POOL, &s);
+	assert_int_equal(s.tun_queue, 500);
+}
+
 static void test_config_server_load_load_balancer_keys(void **state)
 {
 	static struct config_server s;
@@ -648,6 +662,7 @@ int main(void)
 	    cmocka_unit_test(test_config_server_load_mss_clamp),
 	    cmocka_unit_test(test_config_server_load_enroll),
 	    cmocka_unit_test(test_config_server_load_busy_poll),
+	    cmocka_unit_test(test_config_server_load_tun_queue),
 	    cmocka_unit_test(test_config_server_load_bounds_and_relations),
 		cmocka_unit_test(test_config_server_load_load_balancer_keys),
 	    cmocka_unit_test(test_config_server_load_absolute_paths),

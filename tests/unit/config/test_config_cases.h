@@ -25,7 +25,7 @@ struct bad_case {
 	"ocsp_cache, default_group, group_from, log_drops, lease_file, max_sessions_per_identity, control, user, "  \
 	"control_group, metrics, key_passphrase_file, pkcs11_module, tls_resumption, tls_ticket_lifetime, "    \
 	"proxy_protocol, proxy_from, pool_slice, audit_log, openconnect, openconnect_tls12, offload, workers, udp, udp_port, udp_rekey_interval, udp_detach_grace, mss_clamp, "  \
-	"enroll, enroll_ca_dir, cert_lifetime, enroll_revoke_old, enroll_ca_key and busy_poll_us"
+	"enroll, enroll_ca_dir, cert_lifetime, enroll_revoke_old, enroll_ca_key, busy_poll_us and tun_queue"
 #define CL_KEYS                                                                                    \
 	"gateway, server_name, ca, cert, key, tun, full_tunnel, dns, reconnect_min, "              \
 	"reconnect_max, connect_timeout, log_level, state_dir, kill_switch, status_group, key_passphrase_file, pkcs11_module, offload, udp, continue, mss_clamp, renew, renew_at, busy_poll_us and tun_queue"
@@ -110,6 +110,10 @@ static const struct bad_case server_bad[] = {
     {"mtu too big", GW "mtu = 90000\n" POOL, "%F:5 [gateway] mtu: " RANGE("90000", 576, 9000)},
     {"mtu one below", GW "mtu = 575\n" POOL, "%F:5 [gateway] mtu: " RANGE("575", 576, 9000)},
     {"mtu one above", GW "mtu = 9001\n" POOL, "%F:5 [gateway] mtu: " RANGE("9001", 576, 9000)},
+    {"tun_queue one below", GW "tun_queue = 1\n" POOL,
+     "%F:5 [gateway] tun_queue: " RANGE("1", 2, 10000)},
+    {"tun_queue one above", GW "tun_queue = 10001\n" POOL,
+     "%F:5 [gateway] tun_queue: " RANGE("10001", 2, 10000)},
     {"mtu overflows", GW "mtu = 99999999999999999999\n" POOL,
      "%F:5 [gateway] mtu: " RANGE("99999999999999999999", 576, 9000)},
     {"mtu with unit", GW "mtu = 1400 bytes\n" POOL,
