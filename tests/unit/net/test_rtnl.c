@@ -72,9 +72,9 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-/* Reads the interface's flags and MTU back through the ioctl interface, an
+/* One SIOCGIF* request for the interface: the ioctl interface, an
  * independent path from the netlink one under test. */
-static void link_state(const char *name, short *flags, int *mtu)
+static struct ifreq if_get(const char *name, unsigned long req)
 {
 	struct ifreq ifr;
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -82,24 +82,20 @@ static void link_state(const char *name, short *flags, int *mtu)
 	assert_true(s >= 0);
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	assert_int_equal(ioctl(s, SIOCGIFFLAGS, &ifr), 0);
-	*flags = ifr.ifr_flags;
-	assert_int_equal(ioctl(s, SIOCGIFMTU, &ifr), 0);
-	*mtu = ifr.ifr_mtu;
+	assert_int_equal(ioctl(s, req, &ifr), 0);
 	close(s);
+	return ifr;
+}
+
+static void link_state(const char *name, short *flags, int *mtu)
+{
+	*flags = if_get(name, SIOCGIFFLAGS).ifr_flags;
+	*mtu = if_get(name, SIOCGIFMTU).ifr_mtu;
 }
 
 static int txqlen(const char *name)
 {
-	struct ifreq ifr;
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	assert_true(s >= 0);
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	assert_int_equal(ioctl(s, SIOCGIFTXQLEN, &ifr), 0);
-	close(s);
-	return ifr.ifr_qlen;
+	return if_get(name, SIOCGIFTXQLEN).ifr_qlen;
 }
 
 static void expect_route(const char *dst, const char *want_via, const char *want_if)
