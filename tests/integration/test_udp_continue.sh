@@ -72,16 +72,10 @@ write_client_ini 1 alice
 start_client 1
 wait_tunnel 1
 
-sess() { gw_session alice "$1"; }
-state_up() { [ "$(sess 's["udp"]["state"] if s and s["udp"] else None')" = up ]; }
-cid_of() { python3 -c 'import sys; print(open(sys.argv[1], "rb").read()[4:12].hex())' "$1"; }
-wait_for 10 state_up || fail "alice's UDP channel is not up after 10 s"
-sid=$(sess 's["sid"]')
+udp_session_up alice "$L1"
 inner=$(sess 's["tunnel"]["ipv4"]')
-grab_dchan_datagram "$L1" "$WORK/before.bin"
-cid=$(cid_of "$WORK/before.bin")
 ups=$(grep -c "session up:" "$WORK/gateway.log")
-say "alice: sid $sid, inner $inner, cid $cid, UDP up from 192.0.2.11"
+say "alice: sid $SID, inner $inner, cid $CID, UDP up from 192.0.2.11"
 
 upload_start "$L1"
 sleep 3
@@ -95,7 +89,7 @@ say "the gateway continued alice's session on the new connection ($(grep -o 'han
 
 upload_check "the address change"
 [ "$GAP_N" -gt 300 ] || fail "only $GAP_N of 600 pings answered across the move"
-[ "$(sess 's["sid"]')" = "$sid" ] || fail "alice's session was replaced: sid $(sess 's["sid"]'), was $sid"
+[ "$(sess 's["sid"]')" = "$SID" ] || fail "alice's session was replaced: sid $(sess 's["sid"]'), was $SID"
 [ "$(sess 's["tunnel"]["ipv4"]')" = "$inner" ] || fail "alice's inner address changed"
 [ "$(sess 's["continued"]')" = 1 ] || fail "continued is $(sess 's["continued"]'), not 1"
 [ "$(sess 'd["gateway"]["udp"]["continued"]')" = 1 ] || fail "the gateway counts $(sess 'd["gateway"]["udp"]["continued"]') continuations"
@@ -106,14 +100,14 @@ grep -q "session continued on the new connection after" "$WORK/client1.log" ||
 	fail "the client did not see its session continued: $(grep -iE 'continu|reconnect' "$WORK/client1.log" | tail -n 5)"
 state_up || fail "alice's channel is not up after the move"
 grab_dchan_datagram "$L1" "$WORK/after.bin"
-[ "$(cid_of "$WORK/after.bin")" = "$cid" ] || fail "alice's datagrams carry cid $(cid_of "$WORK/after.bin"), was $cid"
+[ "$(cid_of "$WORK/after.bin")" = "$CID" ] || fail "alice's datagrams carry cid $(cid_of "$WORK/after.bin"), was $CID"
 say "40 MB upload across the address change, checksum matches; same sid, inner address and cid; no new session; longest gap between ping replies $GAP_MS ms ($GAP_N of 600 answered)"
 # The audit trail shows the move: one continue event, the old and the new
 # remote address, the session's sid and cid.
 [ "$(audit_n 'e["event"] == "continue"')" = 1 ] ||
 	fail "want one continue event, got: $(audit 'e["event"].startswith("continue")')"
 ev=$(audit 'e["event"] == "continue"')
-[ "$(audit_n "e['event'] == 'continue' and e['sid'] == $sid and e['identity'] == 'alice' and e['cid'] == '$cid' and e['remote_addr'] == '192.0.2.31' and e['previous_remote_addr'] == '192.0.2.11' and e['tunnel_ipv4'] == '$inner' and e['group'] == 'default'")" = 1 ] ||
+[ "$(audit_n "e['event'] == 'continue' and e['sid'] == $SID and e['identity'] == 'alice' and e['cid'] == '$CID' and e['remote_addr'] == '192.0.2.31' and e['previous_remote_addr'] == '192.0.2.11' and e['tunnel_ipv4'] == '$inner' and e['group'] == 'default'")" = 1 ] ||
 	fail "the continue event lacks the move: $ev"
 say "audit: $ev"
 
@@ -121,16 +115,16 @@ say "audit: $ev"
 # gets him a session of his own, another cid, and alice keeps hers.
 raw() {
 	ip netns exec "$(lap 2)" timeout 20 python3 "$(dirname "$0")/rawclient.py" continue \
-		--host 192.0.2.1 --server-name gw.test --ca "$CA/ca.crt" --cid "$cid" "$@"
+		--host 192.0.2.1 --server-name gw.test --ca "$CA/ca.crt" --cid "$CID" "$@"
 }
 out=$(raw --cert "$WORK/bob.crt" --key "$WORK/bob.key") || fail "bob naming alice's cid: $out"
 grep -q "continuation refused (another identity's session)" "$WORK/gateway.log" ||
 	fail "the gateway did not refuse bob's continuation"
-[ "$(sess 's["sid"]')" = "$sid" ] || fail "bob's attempt replaced alice's session"
+[ "$(sess 's["sid"]')" = "$SID" ] || fail "bob's attempt replaced alice's session"
 ip netns exec "$L1" ping -c 3 -i 0.2 -W 1 10.20.0.2 >/dev/null || fail "alice's tunnel broke after bob's attempt"
 say "bob naming alice's cid: $out; alice's session untouched"
 ev=$(audit 'e["event"] == "continue_refused" and e.get("identity") == "bob"')
-[ "$(audit_n "e['event'] == 'continue_refused' and e.get('identity') == 'bob' and e['reason_code'] == 'other_identity' and e['cid'] == '$cid' and e['remote_addr'] == '192.0.2.12'")" = 1 ] ||
+[ "$(audit_n "e['event'] == 'continue_refused' and e.get('identity') == 'bob' and e['reason_code'] == 'other_identity' and e['cid'] == '$CID' and e['remote_addr'] == '192.0.2.12'")" = 1 ] ||
 	fail "no continue_refused event other_identity for bob: $(audit 'e["event"].startswith("continue")')"
 say "audit: $ev"
 
@@ -140,7 +134,7 @@ grep -q "continuation refused (wrong proof)" "$WORK/gateway.log" ||
 	fail "the gateway did not refuse a wrong proof"
 [ "$(sess 'd["gateway"]["udp"]["continue_refused"]')" = 2 ] || fail "continue_refused is $(sess 'd["gateway"]["udp"]["continue_refused"]'), not 2"
 say "a wrong proof with alice's certificate: $out; 2 refusals counted"
-[ "$(audit_n "e['event'] == 'continue_refused' and e.get('identity') == 'alice' and e['reason_code'] == 'bad_proof' and e['cid'] == '$cid'")" = 1 ] ||
+[ "$(audit_n "e['event'] == 'continue_refused' and e.get('identity') == 'alice' and e['reason_code'] == 'bad_proof' and e['cid'] == '$CID'")" = 1 ] ||
 	fail "no continue_refused event bad_proof for alice: $(audit 'e["event"].startswith("continue")')"
 [ "$(audit_n 'e["event"] == "continue_refused"')" = 2 ] ||
 	fail "want 2 continue_refused events (one per connection): $(audit 'e["event"] == "continue_refused"')"
