@@ -17,7 +17,10 @@
 # identity) now maps to another group is refused with other_group: the
 # connection gets a session in its own group, an address from that pool
 # (rawclient.py recontinue, which first continues with a same-group
-# certificate to show that its proof is right). Last, detached sessions
+# certificate to show that its proof is right); the old session, its
+# connection still held, is closed at once (BYE 4, its disconnect event
+# superseded), and so it is when the certificate maps to no group (that
+# connection is then refused, BYE 9). Last, detached sessions
 # (udp_detach_grace): the gateway's end of a TLS connection is killed (ss -K)
 # while the laptop's TCP is black-holed and its UDP goes on: the session
 # stays, detached, carries pings by UDP and outlives a reload; revoking it ends it at once (a
@@ -34,12 +37,14 @@ L1=$(lap 1)
 pki_init
 pki_client alice
 pki_client bob
-# carol: one identity, three certificates; OU engineering twice, sales once.
+# carol: one identity, four certificates; OU engineering twice, sales once,
+# both once.
 nb=$(date -u -d '-1 hour' +%Y%m%d%H%M%SZ)
 na=$(date -u -d '+1 day' +%Y%m%d%H%M%SZ)
 pki_openssl_client_subj carol-eng "/CN=carol/OU=engineering" "$nb" "$na"
 pki_openssl_client_subj carol-eng2 "/CN=carol/OU=engineering" "$nb" "$na"
 pki_openssl_client_subj carol-sales "/CN=carol/OU=sales" "$nb" "$na"
+pki_openssl_client_subj carol-two "/CN=carol/OU=engineering/OU=sales" "$nb" "$na"
 "$B/mtlsvpnctl" ca crl --dir "$CA" >>"$WORK/ctl.log" 2>&1 || fail "mtlsvpnctl ca crl"
 write_server_ini "dead_peer_timeout = 60" "workers = 2" "udp_detach_grace = 12" "crl = ca/crl.pem" \
 	"audit_log = state/audit.json" "group_from = ou"
@@ -197,7 +202,20 @@ wait_for 5 carol_gone || fail "denying carol's new certificate ($s2) left her co
 deny_reload ""
 stop_pid "$RPID"
 say "deny_serials: carol's old serial leaves the continued session, the new one ends it"
-out=$(recont --cert2 "$WORK/carol-sales.crt" --key2 "$WORK/carol-sales.key" --expect new) ||
+# superseded OUT WHERE: that refusal (carol's last continue_refused event),
+# with a valid proof, closed the old session at once: its connection,
+# still held by rawclient (OUT), got BYE 4, and its disconnect event says
+# superseded, by the refused connection's sid, with a certificate of WHERE.
+superseded() {
+	local v4 ev rsid
+	v4=$(grep -o 'first cid=[0-9a-f]* v4=[0-9.]*' <<<"$1" | sed 's/.*v4=//')
+	ev=$(audit 'e["event"] == "continue_refused" and e["identity"] == "carol"' | tail -n 1)
+	rsid=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["sid"])' "$ev")
+	case "$1" in *"first connection: BYE 4 "*) ;; *) fail "carol's old session ($v4) was not closed by the refusal: $1" ;; esac
+	[ "$(audit_n "e['event'] == 'disconnect' and e['identity'] == 'carol' and e['group'] == 'engineering' and e['tunnel_ipv4'] == '$v4' and e['reason_code'] == 'superseded' and e['reason'] == 'superseded by sid $rsid: continued with a certificate of $2'")" = 1 ] ||
+		fail "no disconnect event superseded (by sid $rsid) for carol's old session $v4: $(audit 'e["event"] == "disconnect" and e["identity"] == "carol"')"
+}
+out=$(recont --cert2 "$WORK/carol-sales.crt" --key2 "$WORK/carol-sales.key" --expect new --old-bye 3) ||
 	fail "carol's session was continued by a certificate of another group: $out"
 case "$out" in *"v4=10.8.1."*"second cid="*"v4=10.8.2."*) ;; *) fail "carol's new session is not in sales' pool: $out" ;; esac
 grep -q "continuation refused (the certificate maps to group sales, the session is in engineering)" "$WORK/gateway.log" ||
@@ -209,7 +227,22 @@ ev=$(audit 'e["event"] == "continue_refused" and e["identity"] == "carol"')
 rsid=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["sid"])' "$ev")
 [ "$(audit_n "e['event'] == 'connect' and e['identity'] == 'carol' and e['group'] == 'sales' and e['sid'] == $rsid")" = 1 ] ||
 	fail "carol's refused continuation (sid $rsid) did not become a session in sales: $(audit 'e["identity"] == "carol"')"
-say "carol with an OU sales certificate: $out; audit: $ev"
+superseded "$out" "another group"
+say "carol with an OU sales certificate: $out; audit: $ev; the old session closed: superseded"
+wait_for 5 carol_gone || fail "carol's sessions outlived rawclient"
+# A certificate that maps to no group (OU engineering and OU sales: more
+# than one group) is refused its continuation and then the connection; the
+# valid proof closes the old session all the same.
+out=$(recont --cert2 "$WORK/carol-two.crt" --key2 "$WORK/carol-two.key" --expect refused --old-bye 3) ||
+	fail "carol's continuation with a certificate of no group: $out"
+case "$out" in *"second BYE 9 "*) ;; *) fail "carol's connection with no group was not refused (BYE 9): $out" ;; esac
+grep -q "continuation refused (the certificate maps to no group: the certificate's OU values name more than one group, the session is in engineering)" "$WORK/gateway.log" ||
+	fail "the gateway did not say why: $(grep 'continuation refused' "$WORK/gateway.log" | tail -n 1)"
+ev=$(audit 'e["event"] == "continue_refused" and e["identity"] == "carol"' | tail -n 1)
+[ "$(audit_n 'e["event"] == "continue_refused" and e["identity"] == "carol" and e["reason_code"] == "other_group"')" = 2 ] ||
+	fail "no second continue_refused other_group event for carol: $ev"
+superseded "$out" "no group"
+say "carol with a certificate of no group: $out; the old session closed: superseded"
 wait_for 5 carol_gone || fail "carol's sessions outlived rawclient"
 
 # ---- detached sessions ----
