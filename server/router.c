@@ -57,6 +57,7 @@ int router_init(struct worker *w)
 		flows = ROUTER_FLOWS_MIN;
 	if (flows > ROUTER_FLOWS_MAX)
 		flows = ROUTER_FLOWS_MAX;
+	rx_idle_init(w);
 	if (tungro_init(w) < 0 || tun_rx_init(w) < 0)
 		return -1;
 	if (w->gw->threaded && pthread_mutex_init(&w->flows_mu, NULL) != 0)
@@ -69,6 +70,7 @@ void router_deinit(struct worker *w)
 	buf_deinit(&w->tun_pkt);
 	buf_deinit(&w->seg);
 	tungro_deinit(w);
+	rx_idle_deinit(w);
 	tun_rx_deinit(w);
 	flow_deinit(&w->flows);
 	if (w->gw->threaded)

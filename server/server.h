@@ -334,6 +334,12 @@ struct worker {
 	struct buf seg;                  /* one segment or part cut from a super-packet */
 	struct buf tun_stage[TUN_RX_SLOTS]; /* packets read ahead (tun_rx.c) */
 	unsigned tun_stage_n;               /* how many of them are in use */
+	/* Staged memory (TUN and UDP) handed back after a quiet spell
+	 * (rx_idle.c): staged since the timer last looked, and how often
+	 * it was handed back. */
+	struct ev_timer rx_idle;
+	bool rx_staged;
+	uint64_t rx_idle_releases;
 	struct tungro *gro;              /* coalescing into the TUN; NULL without vnet */
 
 	int listen_fd;
@@ -884,6 +890,12 @@ void router_flush_dirty(struct worker *w);
 void router_tun_packet(struct worker *w, struct buf *pkt, size_t vh);
 bool router_source_ok(const struct session *s, const struct ippkt_info *ip);
 #define ROUTER_HIGH_WATER (256 * 1024)
+
+/* rx_idle.c: the read-ahead's staged memory back to the kernel when quiet */
+void rx_idle_init(struct worker *w);
+void rx_idle_deinit(struct worker *w);
+void rx_idle_on_staged(struct worker *w);
+uint64_t rx_idle_resident(const struct worker *w);
 
 /* tun_rx.c: reading the TUN queue, sparse destinations first */
 int tun_rx_init(struct worker *w);

@@ -87,6 +87,8 @@ static unsigned read_ahead(struct worker *w, struct rxsched_slot *sched)
 		sched[n].left = 1;
 		n++;
 	}
+	if (n > 0)
+		rx_idle_on_staged(w);
 	return n;
 }
 

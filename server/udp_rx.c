@@ -215,6 +215,9 @@ static void drain(struct worker *w)
 				log_warn("UDP receive");
 			got = 0;
 		}
+		/* Slots written to (strangers' reads too): kept while in use. */
+		if (got > 0)
+			rx_idle_on_staged(w);
 		for (int i = 0; i < got; i++)
 			stage(w, mm.slot[i], &mm.m[i]);
 		/* The slots the kernel had nothing for, back (in their order). */
