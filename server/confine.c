@@ -72,8 +72,10 @@ static const struct sandbox_rule gateway_calls[] = {
      * a failed temporary; and the control socket's unlink at shutdown. */
     ANY("fchmod"), ANY("fsync"), ANY("fdatasync"), ANY("rename"), ANY("renameat"),
     ANY("renameat2"), ANY("unlink"), ANY("unlinkat"), ANY("fcntl"),
-    /* Memory: malloc, free and malloc_trim (session.c); never executable. */
-    ANY("brk"), ANY("munmap"), ANY("mremap"), ANY("madvise"),
+    /* Memory: malloc, free and malloc_trim (session.c); never executable.
+     * The read-ahead's staging handed back when quiet, and how much of it
+     * is resident for the status (rx_idle.c). */
+    ANY("brk"), ANY("munmap"), ANY("mremap"), ANY("madvise"), ANY("mincore"),
     {.name = "mmap", .how = SANDBOX_ARG_BITS_CLEAR, .arg = 2, .n = 1, .v = {PROT_EXEC}},
     /* wolfSSL's RNG, keyed hash seeds. */
     ANY("getrandom"),

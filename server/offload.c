@@ -155,12 +155,15 @@ static void cut_and_route(struct worker *w, const uint8_t *pkt, const struct gso
 		w->st.tun_bad++;
 }
 
-void offload_from_tun(struct worker *w, struct buf *pkt, const uint8_t *vnet)
+/* A packet read from the TUN with its virtio_net_hdr, its destination
+ * found by router_find (d): a super-packet or a packet whose checksum is
+ * left to us goes whole to a session that takes GSO, else cut. */
+void offload_from_tun(struct worker *w, struct buf *pkt, const uint8_t *vnet,
+		      const struct router_dest *d)
 {
 	struct gso_meta m;
 	struct gso_info inf;
-	struct ippkt_info ip;
-	struct session *s;
+	struct session *s = d->s;
 	uint16_t cs_start, cs_off;
 	const char *why = NULL;
 
@@ -169,16 +172,14 @@ void offload_from_tun(struct worker *w, struct buf *pkt, const uint8_t *vnet)
 		return;
 	}
 	if (m.type == GSO_NONE && !m.needs_csum) {
-		router_route_packet(w, pkt);
+		router_route_to(w, pkt, d);
 		return;
 	}
 	if (gso_check(buf_ptr(pkt), buf_len(pkt), &m, w->gw->cfg.mtu, &inf, &why) != GSO_OK ||
-	    (m.needs_csum && (cs_start != inf.l3_len || cs_off != inf.csum_offset)) ||
-	    ippkt_parse(buf_ptr(pkt), buf_len(pkt), &ip) != IPPKT_OK) {
+	    (m.needs_csum && (cs_start != inf.l3_len || cs_off != inf.csum_offset)) || !d->ok) {
 		w->st.tun_bad++;
 		return;
 	}
-	s = sestab_find_addr(&w->gw->by_addr, &ip.dst);
 	if (s == NULL || s->w != w) {
 		w->st.tun_no_route += inf.segs;
 		return;
@@ -186,14 +187,15 @@ void offload_from_tun(struct worker *w, struct buf *pkt, const uint8_t *vnet)
 	/* UDP carries one packet a datagram: a super-packet is cut first. */
 	if (!offload_session_takes_gso(s) || udp_sess_active(s)) {
 		if (m.type == GSO_NONE) {
+			/* d holds no checksum: it stays true after this. */
 			gso_csum_finish(buf_ptr(pkt), &inf);
-			router_route_packet(w, pkt);
+			router_route_to(w, pkt, d);
 		} else {
 			cut_and_route(w, buf_ptr(pkt), &m, &inf);
 		}
 		return;
 	}
-	switch (policy_to_client_gso(s, buf_ptr(pkt), &inf, &m, &ip)) {
+	switch (policy_to_client_gso(s, buf_ptr(pkt), &inf, &m, &d->ip)) {
 	case POLICY_DENY:
 		return;
 	case POLICY_PER_SEGMENT:

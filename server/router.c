@@ -57,6 +57,7 @@ int router_init(struct worker *w)
 		flows = ROUTER_FLOWS_MIN;
 	if (flows > ROUTER_FLOWS_MAX)
 		flows = ROUTER_FLOWS_MAX;
+	rx_idle_init(w);
 	if (tungro_init(w) < 0 || tun_rx_init(w) < 0)
 		return -1;
 	if (w->gw->threaded && pthread_mutex_init(&w->flows_mu, NULL) != 0)
@@ -69,6 +70,7 @@ void router_deinit(struct worker *w)
 	buf_deinit(&w->tun_pkt);
 	buf_deinit(&w->seg);
 	tungro_deinit(w);
+	rx_idle_deinit(w);
 	tun_rx_deinit(w);
 	flow_deinit(&w->flows);
 	if (w->gw->threaded)
@@ -171,23 +173,38 @@ bool router_session_flush(struct session *s)
 
 /* ---- TUN -> clients ---- */
 
+void router_find(struct worker *w, const struct buf *pkt, struct router_dest *d)
+{
+	d->s = NULL;
+	d->ok = ippkt_parse(buf_ptr(pkt), buf_len(pkt), &d->ip) == IPPKT_OK;
+	if (d->ok)
+		d->s = sestab_find_addr(&w->gw->by_addr, &d->ip.dst);
+}
+
 void router_route_packet(struct worker *w, struct buf *pkt)
 {
-	struct ippkt_info ip;
-	struct session *s;
+	struct router_dest d;
+
+	router_find(w, pkt, &d);
+	router_route_to(w, pkt, &d);
+}
+
+/* pkt, whose destination router_find found as d. */
+void router_route_to(struct worker *w, struct buf *pkt, const struct router_dest *d)
+{
+	struct session *s = d->s;
 	size_t n = buf_len(pkt);
 
-	if (ippkt_parse(buf_ptr(pkt), n, &ip) != IPPKT_OK) {
+	if (!d->ok) {
 		w->st.tun_bad++;
 		return;
 	}
-	s = sestab_find_addr(&w->gw->by_addr, &ip.dst);
 	/* Another worker's session is only reached through handoff_pass. */
 	if (s == NULL || s->w != w) {
 		w->st.tun_no_route++;
 		return;
 	}
-	if (!policy_to_client(s, buf_ptr(pkt), n, &ip))
+	if (!policy_to_client(s, buf_ptr(pkt), n, &d->ip))
 		return;
 	pmtu_clamp(s, buf_ptr(pkt), n, false);
 	if (s->capture != NULL)
@@ -226,10 +243,20 @@ void router_route_packet(struct worker *w, struct buf *pkt)
  * one of this worker's sessions, vh bytes of virtio_net_hdr before it. */
 void router_tun_packet(struct worker *w, struct buf *pkt, size_t vh)
 {
+	struct router_dest d;
+
+	router_find(w, pkt, &d);
+	router_tun_packet_to(w, pkt, vh, &d);
+}
+
+/* The same, its destination already found (tun_rx.c). */
+void router_tun_packet_to(struct worker *w, struct buf *pkt, size_t vh,
+			  const struct router_dest *d)
+{
 	if (vh != 0)
-		offload_from_tun(w, pkt, buf_ptr(pkt) - vh);
+		offload_from_tun(w, pkt, buf_ptr(pkt) - vh, d);
 	else
-		router_route_packet(w, pkt);
+		router_route_to(w, pkt, d);
 }
 
 /* One tls_write (coalesced records) and one send per session. */

@@ -335,6 +335,12 @@ struct worker {
 	struct buf seg;                  /* one segment or part cut from a super-packet */
 	struct buf tun_stage[TUN_RX_SLOTS]; /* packets read ahead (tun_rx.c) */
 	unsigned tun_stage_n;               /* how many of them are in use */
+	/* Staged memory (TUN and UDP) handed back after a quiet spell
+	 * (rx_idle.c): staged since the timer last looked, and how often
+	 * it was handed back. */
+	struct ev_timer rx_idle;
+	bool rx_staged;
+	uint64_t rx_idle_releases;
 	struct tungro *gro;              /* coalescing into the TUN; NULL without vnet */
 
 	int listen_fd;
@@ -857,10 +863,19 @@ int lease_save(struct gateway *gw);
 void lease_stop(struct gateway *gw);
 
 /* router.c: TUN <-> sessions */
+/* A TUN packet's inner destination, parsed and looked up once
+ * (router_find) and then routed with it (tun_rx.c uses the session as the
+ * packet's scheduling key in between). */
+struct router_dest {
+	struct ippkt_info ip;
+	struct session *s;               /* the address table's, NULL: none */
+	bool ok;                         /* ippkt_parse said IPPKT_OK */
+};
 /* offload.c: super-packets and partial checksums between the TUN and the
  * sessions */
 bool offload_session_takes_gso(const struct session *s);
-void offload_from_tun(struct worker *w, struct buf *pkt, const uint8_t *vnet);
+void offload_from_tun(struct worker *w, struct buf *pkt, const uint8_t *vnet,
+		      const struct router_dest *d);
 void offload_deliver(struct session *s, const struct chan_event *ev);
 bool offload_tun_write(struct worker *w, const uint8_t *vnet, const uint8_t *pkt, size_t len);
 
@@ -880,11 +895,21 @@ void router_session_input(struct session *s);
 void router_deliver(struct session *s, const struct chan_event *ev);
 void router_deliver_packet(struct session *s, const uint8_t *pkt, size_t len,
 			   const struct ippkt_info *ip);
+void router_find(struct worker *w, const struct buf *pkt, struct router_dest *d);
 void router_route_packet(struct worker *w, struct buf *pkt);
+void router_route_to(struct worker *w, struct buf *pkt, const struct router_dest *d);
 void router_flush_dirty(struct worker *w);
 void router_tun_packet(struct worker *w, struct buf *pkt, size_t vh);
+void router_tun_packet_to(struct worker *w, struct buf *pkt, size_t vh,
+			  const struct router_dest *d);
 bool router_source_ok(const struct session *s, const struct ippkt_info *ip);
 #define ROUTER_HIGH_WATER (256 * 1024)
+
+/* rx_idle.c: the read-ahead's staged memory back to the kernel when quiet */
+void rx_idle_init(struct worker *w);
+void rx_idle_deinit(struct worker *w);
+void rx_idle_on_staged(struct worker *w);
+uint64_t rx_idle_resident(const struct worker *w);
 
 /* tun_rx.c: reading the TUN queue, sparse destinations first */
 int tun_rx_init(struct worker *w);

@@ -135,6 +135,8 @@ static void workers_part(struct jsonw *j, const struct gateway *gw)
 		jsonw_u64(j, "handoff_passed", w->st.handoff_passed);
 		jsonw_u64(j, "handoff_dropped", w->st.handoff_dropped);
 		jsonw_u64(j, "udp_datagrams_in", w->udp.datagrams_in);
+		jsonw_u64(j, "staging_resident", rx_idle_resident(w));
+		jsonw_u64(j, "staging_released", w->rx_idle_releases);
 		jsonw_obj_end(j);
 	}
 	jsonw_arr_end(j);

@@ -9,6 +9,8 @@
  * the packets of destinations with at most two packets staged, in arrival
  * order, sends them at once, and then routes the rest in arrival order
  * (common/net/rxsched.c; a destination's packets are never reordered).
+ * Each packet is parsed and looked up once, when staged (router_find):
+ * its session is its key, and is what it is routed to.
  * The TUN's queue is short (tun_queue), so one turn usually holds all of
  * it; what is left waits for the next turn (level-triggered).
  */
@@ -23,19 +25,25 @@
 #include "log.h"
 #include "rxsched.h"
 
-/* A destination address as a key: whose packets these are. 0: no IP
- * header (the router counts it). */
-static uint64_t key_of(const uint8_t *p, size_t n)
+/* The scheduling key of a packet whose destination router_find found:
+ * its session (both of a session's addresses are one key), else its
+ * destination address; 0 with no IP header (the router counts it). Tags
+ * keep the three kinds apart: a pointer is below 2^62 on every platform
+ * the gateway runs on. */
+static uint64_t key_of(const struct router_dest *d)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 
-	if (n >= 20 && p[0] >> 4 == 4)
-		return 1ull << 32 | (uint64_t)p[16] << 24 | (uint64_t)p[17] << 16 |
-		       (uint64_t)p[18] << 8 | p[19];
-	if (n < 40 || p[0] >> 4 != 6)
+	if (d->s != NULL)
+		return (uint64_t)(uintptr_t)d->s | 1ull << 62;
+	if (!d->ok)
 		return 0;
-	for (size_t i = 24; i < 40; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
+	if (d->ip.family == AF_INET)
+		return 1ull << 32 | (uint64_t)d->ip.dst.bytes[0] << 24 |
+		       (uint64_t)d->ip.dst.bytes[1] << 16 | (uint64_t)d->ip.dst.bytes[2] << 8 |
+		       d->ip.dst.bytes[3];
+	for (size_t i = 0; i < 16; i++)
+		h = (h ^ d->ip.dst.bytes[i]) * 0x100000001b3ull;
 	return h | 1ull << 63;
 }
 
@@ -58,8 +66,10 @@ void tun_rx_deinit(struct worker *w)
 		buf_deinit(&w->tun_stage[i]);
 }
 
-/* Reads into the staged packets: how many (each with its key). */
-static unsigned read_ahead(struct worker *w, struct rxsched_slot *sched)
+/* Reads into the staged packets: how many, each with its destination
+ * (parsed and looked up once, here) and its key. */
+static unsigned read_ahead(struct worker *w, struct rxsched_slot *sched, struct router_dest *dest,
+			   bool *elsewhere)
 {
 	size_t vh = w->tun_vnet ? GSO_VNET_HDR_LEN : 0, bytes = 0;
 	unsigned n = 0;
@@ -83,11 +93,36 @@ static unsigned read_ahead(struct worker *w, struct rxsched_slot *sched)
 		}
 		(void)buf_commit(pkt, (size_t)got - vh);
 		bytes += (size_t)got;
-		sched[n].key = key_of(buf_ptr(pkt), buf_len(pkt));
+		router_find(w, pkt, &dest[n]);
+		/* Another worker's session (several workers): handoff_pass
+		 * finds it again when it is this packet's turn, and this
+		 * worker never touches it, which that worker may free. */
+		elsewhere[n] = dest[n].s != NULL && dest[n].s->w != w;
+		if (elsewhere[n])
+			dest[n].s = NULL;
+		sched[n].key = key_of(&dest[n]);
 		sched[n].left = 1;
 		n++;
 	}
+	if (n > 0)
+		rx_idle_on_staged(w);
 	return n;
+}
+
+/* A staged packet's destination as the address table gives it now. This
+ * worker's sessions are freed only by its own reaper, after the turn, so
+ * the one found when staged can be asked whether it is still there: one
+ * closed since (a send in this turn failed, or another worker stopped the
+ * world to close it) has left the table, and the address is looked up
+ * again. Packets staged for no session stay so: as if routed when read. */
+static bool recheck(struct worker *w, struct buf *pkt, struct router_dest *d)
+{
+	const struct session *s = d->s;
+
+	if (s != NULL && (d->ip.family == AF_INET ? s->by_addr4.s : s->by_addr6.s) == NULL)
+		router_find(w, pkt, d);
+	/* false: the address is another worker's session's now. */
+	return d->s == NULL || d->s->w == w;
 }
 
 void tun_rx_on_readable(struct ev_loop *loop, struct ev_io *io, uint32_t revents)
@@ -95,9 +130,11 @@ void tun_rx_on_readable(struct ev_loop *loop, struct ev_io *io, uint32_t revents
 	struct worker *w = io->data;
 	struct rxsched_slot sched[TUN_RX_SLOTS];
 	struct rxsched_step steps[TUN_RX_SLOTS];
+	struct router_dest dest[TUN_RX_SLOTS];
+	bool elsewhere[TUN_RX_SLOTS];
 	uint32_t order[TUN_RX_SLOTS];
 	size_t vh = w->tun_vnet ? GSO_VNET_HDR_LEN : 0, m;
-	unsigned n = read_ahead(w, sched);
+	unsigned n = read_ahead(w, sched, dest, elsewhere);
 	bool flushed = false;
 
 	(void)loop;
@@ -106,14 +143,17 @@ void tun_rx_on_readable(struct ev_loop *loop, struct ev_io *io, uint32_t revents
 		order[i] = i;
 	m = rxsched_plan(sched, order, n, UINT32_MAX, steps);
 	for (size_t k = 0; k < m; k++) {
-		struct buf *pkt = &w->tun_stage[steps[k].slot];
+		uint32_t i = steps[k].slot;
+		struct buf *pkt = &w->tun_stage[i];
 
 		/* The sparse ones are planned first: out before the rest. */
 		if (!steps[k].sparse && k > 0 && !flushed) {
 			router_flush_dirty(w);
 			flushed = true;
 		}
-		if (!handoff_pass(w, pkt, vh))
+		if (!elsewhere[i] && recheck(w, pkt, &dest[i]))
+			router_tun_packet_to(w, pkt, vh, &dest[i]);
+		else if (!handoff_pass(w, pkt, vh))
 			router_tun_packet(w, pkt, vh);
 	}
 	router_flush_dirty(w);

@@ -14,7 +14,10 @@
  * drops from its fattest flow; if no session is heavy, the rest waits in
  * the kernel.
  * A datagram naming no live session is counted (unknown_cid), never
- * answered, and holds no slot.
+ * answered, and holds no slot. A read's first datagram is parsed once,
+ * when staged: its cid (the key) is looked up again when handed on, as
+ * the session may have closed and been freed in between; no session
+ * pointer outlives a turn here.
  */
 #include "server.h"
 
@@ -24,6 +27,7 @@
 
 #include "log.h"
 #include "rxsched.h"
+#include "udp_gro.h"
 #include "udp_offload.h"
 
 /* Room for UDP_GRO's size and a packet-info cmsg. */
@@ -153,22 +157,20 @@ static void stage(struct worker *w, uint32_t i, struct mmsghdr *m)
 {
 	struct worker_udp *u = &w->udp;
 	struct udp_rx_read *r = &u->reads[i];
-	size_t n = m->msg_len, seg = udp_gro_size(&m->msg_hdr);
-	uint32_t count;
-
+	size_t n = m->msg_len, seg;
 	/* A GRO'd read: datagrams of seg bytes, the last maybe shorter. */
-	if (seg == 0 || seg >= n)
-		seg = n;
-	else
+	uint32_t count = udp_gro_split(n, udp_gro_size(&m->msg_hdr), &seg);
+
+	if (count > 1)
 		u->gro_reads++;
-	count = n == 0 ? 1 : (uint32_t)((n + seg - 1) / seg);
 	r->len = (uint32_t)n;
 	r->seg = (uint32_t)seg;
 	r->off = 0;
 	r->flags = m->msg_hdr.msg_flags;
 	r->src_len = m->msg_hdr.msg_namelen;
 	local_of(&m->msg_hdr, &r->local);
-	u->sched[i].key = cid_of(u->rx + (size_t)i * u->rx_slot, n);
+	/* The first datagram's cid, parsed as hand_on would parse it. */
+	u->sched[i].key = cid_of(u->rx + (size_t)i * u->rx_slot, udp_gro_len(n, seg, 0));
 	u->sched[i].left = count;
 	if ((r->flags & MSG_TRUNC) || live(w, u->sched[i].key) == NULL) {
 		u->datagrams_in += count;
@@ -213,6 +215,9 @@ static void drain(struct worker *w)
 				log_warn("UDP receive");
 			got = 0;
 		}
+		/* Slots written to (strangers' reads too): kept while in use. */
+		if (got > 0)
+			rx_idle_on_staged(w);
 		for (int i = 0; i < got; i++)
 			stage(w, mm.slot[i], &mm.m[i]);
 		/* The slots the kernel had nothing for, back (in their order). */
@@ -224,13 +229,14 @@ static void drain(struct worker *w)
 	}
 }
 
-static void dispatch(struct worker *w, uint8_t *d, size_t n, const struct udp_rx_read *r,
-		     struct session **last)
+/* One datagram handed on, to the live session cid names. */
+static void dispatch(struct worker *w, uint64_t cid, uint8_t *d, size_t n,
+		     const struct udp_rx_read *r, struct session **last)
 {
 	struct session *s;
 
 	w->udp.datagrams_in++;
-	s = live(w, cid_of(d, n));
+	s = live(w, cid);
 	if (s == NULL) {
 		w->udp.unknown_cid++;
 		return;
@@ -257,9 +263,13 @@ static void hand_on(struct worker *w)
 		uint8_t *d = u->rx + (size_t)i * u->rx_slot;
 
 		for (uint32_t c = 0; c < steps[k].count; c++) {
-			size_t n = r->len - r->off < r->seg ? r->len - r->off : r->seg;
+			size_t n = udp_gro_len(r->len, r->seg, r->off);
+			/* The read's first datagram was parsed when staged (its
+			 * cid is the key): only the table is asked again, since
+			 * the session may have closed (and been freed) since. */
+			uint64_t cid = r->off == 0 ? u->sched[i].key : cid_of(d + r->off, n);
 
-			dispatch(w, d + r->off, n, r, &last);
+			dispatch(w, cid, d + r->off, n, r, &last);
 			r->off += (uint32_t)n;
 			u->sched[i].left--;
 		}

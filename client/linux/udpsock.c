@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "udp_gro.h"
 #include "udp_offload.h"
 
 /* Socket buffers: a GRO or GSO run is up to 64 KiB, so the default
@@ -262,18 +263,19 @@ union gro_cmsg {
 	struct cmsghdr align;
 };
 
-/* Message m (n bytes at p) split into its datagrams. */
-static void take(struct udpsock *u, uint8_t *p, size_t n, size_t size, unsigned *got)
+/* Message m (n bytes at p) split into its datagrams (common/net/udp_gro.c);
+ * an empty one is handed on too, and refused there. */
+static void take(struct udpsock *u, uint8_t *p, size_t n, size_t seg, unsigned *got)
 {
-	if (size == 0 || size >= n)
-		size = n;
-	while (n > 0 && *got < UDPSOCK_RX_MAX) {
-		size_t k = n < size ? n : size;
+	size_t size, off = 0;
+	uint32_t count = udp_gro_split(n, seg, &size);
 
-		u->rx_d[*got] = p;
+	for (uint32_t c = 0; c < count && *got < UDPSOCK_RX_MAX; c++) {
+		size_t k = udp_gro_len(n, size, off);
+
+		u->rx_d[*got] = p + off;
 		u->rx_len[(*got)++] = (uint16_t)k;
-		p += k;
-		n -= k;
+		off += k;
 	}
 }
 
@@ -309,7 +311,8 @@ int udpsock_recv(struct udpsock *u, unsigned *got)
 			u->from_elsewhere++;
 			continue;
 		}
-		take(u, iov[i].iov_base, m[i].msg_len, u->gro ? udp_gro_size(&m[i].msg_hdr) : 0, got);
+		take(u, iov[i].iov_base, m[i].msg_len, u->gro ? udp_gro_size(&m[i].msg_hdr) : 0,
+		     got);
 	}
 	return r;
 }
