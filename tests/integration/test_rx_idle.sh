@@ -21,8 +21,7 @@ start_gateway
 write_client_ini 1 alice
 start_client 1
 wait_tunnel 1
-udp_up() { [ "$(gw_session alice 's["udp"]["state"] if s and s["udp"] else None')" = up ]; }
-wait_for 10 udp_up || fail "alice's UDP channel is not up: $(gw_session alice 's["udp"]' 2>&1)"
+udp_session_up alice
 
 # The LAN host: 5001 sinks, 5003 sends until the other end closes.
 cat >"$WORK/lan.py" <<'PY'
