@@ -125,10 +125,11 @@ grep -q "^workers: 2; sessions: $n0 $n1; hand-off: " "$WORK/status.txt" ||
 	fail "status has no workers line: $(cat "$WORK/status.txt")"
 
 # ---- traffic both ways through every session ----
+# 4 MB each way (not a timed second: iperf3 -n ends when they have crossed).
 for i in 1 2 3 4; do
-	ip netns exec "$(lap "$i")" iperf3 -c 10.20.0.2 -p 5201 -t 1 >"$WORK/up$i.out" 2>&1 ||
+	ip netns exec "$(lap "$i")" iperf3 -c 10.20.0.2 -p 5201 -n 4M >"$WORK/up$i.out" 2>&1 ||
 		fail "laptop $i: TCP upload through the tunnel failed: $(tail -n 3 "$WORK/up$i.out")"
-	ip netns exec "$(lap "$i")" iperf3 -R -c 10.20.0.2 -p 5201 -t 1 >"$WORK/down$i.out" 2>&1 ||
+	ip netns exec "$(lap "$i")" iperf3 -R -c 10.20.0.2 -p 5201 -n 4M >"$WORK/down$i.out" 2>&1 ||
 		fail "laptop $i: TCP download through the tunnel failed: $(tail -n 3 "$WORK/down$i.out")"
 done
 say "TCP both ways through all four sessions (workers $n0/$n1)"
