@@ -8,10 +8,13 @@
  * session (which keeps its worker: the cid steers its datagrams there) and
  * the session's CONFIG goes out again; otherwise the connection is
  * admitted as a new session and the client learns only that (another
- * cid). Runs with the world stopped: the session may be another worker's.
+ * cid). A refusal after a valid proof (another group, or none) closes the
+ * old session at once: the holder of its channel has moved on. Runs with
+ * the world stopped: the session may be another worker's.
  */
 #include "server.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,12 +35,16 @@ static struct session *find(struct gateway *gw, uint64_t cid)
  * trail (docs/audit.md, continue_refused). */
 struct cont_refusal {
 	const char *code;
+	/* The proof verified, so the holder of the channel asked: where its
+	 * certificate took it ("another group", "no group"). NULL if not. */
+	const char *moved_to;
 	char why[256];
 };
 
 static bool refuse(struct cont_refusal *r, const char *code, const char *why)
 {
 	r->code = code;
+	r->moved_to = NULL;
 	snprintf(r->why, sizeof(r->why), "%s", why);
 	return true;
 }
@@ -66,6 +73,7 @@ static bool refused(struct session *n, const struct session *o, const struct cha
 	g = establish_group_of(n, &why);
 	if (g != o->group) {
 		r->code = "other_group";
+		r->moved_to = g != NULL ? "another group" : "no group";
 		snprintf(
 		    r->why, sizeof(r->why), "the certificate maps to %s%s, the session is in %s",
 		    g != NULL ? "group " : "no group: ",
@@ -96,6 +104,19 @@ void cont_on_frame(struct session *n, const struct chan_event *ev)
 		session_log(n, SESSION_LOG_INFO, "continuation refused (%s): a new session instead",
 			    r.why);
 		audit_continuation(n, AUDIT_CONTINUE_REFUSED, ev->cont_cid, NULL, r.why, r.code);
+		/* Only the holder of the channel could have proved it: that
+		 * client has left the old session, which would otherwise live
+		 * on (detached, until the grace ends) in a group its certificate
+		 * no longer gives it. Closed before the admission, so no
+		 * replacement claims it; a wrong proof, another identity or an
+		 * unknown cid prove nothing and close nothing. */
+		if (r.moved_to != NULL) {
+			o->close_code = "superseded";
+			session_close(o, BYE_REPLACED,
+				      "superseded by sid %" PRIu64
+				      ": continued with a certificate of %s",
+				      n->sid, r.moved_to);
+		}
 		establish_admit_new(n);
 		goto out;
 	}

@@ -223,6 +223,7 @@ struct session {
 	struct session_stats st;
 	struct capture *capture;         /* mtlsvpnctl capture; NULL if none */
 	char reason[BYE_MAX_TEXT + 1];  /* why it was closed */
+	const char *close_code;          /* its disconnect's reason_code, if not the BYE's */
 
 	struct sestab_node by_id, by_addr4, by_addr6;
 	bool in_id_table;

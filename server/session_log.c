@@ -116,7 +116,8 @@ void session_log_close(const struct session *s, bool was_up, uint16_t bye)
 		char line[1536];
 		counters_fmt(s, line, sizeof(line));
 		log_info("session down: %s reason=\"%s\"", line, reason);
-		audit_session(s, AUDIT_DISCONNECT, audit_bye_code(bye));
+		audit_session(s, AUDIT_DISCONNECT,
+			      s->close_code != NULL ? s->close_code : audit_bye_code(bye));
 		if (s->st.drop_backpressure > 0)
 			session_log(s, SESSION_LOG_INFO,
 				    "%" PRIu64 " packets to the client were dropped: its send "

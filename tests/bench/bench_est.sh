@@ -12,7 +12,8 @@
 # Enrollments stay within the per-source limit: a round sends at most 8,
 # and rounds are 9 s apart. Prints figures; asserts nothing.
 #
-#   laptop ns --veth-- gateway ns (mtlsvpn-server, signer)
+#   laptop ns 10.99.1.2 --veth-- 10.99.1.1 gateway ns (mtlsvpn-server,
+#   signer), made by bench_lap_gw (lib.sh) as for the other benchmarks
 #
 # Usage (root): tests/bench/bench_est.sh [--runs N] [--smoke]
 set -euo pipefail
@@ -44,16 +45,7 @@ pids=()
 cleanup() { bench_cleanup $? 20 "$L" "$G"; }
 trap cleanup EXIT
 
-ip netns add "$G"
-ip netns add "$L"
-ip -n "$G" link set lo up
-ip -n "$L" link set lo up
-ip link add eth0 netns "$L" type veth peer name l0 netns "$G"
-ip -n "$G" addr add 192.0.2.1/24 dev l0
-ip -n "$L" addr add 192.0.2.10/24 dev eth0
-ip -n "$G" link set l0 up
-ip -n "$L" link set eth0 up
-
+bench_lap_gw
 bench_pki
 ca=$work/ca
 "$build/mtlsvpnctl" ca crl --dir "$ca" >>"$work/ctl.log" 2>&1
@@ -63,7 +55,7 @@ for i in $(seq 1 $((runs * n))); do
 done
 chown -R daemon:daemon "$ca"
 chmod 711 "$ca"
-bench_mtlsvpn_ini 192.0.2.1:8443 "e$id" "enroll = on" "enroll_ca_dir = ca" "udp = off"
+bench_mtlsvpn_ini 10.99.1.1:8443 "e$id" "enroll = on" "enroll_ca_dir = ca" "udp = off"
 ip netns exec "$G" "$build/mtlsvpn-server" -c "$work/server.ini" >"$work/gateway.log" 2>&1 &
 pids+=("$!")
 bench_wait_for 10 grep -q 'gateway up' "$work/gateway.log" || die "the gateway did not start"
@@ -83,7 +75,7 @@ one() {
 		--data-binary "@$work/req.b64" "$url/simpleenroll") ;;
 	esac
 	ip netns exec "$L" curl -sS --max-time 10 --cacert "$ca/ca.crt" \
-		--resolve gw.bench:8443:192.0.2.1 -o "$work/out" -w '%{http_code} %{time_total}\n' \
+		--resolve gw.bench:8443:10.99.1.1 -o "$work/out" -w '%{http_code} %{time_total}\n' \
 		"${args[@]}" | awk '$1 != 200 {print "HTTP " $1 > "/dev/stderr"; exit 1} {print $2}'
 }
 

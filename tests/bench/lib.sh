@@ -78,6 +78,22 @@ bench_iperf_once() {
 # The median of the numbers on stdin, one a line.
 bench_median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
+# bench_lap_gw: the laptop namespace $L and the gateway's $G, loopbacks up,
+# joined by a veth pair: lap0 10.99.1.2/24 in $L, gwl0 10.99.1.1/24 in $G
+# (the addresses most benchmarks give them). The caller names them after
+# its PID and deletes them (bench_cleanup).
+bench_lap_gw() {
+	local ns
+	ip netns add "$L"
+	ip netns add "$G"
+	for ns in "$L" "$G"; do ip -n "$ns" link set lo up; done
+	ip link add lap0 netns "$L" type veth peer name gwl0 netns "$G"
+	ip -n "$L" addr add 10.99.1.2/24 dev lap0
+	ip -n "$G" addr add 10.99.1.1/24 dev gwl0
+	ip -n "$L" link set lap0 up
+	ip -n "$G" link set gwl0 up
+}
+
 # bench_pki: a CA, the certificate gw.bench and the client bench-user in
 # $work (mtlsvpnctl from $build).
 bench_pki() {

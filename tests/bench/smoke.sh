@@ -66,6 +66,7 @@ run bench_openconnect 180 'ratio mtlsvpn / ocserv +x[0-9.]+ +x[0-9.]+' \
 run bench_reconnect 120 '^ +p256 +[0-9.]+ +[0-9.]+' "$b/bench_reconnect.sh" --count 3
 run bench_sessions 240 'full handshakes per gateway core-second: [0-9]+' \
 	"$b/bench_sessions.sh" --quick
+run bench_est 120 '^enroll +[0-9.]+ +[0-9.]+$' "$b/bench_est.sh" --smoke
 run bench_lossy 300 '^\| no VPN \| cubic \| [0-9]+ \| [0-9]+ ' "$b/bench_lossy.sh" --smoke
 # Nothing of theirs stays behind: a namespace that appeared meanwhile and
 # whose name ends in the PID of a process that is gone (every benchmark

@@ -260,12 +260,14 @@ run_client_to_end() {
 # byte 0x30, to port 8443) as it leaves laptop namespace NS, written to
 # OUT, caught while NS pings the LAN host (an ETH_P_ALL tap on eth0: only
 # such a tap sees what the laptop sends). Fails the test if none is seen.
+# OUT.ready is left beside it.
 grab_dchan_datagram() {
 	local ns=$1 out=$2 grab
 	cat >"$WORK/grab.py" <<'PY'
 import socket, struct, sys, time
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
 s.bind(("eth0", 0)); s.settimeout(1)
+open(sys.argv[1] + ".ready", "w").close()
 end = time.time() + 10
 while time.time() < end:
     try:
@@ -284,7 +286,9 @@ sys.exit(1)
 PY
 	ip netns exec "$ns" timeout 15 python3 "$WORK/grab.py" "$out" &
 	grab=$!
-	sleep 0.5
+	# Python may take a second to start on a loaded machine: the pings
+	# go once the tap is there.
+	wait_for 10 test -e "$out.ready" || true
 	ip netns exec "$ns" ping -c 5 -i 0.2 -W 1 10.20.0.2 >/dev/null 2>&1 || true
 	wait "$grab" || fail "no DATA datagram seen leaving $ns"
 }
@@ -301,6 +305,27 @@ s = next((x for x in d["sessions"] if x["identity"] == sys.argv[2]), None)
 print(eval(sys.argv[3]))
 PY
 }
+
+# ---- one identity's session on the UDP data channel (test_udp_*.sh) ----
+
+# udp_session_up IDENTITY [LAPTOP_NS]: waits (10 s) for the UDP channel of
+# IDENTITY's session to be up and sets SID, its session id; with
+# LAPTOP_NS, also catches one DATA datagram leaving it ($WORK/before.bin)
+# and sets CID, the channel's id in it. From then on sess EXPR is
+# gw_session IDENTITY EXPR, and state_up tells whether that session's
+# channel is up.
+udp_session_up() {
+	U_ID=$1
+	wait_for 10 state_up || fail "$1's UDP channel is not up after 10 s"
+	SID=$(sess 's["sid"]')
+	[ $# -lt 2 ] && return 0
+	grab_dchan_datagram "$2" "$WORK/before.bin"
+	CID=$(cid_of "$WORK/before.bin")
+}
+sess() { gw_session "$U_ID" "$1"; }
+state_up() { [ "$(sess 's["udp"]["state"] if s and s["udp"] else None')" = up ]; }
+# cid_of FILE: the cid (16 hex digits) of the DATA datagram in FILE.
+cid_of() { python3 -c 'import sys; print(open(sys.argv[1], "rb").read()[4:12].hex())' "$1"; }
 
 # ---- a checksummed upload across a change of path ----
 

@@ -334,8 +334,11 @@ def cmd_recontinue(a):
     """A session with --cert whose UDP channel is taken (FEATURES), then a
     second connection with --cert2 offering to continue it with the valid
     proof (docs/protocol.md 12.10, as client/cont.c computes it). Prints
-    both CONFIGs; --expect continued: the second has the first's cid;
-    --expect new: another cid. --hold: keeps the connections that long."""
+    both CONFIGs (or the second's BYE); --expect continued: the second has
+    the first's cid; --expect new: another cid; --expect refused: the
+    second is closed with a BYE. --old-bye: then waits that long for a BYE
+    on the first connection (the old session closed), prints it, and fails
+    without one. --hold: keeps the connections that long."""
     s1 = connect(a)
     r1 = Reader(s1)
     c1 = get_config(s1, r1)
@@ -357,16 +360,38 @@ def cmd_recontinue(a):
     k = hmac.new(s0, b"mtlsvpn dchan continue" + b"\x01", hashlib.sha256).digest()
     proof = hmac.new(k, b"mtlsvpn continue v1" + cid + e, hashlib.sha256).digest()
     s2.sendall(frame(0x0a, cid + proof))
-    c2 = get_config(s2, Reader(s2))
-    print("first cid=%s v4=%s port=%d; second cid=%s v4=%s port=%d" %
-          (c1["cid"], c1.get("v4"), s1.getsockname()[1], c2.get("cid"), c2.get("v4"),
-           s2.getsockname()[1]), flush=True)
-    same = c2.get("cid") == c1["cid"]
+    t, p = Reader(s2).frame(time.monotonic() + 10)
+    if t == FRAME_CONFIG:
+        c2 = parse_config(p)
+        second = "cid=%s v4=%s" % (c2.get("cid"), c2.get("v4"))
+    elif t == FRAME_BYE and len(p) >= 2:
+        c2 = None
+        second = "BYE %d %r" % (struct.unpack("!H", p[:2])[0], p[2:].decode("utf-8", "replace"))
+    else:
+        print("expected CONFIG or BYE, got %r" % (t,))
+        return 1
+    print("first cid=%s v4=%s port=%d; second %s port=%d" %
+          (c1["cid"], c1.get("v4"), s1.getsockname()[1], second, s2.getsockname()[1]),
+          flush=True)
+    if a.old_bye:
+        deadline = time.monotonic() + a.old_bye
+        while True:
+            t, p = r1.frame(deadline)
+            if t in (None, "eof", FRAME_BYE):
+                break
+        if t != FRAME_BYE or len(p) < 2:
+            print("no BYE on the first connection within %g s (got %r)" % (a.old_bye, t))
+            return 1
+        print("first connection: BYE %d %r" % (struct.unpack("!H", p[:2])[0],
+                                               p[2:].decode("utf-8", "replace")), flush=True)
     if a.hold:
         time.sleep(a.hold)
     s2.close()
     s1.close()
-    return 0 if same == (a.expect == "continued") else 1
+    if a.expect == "refused":
+        return 0 if c2 is None else 1
+    same = c2 is not None and c2.get("cid") == c1["cid"]
+    return 0 if c2 is not None and same == (a.expect == "continued") else 1
 
 
 def main():
@@ -381,6 +406,7 @@ def main():
     ap.add_argument("--key")
     ap.add_argument("--count", type=int, default=5)
     ap.add_argument("--hold", type=float, default=0)
+    ap.add_argument("--old-bye", type=float, default=0)
     ap.add_argument("--kind", default="version")
     ap.add_argument("--go")
     ap.add_argument("--features", action="store_true")
@@ -389,7 +415,7 @@ def main():
     ap.add_argument("--cid", help="continue: the session's cid, 16 hex digits")
     ap.add_argument("--cert2", help="recontinue: the second connection's certificate")
     ap.add_argument("--key2")
-    ap.add_argument("--expect", choices=["continued", "new"], default="continued")
+    ap.add_argument("--expect", choices=["continued", "new", "refused"], default="continued")
     a = ap.parse_args()
     sys.exit({"forge": cmd_forge, "malformed": cmd_malformed, "nocert": cmd_nocert,
               "stay": cmd_stay, "update": cmd_update, "continue": cmd_continue,

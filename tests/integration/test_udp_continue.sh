@@ -17,7 +17,10 @@
 # identity) now maps to another group is refused with other_group: the
 # connection gets a session in its own group, an address from that pool
 # (rawclient.py recontinue, which first continues with a same-group
-# certificate to show that its proof is right). Last, detached sessions
+# certificate to show that its proof is right); the old session, its
+# connection still held, is closed at once (BYE 4, its disconnect event
+# superseded), and so it is when the certificate maps to no group (that
+# connection is then refused, BYE 9). Last, detached sessions
 # (udp_detach_grace): the gateway's end of a TLS connection is killed (ss -K)
 # while the laptop's TCP is black-holed and its UDP goes on: the session
 # stays, detached, carries pings by UDP and outlives a reload; revoking it ends it at once (a
@@ -34,12 +37,14 @@ L1=$(lap 1)
 pki_init
 pki_client alice
 pki_client bob
-# carol: one identity, three certificates; OU engineering twice, sales once.
+# carol: one identity, four certificates; OU engineering twice, sales once,
+# both once.
 nb=$(date -u -d '-1 hour' +%Y%m%d%H%M%SZ)
 na=$(date -u -d '+1 day' +%Y%m%d%H%M%SZ)
 pki_openssl_client_subj carol-eng "/CN=carol/OU=engineering" "$nb" "$na"
 pki_openssl_client_subj carol-eng2 "/CN=carol/OU=engineering" "$nb" "$na"
 pki_openssl_client_subj carol-sales "/CN=carol/OU=sales" "$nb" "$na"
+pki_openssl_client_subj carol-two "/CN=carol/OU=engineering/OU=sales" "$nb" "$na"
 "$B/mtlsvpnctl" ca crl --dir "$CA" >>"$WORK/ctl.log" 2>&1 || fail "mtlsvpnctl ca crl"
 write_server_ini "dead_peer_timeout = 60" "workers = 2" "udp_detach_grace = 12" "crl = ca/crl.pem" \
 	"audit_log = state/audit.json" "group_from = ou"
@@ -72,16 +77,10 @@ write_client_ini 1 alice
 start_client 1
 wait_tunnel 1
 
-sess() { gw_session alice "$1"; }
-state_up() { [ "$(sess 's["udp"]["state"] if s and s["udp"] else None')" = up ]; }
-cid_of() { python3 -c 'import sys; print(open(sys.argv[1], "rb").read()[4:12].hex())' "$1"; }
-wait_for 10 state_up || fail "alice's UDP channel is not up after 10 s"
-sid=$(sess 's["sid"]')
+udp_session_up alice "$L1"
 inner=$(sess 's["tunnel"]["ipv4"]')
-grab_dchan_datagram "$L1" "$WORK/before.bin"
-cid=$(cid_of "$WORK/before.bin")
 ups=$(grep -c "session up:" "$WORK/gateway.log")
-say "alice: sid $sid, inner $inner, cid $cid, UDP up from 192.0.2.11"
+say "alice: sid $SID, inner $inner, cid $CID, UDP up from 192.0.2.11"
 
 upload_start "$L1"
 sleep 3
@@ -95,7 +94,7 @@ say "the gateway continued alice's session on the new connection ($(grep -o 'han
 
 upload_check "the address change"
 [ "$GAP_N" -gt 300 ] || fail "only $GAP_N of 600 pings answered across the move"
-[ "$(sess 's["sid"]')" = "$sid" ] || fail "alice's session was replaced: sid $(sess 's["sid"]'), was $sid"
+[ "$(sess 's["sid"]')" = "$SID" ] || fail "alice's session was replaced: sid $(sess 's["sid"]'), was $SID"
 [ "$(sess 's["tunnel"]["ipv4"]')" = "$inner" ] || fail "alice's inner address changed"
 [ "$(sess 's["continued"]')" = 1 ] || fail "continued is $(sess 's["continued"]'), not 1"
 [ "$(sess 'd["gateway"]["udp"]["continued"]')" = 1 ] || fail "the gateway counts $(sess 'd["gateway"]["udp"]["continued"]') continuations"
@@ -106,14 +105,14 @@ grep -q "session continued on the new connection after" "$WORK/client1.log" ||
 	fail "the client did not see its session continued: $(grep -iE 'continu|reconnect' "$WORK/client1.log" | tail -n 5)"
 state_up || fail "alice's channel is not up after the move"
 grab_dchan_datagram "$L1" "$WORK/after.bin"
-[ "$(cid_of "$WORK/after.bin")" = "$cid" ] || fail "alice's datagrams carry cid $(cid_of "$WORK/after.bin"), was $cid"
+[ "$(cid_of "$WORK/after.bin")" = "$CID" ] || fail "alice's datagrams carry cid $(cid_of "$WORK/after.bin"), was $CID"
 say "40 MB upload across the address change, checksum matches; same sid, inner address and cid; no new session; longest gap between ping replies $GAP_MS ms ($GAP_N of 600 answered)"
 # The audit trail shows the move: one continue event, the old and the new
 # remote address, the session's sid and cid.
 [ "$(audit_n 'e["event"] == "continue"')" = 1 ] ||
 	fail "want one continue event, got: $(audit 'e["event"].startswith("continue")')"
 ev=$(audit 'e["event"] == "continue"')
-[ "$(audit_n "e['event'] == 'continue' and e['sid'] == $sid and e['identity'] == 'alice' and e['cid'] == '$cid' and e['remote_addr'] == '192.0.2.31' and e['previous_remote_addr'] == '192.0.2.11' and e['tunnel_ipv4'] == '$inner' and e['group'] == 'default'")" = 1 ] ||
+[ "$(audit_n "e['event'] == 'continue' and e['sid'] == $SID and e['identity'] == 'alice' and e['cid'] == '$CID' and e['remote_addr'] == '192.0.2.31' and e['previous_remote_addr'] == '192.0.2.11' and e['tunnel_ipv4'] == '$inner' and e['group'] == 'default'")" = 1 ] ||
 	fail "the continue event lacks the move: $ev"
 say "audit: $ev"
 
@@ -121,16 +120,16 @@ say "audit: $ev"
 # gets him a session of his own, another cid, and alice keeps hers.
 raw() {
 	ip netns exec "$(lap 2)" timeout 20 python3 "$(dirname "$0")/rawclient.py" continue \
-		--host 192.0.2.1 --server-name gw.test --ca "$CA/ca.crt" --cid "$cid" "$@"
+		--host 192.0.2.1 --server-name gw.test --ca "$CA/ca.crt" --cid "$CID" "$@"
 }
 out=$(raw --cert "$WORK/bob.crt" --key "$WORK/bob.key") || fail "bob naming alice's cid: $out"
 grep -q "continuation refused (another identity's session)" "$WORK/gateway.log" ||
 	fail "the gateway did not refuse bob's continuation"
-[ "$(sess 's["sid"]')" = "$sid" ] || fail "bob's attempt replaced alice's session"
+[ "$(sess 's["sid"]')" = "$SID" ] || fail "bob's attempt replaced alice's session"
 ip netns exec "$L1" ping -c 3 -i 0.2 -W 1 10.20.0.2 >/dev/null || fail "alice's tunnel broke after bob's attempt"
 say "bob naming alice's cid: $out; alice's session untouched"
 ev=$(audit 'e["event"] == "continue_refused" and e.get("identity") == "bob"')
-[ "$(audit_n "e['event'] == 'continue_refused' and e.get('identity') == 'bob' and e['reason_code'] == 'other_identity' and e['cid'] == '$cid' and e['remote_addr'] == '192.0.2.12'")" = 1 ] ||
+[ "$(audit_n "e['event'] == 'continue_refused' and e.get('identity') == 'bob' and e['reason_code'] == 'other_identity' and e['cid'] == '$CID' and e['remote_addr'] == '192.0.2.12'")" = 1 ] ||
 	fail "no continue_refused event other_identity for bob: $(audit 'e["event"].startswith("continue")')"
 say "audit: $ev"
 
@@ -140,7 +139,7 @@ grep -q "continuation refused (wrong proof)" "$WORK/gateway.log" ||
 	fail "the gateway did not refuse a wrong proof"
 [ "$(sess 'd["gateway"]["udp"]["continue_refused"]')" = 2 ] || fail "continue_refused is $(sess 'd["gateway"]["udp"]["continue_refused"]'), not 2"
 say "a wrong proof with alice's certificate: $out; 2 refusals counted"
-[ "$(audit_n "e['event'] == 'continue_refused' and e.get('identity') == 'alice' and e['reason_code'] == 'bad_proof' and e['cid'] == '$cid'")" = 1 ] ||
+[ "$(audit_n "e['event'] == 'continue_refused' and e.get('identity') == 'alice' and e['reason_code'] == 'bad_proof' and e['cid'] == '$CID'")" = 1 ] ||
 	fail "no continue_refused event bad_proof for alice: $(audit 'e["event"].startswith("continue")')"
 [ "$(audit_n 'e["event"] == "continue_refused"')" = 2 ] ||
 	fail "want 2 continue_refused events (one per connection): $(audit 'e["event"] == "continue_refused"')"
@@ -203,7 +202,20 @@ wait_for 5 carol_gone || fail "denying carol's new certificate ($s2) left her co
 deny_reload ""
 stop_pid "$RPID"
 say "deny_serials: carol's old serial leaves the continued session, the new one ends it"
-out=$(recont --cert2 "$WORK/carol-sales.crt" --key2 "$WORK/carol-sales.key" --expect new) ||
+# superseded OUT WHERE: that refusal (carol's last continue_refused event),
+# with a valid proof, closed the old session at once: its connection,
+# still held by rawclient (OUT), got BYE 4, and its disconnect event says
+# superseded, by the refused connection's sid, with a certificate of WHERE.
+superseded() {
+	local v4 ev rsid
+	v4=$(grep -o 'first cid=[0-9a-f]* v4=[0-9.]*' <<<"$1" | sed 's/.*v4=//')
+	ev=$(audit 'e["event"] == "continue_refused" and e["identity"] == "carol"' | tail -n 1)
+	rsid=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["sid"])' "$ev")
+	case "$1" in *"first connection: BYE 4 "*) ;; *) fail "carol's old session ($v4) was not closed by the refusal: $1" ;; esac
+	[ "$(audit_n "e['event'] == 'disconnect' and e['identity'] == 'carol' and e['group'] == 'engineering' and e['tunnel_ipv4'] == '$v4' and e['reason_code'] == 'superseded' and e['reason'] == 'superseded by sid $rsid: continued with a certificate of $2'")" = 1 ] ||
+		fail "no disconnect event superseded (by sid $rsid) for carol's old session $v4: $(audit 'e["event"] == "disconnect" and e["identity"] == "carol"')"
+}
+out=$(recont --cert2 "$WORK/carol-sales.crt" --key2 "$WORK/carol-sales.key" --expect new --old-bye 3) ||
 	fail "carol's session was continued by a certificate of another group: $out"
 case "$out" in *"v4=10.8.1."*"second cid="*"v4=10.8.2."*) ;; *) fail "carol's new session is not in sales' pool: $out" ;; esac
 grep -q "continuation refused (the certificate maps to group sales, the session is in engineering)" "$WORK/gateway.log" ||
@@ -215,7 +227,22 @@ ev=$(audit 'e["event"] == "continue_refused" and e["identity"] == "carol"')
 rsid=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["sid"])' "$ev")
 [ "$(audit_n "e['event'] == 'connect' and e['identity'] == 'carol' and e['group'] == 'sales' and e['sid'] == $rsid")" = 1 ] ||
 	fail "carol's refused continuation (sid $rsid) did not become a session in sales: $(audit 'e["identity"] == "carol"')"
-say "carol with an OU sales certificate: $out; audit: $ev"
+superseded "$out" "another group"
+say "carol with an OU sales certificate: $out; audit: $ev; the old session closed: superseded"
+wait_for 5 carol_gone || fail "carol's sessions outlived rawclient"
+# A certificate that maps to no group (OU engineering and OU sales: more
+# than one group) is refused its continuation and then the connection; the
+# valid proof closes the old session all the same.
+out=$(recont --cert2 "$WORK/carol-two.crt" --key2 "$WORK/carol-two.key" --expect refused --old-bye 3) ||
+	fail "carol's continuation with a certificate of no group: $out"
+case "$out" in *"second BYE 9 "*) ;; *) fail "carol's connection with no group was not refused (BYE 9): $out" ;; esac
+grep -q "continuation refused (the certificate maps to no group: the certificate's OU values name more than one group, the session is in engineering)" "$WORK/gateway.log" ||
+	fail "the gateway did not say why: $(grep 'continuation refused' "$WORK/gateway.log" | tail -n 1)"
+ev=$(audit 'e["event"] == "continue_refused" and e["identity"] == "carol"' | tail -n 1)
+[ "$(audit_n 'e["event"] == "continue_refused" and e["identity"] == "carol" and e["reason_code"] == "other_group"')" = 2 ] ||
+	fail "no second continue_refused other_group event for carol: $ev"
+superseded "$out" "no group"
+say "carol with a certificate of no group: $out; the old session closed: superseded"
 wait_for 5 carol_gone || fail "carol's sessions outlived rawclient"
 
 # ---- detached sessions ----

@@ -20,15 +20,9 @@ write_client_ini 1 alice "continue = off"
 start_client 1
 wait_tunnel 1
 
-sess() { gw_session alice "$1"; }
-state_up() { [ "$(sess 's["udp"]["state"] if s and s["udp"] else None')" = up ]; }
-cid_of() { python3 -c 'import sys; print(open(sys.argv[1], "rb").read()[4:12].hex())' "$1"; }
-wait_for 10 state_up || fail "alice's UDP channel is not up after 10 s"
-sid=$(sess 's["sid"]')
-grab_dchan_datagram "$L1" "$WORK/before.bin"
-cid=$(cid_of "$WORK/before.bin")
+udp_session_up alice "$L1"
 ups=$(grep -c "session up:" "$WORK/gateway.log")
-say "alice (continue = off): sid $sid, cid $cid, UDP up from 192.0.2.11"
+say "alice (continue = off): sid $SID, cid $CID, UDP up from 192.0.2.11"
 
 # The laptop joins another network: the old address goes, a new one comes.
 ip -n "$L1" addr del 192.0.2.11/24 dev eth0
@@ -36,10 +30,10 @@ ip -n "$L1" addr add 192.0.2.31/24 dev eth0
 new_sid() {
 	local now
 	now=$(sess 's["sid"] if s else None')
-	[ "$now" != None ] && [ "$now" != "$sid" ]
+	[ "$now" != None ] && [ "$now" != "$SID" ]
 }
 wait_for 15 new_sid ||
-	fail "alice has no new session 15 s after the address change (sid $(sess 's["sid"] if s else None'), was $sid): $(grep -E 'continu|session up' "$WORK/gateway.log" | tail -n 5)"
+	fail "alice has no new session 15 s after the address change (sid $(sess 's["sid"] if s else None'), was $SID): $(grep -E 'continu|session up' "$WORK/gateway.log" | tail -n 5)"
 [ "$(grep -c "session up:" "$WORK/gateway.log")" -gt "$ups" ] || fail "the gateway logged no new session up"
 grep -qE "session continued|continuation refused" "$WORK/gateway.log" &&
 	fail "the gateway saw a continuation: $(grep -E 'continu' "$WORK/gateway.log" | tail -n 3)"
@@ -56,7 +50,7 @@ say "after the move: new session $(sess 's["sid"]') from $(sess 's["remote"]'), 
 wait_for 10 state_up || fail "alice's new UDP channel is not up after 10 s"
 ip netns exec "$L1" ping -c 3 -i 0.2 -W 1 10.20.0.2 >/dev/null || fail "no ping through the new session"
 grab_dchan_datagram "$L1" "$WORK/after.bin"
-[ "$(cid_of "$WORK/after.bin")" != "$cid" ] || fail "alice's datagrams still carry the old cid $cid"
-say "the new session carries pings over a new UDP channel (cid $(cid_of "$WORK/after.bin"), was $cid)"
+[ "$(cid_of "$WORK/after.bin")" != "$CID" ] || fail "alice's datagrams still carry the old cid $CID"
+say "the new session carries pings over a new UDP channel (cid $(cid_of "$WORK/after.bin"), was $CID)"
 
 pass

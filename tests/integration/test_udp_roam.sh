@@ -25,10 +25,7 @@ write_client_ini 1 alice
 start_client 1
 wait_tunnel 1
 
-sess() { gw_session alice "$1"; }
-state_up() { [ "$(sess 's["udp"]["state"] if s and s["udp"] else None')" = up ]; }
-wait_for 10 state_up || fail "alice's UDP channel is not up after 10 s"
-sid=$(sess 's["sid"]')
+udp_session_up alice
 peer0=$(sess 's["udp"]["peer"]')
 case "$peer0" in 192.0.2.11:*) ;; *) fail "alice's UDP peer is $peer0, not 192.0.2.11" ;; esac
 cport=${peer0##*:}
@@ -66,7 +63,7 @@ say "the gateway follows alice to 192.0.2.31:40000"
 
 upload_check "the move"
 [ "$GAP_N" -gt 300 ] || fail "only $GAP_N of 600 pings answered across the move"
-[ "$(sess 's["sid"]')" = "$sid" ] || fail "the move replaced alice's session"
+[ "$(sess 's["sid"]')" = "$SID" ] || fail "the move replaced alice's session"
 [ "$(sess 's["udp"]["roams"]')" -ge 1 ] || fail "no roam counted"
 state_up || fail "alice's channel is not up after the move"
 grep -q "reconnecting" "$WORK/client1.log" && fail "the client reconnected: the move should be the gateway's alone"
