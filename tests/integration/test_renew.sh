@@ -98,6 +98,9 @@ kill -0 "$up_pid" 2>/dev/null || fail "the upload ended before the third renewal
 	fail "status --json: $(cat "$WORK/status.json")"
 "$CTL" ca revoke bob --dir "$CA" >>"$WORK/ctl.log" 2>&1 || fail "ca revoke bob"
 chown -R nobody:nogroup "$CA"
+# Retries planned so far (a try that met the restarted gateway down plans one).
+tries() { grep -c "renewal: next try in" "$WORK/client1.log" || true; }
+tries0=$(tries)
 [ "$(asked)" -eq "$A3" ] ||
 	fail "a renewal began before the revocation (7 s after the third): $(grep renewal "$WORK/client1.log" | tail -n 3)"
 S3=$(serial_of "$WORK/bob/bob.crt")
@@ -144,7 +147,7 @@ wait_for 45 grep -q "renewal failed: the gateway refused (403).*revoked" "$WORK/
 	fail "a revoked certificate's renewal was not refused: $(grep renewal "$WORK/client1.log" | tail -n 3)"
 [ "$(sha256sum "$WORK/bob/bob.crt" "$WORK/bob/bob.key")" = "$before" ] ||
 	fail "a refused renewal changed the files"
-grep -q "renewal: next try in" "$WORK/client1.log" || fail "no retry planned after the refusal"
+[ "$(tries)" -gt "$tries0" ] || fail "no retry planned after the refusal"
 
 # A renewal cut between its two renames (the certificate new, the key
 # old, the new key still KEY.new): the next start completes it. (The
