@@ -3,7 +3,7 @@
 # expired CRL can refuse new sessions:
 #  - max_session_lifetime = 5 closes the session with BYE "maximum session
 #    lifetime reached" and the client reconnects by itself;
-#  - a certificate (made by openssl) that expires 30 s after issue loses its
+#  - a certificate (made by openssl) that expires 15 s after issue loses its
 #    tunnel when it expires, with BYE "certificate expired", and the client
 #    exits 1;
 #  - with crl_expired = refuse, a CRL past its nextUpdate refuses new
@@ -37,12 +37,14 @@ say "lifetime: the client reconnected by itself"
 stop_pid "${CLIENT_PID[1]}"
 stop_pid "$GW_PID"
 
-# ---- a certificate that expires 30 s after issue ----
-now=$(date +%s)
-end=$((now + 30))
-pki_openssl_client shortlived "$(stamp $((now - 3600)))" "$(stamp $end)"
+# ---- a certificate that expires 15 s after issue ----
+# Made once the gateway listens: its 15 s only have to cover the client's
+# connection (wait_tunnel's own bound), not the gateway's start.
 write_server_ini
 start_gateway
+now=$(date +%s)
+end=$((now + 15))
+pki_openssl_client shortlived "$(stamp $((now - 3600)))" "$(stamp $end)"
 write_client_ini 2 shortlived
 start_client 2
 wait_tunnel 2

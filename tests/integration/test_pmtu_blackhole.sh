@@ -71,6 +71,8 @@ grep -q "path MTU probes" "$WORK/client1.log" "$WORK/gateway.log" &&
 	fail "a size was lowered before the download stalled"
 say "before probing: the download stalls, $(dropped "$L") full-size datagrams swallowed"
 
+# The LAN sink for the upload below starts while the probes are awaited.
+start_lan_sink 150
 # Three probes lost while keepalives are answered: each end lowers.
 wait_for 75 grep -q "path MTU probes, packets up to 1298 bytes go by UDP" "$WORK/client1.log" ||
 	fail "the client did not lower its usable size to 1298 after lost probes"
@@ -87,8 +89,8 @@ ip netns exec "$L" curl -sS --max-time 60 -o "$WORK/got.bin" http://10.20.0.2:80
 		ip netns exec "$L" ss -tin)"
 [ "$(sha256sum <"$WORK/got.bin")" = "$(sha256sum <"$WORK/www/four.bin")" ] ||
 	fail "4 MB download: checksum differs"
-# And up: the LAN sink hashes what it receives (lib.sh).
-start_lan_sink 60
+# And up: the LAN sink hashes what it receives (lib.sh; started before
+# the wait for the probes).
 start_slow_upload "$L" 4 1048576 60
 wait "$UP_PID" || fail "4 MB upload failed: $(cat "$WORK/upload.log")"
 wait_for 20 test -s "$WORK/up.sha" || fail "the LAN sink did not finish"
