@@ -45,6 +45,9 @@
 #define TLS_OUTQ_LIMIT (4u * 1024 * 1024)
 #define TLS_OUTQ_KEEP (64u * 1024)
 #define TLS_OUTQ_CEILING (TLS_OUTQ_LIMIT + 1024 * 1024)
+/* The queue's first allocation: a keepalive or a key update of an idle
+ * session fits; a burst doubles it. */
+#define TLS_OUTQ_FIRST 1024u
 /* TLS 1.3 record: 16 KiB of plaintext, 5 header + 1 type + 16 tag bytes. */
 #define TLS_RECORD_PAYLOAD 16384u
 #define TLS_RECORD_OVERHEAD 32u
@@ -184,7 +187,7 @@ static bool outq_reserve(struct tls_conn *c, size_t n)
 	}
 	if (used + n > TLS_OUTQ_CEILING)
 		return false;
-	cap = c->out_cap > 0 ? c->out_cap : 16384;
+	cap = c->out_cap > 0 ? c->out_cap : TLS_OUTQ_FIRST;
 	while (cap < used + n)
 		cap *= 2;
 	p = realloc(c->out, cap);
@@ -500,14 +503,9 @@ void tls_conn_free(struct tls_conn *c)
 	ticket_free(c->ticket);
 	if (c->ssl != NULL)
 		wolfSSL_free(c->ssl);
-	if (c->in != NULL) {
-		explicit_bzero(c->in, c->in_cap);
-		free(c->in);
-	}
-	if (c->out != NULL) {
-		explicit_bzero(c->out, c->out_cap);
-		free(c->out);
-	}
+	/* in and out hold records as on the wire: nothing to wipe. */
+	free(c->in);
+	free(c->out);
 	free(c->peer_chain);
 	explicit_bzero(c, sizeof(*c));
 	free(c);
@@ -528,7 +526,6 @@ static bool in_grow(struct tls_conn *c, size_t cap)
 		memcpy(p, c->in + c->in_off, c->in_len - c->in_off);
 		c->in_len -= c->in_off;
 		c->in_off = 0;
-		explicit_bzero(c->in, c->in_cap);
 		free(c->in);
 	}
 	c->in = p;
@@ -573,14 +570,12 @@ void tls_trim(struct tls_conn *c)
 	if (!c->hs_done)
 		return;
 	if (c->in != NULL && c->in_off == c->in_len) {
-		explicit_bzero(c->in, c->in_cap);
 		free(c->in);
 		c->in = NULL;
 		c->in_cap = c->in_off = c->in_len = 0;
 		c->in_filled = false;
 	}
 	if (c->out != NULL && c->out_head == c->out_tail) {
-		explicit_bzero(c->out, c->out_cap);
 		free(c->out);
 		c->out = NULL;
 		c->out_cap = c->out_head = c->out_tail = 0;
@@ -753,7 +748,6 @@ int tls_flush(struct tls_conn *c)
 	c->out_head = c->out_tail = 0;
 	/* A handshake flight is sent: an unauthenticated peer keeps no queue. */
 	if (!c->hs_done) {
-		explicit_bzero(c->out, c->out_cap);
 		free(c->out);
 		c->out = NULL;
 		c->out_cap = 0;

@@ -100,7 +100,7 @@ void tls_ctx_free(struct tls_ctx *ctx);
 
 /* fd: a connected, non-blocking TCP socket; the conn does not own it. */
 struct tls_conn *tls_conn_new(struct tls_ctx *ctx, int fd);
-void tls_conn_free(struct tls_conn *c); /* wipes buffers and key material */
+void tls_conn_free(struct tls_conn *c); /* wipes the struct; wolfSSL wipes its keys */
 
 /* recv() once into the input buffer. Returns bytes read (>0), 0 on EOF,
  * -1 with errno (EAGAIN when nothing is there). */
