@@ -359,6 +359,9 @@ static void drain(struct session *s)
 	}
 	if (got_any)
 		session_on_data_received(s);
+	liveness_after_input(s); /* may close it */
+	if (s->state != SESSION_ESTABLISHED && s->state != SESSION_CONTINUING)
+		return;
 	/* A key update or ticket may have queued output while reading. */
 	if (tls_outq_len(s->tls) > 0 && !s->on_dirty && !router_session_flush(s))
 		return;

@@ -219,6 +219,7 @@ struct session {
 	struct ev_timer expiry_timer;    /* the certificate's notAfter */
 	struct ev_timer lifetime_timer;  /* max_session_lifetime */
 	uint64_t up_ms, last_rx_ms, last_tx_ms;
+	bool keepalive_owed;             /* a client's KEEPALIVE to answer (liveness.c) */
 
 	struct session_stats st;
 	struct capture *capture;         /* mtlsvpnctl capture; NULL if none */
@@ -677,6 +678,11 @@ void session_close(struct session *s, uint16_t bye, const char *fmt, ...)
 void session_reap_all(struct ev_loop *loop, void *data);
 void session_trim_init(struct worker *w);
 void session_free(struct session *s);
+/* liveness.c */
+void liveness_init(struct session *s);
+void liveness_arm(struct session *s);
+void liveness_on_keepalive(struct session *s);
+void liveness_after_input(struct session *s);
 void session_on_data_received(struct session *s);
 void session_on_data_sent(struct session *s);
 void session_on_idle(struct session *s);

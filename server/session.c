@@ -51,8 +51,6 @@ static const uint8_t state_accepts[][10] = {
 
 static void session_on_io(struct ev_loop *loop, struct ev_io *io, uint32_t revents);
 static void session_on_handshake_timeout(struct ev_loop *loop, struct ev_timer *t);
-static void session_on_keepalive_due(struct ev_loop *loop, struct ev_timer *t);
-static void session_on_dead_peer_check(struct ev_loop *loop, struct ev_timer *t);
 static void session_on_linger_expired(struct ev_loop *loop, struct ev_timer *t);
 static void session_on_cert_expired(struct ev_loop *loop, struct ev_timer *t);
 static void session_on_lifetime_over(struct ev_loop *loop, struct ev_timer *t);
@@ -105,8 +103,7 @@ struct session *session_new(struct worker *w, int fd, const struct sockaddr_stor
 		return NULL;
 	}
 	ev_timer_init(&s->handshake_timer, session_on_handshake_timeout, s);
-	ev_timer_init(&s->keepalive_timer, session_on_keepalive_due, s);
-	ev_timer_init(&s->dead_peer_timer, session_on_dead_peer_check, s);
+	liveness_init(s);
 	ev_timer_init(&s->linger_timer, session_on_linger_expired, s);
 	ev_timer_init(&s->expiry_timer, session_on_cert_expired, s);
 	ev_timer_init(&s->lifetime_timer, session_on_lifetime_over, s);
@@ -193,7 +190,7 @@ static void established_on_frame(struct session *s, const struct chan_event *ev)
 		router_deliver(s, ev);
 		break;
 	case FRAME_KEEPALIVE:
-		/* session_on_data_received() already noted it. */
+		liveness_on_keepalive(s);
 		break;
 	case FRAME_FEATURES:
 		update_on_features(s, ev->features);
@@ -349,29 +346,6 @@ static void session_on_io(struct ev_loop *loop, struct ev_io *io, uint32_t reven
 
 /* ---- timers, named after the events that move them ---- */
 
-void session_on_data_received(struct session *s)
-{
-	s->last_rx_ms = ev_now_ms(s->w->loop);
-}
-
-void session_on_data_sent(struct session *s)
-{
-	s->last_tx_ms = ev_now_ms(s->w->loop);
-}
-
-/* Nothing queued either way: give back the buffers a burst grew, so an
- * idle session costs little more than its wolfSSL object. Each comes back,
- * small, with the next byte. */
-void session_on_idle(struct session *s)
-{
-	if (s->state != SESSION_ESTABLISHED || s->tls == NULL || buf_len(&s->tx) > 0 ||
-	    tls_outq_len(s->tls) > 0)
-		return;
-	buf_shrink(&s->tx, 0);
-	chan_trim(&s->rx);
-	tls_trim(s->tls);
-}
-
 /* The timers of a connection that carries the session: from now, and
  * from its certificate and last full handshake. */
 static void arm_connection_timers(struct session *s)
@@ -380,11 +354,7 @@ static void arm_connection_timers(struct session *s)
 	const struct config_server *cfg = &s->w->gw->cfg;
 	int64_t left = s->cert_not_after - (int64_t)time(NULL);
 
-	s->last_rx_ms = s->last_tx_ms = ev_now_ms(loop);
-	/* The timers re-check the last activity when they fire, so sending
-	 * and receiving only store a time stamp on the data path. */
-	ev_timer_arm(loop, &s->keepalive_timer, (uint64_t)cfg->keepalive * 1000);
-	ev_timer_arm(loop, &s->dead_peer_timer, (uint64_t)cfg->dead_peer_timeout * 1000);
+	liveness_arm(s);
 	/* notAfter is the last valid second (RFC 5280 4.1.2.5): the session
 	 * ends as the next one begins. */
 	if (s->cert_not_after > 0)
@@ -460,35 +430,6 @@ static void session_on_handshake_timeout(struct ev_loop *loop, struct ev_timer *
 		session_close(s, BYE_PROTOCOL_ERROR, "no CONTINUE within handshake_timeout");
 	else
 		halfopen_on_deadline(s);
-}
-
-static void session_on_keepalive_due(struct ev_loop *loop, struct ev_timer *t)
-{
-	struct session *s = t->data;
-	uint64_t period = (uint64_t)s->w->gw->cfg.keepalive * 1000;
-	uint64_t idle = ev_now_ms(loop) - s->last_tx_ms;
-
-	if (idle + 50 < period) {
-		ev_timer_arm(loop, t, period - idle);
-		return;
-	}
-	ev_timer_arm(loop, t, period);
-	if (session_send_frame(s, FRAME_KEEPALIVE, NULL, 0) && router_session_flush(s))
-		session_on_idle(s);
-}
-
-static void session_on_dead_peer_check(struct ev_loop *loop, struct ev_timer *t)
-{
-	struct session *s = t->data;
-	uint64_t limit = (uint64_t)s->w->gw->cfg.dead_peer_timeout * 1000;
-	uint64_t idle = ev_now_ms(loop) - s->last_rx_ms;
-
-	if (idle < limit) {
-		ev_timer_arm(loop, t, limit - idle);
-		return;
-	}
-	session_close(s, BYE_TIMEOUT, "no data from the client for %us",
-		      s->w->gw->cfg.dead_peer_timeout);
 }
 
 static void session_on_cert_expired(struct ev_loop *loop, struct ev_timer *t)

@@ -161,7 +161,7 @@ write_server_ini() {
 		echo "ca = ca/ca.crt"
 		echo "cert = gw.test.crt"
 		echo "key = gw.test.key"
-		echo "keepalive = 2"
+		case " $* " in *" keepalive = "*) ;; *) echo "keepalive = 2" ;; esac
 		echo "handshake_timeout = 5"
 		# The control socket stays in this test's directory, never in /run.
 		case " $* " in *" control = "*) ;; *) echo "control = $WORK/control" ;; esac

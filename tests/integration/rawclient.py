@@ -3,8 +3,9 @@
 mtlsvpn/1 (TLS 1.3, ALPN, a client certificate) but sends what a real client
 never would: packets with forged inner sources, malformed frames, or no
 certificate at all; or it answers the CONFIG's FEATURES offer late, or not
-at all ("update"); or it offers to continue a session whose proof it cannot
-have ("continue": another identity's cid, or a wrong proof); or it makes a
+at all ("update"); or it times the gateway's keepalives ("keepalive"); or
+it offers to continue a session whose proof it cannot have ("continue":
+another identity's cid, or a wrong proof); or it makes a
 session with one certificate and continues it, with a valid proof, on a
 connection with another ("recontinue"). It prints one result line and exits
 0 when the gateway behaved as required, 1 otherwise."""
@@ -83,6 +84,10 @@ def parse_config(p):
                 "%s/%d" % (socket.inet_ntop(fam, v[:-1]), v[-1]))
         elif t == 0x06:
             out.setdefault("dns", []).append(socket.inet_ntop(socket.AF_INET, v))
+        elif t == 0x09:
+            out["keepalive"] = struct.unpack("!H", v)[0]
+        elif t == 0x84:
+            out["dead_peer"] = struct.unpack("!I", v)[0]
         elif t == 0x86:
             out["features"] = struct.unpack("!I", v)[0]
         elif t == 0x87 and n == 11:
@@ -252,6 +257,51 @@ def cmd_stay(a):
     return 1
 
 
+def cmd_keepalive(a):
+    """An idle session's keepalives (protocol.md section 7), timed from the
+    gateway's last frame, with the K and dead-peer limit its CONFIG gives:
+    a KEEPALIVE sent while the gateway has been silent for less than K/2
+    gets no answer; one sent after K/2 is answered at once; and with the
+    client silent, the gateway's own comes after K plus its grace, not
+    after K."""
+    s = connect(a)
+    r = Reader(s)
+    cfg = get_config(s, r)
+    spoke = time.monotonic()
+    k, dp = cfg.get("keepalive"), cfg.get("dead_peer")
+    if not k or not dp:
+        print("the CONFIG has no KEEPALIVE or DEAD_PEER: %r" % (cfg,))
+        return 1
+    own = k + min(k / 4, (dp - k) / 2)
+    s.sendall(frame(FRAME_KEEPALIVE, b""))
+    t, _ = r.frame(spoke + k / 4)
+    if t is not None:
+        print("frame %r within K/4 of the CONFIG: a KEEPALIVE answered too early" % (t,))
+        return 1
+    time.sleep(max(0, spoke + 0.625 * k - time.monotonic()))
+    sent = time.monotonic()
+    s.sendall(frame(FRAME_KEEPALIVE, b""))
+    t, _ = r.frame(spoke + 0.875 * k)
+    if t != FRAME_KEEPALIVE:
+        print("KEEPALIVE after %.2f s of the gateway's silence: got %r, not an answer" %
+              (sent - spoke, t))
+        return 1
+    answered = time.monotonic()
+    t, _ = r.frame(answered + own - 0.25)
+    if t is not None:
+        print("frame %r %.2f s after the answer: sooner than K plus grace (%.2f s)" %
+              (t, time.monotonic() - answered, own))
+        return 1
+    t, _ = r.frame(answered + own + 2)
+    if t != FRAME_KEEPALIVE:
+        print("no KEEPALIVE of the gateway's own within %.2f s of its answer: %r" % (own + 2, t))
+        return 1
+    print("K %d s, dead peer %d s: early KEEPALIVE unanswered, answer in %.0f ms, "
+          "the gateway's own %.2f s after it" %
+          (k, dp, (answered - sent) * 1000, time.monotonic() - answered))
+    return 0
+
+
 def cmd_update(a):
     """Holds the session, sending keepalives, until the file --go exists;
     then answers the FEATURES offer (--features) or stays silent, and
@@ -397,7 +447,7 @@ def cmd_recontinue(a):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("cmd", choices=["forge", "malformed", "nocert", "stay", "update", "continue",
-                                        "recontinue"])
+                                        "recontinue", "keepalive"])
     ap.add_argument("--host", required=True)
     ap.add_argument("--port", type=int, default=8443)
     ap.add_argument("--server-name", required=True)
@@ -419,7 +469,7 @@ def main():
     a = ap.parse_args()
     sys.exit({"forge": cmd_forge, "malformed": cmd_malformed, "nocert": cmd_nocert,
               "stay": cmd_stay, "update": cmd_update, "continue": cmd_continue,
-              "recontinue": cmd_recontinue}[a.cmd](a))
+              "recontinue": cmd_recontinue, "keepalive": cmd_keepalive}[a.cmd](a))
 
 
 if __name__ == "__main__":
