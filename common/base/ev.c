@@ -1,5 +1,5 @@
 /*
- * ev.c - the event loop: level-triggered epoll, a binary min-heap of timers
+ * ev.c - the event loop: level-triggered epoll, a 4-ary min-heap of timers
  * whose nodes live inside their owners, signals read from one signalfd, and
  * before-sleep hooks. Invariant: a watcher pointer taken from epoll is only
  * dereferenced if no callback has stopped it since epoll_wait returned
@@ -33,6 +33,12 @@ struct ev_hook {
 	void *data;
 };
 
+/* A timer in the heap, with its deadline beside it (below). */
+struct ev_heap_ent {
+	uint64_t when;
+	struct ev_timer *t;
+};
+
 struct ev_loop {
 	int epfd;
 	uint64_t now_ms;
@@ -46,7 +52,7 @@ struct ev_loop {
 	struct epoll_event events[EV_BATCH];
 	int nevents;
 
-	struct ev_timer **heap;
+	struct ev_heap_ent *heap;
 	size_t nheap;
 	size_t heap_cap;
 
@@ -117,7 +123,7 @@ void ev_loop_free(struct ev_loop *loop)
 		close(loop->sigfd);
 	close(loop->epfd);
 	for (size_t i = 0; i < loop->nheap; i++)
-		loop->heap[i]->heap_idx = SIZE_MAX;
+		loop->heap[i].t->heap_idx = SIZE_MAX;
 	free(loop->heap);
 	free(loop->hooks);
 	free(loop);
@@ -181,59 +187,78 @@ void ev_io_stop(struct ev_loop *loop, struct ev_io *w)
 			loop->events[i].data.ptr = NULL;
 }
 
-/* ---- timers: binary min-heap on when_ms ---- */
+/* ---- timers: a 4-ary min-heap on when_ms ----
+ *
+ * Each entry keeps its timer's deadline, so sifting compares within the
+ * array and touches a timer (in its owner, anywhere in memory) only to
+ * store its new index: with 10,000 sessions there are some 50,000 timers,
+ * and chasing each to read its deadline missed the cache at every level.
+ * Four children share a cache line, and the heap is half as deep as a
+ * binary one. */
 
-static void heap_set(struct ev_loop *loop, size_t i, struct ev_timer *t)
+#define HEAP_D 4
+
+static void heap_set(struct ev_loop *loop, size_t i, struct ev_heap_ent e)
 {
-	loop->heap[i] = t;
-	t->heap_idx = i;
+	loop->heap[i] = e;
+	e.t->heap_idx = i;
 }
 
 static void heap_up(struct ev_loop *loop, size_t i)
 {
-	struct ev_timer *t = loop->heap[i];
+	struct ev_heap_ent e = loop->heap[i];
 
 	while (i > 0) {
-		size_t parent = (i - 1) / 2;
-		if (loop->heap[parent]->when_ms <= t->when_ms)
+		size_t parent = (i - 1) / HEAP_D;
+		if (loop->heap[parent].when <= e.when)
 			break;
 		heap_set(loop, i, loop->heap[parent]);
 		i = parent;
 	}
-	heap_set(loop, i, t);
+	heap_set(loop, i, e);
 }
 
 static void heap_down(struct ev_loop *loop, size_t i)
 {
-	struct ev_timer *t = loop->heap[i];
+	struct ev_heap_ent e = loop->heap[i];
 
 	for (;;) {
-		size_t c = 2 * i + 1;
+		size_t c = HEAP_D * i + 1, end = c + HEAP_D, min = c;
+
 		if (c >= loop->nheap)
 			break;
-		if (c + 1 < loop->nheap && loop->heap[c + 1]->when_ms < loop->heap[c]->when_ms)
-			c++;
-		if (t->when_ms <= loop->heap[c]->when_ms)
+		if (end > loop->nheap)
+			end = loop->nheap;
+		for (size_t j = c + 1; j < end; j++)
+			if (loop->heap[j].when < loop->heap[min].when)
+				min = j;
+		if (e.when <= loop->heap[min].when)
 			break;
-		heap_set(loop, i, loop->heap[c]);
-		i = c;
+		heap_set(loop, i, loop->heap[min]);
+		i = min;
 	}
-	heap_set(loop, i, t);
+	heap_set(loop, i, e);
+}
+
+/* Entry i has a new deadline: up or down to its place. */
+static void heap_fix(struct ev_loop *loop, size_t i)
+{
+	if (i > 0 && loop->heap[(i - 1) / HEAP_D].when > loop->heap[i].when)
+		heap_up(loop, i);
+	else
+		heap_down(loop, i);
 }
 
 static void heap_remove(struct ev_loop *loop, struct ev_timer *t)
 {
 	size_t i = t->heap_idx;
-	struct ev_timer *last = loop->heap[--loop->nheap];
+	struct ev_heap_ent last = loop->heap[--loop->nheap];
 
 	t->heap_idx = SIZE_MAX;
-	if (last == t)
+	if (last.t == t)
 		return;
 	heap_set(loop, i, last);
-	if (i > 0 && loop->heap[(i - 1) / 2]->when_ms > last->when_ms)
-		heap_up(loop, i);
-	else
-		heap_down(loop, i);
+	heap_fix(loop, i);
 }
 
 void ev_timer_init(struct ev_timer *t, ev_timer_cb *cb, void *data)
@@ -251,18 +276,22 @@ bool ev_timer_armed(const struct ev_timer *t)
 
 void ev_timer_arm(struct ev_loop *loop, struct ev_timer *t, uint64_t after_ms)
 {
-	if (ev_timer_armed(t))
-		heap_remove(loop, t);
+	t->when_ms = loop->now_ms + after_ms;
+	if (ev_timer_armed(t)) {
+		/* Moved where it is: no removal and insertion. */
+		loop->heap[t->heap_idx].when = t->when_ms;
+		heap_fix(loop, t->heap_idx);
+		return;
+	}
 	if (loop->nheap == loop->heap_cap) {
 		size_t cap = loop->heap_cap ? loop->heap_cap * 2 : 16;
-		struct ev_timer **h = realloc(loop->heap, cap * sizeof(*h));
+		struct ev_heap_ent *h = realloc(loop->heap, cap * sizeof(*h));
 		if (h == NULL)
 			fatalx("out of memory growing the timer heap to %zu", cap);
 		loop->heap = h;
 		loop->heap_cap = cap;
 	}
-	t->when_ms = loop->now_ms + after_ms;
-	loop->heap[loop->nheap] = t;
+	loop->heap[loop->nheap] = (struct ev_heap_ent){.when = t->when_ms, .t = t};
 	t->heap_idx = loop->nheap++;
 	heap_up(loop, t->heap_idx);
 }
@@ -283,8 +312,8 @@ static void run_timers(struct ev_loop *loop)
 	size_t budget = loop->nheap;
 
 	while (budget-- > 0 && loop->nheap > 0) {
-		struct ev_timer *t = loop->heap[0];
-		if (t->when_ms > loop->now_ms)
+		struct ev_timer *t = loop->heap[0].t;
+		if (loop->heap[0].when > loop->now_ms)
 			break;
 		heap_remove(loop, t);
 		t->cb(loop, t);
@@ -411,7 +440,7 @@ static int next_timeout(struct ev_loop *loop)
 		return 0;
 	if (loop->nheap == 0)
 		return -1;
-	when = loop->heap[0]->when_ms;
+	when = loop->heap[0].when;
 	now = ev_time_ms();
 	if (when <= now)
 		return 0;

@@ -198,6 +198,74 @@ static void test_ev_timer_stop_many_keeps_heap_order(void **state)
 	ev_loop_free(loop);
 }
 
+/* Many timers armed, re-armed while armed (earlier and later), and stopped
+ * in a pseudo-random order: each fires once, at its last deadline, and the
+ * deadlines fire in order. */
+struct churn {
+	struct ev_timer t;
+	uint64_t *fired_when;
+	int *fired;
+	int n_fired_limit;
+};
+
+static void churn_cb(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct churn *c = t->data;
+
+	assert_true(*c->fired < c->n_fired_limit);
+	c->fired_when[(*c->fired)++] = t->when_ms;
+	assert_true(t->when_ms <= ev_now_ms(loop));
+	if (*c->fired == c->n_fired_limit)
+		ev_loop_break(loop);
+}
+
+static void test_ev_timer_rearm_armed_keeps_heap_order(void **state)
+{
+	enum { N = 600 };
+	static struct churn c[N];
+	static uint64_t when[N];
+	bool armed[N] = {false};
+	struct ev_loop *loop = ev_loop_new();
+	struct ev_timer guard;
+	uint32_t x = 12345;
+	int fired = 0, n_armed = 0;
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		c[i].fired_when = when;
+		c[i].fired = &fired;
+		ev_timer_init(&c[i].t, churn_cb, &c[i]);
+	}
+	for (int step = 0; step < 6 * N; step++) {
+		int i;
+
+		x = x * 1103515245u + 12345u;
+		i = (int)((x >> 8) % N);
+		if ((x >> 24) % 5 == 0) {
+			ev_timer_stop(loop, &c[i].t);
+			armed[i] = false;
+		} else {
+			ev_timer_arm(loop, &c[i].t, 20 + (x >> 16) % 200);
+			armed[i] = true;
+		}
+		assert_int_equal(ev_timer_armed(&c[i].t), armed[i]);
+	}
+	for (int i = 0; i < N; i++)
+		n_armed += armed[i];
+	for (int i = 0; i < N; i++)
+		c[i].n_fired_limit = n_armed;
+	assert_true(n_armed > N / 2);
+	ev_timer_init(&guard, guard_cb, NULL);
+	ev_timer_arm(loop, &guard, 10000);
+	assert_int_equal(ev_run(loop), 0);
+	assert_int_equal(fired, n_armed);
+	for (int i = 1; i < fired; i++)
+		assert_true(when[i - 1] <= when[i]);
+	for (int i = 0; i < N; i++)
+		assert_false(ev_timer_armed(&c[i].t));
+	ev_loop_free(loop);
+}
+
 /* ---- io ---- */
 
 struct pipe_reader {
@@ -548,6 +616,7 @@ int main(void)
 	    cmocka_unit_test(test_ev_timer_arm_rearm_in_callback),
 	    cmocka_unit_test(test_ev_timer_stop_inside_callback),
 	    cmocka_unit_test(test_ev_timer_stop_many_keeps_heap_order),
+	    cmocka_unit_test(test_ev_timer_rearm_armed_keeps_heap_order),
 	    cmocka_unit_test(test_ev_io_start_reads_pipe),
 	    cmocka_unit_test(test_ev_io_start_bad_fd_fails),
 	    cmocka_unit_test(test_ev_io_stop_other_and_self_in_same_batch),
