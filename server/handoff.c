@@ -6,7 +6,8 @@
  * ring and wakes the owner's loop through its eventfd, only when the ring
  * was empty. A full ring drops the packet and counts it; the reader never
  * waits. The owner routes each packet as if it had read it itself
- * (router_tun_packet: rules, flows, framing), then flushes once.
+ * (router_tun_packet_to: rules, flows, framing) with the header the reader
+ * parsed, then flushes once.
  */
 #include "server.h"
 
@@ -24,8 +25,9 @@
 #define HANDOFF_SLOTS 512u
 
 struct handoff_item {
-	size_t len;  /* of the packet after the header */
-	size_t vh;   /* virtio_net_hdr bytes before it */
+	struct ippkt_info ip; /* the packet's header, parsed by the reader */
+	size_t len;           /* of the packet after the virtio_net_hdr */
+	size_t vh;            /* virtio_net_hdr bytes before it */
 	uint8_t data[];
 };
 
@@ -52,11 +54,14 @@ static void on_wake(struct ev_loop *loop, struct ev_io *io, uint32_t revents)
 	pthread_mutex_unlock(&h->mu);
 	for (unsigned i = 0; i < n; i++) {
 		struct handoff_item *it = items[i];
+		/* by_addr changes only with the world stopped: safe to read. */
+		struct router_dest d = {.ip = it->ip, .ok = true,
+					.s = sestab_find_addr(&w->gw->by_addr, &it->ip.dst)};
 
 		buf_reset(pkt, ROUTER_HEADROOM);
 		memcpy(buf_end(pkt) - it->vh, it->data, it->vh + it->len);
 		(void)buf_commit(pkt, it->len);
-		router_tun_packet(w, pkt, it->vh);
+		router_tun_packet_to(w, pkt, it->vh, &d);
 		free(it);
 	}
 	router_flush_dirty(w);
@@ -95,27 +100,27 @@ void handoff_deinit(struct worker *w)
 	h->mu_init = false;
 }
 
-bool handoff_pass(struct worker *from, struct buf *pkt, size_t vh)
+bool handoff_pass(struct worker *from, struct buf *pkt, size_t vh, struct router_dest *d)
 {
 	struct gateway *gw = from->gw;
-	struct ippkt_info ip;
 	struct handoff_item *it;
-	struct session *s;
 	struct worker *to;
 	bool was_empty;
 
-	if (!gw->threaded || ippkt_parse(buf_ptr(pkt), buf_len(pkt), &ip) != IPPKT_OK)
+	if (!d->ok)
 		return false;
 	/* by_addr changes only with the world stopped: safe to read here. */
-	s = sestab_find_addr(&gw->by_addr, &ip.dst);
-	if (s == NULL || s->w == from)
+	d->s = sestab_find_addr(&gw->by_addr, &d->ip.dst);
+	if (!gw->threaded || d->s == NULL || d->s->w == from)
 		return false;
-	to = s->w;
+	to = d->s->w;
+	d->s = NULL; /* that worker's: never touched here */
 	it = malloc(sizeof(*it) + vh + buf_len(pkt));
 	if (it == NULL) {
 		from->st.handoff_dropped++;
 		return true;
 	}
+	it->ip = d->ip;
 	it->len = buf_len(pkt);
 	it->vh = vh;
 	memcpy(it->data, buf_ptr(pkt) - vh, vh + it->len);

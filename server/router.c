@@ -239,17 +239,9 @@ void router_route_to(struct worker *w, struct buf *pkt, const struct router_dest
 	router_mark_dirty(s);
 }
 
-/* A packet read from the TUN (here or by another worker, handoff.c) for
- * one of this worker's sessions, vh bytes of virtio_net_hdr before it. */
-void router_tun_packet(struct worker *w, struct buf *pkt, size_t vh)
-{
-	struct router_dest d;
-
-	router_find(w, pkt, &d);
-	router_tun_packet_to(w, pkt, vh, &d);
-}
-
-/* The same, its destination already found (tun_rx.c). */
+/* A packet read from the TUN (here, tun_rx.c, or by another worker,
+ * handoff.c) for one of this worker's sessions, vh bytes of
+ * virtio_net_hdr before it, its destination found as d. */
 void router_tun_packet_to(struct worker *w, struct buf *pkt, size_t vh,
 			  const struct router_dest *d)
 {

@@ -35,6 +35,7 @@
 
 struct session;
 struct worker;
+struct router_dest;
 
 /* A session lookup table: chained hash with nodes embedded in sessions. */
 struct sestab_node {
@@ -532,9 +533,11 @@ void workers_wake(struct worker *w);
 /* handoff.c: TUN packets for another worker's session */
 int handoff_init(struct worker *w);
 void handoff_deinit(struct worker *w);
-/* True if pkt (vh bytes of virtio_net_hdr before it) is for a session of
- * another worker: passed to it, or dropped and counted. */
-bool handoff_pass(struct worker *from, struct buf *pkt, size_t vh);
+/* True if pkt (vh bytes of virtio_net_hdr before it), whose header
+ * router_find parsed into d, is for a session of another worker: passed to
+ * it with that parse, or dropped and counted. False: d->s is the address
+ * table's session for it now (this worker's, or none). */
+bool handoff_pass(struct worker *from, struct buf *pkt, size_t vh, struct router_dest *d);
 void workers_sum_stats(const struct gateway *gw, struct worker_stats *out);
 unsigned workers_n_halfopen(const struct gateway *gw);
 unsigned workers_n_sessions(const struct gateway *gw);
@@ -905,7 +908,6 @@ void router_find(struct worker *w, const struct buf *pkt, struct router_dest *d)
 void router_route_packet(struct worker *w, struct buf *pkt);
 void router_route_to(struct worker *w, struct buf *pkt, const struct router_dest *d);
 void router_flush_dirty(struct worker *w);
-void router_tun_packet(struct worker *w, struct buf *pkt, size_t vh);
 void router_tun_packet_to(struct worker *w, struct buf *pkt, size_t vh,
 			  const struct router_dest *d);
 bool router_source_ok(const struct session *s, const struct ippkt_info *ip);

@@ -95,8 +95,9 @@ static unsigned read_ahead(struct worker *w, struct rxsched_slot *sched, struct 
 		bytes += (size_t)got;
 		router_find(w, pkt, &dest[n]);
 		/* Another worker's session (several workers): handoff_pass
-		 * finds it again when it is this packet's turn, and this
-		 * worker never touches it, which that worker may free. */
+		 * looks it up again when it is this packet's turn (the header
+		 * is not parsed again), and this worker never touches it,
+		 * which that worker may free. */
 		elsewhere[n] = dest[n].s != NULL && dest[n].s->w != w;
 		if (elsewhere[n])
 			dest[n].s = NULL;
@@ -153,8 +154,8 @@ void tun_rx_on_readable(struct ev_loop *loop, struct ev_io *io, uint32_t revents
 		}
 		if (!elsewhere[i] && recheck(w, pkt, &dest[i]))
 			router_tun_packet_to(w, pkt, vh, &dest[i]);
-		else if (!handoff_pass(w, pkt, vh))
-			router_tun_packet(w, pkt, vh);
+		else if (!handoff_pass(w, pkt, vh, &dest[i]))
+			router_tun_packet_to(w, pkt, vh, &dest[i]);
 	}
 	router_flush_dirty(w);
 }
