@@ -52,19 +52,8 @@ trap 'exit 130' INT TERM
 
 wait_for() { bench_wait_for "$@"; }
 
-ip netns add "$L"; ip netns add "$G"; ip netns add "$N"
-ip link add lap0 netns "$L" type veth peer name gwl0 netns "$G"
-ip link add lan0 netns "$N" type veth peer name gwn0 netns "$G"
-ip -n "$L" addr add 10.99.1.2/24 dev lap0
-ip -n "$G" addr add 10.99.1.1/24 dev gwl0
-ip -n "$G" addr add 10.20.0.1/24 dev gwn0
-ip -n "$N" addr add 10.20.0.2/24 dev lan0
-for ns in "$L" "$G" "$N"; do ip -n "$ns" link set lo up; done
-ip -n "$L" link set lap0 up; ip -n "$G" link set gwl0 up
-ip -n "$G" link set gwn0 up; ip -n "$N" link set lan0 up
-ip netns exec "$G" sysctl -qw net.ipv4.ip_forward=1
-# The LAN routes every tunnel pool back through the gateway.
-ip -n "$N" route add 10.8.0.0/16 via 10.20.0.1
+bench_lap_gw
+bench_lan
 
 ip netns exec "$N" iperf3 -s --pidfile "$work/iperf.pid" -D
 wait_for 5 test -s "$work/iperf.pid" || die "iperf3 -s did not start"

@@ -16,6 +16,8 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${MTLSVPN_BUILD_DIR:-$top/build}
+# shellcheck source=lib.sh
+. "$top/tests/bench/lib.sh"
 count=200
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -46,12 +48,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ip netns add "$L"; ip netns add "$G"
-ip link add lap0 netns "$L" type veth peer name gwl0 netns "$G"
-ip -n "$L" addr add 10.99.1.2/24 dev lap0
-ip -n "$G" addr add 10.99.1.1/24 dev gwl0
-for ns in "$L" "$G"; do ip -n "$ns" link set lo up; done
-ip -n "$L" link set lap0 up; ip -n "$G" link set gwl0 up
+bench_lap_gw
 
 "$build/mtlsvpnctl" ca init --dir "$work/ca" --name "bench CA" >/dev/null
 "$build/mtlsvpnctl" ca issue-server gw.bench --dir "$work/ca" --out "$work" >/dev/null

@@ -94,6 +94,21 @@ bench_lap_gw() {
 	ip -n "$G" link set gwl0 up
 }
 
+# bench_lan: the LAN namespace $N behind the gateway's $G: lan0
+# 10.20.0.2/24 in $N, gwn0 10.20.0.1/24 in $G, forwarding on in $G, and
+# the LAN's route to every tunnel pool (10.8.0.0/16) through the gateway.
+bench_lan() {
+	ip netns add "$N"
+	ip -n "$N" link set lo up
+	ip link add lan0 netns "$N" type veth peer name gwn0 netns "$G"
+	ip -n "$G" addr add 10.20.0.1/24 dev gwn0
+	ip -n "$N" addr add 10.20.0.2/24 dev lan0
+	ip -n "$G" link set gwn0 up
+	ip -n "$N" link set lan0 up
+	ip netns exec "$G" sysctl -qw net.ipv4.ip_forward=1
+	ip -n "$N" route add 10.8.0.0/16 via 10.20.0.1
+}
+
 # bench_pki: a CA, the certificate gw.bench and the client bench-user in
 # $work (mtlsvpnctl from $build).
 bench_pki() {
