@@ -82,19 +82,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for p in "$L" "$B" "$G" "$N"; do ip netns add "$p"; ip -n "$p" link set lo up; done
-ip link add lap0 netns "$L" type veth peer name gwl0 netns "$G"
-ip link add blk0 netns "$B" type veth peer name gwb0 netns "$G"
-ip link add lan0 netns "$N" type veth peer name gwn0 netns "$G"
-ip -n "$L" addr add 10.99.1.2/24 dev lap0
-ip -n "$G" addr add 10.99.1.1/24 dev gwl0
-ip -n "$B" addr add 10.99.2.2/24 dev blk0
-ip -n "$G" addr add 10.99.2.1/24 dev gwb0
-ip -n "$G" addr add 10.20.0.1/24 dev gwn0
-ip -n "$N" addr add 10.20.0.2/24 dev lan0
-ip -n "$L" link set lap0 up; ip -n "$B" link set blk0 up; ip -n "$N" link set lan0 up
-for d in gwl0 gwb0 gwn0; do ip -n "$G" link set "$d" up; done
-ip netns exec "$G" sysctl -qw net.ipv4.ip_forward=1
+bench_lap_gw
+bench_spoke "$B" blk0 gwb0 10.99.2
+bench_lan
 # Permanent neighbour entries: the ARP table is shared by every namespace on
 # the machine, and a full one would show up here as lost pings.
 mac() { ip -n "$1" -o link show "$2" | sed 's/.*link\/ether \([0-9a-f:]*\).*/\1/'; }
@@ -106,19 +96,12 @@ neigh_pair "$L" lap0 10.99.1.2 "$G" gwl0 10.99.1.1
 neigh_pair "$B" blk0 10.99.2.2 "$G" gwb0 10.99.2.1
 neigh_pair "$N" lan0 10.20.0.2 "$G" gwn0 10.20.0.1
 if [ -n "$ab" ]; then
-	ip netns add "$A"
-	ip -n "$A" link set lo up
-	ip link add ab0 netns "$A" type veth peer name gwa0 netns "$G"
-	ip -n "$A" addr add 10.99.3.2/24 dev ab0
-	ip -n "$G" addr add 10.99.3.1/24 dev gwa0
-	ip -n "$A" link set ab0 up
-	ip -n "$G" link set gwa0 up
+	bench_spoke "$A" ab0 gwa0 10.99.3
 	neigh_pair "$A" ab0 10.99.3.2 "$G" gwa0 10.99.3.1
 	# The gateway listens on its laptop-side address.
 	ip -n "$A" route add 10.99.1.0/24 via 10.99.3.1
 fi
 ip -n "$B" route add 10.99.1.0/24 via 10.99.2.1
-ip -n "$N" route add 10.8.0.0/16 via 10.20.0.1
 ip -n "$L" route add 10.20.0.0/24 via 10.99.1.1
 ip -n "$N" route add 10.99.1.0/24 via 10.20.0.1
 

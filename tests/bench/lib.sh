@@ -83,28 +83,29 @@ bench_median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[
 # (the addresses most benchmarks give them). The caller names them after
 # its PID and deletes them (bench_cleanup).
 bench_lap_gw() {
-	local ns
-	ip netns add "$L"
 	ip netns add "$G"
-	for ns in "$L" "$G"; do ip -n "$ns" link set lo up; done
-	ip link add lap0 netns "$L" type veth peer name gwl0 netns "$G"
-	ip -n "$L" addr add 10.99.1.2/24 dev lap0
-	ip -n "$G" addr add 10.99.1.1/24 dev gwl0
-	ip -n "$L" link set lap0 up
-	ip -n "$G" link set gwl0 up
+	ip -n "$G" link set lo up
+	bench_spoke "$L" lap0 gwl0 10.99.1
+}
+
+# bench_spoke NS DEV GWDEV NET: namespace NS (made here, loopback up) joined
+# to the gateway's $G by a veth pair: DEV NET.2/24 in NS, GWDEV NET.1/24 in
+# $G.
+bench_spoke() {
+	ip netns add "$1"
+	ip -n "$1" link set lo up
+	ip link add "$2" netns "$1" type veth peer name "$3" netns "$G"
+	ip -n "$1" addr add "$4.2/24" dev "$2"
+	ip -n "$G" addr add "$4.1/24" dev "$3"
+	ip -n "$1" link set "$2" up
+	ip -n "$G" link set "$3" up
 }
 
 # bench_lan: the LAN namespace $N behind the gateway's $G: lan0
 # 10.20.0.2/24 in $N, gwn0 10.20.0.1/24 in $G, forwarding on in $G, and
 # the LAN's route to every tunnel pool (10.8.0.0/16) through the gateway.
 bench_lan() {
-	ip netns add "$N"
-	ip -n "$N" link set lo up
-	ip link add lan0 netns "$N" type veth peer name gwn0 netns "$G"
-	ip -n "$G" addr add 10.20.0.1/24 dev gwn0
-	ip -n "$N" addr add 10.20.0.2/24 dev lan0
-	ip -n "$G" link set gwn0 up
-	ip -n "$N" link set lan0 up
+	bench_spoke "$N" lan0 gwn0 10.20.0
 	ip netns exec "$G" sysctl -qw net.ipv4.ip_forward=1
 	ip -n "$N" route add 10.8.0.0/16 via 10.20.0.1
 }
